@@ -1,0 +1,59 @@
+// Two bundles: dist/extension.js (node, cjs, `vscode` external) and dist/webview.js (browser, iife).
+// node esbuild.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** @type {import('esbuild').Plugin} */
+const problemMatcher = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log(`[watch] build started (${build.initialOptions.outfile})`));
+    build.onEnd((r) => {
+      for (const { text, location } of r.errors) console.error(`✘ [ERROR] ${text}\n    ${location?.file}:${location?.line}:${location?.column}:`);
+      console.log(`[watch] build finished (${build.initialOptions.outfile})`);
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+  legalComments: 'none',
+  plugins: watch ? [problemMatcher] : [],
+};
+
+const contexts = await Promise.all([
+  esbuild.context({
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    // ssh:// goes through the system OpenSSH client; ssh2 (and its native addons) are never shipped
+    alias: { ssh2: './src/core/ssh2Unused.ts' },
+    // any other optional native addon must not break the bundle: it resolves to an empty module
+    loader: { '.node': 'empty' },
+  }),
+  esbuild.context({
+    ...common,
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  }),
+]);
+
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}

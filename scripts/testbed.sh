@@ -1,0 +1,497 @@
+#!/bin/bash
+# testbed.sh - Container Exec's offline Docker test bench (Debian 12, root, cgroup v1 or v2).
+# Adapted from the team's shared docker-env.sh; tests read the KEY=VALUE lines it prints (also kept in STATE_DIR/env).
+#
+#   testbed.sh [start] [STATE_DIR]   start everything that is not running (idempotent), print KEY=VALUE
+#   testbed.sh stop    [STATE_DIR]   stop only what this script started (recorded PIDs), keep state
+#   testbed.sh env     [STATE_DIR]   print the KEY=VALUE lines only
+#   testbed.sh status  [STATE_DIR]   show what is running
+#   testbed.sh purge   [STATE_DIR]   stop, then delete STATE_DIR
+# STATE_DIR defaults to $CONTAINER_EXEC_TESTBED or /tmp/container-exec-testbed. The subcommand and STATE_DIR may be given in either order.
+#
+# What "start" provides (all on 127.0.0.1):
+#   primary  : unix:///var/run/docker.sock  (used if it answers; started by this script only if it does not)
+#   tls      : extra dockerd, tcp://127.0.0.1:23760 with --tlsverify (CA/server/client certs generated here)
+#   tcp      : extra dockerd, tcp://127.0.0.1:23750 plain HTTP; has runtime "fake" (=runc) and, unless
+#              DOCKERENV_FAKE_GPU=0, runtime "nvidia" (=runc) + a fake nvidia-container-runtime-hook, so
+#              --gpus / DeviceRequests{Driver:nvidia} succeed there (NVIDIA_VISIBLE_DEVICES is set, no GPU)
+#   registry : docker-registry (distribution 2.8) http://127.0.0.1:5000, no auth
+#   auth reg : https://127.0.0.1:5001, htpasswd basic auth, TLS with the same CA
+#   ssh      : sshd 127.0.0.1:2222 (key auth, root); its sessions get DOCKER_HOST=<tcp daemon's unix socket>
+#   images   : local/busybox:latest (FROM scratch + busybox-static), local/python:3-bookworm (mmdebstrap
+#              essential + python3; falls back to a copy of the host's python3 if the mirror is unreachable)
+# Extra daemons use their own bridge, --iptables=false (a second dockerd with iptables enabled rewrites the
+# shared DOCKER-ISOLATION/DOCKER chains and drops the primary's docker0 rules) and never --bridge=none
+# (dockerd -b none deletes the interface "docker0", i.e. the primary's bridge).
+set -euo pipefail
+
+CMD=start; STATE=${CONTAINER_EXEC_TESTBED:-/tmp/container-exec-testbed}
+for a in "$@"; do
+  case "$a" in
+    start|stop|env|status|purge) CMD=$a ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    *) STATE=$a ;;
+  esac
+done
+mkdir -p "$STATE"; STATE=$(cd "$STATE" && pwd -P)
+RUN=$STATE/run; mkdir -p "$RUN"
+
+TLS_PORT=${DOCKERENV_TLS_PORT:-23760}
+TCP_PORT=${DOCKERENV_TCP_PORT:-23750}
+REG_PORT=${DOCKERENV_REGISTRY_PORT:-5000}
+AREG_PORT=${DOCKERENV_AUTH_REGISTRY_PORT:-5001}
+SSH_PORT=${DOCKERENV_SSH_PORT:-2222}
+BLACKHOLE_PORT=${DOCKERENV_BLACKHOLE_PORT:-23799}   # SYNs to 127.0.0.1:$BLACKHOLE_PORT are dropped (deadline tests)
+AREG_USER=${DOCKERENV_REGISTRY_USER:-testuser}
+AREG_PASS=${DOCKERENV_REGISTRY_PASSWORD:-testpass}
+FAKE_GPU=${DOCKERENV_FAKE_GPU:-1}
+ENABLE_SSH=${DOCKERENV_SSH:-1}
+# Debian mirror for mmdebstrap: the first URIs entry of the host's apt sources unless DOCKERENV_MIRROR is set
+MIRROR=${DOCKERENV_MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null)}
+[ -n "$MIRROR" ] || MIRROR=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+PY_METHOD=${DOCKERENV_PYTHON_METHOD:-mmdebstrap}   # mmdebstrap | host
+BUSYBOX_IMAGE=${DOCKERENV_BUSYBOX_IMAGE:-local/busybox:latest}
+PYTHON_IMAGE=${DOCKERENV_PYTHON_IMAGE:-local/python:3-bookworm}
+PRIMARY_SOCK=/var/run/docker.sock
+# bridge of each extra daemon. NOTE: do not add --default-address-pool to the extra daemons: with it,
+# dockerd 20.10 deletes the host's "docker0" (the primary's bridge) when it restarts on an existing data-root.
+TLS_BR=dkrenv-tls0; TLS_CIDR=172.31.250.1/24
+TCP_BR=dkrenv-tcp0; TCP_CIDR=172.31.251.1/24
+
+# never let the caller's environment redirect our own docker calls
+unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_CONTEXT
+export DOCKER_CONFIG=$STATE/docker-config
+T0=${EPOCHREALTIME/./}
+log() { local t=${EPOCHREALTIME/./}; printf '[testbed %7.2fs] %s\n' "$(( (t - T0) / 10000 ))e-2" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ---------------------------------------------------------------- process bookkeeping (pid + start time)
+# starttime PID -> kernel start time of PID (fails for missing or zombie processes)
+starttime() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; set -- $s; [ "$1" != Z ] || return 1; echo "${20}"; }
+rec_alive() {   # rec_alive NAME -> 0 if the recorded process is still the one we started
+  local f=$RUN/$1.pid pid st; [ -s "$f" ] || return 1
+  read -r pid st < "$f"; [ -n "${pid:-}" ] && [ "$(starttime "$pid" 2>/dev/null)" = "$st" ]
+}
+rec_pid() { local pid st; read -r pid st < "$RUN/$1.pid"; echo "$pid"; }
+launch() {      # launch NAME LOGFILE CMD... (detached, own session, lock fd closed)
+  local name=$1 logf=$2; shift 2
+  setsid nohup "$@" > "$logf" 2>&1 < /dev/null 9>&- &
+  local pid=$!
+  echo "$pid $(starttime "$pid")" > "$RUN/$name.pid"
+}
+stop_rec() {    # stop_rec NAME [TIMEOUT_S]
+  local name=$1 to=${2:-20} pid i
+  if ! rec_alive "$name"; then rm -f "$RUN/$name.pid"; return 0; fi
+  pid=$(rec_pid "$name"); log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < to * 10; i++)); do rec_alive "$name" || break; sleep 0.1; done
+  if rec_alive "$name"; then log "  $name did not exit in ${to}s, SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; sleep 0.3; fi
+  rm -f "$RUN/$name.pid"
+}
+wait_until() {  # wait_until TIMEOUT_S NAME CMD...
+  local to=$1 name=$2 i; shift 2
+  for ((i = 0; i < to * 20; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    if [ -f "$RUN/$name.pid" ] && ! rec_alive "$name"; then break; fi
+    sleep 0.05
+  done
+  return 1
+}
+port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+ping_sock() { curl -fsS --max-time 3 --unix-socket "$1" http://d/_ping; }
+umount_under() { awk -v p="$1/" 'index($2, p) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done; }
+
+# ---------------------------------------------------------------- packages
+ensure_packages() {
+  local want=(docker.io iptables iproute2 curl openssl busybox-static docker-registry apache2-utils)
+  [ "$ENABLE_SSH" = 1 ] && want+=(openssh-server openssh-client)
+  [ "$PY_METHOD" = mmdebstrap ] && want+=(mmdebstrap)
+  local missing=() p
+  for p in "${want[@]}"; do
+    dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && { log "packages: all present"; return 0; }
+  log "packages: installing ${missing[*]}"
+  local tmp_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then   # do not let postinst scripts start services (docker, ssh, registry)
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; tmp_policy=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 NEEDRESTART_MODE=l
+  { apt-get install -y --no-install-recommends "${missing[@]}" || { apt-get update -q && apt-get install -y --no-install-recommends "${missing[@]}"; }; } \
+    > "$STATE/apt.log" 2>&1 || { [ -n "$tmp_policy" ] && rm -f /usr/sbin/policy-rc.d; tail -20 "$STATE/apt.log" >&2; die "apt-get failed (log: $STATE/apt.log)"; }
+  [ -n "$tmp_policy" ] && rm -f /usr/sbin/policy-rc.d
+  log "packages: done"
+}
+
+# ---------------------------------------------------------------- certificates
+ensure_certs() {
+  local c=$STATE/certs
+  [ -s "$c/client/key.pem" ] && [ -s "$c/server-cert.pem" ] && [ -s "$c/wrong-ca/ca.pem" ] && return 0
+  log "certs: generating CA, server (SAN 127.0.0.1,localhost) and client certs in $c"
+  rm -rf "$c"; mkdir -p "$c/client"
+  (
+    cd "$c"; umask 077
+    openssl genrsa -out ca-key.pem 2048 2>/dev/null
+    openssl req -x509 -new -key ca-key.pem -sha256 -days 3650 -subj "/CN=dockerenv-test-ca" -out ca.pem
+    openssl genrsa -out server-key.pem 2048 2>/dev/null
+    openssl req -new -key server-key.pem -subj "/CN=localhost" -out server.csr
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n' > server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -sha256 -extfile server.ext -out server-cert.pem 2>/dev/null
+    openssl genrsa -out client/key.pem 2048 2>/dev/null
+    openssl req -new -key client/key.pem -subj "/CN=dockerenv-client" -out client.csr
+    printf 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n' > client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -sha256 -extfile client.ext -out client/cert.pem 2>/dev/null
+    cp ca.pem client/ca.pem; rm -f ./*.csr ./*.ext
+    # a cert folder whose ca.pem is an unrelated CA (the client cert is valid): "wrong CA" tests
+    mkdir -p wrong-ca; cp client/cert.pem client/key.pem wrong-ca/
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout wrong-ca/ca-key.pem -sha256 -days 3650 -subj "/CN=unrelated-ca" -out wrong-ca/ca.pem 2>/dev/null
+    rm -f wrong-ca/ca-key.pem
+    chmod 644 ca.pem server-cert.pem client/ca.pem client/cert.pem wrong-ca/ca.pem wrong-ca/cert.pem
+  )
+}
+
+# ---------------------------------------------------------------- docker daemons
+ensure_primary() {
+  if ping_sock "$PRIMARY_SOCK" >/dev/null 2>&1; then log "primary: answering on $PRIMARY_SOCK (not ours)"; return 0; fi
+  if rec_alive primary; then
+    wait_until 60 primary ping_sock "$PRIMARY_SOCK" || die "primary dockerd (ours) not answering, see $STATE/primary/dockerd.log"
+    return 0
+  fi
+  if [ -s /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then   # someone else's daemon may still be starting
+    wait_until 10 none ping_sock "$PRIMARY_SOCK" && { log "primary: came up (not ours)"; return 0; }
+  fi
+  log "primary: nothing answers on $PRIMARY_SOCK, starting dockerd"
+  mkdir -p "$STATE/primary"
+  launch primary "$STATE/primary/dockerd.log" dockerd -H "unix://$PRIMARY_SOCK"
+  wait_until 60 primary ping_sock "$PRIMARY_SOCK" || { tail -20 "$STATE/primary/dockerd.log" >&2; die "primary dockerd failed"; }
+  log "primary: ready (pid $(rec_pid primary))"
+}
+
+ensure_bridge() {   # ensure_bridge NAME CIDR
+  ip link show "$1" >/dev/null 2>&1 && return 0
+  ip link add "$1" type bridge && ip addr add "$2" dev "$1" && ip link set "$1" up
+  grep -qx "$1" "$RUN/bridges" 2>/dev/null || echo "$1" >> "$RUN/bridges"
+}
+
+start_extra_daemon() {   # start_extra_daemon ROLE BRIDGE CIDR -- EXTRA_DOCKERD_ARGS...
+  local role=$1 br=$2 cidr=$3; shift 4
+  local d=$STATE/$role
+  if rec_alive "dockerd-$role"; then
+    wait_until 60 "dockerd-$role" ping_sock "$d/docker.sock" || die "dockerd-$role (pid $(rec_pid "dockerd-$role")) not answering"
+    log "dockerd-$role: already running (pid $(rec_pid "dockerd-$role"))"; return 0
+  fi
+  umount_under "$d/exec"; rm -f "$d/docker.pid" "$d/docker.sock"
+  mkdir -p "$d"; [ -s "$d/daemon.json" ] || echo '{}' > "$d/daemon.json"   # never read /etc/docker/daemon.json
+  ensure_bridge "$br" "$cidr"
+  local envpath=$PATH
+  if [ "$role" = tcp ] && [ "$FAKE_GPU" = 1 ]; then envpath=$d/bin:$PATH; fi
+  launch "dockerd-$role" "$d/dockerd.log" env PATH="$envpath" dockerd \
+    --config-file "$d/daemon.json" --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" \
+    -H "unix://$d/docker.sock" -b "$br" --iptables=false --ip-masq=false --shutdown-timeout 5 \
+    --label "dockerenv.role=$role" --label "dockerenv.state=$STATE" "$@"
+  wait_until 60 "dockerd-$role" ping_sock "$d/docker.sock" || { tail -20 "$d/dockerd.log" >&2; die "dockerd-$role failed to start"; }
+  log "dockerd-$role: ready (pid $(rec_pid "dockerd-$role"))"
+  if [ -n "$had_docker0" ] && ! ip link show docker0 >/dev/null 2>&1; then
+    log "WARNING: interface docker0 vanished while dockerd-$role started (primary daemon's bridge!)"
+  fi
+}
+
+ensure_extra_daemons() {
+  local c=$STATE/certs runc had_docker0=; runc=$(command -v runc || echo /usr/sbin/runc)
+  ip link show docker0 >/dev/null 2>&1 && had_docker0=1
+  port_busy "$TLS_PORT" && ! rec_alive dockerd-tls && die "port $TLS_PORT busy (not ours)"
+  port_busy "$TCP_PORT" && ! rec_alive dockerd-tcp && die "port $TCP_PORT busy (not ours)"
+  start_extra_daemon tls "$TLS_BR" "$TLS_CIDR" -- \
+    -H "tcp://127.0.0.1:$TLS_PORT" --tlsverify --tlscacert "$c/ca.pem" --tlscert "$c/server-cert.pem" --tlskey "$c/server-key.pem"
+  local gpu=()
+  if [ "$FAKE_GPU" = 1 ]; then
+    mkdir -p "$STATE/tcp/bin"
+    printf '#!/bin/sh\n# fake NVIDIA OCI prestart hook for tests: log and accept\necho "$(date +%%s) $*" >> %s/tcp/nvidia-hook.log\ncat >/dev/null\nexit 0\n' "$STATE" \
+      > "$STATE/tcp/bin/nvidia-container-runtime-hook"
+    chmod 755 "$STATE/tcp/bin/nvidia-container-runtime-hook"
+    gpu=(--add-runtime "nvidia=$runc")
+  fi
+  start_extra_daemon tcp "$TCP_BR" "$TCP_CIDR" -- \
+    -H "tcp://127.0.0.1:$TCP_PORT" --add-runtime "fake=$runc" "${gpu[@]}"
+}
+
+# ---------------------------------------------------------------- registries
+ensure_registries() {
+  local r=$STATE/registry a=$STATE/registry-auth c=$STATE/certs
+  mkdir -p "$r/data" "$a/data"
+  cat > "$r/config.yml" <<EOF
+version: 0.1
+log: {level: warn}
+storage:
+  filesystem: {rootdirectory: $r/data}
+  delete: {enabled: true}
+http:
+  addr: 127.0.0.1:$REG_PORT
+  headers: {X-Content-Type-Options: [nosniff]}
+EOF
+  [ -s "$a/htpasswd" ] || htpasswd -Bbn "$AREG_USER" "$AREG_PASS" > "$a/htpasswd"
+  cat > "$a/config.yml" <<EOF
+version: 0.1
+log: {level: warn}
+storage:
+  filesystem: {rootdirectory: $a/data}
+  delete: {enabled: true}
+http:
+  addr: 127.0.0.1:$AREG_PORT
+  tls: {certificate: $c/server-cert.pem, key: $c/server-key.pem}
+auth:
+  htpasswd: {realm: dockerenv-registry, path: $a/htpasswd}
+EOF
+  if ! rec_alive registry; then
+    port_busy "$REG_PORT" && die "port $REG_PORT busy (not ours)"
+    launch registry "$r/registry.log" docker-registry serve "$r/config.yml"
+  fi
+  if ! rec_alive registry-auth; then
+    port_busy "$AREG_PORT" && die "port $AREG_PORT busy (not ours)"
+    launch registry-auth "$a/registry.log" docker-registry serve "$a/config.yml"
+  fi
+  wait_until 20 registry curl -fsS "http://127.0.0.1:$REG_PORT/v2/" || die "registry failed, see $r/registry.log"
+  wait_until 20 registry-auth sh -c "[ \"\$(curl -sS --cacert '$c/ca.pem' -o /dev/null -w '%{http_code}' https://127.0.0.1:$AREG_PORT/v2/)\" = 401 ]" \
+    || die "auth registry failed, see $a/registry.log"
+  log "registries: ready (pids $(rec_pid registry), $(rec_pid registry-auth))"
+}
+
+# ---------------------------------------------------------------- sshd
+ensure_sshd() {
+  [ "$ENABLE_SSH" = 1 ] || return 0
+  local s=$STATE/ssh; mkdir -p "$s/bin"
+  [ -s "$s/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C dockerenv-host -f "$s/host_ed25519"
+  [ -s "$s/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C dockerenv-client -f "$s/id_ed25519"
+  install -m 600 "$s/id_ed25519.pub" "$s/authorized_keys"
+  cat > "$s/sshd_config" <<EOF
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $s/host_ed25519
+PidFile $s/sshd.pid
+AuthorizedKeysFile $s/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AllowStreamLocalForwarding yes
+SetEnv DOCKER_HOST=unix://$STATE/tcp/docker.sock
+EOF
+  echo "[127.0.0.1]:$SSH_PORT $(cat "$s/host_ed25519.pub")" > "$s/known_hosts"
+  echo "[localhost]:$SSH_PORT $(cat "$s/host_ed25519.pub")" >> "$s/known_hosts"
+  cat > "$s/ssh_config" <<EOF
+Host 127.0.0.1 localhost
+  IdentityFile $s/id_ed25519
+  IdentitiesOnly yes
+  UserKnownHostsFile $s/known_hosts
+  StrictHostKeyChecking yes
+  BatchMode yes
+EOF
+  printf '#!/bin/sh\nexec /usr/bin/ssh -F %s/ssh_config "$@"\n' "$s" > "$s/bin/ssh"; chmod 755 "$s/bin/ssh"
+  if ! rec_alive sshd; then
+    port_busy "$SSH_PORT" && die "port $SSH_PORT busy (not ours)"
+    mkdir -p /run/sshd; chmod 755 /run/sshd
+    /usr/sbin/sshd -t -f "$s/sshd_config" || die "sshd config test failed"
+    launch sshd "$s/sshd.log" /usr/sbin/sshd -D -e -f "$s/sshd_config"
+  fi
+  wait_until 20 sshd port_busy "$SSH_PORT" || die "sshd failed, see $s/sshd.log"
+  log "sshd: ready on 127.0.0.1:$SSH_PORT (pid $(rec_pid sshd))"
+}
+
+# ---------------------------------------------------------------- images
+build_busybox_tar() {   # -> stdout
+  local t; t=$(mktemp -d); mkdir -p "$t/bin" "$t/tmp" "$t/etc"; chmod 1777 "$t/tmp"
+  cp /bin/busybox "$t/bin/busybox"
+  for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$t/bin/$a"; done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$t/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$t/etc/group"
+  tar -C "$t" -c . ; rm -rf "$t"
+}
+build_python_rootfs_mmdebstrap() {   # $1 = output tar
+  mmdebstrap --quiet --format=tar --variant=essential --include=python3 \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+    --aptopt='Apt::Install-Recommends "false"' \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/gconv/*' \
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log "$1"/usr/share/zoneinfo/right "$1"/usr/share/zoneinfo/posix' \
+    bookworm "$1" "$MIRROR" > "$STATE/cache/mmdebstrap.log" 2>&1
+}
+build_python_rootfs_host() {   # $1 = output tar; copies the host's python3 + stdlib + shared libs (no network)
+  local t py stdlib; t=$(mktemp -d)
+  py=$(readlink -f "$(command -v python3)"); stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+  mkdir -p "$t/bin" "$t/usr/bin" "$t/tmp" "$t/etc" "$t/root" "$t/lib64"; chmod 1777 "$t/tmp"
+  cp /bin/busybox "$t/bin/busybox"; for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$t/bin/$a"; done
+  cp "$py" "$t/usr/bin/"; ln -s "$(basename "$py")" "$t/usr/bin/python3"
+  (cd / && tar -c --exclude=__pycache__ --exclude="${stdlib#/}/test" --exclude="${stdlib#/}/idlelib" \
+     --exclude="${stdlib#/}/tkinter" --exclude="${stdlib#/}/turtledemo" --exclude="${stdlib#/}/lib-dynload/_test*" "${stdlib#/}") | tar -C "$t" -x
+  { ldd "$py"; for so in "$stdlib"/lib-dynload/*.so; do ldd "$so"; done; } 2>/dev/null \
+    | awk '/=> \//{print $3} /^[[:space:]]*\/lib64/{print $1}' | sort -u | while read -r lib; do
+        mkdir -p "$t$(dirname "$lib")"; cp -n "$(readlink -f "$lib")" "$t$lib"; done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$t/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$t/etc/group"
+  tar -C "$t" -cf "$1" . ; rm -rf "$t"
+}
+ensure_images() {
+  local P=(docker -H "unix://$PRIMARY_SOCK")
+  mkdir -p "$STATE/cache"
+  if ! "${P[@]}" image inspect "$BUSYBOX_IMAGE" >/dev/null 2>&1; then
+    log "images: importing $BUSYBOX_IMAGE (FROM scratch, busybox-static)"
+    build_busybox_tar | "${P[@]}" import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - "$BUSYBOX_IMAGE" >/dev/null
+  fi
+  if ! "${P[@]}" image inspect "$PYTHON_IMAGE" >/dev/null 2>&1; then
+    local tarf=$STATE/cache/python-rootfs.tar
+    if [ ! -s "$tarf" ]; then
+      if [ "$PY_METHOD" = mmdebstrap ]; then
+        log "images: building Debian bookworm rootfs with python3 via mmdebstrap (~30s)"
+        build_python_rootfs_mmdebstrap "$tarf.tmp" && mv "$tarf.tmp" "$tarf" \
+          || { log "images: mmdebstrap failed (see $STATE/cache/mmdebstrap.log), falling back to host python copy"; rm -f "$tarf.tmp"; }
+      fi
+      [ -s "$tarf" ] || { log "images: building python rootfs from host files"; build_python_rootfs_host "$tarf.tmp" && mv "$tarf.tmp" "$tarf"; }
+    fi
+    log "images: importing $PYTHON_IMAGE"
+    "${P[@]}" import -c 'ENV LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      -c 'CMD ["python3"]' "$tarf" "$PYTHON_IMAGE" >/dev/null
+  fi
+  # copy the images into the extra daemons (save|load keeps the image IDs) and seed the registries
+  # (pushed from the tcp daemon, so the primary gets no extra tags); independent jobs run in parallel
+  local pids=() role img repo T=(docker -H "unix://$STATE/tcp/docker.sock")
+  for role in tls tcp; do
+    (
+      for img in "$BUSYBOX_IMAGE" "$PYTHON_IMAGE"; do
+        docker -H "unix://$STATE/$role/docker.sock" image inspect "$img" >/dev/null 2>&1 && continue
+        log "images: loading $img into dockerd-$role"
+        "${P[@]}" save "$img" | docker -H "unix://$STATE/$role/docker.sock" load -q >/dev/null
+      done
+    ) & pids+=($!)
+  done
+  wait "${pids[1]}" || die "loading images into dockerd-tcp failed"   # pushes below need them there
+  for img in "$BUSYBOX_IMAGE" "$PYTHON_IMAGE"; do
+    repo=${img#*/}   # local/busybox:latest -> busybox:latest
+    curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+      "http://127.0.0.1:$REG_PORT/v2/${repo%%:*}/manifests/${repo##*:}" 2>/dev/null && continue
+    (
+      log "images: pushing 127.0.0.1:$REG_PORT/$repo"
+      "${T[@]}" tag "$img" "127.0.0.1:$REG_PORT/$repo" && "${T[@]}" push -q "127.0.0.1:$REG_PORT/$repo" >/dev/null
+    ) & pids+=($!)
+  done
+  if ! curl -fsS -o /dev/null --cacert "$STATE/certs/ca.pem" -u "$AREG_USER:$AREG_PASS" \
+       -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "https://127.0.0.1:$AREG_PORT/v2/private/busybox/manifests/latest" 2>/dev/null; then
+    (
+      log "images: pushing 127.0.0.1:$AREG_PORT/private/busybox:latest (authenticated)"
+      echo "$AREG_PASS" | "${T[@]}" login -u "$AREG_USER" --password-stdin "127.0.0.1:$AREG_PORT" >/dev/null 2>&1 &&
+      "${T[@]}" tag "$BUSYBOX_IMAGE" "127.0.0.1:$AREG_PORT/private/busybox:latest" &&
+      "${T[@]}" push -q "127.0.0.1:$AREG_PORT/private/busybox:latest" >/dev/null
+    ) & pids+=($!)
+  fi
+  local p rc=0
+  for p in "${pids[@]}"; do [ "$p" = "${pids[1]}" ] && continue; wait "$p" || rc=1; done
+  [ $rc -eq 0 ] || die "loading/pushing images failed"
+}
+
+# ---------------------------------------------------------------- blackhole (a silent address on loopback)
+BLACKHOLE_RULE=(INPUT -i lo -p tcp -d 127.0.0.1 --dport "$BLACKHOLE_PORT" -m comment --comment container-exec-testbed -j DROP)
+ensure_blackhole() {
+  iptables -C "${BLACKHOLE_RULE[@]}" 2>/dev/null || { iptables -I "${BLACKHOLE_RULE[@]}"; touch "$RUN/blackhole"; }
+  log "blackhole: SYNs to 127.0.0.1:$BLACKHOLE_PORT are dropped"
+}
+stop_blackhole() { [ -e "$RUN/blackhole" ] || return 0; iptables -D "${BLACKHOLE_RULE[@]}" 2>/dev/null || true; rm -f "$RUN/blackhole"; }
+
+# ---------------------------------------------------------------- output
+print_env() {
+  cat <<EOF
+DOCKERENV_STATE=$STATE
+DOCKER_LOCAL_HOST=unix://$PRIMARY_SOCK
+DOCKER_TLS_HOST=tcp://127.0.0.1:$TLS_PORT
+DOCKER_TLS_CERT_PATH=$STATE/certs/client
+DOCKER_TLS_CA=$STATE/certs/client/ca.pem
+DOCKER_TLS_CERT=$STATE/certs/client/cert.pem
+DOCKER_TLS_KEY=$STATE/certs/client/key.pem
+DOCKER_TLS_WRONG_CA_CERT_PATH=$STATE/certs/wrong-ca
+DOCKER_TLS_CA_KEY=$STATE/certs/ca-key.pem
+DOCKER_TLS_SOCK=unix://$STATE/tls/docker.sock
+DOCKER_TCP_HOST=tcp://127.0.0.1:$TCP_PORT
+DOCKER_TCP_SOCK=unix://$STATE/tcp/docker.sock
+DOCKER_FAKE_RUNTIME=fake
+DOCKER_FAKE_RUNTIME_HOST=tcp://127.0.0.1:$TCP_PORT
+DOCKER_FAKE_GPU_HOST=$([ "$FAKE_GPU" = 1 ] && echo "tcp://127.0.0.1:$TCP_PORT")
+DOCKER_BLACKHOLE_HOST=tcp://127.0.0.1:$BLACKHOLE_PORT
+DOCKER_REGISTRY=127.0.0.1:$REG_PORT
+DOCKER_AUTH_REGISTRY=127.0.0.1:$AREG_PORT
+DOCKER_AUTH_REGISTRY_USER=$AREG_USER
+DOCKER_AUTH_REGISTRY_PASSWORD=$AREG_PASS
+DOCKER_AUTH_REGISTRY_CA=$STATE/certs/ca.pem
+DOCKERENV_DOCKER_CONFIG=$STATE/docker-config
+BUSYBOX_IMAGE=$BUSYBOX_IMAGE
+PYTHON_IMAGE=$PYTHON_IMAGE
+EOF
+  if [ "$ENABLE_SSH" = 1 ]; then cat <<EOF
+DOCKER_SSH_HOST=ssh://root@127.0.0.1:$SSH_PORT
+DOCKER_SSH_KEY=$STATE/ssh/id_ed25519
+DOCKER_SSH_CONFIG=$STATE/ssh/ssh_config
+DOCKER_SSH_KNOWN_HOSTS=$STATE/ssh/known_hosts
+DOCKER_SSH_PATH_PREFIX=$STATE/ssh/bin
+EOF
+  fi
+}
+
+status() {
+  local n
+  for n in primary dockerd-tls dockerd-tcp registry registry-auth sshd; do
+    if rec_alive "$n"; then echo "$n: running (pid $(rec_pid "$n"), started by this script)"
+    elif [ "$n" = primary ] && ping_sock "$PRIMARY_SOCK" >/dev/null 2>&1; then echo "primary: answering (not started by this script)"
+    else echo "$n: not running"; fi
+  done
+}
+
+stop_all() {
+  stop_blackhole
+  stop_rec sshd 5; stop_rec registry 5; stop_rec registry-auth 5
+  local role cpid cst
+  for role in tcp tls; do
+    # remember dockerd's containerd so an orphan can be reaped if dockerd had to be SIGKILLed
+    cpid=$(cat "$STATE/$role/exec/containerd/containerd.pid" 2>/dev/null || true); cst=$( [ -n "$cpid" ] && starttime "$cpid" || true)
+    stop_rec "dockerd-$role" 30
+    if [ -n "$cpid" ] && [ -n "$cst" ] && [ "$(starttime "$cpid" 2>/dev/null)" = "$cst" ] \
+       && tr '\0' ' ' < "/proc/$cpid/cmdline" | grep -q -- "$STATE/$role/exec"; then
+      log "reaping orphan containerd $cpid"; kill -TERM "$cpid" 2>/dev/null || true; sleep 1; kill -KILL "$cpid" 2>/dev/null || true
+    fi
+    umount_under "$STATE/$role"
+  done
+  stop_rec primary 30
+  if [ -s "$RUN/bridges" ]; then
+    local br; while read -r br; do ip link del "$br" 2>/dev/null || true; done < "$RUN/bridges"; rm -f "$RUN/bridges"
+  fi
+  log "stopped"
+}
+
+# ---------------------------------------------------------------- main
+exec 9> "$STATE/.lock"; flock 9
+case "$CMD" in
+  env) print_env ;;
+  status) status ;;
+  stop) stop_all ;;
+  purge)
+    # remove containers and user-defined networks first, otherwise their br-* interfaces outlive the data
+    for role in tls tcp; do
+      rec_alive "dockerd-$role" || continue
+      D=(docker -H "unix://$STATE/$role/docker.sock")
+      ids=$("${D[@]}" ps -aq); [ -z "$ids" ] || "${D[@]}" rm -f $ids >/dev/null 2>&1 || true
+      "${D[@]}" network prune -f >/dev/null 2>&1 || true
+    done
+    stop_all; umount_under "$STATE"; exec 9>&-; rm -rf "$STATE"; log "purged $STATE" ;;
+  start)
+    ensure_packages
+    ensure_certs
+    ensure_primary
+    ensure_extra_daemons
+    ensure_registries
+    ensure_sshd
+    ensure_blackhole
+    ensure_images
+    print_env > "$STATE/env"
+    cat "$STATE/env"
+    log "start complete"
+    ;;
+esac

@@ -1,0 +1,144 @@
+import Docker from 'dockerode';
+import type { z } from 'zod';
+import { DaemonError, isDaemonError } from './errors';
+import { parseDaemonDescription, parseHost, type DaemonDescription, type DaemonDescriptionInput } from './daemonDescription';
+import { explainEngineError } from './explainError';
+import { InfoAnswer, VersionAnswer, toInfo, toVersion, type DaemonInfo, type DaemonVersion, type PingResult } from './engineTypes';
+import { SshDialAgent } from './sshTransport';
+import { loadTlsMaterial, type TlsMaterial } from './tlsMaterial';
+
+/** dockerode takes `{ abortSignal }` on these calls; @types/dockerode does not say so yet. */
+interface SignalledCalls {
+  ping(o: { abortSignal: AbortSignal }): Promise<unknown>;
+  version(o: { abortSignal: AbortSignal }): Promise<unknown>;
+  info(o: { abortSignal: AbortSignal }): Promise<unknown>;
+}
+const signalled = (d: Docker) => d as unknown as SignalledCalls;
+
+/** Counts Engine API calls made by this process: lets tests prove nothing talks to Docker too early. */
+export const engineCallStats = { calls: 0 };
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Overrides the daemon's `timeoutMs` for this call. */
+  timeoutMs?: number;
+}
+
+/**
+ * A connection to one daemon. Every call has a deadline (the daemon's timeoutMs) and honours an
+ * AbortSignal: when either fires, the HTTP request is destroyed, not left pending.
+ */
+export class DaemonClient {
+  private dockerPromise: Promise<Docker> | undefined;
+  private sshAgent: SshDialAgent | undefined;
+  private tls: TlsMaterial | undefined;
+
+  constructor(readonly daemon: DaemonDescription) {}
+
+  get host(): string {
+    return this.daemon.host;
+  }
+
+  /** The dockerode instance (built lazily: reading TLS files is I/O). Use it through `call`. */
+  docker(): Promise<Docker> {
+    this.dockerPromise ??= this.createDocker();
+    this.dockerPromise.catch(() => (this.dockerPromise = undefined)); // a fixed cert folder works on retry
+    return this.dockerPromise;
+  }
+
+  private async createDocker(): Promise<Docker> {
+    const d = this.daemon;
+    const h = parseHost(d.host);
+    // Every option spelled out: docker-modem fills gaps from DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH.
+    const base: Docker.DockerOptions = { socketPath: undefined, host: undefined, port: undefined, protocol: 'http', ca: undefined, cert: undefined, key: undefined, timeout: undefined };
+    switch (h.scheme) {
+      case 'unix':
+      case 'npipe':
+        if (d.tls?.enabled) throw new DaemonError('config', d.host, `TLS is enabled for ${d.host}, but a ${h.scheme} socket does not use TLS: turn TLS off for this daemon.`);
+        return new Docker({ ...base, socketPath: h.socketPath });
+      case 'tcp': {
+        if (!d.tls?.enabled) return new Docker({ ...base, host: h.hostname, port: h.port });
+        const m = (this.tls = await loadTlsMaterial(d.host, d.tls));
+        return new Docker({
+          ...base,
+          host: h.hostname,
+          port: h.port,
+          protocol: 'https',
+          ca: m.ca,
+          cert: m.cert,
+          key: m.key,
+          ...({ rejectUnauthorized: m.rejectUnauthorized } as object),
+          ...(m.rejectUnauthorized ? {} : { checkServerIdentity: () => undefined }),
+        });
+      }
+      case 'ssh':
+        if (d.tls?.enabled) throw new DaemonError('config', d.host, `TLS is enabled for ${d.host}, but ssh:// carries its own encryption: turn TLS off for this daemon.`);
+        this.sshAgent = new SshDialAgent({ host: d.host, hostname: h.hostname, port: h.port, user: h.user, command: d.ssh?.command, configFile: d.ssh?.configFile, connectTimeoutMs: d.timeoutMs });
+        return new Docker({ ...base, host: 'docker', port: 80, agent: this.sshAgent } as Docker.DockerOptions);
+    }
+  }
+
+  /**
+   * Runs one Engine call with this daemon's deadline and the caller's signal; failures become DaemonErrors.
+   * `fn` must pass the signal to dockerode (`abortSignal`) so that aborting destroys the request.
+   */
+  async call<T>(what: string, fn: (docker: Docker, signal: AbortSignal) => Promise<T>, opts: CallOptions = {}): Promise<T> {
+    const timeoutMs = opts.timeoutMs ?? this.daemon.timeoutMs;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+    const stopped = (): DaemonError =>
+      deadline.aborted
+        ? new DaemonError('timeout', this.host, `${this.host} did not answer ${what} within ${timeoutMs} ms: is the address right and the daemon up? (timeoutMs sets the deadline)`)
+        : new DaemonError('cancelled', this.host, `${what} on ${this.host} was cancelled`);
+    if (signal.aborted) throw stopped();
+    let onAbort: (() => void) | undefined;
+    // settles even if a transport ignored the signal; the request itself is destroyed through `signal`
+    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', (onAbort = () => reject(stopped())), { once: true }));
+    try {
+      const docker = await Promise.race([this.docker(), aborted]);
+      engineCallStats.calls++;
+      return await Promise.race([fn(docker, signal), aborted]);
+    } catch (e) {
+      if (signal.aborted) throw stopped();
+      if (isDaemonError(e)) throw e;
+      throw explainEngineError(this.daemon, what, e, this.tls);
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async ping(opts?: CallOptions): Promise<PingResult> {
+    const t0 = performance.now();
+    await this.call('ping', (docker, abortSignal) => signalled(docker).ping({ abortSignal }), opts);
+    return { ok: true, roundTripMs: performance.now() - t0 };
+  }
+
+  async version(opts?: CallOptions): Promise<DaemonVersion> {
+    const raw = await this.call('version', (docker, abortSignal) => signalled(docker).version({ abortSignal }), opts);
+    return toVersion(this.parseAnswer('/version', VersionAnswer, raw));
+  }
+
+  async info(opts?: CallOptions): Promise<DaemonInfo> {
+    const raw = await this.call('info', (docker, abortSignal) => signalled(docker).info({ abortSignal }), opts);
+    return toInfo(this.parseAnswer('/info', InfoAnswer, raw));
+  }
+
+  private parseAnswer<S extends z.ZodType>(endpoint: string, schema: S, raw: unknown): z.infer<S> {
+    const r = schema.safeParse(raw);
+    if (r.success) return r.data;
+    const fields = r.error.issues.map((i) => i.path.join('.')).join(', ');
+    throw new DaemonError('protocol', this.host, `${this.host} answered ${endpoint} with unexpected data (fields: ${fields}): is it a Docker Engine?`);
+  }
+
+  /** Ends kept-alive ssh processes. The client stays usable: the next call reconnects. */
+  dispose(): void {
+    this.sshAgent?.destroy();
+    this.sshAgent = undefined;
+    this.dockerPromise = undefined;
+  }
+}
+
+/** Validates a description (settings, webview: untrusted) and returns its client. */
+export function createDaemonClient(input: DaemonDescriptionInput | DaemonDescription): DaemonClient {
+  return new DaemonClient(parseDaemonDescription(input));
+}

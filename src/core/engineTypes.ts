@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/** Engine API answers we rely on, parsed at the boundary (unknown keys are kept out of our types). */
+export const VersionAnswer = z.object({
+  Version: z.string(),
+  ApiVersion: z.string(),
+  MinAPIVersion: z.string().optional(),
+  Os: z.string(),
+  Arch: z.string(),
+  KernelVersion: z.string().optional(),
+  GitCommit: z.string().optional(),
+});
+
+export const InfoAnswer = z.object({
+  ID: z.string(),
+  Name: z.string(),
+  ServerVersion: z.string(),
+  OperatingSystem: z.string(),
+  OSType: z.string(),
+  Architecture: z.string(),
+  NCPU: z.number(),
+  MemTotal: z.number(),
+  Driver: z.string(),
+  DefaultRuntime: z.string().optional(),
+  Runtimes: z.record(z.string(), z.unknown()).optional(),
+  Labels: z.array(z.string()).nullish(),
+  Containers: z.number(),
+  Images: z.number(),
+});
+
+export interface DaemonVersion {
+  version: string;
+  apiVersion: string;
+  minApiVersion?: string;
+  os: string;
+  arch: string;
+  kernelVersion?: string;
+}
+
+export interface DaemonInfo {
+  id: string;
+  name: string;
+  serverVersion: string;
+  operatingSystem: string;
+  osType: string;
+  architecture: string;
+  cpus: number;
+  memTotalBytes: number;
+  storageDriver: string;
+  defaultRuntime?: string;
+  runtimes: string[];
+  labels: string[];
+  containers: number;
+  images: number;
+}
+
+export interface PingResult {
+  ok: true;
+  roundTripMs: number;
+}
+
+export function toVersion(a: z.infer<typeof VersionAnswer>): DaemonVersion {
+  return { version: a.Version, apiVersion: a.ApiVersion, minApiVersion: a.MinAPIVersion, os: a.Os, arch: a.Arch, kernelVersion: a.KernelVersion };
+}
+
+export function toInfo(a: z.infer<typeof InfoAnswer>): DaemonInfo {
+  return {
+    id: a.ID,
+    name: a.Name,
+    serverVersion: a.ServerVersion,
+    operatingSystem: a.OperatingSystem,
+    osType: a.OSType,
+    architecture: a.Architecture,
+    cpus: a.NCPU,
+    memTotalBytes: a.MemTotal,
+    storageDriver: a.Driver,
+    defaultRuntime: a.DefaultRuntime,
+    runtimes: Object.keys(a.Runtimes ?? {}).sort(),
+    labels: a.Labels ?? [],
+    containers: a.Containers,
+    images: a.Images,
+  };
+}

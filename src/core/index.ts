@@ -1,0 +1,7 @@
+/** The core layer: talks to Docker and the file system, never to the VS Code API (a test enforces it). */
+export * from './errors';
+export * from './daemonDescription';
+export * from './tlsMaterial';
+export * from './engineTypes';
+export * from './daemonClient';
+export * from './localDaemon';

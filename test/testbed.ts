@@ -1,0 +1,27 @@
+// The endpoints of the project's test bench (scripts/testbed.sh). Tests never guess them: a missing
+// testbed is an error that says how to start it.
+import * as fs from 'node:fs';
+
+export interface Testbed {
+  [key: string]: string;
+}
+
+let cached: Testbed | undefined;
+
+export function testbed(): Testbed {
+  if (cached) return cached;
+  const file = process.env.CONTAINER_EXEC_TESTBED_ENV || `${process.env.CONTAINER_EXEC_TESTBED || '/tmp/container-exec-testbed'}/env`;
+  if (!fs.existsSync(file)) throw new Error(`No testbed endpoints at ${file}: run "bash scripts/testbed.sh start" (as root) or "npm test".`);
+  const env: Testbed = {};
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) env[m[1]!] = m[2]!;
+  }
+  return (cached = env);
+}
+
+export function need(key: string): string {
+  const v = testbed()[key];
+  if (!v) throw new Error(`The testbed did not print ${key}: is scripts/testbed.sh up to date?`);
+  return v;
+}
