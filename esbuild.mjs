@@ -36,8 +36,8 @@ const contexts = await Promise.all([
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
-    // ssh:// goes through the system OpenSSH client; ssh2 (and its native addons) are never shipped
-    alias: { ssh2: './src/core/ssh2Unused.ts' },
+    // packages dockerode requires but we never use (see src/core/unbundled.ts): not shipped, not loaded
+    alias: Object.fromEntries(['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'].map((p) => [p, './src/core/unbundled.ts'])),
     // any other optional native addon must not break the bundle: it resolves to an empty module
     loader: { '.node': 'empty' },
   }),

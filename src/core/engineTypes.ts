@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Engine API answers we rely on, parsed at the boundary (unknown keys are kept out of our types). */
 export const VersionAnswer = z.object({

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createDaemonClient, DaemonError, engineCallStats, type DaemonDescriptionInput, type DaemonErrorKind } from '../../src/core';
-import { need } from '../testbed';
+import { need } from '../support/testbed';
 
 /** The server version the docker CLI reports for a host: the reference our client must match. */
 function cliServerVersion(args: string[]): string {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -35,7 +36,7 @@ describe('core layering', () => {
   });
 
   it('the scanner catches a vscode import (self-check on a sample)', () => {
-    const tmp = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'layering-')), 'bad.ts');
+    const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'layering-')), 'bad.ts');
     fs.writeFileSync(tmp, "import * as vscode from 'vscode';\nconst x = require('vscode');\n");
     assert.deepEqual(importsOf(tmp), ['vscode', 'vscode']);
   });

@@ -1,0 +1,65 @@
+// Starts code-server (browser VS Code, a real node extension host) with fresh state directories.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { freshDir, sleep } from './tools.mjs';
+
+export async function freePort() {
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/**
+ * @param {{ tools: Record<string,string>, runDir: string, workspace: string, port?: number, env?: Record<string,string>,
+ *           extensionsDir?: string, log?: (s: string) => void }} o
+ * @returns {Promise<{ url: string, port: number, stop: () => Promise<void> }>}
+ */
+export async function startCodeServer(o) {
+  const port = o.port ?? (await freePort());
+  const state = freshDir(o.runDir, 'code-server');
+  const dirs = Object.fromEntries(['user-data', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache'].map((d) => [d, freshDir(state, d)]));
+  fs.writeFileSync(path.join(state, 'config.yaml'), 'auth: none\n');
+  // keep the workbench quiet and predictable for tests and screenshots
+  fs.mkdirSync(path.join(dirs['user-data'], 'User'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dirs['user-data'], 'User/settings.json'),
+    JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false, 'chat.disableAIFeatures': true,
+      'workbench.colorTheme': 'Default Dark Modern', 'git.openRepositoryInParentFolders': 'never', 'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true }),
+  );
+  const args = [
+    o.tools.CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
+    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', '--reconnection-grace-time', '5',
+    '--vscode-option', 'enable-smoke-test-driver', // lets the URL payload carry extensionDevelopmentPath / extensionTestsPath
+    '--user-data-dir', dirs['user-data'], '--extensions-dir', o.extensionsDir ?? dirs.extensions, '--config', path.join(state, 'config.yaml'), o.workspace,
+  ];
+  const logFile = path.join(state, 'code-server.log');
+  const out = fs.openSync(logFile, 'w');
+  const child = spawn(o.tools.NODE24, args, {
+    stdio: ['ignore', out, out],
+    detached: true, // its own process group: stop() ends the extension hosts too
+    env: { ...process.env, XDG_CONFIG_HOME: dirs['xdg-config'], XDG_DATA_HOME: dirs['xdg-data'], XDG_CACHE_HOME: dirs['xdg-cache'], ...o.env },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const stop = async () => {
+    if (exited) return;
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+    for (let i = 0; i < 50 && !exited; i++) await sleep(100);
+    if (!exited) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+  };
+  for (let i = 0; i < 300; i++) {
+    if (exited) throw new Error(`code-server exited at start:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, port, stop, logFile };
+    } catch { /* not yet */ }
+    await sleep(100);
+  }
+  await stop();
+  throw new Error(`code-server did not answer on ${url} within 30 s (log: ${logFile})`);
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// npm test: type-check + lint + bundle, core suite against every testbed daemon, in-host suite inside a
+// real VS Code extension host (code-server), UI suite (playwright + Debian chromium). Starts and stops
+// the testbed and the host itself and ends with one line "N passed, N failed" over all suites.
+//   --only core     type-check, lint, bundle and the core suite only
+//   CONTAINER_EXEC_KEEP_TESTBED=1 leaves the testbed running afterwards (faster reruns)
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startCodeServer } from './lib/codeServer.mjs';
+import { ROOT, TESTBED_STATE, freshDir, hostTools, testbed } from './lib/tools.mjs';
+
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const RUN = freshDir(ROOT, 'test-results');
+const RESULTS = freshDir(RUN, 'results');
+const t0 = Date.now();
+const tally = { passed: 0, failed: 0, failures: [] };
+const say = (s) => console.log(`\n[test ${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`);
+
+function check(name, cmd, args, opts = {}) {
+  say(name);
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', ...opts });
+  if (r.status === 0) tally.passed++;
+  else {
+    tally.failed++;
+    tally.failures.push(`${name} (exit ${r.status ?? r.signal})`);
+  }
+  return r.status === 0;
+}
+
+/** Adds a suite's result file; a suite that wrote none failed as a whole. */
+function count(suite) {
+  const file = path.join(RESULTS, `${suite}.json`);
+  if (!fs.existsSync(file)) {
+    tally.failed++;
+    tally.failures.push(`${suite} suite did not report results`);
+    return;
+  }
+  const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  tally.passed += r.passes.length;
+  tally.failed += r.failures.length;
+  tally.failures.push(...r.failures.map((f) => `${suite}: ${f.title}`));
+}
+
+const env = { ...process.env, TEST_RESULTS_DIR: RESULTS, CONTAINER_EXEC_TESTBED_ENV: path.join(TESTBED_STATE, 'env') };
+let stopHost = async () => undefined;
+let code = 1;
+try {
+  check('type-check', 'npm', ['run', '--silent', 'typecheck']);
+  check('lint', 'npm', ['run', '--silent', 'lint']);
+  check('bundle (dist/extension.js, dist/webview.js)', 'npm', ['run', '--silent', 'bundle']);
+  if (!check('compile tests', 'npm', ['run', '--silent', 'compile-tests'])) throw new Error('tests do not compile');
+
+  say(`testbed: starting (state in ${TESTBED_STATE})`);
+  testbed('start');
+
+  say('core suite (plain node, real daemons)');
+  spawnSync(process.execPath, ['out/test/core/run.js'], { cwd: ROOT, stdio: 'inherit', env });
+  count('core');
+
+  if (only !== 'core') {
+    say('VS Code host: tools');
+    const tools = hostTools();
+    const uiEnv = { ...env, CHROMIUM: tools.CHROMIUM };
+    const workspace = path.join(RUN, 'workspace');
+    fs.cpSync(path.join(ROOT, 'demo'), workspace, { recursive: true });
+    const server = await startCodeServer({ tools, runDir: RUN, workspace, env: uiEnv });
+    stopHost = server.stop;
+    say(`in-host suite (code-server ${server.url}, VS Code extension host)`);
+    const { launchBrowser, runInHost, workbenchUrl } = await import(path.join(ROOT, 'out/test/support/browser.js'));
+    const browser = await launchBrowser(RUN, tools.CHROMIUM);
+    try {
+      const exit = await runInHost(browser.ctx, workbenchUrl(server.url, workspace, ROOT, path.join(ROOT, 'out/test/host/index.js')), { onLog: (s) => console.log(`  [host] ${s}`) });
+      console.log(`  in-host mocha finished: ${exit}`);
+    } finally {
+      await browser.close();
+    }
+    count('host');
+
+    say('UI suite (playwright + chromium against the workbench)');
+    spawnSync(process.execPath, ['out/test/ui/run.js'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...uiEnv, CODE_SERVER_URL: server.url, UI_WORKSPACE: workspace, EXT_DIR: ROOT, UI_RUN_DIR: RUN, SCREENSHOT_DIR: path.join(RUN, 'screenshots') },
+    });
+    count('ui');
+  }
+  code = tally.failed ? 1 : 0;
+} catch (e) {
+  tally.failed++;
+  tally.failures.push(String(e?.message ?? e));
+} finally {
+  await stopHost();
+  if (process.env.CONTAINER_EXEC_KEEP_TESTBED !== '1') {
+    say('testbed: stopping what it started');
+    try { testbed('stop'); } catch (e) { console.error(String(e)); }
+  }
+}
+if (tally.failures.length) console.log(`\nFailed:\n${tally.failures.map((f) => `  - ${f}`).join('\n')}`);
+console.log(`\n[test] took ${((Date.now() - t0) / 1000).toFixed(0)} s; screenshots in ${path.relative(ROOT, path.join(RUN, 'screenshots'))}/`);
+console.log(`${tally.passed} passed, ${tally.failed} failed`);
+process.exit(tally.failed ? 1 : code);

@@ -1,0 +1,55 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as vscode from 'vscode';
+import type { ContainerExecApi } from '../../src/extension';
+import { need } from '../support/testbed';
+
+const EXTENSION_ID = 'container-exec.container-exec';
+
+describe('Container Exec in a real extension host', () => {
+  let ext: vscode.Extension<ContainerExecApi>;
+  let api: ContainerExecApi;
+  const manifest = () => ext.packageJSON as { contributes: { commands: { command: string }[]; views: Record<string, { id: string; name: string }[]>; viewsContainers: { activitybar: { id: string; title: string }[] } } };
+
+  before(async () => {
+    const found = vscode.extensions.getExtension<ContainerExecApi>(EXTENSION_ID);
+    assert.ok(found, `${EXTENSION_ID} is not loaded in this host`);
+    ext = found;
+    api = await ext.activate();
+  });
+
+  it('activates and reports its activation time', () => {
+    assert.equal(ext.isActive, true);
+    assert.ok(api.activationMs > 0, `activationMs = ${api.activationMs}`);
+  });
+
+  it('makes no Docker call while no view is visible', () => {
+    assert.equal(api.engineCalls(), 0);
+  });
+
+  it('registers every command of contributes.commands', async () => {
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const contributed = manifest().contributes.commands.map((c) => c.command);
+    assert.ok(contributed.length >= 2);
+    assert.deepEqual(contributed.filter((c) => !registered.has(c)), []);
+  });
+
+  it('contributes the Container Exec container with its three views, each of which opens', async () => {
+    assert.deepEqual(manifest().contributes.viewsContainers.activitybar.map((c) => [c.id, c.title]), [['containerExec', 'Container Exec']]);
+    assert.deepEqual(
+      manifest().contributes.views.containerExec!.map((v) => [v.id, v.name]),
+      [['containerExec.daemons', 'Daemons'], ['containerExec.configurations', 'Execution Configurations'], ['containerExec.runs', 'Runs']],
+    );
+    for (const id of ['containerExec.daemons', 'containerExec.configurations', 'containerExec.runs']) await vscode.commands.executeCommand(`${id}.focus`);
+  });
+
+  it('Check Local Daemon reaches the local daemon and reports the version the docker CLI sees', async () => {
+    const host = need('DOCKER_LOCAL_HOST');
+    const expected = execFileSync('docker', ['-H', host, 'version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
+    const before = api.engineCalls();
+    const r = await vscode.commands.executeCommand<{ version: string; roundTripMs: number } | undefined>('containerExec.checkLocalDaemon');
+    assert.ok(r, 'the command reported a failure (see the Container Exec log)');
+    assert.equal(r.version, expected);
+    assert.ok(api.engineCalls() - before >= 2);
+  });
+});
