@@ -4,6 +4,7 @@
 // the testbed and the host itself and ends with one line "N passed, N failed" over all suites.
 //   --only core     type-check, lint, bundle and the core suite only
 //   CONTAINER_EXEC_KEEP_TESTBED=1 leaves the testbed running afterwards (faster reruns)
+//   UPDATE_SCREENSHOTS=1 copies the UI suite's screenshots into docs/screenshots (the README's pictures)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -49,6 +50,7 @@ try {
   check('type-check', 'npm', ['run', '--silent', 'typecheck']);
   check('lint', 'npm', ['run', '--silent', 'lint']);
   check('bundle (dist/extension.js, dist/webview.js)', 'npm', ['run', '--silent', 'bundle']);
+  check('package (dist/container-exec.vsix)', 'npm', ['run', '--silent', 'vsix'], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (!check('compile tests', 'npm', ['run', '--silent', 'compile-tests'])) throw new Error('tests do not compile');
 
   say(`testbed: starting (state in ${TESTBED_STATE})`);
@@ -61,7 +63,7 @@ try {
   if (only !== 'core') {
     say('VS Code host: tools');
     const tools = hostTools();
-    const uiEnv = { ...env, CHROMIUM: tools.CHROMIUM };
+    const uiEnv = { ...env, ...tools };
     const workspace = path.join(RUN, 'workspace');
     fs.cpSync(path.join(ROOT, 'demo'), workspace, { recursive: true });
     const server = await startCodeServer({ tools, runDir: RUN, workspace, env: uiEnv });
@@ -94,6 +96,13 @@ try {
   if (process.env.CONTAINER_EXEC_KEEP_TESTBED !== '1') {
     say('testbed: stopping what it started');
     try { testbed('stop'); } catch (e) { console.error(String(e)); }
+  }
+}
+if (process.env.UPDATE_SCREENSHOTS === '1') {
+  // the README's pictures come from the UI suite
+  for (const f of ['views.png', 'check-local-daemon.png']) {
+    const from = path.join(RUN, 'screenshots', f);
+    if (fs.existsSync(from)) fs.copyFileSync(from, path.join(ROOT, 'docs/screenshots', f));
   }
 }
 if (tally.failures.length) console.log(`\nFailed:\n${tally.failures.map((f) => `  - ${f}`).join('\n')}`);

@@ -15,7 +15,9 @@ export async function freePort() {
 
 /**
  * @param {{ tools: Record<string,string>, runDir: string, workspace: string, port?: number, env?: Record<string,string>,
- *           extensionsDir?: string, log?: (s: string) => void }} o
+ *           extensionsDir?: string, smokeTestDriver?: boolean }} o
+ * smokeTestDriver (default true) lets the URL payload load the extension under development and run tests;
+ * it also suppresses notification toasts, so `npm start` turns it off and installs the extension instead.
  * @returns {Promise<{ url: string, port: number, stop: () => Promise<void> }>}
  */
 export async function startCodeServer(o) {
@@ -34,7 +36,7 @@ export async function startCodeServer(o) {
   const args = [
     o.tools.CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
     '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', '--reconnection-grace-time', '5',
-    '--vscode-option', 'enable-smoke-test-driver', // lets the URL payload carry extensionDevelopmentPath / extensionTestsPath
+    ...(o.smokeTestDriver === false ? [] : ['--vscode-option', 'enable-smoke-test-driver']),
     '--user-data-dir', dirs['user-data'], '--extensions-dir', o.extensionsDir ?? dirs.extensions, '--config', path.join(state, 'config.yaml'), o.workspace,
   ];
   const logFile = path.join(state, 'code-server.log');
@@ -56,7 +58,7 @@ export async function startCodeServer(o) {
   for (let i = 0; i < 300; i++) {
     if (exited) throw new Error(`code-server exited at start:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, port, stop, logFile };
+      if ((await fetch(`${url}/healthz`)).ok) return { url, port, stop, logFile, child };
     } catch { /* not yet */ }
     await sleep(100);
   }
