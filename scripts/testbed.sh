@@ -7,6 +7,7 @@
 #   testbed.sh env     [STATE_DIR]   print the KEY=VALUE lines only
 #   testbed.sh status  [STATE_DIR]   show what is running
 #   testbed.sh purge   [STATE_DIR]   stop, then delete STATE_DIR
+#   testbed.sh stop-daemon ROLE      stop one extra daemon (tls | tcp), e.g. to test recovery; `start` brings it back
 # STATE_DIR defaults to $CONTAINER_EXEC_TESTBED or /tmp/container-exec-testbed. The subcommand and STATE_DIR may be given in either order.
 #
 # What "start" provides (all on 127.0.0.1):
@@ -25,10 +26,11 @@
 # (dockerd -b none deletes the interface "docker0", i.e. the primary's bridge).
 set -euo pipefail
 
-CMD=start; STATE=${CONTAINER_EXEC_TESTBED:-/tmp/container-exec-testbed}
+ROLE=; CMD=start; STATE=${CONTAINER_EXEC_TESTBED:-/tmp/container-exec-testbed}
 for a in "$@"; do
   case "$a" in
-    start|stop|env|status|purge) CMD=$a ;;
+    start|stop|env|status|purge|stop-daemon) CMD=$a ;;
+    tls|tcp) ROLE=$a ;;
     -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) STATE=$a ;;
   esac
@@ -472,6 +474,7 @@ case "$CMD" in
   env) print_env ;;
   status) status ;;
   stop) stop_all ;;
+  stop-daemon) [ -n "$ROLE" ] || die "stop-daemon needs a role: tls or tcp"; stop_rec "dockerd-$ROLE" 30 ;;
   purge)
     # remove containers and user-defined networks first, otherwise their br-* interfaces outlive the data
     for role in tls tcp; do

@@ -1,9 +1,8 @@
 import Docker from 'dockerode';
-import type { z } from 'zod';
 import { DaemonError, isDaemonError } from './errors';
 import { parseDaemonDescription, parseHost, type DaemonDescription, type DaemonDescriptionInput } from './daemonDescription';
 import { explainEngineError } from './explainError';
-import { InfoAnswer, VersionAnswer, toInfo, toVersion, type DaemonInfo, type DaemonVersion, type PingResult } from './engineTypes';
+import { InfoAnswer, VersionAnswer, parseEngineAnswer, toInfo, toVersion, type DaemonInfo, type DaemonVersion, type PingResult } from './engineTypes';
 import { SshDialAgent } from './sshTransport';
 import { loadTlsMaterial, type TlsMaterial } from './tlsMaterial';
 
@@ -84,26 +83,49 @@ export class DaemonClient {
    */
   async call<T>(what: string, fn: (docker: Docker, signal: AbortSignal) => Promise<T>, opts: CallOptions = {}): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? this.daemon.timeoutMs;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+    const ctl = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ctl.abort();
+    }, timeoutMs);
+    const onCallerAbort = () => ctl.abort();
+    opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const stopped = (): DaemonError =>
-      deadline.aborted
+      timedOut
         ? new DaemonError('timeout', this.host, `${this.host} did not answer ${what} within ${timeoutMs} ms: is the address right and the daemon up? (timeoutMs sets the deadline)`)
         : new DaemonError('cancelled', this.host, `${what} on ${this.host} was cancelled`);
-    if (signal.aborted) throw stopped();
-    let onAbort: (() => void) | undefined;
-    // settles even if a transport ignored the signal; the request itself is destroyed through `signal`
-    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', (onAbort = () => reject(stopped())), { once: true }));
+    // settles even if a transport ignored the signal; the request itself is destroyed through ctl.signal
+    const aborted = new Promise<never>((_, reject) => ctl.signal.addEventListener('abort', () => reject(stopped()), { once: true }));
+    aborted.catch(() => undefined);
     try {
+      if (opts.signal?.aborted) throw stopped();
       const docker = await Promise.race([this.docker(), aborted]);
       engineCallStats.calls++;
-      return await Promise.race([fn(docker, signal), aborted]);
+      return await Promise.race([fn(docker, ctl.signal), aborted]);
     } catch (e) {
-      if (signal.aborted) throw stopped();
+      if (ctl.signal.aborted) throw stopped();
       if (isDaemonError(e)) throw e;
       throw explainEngineError(this.daemon, what, e, this.tls);
     } finally {
-      if (onAbort) signal.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  /**
+   * A request without deadline, ended only by `signal`: for endpoints that send nothing, not even
+   * headers, until they have something to say (GET /events answers at the first event).
+   */
+  async unbounded<T>(what: string, fn: (docker: Docker, signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+    try {
+      const docker = await this.docker();
+      engineCallStats.calls++;
+      return await fn(docker, signal);
+    } catch (e) {
+      if (signal.aborted) throw new DaemonError('cancelled', this.host, `${what} on ${this.host} was cancelled`);
+      if (isDaemonError(e)) throw e;
+      throw explainEngineError(this.daemon, what, e, this.tls);
     }
   }
 
@@ -115,19 +137,12 @@ export class DaemonClient {
 
   async version(opts?: CallOptions): Promise<DaemonVersion> {
     const raw = await this.call('version', (docker, abortSignal) => signalled(docker).version({ abortSignal }), opts);
-    return toVersion(this.parseAnswer('/version', VersionAnswer, raw));
+    return toVersion(parseEngineAnswer(this.host, '/version', VersionAnswer, raw));
   }
 
   async info(opts?: CallOptions): Promise<DaemonInfo> {
     const raw = await this.call('info', (docker, abortSignal) => signalled(docker).info({ abortSignal }), opts);
-    return toInfo(this.parseAnswer('/info', InfoAnswer, raw));
-  }
-
-  private parseAnswer<S extends z.ZodType>(endpoint: string, schema: S, raw: unknown): z.infer<S> {
-    const r = schema.safeParse(raw);
-    if (r.success) return r.data;
-    const fields = r.error.issues.map((i) => i.path.join('.')).join(', ');
-    throw new DaemonError('protocol', this.host, `${this.host} answered ${endpoint} with unexpected data (fields: ${fields}): is it a Docker Engine?`);
+    return toInfo(parseEngineAnswer(this.host, '/info', InfoAnswer, raw));
   }
 
   /** Ends kept-alive ssh processes. The client stays usable: the next call reconnects. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DaemonError } from './errors';
 
 /** Engine API answers we rely on, parsed at the boundary (unknown keys are kept out of our types). */
 export const VersionAnswer = z.object({
@@ -80,4 +81,12 @@ export function toInfo(a: z.infer<typeof InfoAnswer>): DaemonInfo {
     containers: a.Containers,
     images: a.Images,
   };
+}
+
+/** Parses an Engine API answer at the boundary; the error names the daemon, the endpoint and the first bad field. */
+export function parseEngineAnswer<S extends z.ZodType>(host: string, endpoint: string, schema: S, raw: unknown): z.infer<S> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const fields = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).slice(0, 3).join('; ');
+  throw new DaemonError('protocol', host, `${host} answered ${endpoint} with unexpected data (${fields}): is it a Docker Engine?`);
 }

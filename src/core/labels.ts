@@ -1,0 +1,11 @@
+/** Labels Container Exec puts on what it creates, so the views can tell its images and containers apart. */
+export const LABELS = {
+  /** On images and containers: the extension version that made them. */
+  version: 'container-exec.version',
+  /** On images: base | code-env. */
+  kind: 'container-exec.kind',
+  /** On images and containers: the execution configuration. */
+  configuration: 'container-exec.configuration',
+  /** On containers: the workspace-relative path of the recipe. */
+  recipe: 'container-exec.recipe',
+} as const;
