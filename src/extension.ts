@@ -1,6 +1,10 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { engineCallStats } from './core';
+import { DaemonsFeature } from './daemons/daemonsFeature';
+import type { DaemonTreeNode } from './daemons/daemonsTree';
+import { OutputChannels } from './outputChannels';
+import type { Services } from './services';
 import { registerViews } from './views';
 
 /** What activate() returns: used by the in-host tests and the activation benchmark. */
@@ -9,18 +13,30 @@ export interface ContainerExecApi {
   readonly activationMs: number;
   /** Engine API calls made so far by this extension host. */
   engineCalls(): number;
+  /** The Daemons view's model, for tests. */
+  readonly daemons: { children(node?: DaemonTreeNode): Promise<DaemonTreeNode[]>; item(node: DaemonTreeNode): vscode.TreeItem; isLive(): boolean };
 }
 
 export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('Container Exec', { log: true });
-  context.subscriptions.push(log);
-  const services = { context, log };
+  const logChannels = new OutputChannels();
+  const daemons = new DaemonsFeature(log);
+  context.subscriptions.push(log, logChannels, daemons);
+  const services: Services = { context, log, logChannels, daemons };
   registerViews(services);
   registerCommands(services);
   const activationMs = performance.now() - t0;
   log.info(`Container Exec ${context.extension.packageJSON.version} activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, engineCalls: () => engineCallStats.calls };
+  return {
+    activationMs,
+    engineCalls: () => engineCallStats.calls,
+    daemons: {
+      children: (node) => daemons.tree.getChildren(node),
+      item: (node) => daemons.tree.getTreeItem(node),
+      isLive: () => daemons.hub.isLive,
+    },
+  };
 }
 
 export function deactivate(): void {

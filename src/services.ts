@@ -1,7 +1,12 @@
 import type * as vscode from 'vscode';
+import type { DaemonsFeature } from './daemons/daemonsFeature';
+import type { OutputChannels } from './outputChannels';
 
-/** What every UI registration gets: the extension context and the Container Exec log. */
+/** What every UI registration gets. */
 export interface Services {
   readonly context: vscode.ExtensionContext;
+  /** The "Container Exec" log. */
   readonly log: vscode.LogOutputChannel;
+  readonly logChannels: OutputChannels;
+  readonly daemons: DaemonsFeature;
 }

@@ -1,9 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from './services';
 
-/** The views of the Container Exec container. Each shows its welcome content until later work fills it. */
-export const VIEW_IDS = ['containerExec.daemons', 'containerExec.configurations', 'containerExec.runs'] as const;
-
 class EmptyTree implements vscode.TreeDataProvider<never> {
   getTreeItem(e: never): vscode.TreeItem {
     return e;
@@ -13,7 +10,19 @@ class EmptyTree implements vscode.TreeDataProvider<never> {
   }
 }
 
-/** One registration table for views; nothing here talks to Docker, so activation stays cheap. */
+/** One registration table for views. An empty tree shows the view's welcome content. */
+const VIEWS: Record<string, (s: Services) => vscode.TreeDataProvider<unknown>> = {
+  'containerExec.daemons': (s) => s.daemons.tree,
+  'containerExec.configurations': () => new EmptyTree(),
+  'containerExec.runs': () => new EmptyTree(),
+};
+
+export const VIEW_IDS = Object.keys(VIEWS);
+
 export function registerViews(s: Services): void {
-  for (const id of VIEW_IDS) s.context.subscriptions.push(vscode.window.createTreeView(id, { treeDataProvider: new EmptyTree() }));
+  for (const [id, provider] of Object.entries(VIEWS)) {
+    const view = vscode.window.createTreeView(id, { treeDataProvider: provider(s), showCollapseAll: id === 'containerExec.daemons' });
+    s.context.subscriptions.push(view);
+    if (id === 'containerExec.daemons') s.daemons.attach(view);
+  }
 }

@@ -12,3 +12,4 @@ export * from './dockerContexts';
 export * from './daemonSettings';
 export * from './emitter';
 export * from './daemonHub';
+export * from './engineActions';

@@ -25,3 +25,15 @@ export function need(key: string): string {
   if (!v) throw new Error(`The testbed did not print ${key}: is scripts/testbed.sh up to date?`);
   return v;
 }
+
+/** containerExec.daemons for the testbed: one daemon of every kind, a blackholed one and an invalid entry. */
+export function testbedDaemonSettings(): unknown[] {
+  return [
+    { id: 'tcp', label: 'tcp (plain)', host: need('DOCKER_TCP_HOST') },
+    { id: 'tls', label: 'tls (cert folder)', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } },
+    { id: 'tls-files', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, ca: need('DOCKER_TLS_CA'), cert: need('DOCKER_TLS_CERT'), key: need('DOCKER_TLS_KEY') } },
+    { id: 'ssh', host: need('DOCKER_SSH_HOST'), ssh: { configFile: need('DOCKER_SSH_CONFIG') } },
+    { id: 'void', label: 'blackholed', host: need('DOCKER_BLACKHOLE_HOST'), timeoutMs: 1500 },
+    { id: 'broken', host: 'tcp://no-port-here' },
+  ];
+}

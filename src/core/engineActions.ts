@@ -1,0 +1,39 @@
+import { PassThrough } from 'node:stream';
+import type { CallOptions, DaemonClient } from './daemonClient';
+
+export async function stopContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<void> {
+  // docker waits up to 10 s for the process before killing it: give the call that long plus the deadline
+  await client.call('stop container', (d, abortSignal) => d.getContainer(id).stop({ t: 10, abortSignal } as object), { timeoutMs: client.daemon.timeoutMs + 10000, ...opts });
+}
+
+export async function removeContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<void> {
+  await client.call('remove container', (d, abortSignal) => d.getContainer(id).remove({ force: true, v: true, abortSignal } as object), opts);
+}
+
+export async function removeImage(client: DaemonClient, id: string, opts?: CallOptions): Promise<void> {
+  await client.call('remove image', (d, abortSignal) => d.getImage(id).remove({ abortSignal } as object), opts);
+}
+
+/**
+ * Follows a container's logs (last `tail` lines, then new ones) until it stops or `signal` aborts;
+ * stdout and stderr are demultiplexed unless the container has a TTY. Resolves when the stream ends.
+ */
+export async function followContainerLogs(client: DaemonClient, id: string, onText: (text: string, stream: 'stdout' | 'stderr') => void, signal: AbortSignal, tail = 500): Promise<void> {
+  const info = (await client.call('inspect container', (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as object), { signal })) as { Config?: { Tty?: boolean } };
+  const docker = await client.docker();
+  const stream = (await client.unbounded(
+    'follow logs',
+    (d, abortSignal) => d.getContainer(id).logs({ follow: true, stdout: true, stderr: true, tail, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    signal,
+  )) as NodeJS.ReadableStream & { destroy?: () => void };
+  await new Promise<void>((resolve) => {
+    if (info.Config?.Tty) stream.on('data', (b: Buffer) => onText(b.toString('utf8'), 'stdout'));
+    else {
+      const out = new PassThrough().on('data', (b: Buffer) => onText(b.toString('utf8'), 'stdout'));
+      const err = new PassThrough().on('data', (b: Buffer) => onText(b.toString('utf8'), 'stderr'));
+      docker.modem.demuxStream(stream, out, err);
+    }
+    stream.on('end', resolve).on('close', resolve).on('error', resolve);
+    signal.addEventListener('abort', () => stream.destroy?.(), { once: true });
+  });
+}

@@ -1,0 +1,75 @@
+import * as vscode from 'vscode';
+import {
+  discoverDaemons,
+  parseDaemonDescription,
+  parseDaemonSettings,
+  type DaemonSettingsEntry,
+  type DaemonSpec,
+  type DiscoveredDaemon,
+  type DiscoveryProblem,
+} from '../core';
+
+export const SECTION = 'containerExec';
+
+/** A settings entry that failed validation: shown as an error node, never dropped or rewritten. */
+export interface InvalidDaemonEntry {
+  scope: 'user' | 'workspace';
+  index: number;
+  id?: string;
+  error: string;
+}
+
+export interface DaemonSources {
+  specs: DaemonSpec[];
+  invalid: InvalidDaemonEntry[];
+  discovered: DiscoveredDaemon[];
+  problems: DiscoveryProblem[];
+  defaultDaemon: string;
+}
+
+/**
+ * Everything the Daemons view shows: daemons from user and workspace settings (workspace wins on the
+ * same id), then the discovered ones (environment, Docker contexts) whose id and host are not
+ * configured already, read-only until imported.
+ */
+export async function readDaemonSources(): Promise<DaemonSources> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const inspected = config.inspect<unknown>('daemons');
+  const specs: DaemonSpec[] = [];
+  const invalid: InvalidDaemonEntry[] = [];
+  const byId = new Map<string, number>();
+  for (const [scope, value] of [['user', inspected?.globalValue], ['workspace', inspected?.workspaceValue]] as const) {
+    for (const entry of parseDaemonSettings(value) as DaemonSettingsEntry[]) {
+      if (!entry.ok) {
+        invalid.push({ scope, index: entry.index, id: entry.id, error: entry.error });
+        continue;
+      }
+      const spec: DaemonSpec = { daemon: entry.daemon, source: scope };
+      const at = byId.get(entry.daemon.id);
+      if (at === undefined) byId.set(entry.daemon.id, specs.push(spec) - 1);
+      else specs[at] = spec;
+    }
+  }
+  const { daemons: discovered, problems } = await discoverDaemons();
+  const hosts = new Set(specs.map((s) => s.daemon.host));
+  for (const d of discovered) {
+    if (byId.has(d.daemon.id) || hosts.has(d.daemon.host)) continue;
+    try {
+      specs.push({ daemon: parseDaemonDescription(d.daemon), source: d.source, current: d.current });
+    } catch (e) {
+      problems.push({ file: `Docker context ${d.context}`, error: (e as Error).message });
+    }
+  }
+  return { specs, invalid, discovered, problems, defaultDaemon: config.get<string>('defaultDaemon') || 'local' };
+}
+
+/** The settings scope a configured daemon lives in. */
+export function targetOf(source: DaemonSpec['source']): vscode.ConfigurationTarget {
+  return source === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+}
+
+/** The raw (unvalidated) value of containerExec.daemons in one scope: edits start from it, so nothing is lost. */
+export function rawDaemons(target: vscode.ConfigurationTarget): unknown {
+  const i = vscode.workspace.getConfiguration(SECTION).inspect<unknown>('daemons');
+  return target === vscode.ConfigurationTarget.Workspace ? i?.workspaceValue : i?.globalValue;
+}

@@ -1,0 +1,60 @@
+import * as vscode from 'vscode';
+import { DaemonHub } from '../core';
+import { readDaemonSources, SECTION, type DaemonSources } from './daemonSources';
+import { DaemonsTreeProvider } from './daemonsTree';
+import { DaemonStatusBar } from './statusBar';
+
+/**
+ * The daemons concern: settings + discovery -> hub -> tree and status bar. Nothing talks to Docker until
+ * the Daemons view is visible (or a command asks); while hidden, no stream or poll runs.
+ */
+export class DaemonsFeature implements vscode.Disposable {
+  readonly hub = new DaemonHub();
+  readonly tree = new DaemonsTreeProvider(this.hub, () => this.sources());
+  private statusBar = new DaemonStatusBar(this.hub);
+  private loaded: Promise<DaemonSources> | undefined;
+  private readonly disposables: vscode.Disposable[] = [this.tree, this.statusBar];
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(SECTION)) void this.reload();
+      }),
+    );
+  }
+
+  /** The view: live while visible. */
+  attach(view: vscode.TreeView<unknown>): void {
+    this.disposables.push(
+      view.onDidChangeVisibility((e) => {
+        if (e.visible) void this.sources().then(() => this.hub.setLive(true));
+        else this.hub.setLive(false);
+      }),
+    );
+    if (view.visible) void this.sources().then(() => this.hub.setLive(true));
+  }
+
+  /** Settings and discovered daemons, read once and again on every settings change. */
+  sources(): Promise<DaemonSources> {
+    return (this.loaded ??= this.read());
+  }
+
+  reload(): Promise<DaemonSources> {
+    return (this.loaded = this.read());
+  }
+
+  private async read(): Promise<DaemonSources> {
+    const sources = await readDaemonSources();
+    for (const p of sources.problems) this.log.warn(`Docker contexts: ${p.file}: ${p.error}`);
+    for (const e of sources.invalid) this.log.error(`containerExec.daemons[${e.index}] in ${e.scope} settings: ${e.error}`);
+    this.hub.setDaemons(sources.specs);
+    this.tree.reset(sources.invalid, sources.defaultDaemon);
+    this.statusBar.setDefault(sources.defaultDaemon);
+    return sources;
+  }
+
+  dispose(): void {
+    this.hub.dispose();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}

@@ -1,0 +1,82 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as vscode from 'vscode';
+import type { DaemonTreeNode } from '../../src/daemons/daemonsTree';
+import type { ContainerExecApi } from '../../src/extension';
+import { need, testbedDaemonSettings } from '../support/testbed';
+
+const until = async <T>(what: string, ms: number, get: () => Promise<T | undefined>): Promise<T> => {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await get();
+    if (v) return v;
+    if (Date.now() - t0 > ms) assert.fail(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+describe('Daemons view (real daemons, real host)', function () {
+  this.timeout(60000);
+  let api: ContainerExecApi;
+  const label = (n: DaemonTreeNode) => String(api.daemons.item(n).label);
+  const daemon = async (id: string) => (await api.daemons.children()).find((n) => n.kind === 'daemon' && n.id === id);
+
+  before(async () => {
+    api = await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate();
+    await vscode.workspace.getConfiguration('containerExec').update('daemons', testbedDaemonSettings(), vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand('containerExec.daemons.focus');
+  });
+
+  it('shows every configured daemon at once, the discovered local one, and the invalid entry with its reason', async () => {
+    await until('daemons listed', 5000, async () => ((await api.daemons.children()).length >= 7 ? true : undefined));
+    const roots = await api.daemons.children();
+    const ids = roots.filter((n) => n.kind === 'daemon').map((n) => (n as { id: string }).id);
+    for (const id of ['tcp', 'tls', 'tls-files', 'ssh', 'void', 'local']) assert.ok(ids.includes(id), `${id} missing from ${ids}`);
+    const invalid = roots.find((n) => n.kind === 'invalid');
+    assert.ok(invalid, 'the invalid entry is shown');
+    assert.match(String(api.daemons.item(invalid).tooltip), /tcp:\/\/no-port-here.*tcp:\/\/ needs a port/);
+    assert.equal(api.daemons.isLive(), true, 'the visible view is live');
+  });
+
+  it('each reachable daemon (socket, TCP, TLS by folder and by files, ssh) connects and lists Info, Images, Containers, Volumes', async () => {
+    for (const id of ['local', 'tcp', 'tls', 'tls-files', 'ssh']) {
+      const node = (await daemon(id))!;
+      const groups = await until(`${id} connected`, 10000, async () => {
+        const c = await api.daemons.children(node);
+        return c.length === 4 ? c : undefined;
+      });
+      assert.deepEqual(groups.map(label), ['Info', 'Images', 'Containers', 'Volumes']);
+      const images = await api.daemons.children(groups[1]);
+      const tooltips = images.map((n) => String(api.daemons.item(n).tooltip));
+      assert.ok(tooltips.some((t) => t.split('\n').includes(need('BUSYBOX_IMAGE'))), `${id}: ${tooltips}`);
+      const info = await api.daemons.children(groups[0]);
+      assert.ok(info.map(label).includes('Runtimes'));
+      assert.match(String(api.daemons.item(node).description), id === 'local' ? /unix:\/\/.*discovered/ : /tcp:\/\/|ssh:\/\//);
+    }
+  });
+
+  it('the blackholed daemon turns unreachable within its deadline and offers Retry, without delaying the others', async () => {
+    const node = (await daemon('void'))!;
+    const children = await until('void unreachable', 5000, async () => {
+      const c = await api.daemons.children(node);
+      return c[0]?.kind === 'error' ? c : undefined;
+    });
+    assert.match(label(children[0]!), /did not answer .* within 1500 ms/);
+    assert.equal(api.daemons.item(children[0]!).contextValue, 'daemonError');
+  });
+
+  it('a container started with the docker CLI appears without a manual refresh', async () => {
+    const groups = await api.daemons.children((await daemon('tcp'))!);
+    const containers = groups[2]!;
+    await api.daemons.children(containers); // load (and cache) the list first
+    const name = `ce-view-${Date.now()}`;
+    const id = execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'run', '-d', '--name', name, need('BUSYBOX_IMAGE'), 'sleep', '30'], { encoding: 'utf8' }).trim();
+    try {
+      const row = await until('container in the view', 5000, async () => (await api.daemons.children(containers)).find((n) => label(n) === name));
+      assert.equal(api.daemons.item(row).contextValue, 'container.running');
+      assert.ok(id.length > 10);
+    } finally {
+      execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'rm', '-f', id]);
+    }
+  });
+});
