@@ -3,7 +3,7 @@ import { DaemonError, isDaemonError } from './errors';
 import { parseDaemonDescription, parseHost, type DaemonDescription, type DaemonDescriptionInput } from './daemonDescription';
 import { explainEngineError } from './explainError';
 import { InfoAnswer, VersionAnswer, parseEngineAnswer, toInfo, toVersion, type DaemonInfo, type DaemonVersion, type PingResult } from './engineTypes';
-import { SshDialAgent } from './sshTransport';
+import { SshBridge } from './sshTransport';
 import { loadTlsMaterial, type TlsMaterial } from './tlsMaterial';
 
 /** dockerode takes `{ abortSignal }` on these calls; @types/dockerode does not say so yet. */
@@ -29,7 +29,7 @@ export interface CallOptions {
  */
 export class DaemonClient {
   private dockerPromise: Promise<Docker> | undefined;
-  private sshAgent: SshDialAgent | undefined;
+  private sshBridge: SshBridge | undefined;
   private tls: TlsMaterial | undefined;
 
   constructor(readonly daemon: DaemonDescription) {}
@@ -72,8 +72,8 @@ export class DaemonClient {
       }
       case 'ssh':
         if (d.tls?.enabled) throw new DaemonError('config', d.host, `TLS is enabled for ${d.host}, but ssh:// carries its own encryption: turn TLS off for this daemon.`);
-        this.sshAgent = new SshDialAgent({ host: d.host, hostname: h.hostname, port: h.port, user: h.user, command: d.ssh?.command, configFile: d.ssh?.configFile, connectTimeoutMs: d.timeoutMs });
-        return new Docker({ ...base, host: 'docker', port: 80, agent: this.sshAgent } as Docker.DockerOptions);
+        this.sshBridge ??= new SshBridge({ host: d.host, hostname: h.hostname, port: h.port, user: h.user, command: d.ssh?.command, configFile: d.ssh?.configFile, connectTimeoutMs: d.timeoutMs });
+        return new Docker({ ...base, socketPath: await this.sshBridge.socketPath() });
     }
   }
 
@@ -105,8 +105,7 @@ export class DaemonClient {
       return await Promise.race([fn(docker, ctl.signal), aborted]);
     } catch (e) {
       if (ctl.signal.aborted) throw stopped();
-      if (isDaemonError(e)) throw e;
-      throw explainEngineError(this.daemon, what, e, this.tls);
+      throw this.explain(what, e);
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onCallerAbort);
@@ -124,9 +123,13 @@ export class DaemonClient {
       return await fn(docker, signal);
     } catch (e) {
       if (signal.aborted) throw new DaemonError('cancelled', this.host, `${what} on ${this.host} was cancelled`);
-      if (isDaemonError(e)) throw e;
-      throw explainEngineError(this.daemon, what, e, this.tls);
+      throw this.explain(what, e);
     }
+  }
+
+  /** A failed ssh process explains a hang-up better than the hang-up does. */
+  private explain(what: string, e: unknown): DaemonError {
+    return this.sshBridge?.takeFailure() ?? (isDaemonError(e) ? e : explainEngineError(this.daemon, what, e, this.tls));
   }
 
   async ping(opts?: CallOptions): Promise<PingResult> {
@@ -147,8 +150,7 @@ export class DaemonClient {
 
   /** Ends kept-alive ssh processes. The client stays usable: the next call reconnects. */
   dispose(): void {
-    this.sshAgent?.destroy();
-    this.sshAgent = undefined;
+    this.sshBridge?.dispose();
     this.dockerPromise = undefined;
   }
 }

@@ -1,7 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import * as http from 'node:http';
-import type { Socket } from 'node:net';
-import { Duplex } from 'node:stream';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { DaemonError } from './errors';
 
 export interface SshTarget {
@@ -46,76 +47,70 @@ export function explainSshFailure(t: SshTarget, stderr: string, exitCode: number
   return new DaemonError('ssh', t.host, `ssh to ${t.host} failed: ${text}${hint ? ` (${hint})` : ''}`);
 }
 
-/** One `ssh … docker system dial-stdio` process seen as a socket. */
-class DialStdioStream extends Duplex {
-  private stderr = '';
-  private gotData = false;
-  private stdoutEnded = false;
-  private exitCode: number | null | undefined;
+/**
+ * A private unix socket whose every connection is piped into its own `ssh … docker system dial-stdio`
+ * process. The Docker client then talks to a plain `socketPath`: no custom http.Agent, which VS Code's
+ * proxy support would replace in the extension host (it leaves socketPath requests alone).
+ */
+export class SshBridge {
+  private server: net.Server | undefined;
+  private dir: string | undefined;
+  private listening: Promise<string> | undefined;
+  private readonly children = new Set<ChildProcess>();
+  /** Why the last ssh process failed before it carried any data; the client reports it instead of a hang-up. */
+  private failure: DaemonError | undefined;
 
-  constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
-    private readonly target: SshTarget,
-  ) {
-    super();
-    child.stdout.on('data', (d: Buffer) => {
-      this.gotData = true;
-      if (!this.push(d)) child.stdout.pause();
-    });
-    // end the stream only once ssh has exited, so a failed login is reported as such, not as a hang-up
-    child.stdout.on('end', () => {
-      this.stdoutEnded = true;
-      this.settle();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      this.stderr = (this.stderr + d.toString()).slice(-4000);
-    });
-    child.stdin.on('error', () => undefined); // EPIPE when ssh dies: reported through 'exit'
+  constructor(private readonly target: SshTarget) {}
+
+  socketPath(): Promise<string> {
+    this.listening ??= (async () => {
+      this.dir = await mkdtemp(path.join(os.tmpdir(), 'container-exec-ssh-')); // 0700: ours alone
+      const sock = path.join(this.dir, 'docker.sock');
+      this.server = net.createServer((conn) => this.bridge(conn));
+      await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(sock, resolve));
+      return sock;
+    })();
+    return this.listening;
+  }
+
+  takeFailure(): DaemonError | undefined {
+    const f = this.failure;
+    this.failure = undefined;
+    return f;
+  }
+
+  private bridge(conn: net.Socket): void {
+    const child = spawn(this.target.command ?? 'ssh', sshArgs(this.target), { stdio: 'pipe', windowsHide: true });
+    this.children.add(child);
+    let stderr = '';
+    let gotData = false;
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.stdout.on('data', () => (gotData = true));
+    child.stdout.pipe(conn, { end: false }); // ended on 'close', once we know why ssh stopped
+    conn.pipe(child.stdin);
+    child.stdin.on('error', () => undefined); // EPIPE when ssh dies: 'close' says why
+    conn.on('error', () => child.kill());
+    conn.on('close', () => child.exitCode === null && child.kill());
     child.on('error', (e: NodeJS.ErrnoException) => {
-      const msg = e.code === 'ENOENT' ? `the OpenSSH client "${target.command ?? 'ssh'}" is not installed or not on PATH` : e.message;
-      this.destroy(new DaemonError('ssh', target.host, `ssh to ${target.host} failed: ${msg}`, { cause: e }));
+      const msg = e.code === 'ENOENT' ? `the OpenSSH client "${this.target.command ?? 'ssh'}" is not installed or not on PATH` : e.message;
+      this.failure = new DaemonError('ssh', this.target.host, `ssh to ${this.target.host} failed: ${msg}`, { cause: e });
+      conn.destroy();
     });
     child.on('close', (code) => {
-      this.exitCode = code;
-      this.settle();
+      this.children.delete(child);
+      if (code !== 0 && code !== null && !gotData) this.failure = explainSshFailure(this.target, stderr, code);
+      conn.end();
     });
   }
-  private settle(): void {
-    if (!this.stdoutEnded || this.exitCode === undefined || this.destroyed) return;
-    if (this.exitCode !== 0 && !this.gotData) this.destroy(explainSshFailure(this.target, this.stderr, this.exitCode));
-    else this.push(null);
-  }
-  override _read(): void {
-    this.child.stdout.resume();
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    // a write to a dead ssh is not the error to report: 'close' explains why ssh died
-    this.child.stdin.write(chunk, () => cb());
-  }
-  override _final(cb: () => void): void {
-    this.child.stdin.end();
-    cb();
-  }
-  override _destroy(err: Error | null, cb: (e: Error | null) => void): void {
-    if (this.child.exitCode === null) this.child.kill();
-    cb(err);
-  }
-  // the parts of net.Socket that http.Agent calls
-  setTimeout(): this { return this; }
-  setNoDelay(): this { return this; }
-  setKeepAlive(): this { return this; }
-  ref(): this { return this; }
-  unref(): this { return this; }
-}
 
-/** An http.Agent whose connections are ssh processes running `docker system dial-stdio`. */
-export class SshDialAgent extends http.Agent {
-  constructor(private readonly target: SshTarget) {
-    // keepAlive: one ssh process serves many requests; dispose() ends them
-    super({ keepAlive: true, maxSockets: 4, maxFreeSockets: 1 });
-  }
-  override createConnection(): Socket {
-    const child = spawn(this.target.command ?? 'ssh', sshArgs(this.target), { stdio: 'pipe', windowsHide: true });
-    return new DialStdioStream(child, this.target) as unknown as Socket;
+  /** Ends every ssh process and the socket. The bridge can start again afterwards. */
+  dispose(): void {
+    for (const c of this.children) c.kill();
+    this.children.clear();
+    this.server?.close();
+    this.server = undefined;
+    this.listening = undefined;
+    if (this.dir) void rm(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
   }
 }

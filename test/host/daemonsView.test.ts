@@ -41,10 +41,11 @@ describe('Daemons view (real daemons, real host)', function () {
   it('each reachable daemon (socket, TCP, TLS by folder and by files, ssh) connects and lists Info, Images, Containers, Volumes', async () => {
     for (const id of ['local', 'tcp', 'tls', 'tls-files', 'ssh']) {
       const node = (await daemon(id))!;
+      let last: DaemonTreeNode[] = [];
       const groups = await until(`${id} connected`, 10000, async () => {
-        const c = await api.daemons.children(node);
-        return c.length === 4 ? c : undefined;
-      });
+        last = await api.daemons.children(node);
+        return last.length === 4 ? last : undefined;
+      }).catch((e: Error) => assert.fail(`${e.message}: ${last.map(label)}`));
       assert.deepEqual(groups.map(label), ['Info', 'Images', 'Containers', 'Volumes']);
       const images = await api.daemons.children(groups[1]);
       const tooltips = images.map((n) => String(api.daemons.item(n).tooltip));
