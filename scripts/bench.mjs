@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 // npm run bench: each benchmark prints one line "bench NAME: key=value ...". Ratios against the Docker
-// CLI / raw Engine API are measured in the same run (later benchmarks); activation has no reference.
+// CLI / raw Engine API are measured in the same run.
+//   bench list-200, bench refresh-4-blackhole: test/bench/lists.ts, against the testbed daemons
 //   bench activate: activate() inside a real VS Code extension host (code-server), median of RUNS
 //   host starts, plus the time to load the bundle in plain node; and the Docker calls made meanwhile.
+// CONTAINER_EXEC_KEEP_TESTBED=1 leaves the testbed running afterwards.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startCodeServer } from './lib/codeServer.mjs';
-import { ROOT, freshDir, hostTools } from './lib/tools.mjs';
+import { ROOT, TESTBED_STATE, freshDir, hostTools, testbed } from './lib/tools.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS || 3);
 const ACTIVATE_BUDGET_MS = 30;
-const run = (cmd, args) => {
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+const run = (cmd, args, opts = {}) => {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], ...opts });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed`);
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -20,6 +22,13 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 run('npm', ['run', '--silent', 'bundle']);
 run('npm', ['run', '--silent', 'compile-tests']);
 const RUN = freshDir(ROOT, 'test-results', 'bench');
+
+testbed('start');
+try {
+  run(process.execPath, ['out/test/bench/lists.js'], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: path.join(TESTBED_STATE, 'env') } });
+} finally {
+  if (process.env.CONTAINER_EXEC_KEEP_TESTBED !== '1') testbed('stop');
+}
 const RESULTS = freshDir(RUN, 'results');
 
 // loading the bundle (before activate) in plain node, vscode stubbed: what the host pays at require time

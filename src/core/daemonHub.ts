@@ -21,13 +21,14 @@ export interface DaemonSpec {
 export interface DaemonStatus {
   state: DaemonState;
   error?: DaemonError;
-  version?: DaemonVersion;
   roundTripMs?: number;
   checkedAt?: Date;
 }
 
-export type ListKind = 'info' | 'containers' | 'images' | 'volumes';
+export type ListKind = 'version' | 'info' | 'containers' | 'images' | 'volumes';
 interface Lists {
+  /** Not part of connecting: /version makes dockerd run runc and docker-init; tooltips ask for it. */
+  version: DaemonVersion;
   info: DaemonInfo;
   containers: ContainerSummary[];
   images: ImageSummary[];
@@ -112,11 +113,11 @@ export class DaemonHub {
     const d = this.daemons.get(id);
     if (!d) return Promise.resolve({ state: 'idle' });
     d.connecting ??= (async () => {
-      this.setStatus(d, { ...d.status, state: 'connecting' });
+      // a retry in the background keeps showing the last failure rather than flickering to "connecting"
+      if (d.status.state === 'idle' || d.status.state === 'connected') this.setStatus(d, { ...d.status, state: 'connecting' });
       try {
         const { roundTripMs } = await d.client.ping();
-        const version = await d.client.version();
-        this.setStatus(d, { state: 'connected', version, roundTripMs, checkedAt: new Date() });
+        this.setStatus(d, { state: 'connected', roundTripMs, checkedAt: new Date() });
       } catch (e) {
         const error = e instanceof DaemonError ? e : new DaemonError('unreachable', d.client.host, String(e));
         d.lists.clear();
@@ -136,6 +137,7 @@ export class DaemonHub {
     let p = d.lists.get(kind) as Promise<Lists[K]> | undefined;
     if (!p) {
       const load: Record<ListKind, () => Promise<unknown>> = {
+        version: () => d.client.version(),
         info: () => d.client.info(),
         containers: () => listContainers(d.client),
         images: () => listImages(d.client),

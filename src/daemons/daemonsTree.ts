@@ -4,7 +4,7 @@ import type { InvalidDaemonEntry } from './daemonSources';
 
 export type DaemonTreeNode =
   | { kind: 'daemon'; id: string }
-  | { kind: 'group'; id: string; list: Exclude<ListKind, 'info'> | 'info' }
+  | { kind: 'group'; id: string; list: GroupKind }
   | { kind: 'info-row'; id: string; label: string; value: string; icon?: string }
   | { kind: 'container'; id: string; container: ContainerSummary }
   | { kind: 'image'; id: string; image: ImageSummary }
@@ -21,6 +21,7 @@ const STATE: Record<DaemonState, { icon: string; color?: string; text: string }>
   'permission-denied': { icon: 'circle-slash', color: 'errorForeground', text: 'permission denied' },
   invalid: { icon: 'warning', color: 'list.warningForeground', text: 'invalid settings' },
 };
+type GroupKind = Exclude<ListKind, 'version'>;
 const GROUPS = [
   ['info', 'Info', 'info'],
   ['images', 'Images', 'file-media'],
@@ -49,7 +50,7 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
     /** Settings and discovery read (lazily, on the first look at the view). */
     private readonly ready: () => Promise<unknown>,
   ) {
-    this.subscription = hub.onDidChange((c) => this.schedule(c.what === 'state' ? this.daemonNode(c.id) : this.groupNode(c.id, c.what)));
+    this.subscription = hub.onDidChange((c) => c.what !== 'version' && this.schedule(c.what === 'state' ? this.daemonNode(c.id) : this.groupNode(c.id, c.what)));
   }
 
   /** New daemon list (settings or discovery changed). */
@@ -76,7 +77,7 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
     return n;
   }
 
-  groupNode(id: string, list: ListKind) {
+  groupNode(id: string, list: GroupKind) {
     const key = `${id}\0${list}`;
     let n = this.groupNodes.get(key);
     if (!n) this.groupNodes.set(key, (n = { kind: 'group', id, list }));
@@ -103,6 +104,8 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
           return (await this.hub.list(node.id, 'containers')).map((container) => ({ kind: 'container' as const, id: node.id, container }));
         case 'volumes':
           return (await this.hub.list(node.id, 'volumes')).map((volume) => ({ kind: 'volume' as const, id: node.id, volume }));
+        default:
+          return [];
       }
     } catch (e) {
       return [{ kind: 'error', id: node.id, message: (e as Error).message, retry: true }];
@@ -159,6 +162,18 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
     }
   }
 
+  /** On hover: the engine version, asked only now (/version is not free for the daemon). */
+  async resolveTreeItem(item: vscode.TreeItem, node: DaemonTreeNode): Promise<vscode.TreeItem> {
+    if (node.kind !== 'daemon' || this.hub.status(node.id).state !== 'connected' || !(item.tooltip instanceof vscode.MarkdownString)) return item;
+    try {
+      const v = await this.hub.list(node.id, 'version');
+      item.tooltip.appendMarkdown(`\n\nDocker ${v.version} (API ${v.apiVersion}), ${v.os}/${v.arch}`);
+    } catch {
+      // the state line already says what is wrong
+    }
+    return item;
+  }
+
   dispose(): void {
     clearTimeout(this.timer);
     this.subscription.dispose();
@@ -176,7 +191,6 @@ function daemonItem(id: string, spec: DaemonSpec, status: DaemonStatus, isDefaul
   item.description = [spec.daemon.host, status.state === 'connected' ? '' : s.text, ...tags].filter(Boolean).join(' · ');
   const md = new vscode.MarkdownString(`**${label}** \`${spec.daemon.host}\`\n\n`, true);
   md.appendMarkdown(`State: ${s.text}`);
-  if (status.version) md.appendMarkdown(` — Docker ${status.version.version} (API ${status.version.apiVersion}), ${status.version.os}/${status.version.arch}`);
   if (status.roundTripMs !== undefined && status.state === 'connected') md.appendMarkdown(`, round trip ${status.roundTripMs.toFixed(1)} ms`);
   if (status.error) md.appendMarkdown(`\n\n$(error) ${status.error.message}`);
   md.appendMarkdown(`\n\nFrom: ${spec.source === 'user' ? 'user settings' : spec.source === 'workspace' ? 'workspace settings' : spec.source === 'context' ? 'Docker context (read-only until imported)' : 'environment / platform default (read-only until imported)'}`);

@@ -27,7 +27,7 @@ export class DaemonStatusBar implements vscode.Disposable {
     this.item.text = `${icon} ${spec?.daemon.label ?? this.defaultId}`;
     this.item.backgroundColor = ['idle', 'connecting', 'connected'].includes(status.state) ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');
     this.item.tooltip = spec
-      ? `Default Docker daemon: ${spec.daemon.host} — ${status.state}${status.version ? `, Docker ${status.version.version}` : ''}${status.error ? `\n${status.error.message}` : ''}\nClick to test the connection.`
+      ? `Default Docker daemon: ${spec.daemon.host} — ${status.state}${status.roundTripMs !== undefined && status.state === 'connected' ? `, ${status.roundTripMs.toFixed(1)} ms` : ''}${status.error ? `\n${status.error.message}` : ''}\nClick to test the connection.`
       : `Default Docker daemon "${this.defaultId}" is not configured: set containerExec.defaultDaemon.`;
   }
 

@@ -1,0 +1,124 @@
+// `npm run bench` (plain node, testbed daemons):
+//   bench list-200: containers + images of a daemon holding 200 containers, through our core vs raw HTTP
+//     from Node vs `docker ps -a` + `docker images`, medians of the same run.
+//   bench refresh-4-blackhole: four daemons, one blackholed: time until the three reachable ones are
+//     connected and listed, vs the same for a single daemon; and when the blackholed one is marked.
+import { execFileSync } from 'node:child_process';
+import * as http from 'node:http';
+import { createDaemonClient, DaemonHub, listContainers, listImages, parseDaemonDescription, type DaemonDescriptionInput } from '../../src/core';
+import { need } from '../support/testbed';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+async function time(n: number, fn: () => Promise<unknown> | unknown): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  return median(samples);
+}
+
+function rawGet(hostUrl: string, path: string): Promise<unknown> {
+  const u = new URL(hostUrl.replace(/^tcp:/, 'http:'));
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: u.hostname, port: u.port, path, agent: rawAgent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      })
+      .on('error', reject);
+  });
+}
+const rawAgent = new http.Agent({ keepAlive: true });
+
+async function list200(): Promise<void> {
+  const host = need('DOCKER_TCP_HOST');
+  const client = createDaemonClient({ id: 'tcp', host, timeoutMs: 30000 });
+  const docker = await client.docker();
+  const label = `container-exec.bench=${process.pid}`;
+  const existing = (await listContainers(client)).length;
+  const want = Math.max(0, 200 - existing);
+  for (let i = 0; i < want; i += 20)
+    await Promise.all(
+      Array.from({ length: Math.min(20, want - i) }, (_, k) =>
+        docker.createContainer({ Image: need('BUSYBOX_IMAGE'), Cmd: ['true'], Labels: { 'container-exec.bench': String(process.pid), 'container-exec.configuration': `cfg-${(i + k) % 7}` } }),
+      ),
+    );
+  try {
+    const count = (await listContainers(client)).length;
+    if (count < 200) throw new Error(`only ${count} containers`);
+    // warm up each path once, then measure
+    const ours = () => Promise.all([listContainers(client), listImages(client)]);
+    const raw = () => Promise.all([rawGet(host, '/containers/json?all=1'), rawGet(host, '/images/json')]);
+    const cli = () => {
+      execFileSync('docker', ['-H', host, 'ps', '-a'], { stdio: 'ignore' });
+      execFileSync('docker', ['-H', host, 'images'], { stdio: 'ignore' });
+    };
+    // interleaved, so that warm-up and daemon-side caching favour neither
+    const oursS: number[] = [];
+    const rawS: number[] = [];
+    for (let i = 0; i < 41; i++) {
+      rawS.push(await time(1, raw));
+      oursS.push(await time(1, ours));
+    }
+    const [oursMs, rawMs] = [median(oursS.slice(1)), median(rawS.slice(1))];
+    const cliMs = await time(7, cli);
+    console.log(`bench list-200: vs-raw=${(oursMs / rawMs).toFixed(2)} vs-cli=${(oursMs / cliMs).toFixed(2)} ours-ms=${oursMs.toFixed(1)} raw-ms=${rawMs.toFixed(1)} cli-ms=${cliMs.toFixed(1)} containers=${count}`);
+  } finally {
+    await docker.pruneContainers({ filters: { label: [label] } });
+    client.dispose();
+    rawAgent.destroy();
+  }
+}
+
+async function refreshBlackhole(): Promise<void> {
+  const reachable: DaemonDescriptionInput[] = [
+    { id: 'local', host: need('DOCKER_LOCAL_HOST') },
+    { id: 'tcp', host: need('DOCKER_TCP_HOST') },
+    { id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } },
+  ];
+  const blackhole: DaemonDescriptionInput = { id: 'void', host: need('DOCKER_BLACKHOLE_HOST'), timeoutMs: 1500 };
+  /** Fresh hub: connect every daemon and list containers + images of the connected ones. */
+  const refresh = async (daemons: DaemonDescriptionInput[], measured: string[]) => {
+    const hub = new DaemonHub();
+    hub.setDaemons(daemons.map((d) => ({ daemon: parseDaemonDescription(d), source: 'user' as const })));
+    const t0 = performance.now();
+    const done: Record<string, number> = {};
+    await Promise.all(
+      hub.ids().map(async (id) => {
+        if ((await hub.connect(id)).state === 'connected') await Promise.all([hub.list(id, 'containers'), hub.list(id, 'images')]);
+        done[id] = performance.now() - t0;
+      }),
+    );
+    hub.dispose();
+    return { reachableMs: Math.max(...measured.map((id) => done[id]!)), blackholeMs: done.void, states: measured.every((id) => done[id] !== undefined) };
+  };
+  await refresh(reachable, ['local', 'tcp', 'tls']); // warm-up
+  // "single" = the slowest of the three refreshed alone: perfect parallelism would match it
+  const singles: Record<string, number[]> = { local: [], tcp: [], tls: [] };
+  const fours: number[] = [];
+  const holes: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    for (const d of reachable) singles[d.id]!.push((await refresh([d], [d.id])).reachableMs);
+    const r = await refresh([...reachable, blackhole], ['local', 'tcp', 'tls']);
+    fours.push(r.reachableMs);
+    holes.push(r.blackholeMs!);
+  }
+  const perDaemon = Object.fromEntries(Object.entries(singles).map(([id, xs]) => [id, median(xs)]));
+  const single = Math.max(...Object.values(perDaemon));
+  const four = median(fours);
+  const sum = Object.values(perDaemon).reduce((a, b) => a + b, 0);
+  console.log(
+    `bench refresh-4-blackhole: vs-single=${(four / single).toFixed(2)} vs-sequential=${(four / sum).toFixed(2)} three-reachable-ms=${four.toFixed(1)} ` +
+      `single-ms=${single.toFixed(1)} (${Object.entries(perDaemon).map(([id, ms]) => `${id}=${ms.toFixed(1)}`).join(' ')}) blackhole-ms=${median(holes).toFixed(0)} blackhole-deadline-ms=1500`,
+  );
+}
+
+void (async () => {
+  await list200();
+  await refreshBlackhole();
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
