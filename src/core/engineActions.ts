@@ -1,9 +1,10 @@
 import { PassThrough } from 'node:stream';
 import type { CallOptions, DaemonClient } from './daemonClient';
 
-export async function stopContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<void> {
-  // docker waits up to 10 s for the process before killing it: give the call that long plus the deadline
-  await client.call('stop container', (d, abortSignal) => d.getContainer(id).stop({ t: 10, abortSignal } as object), { timeoutMs: client.daemon.timeoutMs + 10000, ...opts });
+/** Stops like `docker stop`: SIGTERM, then SIGKILL after `graceSeconds`; the deadline allows for that wait. */
+export async function stopContainer(client: DaemonClient, id: string, opts: CallOptions & { graceSeconds?: number } = {}): Promise<void> {
+  const t = opts.graceSeconds ?? 10;
+  await client.call('stop container', (d, abortSignal) => d.getContainer(id).stop({ t, abortSignal } as object), { timeoutMs: client.daemon.timeoutMs + t * 1000, ...opts });
 }
 
 export async function removeContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<void> {
