@@ -3,6 +3,7 @@
 // real VS Code extension host (code-server), UI suite (playwright + Debian chromium). Starts and stops
 // the testbed and the host itself and ends with one line "N passed, N failed" over all suites.
 //   --only core     type-check, lint, bundle and the core suite only
+//   --skip-core     everything but the core suite (quicker UI work); TEST_GREP=text filters mocha tests
 //   CONTAINER_EXEC_KEEP_TESTBED=1 leaves the testbed running afterwards (faster reruns)
 //   UPDATE_SCREENSHOTS=1 copies the UI suite's screenshots into docs/screenshots (the README's pictures)
 import { spawnSync } from 'node:child_process';
@@ -56,9 +57,11 @@ try {
   say(`testbed: starting (state in ${TESTBED_STATE})`);
   testbed('start');
 
-  say('core suite (plain node, real daemons)');
-  spawnSync(process.execPath, ['out/test/core/run.js'], { cwd: ROOT, stdio: 'inherit', env });
-  count('core');
+  if (!process.argv.includes('--skip-core')) {
+    say('core suite (plain node, real daemons)');
+    spawnSync(process.execPath, ['out/test/core/run.js'], { cwd: ROOT, stdio: 'inherit', env });
+    count('core');
+  }
 
   if (only !== 'core') {
     say('VS Code host: tools');

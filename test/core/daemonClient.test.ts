@@ -118,6 +118,13 @@ describe('daemon client against the testbed daemons', function () {
     assert.ok(ms < 1000, `took ${ms} ms`);
   });
 
+  it('permission denied on the socket: hints at the docker group (run as user nobody)', () => {
+    const script = `require(${JSON.stringify(path.resolve(__dirname, '../../src/core'))}).createDaemonClient({ id: 'l', host: ${JSON.stringify(need('DOCKER_LOCAL_HOST'))} })
+      .ping().then(() => console.log('ok'), (e) => console.log(e.kind + ': ' + e.message))`;
+    const out = execFileSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', script], { encoding: 'utf8' }).trim();
+    assert.match(out, /^permission: Permission denied on \/var\/run\/docker\.sock: add your user to the "docker" group/);
+  });
+
   it('no socket file: says so, naming the path', async () => {
     await expectFailure({ id: 'x', host: 'unix:///tmp/container-exec-no-such.sock' }, 'unreachable', /No Docker socket at \/tmp\/container-exec-no-such\.sock/);
   });

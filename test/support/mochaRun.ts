@@ -20,7 +20,8 @@ export function findTests(dir: string, suffix = '.test.js'): string[] {
 }
 
 export function runMocha(suite: string, files: string[], opts: Mocha.MochaOptions = {}): Promise<SuiteResult> {
-  const mocha = new Mocha({ ui: 'bdd', color: !!process.stdout.isTTY, timeout: 20000, reporter: 'spec', ...opts });
+  const grep = process.env.TEST_GREP;
+  const mocha = new Mocha({ ui: 'bdd', color: !!process.stdout.isTTY, timeout: 20000, reporter: 'spec', ...(grep ? { grep } : {}), ...opts });
   files.forEach((f) => mocha.addFile(f));
   const result: SuiteResult = { suite, passes: [], failures: [] };
   return new Promise((resolve) => {
