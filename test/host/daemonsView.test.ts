@@ -80,4 +80,18 @@ describe('Daemons view (real daemons, real host)', function () {
       execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'rm', '-f', id]);
     }
   });
+
+  it('Set as Default Daemon writes containerExec.defaultDaemon; Test Connection then tests that daemon', async () => {
+    const config = () => vscode.workspace.getConfiguration('containerExec');
+    await vscode.commands.executeCommand('containerExec.setDefaultDaemon', await daemon('tcp'));
+    try {
+      assert.equal(config().get('defaultDaemon'), 'tcp');
+      const expected = execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
+      const r = await vscode.commands.executeCommand<{ version: string } | undefined>('containerExec.testConnection');
+      assert.equal(r?.version, expected);
+      await until('tcp marked default', 3000, async () => /default/.test(String(api.daemons.item((await daemon('tcp'))!).description)) || undefined);
+    } finally {
+      await config().update('defaultDaemon', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
 });
