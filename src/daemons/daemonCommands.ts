@@ -48,7 +48,6 @@ async function withProgress<T>(s: Services, title: string, work: (signal: AbortS
 
 /** Test Connection: ping + version of one daemon (the default one from the palette). */
 async function testConnection(s: Services, node?: unknown): Promise<(DaemonVersion & { roundTripMs: number }) | undefined> {
-  await s.daemons.sources();
   const id = node ? await pickDaemon(s, node, 'Daemon to test') : (await s.daemons.sources()).defaultDaemon;
   const spec = id ? s.daemons.hub.spec(id) : undefined;
   if (!spec) {

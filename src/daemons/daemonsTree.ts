@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ContainerSummary, DaemonHub, DaemonInfo, DaemonSpec, DaemonState, DaemonStatus, ImageSummary, ListKind, VolumeSummary } from '../core';
+import type { ContainerSummary, DaemonHub, DaemonInfo, DaemonVersion, DaemonSpec, DaemonState, DaemonStatus, ImageSummary, ListKind, VolumeSummary } from '../core';
 import type { InvalidDaemonEntry } from './daemonSources';
 
 export type DaemonTreeNode =
@@ -96,8 +96,10 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
     if (node.kind !== 'group') return [];
     try {
       switch (node.list) {
-        case 'info':
-          return infoRows(node.id, await this.hub.list(node.id, 'info'));
+        case 'info': {
+          const [info, version] = await Promise.all([this.hub.list(node.id, 'info'), this.hub.list(node.id, 'version')]);
+          return infoRows(node.id, info, version);
+        }
         case 'images':
           return (await this.hub.list(node.id, 'images')).map((image) => ({ kind: 'image' as const, id: node.id, image }));
         case 'containers':
@@ -200,10 +202,10 @@ function daemonItem(id: string, spec: DaemonSpec, status: DaemonStatus, isDefaul
   return item;
 }
 
-function infoRows(id: string, info: DaemonInfo): DaemonTreeNode[] {
+function infoRows(id: string, info: DaemonInfo, version: DaemonVersion): DaemonTreeNode[] {
   const gpuCapable = (r: string) => /nvidia|gpu/i.test(r);
   const rows: [string, string, string?][] = [
-    ['Engine', `Docker ${info.serverVersion}`, 'versions'],
+    ['Engine', `Docker ${info.serverVersion}, API ${version.apiVersion}${version.minApiVersion ? ` (min ${version.minApiVersion})` : ''}`, 'versions'],
     ['OS', `${info.operatingSystem} (${info.osType}/${info.architecture})`, 'server'],
     ['CPUs', String(info.cpus), 'chip'],
     ['Memory', formatBytes(info.memTotalBytes), 'circuit-board'],

@@ -52,6 +52,7 @@ describe('Daemons view (real daemons, real host)', function () {
       assert.ok(tooltips.some((t) => t.split('\n').includes(need('BUSYBOX_IMAGE'))), `${id}: ${tooltips}`);
       const info = await api.daemons.children(groups[0]);
       assert.ok(info.map(label).includes('Runtimes'));
+      assert.match(String(api.daemons.item(info.find((n) => label(n) === 'Engine')!).description), /^Docker \d+\.\d+.*, API 1\.\d+/);
       assert.match(String(api.daemons.item(node).description), id === 'local' ? /unix:\/\/.*discovered/ : /tcp:\/\/|ssh:\/\//);
     }
   });
@@ -93,5 +94,12 @@ describe('Daemons view (real daemons, real host)', function () {
     } finally {
       await config().update('defaultDaemon', undefined, vscode.ConfigurationTarget.Global);
     }
+  });
+
+  it('stops following daemons while the view is hidden, and resumes when it shows again', async () => {
+    await vscode.commands.executeCommand('workbench.view.explorer');
+    await until('not live while hidden', 5000, async () => !api.daemons.isLive() || undefined);
+    await vscode.commands.executeCommand('containerExec.daemons.focus');
+    await until('live again', 5000, async () => api.daemons.isLive() || undefined);
   });
 });

@@ -76,3 +76,10 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
   await page.keyboard.press('Enter');
 }
+
+/** A variable the UI suite needs from scripts/test.mjs. */
+export function uiEnv(k: string): string {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set: run the UI suite through "npm test"`);
+  return v;
+}

@@ -2,14 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchBrowser, openWorkbench, runCommand, workbenchUrl } from '../support/browser';
+import { launchBrowser, openWorkbench, runCommand, uiEnv as env, workbenchUrl } from '../support/browser';
 import { need } from '../support/testbed';
-
-const env = (k: string) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run the UI suite through "npm test"`);
-  return v;
-};
 
 describe('Add Daemon (quick input + file dialog)', function () {
   this.timeout(120000);

@@ -2,15 +2,9 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { launchBrowser } from '../support/browser';
+import { launchBrowser, uiEnv as env } from '../support/browser';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const env = (k: string) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run the UI suite through "npm test"`);
-  return v;
-};
-
 describe('packaged extension', function () {
   this.timeout(120000);
 

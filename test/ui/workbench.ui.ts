@@ -3,14 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { launchBrowser, openWorkbench, runCommand, workbenchUrl } from '../support/browser';
+import { launchBrowser, openWorkbench, runCommand, uiEnv as env, workbenchUrl } from '../support/browser';
 import { need, testbedDaemonSettings } from '../support/testbed';
-
-const env = (k: string) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run the UI suite through "npm test"`);
-  return v;
-};
 
 describe('workbench UI', function () {
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
