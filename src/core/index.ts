@@ -13,3 +13,5 @@ export * from './daemonSettings';
 export * from './emitter';
 export * from './daemonHub';
 export * from './engineActions';
+export * from './settingsList';
+export * from './config';

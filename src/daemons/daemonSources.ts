@@ -41,12 +41,12 @@ export async function readDaemonSources(): Promise<DaemonSources> {
   for (const [scope, value] of [['user', inspected?.globalValue], ['workspace', inspected?.workspaceValue]] as const) {
     for (const entry of parseDaemonSettings(value) as DaemonSettingsEntry[]) {
       if (!entry.ok) {
-        invalid.push({ scope, index: entry.index, id: entry.id, error: entry.error });
+        invalid.push({ scope, index: entry.index, id: entry.key, error: entry.error });
         continue;
       }
-      const spec: DaemonSpec = { daemon: entry.daemon, source: scope };
-      const at = byId.get(entry.daemon.id);
-      if (at === undefined) byId.set(entry.daemon.id, specs.push(spec) - 1);
+      const spec: DaemonSpec = { daemon: entry.value, source: scope };
+      const at = byId.get(entry.value.id);
+      if (at === undefined) byId.set(entry.value.id, specs.push(spec) - 1);
       else specs[at] = spec;
     }
   }

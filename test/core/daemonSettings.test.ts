@@ -16,7 +16,7 @@ describe('containerExec.daemons settings', () => {
     const errors = entries.filter((e) => !e.ok).map((e) => (e as { error: string }).error);
     assert.match(errors[0]!, /Invalid daemon host "ftp:\/\/h": unknown scheme/);
     assert.match(errors[1]!, /Invalid daemon "\(no id\)": id/);
-    assert.match(errors[2]!, /Duplicate daemon id "a"/);
+    assert.match(errors[2]!, /Duplicate id "a"/);
     assert.match(errors[3]!, /Invalid daemon "c":.*comment/);
     assert.deepEqual(parseDaemonSettings(undefined), []);
     assert.match((parseDaemonSettings({ id: 'x' })[0] as { error: string }).error, /must be an array/);

@@ -1,0 +1,38 @@
+import type { DaemonInfo } from '../engineTypes';
+import type { Configuration, FieldError } from './configurationSchema';
+import { formatMemory, parseCpuset, parseMemory } from './units';
+
+export interface CapacityReport {
+  errors: FieldError[];
+  warnings: FieldError[];
+}
+
+const GPU_RUNTIME = /nvidia|gpu/i;
+
+/** True when a daemon has a runtime that can hand GPUs to containers. */
+export function hasGpuRuntime(info: Pick<DaemonInfo, 'runtimes'>): boolean {
+  return info.runtimes.some((r) => GPU_RUNTIME.test(r));
+}
+
+/** A configuration checked against what its daemon reports in /info: limits it cannot grant are errors. */
+export function checkCapacity(c: Configuration, info: Pick<DaemonInfo, 'name' | 'cpus' | 'memTotalBytes' | 'runtimes'>): CapacityReport {
+  const errors: FieldError[] = [];
+  const warnings: FieldError[] = [];
+  const r = c.resources;
+  const daemon = `daemon "${c.daemon}" (${info.name})`;
+  for (const field of ['memory', 'memoryReservation', 'shmSize'] as const) {
+    const v = r[field];
+    const bytes = v === undefined ? undefined : parseMemory(v);
+    if (bytes !== undefined && bytes > info.memTotalBytes)
+      errors.push({ field: `resources.${field}`, message: `resources.${field} ${v} exceeds the memory of ${daemon}: ${formatMemory(info.memTotalBytes)}` });
+  }
+  if (r.cpus !== undefined && r.cpus > info.cpus) errors.push({ field: 'resources.cpus', message: `resources.cpus ${r.cpus} exceeds the ${info.cpus} CPUs of ${daemon}` });
+  const set = r.cpusetCpus ? parseCpuset(r.cpusetCpus) : undefined;
+  const beyond = set?.filter((i) => i >= info.cpus);
+  if (beyond?.length) errors.push({ field: 'resources.cpusetCpus', message: `resources.cpusetCpus names CPU ${beyond.join(', ')}, but ${daemon} has CPUs 0-${info.cpus - 1}` });
+  if (c.runtime && !info.runtimes.includes(c.runtime))
+    errors.push({ field: 'runtime', message: `runtime "${c.runtime}" is not available on ${daemon} (it has: ${info.runtimes.join(', ')})` });
+  if ((c.gpus !== 'none' || (c.runtime && GPU_RUNTIME.test(c.runtime))) && !hasGpuRuntime(info))
+    warnings.push({ field: 'gpus', message: `${daemon} has no GPU-capable runtime (${info.runtimes.join(', ')}): GPU requests will fail there` });
+  return { errors, warnings };
+}

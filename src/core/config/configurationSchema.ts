@@ -1,0 +1,139 @@
+import * as z from 'zod';
+import { MEMORY_FORM, parseCpuset, parseMemory } from './units';
+
+/**
+ * One execution configuration: the schema shared by the settings, the core and the webview form
+ * (pure zod: no Node or VS Code APIs here). Every message names the field and the accepted form.
+ */
+export const CONFIG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+const memory = (field: string, allowUnlimited = false) =>
+  z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+    if (allowUnlimited && (v === -1 || v === '-1')) return;
+    if (parseMemory(v) === undefined) ctx.addIssue({ code: 'custom', message: `${field}: "${v}" is not ${MEMORY_FORM}${allowUnlimited ? ', or -1 for unlimited' : ''}` });
+  });
+
+/** HostConfig resource keys beyond the common ones, accepted under resources.advanced. */
+export const ADVANCED_RESOURCE_KEYS = [
+  'BlkioWeight',
+  'BlkioWeightDevice',
+  'BlkioDeviceReadBps',
+  'BlkioDeviceWriteBps',
+  'BlkioDeviceReadIOps',
+  'BlkioDeviceWriteIOps',
+  'CpuPeriod',
+  'CpuQuota',
+  'CpuRealtimePeriod',
+  'CpuRealtimeRuntime',
+  'CpusetMems',
+  'CpuCount',
+  'CpuPercent',
+  'DeviceCgroupRules',
+  'MemorySwappiness',
+  'OomKillDisable',
+  'IOMaximumIOps',
+  'IOMaximumBandwidth',
+  'KernelMemoryTCP',
+] as const;
+
+export const ULIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack'] as const;
+
+const Ulimit = z
+  .object({ soft: z.number().int().min(-1), hard: z.number().int().min(-1) })
+  .strict()
+  .refine((u) => u.hard === -1 || (u.soft !== -1 && u.soft <= u.hard), { message: 'soft must not exceed hard' });
+
+export const ResourcesSchema = z
+  .object({
+    memory: memory('resources.memory').optional(),
+    memoryReservation: memory('resources.memoryReservation').optional(),
+    memorySwap: memory('resources.memorySwap', true).optional(),
+    cpus: z.number({ error: 'resources.cpus must be a number of CPUs like 1.5 (as docker run --cpus)' }).positive({ error: 'resources.cpus must be more than 0' }).optional(),
+    cpuShares: z.number().int().min(2, { error: 'resources.cpuShares must be an integer of at least 2 (1024 = one share)' }).optional(),
+    cpusetCpus: z
+      .string()
+      .refine((v) => parseCpuset(v) !== undefined, { message: 'resources.cpusetCpus must list CPUs like 0-3,5' })
+      .optional(),
+    pidsLimit: z.number().int().refine((n) => n === -1 || n > 0, { message: 'resources.pidsLimit must be a positive integer, or -1 for unlimited' }).optional(),
+    shmSize: memory('resources.shmSize').optional(),
+    ulimits: z
+      .record(z.string(), Ulimit)
+      .superRefine((u, ctx) => {
+        for (const name of Object.keys(u))
+          if (!(ULIMIT_NAMES as readonly string[]).includes(name)) ctx.addIssue({ code: 'custom', path: [name], message: `resources.ulimits: unknown limit "${name}" (known: ${ULIMIT_NAMES.join(', ')})` });
+      })
+      .optional(),
+    advanced: z
+      .record(z.string(), z.unknown())
+      .superRefine((a, ctx) => {
+        for (const key of Object.keys(a))
+          if (!(ADVANCED_RESOURCE_KEYS as readonly string[]).includes(key))
+            ctx.addIssue({ code: 'custom', path: [key], message: `resources.advanced: "${key}" is not an allowed HostConfig resource key (allowed: ${ADVANCED_RESOURCE_KEYS.join(', ')})` });
+      })
+      .optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const mem = r.memory !== undefined ? parseMemory(r.memory) : undefined;
+    const reservation = r.memoryReservation !== undefined ? parseMemory(r.memoryReservation) : undefined;
+    const swap = r.memorySwap !== undefined && r.memorySwap !== -1 && r.memorySwap !== '-1' ? parseMemory(r.memorySwap) : undefined;
+    if (mem !== undefined && mem < 6 * 1024 * 1024) ctx.addIssue({ code: 'custom', path: ['memory'], message: 'resources.memory must be at least 6m (Docker\'s minimum)' });
+    if (mem !== undefined && reservation !== undefined && reservation > mem) ctx.addIssue({ code: 'custom', path: ['memoryReservation'], message: 'resources.memoryReservation must not exceed resources.memory' });
+    if (swap !== undefined && mem === undefined) ctx.addIssue({ code: 'custom', path: ['memorySwap'], message: 'resources.memorySwap needs resources.memory (it is memory + swap)' });
+    if (swap !== undefined && mem !== undefined && swap < mem) ctx.addIssue({ code: 'custom', path: ['memorySwap'], message: 'resources.memorySwap is memory + swap: it must be at least resources.memory' });
+  });
+
+export type Gpus = 'none' | 'all' | number | string[];
+export const GpusSchema = z.custom<Gpus>(
+  (v) => v === 'none' || v === 'all' || (Number.isInteger(v) && (v as number) > 0) || (Array.isArray(v) && v.length > 0 && v.every((id) => typeof id === 'string' && id.length > 0)),
+  { error: 'gpus must be "none", "all", a count like 2, or a list of device ids like ["0", "GPU-3a2f…"]' },
+);
+
+export const ConfigurationSchema = z
+  .object({
+    name: z.string().regex(CONFIG_NAME, { error: 'name must start with a letter or digit and use letters, digits, _ . - only' }),
+    description: z.string().optional(),
+    daemon: z.string().min(1).default('local'),
+    baseImage: z.string().default(''),
+    registry: z
+      .object({ url: z.string().min(1, { error: 'registry.url must not be empty (e.g. registry.example.com:5000)' }), username: z.string().optional() })
+      .strict()
+      .optional(),
+    resources: ResourcesSchema.default({}),
+    runtime: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'runtime must be a Docker runtime name like nvidia' }).optional(),
+    gpus: GpusSchema.default('none'),
+    gpuCapabilities: z.array(z.string().min(1)).min(1).default(['gpu']),
+    env: z
+      .record(z.string(), z.string())
+      .superRefine((e, ctx) => {
+        for (const k of Object.keys(e))
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: `env: "${k}" is not a variable name (letters, digits, _; not starting with a digit)` });
+      })
+      .default({}),
+    network: z.string().min(1).optional(),
+    allowedGroups: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export type ConfigurationInput = z.input<typeof ConfigurationSchema>;
+export type Configuration = z.output<typeof ConfigurationSchema>;
+
+export interface FieldError {
+  /** Dotted path: resources.memory, env.MY_VAR, name. */
+  field: string;
+  message: string;
+}
+
+/** Every problem of one configuration, each on its field. */
+export function validateConfiguration(input: unknown): { ok: true; config: Configuration } | { ok: false; errors: FieldError[] } {
+  const r = ConfigurationSchema.safeParse(input);
+  if (r.success) return { ok: true, config: r.data };
+  return {
+    ok: false,
+    errors: r.error.issues.map((i) => {
+      const field = i.path.join('.') || '(configuration)';
+      const message = i.code === 'unrecognized_keys' ? `${field === '(configuration)' ? '' : `${field}: `}unknown setting ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message.startsWith(field.split('.')[0]!) ? i.message : `${field}: ${i.message}`;
+      return { field, message };
+    }),
+  };
+}
