@@ -1,5 +1,6 @@
 // Two bundles: dist/extension.js (node, cjs, `vscode` external) and dist/webview.js (browser, iife).
 // node esbuild.mjs [--production] [--watch]
+import * as fs from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -50,6 +51,10 @@ const contexts = await Promise.all([
     target: 'es2022',
   }),
 ]);
+
+// the codicon font the webview's components draw their icons with
+fs.mkdirSync('dist/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/codicons/${f}`);
 
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { CONFIGURATION_COMMANDS } from './configurations/configurationCommands';
 import { DAEMON_COMMANDS } from './daemons/daemonCommands';
 import type { Services } from './services';
 
@@ -8,10 +9,22 @@ type CommandHandler = (s: Services, ...args: any[]) => unknown;
 /** One registration table for commands: every id here is contributed in package.json, and vice versa (tested). */
 export const COMMANDS: Record<string, CommandHandler> = {
   ...DAEMON_COMMANDS,
+  ...CONFIGURATION_COMMANDS,
   'containerExec.showLog': (s) => s.log.show(),
 };
 
 export function registerCommands(s: Services): void {
   for (const [id, handler] of Object.entries(COMMANDS))
-    s.context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => handler(s, ...args)));
+    s.context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await handler(s, ...args);
+        } catch (e) {
+          // a command that fails says why, in words, and the log keeps it
+          s.log.error(`${id}: ${(e as Error).message}`);
+          void vscode.window.showErrorMessage((e as Error).message);
+          throw e;
+        }
+      }),
+    );
 }

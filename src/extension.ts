@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { engineCallStats } from './core';
+import { ConfigurationsFeature } from './configurations/configurationsFeature';
+import type { ConfigurationNode } from './configurations/configurationsTree';
 import { DaemonsFeature } from './daemons/daemonsFeature';
 import type { DaemonTreeNode } from './daemons/daemonsTree';
 import { OutputChannels } from './outputChannels';
@@ -15,6 +17,8 @@ export interface ContainerExecApi {
   engineCalls(): number;
   /** The Daemons view's model, for tests. */
   readonly daemons: { children(node?: DaemonTreeNode): Promise<DaemonTreeNode[]>; item(node: DaemonTreeNode): vscode.TreeItem; isLive(): boolean };
+  /** The Execution Configurations view and editors, for tests. */
+  readonly configurations: { children(): ConfigurationNode[]; item(node: ConfigurationNode): Promise<vscode.TreeItem>; openEditors(): string[]; deliver(editor: string, message: unknown): Promise<void> };
 }
 
 export function activate(context: vscode.ExtensionContext): ContainerExecApi {
@@ -22,8 +26,9 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   const log = vscode.window.createOutputChannel('Container Exec', { log: true });
   const logChannels = new OutputChannels();
   const daemons = new DaemonsFeature(log);
-  context.subscriptions.push(log, logChannels, daemons);
-  const services: Services = { context, log, logChannels, daemons };
+  const configurations = new ConfigurationsFeature(context, daemons, log);
+  context.subscriptions.push(log, logChannels, daemons, configurations);
+  const services: Services = { context, log, logChannels, daemons, configurations };
   registerViews(services);
   registerCommands(services);
   const activationMs = performance.now() - t0;
@@ -35,6 +40,12 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
       children: (node) => daemons.tree.getChildren(node),
       item: (node) => daemons.tree.getTreeItem(node),
       isLive: () => daemons.hub.isLive,
+    },
+    configurations: {
+      children: () => configurations.tree.getChildren(),
+      item: (node) => configurations.tree.getTreeItem(node),
+      openEditors: () => configurations.editors.openPanels(),
+      deliver: (editor, message) => configurations.editors.deliver(editor, message),
     },
   };
 }

@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { ConfigurationsFeature } from './configurations/configurationsFeature';
 import type { DaemonsFeature } from './daemons/daemonsFeature';
 import type { OutputChannels } from './outputChannels';
 
@@ -9,4 +10,5 @@ export interface Services {
   readonly log: vscode.LogOutputChannel;
   readonly logChannels: OutputChannels;
   readonly daemons: DaemonsFeature;
+  readonly configurations: ConfigurationsFeature;
 }

@@ -13,7 +13,7 @@ class EmptyTree implements vscode.TreeDataProvider<never> {
 /** One registration table for views. An empty tree shows the view's welcome content. */
 const VIEWS: Record<string, (s: Services) => vscode.TreeDataProvider<unknown>> = {
   'containerExec.daemons': (s) => s.daemons.tree,
-  'containerExec.configurations': () => new EmptyTree(),
+  'containerExec.configurations': (s) => s.configurations.tree,
   'containerExec.runs': () => new EmptyTree(),
 };
 

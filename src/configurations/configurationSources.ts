@@ -1,0 +1,60 @@
+import * as vscode from 'vscode';
+import { parseConfigurationSettings, type Configuration } from '../core';
+
+export const SECTION = 'containerExec';
+
+export type Scope = 'user' | 'workspace';
+
+export interface ConfigurationItem {
+  config: Configuration;
+  scope: Scope;
+}
+
+export interface InvalidConfiguration {
+  scope: Scope;
+  index: number;
+  name?: string;
+  error: string;
+}
+
+export interface ConfigurationSources {
+  items: ConfigurationItem[];
+  invalid: InvalidConfiguration[];
+  /** Workspace value of containerExec.defaultConfiguration. */
+  projectDefault?: string;
+  /** User value of containerExec.defaultConfiguration. */
+  globalDefault?: string;
+}
+
+/** User and workspace configurations (a workspace one shadows a user one of the same name). */
+export function readConfigurations(): ConfigurationSources {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const inspected = config.inspect<unknown>('configurations');
+  const items: ConfigurationItem[] = [];
+  const invalid: InvalidConfiguration[] = [];
+  for (const [scope, value] of [['user', inspected?.globalValue], ['workspace', inspected?.workspaceValue]] as const)
+    for (const entry of parseConfigurationSettings(value)) {
+      if (!entry.ok) invalid.push({ scope, index: entry.index, name: entry.key, error: entry.error });
+      else {
+        const at = items.findIndex((i) => i.config.name === entry.value.name);
+        if (at >= 0) items[at] = { config: entry.value, scope };
+        else items.push({ config: entry.value, scope });
+      }
+    }
+  const defaults = config.inspect<string>('defaultConfiguration');
+  return { items, invalid, projectDefault: defaults?.workspaceValue || undefined, globalDefault: defaults?.globalValue || undefined };
+}
+
+export function targetOf(scope: Scope): vscode.ConfigurationTarget {
+  return scope === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+}
+
+/** The raw value of containerExec.configurations in one scope: every edit starts from it. */
+export function rawConfigurations(scope: Scope): unknown {
+  const i = vscode.workspace.getConfiguration(SECTION).inspect<unknown>('configurations');
+  return scope === 'workspace' ? i?.workspaceValue : i?.globalValue;
+}
+
+export async function writeConfigurations(scope: Scope, value: unknown[]): Promise<void> {
+  await vscode.workspace.getConfiguration(SECTION).update('configurations', value, targetOf(scope));
+}

@@ -1,0 +1,77 @@
+import * as vscode from 'vscode';
+import { limitsSummary, usageDenied } from '../core';
+import { readConfigurations, type ConfigurationItem, type ConfigurationSources, type InvalidConfiguration } from './configurationSources';
+
+export type ConfigurationNode = { kind: 'configuration'; item: ConfigurationItem } | { kind: 'invalid'; entry: InvalidConfiguration };
+
+/**
+ * The Execution Configurations view: each configuration with its daemon, image, a one-line limits
+ * summary, runtime/GPU badge and default marks; locked when the user's groups may not use it; the
+ * daemon flagged when it does not exist; invalid entries shown with their error.
+ */
+export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<ConfigurationNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private sources: ConfigurationSources | undefined;
+
+  constructor(
+    private readonly groups: () => Promise<string[]>,
+    private readonly daemonIds: () => Promise<Set<string>>,
+  ) {}
+
+  current(): ConfigurationSources {
+    return (this.sources ??= readConfigurations());
+  }
+
+  refresh(): void {
+    this.sources = undefined;
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: ConfigurationNode): ConfigurationNode[] {
+    if (node) return [];
+    const s = this.current();
+    return [...s.items.map((item) => ({ kind: 'configuration' as const, item })), ...s.invalid.map((entry) => ({ kind: 'invalid' as const, entry }))];
+  }
+
+  async getTreeItem(node: ConfigurationNode): Promise<vscode.TreeItem> {
+    if (node.kind === 'invalid') {
+      const e = node.entry;
+      const item = new vscode.TreeItem(e.name ?? `configuration #${e.index + 1}`);
+      item.description = `invalid ${e.scope} setting`;
+      item.tooltip = `containerExec.configurations[${e.index}] (${e.scope} settings): ${e.error}`;
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+      item.contextValue = 'configuration.invalid';
+      return item;
+    }
+    const { config: c, scope } = node.item;
+    const s = this.current();
+    const [groups, daemons] = await Promise.all([this.groups().catch(() => []), this.daemonIds()]);
+    const denied = usageDenied(c, groups);
+    const missingDaemon = !daemons.has(c.daemon);
+    const marks = [c.name === s.projectDefault ? '★ project default' : '', c.name === s.globalDefault ? '☆ global default' : ''].filter(Boolean);
+    const gpu = c.gpus !== 'none' ? `GPU ${c.gpus === 'all' ? 'all' : Array.isArray(c.gpus) ? c.gpus.join(',') : `×${c.gpus}`}` : '';
+    const item = new vscode.TreeItem(c.name);
+    item.id = `configuration/${scope}/${c.name}`;
+    item.description = [c.daemon, c.baseImage || 'default base image', limitsSummary(c), c.runtime ?? '', gpu, ...marks].filter(Boolean).join(' · ');
+    item.iconPath = denied
+      ? new vscode.ThemeIcon('lock')
+      : missingDaemon
+        ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
+        : new vscode.ThemeIcon(c.gpus !== 'none' || c.runtime ? 'circuit-board' : 'server-process');
+    const md = new vscode.MarkdownString(`**${c.name}** (${scope} settings)${c.description ? `\n\n${c.description}` : ''}\n\n`, true);
+    md.appendMarkdown(`Daemon: \`${c.daemon}\`${missingDaemon ? ` — $(error) daemon not found: add it or pick another one` : ''}\n\n`);
+    md.appendMarkdown(`Image: \`${c.baseImage || 'the default base image'}\`${c.registry ? ` via ${c.registry.url}` : ''}\n\nLimits: ${limitsSummary(c)}`);
+    if (c.runtime || gpu) md.appendMarkdown(`\n\nRuntime: ${c.runtime ?? 'default'}${gpu ? `, ${gpu}` : ''}`);
+    if (c.allowedGroups.length) md.appendMarkdown(`\n\nAllowed groups: ${c.allowedGroups.join(', ')}`);
+    if (denied) md.appendMarkdown(`\n\n$(lock) ${denied}`);
+    item.tooltip = md;
+    item.contextValue = `configuration.valid${denied ? '.locked' : ''}`;
+    item.command = { command: 'containerExec.editConfiguration', title: 'Edit', arguments: [node] };
+    return item;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

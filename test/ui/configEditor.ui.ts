@@ -1,0 +1,133 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { launchBrowser, openWorkbench, runCommand, uiEnv as env, workbenchUrl } from '../support/browser';
+import { need, testbedDaemonSettings } from '../support/testbed';
+
+describe('configuration editor (webview)', function () {
+  this.timeout(180000);
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let form: FrameLocator;
+  const settingsFile = () => path.join(env('UI_WORKSPACE'), '.vscode', 'settings.json');
+  const settings = () => JSON.parse(fs.readFileSync(settingsFile(), 'utf8')) as Record<string, unknown>;
+  const shot = (name: string) => page.screenshot({ path: path.join(env('SCREENSHOT_DIR'), name) });
+  const field = (key: string) => form.locator(`#f-${key}`);
+  const fill = async (key: string, value: string) => {
+    await field(key).locator('input, textarea').first().fill(value);
+  };
+  /** Picks an option of a vscode-single-select the way a user does: open it, click the option. */
+  const choose = async (key: string, label: string | RegExp) => {
+    await field(key).click();
+    const option = field(key).locator('[role="option"]', { hasText: label }).first();
+    await option.evaluate((o) => o.scrollIntoView({ block: 'nearest' })); // long lists scroll inside the dropdown
+    await option.click();
+  };
+
+  before(async () => {
+    fs.mkdirSync(path.dirname(settingsFile()), { recursive: true });
+    fs.writeFileSync(settingsFile(), JSON.stringify({ 'containerExec.daemons': testbedDaemonSettings().filter((d) => (d as { id: string }).id !== 'broken') }, null, 2));
+    browser = await launchBrowser(env('UI_RUN_DIR'));
+    page = browser.ctx.pages()[0] ?? (await browser.ctx.newPage());
+    page.on('pageerror', (e) => console.log(`      [browser] ${e.message}`));
+    await openWorkbench(page, workbenchUrl(env('CODE_SERVER_URL'), env('UI_WORKSPACE'), env('EXT_DIR')));
+  });
+  after(async () => browser?.close());
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await shot(`failure-${this.currentTest.title.replace(/\W+/g, '-')}.png`).catch(() => undefined);
+  });
+
+  it('New Configuration opens the form with every section', async () => {
+    await runCommand(page, 'Container Exec: New Configuration…');
+    form = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await form.locator('h1', { hasText: 'New execution configuration' }).waitFor({ timeout: 30000 });
+    assert.deepEqual(await form.locator('h2').allInnerTexts(), ['General', 'Daemon', 'Image and registry', 'Resources', 'GPU', 'Permissions', 'Environment', 'Save to']);
+  });
+
+  it('Test Connection: the TLS daemon with a wrong certificate folder shows the error, with the testbed folder it connects', async () => {
+    await choose('daemonMode', 'A new daemon, defined here');
+    await fill('newId', 'tls-inline');
+    await fill('newHost', need('DOCKER_TLS_HOST'));
+    await fill('certPath', need('DOCKER_TLS_WRONG_CA_CERT_PATH'));
+    await form.locator('#test-connection-button').click();
+    await form.locator('#connection-result.bad', { hasText: /not signed by the CA/ }).waitFor({ timeout: 15000 });
+    await fill('certPath', need('DOCKER_TLS_CERT_PATH'));
+    await form.locator('#test-connection-button').click();
+    await form.locator('#connection-result.ok', { hasText: /Connected: Docker \d+/ }).waitFor({ timeout: 15000 });
+    await choose('daemonMode', 'A configured or discovered daemon');
+  });
+
+  it('the runtime dropdown lists fake and nvidia from the TCP daemon; an invalid memory shows inline and nothing is saved', async () => {
+    await fill('name', 'gpu-small');
+    await choose('daemon', 'tcp (plain)');
+    await form.locator('#capacity', { hasText: /runtimes .*nvidia/ }).waitFor({ timeout: 15000 });
+    const runtimes = await field('runtime').locator('vscode-option').evaluateAll((os) => os.map((o) => o.getAttribute('value')));
+    assert.ok(runtimes.includes('fake') && runtimes.includes('nvidia'), `runtimes: ${runtimes}`);
+    await fill('memory', '2 gigs');
+    await form.locator('#err-memory', { hasText: 'resources.memory: "2 gigs" is not a size like 512m' }).waitFor();
+    const before = fs.readFileSync(settingsFile(), 'utf8');
+    await form.locator('#save-button').click();
+    await page.waitForTimeout(1000);
+    assert.equal(fs.readFileSync(settingsFile(), 'utf8'), before, 'nothing may be saved');
+  });
+
+  it('a crafted message that bypasses the form is rejected by the host', async () => {
+    const before = fs.readFileSync(settingsFile(), 'utf8');
+    await form.locator('body').evaluate(() => (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({ type: 'save', config: { name: 'evil', resources: { advanced: { Privileged: true } } }, scope: 'root' }));
+    await form.locator('#banner', { hasText: /Rejected a malformed message from the configuration editor: scope/ }).waitFor({ timeout: 10000 });
+    await form.locator('body').evaluate(() => (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({ type: 'save', config: { name: 'evil', resources: { advanced: { Privileged: true } } }, scope: 'user' }));
+    await page.waitForTimeout(800);
+    assert.equal(fs.readFileSync(settingsFile(), 'utf8'), before, 'the host saved a configuration the schema forbids');
+  });
+
+  it('fills every section, tests the registry login, saves the expected JSON, and the tree shows it', async () => {
+    await fill('description', 'Small GPU jobs');
+    await fill('memory', '64m');
+    await fill('memoryReservation', '32m');
+    await fill('cpus', '1');
+    await fill('pidsLimit', '100');
+    await fill('shmSize', '16m');
+    await choose('runtime', 'nvidia (GPU)');
+    await choose('gpusMode', 'All');
+    await fill('registryUrl', need('DOCKER_AUTH_REGISTRY'));
+    await fill('registryUser', need('DOCKER_AUTH_REGISTRY_USER'));
+    await fill('registryPassword', need('DOCKER_AUTH_REGISTRY_PASSWORD'));
+    await form.locator('#test-registry-login-button').click();
+    await form.locator('#registry-result.ok', { hasText: /Logged in to 127\.0\.0\.1:5001/ }).waitFor({ timeout: 20000 });
+    await fill('allowedGroups', 'root, ml');
+    await fill('env', 'MODEL_DIR=/models\nSEED=42');
+    await fill('network', 'bridge');
+    await form.locator('#row-memory').scrollIntoViewIfNeeded(); // the resources and the GPU part in the picture
+    await form.locator('#row-memory').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await shot('config-editor-light.png');
+    await page.locator('.tab', { hasText: 'New Configuration' }).click(); // keys typed in a webview stay there
+    await runCommand(page, 'Preferences: Color Theme');
+    await page.locator('.quick-input-widget input').fill('Dark Modern');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(800);
+    await shot('config-editor-dark.png');
+    await form.locator('#save-button').click();
+    for (let i = 0; i < 100 && !settings()['containerExec.configurations']; i++) await page.waitForTimeout(100);
+    assert.deepEqual(settings()['containerExec.configurations'], [
+      {
+        name: 'gpu-small',
+        description: 'Small GPU jobs',
+        daemon: 'tcp',
+        registry: { url: need('DOCKER_AUTH_REGISTRY'), username: need('DOCKER_AUTH_REGISTRY_USER') },
+        resources: { memory: '64m', memoryReservation: '32m', shmSize: '16m', cpus: 1, pidsLimit: 100 },
+        runtime: 'nvidia',
+        gpus: 'all',
+        env: { MODEL_DIR: '/models', SEED: '42' },
+        network: 'bridge',
+        allowedGroups: ['root', 'ml'],
+      },
+    ]);
+    assert.ok(!JSON.stringify(settings()).includes(need('DOCKER_AUTH_REGISTRY_PASSWORD')), 'the password must not reach settings');
+    await page.locator('.activitybar .action-item a[aria-label^="Container Exec"]').click();
+    const row = page.locator('.part.sidebar .monaco-list-row', { has: page.locator('.label-name', { hasText: 'gpu-small' }) });
+    await row.waitFor({ timeout: 10000 });
+    assert.match(await row.locator('.label-description').innerText(), /tcp · default base image · mem 64m · 1 CPU · pids 100 · shm 16m · nvidia · GPU all/);
+  });
+});
