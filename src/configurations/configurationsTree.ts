@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { limitsSummary, usageDenied } from '../core';
+import { invalidSettingItem } from '../invalidSettingItem';
 import { readConfigurations, type ConfigurationItem, type ConfigurationSources, type InvalidConfiguration } from './configurationSources';
 
 export type ConfigurationNode = { kind: 'configuration'; item: ConfigurationItem } | { kind: 'invalid'; entry: InvalidConfiguration };
@@ -37,12 +38,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
   async getTreeItem(node: ConfigurationNode): Promise<vscode.TreeItem> {
     if (node.kind === 'invalid') {
       const e = node.entry;
-      const item = new vscode.TreeItem(e.name ?? `configuration #${e.index + 1}`);
-      item.description = `invalid ${e.scope} setting`;
-      item.tooltip = `containerExec.configurations[${e.index}] (${e.scope} settings): ${e.error}`;
-      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-      item.contextValue = 'configuration.invalid';
-      return item;
+      return invalidSettingItem(e.name ?? `configuration #${e.index + 1}`, e.scope, 'containerExec.configurations', e.index, e.error, 'configuration.invalid');
     }
     const { config: c, scope } = node.item;
     const s = this.current();

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ContainerSummary, DaemonHub, DaemonInfo, DaemonVersion, DaemonSpec, DaemonState, DaemonStatus, ImageSummary, ListKind, VolumeSummary } from '../core';
+import { invalidSettingItem } from '../invalidSettingItem';
 import type { InvalidDaemonEntry } from './daemonSources';
 
 export type DaemonTreeNode =
@@ -153,11 +154,7 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
       }
       case 'invalid': {
         const e = node.entry;
-        const item = new vscode.TreeItem(e.id ?? `daemon #${e.index + 1}`);
-        item.description = `invalid ${e.scope} setting`;
-        item.tooltip = `containerExec.daemons[${e.index}] (${e.scope} settings): ${e.error}`;
-        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-        item.contextValue = 'invalidDaemon';
+        const item = invalidSettingItem(e.id ?? `daemon #${e.index + 1}`, e.scope, 'containerExec.daemons', e.index, e.error, 'invalidDaemon');
         item.command = { command: 'containerExec.openDaemonSettings', title: 'Open Settings', arguments: [node] };
         return item;
       }

@@ -3,16 +3,7 @@ import * as vscode from 'vscode';
 import type { ConfigurationNode } from '../../src/configurations/configurationsTree';
 import type { ContainerExecApi } from '../../src/extension';
 import { testbedDaemonSettings } from '../support/testbed';
-
-const until = async <T>(what: string, ms: number, get: () => T | undefined | Promise<T | undefined>): Promise<T> => {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (v) return v;
-    if (Date.now() - t0 > ms) assert.fail(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+import { until } from '../support/until';
 
 describe('Execution configurations through the commands (real host, real settings)', function () {
   this.timeout(60000);

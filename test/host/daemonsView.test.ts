@@ -4,16 +4,7 @@ import * as vscode from 'vscode';
 import type { DaemonTreeNode } from '../../src/daemons/daemonsTree';
 import type { ContainerExecApi } from '../../src/extension';
 import { need, testbedDaemonSettings } from '../support/testbed';
-
-const until = async <T>(what: string, ms: number, get: () => Promise<T | undefined>): Promise<T> => {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (v) return v;
-    if (Date.now() - t0 > ms) assert.fail(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+import { until } from '../support/until';
 
 describe('Daemons view (real daemons, real host)', function () {
   this.timeout(60000);
