@@ -15,3 +15,4 @@ export * from './daemonHub';
 export * from './engineActions';
 export * from './settingsList';
 export * from './config';
+export * from './build';

@@ -4,6 +4,8 @@ export const LABELS = {
   version: 'container-exec.version',
   /** On images: base | code-env. */
   kind: 'container-exec.kind',
+  /** On images: hash of the Dockerfile and context files they were built from (stale when it changes). */
+  optionsHash: 'container-exec.options-hash',
   /** On images and containers: the execution configuration. */
   configuration: 'container-exec.configuration',
   /** On containers: the workspace-relative path of the recipe. */

@@ -89,6 +89,27 @@ export const GpusSchema = z.custom<Gpus>(
   { error: 'gpus must be "none", "all", a count like 2, or a list of device ids like ["0", "GPU-3a2f…"]' },
 );
 
+/** How the base image of a configuration is built (dssadmin build-base-image's options). Paths are workspace-relative or absolute. */
+export const BuildOptionsSchema = z
+  .object({
+    from: z.string().min(1).optional(),
+    python: z.boolean().default(true),
+    r: z.boolean().default(false),
+    cuda: z.object({ enabled: z.boolean(), version: z.string().regex(/^\d+\.\d+(\.\d+)?$/, { error: 'build.cuda.version must look like 12.4 or 12.4.1' }).default('12.4.1') }).strict().optional(),
+    systemPackages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, { error: 'build.systemPackages: use Debian package names' })).default([]),
+    pipPackages: z.array(z.string().min(1)).default([]),
+    httpProxy: z.string().optional(),
+    httpsProxy: z.string().optional(),
+    noProxy: z.string().optional(),
+    dockerfilePrepend: z.string().optional(),
+    dockerfileAppend: z.string().optional(),
+    copyToBuildContext: z.array(z.string().min(1)).default([]),
+    tag: z.string().regex(/^[a-z0-9][a-z0-9._/:-]*$/, { error: 'build.tag must be an image reference like my/base:1.0' }).optional(),
+    dockerfile: z.string().optional(),
+  })
+  .strict();
+export type BuildOptions = z.output<typeof BuildOptionsSchema>;
+
 export const ConfigurationSchema = z
   .object({
     name: z.string().regex(CONFIG_NAME, { error: 'name must start with a letter or digit and use letters, digits, _ . - only' }),
@@ -112,6 +133,7 @@ export const ConfigurationSchema = z
       .default({}),
     network: z.string().min(1).optional(),
     allowedGroups: z.array(z.string().min(1)).default([]),
+    build: BuildOptionsSchema.default({ python: true, r: false, systemPackages: [], pipPackages: [], copyToBuildContext: [] }),
   })
   .strict();
 

@@ -1,0 +1,47 @@
+import { mkdtemp, rm, writeFile, copyFile, mkdir, readFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import dockerignore from '@balena/dockerignore';
+import * as tar from 'tar-fs';
+
+export interface PackedContext {
+  stream: Readable;
+  /** Bytes sent so far (the tar as it streams). */
+  sentBytes(): number;
+}
+
+/**
+ * A folder as a build context tar, honouring its .dockerignore like `docker build` (the Dockerfile and
+ * .dockerignore themselves are always sent). Streams: nothing is buffered whole.
+ */
+export async function packContext(dir: string): Promise<PackedContext> {
+  let ignore: ((rel: string) => boolean) | undefined;
+  try {
+    const ig = dockerignore({ ignorecase: false }).add(await readFile(path.join(dir, '.dockerignore'), 'utf8'));
+    ignore = (rel) => rel !== 'Dockerfile' && rel !== '.dockerignore' && ig.ignores(rel);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  let sent = 0;
+  // counts as it passes, without a 'data' listener (which would start the flow before anyone reads)
+  const counted = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      sent += chunk.length;
+      done(null, chunk);
+    },
+  });
+  tar.pack(dir, { ignore: ignore && ((name) => ignore!(path.relative(dir, name).split(path.sep).join('/'))) }).pipe(counted);
+  return { stream: counted, sentBytes: () => sent };
+}
+
+/** A temporary context holding a generated Dockerfile and the files it copies; `dispose` deletes it. */
+export async function writeContext(dockerfile: string, files: Record<string, string>): Promise<{ dir: string; dispose: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'container-exec-build-'));
+  await writeFile(path.join(dir, 'Dockerfile'), dockerfile);
+  for (const [name, src] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await copyFile(src, path.join(dir, name));
+  }
+  return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,100 @@
+import type { Readable } from 'node:stream';
+import type { DaemonClient } from '../daemonClient';
+import { DaemonError } from '../errors';
+
+export interface BuildLine {
+  kind: 'step' | 'output' | 'error' | 'status';
+  text: string;
+  /** For steps: "Step 3/7". */
+  step?: { n: number; of: number };
+}
+
+export interface BuildResult {
+  imageId: string;
+  tag: string;
+  durationMs: number;
+}
+
+export class BuildError extends Error {
+  override readonly name = 'BuildError';
+}
+
+/**
+ * Builds `context` (a tar stream) on the daemon and reports every line. The JSON stream is read to
+ * the end and an `errorDetail` fails the build (dockerode would call it a success). `signal` aborts
+ * the request; the daemon then stops the build and `forcerm` removes its intermediate containers.
+ */
+export async function buildImage(
+  client: DaemonClient,
+  context: Readable,
+  o: { tag: string; labels: Record<string, string>; buildArgs?: Record<string, string>; dockerfile?: string; signal: AbortSignal; onLine: (l: BuildLine) => void },
+): Promise<BuildResult> {
+  const t0 = performance.now();
+  const stream = (await client.unbounded(
+    'build',
+    (d, abortSignal) =>
+      d.buildImage(context as NodeJS.ReadableStream, {
+        t: o.tag,
+        labels: o.labels,
+        buildargs: o.buildArgs ?? {},
+        dockerfile: o.dockerfile ?? 'Dockerfile',
+        rm: true,
+        forcerm: true,
+        abortSignal,
+      } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    o.signal,
+  )) as NodeJS.ReadableStream & { destroy?: () => void };
+  let imageId = '';
+  let failure: string | undefined;
+  await new Promise<void>((resolve, reject) => {
+    let buffer = '';
+    const handle = (line: string) => {
+      let m: { stream?: string; status?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string } };
+      try {
+        m = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (m.errorDetail || m.error) {
+        failure = m.errorDetail?.message ?? m.error ?? 'build failed';
+        o.onLine({ kind: 'error', text: failure });
+      } else if (m.aux?.ID) imageId = m.aux.ID;
+      else if (m.stream !== undefined) {
+        for (const text of m.stream.split('\n').filter((t) => t.trim())) {
+          const step = /^Step (\d+)\/(\d+) :/.exec(text);
+          o.onLine(step ? { kind: 'step', text, step: { n: Number(step[1]), of: Number(step[2]) } } : { kind: 'output', text });
+        }
+      } else if (m.status) o.onLine({ kind: 'status', text: m.status });
+    };
+    stream.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        handle(buffer.slice(0, nl).trim());
+        buffer = buffer.slice(nl + 1);
+      }
+    });
+    stream.on('end', () => (buffer.trim() && handle(buffer.trim()), resolve()));
+    // an aborted stream only closes (no 'end', no 'error')
+    stream.on('close', () => (o.signal.aborted ? reject(new DaemonError('cancelled', client.host, `build on ${client.host} was cancelled`)) : resolve()));
+    stream.on('error', (e: Error) => reject(o.signal.aborted ? new DaemonError('cancelled', client.host, `build on ${client.host} was cancelled`) : new DaemonError('unreachable', client.host, `the build stream from ${client.host} broke: ${e.message}`)));
+    o.signal.addEventListener('abort', () => stream.destroy?.(), { once: true });
+  });
+  if (o.signal.aborted) throw new DaemonError('cancelled', client.host, `build on ${client.host} was cancelled`);
+  if (failure) throw new BuildError(explainBuildFailure(failure));
+  if (!imageId) {
+    // older daemons announce the image only as "Successfully built <id>"
+    const inspect = (await client.call('inspect image', (d, abortSignal) => d.getImage(o.tag).inspect({ abortSignal } as never) as unknown as Promise<{ Id: string }>));
+    imageId = inspect.Id;
+  }
+  return { imageId, tag: o.tag, durationMs: performance.now() - t0 };
+}
+
+/** Adds what to do to the daemon's words. */
+export function explainBuildFailure(message: string): string {
+  if (/returned a non-zero code/i.test(message)) return `${message} — a RUN step failed: its output is just above.`;
+  if (/dockerfile parse error|unknown instruction/i.test(message)) return `${message} — the Dockerfile has a syntax error (check the prepend/append fragments).`;
+  if (/pull access denied|repository does not exist|manifest unknown|manifest .* not found|no such host|not found/i.test(message))
+    return `${message} — the FROM image is missing: build or pull it on this daemon first, or push it to the configuration's registry.`;
+  return message;
+}

@@ -1,0 +1,4 @@
+export * from './dockerfile';
+export * from './buildContext';
+export * from './buildImage';
+export * from './staleness';
