@@ -12,6 +12,8 @@ import {
   listImages,
   packContext,
   planBaseImage,
+  pullImage,
+  pushImage,
   validateConfiguration,
   writeContext,
   type BuildLine,
@@ -154,5 +156,33 @@ describe('base image builds (real daemons)', function () {
     const packed = await packContext(dir);
     await new Promise((r) => packed.stream.on('end', r).resume());
     assert.ok(packed.sentBytes() < 20 * 1024, `sent ${packed.sentBytes()} bytes`);
+  });
+});
+
+describe('base images through the authenticated registry (build on the primary, push, the TCP daemon pulls)', function () {
+  this.timeout(120000);
+  it('pushes with credentials, the TCP daemon pulls; a wrong password names registry and user, never the password', async () => {
+    const registry = need('DOCKER_AUTH_REGISTRY');
+    const auth = { serveraddress: registry, username: need('DOCKER_AUTH_REGISTRY_USER'), password: need('DOCKER_AUTH_REGISTRY_PASSWORD') };
+    const { plan, client } = await build({ id: 'local', host: need('DOCKER_LOCAL_HOST') }, { name: 'shared', registry: { url: registry, username: auth.username }, build: { from: need('BUSYBOX_IMAGE'), python: false, tag: `team/base-${process.pid}:1` } });
+    const tcp = createDaemonClient({ id: 'tcp', host: need('DOCKER_TCP_HOST') });
+    try {
+      assert.equal(plan.tag, `${registry}/team/base-${process.pid}:1`);
+      const bad = { ...auth, password: 'wrong-password-123' };
+      await assert.rejects(pushImage(client, plan.tag, bad, new AbortController().signal, () => undefined), (e: Error) => {
+        assert.match(e.message, new RegExp(`Image push of .* failed: ${registry.replace(/\./g, '\\.')} refused as ${auth.username}`));
+        assert.ok(!e.message.includes('wrong-password-123'));
+        return true;
+      });
+      const lines: string[] = [];
+      await pushImage(client, plan.tag, auth, new AbortController().signal, (l) => lines.push(l));
+      assert.ok(lines.some((l) => /Pushed|already exists|latest|digest/i.test(l)), lines.join('\n'));
+      await pullImage(tcp, plan.tag, auth, new AbortController().signal, () => undefined);
+      assert.ok((await listImages(tcp)).some((i) => i.tags.includes(plan.tag)));
+    } finally {
+      execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'rmi', '-f', plan.tag], { stdio: 'ignore' });
+      client.dispose();
+      tcp.dispose();
+    }
   });
 });

@@ -2,3 +2,4 @@ export * from './dockerfile';
 export * from './buildContext';
 export * from './buildImage';
 export * from './staleness';
+export * from './registry';
