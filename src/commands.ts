@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { BUILD_COMMANDS } from './builds/buildCommands';
 import { CONFIGURATION_COMMANDS } from './configurations/configurationCommands';
 import { DAEMON_COMMANDS } from './daemons/daemonCommands';
 import type { Services } from './services';
@@ -10,6 +11,7 @@ type CommandHandler = (s: Services, ...args: any[]) => unknown;
 export const COMMANDS: Record<string, CommandHandler> = {
   ...DAEMON_COMMANDS,
   ...CONFIGURATION_COMMANDS,
+  ...BUILD_COMMANDS,
   'containerExec.showLog': (s) => s.log.show(),
 };
 

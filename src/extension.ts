@@ -7,6 +7,7 @@ import { DaemonsFeature } from './daemons/daemonsFeature';
 import type { DaemonTreeNode } from './daemons/daemonsTree';
 import { OutputChannels } from './outputChannels';
 import type { Services } from './services';
+import { registerTasks } from './tasks';
 import { registerViews } from './views';
 
 /** What activate() returns: used by the in-host tests and the activation benchmark. */
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   const services: Services = { context, log, logChannels, daemons, configurations };
   registerViews(services);
   registerCommands(services);
+  registerTasks(services);
   const activationMs = performance.now() - t0;
   log.info(`Container Exec ${context.extension.packageJSON.version} activated in ${activationMs.toFixed(1)} ms`);
   return {

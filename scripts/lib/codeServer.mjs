@@ -31,7 +31,8 @@ export async function startCodeServer(o) {
     path.join(dirs['user-data'], 'User/settings.json'),
     JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false, 'chat.disableAIFeatures': true,
       'workbench.colorTheme': 'Default Dark Modern', 'git.openRepositoryInParentFolders': 'never', 'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true }),
+      'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true,
+      'terminal.integrated.gpuAcceleration': 'off' /* xterm's DOM renderer: UI tests read terminal text */ }),
   );
   const args = [
     o.tools.CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',

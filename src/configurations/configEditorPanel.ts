@@ -14,8 +14,8 @@ import { rawDaemons, SECTION as DAEMONS_SECTION } from '../daemons/daemonSources
 import { FromWebview, daemonKey, type DaemonRef, type ToWebview } from '../shared/configEditorProtocol';
 import { rawConfigurations, targetOf, writeConfigurations, type ConfigurationItem } from './configurationSources';
 import type { ConfigurationsFeature } from './configurationsFeature';
+import { registrySecretKey } from './registrySecrets';
 
-const secretKey = (url: string, username: string) => `containerExec.registryPassword:${url}:${username}`;
 
 /** One editor panel per configuration (re-focused when open); every message from it is validated. */
 export class ConfigEditorPanels implements vscode.Disposable {
@@ -123,7 +123,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
     const raw = item ? (rawConfigurations(item.scope) as unknown[] | undefined)?.find((e) => (e as { name?: unknown })?.name === item.config.name) : undefined;
     const taken = this.configurations.tree.current().items.map((i) => i.config.name).filter((n) => n !== item?.config.name);
     const user = item?.config.registry?.username;
-    const hasPassword = !!(item?.config.registry && user && (await this.context.secrets.get(secretKey(item.config.registry.url, user))));
+    const hasPassword = !!(item?.config.registry && user && (await this.context.secrets.get(registrySecretKey(item.config.registry.url, user))));
     this.post(panel, {
       type: 'init',
       config: raw as Record<string, unknown> | undefined,
@@ -196,7 +196,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
     }
     if (item && item.scope !== m.scope) await writeConfigurations(item.scope, removeConfiguration(rawConfigurations(item.scope), item.config.name));
     await writeConfigurations(m.scope, upsertConfiguration(rawConfigurations(m.scope), m.config as { name: string }, item && item.scope === m.scope ? item.config.name : name));
-    if (m.registryPassword && r.config.registry?.username) await this.context.secrets.store(secretKey(r.config.registry.url, r.config.registry.username), m.registryPassword);
+    if (m.registryPassword && r.config.registry?.username) await this.context.secrets.store(registrySecretKey(r.config.registry.url, r.config.registry.username), m.registryPassword);
     this.log.info(`Saved configuration ${name} in ${m.scope} settings`);
     this.post(panel, { type: 'saveResult', ok: true, errors: [] });
     panel.dispose();

@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import { findConfiguration, planBaseImage } from '../core';
+import type { ConfigurationNode } from '../configurations/configurationsTree';
+import type { Services } from '../services';
+import { BUILD_TASK_TYPE, buildTask } from './buildTask';
+
+/** The configuration a build command is about: its tree node, else a pick. */
+async function configurationName(s: Services, node: unknown): Promise<string | undefined> {
+  if (node && typeof node === 'object' && (node as ConfigurationNode).kind === 'configuration') return (node as Extract<ConfigurationNode, { kind: 'configuration' }>).item.config.name;
+  if (typeof node === 'string') return node;
+  const pick = await vscode.window.showQuickPick(
+    s.configurations.tree.current().items.map((i) => ({ label: i.config.name, description: `${i.config.daemon} · ${i.config.baseImage || 'default base image'}` })),
+    { placeHolder: 'Configuration whose base image to build' },
+  );
+  return pick?.label;
+}
+
+/** Runs the build task; resolves with its exit code (tests and Build All wait for it). */
+async function runBuild(s: Services, name: string): Promise<number | undefined> {
+  const execution = await vscode.tasks.executeTask(buildTask(s, { type: BUILD_TASK_TYPE, configuration: name, target: 'base' }));
+  return new Promise((resolve) => {
+    const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+      if (e.execution === execution) {
+        sub.dispose();
+        resolve(e.exitCode);
+      }
+    });
+  });
+}
+
+export const BUILD_COMMANDS = {
+  'containerExec.buildBaseImage': async (s: Services, node?: unknown) => {
+    const name = await configurationName(s, node);
+    return name ? runBuild(s, name) : undefined;
+  },
+  'containerExec.buildAllBaseImages': async (s: Services) => {
+    const names = s.configurations.tree.current().items.map((i) => i.config.name);
+    const codes: Record<string, number | undefined> = {};
+    for (const name of names) codes[name] = await runBuild(s, name); // one at a time: builds are heavy
+    return codes;
+  },
+  'containerExec.showGeneratedDockerfile': async (s: Services, node?: unknown) => {
+    const name = await configurationName(s, node);
+    if (!name) return;
+    const config = findConfiguration(name, s.configurations.tree.current().items.map((i) => i.config));
+    const plan = await planBaseImage(config, { extensionVersion: String(s.context.extension.packageJSON.version), workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd() });
+    const doc = await vscode.workspace.openTextDocument({ language: 'dockerfile', content: plan.dockerfile });
+    await vscode.window.showTextDocument(doc, { preview: true });
+    return plan.dockerfile;
+  },
+};

@@ -1,0 +1,157 @@
+import * as vscode from 'vscode';
+import {
+  BuildError,
+  buildImage,
+  createDaemonClient,
+  findConfiguration,
+  packContext,
+  planBaseImage,
+  pushImage,
+  usageDenied,
+  writeContext,
+  type BuildLine,
+  type Configuration,
+} from '../core';
+import { registryAuth } from '../configurations/registrySecrets';
+import type { Services } from '../services';
+
+export const BUILD_TASK_TYPE = 'container-exec-build';
+
+export interface BuildTaskDefinition extends vscode.TaskDefinition {
+  type: typeof BUILD_TASK_TYPE;
+  configuration: string;
+  target?: 'base';
+}
+
+const C = { red: '\x1b[31m', green: '\x1b[32m', cyan: '\x1b[36m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
+
+/** The task that builds a configuration's base image (definable in tasks.json). */
+export function buildTask(s: Services, def: BuildTaskDefinition): vscode.Task {
+  const task = new vscode.Task(
+    def,
+    vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Global,
+    `Build base image: ${def.configuration}`,
+    'Container Exec',
+    new vscode.CustomExecution(async (resolved) => new BuildTerminal(s, resolved as BuildTaskDefinition)),
+  );
+  task.group = vscode.TaskGroup.Build;
+  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+  return task;
+}
+
+export class BuildTaskProvider implements vscode.TaskProvider {
+  constructor(private readonly s: Services) {}
+  provideTasks(): vscode.Task[] {
+    return this.s.configurations.tree.current().items.map((i) => buildTask(this.s, { type: BUILD_TASK_TYPE, configuration: i.config.name, target: 'base' }));
+  }
+  resolveTask(task: vscode.Task): vscode.Task | undefined {
+    const def = task.definition as BuildTaskDefinition;
+    return def.configuration ? buildTask(this.s, def) : undefined;
+  }
+}
+
+/**
+ * The build as a terminal: the daemon's stream (steps, output, errors in red, CRLF), a summary, and
+ * the exit code; the same lines go to the Container Exec log; a progress notification shows step n/m
+ * and offers Cancel, as does Ctrl+C or closing the terminal. Never throws: failures end with code 1.
+ */
+class BuildTerminal implements vscode.Pseudoterminal {
+  private readonly written = new vscode.EventEmitter<string>();
+  private readonly closed = new vscode.EventEmitter<number>();
+  readonly onDidWrite = this.written.event;
+  readonly onDidClose = this.closed.event;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly s: Services,
+    private readonly def: BuildTaskDefinition,
+  ) {}
+
+  open(): void {
+    void this.run().then(
+      (code) => this.closed.fire(code),
+      (e) => {
+        this.line(`${C.red}${(e as Error).message}${C.reset}`);
+        this.closed.fire(1);
+      },
+    );
+  }
+  close(): void {
+    this.abort.abort();
+  }
+  handleInput(data: string): void {
+    if (data === '\x03') this.abort.abort(); // Ctrl+C
+  }
+
+  private line(text: string): void {
+    this.written.fire(`${text.replace(/\r?\n/g, '\r\n')}\r\n`);
+  }
+
+  private async run(): Promise<number> {
+    const s = this.s;
+    const name = this.def.configuration;
+    let config: Configuration;
+    try {
+      config = findConfiguration(name, s.configurations.tree.current().items.map((i) => i.config), 'named by the build task');
+    } catch (e) {
+      this.line(`${C.red}${(e as Error).message}${C.reset}`);
+      return 1;
+    }
+    const denied = usageDenied(config, await s.configurations.groups().catch(() => []));
+    if (denied) {
+      this.line(`${C.red}${denied}${C.reset}`);
+      return 1;
+    }
+    const sources = await s.daemons.sources();
+    // with a registry the builder daemon builds and pushes; without one the configuration's own daemon builds
+    const builderId = config.registry ? vscode.workspace.getConfiguration('containerExec').get<string>('builderDaemon') || 'local' : config.daemon;
+    const spec = sources.specs.find((d) => d.daemon.id === builderId);
+    if (!spec) {
+      this.line(`${C.red}Daemon not found: "${builderId}" (configuration ${name}${config.registry ? ', builder daemon' : ''}). Add it in the Daemons view.${C.reset}`);
+      return 1;
+    }
+    const workspaceDir = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+    const version = String(s.context.extension.packageJSON.version);
+    const plan = await planBaseImage(config, { extensionVersion: version, workspaceDir });
+    this.line(`${C.bold}Building ${plan.tag}${C.reset} for configuration ${name} on ${spec.daemon.id} (${spec.daemon.host})`);
+    const ctx = await writeContext(plan.dockerfile, plan.files);
+    const client = createDaemonClient(spec.daemon);
+    const t0 = Date.now();
+    try {
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Building ${name}`, cancellable: true }, async (progress, token) => {
+        token.onCancellationRequested(() => this.abort.abort());
+        const packed = await packContext(ctx.dir);
+        let last = 0;
+        const onLine = (l: BuildLine) => {
+          s.log.info(`[build ${name}] ${l.text}`);
+          if (l.kind === 'step') {
+            this.line(`${C.cyan}${l.text}${C.reset}`);
+            progress.report({ message: `step ${l.step!.n}/${l.step!.of}`, increment: ((l.step!.n - last) / l.step!.of) * 100 });
+            last = l.step!.n;
+          } else this.line(l.kind === 'error' ? `${C.red}${l.text}${C.reset}` : l.kind === 'status' ? `${C.dim}${l.text}${C.reset}` : l.text);
+        };
+        try {
+          const r = await buildImage(client, packed.stream, { tag: plan.tag, labels: plan.labels, buildArgs: plan.buildArgs, signal: this.abort.signal, onLine });
+          const size = ((await client.call('inspect image', (d, abortSignal) => d.getImage(plan.tag).inspect({ abortSignal } as never) as unknown as Promise<{ Size: number }>)).Size / 1e6).toFixed(1);
+          this.line(`${C.green}Built ${plan.tag}${C.reset} ${C.dim}(${r.imageId.slice(7, 19)}, ${size} MB, ${((Date.now() - t0) / 1000).toFixed(1)} s)${C.reset}`);
+          if (config.registry) {
+            progress.report({ message: `pushing to ${config.registry.url}` });
+            this.line(`Pushing ${plan.tag} to ${config.registry.url}${config.registry.username ? ` as ${config.registry.username}` : ''}`);
+            await pushImage(client, plan.tag, await registryAuth(s.context.secrets, config.registry), this.abort.signal, (t) => this.line(`${C.dim}${t}${C.reset}`));
+            this.line(`${C.green}Pushed ${plan.tag}${C.reset}`);
+          }
+          void s.daemons.hub.refresh(spec.daemon.id);
+          return 0;
+        } catch (e) {
+          const cancelled = this.abort.signal.aborted;
+          this.line(`${C.red}${cancelled ? 'Build cancelled.' : e instanceof BuildError ? `Build failed: ${e.message}` : (e as Error).message}${C.reset}`);
+          s.log.error(`[build ${name}] ${cancelled ? 'cancelled' : (e as Error).message}`);
+          return cancelled ? 130 : 1;
+        }
+      });
+    } finally {
+      client.dispose();
+      await ctx.dispose();
+    }
+  }
+}
