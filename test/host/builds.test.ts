@@ -56,5 +56,6 @@ describe('base image builds as VS Code tasks (real host, real daemons)', functio
     const text = await vscode.commands.executeCommand<string>('containerExec.showGeneratedDockerfile', 'py-local');
     assert.match(text, new RegExp(`FROM ${need('PYTHON_IMAGE').replace(/[./]/g, '\\$&')}`));
     assert.equal(vscode.window.activeTextEditor?.document.languageId, 'dockerfile');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 });

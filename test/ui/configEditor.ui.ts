@@ -101,12 +101,10 @@ describe('configuration editor (webview)', function () {
     await form.locator('#row-memory').scrollIntoViewIfNeeded(); // the resources and the GPU part in the picture
     await form.locator('#row-memory').evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await shot('config-editor-light.png');
-    await page.locator('.tab', { hasText: 'New Configuration' }).click(); // keys typed in a webview stay there
-    await runCommand(page, 'Preferences: Color Theme');
-    await page.locator('.quick-input-widget input').fill('Dark Modern');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(800);
+    // the dark theme through the workspace settings (the palette would leave the webview's focus)
+    fs.writeFileSync(settingsFile(), JSON.stringify({ ...settings(), 'workbench.colorTheme': 'Default Dark Modern' }, null, 2));
+    await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 10000 });
+    await page.waitForTimeout(500);
     await shot('config-editor-dark.png');
     await form.locator('#save-button').click();
     for (let i = 0; i < 100 && !settings()['containerExec.configurations']; i++) await page.waitForTimeout(100);
