@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { findConfiguration, planBaseImage } from '../core';
 import type { ConfigurationNode } from '../configurations/configurationsTree';
 import type { Services } from '../services';
-import { BUILD_TASK_TYPE, buildTask } from './buildTask';
+import { BUILD_TASK_TYPE, buildTask, readCodeEnvs } from './buildTask';
 
 /** The configuration a build command is about: its tree node, else a pick. */
 async function configurationName(s: Services, node: unknown): Promise<string | undefined> {
@@ -16,8 +16,8 @@ async function configurationName(s: Services, node: unknown): Promise<string | u
 }
 
 /** Runs the build task; resolves with its exit code (tests and Build All wait for it). */
-async function runBuild(s: Services, name: string): Promise<number | undefined> {
-  const execution = await vscode.tasks.executeTask(buildTask(s, { type: BUILD_TASK_TYPE, configuration: name, target: 'base' }));
+async function runBuild(s: Services, name: string, codeEnv?: string): Promise<number | undefined> {
+  const execution = await vscode.tasks.executeTask(buildTask(s, { type: BUILD_TASK_TYPE, configuration: name, target: codeEnv ? 'code-env' : 'base', ...(codeEnv ? { codeEnv } : {}) }));
   return new Promise((resolve) => {
     const sub = vscode.tasks.onDidEndTaskProcess((e) => {
       if (e.execution === execution) {
@@ -37,6 +37,18 @@ export const BUILD_COMMANDS = {
     const names = s.configurations.tree.current().items.map((i) => i.config.name);
     const codes: Record<string, number | undefined> = {};
     for (const name of names) codes[name] = await runBuild(s, name); // one at a time: builds are heavy
+    return codes;
+  },
+  /** Build Code Env Image…: one env on its configurations (all when it names none). Returns exit codes by configuration. */
+  'containerExec.buildCodeEnvImage': async (s: Services, envName?: string, configuration?: string) => {
+    const { envs, errors } = readCodeEnvs();
+    if (errors.length) void vscode.window.showWarningMessage(errors.join(' · '));
+    const name = envName ?? (await vscode.window.showQuickPick(envs.map((e) => ({ label: e.name, description: e.requirements })), { placeHolder: envs.length ? 'Code env to build' : 'No code envs: add one to containerExec.codeEnvs' }))?.label;
+    const env = envs.find((e) => e.name === name);
+    if (!env) return undefined;
+    const targets = configuration ? [configuration] : (env.configurations ?? s.configurations.tree.current().items.map((i) => i.config.name));
+    const codes: Record<string, number | undefined> = {};
+    for (const c of targets) codes[c] = await runBuild(s, c, env.name);
     return codes;
   },
   'containerExec.showGeneratedDockerfile': async (s: Services, node?: unknown) => {

@@ -1,6 +1,14 @@
 import * as vscode from 'vscode';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import {
   BuildError,
+  CodeEnvSchema,
+  ensureCodeEnvImage,
+  planCodeEnvImage,
+  type BaseImagePlan,
+  type CodeEnv,
+  type DaemonDescription,
   buildImage,
   createDaemonClient,
   findConfiguration,
@@ -20,7 +28,9 @@ export const BUILD_TASK_TYPE = 'container-exec-build';
 export interface BuildTaskDefinition extends vscode.TaskDefinition {
   type: typeof BUILD_TASK_TYPE;
   configuration: string;
-  target?: 'base';
+  target?: 'base' | 'code-env';
+  /** With target code-env: the name in containerExec.codeEnvs. */
+  codeEnv?: string;
 }
 
 const C = { red: '\x1b[31m', green: '\x1b[32m', cyan: '\x1b[36m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
@@ -30,7 +40,7 @@ export function buildTask(s: Services, def: BuildTaskDefinition): vscode.Task {
   const task = new vscode.Task(
     def,
     vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Global,
-    `Build base image: ${def.configuration}`,
+    def.target === 'code-env' ? `Build code env ${def.codeEnv}: ${def.configuration}` : `Build base image: ${def.configuration}`,
     'Container Exec',
     new vscode.CustomExecution(async (resolved) => new BuildTerminal(s, resolved as BuildTaskDefinition)),
   );
@@ -55,6 +65,19 @@ export class BuildTaskProvider implements vscode.TaskProvider {
  * the exit code; the same lines go to the Container Exec log; a progress notification shows step n/m
  * and offers Cancel, as does Ctrl+C or closing the terminal. Never throws: failures end with code 1.
  */
+/** containerExec.codeEnvs, each entry validated; a bad one is reported by name. */
+export function readCodeEnvs(): { envs: CodeEnv[]; errors: string[] } {
+  const raw = vscode.workspace.getConfiguration('containerExec').get<unknown[]>('codeEnvs') ?? [];
+  const envs: CodeEnv[] = [];
+  const errors: string[] = [];
+  for (const [i, entry] of raw.entries()) {
+    const r = CodeEnvSchema.safeParse(entry);
+    if (r.success) envs.push(r.data);
+    else errors.push(`containerExec.codeEnvs[${i}]: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+  }
+  return { envs, errors };
+}
+
 class BuildTerminal implements vscode.Pseudoterminal {
   private readonly written = new vscode.EventEmitter<string>();
   private readonly closed = new vscode.EventEmitter<number>();
@@ -87,6 +110,38 @@ class BuildTerminal implements vscode.Pseudoterminal {
     this.written.fire(`${text.replace(/\r?\n/g, '\r\n')}\r\n`);
   }
 
+  /** base image + one layer with the env's requirements; skipped when its content-hash tag exists. */
+  private async buildCodeEnv(config: Configuration, daemon: DaemonDescription, base: BaseImagePlan, workspaceDir: string, version: string): Promise<number> {
+    const { envs, errors } = readCodeEnvs();
+    const env = envs.find((e) => e.name === this.def.codeEnv);
+    if (!env) {
+      this.line(`${C.red}Code env "${this.def.codeEnv}" not found in containerExec.codeEnvs${errors.length ? ` (${errors.join('; ')})` : ''}.${C.reset}`);
+      return 1;
+    }
+    const file = path.isAbsolute(env.requirements) ? env.requirements : path.join(workspaceDir, env.requirements);
+    let requirements: string;
+    try {
+      requirements = await readFile(file, 'utf8');
+    } catch (e) {
+      this.line(`${C.red}Code env ${env.name}: cannot read its requirements ${file} (${(e as NodeJS.ErrnoException).code}).${C.reset}`);
+      return 1;
+    }
+    const plan = planCodeEnvImage(env, requirements, { tag: base.tag, optionsHash: base.optionsHash, configuration: config.name, extensionVersion: version });
+    this.line(`${C.bold}Code env ${env.name}${C.reset} on ${base.tag} -> ${plan.tag} (daemon ${daemon.id})`);
+    const client = createDaemonClient(daemon);
+    try {
+      const r = await ensureCodeEnvImage(client, plan, { signal: this.abort.signal, onLine: (l) => this.line(l.kind === 'step' ? `${C.cyan}${l.text}${C.reset}` : l.kind === 'error' ? `${C.red}${l.text}${C.reset}` : l.text) });
+      this.line(r.built ? `${C.green}Built ${r.tag}${C.reset}` : `${C.green}Up to date: ${r.tag}${C.reset}`);
+      void this.s.daemons.hub.refresh(daemon.id);
+      return 0;
+    } catch (e) {
+      this.line(`${C.red}${this.abort.signal.aborted ? 'Build cancelled.' : /No such image|not found|pull access/i.test((e as Error).message) ? `${(e as Error).message} — build the base image ${base.tag} first (Build Base Image).` : (e as Error).message}${C.reset}`);
+      return this.abort.signal.aborted ? 130 : 1;
+    } finally {
+      client.dispose();
+    }
+  }
+
   private async run(): Promise<number> {
     const s = this.s;
     const name = this.def.configuration;
@@ -113,6 +168,7 @@ class BuildTerminal implements vscode.Pseudoterminal {
     const workspaceDir = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
     const version = String(s.context.extension.packageJSON.version);
     const plan = await planBaseImage(config, { extensionVersion: version, workspaceDir });
+    if (this.def.target === 'code-env') return this.buildCodeEnv(config, spec.daemon, plan, workspaceDir, version);
     this.line(`${C.bold}Building ${plan.tag}${C.reset} for configuration ${name} on ${spec.daemon.id} (${spec.daemon.host})`);
     const ctx = await writeContext(plan.dockerfile, plan.files);
     const client = createDaemonClient(spec.daemon);

@@ -5,6 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   BuildError,
+  CodeEnvSchema,
+  ensureCodeEnvImage,
+  planCodeEnvImage,
   buildImage,
   createDaemonClient,
   imageFreshness,
@@ -183,6 +186,35 @@ describe('base images through the authenticated registry (build on the primary, 
       execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'rmi', '-f', plan.tag], { stdio: 'ignore' });
       client.dispose();
       tcp.dispose();
+    }
+  });
+});
+
+describe('code env images (content-hash tags)', function () {
+  this.timeout(120000);
+  it('built once, not rebuilt when unchanged, rebuilt when the requirements change', async () => {
+    // a base whose "python3 -m pip" is a shim that records its arguments: no package index is reachable here
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-ws-'));
+    fs.writeFileSync(path.join(ws, 'shim.Dockerfile'), `FROM ${need('BUSYBOX_IMAGE')}\nRUN printf '#!/bin/sh\\necho "pip $*" >> /installed.log\\n' > /bin/python3 && chmod +x /bin/python3\n`);
+    const base = await build({ id: 'local', host: need('DOCKER_LOCAL_HOST') }, { name: 'env-base', build: { dockerfile: path.join(ws, 'shim.Dockerfile'), tag: `local/ce-env-base:${process.pid}` } });
+    const client = base.client;
+    const env = CodeEnvSchema.parse({ name: 'analytics', requirements: 'requirements.txt' });
+    const plan = (req: string) => planCodeEnvImage(env, req, { tag: base.plan.tag, optionsHash: base.plan.optionsHash, configuration: 'env-base', extensionVersion: '9.9.9-test' });
+    const signal = new AbortController().signal;
+    const quiet = { signal, onLine: () => undefined };
+    try {
+      const first = await ensureCodeEnvImage(client, plan('pandas==2.2.2\n'), quiet);
+      assert.deepEqual(first, { built: true, tag: plan('pandas==2.2.2\n').tag });
+      assert.match(first.tag, new RegExp(`^local/ce-env-base-codeenv-analytics:[0-9a-f]{16}$`));
+      const again = await ensureCodeEnvImage(client, plan('pandas==2.2.2\n'), quiet);
+      assert.equal(again.built, false, 'an unchanged env must not be rebuilt');
+      const changed = await ensureCodeEnvImage(client, plan('pandas==2.2.3\n'), quiet);
+      assert.equal(changed.built, true);
+      assert.notEqual(changed.tag, first.tag);
+      const log = execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'run', '--rm', changed.tag, 'cat', '/installed.log'], { encoding: 'utf8' });
+      assert.equal(log, 'pip -m pip install --no-cache-dir --break-system-packages -r /opt/container-exec/code-env/requirements.txt\n');
+    } finally {
+      client.dispose();
     }
   });
 });

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ContainerExecApi } from '../../src/extension';
 import { need, testbedDaemonSettings } from '../support/testbed';
@@ -57,5 +59,36 @@ describe('base image builds as VS Code tasks (real host, real daemons)', functio
     assert.match(text, new RegExp(`FROM ${need('PYTHON_IMAGE').replace(/[./]/g, '\\$&')}`));
     assert.equal(vscode.window.activeTextEditor?.document.languageId, 'dockerfile');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});
+
+describe('code env images as tasks (real host, real daemons)', function () {
+  this.timeout(120000);
+  const config = () => vscode.workspace.getConfiguration('containerExec');
+  const ws = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const baseTag = `local/ce-host-shim:${Date.now()}`;
+  const envTags = () => execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'images', '--format', '{{.Repository}}:{{.Tag}}', `${baseTag.split(':')[0]}-codeenv-analytics`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+
+  before(async () => {
+    // a base whose "python3 -m pip" only records its arguments: no package index is reachable here
+    fs.writeFileSync(path.join(ws(), 'shim.Dockerfile'), `FROM ${need('BUSYBOX_IMAGE')}\nRUN printf '#!/bin/sh\\necho "pip $*" >> /installed.log\\n' > /bin/python3 && chmod +x /bin/python3\n`);
+    fs.writeFileSync(path.join(ws(), 'requirements.txt'), 'pandas==2.2.2\n');
+    await config().update('configurations', [{ name: 'shim', daemon: 'local', build: { dockerfile: 'shim.Dockerfile', tag: baseTag } }], vscode.ConfigurationTarget.Workspace);
+    await config().update('codeEnvs', [{ name: 'analytics', requirements: 'requirements.txt' }], vscode.ConfigurationTarget.Workspace);
+  });
+  after(() => {
+    for (const t of [...envTags(), baseTag]) execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'rmi', '-f', t], { stdio: 'ignore' });
+  });
+
+  it('Build Code Env Image builds base + layer once, skips it when unchanged, rebuilds when the requirements change', async () => {
+    assert.equal(await vscode.commands.executeCommand('containerExec.buildBaseImage', 'shim'), 0);
+    assert.deepEqual(await vscode.commands.executeCommand('containerExec.buildCodeEnvImage', 'analytics'), { shim: 0 });
+    const first = envTags();
+    assert.equal(first.length, 1);
+    assert.deepEqual(await vscode.commands.executeCommand('containerExec.buildCodeEnvImage', 'analytics'), { shim: 0 });
+    assert.deepEqual(envTags(), first, 'unchanged: no new image');
+    fs.writeFileSync(path.join(ws(), 'requirements.txt'), 'pandas==2.2.3\n');
+    assert.deepEqual(await vscode.commands.executeCommand('containerExec.buildCodeEnvImage', 'analytics'), { shim: 0 });
+    assert.equal(envTags().length, 2, 'changed requirements: a new image');
   });
 });

@@ -35,13 +35,17 @@ export async function packContext(dir: string): Promise<PackedContext> {
   return { stream: counted, sentBytes: () => sent };
 }
 
-/** A temporary context holding a generated Dockerfile and the files it copies; `dispose` deletes it. */
-export async function writeContext(dockerfile: string, files: Record<string, string>): Promise<{ dir: string; dispose: () => Promise<void> }> {
+/**
+ * A temporary context holding a generated Dockerfile, the files it copies (name -> source path) and
+ * generated files (name -> content); `dispose` deletes it.
+ */
+export async function writeContext(dockerfile: string, files: Record<string, string>, contents: Record<string, string> = {}): Promise<{ dir: string; dispose: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'container-exec-build-'));
   await writeFile(path.join(dir, 'Dockerfile'), dockerfile);
   for (const [name, src] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await copyFile(src, path.join(dir, name));
   }
+  for (const [name, content] of Object.entries(contents)) await writeFile(path.join(dir, name), content);
   return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
 }

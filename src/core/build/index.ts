@@ -3,3 +3,4 @@ export * from './buildContext';
 export * from './buildImage';
 export * from './staleness';
 export * from './registry';
+export * from './codeEnv';
