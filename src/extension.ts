@@ -7,6 +7,7 @@ import { DaemonsFeature } from './daemons/daemonsFeature';
 import type { DaemonTreeNode } from './daemons/daemonsTree';
 import { OutputChannels } from './outputChannels';
 import type { Services } from './services';
+import { offerRebuildAfterUpgrade } from './builds/upgradeNotice';
 import { registerTasks } from './tasks';
 import { registerViews } from './views';
 
@@ -26,15 +27,17 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('Container Exec', { log: true });
   const logChannels = new OutputChannels();
-  const daemons = new DaemonsFeature(log);
+  const version = String(context.extension.packageJSON.version);
+  const daemons = new DaemonsFeature(log, version);
   const configurations = new ConfigurationsFeature(context, daemons, log);
   context.subscriptions.push(log, logChannels, daemons, configurations);
   const services: Services = { context, log, logChannels, daemons, configurations };
   registerViews(services);
   registerCommands(services);
   registerTasks(services);
+  offerRebuildAfterUpgrade(context, version);
   const activationMs = performance.now() - t0;
-  log.info(`Container Exec ${context.extension.packageJSON.version} activated in ${activationMs.toFixed(1)} ms`);
+  log.info(`Container Exec ${version} activated in ${activationMs.toFixed(1)} ms`);
   return {
     activationMs,
     engineCalls: () => engineCallStats.calls,

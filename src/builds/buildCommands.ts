@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { findConfiguration, planBaseImage } from '../core';
+import { createDaemonClient, findConfiguration, planBaseImage, pushImage } from '../core';
+import { registryAuth } from '../configurations/registrySecrets';
 import type { ConfigurationNode } from '../configurations/configurationsTree';
 import type { Services } from '../services';
 import { BUILD_TASK_TYPE, buildTask, readCodeEnvs } from './buildTask';
@@ -50,6 +51,32 @@ export const BUILD_COMMANDS = {
     const codes: Record<string, number | undefined> = {};
     for (const c of targets) codes[c] = await runBuild(s, c, env.name);
     return codes;
+  },
+  /** Push Base Image: an image already built on the builder daemon, to the configuration's registry. */
+  'containerExec.pushBaseImage': async (s: Services, node?: unknown) => {
+    const name = await configurationName(s, node);
+    if (!name) return;
+    const config = findConfiguration(name, s.configurations.tree.current().items.map((i) => i.config));
+    if (!config.registry) throw new Error(`Configuration ${name} has no registry: set one in its editor (Image and registry) to push its base image.`);
+    const builder = vscode.workspace.getConfiguration('containerExec').get<string>('builderDaemon') || 'local';
+    const spec = (await s.daemons.sources()).specs.find((d) => d.daemon.id === builder);
+    if (!spec) throw new Error(`Daemon not found: the builder daemon "${builder}" (containerExec.builderDaemon).`);
+    const plan = await planBaseImage(config, { extensionVersion: String(s.context.extension.packageJSON.version), workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd() });
+    const client = createDaemonClient(spec.daemon);
+    try {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Pushing ${plan.tag}`, cancellable: true }, async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        await pushImage(client, plan.tag, await registryAuth(s.context.secrets, config.registry!), abort.signal, (line) => {
+          s.log.info(`[push ${name}] ${line}`);
+          progress.report({ message: line });
+        });
+      });
+      void vscode.window.showInformationMessage(`Pushed ${plan.tag}`);
+      return plan.tag;
+    } finally {
+      client.dispose();
+    }
   },
   'containerExec.showGeneratedDockerfile': async (s: Services, node?: unknown) => {
     const name = await configurationName(s, node);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { currentUserGroups } from '../core';
+import { currentUserGroups, imageFreshness, planBaseImage, type Configuration, type ImageFreshness } from '../core';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { ConfigEditorPanels } from './configEditorPanel';
 import type { ConfigurationItem } from './configurationSources';
@@ -17,15 +17,31 @@ export class ConfigurationsFeature implements vscode.Disposable {
     this.tree = new ConfigurationsTreeProvider(
       () => this.groups(),
       async () => new Set((await daemons.sources()).specs.map((s) => s.daemon.id)),
+      (c) => this.imageFreshness(c, context, daemons),
     );
     this.editors = new ConfigEditorPanels(context, daemons, this, log);
     this.disposables.push(
       this.tree,
       this.editors,
+      // images built, pulled or removed, and daemons (dis)connecting, change the stale marks
+      { dispose: daemons.hub.onDidChange((c) => (c.what === 'images' || c.what === 'state') && this.tree.refresh()).dispose },
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.configurations`) || e.affectsConfiguration(`${SECTION}.defaultConfiguration`) || e.affectsConfiguration(`${SECTION}.daemons`)) this.tree.refresh();
       }),
     );
+  }
+
+  /**
+   * Compares the labels of a configuration's base image with what would be built now (extension version,
+   * options hash). Only while its daemon is connected: the tree never makes a daemon wait.
+   */
+  private async imageFreshness(c: Configuration, context: vscode.ExtensionContext, daemons: DaemonsFeature): Promise<ImageFreshness | undefined> {
+    const daemonId = c.registry ? vscode.workspace.getConfiguration(SECTION).get<string>('builderDaemon') || 'local' : c.daemon;
+    if (daemons.hub.status(daemonId).state !== 'connected') return undefined;
+    const version = String(context.extension.packageJSON.version);
+    const plan = await planBaseImage(c, { extensionVersion: version, workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd() });
+    const images = await daemons.hub.list(daemonId, 'images');
+    return imageFreshness(images.find((i) => i.tags.includes(plan.tag)), version, plan.optionsHash);
   }
 
   /** The OS user's groups (id -Gn), read once. */

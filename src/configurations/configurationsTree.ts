@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { limitsSummary, usageDenied } from '../core';
+import { limitsSummary, usageDenied, type ImageFreshness } from '../core';
 import { invalidSettingItem } from '../invalidSettingItem';
 import { readConfigurations, type ConfigurationItem, type ConfigurationSources, type InvalidConfiguration } from './configurationSources';
 
@@ -18,6 +18,8 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
   constructor(
     private readonly groups: () => Promise<string[]>,
     private readonly daemonIds: () => Promise<Set<string>>,
+    /** Whether the configuration's base image is built and current (undefined: cannot tell now). */
+    private readonly freshness: (c: ConfigurationItem['config']) => Promise<ImageFreshness | undefined>,
   ) {}
 
   current(): ConfigurationSources {
@@ -42,14 +44,15 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
     }
     const { config: c, scope } = node.item;
     const s = this.current();
-    const [groups, daemons] = await Promise.all([this.groups().catch(() => []), this.daemonIds()]);
+    const [groups, daemons, fresh] = await Promise.all([this.groups().catch(() => []), this.daemonIds(), this.freshness(c).catch(() => undefined)]);
     const denied = usageDenied(c, groups);
     const missingDaemon = !daemons.has(c.daemon);
     const marks = [c.name === s.projectDefault ? '★ project default' : '', c.name === s.globalDefault ? '☆ global default' : ''].filter(Boolean);
     const gpu = c.gpus !== 'none' ? `GPU ${c.gpus === 'all' ? 'all' : Array.isArray(c.gpus) ? c.gpus.join(',') : `×${c.gpus}`}` : '';
     const item = new vscode.TreeItem(c.name);
     item.id = `configuration/${scope}/${c.name}`;
-    item.description = [c.daemon, c.baseImage || 'default base image', limitsSummary(c), c.runtime ?? '', gpu, ...marks].filter(Boolean).join(' · ');
+    const imageMark = fresh?.state === 'stale' ? '⚠ stale image' : fresh?.state === 'missing' ? '○ image not built' : '';
+    item.description = [c.daemon, c.baseImage || 'default base image', limitsSummary(c), c.runtime ?? '', gpu, imageMark, ...marks].filter(Boolean).join(' · ');
     item.iconPath = denied
       ? new vscode.ThemeIcon('lock')
       : missingDaemon
@@ -61,8 +64,10 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
     if (c.runtime || gpu) md.appendMarkdown(`\n\nRuntime: ${c.runtime ?? 'default'}${gpu ? `, ${gpu}` : ''}`);
     if (c.allowedGroups.length) md.appendMarkdown(`\n\nAllowed groups: ${c.allowedGroups.join(', ')}`);
     if (denied) md.appendMarkdown(`\n\n$(lock) ${denied}`);
+    if (fresh?.state === 'stale') md.appendMarkdown(`\n\n$(warning) The base image is stale: ${fresh.why}. Rebuild it.`);
+    if (fresh?.state === 'missing') md.appendMarkdown(`\n\n$(circle-outline) The base image is not built yet on its daemon.`);
     item.tooltip = md;
-    item.contextValue = `configuration.valid${denied ? '.locked' : ''}`;
+    item.contextValue = `configuration.valid${denied ? '.locked' : ''}${fresh && fresh.state !== 'current' ? '.rebuild' : ''}`;
     item.command = { command: 'containerExec.editConfiguration', title: 'Edit', arguments: [node] };
     return item;
   }

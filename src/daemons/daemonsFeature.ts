@@ -10,13 +10,18 @@ import { DaemonStatusBar } from './statusBar';
  */
 export class DaemonsFeature implements vscode.Disposable {
   readonly hub = new DaemonHub();
-  readonly tree = new DaemonsTreeProvider(this.hub, () => this.sources());
+  readonly tree: DaemonsTreeProvider;
   private statusBar = new DaemonStatusBar(this.hub);
   private loaded: Promise<DaemonSources> | undefined;
-  private readonly disposables: vscode.Disposable[] = [this.tree, this.statusBar];
+  private readonly disposables: vscode.Disposable[] = [this.statusBar];
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    extensionVersion: string,
+  ) {
+    this.tree = new DaemonsTreeProvider(this.hub, () => this.sources(), extensionVersion);
     this.disposables.push(
+      this.tree,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(SECTION)) void this.reload();
       }),

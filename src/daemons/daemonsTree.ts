@@ -50,6 +50,8 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
     private readonly hub: DaemonHub,
     /** Settings and discovery read (lazily, on the first look at the view). */
     private readonly ready: () => Promise<unknown>,
+    /** This extension's version: images built by another one are stale. */
+    private readonly extensionVersion: string,
   ) {
     this.subscription = hub.onDidChange((c) => c.what !== 'version' && this.schedule(c.what === 'state' ? this.daemonNode(c.id) : this.groupNode(c.id, c.what)));
   }
@@ -137,7 +139,7 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
       case 'container':
         return containerItem(node.container);
       case 'image':
-        return imageItem(node.image);
+        return imageItem(node.image, this.extensionVersion);
       case 'volume': {
         const item = new vscode.TreeItem(node.volume.name);
         item.description = node.volume.driver;
@@ -223,13 +225,14 @@ function containerItem(c: ContainerSummary): vscode.TreeItem {
   return item;
 }
 
-function imageItem(i: ImageSummary): vscode.TreeItem {
+function imageItem(i: ImageSummary, extensionVersion: string): vscode.TreeItem {
   const item = new vscode.TreeItem(i.tags[0] ?? `<none> ${i.id.replace('sha256:', '').slice(0, 12)}`);
   item.iconPath = new vscode.ThemeIcon(i.builtBy ? 'star-full' : 'file-media');
   const more = i.tags.length > 1 ? `+${i.tags.length - 1} tag${i.tags.length > 2 ? 's' : ''}` : '';
-  item.description = [i.builtBy ? `Container Exec ${i.builtBy.kind}` : '', more, formatBytes(i.sizeBytes), age(i.createdAt)].filter(Boolean).join(' · ');
+  const stale = i.builtBy && i.builtBy.version !== extensionVersion ? `⚠ stale (built by ${i.builtBy.version ?? 'an unknown version'})` : '';
+  item.description = [i.builtBy ? `Container Exec ${i.builtBy.kind}` : '', stale, more, formatBytes(i.sizeBytes), age(i.createdAt)].filter(Boolean).join(' · ');
   item.tooltip = `${[...i.tags].join('\n') || '<untagged>'}\n${i.id}\n${formatBytes(i.sizeBytes)}, created ${i.createdAt.toISOString()}`;
-  item.contextValue = 'image';
+  item.contextValue = stale ? 'image.stale' : 'image';
   return item;
 }
 

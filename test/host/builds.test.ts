@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ContainerExecApi } from '../../src/extension';
 import { need, testbedDaemonSettings } from '../support/testbed';
+import { until } from '../support/until';
 
 describe('base image builds as VS Code tasks (real host, real daemons)', function () {
   this.timeout(120000);
@@ -90,5 +91,25 @@ describe('code env images as tasks (real host, real daemons)', function () {
     fs.writeFileSync(path.join(ws(), 'requirements.txt'), 'pandas==2.2.3\n');
     assert.deepEqual(await vscode.commands.executeCommand('containerExec.buildCodeEnvImage', 'analytics'), { shim: 0 });
     assert.equal(envTags().length, 2, 'changed requirements: a new image');
+  });
+});
+
+describe('stale base images', function () {
+  this.timeout(60000);
+  const config = () => vscode.workspace.getConfiguration('containerExec');
+  const tag = `local/ce-stale:${Date.now()}`;
+  after(() => execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'rmi', '-f', tag], { stdio: 'ignore' }));
+
+  it('an image labelled with an older extension version is marked stale in the configurations tree, missing ones as not built', async () => {
+    const api = await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate();
+    execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'build', '-q', '-t', tag, '--label', 'container-exec.version=0.0.1', '--label', 'container-exec.kind=base', '-'], { input: `FROM ${need('BUSYBOX_IMAGE')}\n` });
+    await config().update('configurations', [{ name: 'old', daemon: 'local', build: { from: need('BUSYBOX_IMAGE'), python: false, tag } }, { name: 'never-built', daemon: 'local', build: { tag: 'local/ce-never-built:1' } }], vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand('containerExec.daemons.focus'); // the daemon connects while its view is visible
+    const description = async (name: string) => {
+      const node = api.configurations.children().find((n) => n.kind === 'configuration' && n.item.config.name === name);
+      return node ? String((await api.configurations.item(node)).description) : '';
+    };
+    await until('stale mark', 10000, async () => (await description('old')).includes('⚠ stale image'));
+    await until('not-built mark', 10000, async () => (await description('never-built')).includes('○ image not built'));
   });
 });
