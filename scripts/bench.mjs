@@ -2,6 +2,7 @@
 // npm run bench: each benchmark prints one line "bench NAME: key=value ...". Ratios against the Docker
 // CLI / raw Engine API are measured in the same run.
 //   bench list-200, bench refresh-4-blackhole: test/bench/lists.ts, against the testbed daemons
+//   bench build, bench build-context: test/bench/build.ts
 //   bench activate: activate() inside a real VS Code extension host (code-server), median of RUNS
 //   host starts, plus the time to load the bundle in plain node; and the Docker calls made meanwhile.
 // CONTAINER_EXEC_KEEP_TESTBED=1 leaves the testbed running afterwards.
@@ -25,7 +26,7 @@ const RUN = freshDir(ROOT, 'test-results', 'bench');
 
 testbed('start');
 try {
-  run(process.execPath, ['out/test/bench/lists.js'], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: path.join(TESTBED_STATE, 'env') } });
+  for (const bench of ['lists', 'build']) run(process.execPath, [`out/test/bench/${bench}.js`], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: path.join(TESTBED_STATE, 'env') } });
 } finally {
   if (process.env.CONTAINER_EXEC_KEEP_TESTBED !== '1') testbed('stop');
 }

@@ -27,7 +27,7 @@ export class BuildError extends Error {
 export async function buildImage(
   client: DaemonClient,
   context: Readable,
-  o: { tag: string; labels: Record<string, string>; buildArgs?: Record<string, string>; dockerfile?: string; signal: AbortSignal; onLine: (l: BuildLine) => void },
+  o: { tag: string; labels: Record<string, string>; buildArgs?: Record<string, string>; dockerfile?: string; noCache?: boolean; signal: AbortSignal; onLine: (l: BuildLine) => void },
 ): Promise<BuildResult> {
   const t0 = performance.now();
   const stream = (await client.unbounded(
@@ -40,6 +40,7 @@ export async function buildImage(
         dockerfile: o.dockerfile ?? 'Dockerfile',
         rm: true,
         forcerm: true,
+        nocache: o.noCache ?? false,
         abortSignal,
       } as never) as unknown as Promise<NodeJS.ReadableStream>,
     o.signal,
