@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { DaemonClient } from './daemonClient';
+import { onLines } from './jsonLines';
 
 export interface EngineEvent {
   type: string; // container | image | volume
@@ -35,20 +36,12 @@ export async function followEvents(client: DaemonClient, onEvent: (e: EngineEven
     return; // refused, cut or cancelled: the caller reconnects if it still wants events
   }
   return new Promise<void>((resolve) => {
-    let buffer = '';
-    stream.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
-        if (!line) continue;
-        try {
-          const e = EventAnswer.parse(JSON.parse(line));
-          onEvent({ type: e.Type, action: e.Action, id: e.Actor?.ID ?? '', time: e.time ?? 0, attributes: e.Actor?.Attributes ?? {} });
-        } catch {
-          // not an event we understand: the next one may be
-        }
+    onLines(stream, (line) => {
+      try {
+        const e = EventAnswer.parse(JSON.parse(line));
+        onEvent({ type: e.Type, action: e.Action, id: e.Actor?.ID ?? '', time: e.time ?? 0, attributes: e.Actor?.Attributes ?? {} });
+      } catch {
+        // not an event we understand: the next one may be
       }
     });
     const done = () => resolve();

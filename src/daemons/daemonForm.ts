@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { DaemonError, parseHost, type DaemonDescriptionInput } from '../core';
@@ -39,12 +40,12 @@ export async function askDaemon(existing: DaemonDescriptionInput | undefined, ta
     );
     if (!choice) return undefined;
     if (choice.tls) {
-      const current = existing?.tls?.certPath;
+      const start = [existing?.tls?.certPath, `${os.homedir()}/.docker`].find((p) => p && fs.existsSync(p)) ?? os.homedir();
       const picked = await vscode.window.showOpenDialog({
         title: 'Certificate folder (ca.pem, cert.pem, key.pem)',
         canSelectFolders: true,
         canSelectFiles: false,
-        defaultUri: vscode.Uri.file(current ?? `${os.homedir()}/.docker`),
+        defaultUri: vscode.Uri.file(start),
         openLabel: 'Use this folder',
       });
       if (!picked?.[0]) return undefined;

@@ -40,7 +40,13 @@ describe('Add Daemon (quick input + file dialog)', function () {
     await pick('TLS, verify the daemon');
     // the folder dialog (VS Code's own "simple" dialog in the browser): type the folder, accept it
     await page.locator('.quick-input-widget', { hasText: 'Certificate folder' }).waitFor();
-    await input.fill(`${need('DOCKER_TLS_CERT_PATH')}/`);
+    // the dialog fills in its start folder once it has read it: type the path after that, and check it held
+    const folder = `${need('DOCKER_TLS_CERT_PATH')}/`;
+    for (let i = 0; i < 50 && (await input.inputValue()) !== folder; i++) {
+      if (i > 0 || (await input.inputValue())) await input.fill(folder);
+      await page.waitForTimeout(200);
+    }
+    assert.equal(await input.inputValue(), folder);
     await page.locator('.quick-input-widget .monaco-button', { hasText: 'Use this folder' }).first().click();
     await page.locator('.quick-input-widget', { hasText: 'Add Daemon (3/3)' }).waitFor();
     await input.fill('tls-added');

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { DaemonClient } from '../daemonClient';
 import { DaemonError } from '../errors';
+import { onLines } from '../jsonLines';
 
 export interface BuildLine {
   kind: 'step' | 'output' | 'error' | 'status';
@@ -48,7 +49,6 @@ export async function buildImage(
   let imageId = '';
   let failure: string | undefined;
   await new Promise<void>((resolve, reject) => {
-    let buffer = '';
     const handle = (line: string) => {
       let m: { stream?: string; status?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string } };
       try {
@@ -67,15 +67,8 @@ export async function buildImage(
         }
       } else if (m.status) o.onLine({ kind: 'status', text: m.status });
     };
-    stream.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        handle(buffer.slice(0, nl).trim());
-        buffer = buffer.slice(nl + 1);
-      }
-    });
-    stream.on('end', () => (buffer.trim() && handle(buffer.trim()), resolve()));
+    onLines(stream, handle);
+    stream.on('end', () => resolve());
     // an aborted stream only closes (no 'end', no 'error')
     stream.on('close', () => (o.signal.aborted ? reject(new DaemonError('cancelled', client.host, `build on ${client.host} was cancelled`)) : resolve()));
     stream.on('error', (e: Error) => reject(o.signal.aborted ? new DaemonError('cancelled', client.host, `build on ${client.host} was cancelled`) : new DaemonError('unreachable', client.host, `the build stream from ${client.host} broke: ${e.message}`)));

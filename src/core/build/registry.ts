@@ -1,5 +1,6 @@
 import type { DaemonClient } from '../daemonClient';
 import { DaemonError } from '../errors';
+import { onLines } from '../jsonLines';
 
 export interface RegistryAuth {
   serveraddress: string;
@@ -10,22 +11,14 @@ export interface RegistryAuth {
 /** Follows a push or pull JSON stream to its end; an errorDetail fails it (dockerode would not). */
 function follow(client: DaemonClient, what: string, stream: NodeJS.ReadableStream & { destroy?: () => void }, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    let buffer = '';
     let failure: string | undefined;
-    stream.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
-        if (!line) continue;
-        try {
-          const m = JSON.parse(line) as { status?: string; id?: string; progress?: string; error?: string; errorDetail?: { message?: string } };
-          if (m.errorDetail || m.error) failure = m.errorDetail?.message ?? m.error;
-          else if (m.status && !m.progress) onLine(m.id ? `${m.id}: ${m.status}` : m.status);
-        } catch {
-          // not JSON: ignore
-        }
+    onLines(stream, (line) => {
+      try {
+        const m = JSON.parse(line) as { status?: string; id?: string; progress?: string; error?: string; errorDetail?: { message?: string } };
+        if (m.errorDetail || m.error) failure = m.errorDetail?.message ?? m.error;
+        else if (m.status && !m.progress) onLine(m.id ? `${m.id}: ${m.status}` : m.status);
+      } catch {
+        // not JSON: ignore
       }
     });
     const done = () => {
