@@ -12,11 +12,10 @@ import {
   buildImage,
   createDaemonClient,
   findConfiguration,
-  packContext,
+  planContext,
   planBaseImage,
   pushImage,
   usageDenied,
-  writeContext,
   type BuildLine,
   type Configuration,
 } from '../core';
@@ -170,13 +169,12 @@ class BuildTerminal implements vscode.Pseudoterminal {
     const plan = await planBaseImage(config, { extensionVersion: version, workspaceDir });
     if (this.def.target === 'code-env') return this.buildCodeEnv(config, spec.daemon, plan, workspaceDir, version);
     this.line(`${C.bold}Building ${plan.tag}${C.reset} for configuration ${name} on ${spec.daemon.id} (${spec.daemon.host})`);
-    const ctx = await writeContext(plan.dockerfile, plan.files);
+    const ctx = await planContext(plan);
     const client = createDaemonClient(spec.daemon);
     const t0 = Date.now();
     try {
       return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Building ${name}`, cancellable: true }, async (progress, token) => {
         token.onCancellationRequested(() => this.abort.abort());
-        const packed = await packContext(ctx.dir);
         let last = 0;
         const onLine = (l: BuildLine) => {
           s.log.info(`[build ${name}] ${l.text}`);
@@ -187,7 +185,7 @@ class BuildTerminal implements vscode.Pseudoterminal {
           } else this.line(l.kind === 'error' ? `${C.red}${l.text}${C.reset}` : l.kind === 'status' ? `${C.dim}${l.text}${C.reset}` : l.text);
         };
         try {
-          const r = await buildImage(client, packed.stream, { tag: plan.tag, labels: plan.labels, buildArgs: plan.buildArgs, signal: this.abort.signal, onLine });
+          const r = await buildImage(client, ctx.packed.stream, { tag: plan.tag, labels: plan.labels, buildArgs: plan.buildArgs, dockerfile: ctx.dockerfile, signal: this.abort.signal, onLine });
           const size = ((await client.call('inspect image', (d, abortSignal) => d.getImage(plan.tag).inspect({ abortSignal } as never) as unknown as Promise<{ Size: number }>)).Size / 1e6).toFixed(1);
           this.line(`${C.green}Built ${plan.tag}${C.reset} ${C.dim}(${r.imageId.slice(7, 19)}, ${size} MB, ${((Date.now() - t0) / 1000).toFixed(1)} s)${C.reset}`);
           if (config.registry) {

@@ -18,7 +18,7 @@ import {
   pullImage,
   pushImage,
   validateConfiguration,
-  writeContext,
+  planContext,
   type BuildLine,
   type DaemonDescriptionInput,
 } from '../../src/core';
@@ -34,12 +34,11 @@ async function build(daemon: DaemonDescriptionInput, input: Record<string, unkno
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-ws-'));
   fs.writeFileSync(path.join(ws, 'extra.txt'), 'copied into the build context\n');
   const plan = await planBaseImage(config(input), { extensionVersion: '9.9.9-test', workspaceDir: ws });
-  const ctx = await writeContext(plan.dockerfile, plan.files);
+  const ctx = await planContext(plan);
   const client = createDaemonClient(daemon);
   const lines: BuildLine[] = [];
   try {
-    const packed = await packContext(ctx.dir);
-    const result = await buildImage(client, packed.stream, { tag: plan.tag, labels: plan.labels, buildArgs: plan.buildArgs, signal, onLine: (l) => lines.push(l) });
+    const result = await buildImage(client, ctx.packed.stream, { tag: plan.tag, labels: plan.labels, buildArgs: plan.buildArgs, dockerfile: ctx.dockerfile, signal, onLine: (l) => lines.push(l) });
     return { plan, result, lines, client };
   } catch (e) {
     client.dispose();
@@ -98,6 +97,22 @@ describe('base image builds (real daemons)', function () {
       tcp.dispose();
     } finally {
       client.dispose();
+    }
+  });
+
+  it('a custom Dockerfile builds with its own folder as context, .dockerignore honoured', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-custom-'));
+    fs.writeFileSync(path.join(dir, 'custom.Dockerfile'), `FROM ${need('BUSYBOX_IMAGE')}\nCOPY . /ctx/\n`);
+    fs.writeFileSync(path.join(dir, 'hello.txt'), 'hello\n');
+    fs.writeFileSync(path.join(dir, 'secret.env'), 'TOKEN=1\n');
+    fs.writeFileSync(path.join(dir, '.dockerignore'), 'secret.env\n');
+    const { plan, client } = await build({ id: 'local', host: need('DOCKER_LOCAL_HOST') }, { name: 'custom', build: { dockerfile: path.join(dir, 'custom.Dockerfile'), tag: `local/ce-custom:${process.pid}` } });
+    try {
+      const files = execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'run', '--rm', plan.tag, 'ls', '/ctx'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+      assert.deepEqual(files, ['custom.Dockerfile', 'hello.txt']);
+    } finally {
+      client.dispose();
+      execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'rmi', '-f', plan.tag], { stdio: 'ignore' });
     }
   });
 

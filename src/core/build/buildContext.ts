@@ -49,3 +49,10 @@ export async function writeContext(dockerfile: string, files: Record<string, str
   for (const [name, content] of Object.entries(contents)) await writeFile(path.join(dir, name), content);
   return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** The context a plan builds from: a custom Dockerfile's own folder, or a temporary one with the generated Dockerfile. */
+export async function planContext(plan: { dockerfile: string; files: Record<string, string>; context?: { dir: string; dockerfile: string } }, contents: Record<string, string> = {}): Promise<{ packed: PackedContext; dockerfile: string; dispose: () => Promise<void> }> {
+  if (plan.context) return { packed: await packContext(plan.context.dir), dockerfile: plan.context.dockerfile, dispose: async () => undefined };
+  const ctx = await writeContext(plan.dockerfile, plan.files, contents);
+  return { packed: await packContext(ctx.dir), dockerfile: 'Dockerfile', dispose: ctx.dispose };
+}

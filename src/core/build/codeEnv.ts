@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { DaemonClient } from '../daemonClient';
 import type { DaemonError } from '../errors';
 import { LABELS } from '../labels';
-import { packContext, writeContext } from './buildContext';
+import { planContext } from './buildContext';
 import { buildImage, type BuildLine } from './buildImage';
 
 /** One code environment of `containerExec.codeEnvs`: a requirements list layered on a base image. */
@@ -61,10 +61,9 @@ export async function ensureCodeEnvImage(
     o.onLine({ kind: 'status', text: `${plan.tag} is up to date (requirements and base unchanged)` });
     return { built: false, tag: plan.tag };
   }
-  const ctx = await writeContext(plan.dockerfile, {}, plan.files);
+  const ctx = await planContext({ dockerfile: plan.dockerfile, files: {} }, plan.files);
   try {
-    const packed = await packContext(ctx.dir);
-    await buildImage(client, packed.stream, { tag: plan.tag, labels: plan.labels, signal: o.signal, onLine: o.onLine });
+    await buildImage(client, ctx.packed.stream, { tag: plan.tag, labels: plan.labels, signal: o.signal, onLine: o.onLine });
     return { built: true, tag: plan.tag };
   } finally {
     await ctx.dispose();
