@@ -31,6 +31,7 @@ export async function buildImage(
   o: { tag: string; labels: Record<string, string>; buildArgs?: Record<string, string>; dockerfile?: string; noCache?: boolean; signal: AbortSignal; onLine: (l: BuildLine) => void },
 ): Promise<BuildResult> {
   const t0 = performance.now();
+  // a Dockerfile the daemon cannot parse is refused at once (HTTP 400), before any stream
   const stream = (await client.unbounded(
     'build',
     (d, abortSignal) =>
@@ -45,7 +46,9 @@ export async function buildImage(
         abortSignal,
       } as never) as unknown as Promise<NodeJS.ReadableStream>,
     o.signal,
-  )) as NodeJS.ReadableStream & { destroy?: () => void };
+  ).catch((e: unknown) => {
+    throw e instanceof DaemonError && e.kind === 'api' ? new BuildError(explainBuildFailure(e.message.replace(/^.*refused build: HTTP \d+ /, '')), { cause: e }) : e;
+  })) as NodeJS.ReadableStream & { destroy?: () => void };
   let imageId = '';
   let failure: string | undefined;
   await new Promise<void>((resolve, reject) => {
