@@ -1,19 +1,15 @@
 import * as vscode from 'vscode';
-import { createDaemonClient, findConfiguration, planBaseImage, pushImage } from '../core';
+import { createDaemonClient, findConfiguration, pushImage } from '../core';
 import { registryAuth } from '../configurations/registrySecrets';
-import type { ConfigurationNode } from '../configurations/configurationsTree';
+import { pickConfiguration } from '../configurations/configurationCommands';
+import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
+import { basePlan, buildingDaemon } from './basePlan';
 import { BUILD_TASK_TYPE, buildTask, readCodeEnvs } from './buildTask';
 
-/** The configuration a build command is about: its tree node, else a pick. */
-async function configurationName(s: Services, node: unknown): Promise<string | undefined> {
-  if (node && typeof node === 'object' && (node as ConfigurationNode).kind === 'configuration') return (node as Extract<ConfigurationNode, { kind: 'configuration' }>).item.config.name;
-  if (typeof node === 'string') return node;
-  const pick = await vscode.window.showQuickPick(
-    s.configurations.tree.current().items.map((i) => ({ label: i.config.name, description: `${i.config.daemon} · ${i.config.baseImage || 'default base image'}` })),
-    { placeHolder: 'Configuration whose base image to build' },
-  );
-  return pick?.label;
+/** The configuration a build command is about: a name (tasks, tests), its tree node, else a pick. */
+async function configurationName(s: Services, node: unknown, placeHolder: string): Promise<string | undefined> {
+  return typeof node === 'string' ? node : (await pickConfiguration(s, node, placeHolder))?.item.config.name;
 }
 
 /** Runs the build task; resolves with its exit code (tests and Build All wait for it). */
@@ -31,7 +27,7 @@ async function runBuild(s: Services, name: string, codeEnv?: string): Promise<nu
 
 export const BUILD_COMMANDS = {
   'containerExec.buildBaseImage': async (s: Services, node?: unknown) => {
-    const name = await configurationName(s, node);
+    const name = await configurationName(s, node, 'Configuration whose base image to build');
     return name ? runBuild(s, name) : undefined;
   },
   'containerExec.buildAllBaseImages': async (s: Services) => {
@@ -54,20 +50,18 @@ export const BUILD_COMMANDS = {
   },
   /** Push Base Image: an image already built on the builder daemon, to the configuration's registry. */
   'containerExec.pushBaseImage': async (s: Services, node?: unknown) => {
-    const name = await configurationName(s, node);
+    const name = await configurationName(s, node, 'Configuration whose base image to push');
     if (!name) return;
     const config = findConfiguration(name, s.configurations.tree.current().items.map((i) => i.config));
     if (!config.registry) throw new Error(`Configuration ${name} has no registry: set one in its editor (Image and registry) to push its base image.`);
-    const builder = vscode.workspace.getConfiguration('containerExec').get<string>('builderDaemon') || 'local';
+    const builder = buildingDaemon(config);
     const spec = (await s.daemons.sources()).specs.find((d) => d.daemon.id === builder);
     if (!spec) throw new Error(`Daemon not found: the builder daemon "${builder}" (containerExec.builderDaemon).`);
-    const plan = await planBaseImage(config, { extensionVersion: String(s.context.extension.packageJSON.version), workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd() });
+    const plan = await basePlan(s.context, config);
     const client = createDaemonClient(spec.daemon);
     try {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Pushing ${plan.tag}`, cancellable: true }, async (progress, token) => {
-        const abort = new AbortController();
-        token.onCancellationRequested(() => abort.abort());
-        await pushImage(client, plan.tag, await registryAuth(s.context.secrets, config.registry!), abort.signal, (line) => {
+      await withCancellableProgress(`Pushing ${plan.tag}`, async (signal, progress) => {
+        await pushImage(client, plan.tag, await registryAuth(s.context.secrets, config.registry!), signal, (line) => {
           s.log.info(`[push ${name}] ${line}`);
           progress.report({ message: line });
         });
@@ -79,10 +73,9 @@ export const BUILD_COMMANDS = {
     }
   },
   'containerExec.showGeneratedDockerfile': async (s: Services, node?: unknown) => {
-    const name = await configurationName(s, node);
+    const name = await configurationName(s, node, 'Configuration whose Dockerfile to show');
     if (!name) return;
-    const config = findConfiguration(name, s.configurations.tree.current().items.map((i) => i.config));
-    const plan = await planBaseImage(config, { extensionVersion: String(s.context.extension.packageJSON.version), workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd() });
+    const plan = await basePlan(s.context, findConfiguration(name, s.configurations.tree.current().items.map((i) => i.config)));
     const doc = await vscode.workspace.openTextDocument({ language: 'dockerfile', content: plan.dockerfile });
     await vscode.window.showTextDocument(doc, { preview: true });
     return plan.dockerfile;

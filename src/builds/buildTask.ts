@@ -13,7 +13,6 @@ import {
   createDaemonClient,
   findConfiguration,
   planContext,
-  planBaseImage,
   pushImage,
   usageDenied,
   type BuildLine,
@@ -21,6 +20,7 @@ import {
 } from '../core';
 import { registryAuth } from '../configurations/registrySecrets';
 import type { Services } from '../services';
+import { basePlan, buildingDaemon, extensionVersion, workspaceDir } from './basePlan';
 
 export const BUILD_TASK_TYPE = 'container-exec-build';
 
@@ -110,14 +110,14 @@ class BuildTerminal implements vscode.Pseudoterminal {
   }
 
   /** base image + one layer with the env's requirements; skipped when its content-hash tag exists. */
-  private async buildCodeEnv(config: Configuration, daemon: DaemonDescription, base: BaseImagePlan, workspaceDir: string, version: string): Promise<number> {
+  private async buildCodeEnv(config: Configuration, daemon: DaemonDescription, base: BaseImagePlan): Promise<number> {
     const { envs, errors } = readCodeEnvs();
     const env = envs.find((e) => e.name === this.def.codeEnv);
     if (!env) {
       this.line(`${C.red}Code env "${this.def.codeEnv}" not found in containerExec.codeEnvs${errors.length ? ` (${errors.join('; ')})` : ''}.${C.reset}`);
       return 1;
     }
-    const file = path.isAbsolute(env.requirements) ? env.requirements : path.join(workspaceDir, env.requirements);
+    const file = path.isAbsolute(env.requirements) ? env.requirements : path.join(workspaceDir(), env.requirements);
     let requirements: string;
     try {
       requirements = await readFile(file, 'utf8');
@@ -125,7 +125,7 @@ class BuildTerminal implements vscode.Pseudoterminal {
       this.line(`${C.red}Code env ${env.name}: cannot read its requirements ${file} (${(e as NodeJS.ErrnoException).code}).${C.reset}`);
       return 1;
     }
-    const plan = planCodeEnvImage(env, requirements, { tag: base.tag, optionsHash: base.optionsHash, configuration: config.name, extensionVersion: version });
+    const plan = planCodeEnvImage(env, requirements, { tag: base.tag, optionsHash: base.optionsHash, configuration: config.name, extensionVersion: extensionVersion(this.s.context) });
     this.line(`${C.bold}Code env ${env.name}${C.reset} on ${base.tag} -> ${plan.tag} (daemon ${daemon.id})`);
     const client = createDaemonClient(daemon);
     try {
@@ -158,16 +158,14 @@ class BuildTerminal implements vscode.Pseudoterminal {
     }
     const sources = await s.daemons.sources();
     // with a registry the builder daemon builds and pushes; without one the configuration's own daemon builds
-    const builderId = config.registry ? vscode.workspace.getConfiguration('containerExec').get<string>('builderDaemon') || 'local' : config.daemon;
+    const builderId = buildingDaemon(config);
     const spec = sources.specs.find((d) => d.daemon.id === builderId);
     if (!spec) {
       this.line(`${C.red}Daemon not found: "${builderId}" (configuration ${name}${config.registry ? ', builder daemon' : ''}). Add it in the Daemons view.${C.reset}`);
       return 1;
     }
-    const workspaceDir = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
-    const version = String(s.context.extension.packageJSON.version);
-    const plan = await planBaseImage(config, { extensionVersion: version, workspaceDir });
-    if (this.def.target === 'code-env') return this.buildCodeEnv(config, spec.daemon, plan, workspaceDir, version);
+    const plan = await basePlan(s.context, config);
+    if (this.def.target === 'code-env') return this.buildCodeEnv(config, spec.daemon, plan);
     this.line(`${C.bold}Building ${plan.tag}${C.reset} for configuration ${name} on ${spec.daemon.id} (${spec.daemon.host})`);
     const ctx = await planContext(plan);
     const client = createDaemonClient(spec.daemon);

@@ -150,9 +150,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
     const client = createDaemonClient(description);
     try {
       if (m.type === 'testConnection') {
-        const { roundTripMs } = await client.ping();
-        const v = await client.version();
-        this.post(panel, { type: 'connectionResult', ok: true, text: `Connected: Docker ${v.version} (API ${v.apiVersion}, ${v.os}/${v.arch}), ${roundTripMs.toFixed(1)} ms` });
+        this.post(panel, { type: 'connectionResult', ok: true, text: `Connected: ${(await client.check()).summary}` });
       } else if (m.type === 'daemonInfo') {
         const i = await client.info();
         this.post(panel, { type: 'daemonInfo', key: daemonKey(m.daemon), info: { name: i.name, cpus: i.cpus, memTotalBytes: i.memTotalBytes, runtimes: i.runtimes, defaultRuntime: i.defaultRuntime } });

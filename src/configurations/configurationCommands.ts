@@ -7,7 +7,7 @@ import type { ConfigurationNode } from './configurationsTree';
 type Node = Extract<ConfigurationNode, { kind: 'configuration' }>;
 
 /** The configuration a command is about: its tree node, else a pick. */
-async function pick(s: Services, node: unknown, placeHolder: string): Promise<Node | undefined> {
+export async function pickConfiguration(s: Services, node: unknown, placeHolder: string): Promise<Node | undefined> {
   if (node && typeof node === 'object' && (node as ConfigurationNode).kind === 'configuration') return node as Node;
   const items = s.configurations.tree.current().items;
   const chosen = await vscode.window.showQuickPick(
@@ -19,7 +19,7 @@ async function pick(s: Services, node: unknown, placeHolder: string): Promise<No
 
 /** Duplicate: the same settings under a new name, in the same scope. `name` skips the input box. */
 async function duplicate(s: Services, node?: unknown, name?: string): Promise<void> {
-  const n = await pick(s, node, 'Configuration to duplicate');
+  const n = await pickConfiguration(s, node, 'Configuration to duplicate');
   if (!n) return;
   const taken = new Set(s.configurations.tree.current().items.map((i) => i.config.name));
   const newName =
@@ -38,7 +38,7 @@ async function duplicate(s: Services, node?: unknown, name?: string): Promise<vo
 
 /** Delete (asks first; says when it is a default). `{ confirm: false }` skips the question (automation). */
 async function remove(s: Services, node?: unknown, opts?: { confirm?: boolean }): Promise<void> {
-  const n = await pick(s, node, 'Configuration to delete');
+  const n = await pickConfiguration(s, node, 'Configuration to delete');
   if (!n) return;
   const { projectDefault, globalDefault } = s.configurations.tree.current();
   const name = n.item.config.name;
@@ -51,7 +51,7 @@ async function remove(s: Services, node?: unknown, opts?: { confirm?: boolean })
 }
 
 async function setDefault(s: Services, node: unknown, target: vscode.ConfigurationTarget): Promise<void> {
-  const n = await pick(s, node, target === vscode.ConfigurationTarget.Workspace ? 'Project default configuration' : 'Global default configuration');
+  const n = await pickConfiguration(s, node, target === vscode.ConfigurationTarget.Workspace ? 'Project default configuration' : 'Global default configuration');
   if (!n) return;
   if (target === vscode.ConfigurationTarget.Workspace && !vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder first: the project default lives in workspace settings.');
   await vscode.workspace.getConfiguration(SECTION).update('defaultConfiguration', n.item.config.name, target);
@@ -60,7 +60,7 @@ async function setDefault(s: Services, node: unknown, target: vscode.Configurati
 export const CONFIGURATION_COMMANDS = {
   'containerExec.newConfiguration': (s: Services) => s.configurations.openEditor(undefined),
   'containerExec.editConfiguration': async (s: Services, node?: unknown) => {
-    const n = await pick(s, node, 'Configuration to edit');
+    const n = await pickConfiguration(s, node, 'Configuration to edit');
     if (n) await s.configurations.openEditor(n.item);
   },
   'containerExec.duplicateConfiguration': duplicate,

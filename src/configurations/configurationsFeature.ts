@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { currentUserGroups, imageFreshness, planBaseImage, type Configuration, type ImageFreshness } from '../core';
+import { basePlan, buildingDaemon, extensionVersion } from '../builds/basePlan';
+import { currentUserGroups, imageFreshness, type Configuration, type ImageFreshness } from '../core';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { ConfigEditorPanels } from './configEditorPanel';
 import type { ConfigurationItem } from './configurationSources';
@@ -36,12 +37,11 @@ export class ConfigurationsFeature implements vscode.Disposable {
    * options hash). Only while its daemon is connected: the tree never makes a daemon wait.
    */
   private async imageFreshness(c: Configuration, context: vscode.ExtensionContext, daemons: DaemonsFeature): Promise<ImageFreshness | undefined> {
-    const daemonId = c.registry ? vscode.workspace.getConfiguration(SECTION).get<string>('builderDaemon') || 'local' : c.daemon;
+    const daemonId = buildingDaemon(c);
     if (daemons.hub.status(daemonId).state !== 'connected') return undefined;
-    const version = String(context.extension.packageJSON.version);
-    const plan = await planBaseImage(c, { extensionVersion: version, workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd() });
+    const plan = await basePlan(context, c);
     const images = await daemons.hub.list(daemonId, 'images');
-    return imageFreshness(images.find((i) => i.tags.includes(plan.tag)), version, plan.optionsHash);
+    return imageFreshness(images.find((i) => i.tags.includes(plan.tag)), extensionVersion(context), plan.optionsHash);
   }
 
   /** The OS user's groups (id -Gn), read once. */

@@ -138,6 +138,13 @@ export class DaemonClient {
     return { ok: true, roundTripMs: performance.now() - t0 };
   }
 
+  /** Test Connection: ping (round trip) and version, and the words users see for them. */
+  async check(opts?: CallOptions): Promise<DaemonVersion & { roundTripMs: number; summary: string }> {
+    const { roundTripMs } = await this.ping(opts);
+    const v = await this.version(opts);
+    return { ...v, roundTripMs, summary: `Docker ${v.version} (API ${v.apiVersion}, ${v.os}/${v.arch}), ${roundTripMs.toFixed(1)} ms` };
+  }
+
   async version(opts?: CallOptions): Promise<DaemonVersion> {
     const raw = await this.call('version', (docker, abortSignal) => signalled(docker).version({ abortSignal }), opts);
     return toVersion(parseEngineAnswer(this.host, '/version', VersionAnswer, raw));

@@ -10,6 +10,7 @@ import {
   type DaemonDescriptionInput,
   type DaemonVersion,
 } from '../core';
+import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
 import { askDaemon, askScope } from './daemonForm';
 import { rawDaemons, SECTION, targetOf } from './daemonSources';
@@ -33,11 +34,7 @@ async function pickDaemon(s: Services, node: unknown, placeHolder: string): Prom
 /** Runs `work` with a cancellable progress notification; errors are shown with their exact message. */
 async function withProgress<T>(s: Services, title: string, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
   try {
-    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_p, token) => {
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      return work(abort.signal);
-    });
+    return await withCancellableProgress(title, work);
   } catch (e) {
     const message = (e as Error).message;
     s.log.error(`${title}: ${message}`);
@@ -57,13 +54,12 @@ async function testConnection(s: Services, node?: unknown): Promise<(DaemonVersi
   const client = createDaemonClient(spec.daemon);
   try {
     return await withProgress(s, `Container Exec: testing ${spec.daemon.host}`, async (signal) => {
-      const { roundTripMs } = await client.ping({ signal });
-      const v = await client.version({ signal });
-      const text = `${spec.daemon.label ?? spec.daemon.id} (${spec.daemon.host}): Docker ${v.version} (API ${v.apiVersion}, ${v.os}/${v.arch}), ${roundTripMs.toFixed(1)} ms`;
+      const r = await client.check({ signal });
+      const text = `${spec.daemon.label ?? spec.daemon.id} (${spec.daemon.host}): ${r.summary}`;
       s.log.info(`Test Connection: ${text}`);
       void vscode.window.showInformationMessage(text);
       void s.daemons.hub.connect(spec.daemon.id); // the tree and status bar learn the result too
-      return { ...v, roundTripMs };
+      return r;
     });
   } finally {
     client.dispose();
@@ -77,11 +73,7 @@ async function saveDaemon(s: Services, existing?: { daemon: DaemonDescriptionInp
   if (!daemon) return;
   const client = createDaemonClient(daemon);
   let failure: string | undefined;
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing ${daemon.host}`, cancellable: true }, async (_p, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    await client.version({ signal: abort.signal }).catch((e: Error) => (failure = e.message));
-  });
+  await withCancellableProgress(`Testing ${daemon.host}`, (signal) => client.version({ signal }).catch((e: Error) => (failure = e.message)));
   client.dispose();
   if (failure) {
     const choice = await vscode.window.showWarningMessage(`${daemon.host}: ${failure}`, 'Save Anyway', 'Cancel');

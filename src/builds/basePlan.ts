@@ -1,0 +1,20 @@
+import * as vscode from 'vscode';
+import { planBaseImage, type BaseImagePlan, type Configuration } from '../core';
+
+/** Build fragments, copied files and code-env requirements are relative to the first workspace folder. */
+export const workspaceDir = (): string => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+
+export const extensionVersion = (context: vscode.ExtensionContext): string => String(context.extension.packageJSON.version);
+
+/**
+ * The daemon that builds a configuration's base image: with a registry, the builder daemon (it builds and
+ * pushes; the configuration's daemon pulls); without one, the configuration's own daemon.
+ */
+export function buildingDaemon(c: Configuration): string {
+  return c.registry ? vscode.workspace.getConfiguration('containerExec').get<string>('builderDaemon') || 'local' : c.daemon;
+}
+
+/** What building the configuration's base image now would produce (tag, Dockerfile, options hash). */
+export function basePlan(context: vscode.ExtensionContext, c: Configuration): Promise<BaseImagePlan> {
+  return planBaseImage(c, { extensionVersion: extensionVersion(context), workspaceDir: workspaceDir() });
+}
