@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
@@ -11,7 +12,17 @@ describe('configuration editor (webview)', function () {
   let page: Page;
   let form: FrameLocator;
   const settingsFile = () => path.join(env('UI_WORKSPACE'), '.vscode', 'settings.json');
-  const settings = () => JSON.parse(fs.readFileSync(settingsFile(), 'utf8')) as Record<string, unknown>;
+  /** The workspace settings; VS Code may be writing the file this instant: a partial read is retried. */
+  const settings = (): Record<string, unknown> => {
+    for (let i = 0; ; i++) {
+      try {
+        return JSON.parse(fs.readFileSync(settingsFile(), 'utf8')) as Record<string, unknown>;
+      } catch (e) {
+        if (i >= 20) throw e;
+        execFileSync('sleep', ['0.05']);
+      }
+    }
+  };
   const shot = (name: string) => page.screenshot({ path: path.join(env('SCREENSHOT_DIR'), name) });
   const field = (key: string) => form.locator(`#f-${key}`);
   const fill = async (key: string, value: string) => {
