@@ -16,3 +16,4 @@ export * from './engineActions';
 export * from './settingsList';
 export * from './config';
 export * from './build';
+export * from './run';

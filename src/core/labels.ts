@@ -2,12 +2,14 @@
 export const LABELS = {
   /** On images and containers: the extension version that made them. */
   version: 'container-exec.version',
-  /** On images: base | code-env. */
+  /** On images: base | code-env; on containers: run. */
   kind: 'container-exec.kind',
   /** On images: hash of the Dockerfile and context files they were built from (stale when it changes). */
   optionsHash: 'container-exec.options-hash',
   /** On images and containers: the execution configuration. */
   configuration: 'container-exec.configuration',
+  /** On containers: the run id (finds the containers of runs lost with their daemon). */
+  run: 'container-exec.run',
   /** On containers: the workspace-relative path of the recipe. */
   recipe: 'container-exec.recipe',
 } as const;

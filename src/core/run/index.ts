@@ -1,0 +1,5 @@
+export * from './demux';
+export * from './recipe';
+export * from './workspaceArchive';
+export * from './runRecipe';
+export * from './lostRuns';

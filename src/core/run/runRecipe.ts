@@ -1,0 +1,300 @@
+import { mkdir } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import * as path from 'node:path';
+import * as tar from 'tar-fs';
+import type { Configuration } from '../config/configurationSchema';
+import { checkCapacity, hasGpuRuntime } from '../config/capacity';
+import { toHostConfig } from '../config/hostConfig';
+import { usageDenied } from '../config/permissions';
+import { pullImage, type RegistryAuth } from '../build/registry';
+import type { DaemonClient } from '../daemonClient';
+import { removeContainer, stopContainer } from '../engineActions';
+import { LABELS } from '../labels';
+import { demuxFrames } from './demux';
+import { recipeCommand } from './recipe';
+import { packWorkspace, scanWorkspace } from './workspaceArchive';
+
+/** Why a run did not succeed; `image-missing` lets the UI offer a build. */
+export type RunFailure = 'permission' | 'capacity' | 'image-missing' | 'daemon' | 'exit' | 'oom' | 'daemon-lost' | 'engine';
+
+class RunError extends Error {
+  constructor(
+    readonly kind: RunFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RunRequest {
+  id: string;
+  /** Workspace-relative, posix. */
+  recipe: string;
+  args?: string[];
+  env?: Record<string, string>;
+  config: Configuration;
+  image: string;
+  /** Pull the image when the daemon lacks it (from the configuration's registry, or a named public image). */
+  pull: boolean;
+  registryAuth?: RegistryAuth;
+  workspaceDir: string;
+  /** Local folder the outputs come back into: <workspace>/.container-exec/runs/<id>. */
+  outputsDir: string;
+  /** The OS user's groups, for the configuration's permission check. */
+  groups: string[];
+  interpreters: Record<string, string>;
+  uploadExclude?: string[];
+  /** Above this, the upload is announced as a warning. */
+  uploadWarnBytes?: number;
+  /** Folder in the container copied back after the run. */
+  outputPath?: string;
+  keepContainer?: boolean;
+  /** `docker stop -t`: SIGTERM, then SIGKILL after this many seconds. */
+  graceSeconds?: number;
+  /** How often the daemon is pinged while the recipe runs (a daemon that stops answering fails the run). */
+  heartbeatMs?: number;
+  extensionVersion: string;
+}
+
+export interface RunHooks {
+  /** Cancel: stops the container (grace period), still fetches outputs, removes it. */
+  signal: AbortSignal;
+  onOutput(text: string, stream: 'stdout' | 'stderr'): void;
+  /** One line per step (uploading, starting, fetching outputs...). */
+  onStatus(text: string): void;
+  onWarning(text: string): void;
+  /** The container exists: its id belongs in the run record at once. */
+  onContainer?(id: string): void;
+}
+
+export interface RunOutcome {
+  state: 'succeeded' | 'failed' | 'cancelled';
+  failure?: RunFailure;
+  /** What happened, in words (the error, the exit code, OOM). */
+  message: string;
+  exitCode?: number;
+  oomKilled: boolean;
+  containerId?: string;
+  /** Local folder holding the fetched output folder (`out/`), when the recipe wrote one. */
+  outputs?: string;
+  /** The daemon stopped answering: its container could not be removed (found later by label). */
+  lost?: boolean;
+  uploadedBytes?: number;
+}
+
+export const WORKSPACE_IN_CONTAINER = '/workspace';
+export const DEFAULT_OUTPUT_PATH = '/workspace/out';
+export const runContainerName = (runId: string) => `container-exec-run-${runId}`;
+
+const notFound = (e: unknown) => /HTTP 404/.test((e as Error).message);
+
+/**
+ * Runs a workspace recipe in a container of `req.config` on `client`'s daemon: permission → daemon
+ * reachable → capacity and runtime (/info) → image (pulled if allowed) → create (labelled) → upload
+ * the workspace (putArchive) → attach → start → wait → copy the output folder back (getArchive) →
+ * remove. Never throws: every failure is an outcome with a message, and no container is left behind
+ * unless the daemon itself vanished (then `lost`, and the container carries the run's label).
+ */
+export async function runRecipe(client: DaemonClient, req: RunRequest, hooks: RunHooks): Promise<RunOutcome> {
+  const { signal } = hooks;
+  try {
+    await prepare(client, req, hooks);
+  } catch (e) {
+    if (signal.aborted) return { state: 'cancelled', message: 'Cancelled before the container was created.', oomKilled: false };
+    return { state: 'failed', failure: e instanceof RunError ? e.kind : 'daemon', message: (e as Error).message, oomKilled: false };
+  }
+  return execute(client, req, hooks);
+}
+
+async function prepare(client: DaemonClient, req: RunRequest, hooks: RunHooks): Promise<void> {
+  const c = req.config;
+  const { signal } = hooks;
+  const denied = usageDenied(c, req.groups);
+  if (denied) throw new RunError('permission', denied);
+  recipeCommand(req.recipe, req.interpreters); // an unknown extension fails before the daemon is asked
+  hooks.onStatus(`Checking daemon "${c.daemon}" (${client.host})`);
+  const info = await client.info({ signal });
+  const capacity = checkCapacity(c, info);
+  if (c.gpus !== 'none' && !hasGpuRuntime(info))
+    capacity.errors.push({ field: 'gpus', message: `configuration ${c.name} asks for GPUs (gpus: ${JSON.stringify(c.gpus)}), but daemon "${c.daemon}" (${info.name}) has no GPU runtime (it has: ${info.runtimes.join(', ')})` });
+  if (capacity.errors.length) throw new RunError('capacity', `Cannot run on configuration ${c.name}: ${capacity.errors.map((e) => e.message).join('; ')}. Nothing was created.`);
+  for (const w of capacity.warnings) hooks.onWarning(w.message);
+
+  const present = await client.call('inspect image', (d, abortSignal) => d.getImage(req.image).inspect({ abortSignal } as never) as unknown as Promise<unknown>, { signal }).then(
+    () => true,
+    (e: unknown) => {
+      if (notFound(e)) return false;
+      throw e;
+    },
+  );
+  if (present) return;
+  const missing = `Image ${req.image} of configuration ${c.name} is not on daemon "${c.daemon}" (${client.host})`;
+  if (!req.pull) throw new RunError('image-missing', `${missing}: build it first (Build Base Image).`);
+  hooks.onStatus(`Pulling ${req.image}${c.registry ? ` from ${c.registry.url}` : ''}`);
+  try {
+    await pullImage(client, req.image, req.registryAuth, signal, (line) => hooks.onStatus(line));
+  } catch (e) {
+    if (signal.aborted) throw e;
+    throw new RunError('image-missing', `${missing} and could not be pulled: ${(e as Error).message}. Build it (Build Base Image) or push it to the registry.`);
+  }
+}
+
+async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks): Promise<RunOutcome> {
+  const { signal } = hooks;
+  const c = req.config;
+  const outputPath = req.outputPath ?? DEFAULT_OUTPUT_PATH;
+  const name = runContainerName(req.id);
+  const outcome: RunOutcome = { state: 'failed', message: '', oomKilled: false };
+  // ends the attach and wait streams when the daemon is gone or the run is over
+  const streams = new AbortController();
+  let lost: Error | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> | undefined;
+  let started = false;
+  const onCancel = () => {
+    hooks.onStatus(`Stopping the container (SIGTERM, SIGKILL after ${req.graceSeconds ?? 10} s)`);
+    if (started) stopping = stopContainer(client, name, { graceSeconds: req.graceSeconds ?? 10 }).catch(() => undefined);
+  };
+  try {
+    const scan = await scanWorkspace(req.workspaceDir, req.uploadExclude);
+    if (req.uploadWarnBytes !== undefined && scan.bytes > req.uploadWarnBytes)
+      hooks.onWarning(`Uploading ${(scan.bytes / 1e6).toFixed(1)} MB (${scan.files} files) from ${req.workspaceDir}: more than containerExec.uploadWarnMB. Exclude folders with .gitignore or containerExec.uploadExclude.`);
+
+    // not cancelled mid-request: a container the daemon made but we never heard of would be left behind
+    const labels = { [LABELS.run]: req.id, [LABELS.configuration]: c.name, [LABELS.recipe]: req.recipe, [LABELS.version]: req.extensionVersion, [LABELS.kind]: 'run' };
+    const env = { ...c.env, ...req.env, CONTAINER_EXEC_RUN_ID: req.id, CONTAINER_EXEC_CONFIGURATION: c.name, CONTAINER_EXEC_OUTPUT: outputPath };
+    const created = await client.call('create container', (d, abortSignal) =>
+      d.createContainer({
+        name,
+        Image: req.image,
+        Cmd: recipeCommand(req.recipe, req.interpreters, req.args),
+        WorkingDir: WORKSPACE_IN_CONTAINER,
+        Env: Object.entries({ PYTHONUNBUFFERED: '1', ...env }).map(([k, v]) => `${k}=${v}`),
+        Labels: labels,
+        Tty: false,
+        AttachStdout: true,
+        AttachStderr: true,
+        HostConfig: toHostConfig(c),
+        abortSignal,
+      } as never),
+    );
+    outcome.containerId = created.id;
+    hooks.onContainer?.(created.id);
+    if (signal.aborted) throw new Error('cancelled');
+
+    hooks.onStatus(`Uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${WORKSPACE_IN_CONTAINER}`);
+    const inWorkspace = path.posix.relative(WORKSPACE_IN_CONTAINER, outputPath);
+    const packed = packWorkspace(req.workspaceDir, scan, inWorkspace && !inWorkspace.startsWith('..') ? [inWorkspace] : []);
+    await client.call('upload workspace', (d, abortSignal) => d.getContainer(created.id).putArchive(packed.stream, { path: WORKSPACE_IN_CONTAINER, abortSignal } as never), {
+      signal,
+      timeoutMs: client.daemon.timeoutMs + scan.bytes / 1000, // at least 1 MB/s
+    });
+    outcome.uploadedBytes = packed.sentBytes();
+
+    // attached before start, as `docker run` does: not a byte of output is missed
+    const stream = (await client.call('attach', (d, abortSignal) => d.getContainer(created.id).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: streams.signal })) as NodeJS.ReadableStream & { destroy(): void };
+    streams.signal.addEventListener('abort', () => stream.destroy(), { once: true });
+    const decoders = { 1: new StringDecoder('utf8'), 2: new StringDecoder('utf8') };
+    demuxFrames(stream, (payload, fd) => hooks.onOutput(decoders[fd].write(payload), fd === 1 ? 'stdout' : 'stderr'));
+    const drained = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()));
+
+    if (signal.aborted) throw new Error('cancelled');
+    signal.addEventListener('abort', onCancel, { once: true });
+    await client.call('start container', (d, abortSignal) => d.getContainer(created.id).start({ abortSignal } as never) as unknown as Promise<unknown>);
+    started = true;
+    if (signal.aborted) onCancel();
+    hooks.onStatus(`Running ${recipeCommand(req.recipe, req.interpreters, req.args).join(' ')} in ${req.image}`);
+
+    // a daemon that stops answering fails the run within its deadline (the wait request may never end)
+    heartbeat = setInterval(() => {
+      client.ping().catch((e: Error) => {
+        if (!lost && !streams.signal.aborted) {
+          lost = e;
+          streams.abort();
+        }
+      });
+    }, req.heartbeatMs ?? 2000);
+    let waited: { StatusCode: number };
+    try {
+      waited = (await client.unbounded('wait', (d, abortSignal) => d.getContainer(created.id).wait({ abortSignal } as never) as unknown as Promise<{ StatusCode: number }>, streams.signal));
+    } catch (e) {
+      throw lost ?? e;
+    }
+    await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
+    for (const [fd, decoder] of Object.entries(decoders)) {
+      const rest = decoder.end();
+      if (rest) hooks.onOutput(rest, fd === '1' ? 'stdout' : 'stderr');
+    }
+    await stopping;
+    const state = (await client.call('inspect container', (d, abortSignal) => d.getContainer(created.id).inspect({ abortSignal } as never) as unknown as Promise<{ State: { ExitCode: number; OOMKilled: boolean } }>));
+    outcome.exitCode = waited.StatusCode ?? state.State.ExitCode;
+    outcome.oomKilled = state.State.OOMKilled;
+    if (signal.aborted) Object.assign(outcome, { state: 'cancelled', message: `Cancelled: the container was stopped (exit code ${outcome.exitCode}).` });
+    else if (outcome.oomKilled)
+      Object.assign(outcome, { failure: 'oom', message: `OOM-killed: the recipe needed more memory than configuration ${c.name} allows (memory ${c.resources.memory ?? 'unlimited'}); exit code ${outcome.exitCode}.` });
+    else if (outcome.exitCode === 0) Object.assign(outcome, { state: 'succeeded', message: 'Recipe exited with code 0.' });
+    else Object.assign(outcome, { failure: 'exit', message: `Recipe exited with code ${outcome.exitCode}.` });
+  } catch (e) {
+    // whatever broke, a daemon that no longer answers is the reason
+    if (!lost && !signal.aborted) await client.ping().catch((pingError: Error) => (lost = pingError));
+    if (lost) Object.assign(outcome, { failure: 'daemon-lost', lost: true, message: `Daemon "${c.daemon}" (${client.host}) stopped answering mid-run: ${lost.message}. The run is marked failed; its container will be offered for cleanup when the daemon is back.` });
+    else if (signal.aborted) Object.assign(outcome, { state: 'cancelled', message: 'Cancelled before the recipe ran.' });
+    else Object.assign(outcome, { failure: 'engine', message: (e as Error).message });
+  } finally {
+    clearInterval(heartbeat);
+    signal.removeEventListener('abort', onCancel);
+    streams.abort();
+    await stopping;
+    if (!lost) await finish(client, req, hooks, outcome, name, outputPath, started);
+  }
+  return outcome;
+}
+
+/** Outputs come back (also after a failure or cancel), then the container goes (by name: even one whose create answer was lost). */
+async function finish(client: DaemonClient, req: RunRequest, hooks: RunHooks, outcome: RunOutcome, name: string, outputPath: string, started: boolean): Promise<void> {
+  if (started) {
+    try {
+      hooks.onStatus(`Fetching ${outputPath}`);
+      outcome.outputs = await fetchOutputs(client, name, outputPath, req.outputsDir);
+      if (!outcome.outputs) hooks.onStatus(`No outputs: the recipe wrote nothing to ${outputPath}.`);
+    } catch (e) {
+      hooks.onWarning(`Could not fetch the outputs from ${outputPath}: ${(e as Error).message}`);
+    }
+  }
+  if (req.keepContainer && outcome.containerId) {
+    hooks.onStatus(`Kept container ${name} (containerExec.keepContainers).`);
+    return;
+  }
+  try {
+    await removeContainer(client, name);
+  } catch (e) {
+    if (!notFound(e)) hooks.onWarning(`Could not remove container ${name}: ${(e as Error).message}. Remove it in the Daemons view.`);
+  }
+}
+
+/** Copies the container's output folder into `dest` (as `docker cp`: dest/out/...). Undefined when there is none. */
+async function fetchOutputs(client: DaemonClient, container: string, outputPath: string, dest: string): Promise<string | undefined> {
+  const idleMs = Math.max(client.daemon.timeoutMs, 30000);
+  const ctl = new AbortController();
+  let stream: NodeJS.ReadableStream & { destroy(e?: Error): void };
+  try {
+    stream = (await client.call('fetch outputs', (d, abortSignal) => d.getContainer(container).getArchive({ path: outputPath, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: ctl.signal })) as typeof stream;
+  } catch (e) {
+    if (notFound(e)) return undefined;
+    throw e;
+  }
+  await mkdir(dest, { recursive: true });
+  await new Promise<void>((resolve, reject) => {
+    // the body has no deadline of its own: an idle one ends it
+    let idle = setTimeout(() => stream.destroy(new Error(`no data for ${idleMs} ms`)), idleMs);
+    stream.on('data', () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => stream.destroy(new Error(`no data for ${idleMs} ms`)), idleMs);
+    });
+    const extract = tar.extract(dest, { readable: true, writable: true });
+    extract.on('finish', () => (clearTimeout(idle), resolve())).on('error', (e) => (clearTimeout(idle), reject(e)));
+    stream.on('error', (e: Error) => (clearTimeout(idle), reject(e)));
+    stream.pipe(extract);
+  });
+  return dest;
+}

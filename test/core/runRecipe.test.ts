@@ -1,0 +1,298 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  DEFAULT_INTERPRETERS,
+  LABELS,
+  createDaemonClient,
+  findLostRunContainers,
+  listContainers,
+  newRunId,
+  recipeCommand,
+  recipeConfiguration,
+  removeContainer,
+  runRecipe,
+  scanWorkspace,
+  validateConfiguration,
+  type DaemonDescriptionInput,
+  type RunOutcome,
+  type RunRequest,
+} from '../../src/core';
+import { need } from '../support/testbed';
+
+const TESTBED = path.resolve(__dirname, '../../../scripts/testbed.sh');
+const daemons = {
+  local: (): DaemonDescriptionInput => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }),
+  tls: (): DaemonDescriptionInput => ({ id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } }),
+  tcp: (): DaemonDescriptionInput => ({ id: 'tcp', host: need('DOCKER_TCP_HOST') }),
+};
+
+const RECIPE = `import sys
+print("hello from the recipe")
+print("to stderr", file=sys.stderr, flush=True)
+for i in range(3):
+    print(f"line {i}", flush=True)
+import os
+print("ignored file uploaded:", os.path.exists("secret.log"))
+print("excluded folder uploaded:", os.path.exists("data/big.bin"))
+os.makedirs("out", exist_ok=True)
+open("out/result.txt", "w").write("result of " + os.environ["CONTAINER_EXEC_RUN_ID"])
+`;
+
+interface Ran {
+  outcome: RunOutcome;
+  /** stdout and stderr in arrival order, stderr lines marked "!". */
+  text: string;
+  stdout: string;
+  stderr: string;
+  status: string[];
+  ws: string;
+  id: string;
+  ms: number;
+}
+
+async function run(
+  daemon: DaemonDescriptionInput,
+  configInput: Record<string, unknown>,
+  files: Record<string, string>,
+  opts: Partial<RunRequest> & { signal?: AbortSignal; onOutput?: (t: string) => void } = {},
+): Promise<Ran> {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-run-'));
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(ws, name)), { recursive: true });
+    fs.writeFileSync(path.join(ws, name), content);
+  }
+  const r = validateConfiguration({ name: 'run-test', daemon: daemon.id, baseImage: need('PYTHON_IMAGE'), ...configInput });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  const id = newRunId();
+  const client = createDaemonClient(daemon);
+  let text = '';
+  let stdout = '';
+  let stderr = '';
+  const status: string[] = [];
+  const t0 = Date.now();
+  try {
+    const outcome = await runRecipe(
+      client,
+      {
+        id,
+        recipe: 'recipe.py',
+        config: r.config,
+        image: need('PYTHON_IMAGE'),
+        pull: false,
+        workspaceDir: ws,
+        outputsDir: path.join(ws, '.container-exec', 'runs', id),
+        groups: ['root'],
+        interpreters: DEFAULT_INTERPRETERS,
+        graceSeconds: 2,
+        extensionVersion: '9.9.9-test',
+        ...opts,
+      },
+      {
+        signal: opts.signal ?? new AbortController().signal,
+        onOutput: (t, stream) => {
+          text += stream === 'stderr' ? t.replace(/^(?=.)/gm, '!') : t;
+          if (stream === 'stdout') stdout += t;
+          else stderr += t;
+          opts.onOutput?.(t);
+        },
+        onStatus: (t) => status.push(t),
+        onWarning: (t) => status.push(`warning: ${t}`),
+      },
+    );
+    return { outcome, text, stdout, stderr, status, ws, id, ms: Date.now() - t0 };
+  } finally {
+    client.dispose();
+  }
+}
+
+/** Containers on a daemon labelled with a run id (any run). */
+const runContainers = async (daemon: DaemonDescriptionInput, id?: string) => {
+  const client = createDaemonClient(daemon);
+  try {
+    return (await listContainers(client)).filter((c) => c.labels[LABELS.run] && (!id || c.labels[LABELS.run] === id));
+  } finally {
+    client.dispose();
+  }
+};
+
+const output = (r: Ran, file: string) => fs.readFileSync(path.join(r.ws, '.container-exec', 'runs', r.id, 'out', file), 'utf8');
+
+describe('recipes: commands, globs, run ids (pure)', () => {
+  it('runs each extension with its interpreter and says what a recipe is', () => {
+    assert.deepEqual(recipeCommand('a/b.py', DEFAULT_INTERPRETERS, ['--n', '3']), ['python3', 'a/b.py', '--n', '3']);
+    assert.deepEqual(recipeCommand('x.R', DEFAULT_INTERPRETERS), ['Rscript', 'x.R']);
+    assert.deepEqual(recipeCommand('x.py', { '.py': 'python3 -X utf8' }), ['python3', '-X', 'utf8', 'x.py']);
+    assert.throws(() => recipeCommand('notes.txt', DEFAULT_INTERPRETERS), /notes\.txt is not a recipe: no interpreter for "\.txt" files.*containerExec\.recipeInterpreters/);
+  });
+  it('picks the first matching glob of containerExec.recipeConfigurations', () => {
+    const globs = { 'gpu/**': 'gpu-config', '*.R': 'r-config', '**/*.py': 'python-config' };
+    assert.equal(recipeConfiguration('gpu/train.py', globs), 'gpu-config');
+    assert.equal(recipeConfiguration('stats/model.R', globs), 'r-config');
+    assert.equal(recipeConfiguration('etl/load.py', globs), 'python-config');
+    assert.equal(recipeConfiguration('load.sh', globs), undefined);
+  });
+  it('run ids sort by time and differ', () => {
+    const a = newRunId(new Date(2026, 10, 28, 4, 15, 2));
+    assert.match(a, /^20261128-041502-[0-9a-f]{4}$/);
+    assert.notEqual(newRunId(), newRunId());
+  });
+});
+
+describe('the workspace upload honours .gitignore files and containerExec.uploadExclude', () => {
+  it('lists what would be sent', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-scan-'));
+    const files = ['recipe.py', '.gitignore', 'secret.log', 'data/big.bin', 'data/keep.csv', 'src/.gitignore', 'src/a.py', 'src/tmp/x', 'src/lib/tmp.py', '.git/HEAD', '.container-exec/runs/1/out/r.txt', 'node_modules/m/index.js'];
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(path.join(ws, f)), { recursive: true });
+      fs.writeFileSync(path.join(ws, f), f === '.gitignore' ? '*.log\n/node_modules/\n' : f === 'src/.gitignore' ? 'tmp/\n' : 'x');
+    }
+    const scan = await scanWorkspace(ws, ['data/*.bin']);
+    assert.deepEqual(scan.entries, ['.gitignore', 'data', 'data/keep.csv', 'recipe.py', 'src', 'src/.gitignore', 'src/a.py', 'src/lib', 'src/lib/tmp.py']);
+    assert.equal(scan.files, 6);
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
+});
+
+describe('runs on real daemons: upload, logs, outputs, limits, faults', function () {
+  this.timeout(120000);
+
+  for (const which of ['local', 'tls'] as const)
+    it(`a python recipe on the ${which} daemon prints in order and its out/result.txt comes back; nothing is left behind`, async () => {
+      const r = await run(daemons[which](), {}, { 'recipe.py': RECIPE, '.gitignore': '*.log\n', 'secret.log': 'no', 'data/big.bin': 'x' }, { uploadExclude: ['data/'] });
+      assert.equal(r.outcome.state, 'succeeded', `${r.outcome.message}\n${r.text}`);
+      assert.equal(r.outcome.exitCode, 0);
+      // each stream in order; across the two pipes Docker gives no order (as with docker run)
+      assert.equal(r.stdout, 'hello from the recipe\nline 0\nline 1\nline 2\nignored file uploaded: False\nexcluded folder uploaded: False\n');
+      assert.equal(r.stderr, 'to stderr\n');
+      assert.equal(output(r, 'result.txt'), `result of ${r.id}`);
+      assert.deepEqual(await runContainers(daemons[which](), r.id), []);
+    });
+
+  it('the configuration\'s memory limit and CPU quota are applied (read from the cgroup inside)', async () => {
+    const recipe = `import os
+def read(*paths):
+    for p in paths:
+        if os.path.exists(p): return open(p).read().strip()
+print("memory", read("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory.max"))
+print("quota", read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu.max").split()[0])
+print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
+`;
+    const r = await run(daemons.local(), { resources: { memory: '96m', cpus: 0.5, pidsLimit: 64 } }, { 'recipe.py': recipe });
+    assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+    assert.equal(r.stdout, `memory ${96 * 1024 * 1024}\nquota 50000\npids 64\n`);
+  });
+
+  it('a GPU configuration on the TCP daemon sees NVIDIA_VISIBLE_DEVICES; a "fake" runtime runs with HostConfig.Runtime=fake', async () => {
+    const gpu = await run(daemons.tcp(), { gpus: 'all' }, { 'recipe.py': 'import os\nprint("gpus", os.environ.get("NVIDIA_VISIBLE_DEVICES"))\n' });
+    assert.equal(gpu.outcome.state, 'succeeded', gpu.outcome.message);
+    assert.match(gpu.stdout, /^gpus \S+/);
+    assert.doesNotMatch(gpu.stdout, /gpus None/);
+
+    const fake = await run(daemons.tcp(), { runtime: 'fake' }, { 'recipe.py': 'print("on fake")\n' }, { keepContainer: true });
+    assert.equal(fake.outcome.state, 'succeeded', fake.outcome.message);
+    const runtime = execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'inspect', '-f', '{{.HostConfig.Runtime}}', fake.outcome.containerId!], { encoding: 'utf8' }).trim();
+    execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'rm', '-f', fake.outcome.containerId!], { stdio: 'ignore' });
+    assert.equal(runtime, 'fake');
+  });
+
+  it('no usage permission: refused before anything is created', async () => {
+    const r = await run(daemons.local(), { allowedGroups: ['data-scientists'] }, { 'recipe.py': 'print(1)\n' }, { groups: ['staff'] });
+    assert.equal(r.outcome.state, 'failed');
+    assert.equal(r.outcome.failure, 'permission');
+    assert.match(r.outcome.message, /No usage permission on configuration run-test \(allowed groups: data-scientists; yours: staff\)/);
+    assert.equal(r.outcome.containerId, undefined);
+    assert.deepEqual(await runContainers(daemons.local(), r.id), []);
+  });
+
+  it('a runtime the daemon lacks (nvidia on the TLS daemon) is a clear error before anything is created', async () => {
+    const r = await run(daemons.tls(), { runtime: 'nvidia' }, { 'recipe.py': 'print(1)\n' });
+    assert.equal(r.outcome.failure, 'capacity');
+    assert.match(r.outcome.message, /runtime "nvidia" is not available on daemon "tls".*Nothing was created/);
+    assert.deepEqual(await runContainers(daemons.tls(), r.id), []);
+  });
+
+  it('an image the daemon lacks: "build it first", or the registry\'s pull error', async () => {
+    const built = await run(daemons.local(), {}, { 'recipe.py': 'print(1)\n' }, { image: 'container-exec/base-nothing:0' });
+    assert.equal(built.outcome.failure, 'image-missing');
+    assert.match(built.outcome.message, /Image container-exec\/base-nothing:0 of configuration run-test is not on daemon "local" .*build it first \(Build Base Image\)/);
+    const pulled = await run(daemons.local(), {}, { 'recipe.py': 'print(1)\n' }, { image: `${need('DOCKER_REGISTRY')}/no-such-image:1`, pull: true });
+    assert.equal(pulled.outcome.failure, 'image-missing');
+    assert.match(pulled.outcome.message, /could not be pulled: .*not found|could not be pulled: .*unknown/i);
+  });
+
+  it('a non-zero exit fails the run with its code, and the outputs written so far still come back', async () => {
+    const r = await run(daemons.local(), {}, { 'recipe.py': 'import os, sys\nos.makedirs("out", exist_ok=True)\nopen("out/partial.txt", "w").write("half")\nsys.exit(3)\n' });
+    assert.equal(r.outcome.state, 'failed');
+    assert.equal(r.outcome.failure, 'exit');
+    assert.equal(r.outcome.exitCode, 3);
+    assert.equal(output(r, 'partial.txt'), 'half');
+    assert.deepEqual(await runContainers(daemons.local(), r.id), []);
+  });
+
+  it('out of memory with a 32m configuration is reported as OOM-killed (exit 137)', async () => {
+    const r = await run(daemons.local(), { resources: { memory: '32m', memorySwap: '32m' } }, { 'recipe.py': 'x = bytearray(200 * 1024 * 1024)\nprint("survived")\n' });
+    assert.equal(r.outcome.failure, 'oom', r.outcome.message);
+    assert.equal(r.outcome.exitCode, 137);
+    assert.ok(r.outcome.oomKilled);
+    assert.match(r.outcome.message, /OOM-killed: .*configuration run-test allows \(memory 32m\)/);
+  });
+
+  it('cancel mid-run stops the container, fetches the outputs so far and leaves no container', async () => {
+    const ctl = new AbortController();
+    const recipe = 'import os, time\nos.makedirs("out", exist_ok=True)\nopen("out/early.txt", "w").write("before cancel")\nprint("started", flush=True)\ntime.sleep(60)\n';
+    const r = await run(daemons.local(), {}, { 'recipe.py': recipe }, { signal: ctl.signal, onOutput: (t) => t.includes('started') && ctl.abort() });
+    assert.equal(r.outcome.state, 'cancelled', r.outcome.message);
+    assert.ok(r.ms < 20000, `took ${r.ms} ms`);
+    assert.equal(output(r, 'early.txt'), 'before cancel');
+    assert.deepEqual(await runContainers(daemons.local(), r.id), []);
+  });
+
+  it('five concurrent runs on two daemons all finish with their own outputs', async () => {
+    const recipe = 'import os, time\ntime.sleep(1)\nos.makedirs("out", exist_ok=True)\nopen("out/result.txt", "w").write(os.environ["WHO"])\nprint("done", os.environ["WHO"])\n';
+    const runs = await Promise.all([0, 1, 2, 3, 4].map((i) => run(i % 2 ? daemons.tcp() : daemons.local(), { env: { WHO: `run-${i}` } }, { 'recipe.py': recipe })));
+    for (const [i, r] of runs.entries()) {
+      assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+      assert.equal(r.stdout, `done run-${i}\n`);
+      assert.equal(output(r, 'result.txt'), `run-${i}`);
+    }
+    assert.equal(new Set(runs.map((r) => r.outcome.containerId)).size, 5);
+  });
+
+  it('the daemon stopped mid-run: the run fails within the deadline; its container is found by label when the daemon is back', async () => {
+    const tcp = { ...daemons.tcp(), timeoutMs: 1500 };
+    let stopped: Promise<void> | undefined;
+    const recipe = 'import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint("started", flush=True)\ntime.sleep(60)\n';
+    let stopAt = 0;
+    const r = await run(tcp, {}, { 'recipe.py': recipe }, {
+      heartbeatMs: 500,
+      onOutput: (t) => {
+        if (!t.includes('started') || stopped) return;
+        stopAt = Date.now();
+        stopped = new Promise((resolve) => spawn('bash', [TESTBED, 'stop-daemon', 'tcp', need('DOCKERENV_STATE')], { stdio: 'ignore' }).on('exit', () => resolve()));
+      },
+    });
+    const failedAfter = Date.now() - stopAt;
+    try {
+      assert.equal(r.outcome.failure, 'daemon-lost', r.outcome.message);
+      assert.ok(r.outcome.lost);
+      assert.ok(failedAfter < 1500 + 500 + 2000, `failed ${failedAfter} ms after the stop`);
+      assert.match(r.outcome.message, /Daemon "tcp" \(tcp:\/\/127\.0\.0\.1:23750\) stopped answering mid-run/);
+    } finally {
+      await stopped;
+      execFileSync('bash', [TESTBED, 'start', need('DOCKERENV_STATE')], { stdio: 'ignore' });
+    }
+    const client = createDaemonClient(daemons.tcp());
+    try {
+      const lost = await findLostRunContainers(client, new Set());
+      const mine = lost.filter((c) => c.labels[LABELS.run] === r.id);
+      assert.equal(mine.length, 1, JSON.stringify(lost.map((c) => c.labels)));
+      await removeContainer(client, mine[0]!.id);
+      assert.deepEqual(await runContainers(daemons.tcp(), r.id), []);
+    } finally {
+      client.dispose();
+    }
+  });
+});
