@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { BUILD_COMMANDS } from './builds/buildCommands';
 import { CONFIGURATION_COMMANDS } from './configurations/configurationCommands';
 import { DAEMON_COMMANDS } from './daemons/daemonCommands';
+import { RUN_COMMANDS } from './runs/runCommands';
 import type { Services } from './services';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tree nodes and palette calls pass different arguments
@@ -12,6 +13,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   ...DAEMON_COMMANDS,
   ...CONFIGURATION_COMMANDS,
   ...BUILD_COMMANDS,
+  ...RUN_COMMANDS,
   'containerExec.showLog': (s) => s.log.show(),
 };
 

@@ -8,6 +8,8 @@ import type { DaemonTreeNode } from './daemons/daemonsTree';
 import { OutputChannels } from './outputChannels';
 import type { Services } from './services';
 import { offerRebuildAfterUpgrade } from './builds/upgradeNotice';
+import { RunsFeature } from './runs/runsFeature';
+import type { RunNode } from './runs/runsTree';
 import { registerTasks } from './tasks';
 import { registerViews } from './views';
 
@@ -21,6 +23,8 @@ export interface ContainerExecApi {
   readonly daemons: { children(node?: DaemonTreeNode): Promise<DaemonTreeNode[]>; item(node: DaemonTreeNode): vscode.TreeItem; isLive(): boolean };
   /** The Execution Configurations view and editors, for tests. */
   readonly configurations: { children(): ConfigurationNode[]; item(node: ConfigurationNode): Promise<vscode.TreeItem>; openEditors(): string[]; deliver(editor: string, message: unknown): Promise<void> };
+  /** The Runs view, for tests. */
+  readonly runs: { children(): RunNode[]; item(node: RunNode): vscode.TreeItem };
 }
 
 export function activate(context: vscode.ExtensionContext): ContainerExecApi {
@@ -30,8 +34,9 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   const version = String(context.extension.packageJSON.version);
   const daemons = new DaemonsFeature(log, version);
   const configurations = new ConfigurationsFeature(context, daemons, log);
-  context.subscriptions.push(log, logChannels, daemons, configurations);
-  const services: Services = { context, log, logChannels, daemons, configurations };
+  const runs = new RunsFeature(context, daemons, log);
+  context.subscriptions.push(log, logChannels, daemons, configurations, runs);
+  const services: Services = { context, log, logChannels, daemons, configurations, runs };
   registerViews(services);
   registerCommands(services);
   registerTasks(services);
@@ -52,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
       openEditors: () => configurations.editors.openPanels(),
       deliver: (editor, message) => configurations.editors.deliver(editor, message),
     },
+    runs: { children: () => runs.tree.getChildren(), item: (node) => runs.tree.getTreeItem(node) },
   };
 }
 

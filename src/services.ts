@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { ConfigurationsFeature } from './configurations/configurationsFeature';
 import type { DaemonsFeature } from './daemons/daemonsFeature';
 import type { OutputChannels } from './outputChannels';
+import type { RunsFeature } from './runs/runsFeature';
 
 /** What every UI registration gets. */
 export interface Services {
@@ -11,4 +12,5 @@ export interface Services {
   readonly logChannels: OutputChannels;
   readonly daemons: DaemonsFeature;
   readonly configurations: ConfigurationsFeature;
+  readonly runs: RunsFeature;
 }

@@ -1,20 +1,11 @@
 import * as vscode from 'vscode';
 import type { Services } from './services';
 
-class EmptyTree implements vscode.TreeDataProvider<never> {
-  getTreeItem(e: never): vscode.TreeItem {
-    return e;
-  }
-  getChildren(): never[] {
-    return [];
-  }
-}
-
 /** One registration table for views. An empty tree shows the view's welcome content. */
 const VIEWS: Record<string, (s: Services) => vscode.TreeDataProvider<unknown>> = {
   'containerExec.daemons': (s) => s.daemons.tree,
   'containerExec.configurations': (s) => s.configurations.tree,
-  'containerExec.runs': () => new EmptyTree(),
+  'containerExec.runs': (s) => s.runs.tree,
 };
 
 export const VIEW_IDS = Object.keys(VIEWS);

@@ -4,6 +4,7 @@ import { registryAuth } from '../configurations/registrySecrets';
 import { pickConfiguration } from '../configurations/configurationCommands';
 import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
+import { executeToEnd } from '../tasks';
 import { basePlan, buildingDaemon } from './basePlan';
 import { BUILD_TASK_TYPE, buildTask, readCodeEnvs } from './buildTask';
 
@@ -13,16 +14,8 @@ async function configurationName(s: Services, node: unknown, placeHolder: string
 }
 
 /** Runs the build task; resolves with its exit code (tests and Build All wait for it). */
-async function runBuild(s: Services, name: string, codeEnv?: string): Promise<number | undefined> {
-  const execution = await vscode.tasks.executeTask(buildTask(s, { type: BUILD_TASK_TYPE, configuration: name, target: codeEnv ? 'code-env' : 'base', ...(codeEnv ? { codeEnv } : {}) }));
-  return new Promise((resolve) => {
-    const sub = vscode.tasks.onDidEndTaskProcess((e) => {
-      if (e.execution === execution) {
-        sub.dispose();
-        resolve(e.exitCode);
-      }
-    });
-  });
+function runBuild(s: Services, name: string, codeEnv?: string): Promise<number | undefined> {
+  return executeToEnd(buildTask(s, { type: BUILD_TASK_TYPE, configuration: name, target: codeEnv ? 'code-env' : 'base', ...(codeEnv ? { codeEnv } : {}) }));
 }
 
 export const BUILD_COMMANDS = {

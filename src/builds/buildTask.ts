@@ -20,6 +20,7 @@ import {
 } from '../core';
 import { registryAuth } from '../configurations/registrySecrets';
 import type { Services } from '../services';
+import { C, TaskTerminal } from '../taskTerminal';
 import { basePlan, buildingDaemon, extensionVersion, workspaceDir } from './basePlan';
 
 export const BUILD_TASK_TYPE = 'container-exec-build';
@@ -31,8 +32,6 @@ export interface BuildTaskDefinition extends vscode.TaskDefinition {
   /** With target code-env: the name in containerExec.codeEnvs. */
   codeEnv?: string;
 }
-
-const C = { red: '\x1b[31m', green: '\x1b[32m', cyan: '\x1b[36m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
 
 /** The task that builds a configuration's base image (definable in tasks.json). */
 export function buildTask(s: Services, def: BuildTaskDefinition): vscode.Task {
@@ -59,11 +58,6 @@ export class BuildTaskProvider implements vscode.TaskProvider {
   }
 }
 
-/**
- * The build as a terminal: the daemon's stream (steps, output, errors in red, CRLF), a summary, and
- * the exit code; the same lines go to the Container Exec log; a progress notification shows step n/m
- * and offers Cancel, as does Ctrl+C or closing the terminal. Never throws: failures end with code 1.
- */
 /** containerExec.codeEnvs, each entry validated; a bad one is reported by name. */
 export function readCodeEnvs(): { envs: CodeEnv[]; errors: string[] } {
   const raw = vscode.workspace.getConfiguration('containerExec').get<unknown[]>('codeEnvs') ?? [];
@@ -77,36 +71,17 @@ export function readCodeEnvs(): { envs: CodeEnv[]; errors: string[] } {
   return { envs, errors };
 }
 
-class BuildTerminal implements vscode.Pseudoterminal {
-  private readonly written = new vscode.EventEmitter<string>();
-  private readonly closed = new vscode.EventEmitter<number>();
-  readonly onDidWrite = this.written.event;
-  readonly onDidClose = this.closed.event;
-  private readonly abort = new AbortController();
-
+/**
+ * The build as a terminal: the daemon's stream (steps, output, errors in red, CRLF), a summary, and
+ * the exit code; the same lines go to the Container Exec log; a progress notification shows step n/m
+ * and offers Cancel, as does Ctrl+C or closing the terminal. Never throws: failures end with code 1.
+ */
+class BuildTerminal extends TaskTerminal {
   constructor(
     private readonly s: Services,
     private readonly def: BuildTaskDefinition,
-  ) {}
-
-  open(): void {
-    void this.run().then(
-      (code) => this.closed.fire(code),
-      (e) => {
-        this.line(`${C.red}${(e as Error).message}${C.reset}`);
-        this.closed.fire(1);
-      },
-    );
-  }
-  close(): void {
-    this.abort.abort();
-  }
-  handleInput(data: string): void {
-    if (data === '\x03') this.abort.abort(); // Ctrl+C
-  }
-
-  private line(text: string): void {
-    this.written.fire(`${text.replace(/\r?\n/g, '\r\n')}\r\n`);
+  ) {
+    super();
   }
 
   /** base image + one layer with the env's requirements; skipped when its content-hash tag exists. */
@@ -141,7 +116,7 @@ class BuildTerminal implements vscode.Pseudoterminal {
     }
   }
 
-  private async run(): Promise<number> {
+  protected async run(): Promise<number> {
     const s = this.s;
     const name = this.def.configuration;
     let config: Configuration;

@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { limitsSummary, newRunId, usageDenied } from '../core';
+import type { Services } from '../services';
+import { executeToEnd } from '../tasks';
+import type { RunRecord } from './runHistory';
+import { recipeInterpreters } from './runConfiguration';
+import type { RunNode } from './runsTree';
+import { RUN_TASK_TYPE, runTask } from './runTask';
+
+export interface RunResult {
+  runId: string;
+  exitCode: number | undefined;
+  record: RunRecord | undefined;
+}
+
+/** The recipe a command is about: the explorer's or editor title's file, a path, else the active editor's file. */
+function recipePath(arg: unknown): string {
+  const file = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : vscode.window.activeTextEditor?.document.uri.fsPath;
+  const extensions = Object.keys(recipeInterpreters());
+  if (!file) throw new Error(`Open a recipe (${extensions.join(', ')} file) or pick one in the Explorer to run it.`);
+  return file;
+}
+
+/** Starts a run as a task (one task per run) and resolves when it ends. */
+async function startRun(s: Services, recipe: string, opts: { configuration?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<RunResult> {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === recipe);
+  if (doc?.isDirty) await doc.save(); // what runs is what the user sees
+  const runId = newRunId();
+  const exitCode = await executeToEnd(runTask(s, { type: RUN_TASK_TYPE, recipe, runId, ...opts }));
+  return { runId, exitCode, record: s.runs.history.get(runId) };
+}
+
+/** Quick pick of the configurations this user may use, with their daemon's state. */
+async function pickRunConfiguration(s: Services): Promise<string | undefined> {
+  const groups = await s.configurations.groups().catch(() => []);
+  const items = s.configurations.tree
+    .current()
+    .items.filter((i) => !usageDenied(i.config, groups))
+    .map((i) => ({ label: i.config.name, description: `${i.config.daemon} · ${s.daemons.hub.status(i.config.daemon).state}`, detail: [i.config.baseImage || 'default base image', limitsSummary(i.config), i.config.runtime ?? ''].filter(Boolean).join(' · ') }));
+  if (!items.length) throw new Error('No configuration you may use: create one in the Execution Configurations view (or run with Run Recipe, which falls back to the local default).');
+  return (await vscode.window.showQuickPick(items, { placeHolder: 'Configuration to run the recipe on' }))?.label;
+}
+
+/** The run a Runs-view command is about: its node, or a run id. */
+function runOf(s: Services, arg: unknown): RunRecord {
+  const record = typeof arg === 'string' ? s.runs.history.get(arg) : (arg as RunNode | undefined)?.record;
+  if (!record) throw new Error('Pick a run in the Runs view.');
+  return s.runs.history.get(record.id) ?? record;
+}
+
+export const RUN_COMMANDS = {
+  'containerExec.runRecipe': (s: Services, arg?: unknown) => startRun(s, recipePath(arg)),
+  'containerExec.runRecipeOnConfiguration': async (s: Services, arg?: unknown, configuration?: string) => {
+    const file = recipePath(arg);
+    const name = configuration ?? (await pickRunConfiguration(s));
+    return name ? startRun(s, file, { configuration: name }) : undefined;
+  },
+  'containerExec.rerun': (s: Services, arg?: unknown) => {
+    const r = runOf(s, arg);
+    return startRun(s, path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', r.recipe), { configuration: r.chosenBy === 'local default' ? undefined : r.configuration, args: r.args, env: r.env });
+  },
+  'containerExec.stopRun': (s: Services, arg?: unknown) => {
+    const r = runOf(s, arg);
+    if (!s.runs.stop(r.id)) throw new Error(`Run ${r.id} is not going on in this window.`);
+  },
+  'containerExec.showRunLogs': async (s: Services, arg?: unknown) => {
+    const r = runOf(s, arg);
+    if (!existsSync(r.logFile)) throw new Error(`The log of run ${r.id} is gone (${r.logFile}).`);
+    await vscode.window.showTextDocument(vscode.Uri.file(r.logFile), { preview: true });
+    return r.logFile;
+  },
+  'containerExec.openRunOutputs': async (s: Services, arg?: unknown) => {
+    const r = runOf(s, arg);
+    const out = r.outputs && path.join(r.outputs, 'out');
+    if (!out || !existsSync(out)) {
+      void vscode.window.showInformationMessage(`Run ${r.id} brought back no outputs (the recipe wrote nothing to the output folder).`);
+      return undefined;
+    }
+    await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(out));
+    return out;
+  },
+  'containerExec.clearRunHistory': (s: Services) => s.runs.history.clearFinished(),
+  /** Removes the containers of lost runs on a daemon (picked when not given); returns their ids. */
+  'containerExec.removeLostRunContainers': async (s: Services, daemonId?: string) => {
+    const id = daemonId ?? (await vscode.window.showQuickPick((await s.daemons.sources()).specs.map((d) => d.daemon.id), { placeHolder: 'Daemon whose lost-run containers to remove' }));
+    if (!id) return undefined;
+    const removed = await s.runs.removeLostRunContainers(id);
+    void vscode.window.showInformationMessage(removed.length ? `Removed ${removed.length} container(s) of lost runs on ${id}.` : `No containers of lost runs on ${id}.`);
+    return removed;
+  },
+};

@@ -1,0 +1,79 @@
+import * as vscode from 'vscode';
+import * as z from 'zod';
+
+export const RunRecordSchema = z.object({
+  id: z.string(),
+  /** Workspace-relative (posix). */
+  recipe: z.string(),
+  configuration: z.string(),
+  /** How the configuration was chosen: explicit, recipe, project default, global default, local default. */
+  chosenBy: z.string().optional(),
+  daemon: z.string(),
+  image: z.string().optional(),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  state: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  exitCode: z.number().optional(),
+  oomKilled: z.boolean().optional(),
+  message: z.string().optional(),
+  startedAt: z.number(),
+  endedAt: z.number().optional(),
+  containerId: z.string().optional(),
+  /** Local folder holding `out/` (the fetched outputs). */
+  outputs: z.string().optional(),
+  logFile: z.string(),
+  /** The daemon vanished mid-run: its container may still be there. */
+  lost: z.boolean().optional(),
+});
+export type RunRecord = z.output<typeof RunRecordSchema>;
+
+const KEY = 'containerExec.runs';
+
+/** Runs of this workspace, newest first, in workspace storage (the last containerExec.runHistorySize). */
+export class RunHistory implements vscode.Disposable {
+  private records: RunRecord[];
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly state: vscode.Memento) {
+    // a record is checked where it enters (storage written by another version is not trusted)
+    const raw = state.get<unknown[]>(KEY) ?? [];
+    this.records = raw.flatMap((r) => {
+      const parsed = RunRecordSchema.safeParse(r);
+      return parsed.success ? [parsed.data] : [];
+    });
+    // runs "running" when the window closed ended with it: their containers are offered for cleanup later
+    for (const r of this.records)
+      if (r.state === 'running') Object.assign(r, { state: 'failed', message: 'VS Code closed while the run was going on.', lost: true, endedAt: r.endedAt ?? r.startedAt });
+  }
+
+  all(): readonly RunRecord[] {
+    return this.records;
+  }
+
+  get(id: string): RunRecord | undefined {
+    return this.records.find((r) => r.id === id);
+  }
+
+  /** Adds a run (before its container exists) or updates one; keeps the newest `limit`. */
+  async put(record: RunRecord): Promise<void> {
+    const at = this.records.findIndex((r) => r.id === record.id);
+    if (at >= 0) this.records[at] = record;
+    else this.records.unshift(record);
+    const limit = Math.max(1, vscode.workspace.getConfiguration('containerExec').get<number>('runHistorySize') ?? 50);
+    // running runs are never dropped
+    this.records = this.records.filter((r, i) => i < limit || r.state === 'running');
+    this.changed.fire();
+    await this.state.update(KEY, this.records);
+  }
+
+  async clearFinished(): Promise<void> {
+    this.records = this.records.filter((r) => r.state === 'running');
+    this.changed.fire();
+    await this.state.update(KEY, this.records);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

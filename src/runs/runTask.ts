@@ -1,0 +1,152 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { createDaemonClient, newRunId, recipeInWorkspace, runRecipe, DEFAULT_OUTPUT_PATH, type RunOutcome } from '../core';
+import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
+import { registryAuth } from '../configurations/registrySecrets';
+import type { Services } from '../services';
+import { C, TaskTerminal } from '../taskTerminal';
+import type { RunRecord } from './runHistory';
+import { chooseRunConfiguration, recipeInterpreters } from './runConfiguration';
+
+export const RUN_TASK_TYPE = 'container-exec-run';
+
+export interface RunTaskDefinition extends vscode.TaskDefinition {
+  type: typeof RUN_TASK_TYPE;
+  /** Workspace-relative or absolute path of the recipe. */
+  recipe: string;
+  configuration?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  /** Set by the commands (one task per run: several runs of a recipe can go on at once). */
+  runId?: string;
+}
+
+/** The folder of one run: its log and its fetched outputs. */
+export const runFolder = (id: string) => path.join(workspaceDir(), '.container-exec', 'runs', id);
+
+export function runTask(s: Services, def: RunTaskDefinition): vscode.Task {
+  const task = new vscode.Task(
+    def,
+    vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Global,
+    `Run ${path.basename(def.recipe)}${def.configuration ? ` on ${def.configuration}` : ''}${def.runId ? ` (${def.runId})` : ''}`,
+    'Container Exec',
+    new vscode.CustomExecution(async (resolved) => new RunTerminal(s, resolved as RunTaskDefinition)),
+  );
+  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+  return task;
+}
+
+export class RunTaskProvider implements vscode.TaskProvider {
+  constructor(private readonly s: Services) {}
+  /** Run tasks are written in tasks.json or started by the commands: none to detect. */
+  provideTasks(): vscode.Task[] {
+    return [];
+  }
+  resolveTask(task: vscode.Task): vscode.Task | undefined {
+    const def = task.definition as RunTaskDefinition;
+    return def.recipe ? runTask(this.s, def) : undefined;
+  }
+}
+
+const settings = () => vscode.workspace.getConfiguration('containerExec');
+
+/** The task's exit code: the recipe's own, 137 when OOM-killed, 130 when cancelled, 1 when the run could not start. */
+const exitCodeOf = (o: RunOutcome) => (o.state === 'cancelled' ? 130 : o.exitCode !== undefined ? o.exitCode : o.state === 'succeeded' ? 0 : 1);
+
+/**
+ * One run in a task terminal: recipe output as it comes (stderr in red), each step dimmed, a summary;
+ * the same in <run folder>/run.log; the run record in the Runs view from before the container exists.
+ */
+class RunTerminal extends TaskTerminal {
+  constructor(
+    private readonly s: Services,
+    private readonly def: RunTaskDefinition,
+  ) {
+    super();
+  }
+
+  protected async run(): Promise<number> {
+    const { s, def } = this;
+    const ws = workspaceDir();
+    const recipe = recipeInWorkspace(path.resolve(ws, def.recipe), ws);
+    const { config, chosenBy } = chooseRunConfiguration(s, recipe, def.configuration);
+    const spec = (await s.daemons.sources()).specs.find((d) => d.daemon.id === config.daemon);
+    if (!spec) throw new Error(`Daemon not found: "${config.daemon}" (configuration ${config.name}). Add it in the Daemons view, or pick another configuration.`);
+    const image = (await basePlan(s.context, config)).tag;
+    const id = def.runId ?? newRunId();
+    const folder = runFolder(id);
+    await mkdir(folder, { recursive: true });
+    const log = createWriteStream(path.join(folder, 'run.log'));
+    let record: RunRecord = { id, recipe, configuration: config.name, chosenBy, daemon: config.daemon, image, args: def.args ?? [], env: def.env ?? {}, state: 'running', startedAt: Date.now(), logFile: path.join(folder, 'run.log') };
+    const update = (patch: Partial<RunRecord>) => s.runs.history.put((record = { ...record, ...patch }));
+    await update({});
+    s.runs.started(id, this.abort);
+    this.line(`${C.bold}Run ${id}${C.reset}: ${recipe} on ${C.bold}${config.name}${C.reset} (${chosenBy}) · daemon ${config.daemon} (${spec.daemon.host}) · ${image}`);
+    s.log.info(`[run ${id}] ${recipe} on ${config.name} (${chosenBy}), daemon ${config.daemon}, image ${image}`);
+    const client = createDaemonClient(spec.daemon);
+    try {
+      const outcome = await runRecipe(
+        client,
+        {
+          id,
+          recipe,
+          args: def.args,
+          env: def.env,
+          config,
+          image,
+          pull: Boolean(config.registry || config.baseImage),
+          registryAuth: config.registry ? await registryAuth(s.context.secrets, config.registry) : undefined,
+          workspaceDir: ws,
+          outputsDir: folder,
+          groups: await s.configurations.groups().catch(() => []),
+          interpreters: recipeInterpreters(),
+          uploadExclude: settings().get<string[]>('uploadExclude') ?? [],
+          uploadWarnBytes: (settings().get<number>('uploadWarnMB') ?? 100) * 1e6,
+          outputPath: settings().get<string>('runOutputPath') || DEFAULT_OUTPUT_PATH,
+          keepContainer: settings().get<boolean>('keepContainers') ?? false,
+          graceSeconds: settings().get<number>('stopGraceSeconds') ?? 10,
+          extensionVersion: extensionVersion(s.context),
+        },
+        {
+          signal: this.abort.signal,
+          onOutput: (text, stream) => {
+            log.write(text);
+            this.write(stream === 'stderr' ? `${C.red}${text}${C.reset}` : text);
+          },
+          onStatus: (text) => {
+            log.write(`[container-exec] ${text}\n`);
+            this.line(`${C.dim}${text}${C.reset}`);
+            s.log.info(`[run ${id}] ${text}`);
+          },
+          onWarning: (text) => {
+            log.write(`[container-exec] warning: ${text}\n`);
+            this.line(`${C.yellow}${text}${C.reset}`);
+            s.log.warn(`[run ${id}] ${text}`);
+            void vscode.window.showWarningMessage(text);
+          },
+          onContainer: (containerId) => void update({ containerId }),
+        },
+      );
+      await update({ state: outcome.state, exitCode: outcome.exitCode, oomKilled: outcome.oomKilled || undefined, message: outcome.message, endedAt: Date.now(), outputs: outcome.outputs, lost: outcome.lost });
+      const seconds = ((record.endedAt! - record.startedAt) / 1000).toFixed(1);
+      const outputs = outcome.outputs ? ` · outputs in ${path.relative(ws, path.join(outcome.outputs, 'out'))}` : '';
+      if (outcome.state === 'succeeded') this.line(`${C.green}Run succeeded in ${seconds} s${outputs}${C.reset}`);
+      else {
+        this.line(`${C.red}Run ${outcome.state} after ${seconds} s: ${outcome.message}${outputs}${C.reset}`);
+        s.log.error(`[run ${id}] ${outcome.state}: ${outcome.message}`);
+        if (outcome.failure === 'image-missing' && chosenBy !== 'local default') void this.offerBuild(config.name, outcome.message);
+      }
+      return exitCodeOf(outcome);
+    } finally {
+      s.runs.ended(id);
+      client.dispose();
+      log.end();
+    }
+  }
+
+  private async offerBuild(configuration: string, message: string): Promise<void> {
+    if ((await vscode.window.showErrorMessage(message, 'Build Base Image')) === 'Build Base Image') await vscode.commands.executeCommand('containerExec.buildBaseImage', configuration);
+  }
+}

@@ -1,0 +1,107 @@
+import * as vscode from 'vscode';
+import { createDaemonClient, findLostRunContainers, removeContainer, type ContainerSummary } from '../core';
+import type { DaemonsFeature } from '../daemons/daemonsFeature';
+import { RunHistory } from './runHistory';
+import { recipeInterpreters } from './runConfiguration';
+import { RunsTreeProvider } from './runsTree';
+
+/** The runs concern: history, the runs going on in this window (to stop them), lost-run cleanup. */
+export class RunsFeature implements vscode.Disposable {
+  readonly history: RunHistory;
+  readonly tree: RunsTreeProvider;
+  private readonly active = new Map<string, AbortController>();
+  /** Lost-run containers already offered, by daemon: the same ones are not offered twice a session. */
+  private readonly offered = new Set<string>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    context: vscode.ExtensionContext,
+    private readonly daemons: DaemonsFeature,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.history = new RunHistory(context.workspaceState);
+    this.tree = new RunsTreeProvider(this.history);
+    this.disposables.push(
+      this.history,
+      this.tree,
+      // a daemon that (re)connects may hold containers of runs lost with it
+      { dispose: daemons.hub.onDidChange((c) => c.what === 'state' && daemons.hub.status(c.id).state === 'connected' && void this.offerLostRunCleanup(c.id)).dispose },
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('containerExec.recipeInterpreters') && this.publishRecipeExtensions()),
+    );
+    this.publishRecipeExtensions();
+  }
+
+  /** The editor-title and explorer menus show Run Recipe on files with these extensions. */
+  private publishRecipeExtensions(): void {
+    void vscode.commands.executeCommand('setContext', 'containerExec.recipeExtensions', Object.keys(recipeInterpreters()));
+  }
+
+  started(id: string, abort: AbortController): void {
+    this.active.set(id, abort);
+  }
+  ended(id: string): void {
+    this.active.delete(id);
+    this.tree.refresh();
+  }
+  isActive(id: string): boolean {
+    return this.active.has(id);
+  }
+
+  /** Stop: SIGTERM, SIGKILL after the grace period; the outputs still come back. */
+  stop(id: string): boolean {
+    const run = this.active.get(id);
+    run?.abort();
+    return Boolean(run);
+  }
+
+  /**
+   * Containers labelled with a run id that no run of this window owns, and that are not running
+   * (another window's runs are) unless this workspace's history says their run was lost.
+   */
+  async lostRunContainers(daemonId: string): Promise<ContainerSummary[]> {
+    const spec = (await this.daemons.sources()).specs.find((d) => d.daemon.id === daemonId);
+    if (!spec) return [];
+    const client = createDaemonClient(spec.daemon);
+    try {
+      const lost = new Set(this.history.all().filter((r) => r.lost).map((r) => r.id));
+      return (await findLostRunContainers(client, new Set(this.active.keys()))).filter((c) => c.state !== 'running' || lost.has(c.labels['container-exec.run']!));
+    } finally {
+      client.dispose();
+    }
+  }
+
+  async removeLostRunContainers(daemonId: string, containers?: ContainerSummary[]): Promise<string[]> {
+    const spec = (await this.daemons.sources()).specs.find((d) => d.daemon.id === daemonId);
+    if (!spec) throw new Error(`Daemon not found: "${daemonId}".`);
+    const client = createDaemonClient(spec.daemon);
+    try {
+      const targets = containers ?? (await this.lostRunContainers(daemonId));
+      for (const c of targets) await removeContainer(client, c.id);
+      this.log.info(`Removed ${targets.length} container(s) of lost runs on ${daemonId}: ${targets.map((c) => c.name).join(', ')}`);
+      void this.daemons.hub.refresh(daemonId);
+      return targets.map((c) => c.id);
+    } finally {
+      client.dispose();
+    }
+  }
+
+  private async offerLostRunCleanup(daemonId: string): Promise<void> {
+    try {
+      const fresh = (await this.lostRunContainers(daemonId)).filter((c) => !this.offered.has(c.id));
+      if (!fresh.length) return;
+      fresh.forEach((c) => this.offered.add(c.id));
+      const answer = await vscode.window.showWarningMessage(
+        `Daemon "${daemonId}" holds ${fresh.length} container(s) of runs lost mid-run (the daemon or VS Code stopped): ${fresh.map((c) => c.name).join(', ')}.`,
+        'Remove',
+      );
+      if (answer === 'Remove') await this.removeLostRunContainers(daemonId, fresh);
+    } catch (e) {
+      this.log.warn(`Looking for containers of lost runs on ${daemonId}: ${(e as Error).message}`);
+    }
+  }
+
+  dispose(): void {
+    for (const run of this.active.values()) run.abort();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}

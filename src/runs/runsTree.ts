@@ -1,0 +1,69 @@
+import * as vscode from 'vscode';
+import type { RunHistory, RunRecord } from './runHistory';
+
+export interface RunNode {
+  kind: 'run';
+  record: RunRecord;
+}
+
+const ICONS: Record<RunRecord['state'], vscode.ThemeIcon> = {
+  running: new vscode.ThemeIcon('loading~spin'),
+  succeeded: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  cancelled: new vscode.ThemeIcon('circle-slash'),
+};
+
+const duration = (r: RunRecord) => {
+  const s = ((r.endedAt ?? Date.now()) - r.startedAt) / 1000;
+  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+};
+
+/** What the row says about its state: "exit 3", "OOM-killed", "lost". */
+function stateText(r: RunRecord): string {
+  if (r.state === 'running') return 'running';
+  if (r.oomKilled) return 'OOM-killed';
+  if (r.lost) return 'failed (lost)';
+  return r.exitCode !== undefined && r.state !== 'succeeded' ? `${r.state}, exit ${r.exitCode}` : r.state;
+}
+
+/** Runs view: runs of this workspace, newest first; a running one spins and offers Stop. */
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly sub: vscode.Disposable;
+
+  constructor(private readonly history: RunHistory) {
+    this.sub = history.onDidChange(() => this.refresh());
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getChildren(node?: RunNode): RunNode[] {
+    return node ? [] : this.history.all().map((record) => ({ kind: 'run', record }));
+  }
+
+  getTreeItem({ record: r }: RunNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(r.recipe, vscode.TreeItemCollapsibleState.None);
+    const started = new Date(r.startedAt);
+    item.id = r.id;
+    item.iconPath = ICONS[r.state];
+    item.description = [r.configuration, r.daemon, stateText(r), duration(r), started.toLocaleTimeString()].join(' · ');
+    item.contextValue = `run.${r.state === 'running' ? 'running' : 'finished'}${r.outputs ? '.outputs' : ''}`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${r.recipe}** — run \`${r.id}\`\n\n`);
+    md.appendMarkdown(`Configuration: ${r.configuration}${r.chosenBy ? ` (${r.chosenBy})` : ''} · daemon ${r.daemon}${r.image ? ` · image \`${r.image}\`` : ''}\n\n`);
+    md.appendMarkdown(`State: ${stateText(r)} · ${duration(r)} · started ${started.toLocaleString()}\n\n`);
+    if (r.args.length) md.appendMarkdown(`Arguments: \`${r.args.join(' ')}\`\n\n`);
+    if (r.message) md.appendText(r.message);
+    item.tooltip = md;
+    item.command = { command: 'containerExec.showRunLogs', title: 'Show Logs', arguments: [{ kind: 'run', record: r }] };
+    return item;
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+}
