@@ -1,0 +1,135 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ContainerExecApi } from '../../src/extension';
+import type { RunResult } from '../../src/runs/runCommands';
+import { need, testbedDaemonSettings } from '../support/testbed';
+import { until } from '../support/until';
+
+describe('recipe runs in the extension host (real host, real daemons)', function () {
+  this.timeout(120000);
+  const config = () => vscode.workspace.getConfiguration('containerExec');
+  const ws = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const recipe = () => vscode.Uri.file(path.join(ws(), 'recipes', 'compute.py'));
+  let api: ContainerExecApi;
+  const runContainers = (host: string) => execFileSync('docker', ['-H', host, 'ps', '-aq', '--filter', 'label=container-exec.run'], { encoding: 'utf8' }).trim();
+
+  before(async () => {
+    api = (await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate())!;
+    fs.mkdirSync(path.join(ws(), 'recipes'), { recursive: true });
+    fs.writeFileSync(
+      recipe().fsPath,
+      'import os, sys\nprint("args", sys.argv[1:])\nprint("config", os.environ["CONTAINER_EXEC_CONFIGURATION"], os.environ.get("GREETING"))\nos.makedirs("out", exist_ok=True)\nopen("out/result.txt", "w").write("done")\nsys.exit(int(os.environ.get("EXIT", "0")))\n',
+    );
+    fs.writeFileSync(path.join(ws(), 'recipes', 'slow.py'), 'import time\nprint("started", flush=True)\ntime.sleep(60)\n');
+    await config().update('daemons', testbedDaemonSettings(), vscode.ConfigurationTarget.Workspace);
+    await config().update('localDefaultImage', need('PYTHON_IMAGE'), vscode.ConfigurationTarget.Workspace);
+    await config().update('stopGraceSeconds', 2, vscode.ConfigurationTarget.Workspace);
+    await config().update(
+      'configurations',
+      [
+        { name: 'py-local', daemon: 'local', baseImage: need('PYTHON_IMAGE'), env: { GREETING: 'hi' } },
+        { name: 'py-tls', daemon: 'tls', baseImage: need('PYTHON_IMAGE') },
+      ],
+      vscode.ConfigurationTarget.Workspace,
+    );
+  });
+  after(async () => {
+    for (const key of ['recipeConfigurations', 'defaultConfiguration', 'localDefaultImage', 'stopGraceSeconds']) await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  it('a container-exec-run task from tasks.json runs through vscode.tasks.executeTask (args, env, outputs back)', async () => {
+    const before = new Set(api.runs.children().map((n) => n.record.id));
+    // a task as a user writes it in tasks.json; VS Code resolves it through the extension's provider
+    fs.mkdirSync(path.join(ws(), '.vscode'), { recursive: true });
+    const definition = { type: 'container-exec-run', recipe: 'recipes/compute.py', configuration: 'py-tls', args: ['--n', '3'], env: { GREETING: 'from the task' } };
+    fs.writeFileSync(path.join(ws(), '.vscode', 'tasks.json'), JSON.stringify({ version: '2.0.0', tasks: [{ ...definition, label: 'compute on tls' }] }, null, 2));
+    const task = await until('the tasks.json task', 20000, async () => (await vscode.tasks.fetchTasks({ type: 'container-exec-run' })).find((t) => t.name === 'compute on tls'));
+    const ended = new Promise<number | undefined>((resolve) => {
+      const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+        if (e.execution.task.name === 'compute on tls') {
+          sub.dispose();
+          resolve(e.exitCode);
+        }
+      });
+    });
+    await vscode.tasks.executeTask(task);
+    assert.equal(await ended, 0);
+    const run = api.runs.children().find((n) => !before.has(n.record.id))!.record;
+    assert.equal(run.state, 'succeeded');
+    assert.equal(run.configuration, 'py-tls');
+    assert.equal(run.daemon, 'tls');
+    assert.equal(fs.readFileSync(path.join(ws(), '.container-exec', 'runs', run.id, 'out', 'result.txt'), 'utf8'), 'done');
+    assert.match(fs.readFileSync(run.logFile, 'utf8'), /args \['--n', '3'\]\nconfig py-tls from the task\n/);
+  });
+
+  it('Run Recipe: with nothing configured the local default serves; then recipeConfigurations, then the project default choose', async () => {
+    let r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipe', recipe());
+    assert.equal(r.exitCode, 0, r.record?.message);
+    assert.equal(r.record?.configuration, 'local-default');
+    assert.equal(r.record?.chosenBy, 'local default');
+
+    await config().update('defaultConfiguration', 'py-local', vscode.ConfigurationTarget.Workspace);
+    r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipe', recipe());
+    assert.deepEqual([r.record?.configuration, r.record?.chosenBy], ['py-local', 'project default']);
+    assert.match(fs.readFileSync(r.record!.logFile, 'utf8'), /config py-local hi/);
+
+    await config().update('recipeConfigurations', { 'recipes/*.py': 'py-tls' }, vscode.ConfigurationTarget.Workspace);
+    r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipe', recipe());
+    assert.deepEqual([r.record?.configuration, r.record?.chosenBy, r.record?.daemon], ['py-tls', 'recipe', 'tls']);
+
+    r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipe(), 'py-local');
+    assert.deepEqual([r.record?.configuration, r.record?.chosenBy], ['py-local', 'explicit']);
+    await config().update('recipeConfigurations', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  it('a failing recipe ends the task with its exit code; the Runs view row says so; Re-run runs it again', async () => {
+    const r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipe(), 'py-local');
+    assert.equal(r.exitCode, 0);
+    await config().update('configurations', [...(config().get<object[]>('configurations') ?? []), { name: 'fails', daemon: 'local', baseImage: need('PYTHON_IMAGE'), env: { EXIT: '3' } }], vscode.ConfigurationTarget.Workspace);
+    const failed = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipe(), 'fails');
+    assert.equal(failed.exitCode, 3);
+    assert.equal(failed.record?.state, 'failed');
+    const node = api.runs.children().find((n) => n.record.id === failed.runId)!;
+    const item = api.runs.item(node);
+    assert.match(String(item.description), /^fails · local · failed, exit 3 · \d+\.\d s · /);
+    assert.equal(item.contextValue, 'run.finished.outputs');
+    // outputs written before the failure came back
+    assert.equal(await vscode.commands.executeCommand('containerExec.openRunOutputs', node), path.join(ws(), '.container-exec', 'runs', failed.runId, 'out'));
+    const again = await vscode.commands.executeCommand<RunResult>('containerExec.rerun', node);
+    assert.notEqual(again.runId, failed.runId);
+    assert.deepEqual([again.exitCode, again.record?.configuration, again.record?.chosenBy], [3, 'fails', 'explicit']);
+    const logs = await vscode.commands.executeCommand<string>('containerExec.showRunLogs', node);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, logs);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('a configuration that does not exist fails the task with its name, and records no run', async () => {
+    const count = api.runs.children().length;
+    const r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipe(), 'no-such-config');
+    assert.equal(r.exitCode, 1);
+    assert.equal(r.record, undefined);
+    assert.equal(api.runs.children().length, count);
+  });
+
+  it('Stop Run stops the container (the task ends non-zero), the row says cancelled, no container is left', async () => {
+    const running = vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', vscode.Uri.file(path.join(ws(), 'recipes', 'slow.py')), 'py-local');
+    const node = await until('the running row', 20000, () => api.runs.children().find((n) => n.record.recipe === 'recipes/slow.py' && n.record.state === 'running' && n.record.containerId));
+    assert.equal(api.runs.item(node).contextValue, 'run.running');
+    await until('output in run.log', 20000, () => fs.existsSync(node.record.logFile) && fs.readFileSync(node.record.logFile, 'utf8').includes('started'));
+    await vscode.commands.executeCommand('containerExec.stopRun', node);
+    const r = await running;
+    assert.equal(r.exitCode, 130);
+    assert.equal(r.record?.state, 'cancelled');
+    assert.equal(runContainers(need('DOCKER_LOCAL_HOST')).split('\n').filter((id) => id && node.record.containerId!.startsWith(id)).length, 0);
+  });
+
+  it('containers of lost runs are found by label and removed', async () => {
+    const id = execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'create', '--label', 'container-exec.run=20260101-000000-dead', need('BUSYBOX_IMAGE'), 'true'], { encoding: 'utf8' }).trim();
+    const removed = await vscode.commands.executeCommand<string[]>('containerExec.removeLostRunContainers', 'tcp');
+    assert.deepEqual(removed, [id]);
+    assert.equal(runContainers(need('DOCKER_TCP_HOST')), '');
+  });
+});
