@@ -22,6 +22,9 @@ export const RunRecordSchema = z.object({
   /** Local folder holding `out/` (the fetched outputs). */
   outputs: z.string().optional(),
   logFile: z.string(),
+  /** Characters the recipe printed, and the time from its first to its last output. */
+  outputBytes: z.number().optional(),
+  outputMs: z.number().optional(),
   /** The daemon vanished mid-run: its container may still be there. */
   lost: z.boolean().optional(),
 });

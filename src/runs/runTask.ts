@@ -86,6 +86,7 @@ class RunTerminal extends TaskTerminal {
     this.line(`${C.bold}Run ${id}${C.reset}: ${recipe} on ${C.bold}${config.name}${C.reset} (${chosenBy}) · daemon ${config.daemon} (${spec.daemon.host}) · ${image}`);
     s.log.info(`[run ${id}] ${recipe} on ${config.name} (${chosenBy}), daemon ${config.daemon}, image ${image}`);
     const client = createDaemonClient(spec.daemon);
+    const output = { bytes: 0, firstAt: 0, lastAt: 0 };
     try {
       const outcome = await runRecipe(
         client,
@@ -111,8 +112,11 @@ class RunTerminal extends TaskTerminal {
         },
         {
           signal: this.abort.signal,
-          onOutput: (text, stream) => {
-            log.write(text);
+          onOutput: (text, stream, raw) => {
+            output.firstAt ||= Date.now();
+            output.lastAt = Date.now();
+            output.bytes += raw.length;
+            log.write(raw);
             this.write(stream === 'stderr' ? `${C.red}${text}${C.reset}` : text);
           },
           onStatus: (text) => {
@@ -129,9 +133,9 @@ class RunTerminal extends TaskTerminal {
           onContainer: (containerId) => void update({ containerId }),
         },
       );
-      await update({ state: outcome.state, exitCode: outcome.exitCode, oomKilled: outcome.oomKilled || undefined, message: outcome.message, endedAt: Date.now(), outputs: outcome.outputs, lost: outcome.lost });
+      await update({ state: outcome.state, exitCode: outcome.exitCode, oomKilled: outcome.oomKilled || undefined, message: outcome.message, endedAt: Date.now(), outputs: outcome.outputs, lost: outcome.lost, outputBytes: output.bytes, outputMs: output.lastAt - output.firstAt });
       const seconds = ((record.endedAt! - record.startedAt) / 1000).toFixed(1);
-      const outputs = outcome.outputs ? ` · outputs in ${path.relative(ws, path.join(outcome.outputs, 'out'))}` : '';
+      const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, path.join(outcome.outputs, 'out'))}` : ''}`;
       if (outcome.state === 'succeeded') this.line(`${C.green}Run succeeded in ${seconds} s${outputs}${C.reset}`);
       else {
         this.line(`${C.red}Run ${outcome.state} after ${seconds} s: ${outcome.message}${outputs}${C.reset}`);

@@ -20,6 +20,8 @@ import {
   type RunOutcome,
   type RunRequest,
 } from '../../src/core';
+import { PassThrough } from 'node:stream';
+import { demuxFrames } from '../../src/core';
 import { need } from '../support/testbed';
 
 const TESTBED = path.resolve(__dirname, '../../../scripts/testbed.sh');
@@ -293,6 +295,27 @@ print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
       assert.deepEqual(await runContainers(daemons.tcp(), r.id), []);
     } finally {
       client.dispose();
+    }
+  });
+});
+
+describe('demultiplexing Docker frames (pure)', () => {
+  it('keeps order and content whatever the chunk boundaries', async () => {
+    const frame = (fd: number, text: string) => {
+      const body = Buffer.from(text);
+      const h = Buffer.alloc(8);
+      h[0] = fd;
+      h.writeUInt32BE(body.length, 4);
+      return Buffer.concat([h, body]);
+    };
+    const all = Buffer.concat([frame(1, 'out one\n'), frame(2, 'err ü\n'), frame(1, ''), frame(1, 'x'.repeat(70000)), frame(2, 'last\n')]);
+    for (const step of [1, 3, 7, 8, 9, 4096, all.length]) {
+      const s = new PassThrough();
+      const got: string[] = [];
+      demuxFrames(s, (p, fd) => got.push(`${fd}:${p.toString()}`));
+      for (let i = 0; i < all.length; i += step) s.write(all.subarray(i, i + step));
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(got, ['1:out one\n', '2:err ü\n', `1:${'x'.repeat(70000)}`, '2:last\n'], `chunks of ${step}`);
     }
   });
 });

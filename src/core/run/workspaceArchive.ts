@@ -29,17 +29,21 @@ export async function scanWorkspace(dir: string, exclude: string[] = []): Promis
     const here = gitignore === undefined ? rules : [...rules, { base: rel, ig: ignore().add(gitignore) }];
     const children = await readdir(abs, { withFileTypes: true });
     children.sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const child of children) {
+    const kept = children.filter((child) => {
       const childRel = rel ? `${rel}/${child.name}` : child.name;
-      const isDir = child.isDirectory();
-      const probe = isDir ? `${childRel}/` : childRel;
-      if (root.ignores(probe) || here.some((r) => r.ig.ignores(r.base ? probe.slice(r.base.length + 1) : probe))) continue;
-      if (child.isSocket() || child.isFIFO() || child.isBlockDevice() || child.isCharacterDevice()) continue;
+      const probe = child.isDirectory() ? `${childRel}/` : childRel;
+      if (root.ignores(probe) || here.some((r) => r.ig.ignores(r.base ? probe.slice(r.base.length + 1) : probe))) return false;
+      return !(child.isSocket() || child.isFIFO() || child.isBlockDevice() || child.isCharacterDevice());
+    });
+    // sizes of a folder's files at once: one lstat after another costs more than the upload saves
+    const sizes = await Promise.all(kept.map((child) => (child.isFile() ? lstat(path.join(abs, child.name)).then((st) => st.size) : 0)));
+    for (const [i, child] of kept.entries()) {
+      const childRel = rel ? `${rel}/${child.name}` : child.name;
       scan.entries.push(childRel);
-      if (isDir) await walk(childRel, here);
+      if (child.isDirectory()) await walk(childRel, here);
       else {
         scan.files++;
-        if (child.isFile()) scan.bytes += (await lstat(path.join(dir, childRel))).size;
+        scan.bytes += sizes[i]!;
       }
     }
   };

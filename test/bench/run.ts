@@ -1,0 +1,100 @@
+// `npm run bench` (plain node, testbed's primary daemon), medians of interleaved rounds in the same run:
+//   bench run-trivial: a trivial python recipe through runRecipe (create → upload → attach → start → wait
+//     → fetch outputs → remove) vs the Docker CLI doing the same: docker create, docker cp in,
+//     docker start -a, docker cp out, docker rm.
+//   bench upload-50mb: 50 MB in 2,000 files into a created container: scan + tar + putArchive vs docker cp.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_INTERPRETERS, createDaemonClient, newRunId, packWorkspace, runRecipe, scanWorkspace, validateConfiguration, type DaemonClient } from '../../src/core';
+import { need } from '../support/testbed';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const docker = (...args: string[]) => execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), ...args], { encoding: 'utf8' }).trim();
+const ROUNDS = 7;
+
+async function runTrivial(client: DaemonClient): Promise<void> {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-run-'));
+  fs.writeFileSync(path.join(ws, 'recipe.py'), 'import os\nos.makedirs("out", exist_ok=True)\nopen("out/result.txt", "w").write("42")\nprint("done")\n');
+  for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(ws, `input-${i}.csv`), 'a,b\n1,2\n'.repeat(200));
+  const r = validateConfiguration({ name: 'bench', daemon: 'local', baseImage: need('PYTHON_IMAGE') });
+  if (!r.ok) throw new Error('bench configuration');
+  const ours: number[] = [];
+  const cli: number[] = [];
+  try {
+    for (let i = 0; i < ROUNDS; i++) {
+      let t0 = performance.now();
+      const id = docker('create', '-w', '/workspace', need('PYTHON_IMAGE'), 'python3', 'recipe.py');
+      docker('cp', `${ws}/.`, `${id}:/workspace`);
+      docker('start', '-a', id);
+      const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-out-'));
+      docker('cp', `${id}:/workspace/out`, dest);
+      docker('rm', id);
+      cli.push(performance.now() - t0);
+      if (fs.readFileSync(path.join(dest, 'out', 'result.txt'), 'utf8') !== '42') throw new Error('cli run wrote no output');
+
+      t0 = performance.now();
+      const runId = newRunId();
+      const outcome = await runRecipe(
+        client,
+        { id: runId, recipe: 'recipe.py', config: r.config, image: need('PYTHON_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(dest, runId), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
+        { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: () => undefined },
+      );
+      ours.push(performance.now() - t0);
+      if (outcome.state !== 'succeeded' || fs.readFileSync(path.join(dest, runId, 'out', 'result.txt'), 'utf8') !== '42') throw new Error(`our run failed: ${outcome.message}`);
+      fs.rmSync(dest, { recursive: true, force: true });
+    }
+    const [o, c] = [median(ours.slice(1)), median(cli.slice(1))];
+    console.log(`bench run-trivial: vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} cli-ms=${c.toFixed(0)} files=21`);
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+async function upload50(client: DaemonClient): Promise<void> {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-upload-'));
+  const blob = Buffer.alloc(25 * 1000, 7);
+  for (let d = 0; d < 20; d++) {
+    fs.mkdirSync(path.join(ws, `dir-${d}`));
+    for (let f = 0; f < 100; f++) fs.writeFileSync(path.join(ws, `dir-${d}`, `file-${f}.bin`), blob);
+  }
+  const ours: number[] = [];
+  const cli: number[] = [];
+  let sent = 0;
+  try {
+    for (let i = 0; i < ROUNDS; i++) {
+      const a = docker('create', '-w', '/workspace', need('BUSYBOX_IMAGE'), 'true');
+      let t0 = performance.now();
+      docker('cp', `${ws}/.`, `${a}:/workspace`);
+      cli.push(performance.now() - t0);
+      docker('rm', a);
+
+      const b = docker('create', '-w', '/workspace', need('BUSYBOX_IMAGE'), 'true');
+      t0 = performance.now();
+      const scan = await scanWorkspace(ws);
+      const packed = packWorkspace(ws, scan);
+      await client.call('upload', (d, abortSignal) => d.getContainer(b).putArchive(packed.stream, { path: '/workspace', abortSignal } as never), { timeoutMs: 60000 });
+      ours.push(performance.now() - t0);
+      sent = packed.sentBytes();
+      docker('rm', b);
+    }
+    const [o, c] = [median(ours.slice(1)), median(cli.slice(1))];
+    console.log(`bench upload-50mb: vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} cli-ms=${c.toFixed(0)} files=2000 sent-mb=${(sent / 1e6).toFixed(1)}`);
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+void (async () => {
+  const client = createDaemonClient({ id: 'local', host: need('DOCKER_LOCAL_HOST'), timeoutMs: 60000 });
+  try {
+    await runTrivial(client);
+    await upload50(client);
+  } finally {
+    client.dispose();
+  }
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
