@@ -103,7 +103,7 @@ try {
 }
 if (process.env.UPDATE_SCREENSHOTS === '1') {
   // the README's pictures come from the UI suite
-  for (const f of ['views.png', 'daemons.png', 'test-connection.png', 'config-editor-light.png', 'config-editor-dark.png', 'build-terminal.png']) {
+  for (const f of ['views.png', 'daemons.png', 'test-connection.png', 'config-editor-light.png', 'config-editor-dark.png', 'build-terminal.png', 'run-recipe.png']) {
     const from = path.join(RUN, 'screenshots', f);
     if (fs.existsSync(from)) fs.copyFileSync(from, path.join(ROOT, 'docs/screenshots', f));
   }

@@ -163,8 +163,9 @@ describe('runs on real daemons: upload, logs, outputs, limits, faults', function
 
   for (const which of ['local', 'tls'] as const)
     it(`a python recipe on the ${which} daemon prints in order and its out/result.txt comes back; nothing is left behind`, async () => {
-      const r = await run(daemons[which](), {}, { 'recipe.py': RECIPE, '.gitignore': '*.log\n', 'secret.log': 'no', 'data/big.bin': 'x' }, { uploadExclude: ['data/'] });
+      const r = await run(daemons[which](), {}, { 'recipe.py': RECIPE, '.gitignore': '*.log\n', 'secret.log': 'no', 'data/big.bin': 'x' }, { uploadExclude: ['data/'], uploadWarnBytes: 100 });
       assert.equal(r.outcome.state, 'succeeded', `${r.outcome.message}\n${r.text}`);
+      assert.ok(r.status.some((s) => /^warning: Uploading 0\.0 MB \(2 files\) from .*more than containerExec\.uploadWarnMB/.test(s)), r.status.join('\n'));
       assert.equal(r.outcome.exitCode, 0);
       // each stream in order; across the two pipes Docker gives no order (as with docker run)
       assert.equal(r.stdout, 'hello from the recipe\nline 0\nline 1\nline 2\nignored file uploaded: False\nexcluded folder uploaded: False\n');
@@ -198,6 +199,13 @@ print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
     const runtime = execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'inspect', '-f', '{{.HostConfig.Runtime}}', fake.outcome.containerId!], { encoding: 'utf8' }).trim();
     execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'rm', '-f', fake.outcome.containerId!], { stdio: 'ignore' });
     assert.equal(runtime, 'fake');
+  });
+
+  it('an unreachable daemon fails the run within its deadline, naming the host', async () => {
+    const r = await run({ id: 'void', host: need('DOCKER_BLACKHOLE_HOST').replace(/^(?!tcp:)/, 'tcp://'), timeoutMs: 1500 }, {}, { 'recipe.py': 'print(1)\n' });
+    assert.equal(r.outcome.failure, 'daemon');
+    assert.ok(r.ms < 4000, `took ${r.ms} ms`);
+    assert.match(r.outcome.message, /127\.0\.0\.1:23799 did not answer info within 1500 ms/);
   });
 
   it('no usage permission: refused before anything is created', async () => {
