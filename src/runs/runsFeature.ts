@@ -13,6 +13,8 @@ export class RunsFeature implements vscode.Disposable {
   /** Lost-run containers already offered, by daemon: the same ones are not offered twice a session. */
   private readonly offered = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Ticks the running rows' durations. */
+  private ticker: NodeJS.Timeout | undefined;
 
   constructor(
     context: vscode.ExtensionContext,
@@ -38,9 +40,14 @@ export class RunsFeature implements vscode.Disposable {
 
   started(id: string, abort: AbortController): void {
     this.active.set(id, abort);
+    this.ticker ??= setInterval(() => this.tree.refresh(), 1000);
   }
   ended(id: string): void {
     this.active.delete(id);
+    if (!this.active.size) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
     this.tree.refresh();
   }
   isActive(id: string): boolean {
@@ -101,6 +108,7 @@ export class RunsFeature implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearInterval(this.ticker);
     for (const run of this.active.values()) run.abort();
     this.disposables.forEach((d) => d.dispose());
   }

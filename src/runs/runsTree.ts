@@ -6,11 +6,12 @@ export interface RunNode {
   record: RunRecord;
 }
 
-const ICONS: Record<RunRecord['state'], vscode.ThemeIcon> = {
-  running: new vscode.ThemeIcon('loading~spin'),
-  succeeded: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
-  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
-  cancelled: new vscode.ThemeIcon('circle-slash'),
+// made when a row is drawn, not at load: the bundle loads without touching the VS Code API
+const ICONS: Record<RunRecord['state'], () => vscode.ThemeIcon> = {
+  running: () => new vscode.ThemeIcon('loading~spin'),
+  succeeded: () => new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  failed: () => new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  cancelled: () => new vscode.ThemeIcon('circle-slash'),
 };
 
 const duration = (r: RunRecord) => {
@@ -48,7 +49,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const item = new vscode.TreeItem(r.recipe, vscode.TreeItemCollapsibleState.None);
     const started = new Date(r.startedAt);
     item.id = r.id;
-    item.iconPath = ICONS[r.state];
+    item.iconPath = ICONS[r.state]();
     item.description = [r.configuration, r.daemon, stateText(r), duration(r), started.toLocaleTimeString()].join(' · ');
     item.contextValue = `run.${r.state === 'running' ? 'running' : 'finished'}${r.outputs ? '.outputs' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);

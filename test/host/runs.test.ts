@@ -66,6 +66,7 @@ describe('recipe runs in the extension host (real host, real daemons)', function
   });
 
   it('Run Recipe: with nothing configured the local default serves; then recipeConfigurations, then the project default choose', async () => {
+    for (const target of [vscode.ConfigurationTarget.Global, vscode.ConfigurationTarget.Workspace]) await config().update('defaultConfiguration', undefined, target);
     let r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipe', recipe());
     assert.equal(r.exitCode, 0, r.record?.message);
     assert.equal(r.record?.configuration, 'local-default');

@@ -52,8 +52,10 @@ describe('Run Recipe from the editor title', function () {
     await row.waitFor({ timeout: 20000 });
     await page.locator('.part.sidebar .monaco-list-row', { hasText: /python-small · local · succeeded/ }).first().waitFor({ timeout: 20000 });
     const runs = fs.readdirSync(path.join(env('UI_WORKSPACE'), '.container-exec', 'runs'));
-    const result = runs.map((id) => path.join(env('UI_WORKSPACE'), '.container-exec', 'runs', id, 'out', 'result.txt')).find((f) => fs.existsSync(f));
-    if (!result || !/^computed on /.test(fs.readFileSync(result, 'utf8'))) throw new Error(`no out/result.txt came back (runs: ${runs.join(', ')})`);
+    // (the in-host suite's runs share this workspace: the newest run is ours)
+    const newest = runs.sort().at(-1)!;
+    const result = path.join(env('UI_WORKSPACE'), '.container-exec', 'runs', newest, 'out', 'result.txt');
+    if (!fs.existsSync(result) || !/^computed on /.test(fs.readFileSync(result, 'utf8'))) throw new Error(`no out/result.txt came back from run ${newest}`);
     // for the README: Daemons folded, a wider sidebar so the run's row reads in full
     await page.locator('.part.sidebar .pane-header', { hasText: 'Daemons' }).first().click();
     const sash = await page.locator('.part.sidebar').boundingBox();
