@@ -29,6 +29,7 @@ const daemons = {
   local: (): DaemonDescriptionInput => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }),
   tls: (): DaemonDescriptionInput => ({ id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } }),
   tcp: (): DaemonDescriptionInput => ({ id: 'tcp', host: need('DOCKER_TCP_HOST') }),
+  ssh: (): DaemonDescriptionInput => ({ id: 'ssh', host: need('DOCKER_SSH_HOST'), ssh: { configFile: need('DOCKER_SSH_CONFIG') } }),
 };
 
 const RECIPE = `import sys
@@ -161,7 +162,7 @@ describe('the workspace upload honours .gitignore files and containerExec.upload
 describe('runs on real daemons: upload, logs, outputs, limits, faults', function () {
   this.timeout(120000);
 
-  for (const which of ['local', 'tls'] as const)
+  for (const which of ['local', 'tls', 'ssh'] as const)
     it(`a python recipe on the ${which} daemon prints in order and its out/result.txt comes back; nothing is left behind`, async () => {
       const r = await run(daemons[which](), {}, { 'recipe.py': RECIPE, '.gitignore': '*.log\n', 'secret.log': 'no', 'data/big.bin': 'x' }, { uploadExclude: ['data/'], uploadWarnBytes: 100 });
       assert.equal(r.outcome.state, 'succeeded', `${r.outcome.message}\n${r.text}`);
