@@ -80,7 +80,6 @@ export interface RunOutcome {
   outputs?: string;
   /** The daemon stopped answering: its container could not be removed (found later by label). */
   lost?: boolean;
-  uploadedBytes?: number;
 }
 
 export const WORKSPACE_IN_CONTAINER = '/workspace';
@@ -191,7 +190,6 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
       signal,
       timeoutMs: client.daemon.timeoutMs + scan.bytes / 1000, // at least 1 MB/s
     });
-    outcome.uploadedBytes = packed.sentBytes();
 
     // attached before start, as `docker run` does: not a byte of output is missed
     const stream = (await client.call('attach', (d, abortSignal) => d.getContainer(created.id).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: streams.signal })) as NodeJS.ReadableStream & { destroy(): void };
