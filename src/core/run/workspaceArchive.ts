@@ -1,8 +1,8 @@
-import { readFile, readdir, lstat } from 'node:fs/promises';
+import { createReadStream, type Stats } from 'node:fs';
+import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, pipeline, type Readable } from 'node:stream';
 import ignore, { type Ignore } from 'ignore';
-import * as tar from 'tar-fs';
 import * as tarStream from 'tar-stream';
 
 /** Never uploaded: the repository and the runs' own outputs. */
@@ -11,6 +11,8 @@ export const ALWAYS_EXCLUDED = ['.git/', '.container-exec/'];
 export interface WorkspaceScan {
   /** Workspace-relative paths (posix), directories before what they hold. */
   entries: string[];
+  /** lstat of each entry, same order. */
+  stats: Stats[];
   files: number;
   bytes: number;
 }
@@ -20,7 +22,7 @@ export interface WorkspaceScan {
  * reads them) and `exclude` (gitignore syntax, relative to the folder) leave out.
  */
 export async function scanWorkspace(dir: string, exclude: string[] = []): Promise<WorkspaceScan> {
-  const scan: WorkspaceScan = { entries: [], files: 0, bytes: 0 };
+  const scan: WorkspaceScan = { entries: [], stats: [], files: 0, bytes: 0 };
   const root = ignore().add([...ALWAYS_EXCLUDED, ...exclude]);
   // each .gitignore applies to its own folder's subtree, with paths relative to that folder
   const walk = async (rel: string, rules: { base: string; ig: Ignore }[]): Promise<void> => {
@@ -33,17 +35,18 @@ export async function scanWorkspace(dir: string, exclude: string[] = []): Promis
       const childRel = rel ? `${rel}/${child.name}` : child.name;
       const probe = child.isDirectory() ? `${childRel}/` : childRel;
       if (root.ignores(probe) || here.some((r) => r.ig.ignores(r.base ? probe.slice(r.base.length + 1) : probe))) return false;
-      return !(child.isSocket() || child.isFIFO() || child.isBlockDevice() || child.isCharacterDevice());
+      return child.isFile() || child.isDirectory() || child.isSymbolicLink();
     });
-    // sizes of a folder's files at once: one lstat after another costs more than the upload saves
-    const sizes = await Promise.all(kept.map((child) => (child.isFile() ? lstat(path.join(abs, child.name)).then((st) => st.size) : 0)));
+    // a folder's entries are stat'ed at once: one lstat after another costs more than the upload saves
+    const stats = await Promise.all(kept.map((child) => lstat(path.join(abs, child.name))));
     for (const [i, child] of kept.entries()) {
       const childRel = rel ? `${rel}/${child.name}` : child.name;
       scan.entries.push(childRel);
+      scan.stats.push(stats[i]!);
       if (child.isDirectory()) await walk(childRel, here);
       else {
         scan.files++;
-        scan.bytes += sizes[i]!;
+        if (child.isFile()) scan.bytes += stats[i]!.size;
       }
     }
   };
@@ -56,13 +59,17 @@ export interface PackedWorkspace {
   sentBytes(): number;
 }
 
+/** Files up to this size are read whole (one call instead of a stream), a few ahead of the tar. */
+const SMALL_FILE = 1024 * 1024;
+const READ_AHEAD = 16;
+
 /**
- * The scanned entries as one tar stream (nothing buffered whole), preceded by `extraDirs` (e.g. the
- * output folder the recipe writes to, so it exists even when the workspace has none).
+ * The scanned entries as one tar stream (owned by root, as `docker cp` makes them), preceded by
+ * `extraDirs` (e.g. the output folder the recipe writes to, so it exists even when the workspace has
+ * none). Streams: only a few small files are held at once.
  */
 export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: string[] = []): PackedWorkspace {
   const pack = tarStream.pack();
-  for (const d of extraDirs) pack.entry({ name: d, type: 'directory', mode: 0o777, mtime: new Date() });
   let sent = 0;
   // counts without a 'data' listener (which would start the flow before the request reads it)
   const counted = new Transform({
@@ -71,7 +78,32 @@ export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: strin
       done(null, chunk);
     },
   });
-  // `entries` is the whole list: directories must not be walked again (ignore every child)
-  tar.pack(dir, { pack, entries: scan.entries, ignore: () => true } as tar.PackOptions).pipe(counted);
+  pipeline(pack, counted, () => undefined);
+  const entry = (header: tarStream.Headers, body?: Buffer) => new Promise<void>((resolve, reject) => pack.entry(header, body ?? Buffer.alloc(0), (e) => (e ? reject(e) : resolve())));
+  const reads = new Map<number, Promise<Buffer>>();
+  const readAhead = (from: number) => {
+    for (let i = from; i < scan.entries.length && reads.size < READ_AHEAD; i++)
+      if (!reads.has(i) && scan.stats[i]!.isFile() && scan.stats[i]!.size <= SMALL_FILE) reads.set(i, readFile(path.join(dir, scan.entries[i]!)));
+  };
+  void (async () => {
+    for (const d of extraDirs) await entry({ name: d, type: 'directory', mode: 0o777, mtime: new Date() });
+    for (const [i, name] of scan.entries.entries()) {
+      const st = scan.stats[i]!;
+      const header = { name, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
+      readAhead(i);
+      if (st.isDirectory()) await entry({ ...header, type: 'directory' });
+      else if (st.isSymbolicLink()) await entry({ ...header, type: 'symlink', linkname: await readlink(path.join(dir, name)) });
+      else if (reads.has(i)) {
+        const body = await reads.get(i)!;
+        reads.delete(i);
+        await entry({ ...header, type: 'file', size: body.length }, body);
+      } else
+        await new Promise<void>((resolve, reject) => {
+          const sink = pack.entry({ ...header, type: 'file', size: st.size }, (e) => (e ? reject(e) : resolve()));
+          pipeline(createReadStream(path.join(dir, name)), sink, (e) => e && reject(e));
+        });
+    }
+    pack.finalize();
+  })().catch((e: Error) => counted.destroy(e));
   return { stream: counted, sentBytes: () => sent };
 }
