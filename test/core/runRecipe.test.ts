@@ -7,9 +7,11 @@ import {
   DEFAULT_INTERPRETERS,
   LABELS,
   createDaemonClient,
+  demuxFrames,
   findLostRunContainers,
   listContainers,
   newRunId,
+  packWorkspace,
   recipeCommand,
   recipeConfiguration,
   removeContainer,
@@ -21,7 +23,7 @@ import {
   type RunRequest,
 } from '../../src/core';
 import { PassThrough } from 'node:stream';
-import { demuxFrames } from '../../src/core';
+import * as tar from 'tar-fs';
 import { need } from '../support/testbed';
 
 const TESTBED = path.resolve(__dirname, '../../../scripts/testbed.sh');
@@ -156,6 +158,30 @@ describe('the workspace upload honours .gitignore files and containerExec.upload
     assert.deepEqual(scan.entries, ['.gitignore', 'data', 'data/keep.csv', 'recipe.py', 'src', 'src/.gitignore', 'src/a.py', 'src/lib', 'src/lib/tmp.py']);
     assert.equal(scan.files, 6);
     fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('packs small files, large files, empty files, symlinks and modes into a tar that extracts to the same tree', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-pack-'));
+    const big = Buffer.alloc(3 * 1024 * 1024 + 7, 9);
+    fs.mkdirSync(path.join(ws, 'a/b'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'a/b/big.bin'), big);
+    fs.writeFileSync(path.join(ws, 'a/empty'), '');
+    for (let i = 0; i < 40; i++) fs.writeFileSync(path.join(ws, `small-${i}.txt`), `file ${i}\n`);
+    fs.writeFileSync(path.join(ws, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    fs.symlinkSync('a/b/big.bin', path.join(ws, 'link'));
+    const scan = await scanWorkspace(ws);
+    const packed = packWorkspace(ws, scan, ['out']);
+    const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-unpack-'));
+    await new Promise((resolve, reject) => packed.stream.pipe(tar.extract(dest)).on('finish', resolve).on('error', reject));
+    assert.ok(fs.readFileSync(path.join(dest, 'a/b/big.bin')).equals(big));
+    assert.equal(fs.readFileSync(path.join(dest, 'a/empty'), 'utf8'), '');
+    for (let i = 0; i < 40; i++) assert.equal(fs.readFileSync(path.join(dest, `small-${i}.txt`), 'utf8'), `file ${i}\n`);
+    assert.equal(fs.statSync(path.join(dest, 'run.sh')).mode & 0o111, 0o111);
+    assert.equal(fs.readlinkSync(path.join(dest, 'link')), 'a/b/big.bin');
+    assert.ok(fs.statSync(path.join(dest, 'out')).isDirectory());
+    assert.ok(packed.sentBytes() > big.length);
+    fs.rmSync(ws, { recursive: true, force: true });
+    fs.rmSync(dest, { recursive: true, force: true });
   });
 });
 
