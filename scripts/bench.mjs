@@ -3,7 +3,7 @@
 // CLI / raw Engine API are measured in the same run.
 //   bench list-200, bench refresh-4-blackhole: test/bench/lists.ts, against the testbed daemons
 //   bench build, bench build-context: test/bench/build.ts
-//   bench run-trivial, bench upload-50mb: test/bench/run.ts
+//   bench run-trivial, bench upload-50mb, bench logs-core: test/bench/run.ts
 //   bench logs: test/bench/runLogs.ts, a recipe printing 100 MB through Run Recipe in a real extension host
 //   bench activate: activate() inside a real VS Code extension host (code-server), median of RUNS
 //   host starts, plus the time to load the bundle in plain node; and the Docker calls made meanwhile.

@@ -3,7 +3,11 @@
 //     → fetch outputs → remove) vs the Docker CLI doing the same: docker create, docker cp in,
 //     docker start -a, docker cp out, docker rm.
 //   bench upload-50mb: 50 MB in 2,000 files into a created container: scan + tar + putArchive vs docker cp.
+//   bench logs-core: a recipe printing 100 MB through runRecipe in plain node, each chunk decoded, turned
+//     into terminal text (CRLF) and appended to a log file as the task terminal does: the extension's own
+//     share of `bench logs` (which runs in the real host), with this process's event-loop delay.
 import { execFileSync } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -86,11 +90,51 @@ async function upload50(client: DaemonClient): Promise<void> {
   }
 }
 
+async function logsCore(client: DaemonClient): Promise<void> {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-logs-'));
+  fs.writeFileSync(path.join(ws, 'print_lots.py'), 'import sys\nblock = (("x" * 99) + "\\n").encode() * 10000\nfor _ in range(100):\n    sys.stdout.buffer.write(block)\nsys.stdout.flush()\n');
+  const r = validateConfiguration({ name: 'bench', daemon: 'local', baseImage: need('PYTHON_IMAGE') });
+  if (!r.ok) throw new Error('bench configuration');
+  const log = fs.createWriteStream(path.join(ws, 'run.log'));
+  let bytes = 0;
+  let first = 0;
+  let last = 0;
+  let terminalChars = 0;
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  try {
+    const runId = newRunId();
+    const outcome = await runRecipe(
+      client,
+      { id: runId, recipe: 'print_lots.py', config: r.config, image: need('PYTHON_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(ws, 'runs', runId), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
+      {
+        signal: new AbortController().signal,
+        onOutput: (text, _stream, raw) => {
+          first ||= performance.now();
+          last = performance.now();
+          bytes += raw.length;
+          log.write(raw);
+          terminalChars += text.replace(/\r?\n/g, '\r\n').length;
+        },
+        onStatus: () => undefined,
+        onWarning: () => undefined,
+      },
+    );
+    delay.disable();
+    if (outcome.state !== 'succeeded' || terminalChars < 100e6) throw new Error(`logs run failed: ${outcome.message}`);
+    console.log(`bench logs-core: mb-per-s=${(bytes / 1e6 / ((last - first) / 1000)).toFixed(1)} max-stall-ms=${(delay.max / 1e6).toFixed(1)} mb=${(bytes / 1e6).toFixed(0)} stream-ms=${(last - first).toFixed(0)}`);
+  } finally {
+    log.end();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
 void (async () => {
   const client = createDaemonClient({ id: 'local', host: need('DOCKER_LOCAL_HOST'), timeoutMs: 60000 });
   try {
     await runTrivial(client);
     await upload50(client);
+    await logsCore(client);
   } finally {
     client.dispose();
   }
