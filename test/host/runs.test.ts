@@ -115,6 +115,25 @@ describe('recipe runs in the extension host (real host, real daemons)', function
     assert.equal(api.runs.children().length, count);
   });
 
+  it('no permission, or an image the daemon lacks: the run fails before any container, and the row says why', async () => {
+    await config().update(
+      'configurations',
+      [
+        ...(config().get<object[]>('configurations') ?? []),
+        { name: 'locked', daemon: 'local', baseImage: need('PYTHON_IMAGE'), allowedGroups: ['no-such-group'] },
+        { name: 'never-built', daemon: 'local' },
+      ],
+      vscode.ConfigurationTarget.Workspace,
+    );
+    const locked = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipe(), 'locked');
+    assert.equal(locked.exitCode, 1);
+    assert.match(locked.record?.message ?? '', /No usage permission on configuration locked \(allowed groups: no-such-group/);
+    const missing = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipe(), 'never-built');
+    assert.equal(missing.exitCode, 1);
+    assert.match(missing.record?.message ?? '', /Image container-exec\/base-never-built:[^ ]+ of configuration never-built is not on daemon "local" .*build it first \(Build Base Image\)/);
+    for (const r of [locked, missing]) assert.equal(r.record?.containerId, undefined);
+  });
+
   it('Stop Run stops the container (the task ends non-zero), the row says cancelled, no container is left', async () => {
     const running = vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', vscode.Uri.file(path.join(ws(), 'recipes', 'slow.py')), 'py-local');
     const node = await until('the running row', 20000, () => api.runs.children().find((n) => n.record.recipe === 'recipes/slow.py' && n.record.state === 'running' && n.record.containerId));
