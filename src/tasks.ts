@@ -15,17 +15,24 @@ export function registerTasks(s: Services): void {
 
 /** Executes a task; resolves with its exit code when it ends (commands and tests wait for it). */
 export async function executeToEnd(task: vscode.Task): Promise<number | undefined> {
-  // listening before the task starts: a task that fails at once may end before executeTask resolves
+  // listening before the task starts: one that fails at once may end before executeTask resolves, and
+  // is then known by its definition (VS Code runs one task of a definition at a time; runs carry an id)
+  const definition = JSON.stringify(task.definition);
   const started: { execution?: vscode.TaskExecution } = {};
-  const runId = (task.definition as { runId?: string }).runId;
+  let sub: vscode.Disposable | undefined;
   const ended = new Promise<number | undefined>((resolve) => {
-    const sub = vscode.tasks.onDidEndTaskProcess((e) => {
-      if (e.execution === started.execution || (runId && e.execution.task.definition.runId === runId)) {
-        sub.dispose();
+    sub = vscode.tasks.onDidEndTaskProcess((e) => {
+      if (e.execution === started.execution || (!started.execution && JSON.stringify(e.execution.task.definition) === definition)) {
+        sub?.dispose();
         resolve(e.exitCode);
       }
     });
   });
-  started.execution = await vscode.tasks.executeTask(task);
+  try {
+    started.execution = await vscode.tasks.executeTask(task);
+  } catch (e) {
+    sub?.dispose();
+    throw e;
+  }
   return ended;
 }

@@ -38,3 +38,11 @@ export async function followContainerLogs(client: DaemonClient, id: string, onTe
     signal.addEventListener('abort', () => stream.destroy?.(), { once: true });
   });
 }
+
+/** True when the daemon has the image; false on 404; any other failure throws. */
+export async function imageExists(client: DaemonClient, ref: string, opts?: CallOptions): Promise<boolean> {
+  return client.call('inspect image', (d, abortSignal) => d.getImage(ref).inspect({ abortSignal } as never) as unknown as Promise<unknown>, opts).then(
+    () => true,
+    (e: Error) => (/HTTP 404|No such image/i.test(e.message) ? false : Promise.reject(e)),
+  );
+}

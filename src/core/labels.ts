@@ -10,6 +10,10 @@ export const LABELS = {
   configuration: 'container-exec.configuration',
   /** On containers: the run id (finds the containers of runs lost with their daemon). */
   run: 'container-exec.run',
+  /** On run containers: which machine and workspace folder ran it (hash), so only its own lost runs are offered for cleanup. */
+  workspace: 'container-exec.workspace',
+  /** On run containers kept after the run (containerExec.keepContainers): never offered as lost. */
+  kept: 'container-exec.kept',
   /** On containers: the workspace-relative path of the recipe. */
   recipe: 'container-exec.recipe',
 } as const;

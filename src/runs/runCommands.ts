@@ -73,7 +73,7 @@ export const RUN_COMMANDS = {
   },
   'containerExec.openRunOutputs': async (s: Services, arg?: unknown) => {
     const r = runOf(s, arg);
-    const out = r.outputs && path.join(r.outputs, 'out');
+    const out = r.outputs;
     if (!out || !existsSync(out)) {
       void vscode.window.showInformationMessage(`Run ${r.id} brought back no outputs (the recipe wrote nothing to the output folder).`);
       return undefined;

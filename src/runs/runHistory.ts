@@ -19,7 +19,7 @@ export const RunRecordSchema = z.object({
   startedAt: z.number(),
   endedAt: z.number().optional(),
   containerId: z.string().optional(),
-  /** Local folder holding `out/` (the fetched outputs). */
+  /** The fetched output folder (<run folder>/out). */
   outputs: z.string().optional(),
   logFile: z.string(),
   /** Characters the recipe printed, and the time from its first to its last output. */

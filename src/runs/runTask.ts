@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { createDaemonClient, newRunId, recipeInWorkspace, runRecipe, DEFAULT_OUTPUT_PATH, type RunOutcome } from '../core';
+import { createDaemonClient, newRunId, recipeInWorkspace, runRecipe, DEFAULT_OUTPUT_PATH, type DaemonClient, type RunOutcome } from '../core';
 import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
 import { registryAuth } from '../configurations/registrySecrets';
 import type { Services } from '../services';
@@ -34,7 +34,8 @@ export function runTask(s: Services, def: RunTaskDefinition): vscode.Task {
     'Container Exec',
     new vscode.CustomExecution(async (resolved) => new RunTerminal(s, resolved as RunTaskDefinition)),
   );
-  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+  // shared: runs going on at once get terminals of their own, finished ones are reused
+  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Shared, clear: true };
   return task;
 }
 
@@ -53,7 +54,7 @@ export class RunTaskProvider implements vscode.TaskProvider {
 const settings = () => vscode.workspace.getConfiguration('containerExec');
 
 /** The task's exit code: the recipe's own, 137 when OOM-killed, 130 when cancelled, 1 when the run could not start. */
-const exitCodeOf = (o: RunOutcome) => (o.state === 'cancelled' ? 130 : o.exitCode !== undefined ? o.exitCode : o.state === 'succeeded' ? 0 : 1);
+const exitCodeOf = (o: RunOutcome) => (o.state === 'succeeded' ? 0 : o.state === 'cancelled' ? 130 : o.oomKilled ? 137 : o.exitCode || 1);
 
 /**
  * One run in a task terminal: recipe output as it comes (stderr in red), each step dimmed, a summary;
@@ -69,6 +70,8 @@ class RunTerminal extends TaskTerminal {
 
   protected async run(): Promise<number> {
     const { s, def } = this;
+    // the workspace folder is what is uploaded: without one there is nothing sensible to send
+    if (!vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder first: a run uploads the workspace folder its recipe is in.');
     const ws = workspaceDir();
     const recipe = recipeInWorkspace(path.resolve(ws, def.recipe), ws);
     const { config, chosenBy } = chooseRunConfiguration(s, recipe, def.configuration);
@@ -83,11 +86,13 @@ class RunTerminal extends TaskTerminal {
     const update = (patch: Partial<RunRecord>) => s.runs.history.put((record = { ...record, ...patch }));
     await update({});
     s.runs.started(id, this.abort);
+    if (s.runs.history.all().some((r) => r.lost && r.daemon === config.daemon)) void s.runs.offerLostRunCleanup(config.daemon);
     this.line(`${C.bold}Run ${id}${C.reset}: ${recipe} on ${C.bold}${config.name}${C.reset} (${chosenBy}) · daemon ${config.daemon} (${spec.daemon.host}) · ${image}`);
     s.log.info(`[run ${id}] ${recipe} on ${config.name} (${chosenBy}), daemon ${config.daemon}, image ${image}`);
-    const client = createDaemonClient(spec.daemon);
     const output = { bytes: 0, firstAt: 0, lastAt: 0 };
+    let client: DaemonClient | undefined;
     try {
+      client = createDaemonClient(spec.daemon);
       const outcome = await runRecipe(
         client,
         {
@@ -135,7 +140,7 @@ class RunTerminal extends TaskTerminal {
       );
       await update({ state: outcome.state, exitCode: outcome.exitCode, oomKilled: outcome.oomKilled || undefined, message: outcome.message, endedAt: Date.now(), outputs: outcome.outputs, lost: outcome.lost, outputBytes: output.bytes, outputMs: output.lastAt - output.firstAt });
       const seconds = ((record.endedAt! - record.startedAt) / 1000).toFixed(1);
-      const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, path.join(outcome.outputs, 'out'))}` : ''}`;
+      const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, outcome.outputs)}` : ''}`;
       if (outcome.state === 'succeeded') this.line(`${C.green}Run succeeded in ${seconds} s${outputs}${C.reset}`);
       else {
         this.line(`${C.red}Run ${outcome.state} after ${seconds} s: ${outcome.message}${outputs}${C.reset}`);
@@ -143,9 +148,13 @@ class RunTerminal extends TaskTerminal {
         if (outcome.failure === 'image-missing' && chosenBy !== 'local default') void this.offerBuild(config.name, outcome.message);
       }
       return exitCodeOf(outcome);
+    } catch (e) {
+      // runRecipe never throws: this is the set-up around it (secret storage, a bad daemon entry); the record must not stay "running"
+      await update({ state: 'failed', message: (e as Error).message, endedAt: Date.now() });
+      throw e;
     } finally {
       s.runs.ended(id);
-      client.dispose();
+      client?.dispose();
       log.end();
     }
   }

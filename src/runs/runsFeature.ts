@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { createDaemonClient, findLostRunContainers, removeContainer, type ContainerSummary } from '../core';
+import { workspaceDir } from '../builds/basePlan';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { RunHistory } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
@@ -27,7 +28,7 @@ export class RunsFeature implements vscode.Disposable {
       this.history,
       this.tree,
       // a daemon that (re)connects may hold containers of runs lost with it
-      { dispose: daemons.hub.onDidChange((c) => c.what === 'state' && daemons.hub.status(c.id).state === 'connected' && void this.offerLostRunCleanup(c.id)).dispose },
+      daemons.hub.onDidChange((c) => c.what === 'state' && daemons.hub.status(c.id).state === 'connected' && void this.offerLostRunCleanup(c.id)),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('containerExec.recipeInterpreters') && this.publishRecipeExtensions()),
     );
     this.publishRecipeExtensions();
@@ -35,7 +36,9 @@ export class RunsFeature implements vscode.Disposable {
 
   /** The editor-title and explorer menus show Run Recipe on files with these extensions. */
   private publishRecipeExtensions(): void {
-    void vscode.commands.executeCommand('setContext', 'containerExec.recipeExtensions', Object.keys(recipeInterpreters()));
+    const extensions = Object.keys(recipeInterpreters());
+    // resourceExtname is compared as written: ".R" also stands for ".r" (as recipeCommand reads it)
+    void vscode.commands.executeCommand('setContext', 'containerExec.recipeExtensions', [...new Set([...extensions, ...extensions.map((e) => e.toLowerCase())])]);
   }
 
   started(id: string, abort: AbortController): void {
@@ -61,17 +64,13 @@ export class RunsFeature implements vscode.Disposable {
     return Boolean(run);
   }
 
-  /**
-   * Containers labelled with a run id that no run of this window owns, and that are not running
-   * (another window's runs are) unless this workspace's history says their run was lost.
-   */
+  /** Containers of this workspace's runs that no run of this window owns (and not kept on purpose). */
   async lostRunContainers(daemonId: string): Promise<ContainerSummary[]> {
     const spec = (await this.daemons.sources()).specs.find((d) => d.daemon.id === daemonId);
     if (!spec) return [];
     const client = createDaemonClient(spec.daemon);
     try {
-      const lost = new Set(this.history.all().filter((r) => r.lost).map((r) => r.id));
-      return (await findLostRunContainers(client, new Set(this.active.keys()))).filter((c) => c.state !== 'running' || lost.has(c.labels['container-exec.run']!));
+      return await findLostRunContainers(client, workspaceDir(), new Set(this.active.keys()));
     } finally {
       client.dispose();
     }
@@ -92,7 +91,8 @@ export class RunsFeature implements vscode.Disposable {
     }
   }
 
-  private async offerLostRunCleanup(daemonId: string): Promise<void> {
+  /** Offers to remove the daemon's containers of lost runs (each one once a session). */
+  async offerLostRunCleanup(daemonId: string): Promise<void> {
     try {
       const fresh = (await this.lostRunContainers(daemonId)).filter((c) => !this.offered.has(c.id));
       if (!fresh.length) return;

@@ -16,7 +16,9 @@ const ICONS: Record<RunRecord['state'], () => vscode.ThemeIcon> = {
 
 const duration = (r: RunRecord) => {
   const s = ((r.endedAt ?? Date.now()) - r.startedAt) / 1000;
-  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const whole = Math.round(s);
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
 };
 
 /** What the row says about its state: "exit 3", "OOM-killed", "lost". */

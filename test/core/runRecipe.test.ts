@@ -323,7 +323,7 @@ print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
     }
     const client = createDaemonClient(daemons.tcp());
     try {
-      const lost = await findLostRunContainers(client, new Set());
+      const lost = await findLostRunContainers(client, r.ws, new Set());
       const mine = lost.filter((c) => c.labels[LABELS.run] === r.id);
       assert.equal(mine.length, 1, JSON.stringify(lost.map((c) => c.labels)));
       await removeContainer(client, mine[0]!.id);

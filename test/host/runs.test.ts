@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ContainerExecApi } from '../../src/extension';
+import { workspaceLabel } from '../../src/core/run/recipe';
 import type { RunResult } from '../../src/runs/runCommands';
 import { need, testbedDaemonSettings } from '../support/testbed';
 import { until } from '../support/until';
@@ -147,9 +148,16 @@ describe('recipe runs in the extension host (real host, real daemons)', function
   });
 
   it('containers of lost runs are found by label and removed', async () => {
-    const id = execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'create', '--label', 'container-exec.run=20260101-000000-dead', need('BUSYBOX_IMAGE'), 'true'], { encoding: 'utf8' }).trim();
+    const docker = (...args: string[]) => execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), ...args], { encoding: 'utf8' }).trim();
+    const run = (id: string, ...labels: string[]) => docker('create', '--label', `container-exec.run=${id}`, ...labels.flatMap((l) => ['--label', l]), need('BUSYBOX_IMAGE'), 'true');
+    const mine = `container-exec.workspace=${workspaceLabel(ws())}`;
+    const id = run('20260101-000000-dead', mine);
+    // kept on purpose, or another workspace's: not offered
+    const kept = run('20260101-000000-kept', mine, 'container-exec.kept=true');
+    const other = run('20260101-000000-othr', 'container-exec.workspace=0123456789abcdef');
     const removed = await vscode.commands.executeCommand<string[]>('containerExec.removeLostRunContainers', 'tcp');
     assert.deepEqual(removed, [id]);
+    docker('rm', kept, other);
     assert.equal(runContainers(need('DOCKER_TCP_HOST')), '');
   });
 });

@@ -11,6 +11,18 @@ export interface PackedContext {
   sentBytes(): number;
 }
 
+/** A pass-through that counts what goes through it without a 'data' listener (which would start the flow before anyone reads). */
+export function countingStream(): { stream: Transform; count(): number } {
+  let n = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      n += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { stream, count: () => n };
+}
+
 /**
  * A folder as a build context tar, honouring its .dockerignore like `docker build` (the Dockerfile and
  * .dockerignore themselves are always sent). Streams: nothing is buffered whole.
@@ -23,16 +35,9 @@ export async function packContext(dir: string): Promise<PackedContext> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  let sent = 0;
-  // counts as it passes, without a 'data' listener (which would start the flow before anyone reads)
-  const counted = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      sent += chunk.length;
-      done(null, chunk);
-    },
-  });
-  tar.pack(dir, { ignore: ignore && ((name) => ignore!(path.relative(dir, name).split(path.sep).join('/'))) }).pipe(counted);
-  return { stream: counted, sentBytes: () => sent };
+  const counted = countingStream();
+  tar.pack(dir, { ignore: ignore && ((name) => ignore!(path.relative(dir, name).split(path.sep).join('/'))) }).pipe(counted.stream);
+  return { stream: counted.stream, sentBytes: counted.count };
 }
 
 /**

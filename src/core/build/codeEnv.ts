@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { DaemonClient } from '../daemonClient';
-import type { DaemonError } from '../errors';
+import { imageExists } from '../engineActions';
 import { LABELS } from '../labels';
 import { planContext } from './buildContext';
 import { buildImage, type BuildLine } from './buildImage';
@@ -54,10 +54,7 @@ export async function ensureCodeEnvImage(
   plan: CodeEnvPlan,
   o: { signal: AbortSignal; onLine: (l: BuildLine) => void },
 ): Promise<{ built: boolean; tag: string }> {
-  const exists = await client
-    .call('inspect image', (d, abortSignal) => d.getImage(plan.tag).inspect({ abortSignal } as never) as unknown as Promise<unknown>)
-    .then(() => true, (e: DaemonError) => (e.kind === 'api' && /404|No such image/i.test(e.message) ? false : Promise.reject(e)));
-  if (exists) {
+  if (await imageExists(client, plan.tag)) {
     o.onLine({ kind: 'status', text: `${plan.tag} is up to date (requirements and base unchanged)` });
     return { built: false, tag: plan.tag };
   }

@@ -1,8 +1,14 @@
 import type { CallOptions, DaemonClient } from '../daemonClient';
 import { listContainers, type ContainerSummary } from '../engineLists';
 import { LABELS } from '../labels';
+import { workspaceLabel } from './recipe';
 
-/** Containers made by runs (labelled with a run id) that are not among `activeRunIds`: left by runs lost with their daemon. */
-export async function findLostRunContainers(client: DaemonClient, activeRunIds: ReadonlySet<string>, opts?: CallOptions): Promise<ContainerSummary[]> {
-  return (await listContainers(client, opts)).filter((c) => c.labels[LABELS.run] && !activeRunIds.has(c.labels[LABELS.run]!));
+/**
+ * Containers of runs of `workspaceDir` on this machine that are not among `activeRunIds` and were not
+ * kept on purpose: left by runs lost with their daemon, or with VS Code (a workspace folder is open in
+ * one window at most, so no other window owns them).
+ */
+export async function findLostRunContainers(client: DaemonClient, workspaceDir: string, activeRunIds: ReadonlySet<string>, opts?: CallOptions): Promise<ContainerSummary[]> {
+  const mine = workspaceLabel(workspaceDir);
+  return (await listContainers(client, opts)).filter((c) => c.labels[LABELS.workspace] === mine && c.labels[LABELS.run] && !c.labels[LABELS.kept] && !activeRunIds.has(c.labels[LABELS.run]!));
 }

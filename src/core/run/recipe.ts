@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { minimatch } from 'minimatch';
 
@@ -8,7 +9,8 @@ export const DEFAULT_INTERPRETERS: Record<string, string> = { '.py': 'python3', 
 /** The command a recipe runs with inside the container, relative to /workspace. */
 export function recipeCommand(recipe: string, interpreters: Record<string, string>, args: string[] = []): string[] {
   const ext = path.posix.extname(recipe);
-  const interpreter = interpreters[ext]?.trim();
+  // an exact match first (".R"), then any case (".r" files are common too)
+  const interpreter = (interpreters[ext] ?? Object.entries(interpreters).find(([e]) => e.toLowerCase() === ext.toLowerCase())?.[1])?.trim();
   if (!interpreter)
     throw new Error(`${recipe} is not a recipe: no interpreter for "${ext || '(no extension)'}" files. Recipes are ${Object.keys(interpreters).join(', ')} files; add one in containerExec.recipeInterpreters.`);
   return [...interpreter.split(/\s+/), recipe, ...args];
@@ -34,4 +36,9 @@ export function recipeConfiguration(recipe: string, globs: Record<string, string
 export function newRunId(now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}-${randomBytes(2).toString('hex')}`;
+}
+
+/** The value of the workspace label of run containers: this machine and workspace folder, hashed. */
+export function workspaceLabel(workspaceDir: string): string {
+  return createHash('sha256').update(`${os.hostname()}:${workspaceDir}`).digest('hex').slice(0, 16);
 }

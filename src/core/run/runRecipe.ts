@@ -1,4 +1,6 @@
 import { mkdir } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import * as path from 'node:path';
 import * as tar from 'tar-fs';
@@ -8,10 +10,10 @@ import { toHostConfig } from '../config/hostConfig';
 import { usageDenied } from '../config/permissions';
 import { pullImage, type RegistryAuth } from '../build/registry';
 import type { DaemonClient } from '../daemonClient';
-import { removeContainer, stopContainer } from '../engineActions';
+import { imageExists, removeContainer, stopContainer } from '../engineActions';
 import { LABELS } from '../labels';
 import { demuxFrames } from './demux';
-import { recipeCommand } from './recipe';
+import { recipeCommand, workspaceLabel } from './recipe';
 import { packWorkspace, scanWorkspace } from './workspaceArchive';
 
 /** Why a run did not succeed; `image-missing` lets the UI offer a build. */
@@ -76,7 +78,7 @@ export interface RunOutcome {
   exitCode?: number;
   oomKilled: boolean;
   containerId?: string;
-  /** Local folder holding the fetched output folder (`out/`), when the recipe wrote one. */
+  /** The fetched output folder (<outputsDir>/out), when the recipe wrote one. */
   outputs?: string;
   /** The daemon stopped answering: its container could not be removed (found later by label). */
   lost?: boolean;
@@ -120,14 +122,7 @@ async function prepare(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
   if (capacity.errors.length) throw new RunError('capacity', `Cannot run on configuration ${c.name}: ${capacity.errors.map((e) => e.message).join('; ')}. Nothing was created.`);
   for (const w of capacity.warnings) hooks.onWarning(w.message);
 
-  const present = await client.call('inspect image', (d, abortSignal) => d.getImage(req.image).inspect({ abortSignal } as never) as unknown as Promise<unknown>, { signal }).then(
-    () => true,
-    (e: unknown) => {
-      if (notFound(e)) return false;
-      throw e;
-    },
-  );
-  if (present) return;
+  if (await imageExists(client, req.image, { signal })) return;
   const missing = `Image ${req.image} of configuration ${c.name} is not on daemon "${c.daemon}" (${client.host})`;
   if (!req.pull) throw new RunError('image-missing', `${missing}: build it first (Build Base Image).`);
   hooks.onStatus(`Pulling ${req.image}${c.registry ? ` from ${c.registry.url}` : ''}`);
@@ -152,8 +147,13 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
   let stopping: Promise<void> | undefined;
   let started = false;
   const onCancel = () => {
+    if (!started || stopping) return; // before start, the container is just removed
     hooks.onStatus(`Stopping the container (SIGTERM, SIGKILL after ${req.graceSeconds ?? 10} s)`);
-    if (started) stopping = stopContainer(client, name, { graceSeconds: req.graceSeconds ?? 10 }).catch(() => undefined);
+    stopping = stopContainer(client, name, { graceSeconds: req.graceSeconds ?? 10 }).catch(async (e: Error) => {
+      // a refused stop must not leave the run going: removing with force kills it
+      hooks.onWarning(`Could not stop ${name} (${e.message}): removing it.`);
+      await removeContainer(client, name).catch(() => undefined);
+    });
   };
   try {
     const scan = await scanWorkspace(req.workspaceDir, req.uploadExclude);
@@ -161,7 +161,15 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
       hooks.onWarning(`Uploading ${(scan.bytes / 1e6).toFixed(1)} MB (${scan.files} files) from ${req.workspaceDir}: more than containerExec.uploadWarnMB. Exclude folders with .gitignore or containerExec.uploadExclude.`);
 
     // not cancelled mid-request: a container the daemon made but we never heard of would be left behind
-    const labels = { [LABELS.run]: req.id, [LABELS.configuration]: c.name, [LABELS.recipe]: req.recipe, [LABELS.version]: req.extensionVersion, [LABELS.kind]: 'run' };
+    const labels = {
+      [LABELS.run]: req.id,
+      [LABELS.configuration]: c.name,
+      [LABELS.recipe]: req.recipe,
+      [LABELS.version]: req.extensionVersion,
+      [LABELS.kind]: 'run',
+      [LABELS.workspace]: workspaceLabel(req.workspaceDir),
+      ...(req.keepContainer ? { [LABELS.kept]: 'true' } : {}),
+    };
     const env = { ...c.env, ...req.env, CONTAINER_EXEC_RUN_ID: req.id, CONTAINER_EXEC_CONFIGURATION: c.name, CONTAINER_EXEC_OUTPUT: outputPath };
     const created = await client.call('create container', (d, abortSignal) =>
       d.createContainer({
@@ -186,10 +194,17 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
     hooks.onStatus(`Uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${WORKSPACE_IN_CONTAINER}`);
     const inWorkspace = path.posix.relative(WORKSPACE_IN_CONTAINER, outputPath);
     const packed = packWorkspace(req.workspaceDir, scan, inWorkspace && !inWorkspace.startsWith('..') ? [inWorkspace] : []);
-    await client.call('upload workspace', (d, abortSignal) => d.getContainer(created.id).putArchive(packed.stream, { path: WORKSPACE_IN_CONTAINER, abortSignal } as never), {
-      signal,
-      timeoutMs: client.daemon.timeoutMs + scan.bytes / 1000, // at least 1 MB/s
-    });
+    try {
+      await client.call('upload workspace', (d, abortSignal) => d.getContainer(created.id).putArchive(packed.stream, { path: WORKSPACE_IN_CONTAINER, abortSignal } as never), {
+        signal,
+        timeoutMs: client.daemon.timeoutMs + scan.bytes / 1000, // at least 1 MB/s
+      });
+    } catch (e) {
+      // a file that could not be read is the reason, not the transport the tar broke
+      throw packed.failure() ?? e;
+    } finally {
+      packed.destroy();
+    }
 
     // attached before start, as `docker run` does: not a byte of output is missed
     const stream = (await client.call('attach', (d, abortSignal) => d.getContainer(created.id).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: streams.signal })) as NodeJS.ReadableStream & { destroy(): void };
@@ -205,20 +220,30 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
     if (signal.aborted) onCancel();
     hooks.onStatus(`Running ${recipeCommand(req.recipe, req.interpreters, req.args).join(' ')} in ${req.image}`);
 
-    // a daemon that stops answering fails the run within its deadline (the wait request may never end)
+    // a daemon that stops answering (two pings in a row) fails the run within its deadlines: the wait request may never end
+    let misses = 0;
+    let pinging = false;
     heartbeat = setInterval(() => {
-      client.ping().catch((e: Error) => {
-        if (!lost && !streams.signal.aborted) {
-          lost = e;
-          streams.abort();
-        }
-      });
+      if (pinging) return;
+      pinging = true;
+      client.ping().then(
+        () => ((misses = 0), (pinging = false)),
+        (e: Error) => {
+          pinging = false;
+          if (++misses >= 2 && !lost && !streams.signal.aborted) {
+            lost = e;
+            streams.abort();
+          }
+        },
+      );
     }, req.heartbeatMs ?? 2000);
     let waited: { StatusCode: number };
     try {
-      waited = (await client.unbounded('wait', (d, abortSignal) => d.getContainer(created.id).wait({ abortSignal } as never) as unknown as Promise<{ StatusCode: number }>, streams.signal));
+      waited = await client.unbounded('wait', (d, abortSignal) => d.getContainer(created.id).wait({ abortSignal } as never) as unknown as Promise<{ StatusCode: number }>, streams.signal);
     } catch (e) {
       throw lost ?? e;
+    } finally {
+      clearInterval(heartbeat);
     }
     await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
     for (const [fd, decoder] of Object.entries(decoders)) {
@@ -246,6 +271,8 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
     streams.abort();
     await stopping;
     if (!lost) await finish(client, req, hooks, outcome, name, outputPath, started);
+    // the daemon may only be unreachable from here: one bounded attempt, else its label finds it later
+    else await removeContainer(client, name).catch(() => undefined);
   }
   return outcome;
 }
@@ -272,29 +299,31 @@ async function finish(client: DaemonClient, req: RunRequest, hooks: RunHooks, ou
   }
 }
 
-/** Copies the container's output folder into `dest` (as `docker cp`: dest/out/...). Undefined when there is none. */
+/** Copies the container's output folder into `dest` (as `docker cp`: dest/<folder name>/...). Undefined when there is none. */
 async function fetchOutputs(client: DaemonClient, container: string, outputPath: string, dest: string): Promise<string | undefined> {
   const idleMs = Math.max(client.daemon.timeoutMs, 30000);
-  const ctl = new AbortController();
   let stream: NodeJS.ReadableStream & { destroy(e?: Error): void };
   try {
-    stream = (await client.call('fetch outputs', (d, abortSignal) => d.getContainer(container).getArchive({ path: outputPath, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: ctl.signal })) as typeof stream;
+    stream = (await client.call('fetch outputs', (d, abortSignal) => d.getContainer(container).getArchive({ path: outputPath, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>)) as typeof stream;
   } catch (e) {
     if (notFound(e)) return undefined;
     throw e;
   }
-  await mkdir(dest, { recursive: true });
-  await new Promise<void>((resolve, reject) => {
-    // the body has no deadline of its own: an idle one ends it
-    let idle = setTimeout(() => stream.destroy(new Error(`no data for ${idleMs} ms`)), idleMs);
-    stream.on('data', () => {
+  // the body has no deadline of its own: an idle one ends it
+  let idle: NodeJS.Timeout | undefined;
+  const watchdog = new Transform({
+    transform(chunk: Buffer, _enc, done) {
       clearTimeout(idle);
-      idle = setTimeout(() => stream.destroy(new Error(`no data for ${idleMs} ms`)), idleMs);
-    });
-    const extract = tar.extract(dest, { readable: true, writable: true });
-    extract.on('finish', () => (clearTimeout(idle), resolve())).on('error', (e) => (clearTimeout(idle), reject(e)));
-    stream.on('error', (e: Error) => (clearTimeout(idle), reject(e)));
-    stream.pipe(extract);
+      idle = setTimeout(() => watchdog.destroy(new Error(`no data from ${client.host} for ${idleMs} ms`)), idleMs);
+      done(null, chunk);
+    },
   });
-  return dest;
+  try {
+    await mkdir(dest, { recursive: true });
+    await pipeline(stream, watchdog, tar.extract(dest, { readable: true, writable: true }));
+  } finally {
+    clearTimeout(idle);
+    stream.destroy();
+  }
+  return path.join(dest, path.posix.basename(outputPath));
 }
