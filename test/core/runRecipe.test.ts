@@ -160,6 +160,19 @@ describe('the workspace upload honours .gitignore files and containerExec.upload
     fs.rmSync(ws, { recursive: true, force: true });
   });
 
+  it('a file gone between scan and upload fails the tar with its name', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-gone-'));
+    fs.writeFileSync(path.join(ws, 'a.txt'), 'a');
+    fs.writeFileSync(path.join(ws, 'b.txt'), 'b');
+    const scan = await scanWorkspace(ws);
+    fs.rmSync(path.join(ws, 'b.txt'));
+    const packed = packWorkspace(ws, scan);
+    const error = await new Promise<Error>((resolve) => packed.stream.on('error', resolve).resume());
+    assert.match(error.message, /^cannot upload b\.txt from .*: ENOENT$/);
+    assert.equal(packed.failure(), error);
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
+
   it('packs small files, large files, empty files, symlinks and modes into a tar that extracts to the same tree', async () => {
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-pack-'));
     const big = Buffer.alloc(3 * 1024 * 1024 + 7, 9);
