@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import * as vscode from 'vscode';
 
 /** ANSI colours for task terminals. */
@@ -13,8 +14,9 @@ export abstract class TaskTerminal implements vscode.Pseudoterminal {
   readonly onDidWrite = this.written.event;
   readonly onDidClose = this.closed.event;
   protected readonly abort = new AbortController();
-  private pending: string[] = [];
+  private pending: Buffer[] = [];
   private pendingLength = 0;
+  private readonly decoder = new StringDecoder('utf8');
   private flushTimer: NodeJS.Timeout | undefined;
 
   protected abstract run(): Promise<number>;
@@ -30,6 +32,8 @@ export abstract class TaskTerminal implements vscode.Pseudoterminal {
   }
   private end(code: number): void {
     this.flush();
+    const rest = this.decoder.end();
+    if (rest) this.written.fire(rest);
     this.closed.fire(code);
   }
   close(): void {
@@ -39,25 +43,34 @@ export abstract class TaskTerminal implements vscode.Pseudoterminal {
     if (data === '\x03') this.abort.abort(); // Ctrl+C
   }
 
-  /**
-   * Text as it comes (terminals need CRLF), sent in batches: a recipe printing 100 MB arrives in
-   * thousands of chunks, and one message per chunk to the terminal costs more than the data.
-   */
+  /** Text as it comes (LF is enough: it becomes CRLF). */
   protected write(text: string): void {
-    this.pending.push(text);
-    this.pendingLength += text.length;
+    this.writeBytes(Buffer.from(text));
+  }
+
+  /**
+   * Output bytes, sent to the terminal in batches (64 KB or 16 ms): a recipe printing 100 MB arrives in
+   * thousands of chunks, and a message per chunk costs more than the data. Decoded once per batch (the
+   * extension host's pauses are garbage collections of such strings).
+   */
+  protected writeBytes(chunk: Buffer): void {
+    this.pending.push(chunk);
+    this.pendingLength += chunk.length;
     if (this.pendingLength >= 64 * 1024) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), 16);
   }
+
   private flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (!this.pendingLength) return;
-    const text = this.pending.join('');
+    const bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
     this.pending = [];
     this.pendingLength = 0;
-    this.written.fire(text.replace(/\r?\n/g, '\r\n'));
+    const text = this.decoder.write(bytes);
+    if (text) this.written.fire(text.replace(/\r?\n/g, '\r\n'));
   }
+
   protected line(text: string): void {
     this.write(`${text}\n`);
   }

@@ -117,12 +117,16 @@ class RunTerminal extends TaskTerminal {
         },
         {
           signal: this.abort.signal,
-          onOutput: (text, stream, raw) => {
+          onOutput: (chunk, stream) => {
             output.firstAt ||= Date.now();
             output.lastAt = Date.now();
-            output.bytes += raw.length;
-            log.write(raw);
-            this.write(stream === 'stderr' ? `${C.red}${text}${C.reset}` : text);
+            output.bytes += chunk.length;
+            log.write(chunk);
+            if (stream === 'stderr') {
+              this.write(C.red);
+              this.writeBytes(chunk);
+              this.write(C.reset);
+            } else this.writeBytes(chunk);
           },
           onStatus: (text) => {
             log.write(`[container-exec] ${text}\n`);

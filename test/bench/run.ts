@@ -3,11 +3,12 @@
 //     → fetch outputs → remove) vs the Docker CLI doing the same: docker create, docker cp in,
 //     docker start -a, docker cp out, docker rm.
 //   bench upload-50mb: 50 MB in 2,000 files into a created container: scan + tar + putArchive vs docker cp.
-//   bench logs-core: a recipe printing 100 MB through runRecipe in plain node, each chunk decoded, turned
-//     into terminal text (CRLF) and appended to a log file as the task terminal does: the extension's own
+//   bench logs-core: a recipe printing 100 MB through runRecipe in plain node, each chunk appended to a
+//     log file, decoded and turned into terminal text (CRLF) as the task terminal does: the extension's own
 //     share of `bench logs` (which runs in the real host), with this process's event-loop delay.
 import { execFileSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { StringDecoder } from 'node:string_decoder';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -100,6 +101,7 @@ async function logsCore(client: DaemonClient): Promise<void> {
   let first = 0;
   let last = 0;
   let terminalChars = 0;
+  const decoder = new StringDecoder('utf8');
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   try {
@@ -109,12 +111,12 @@ async function logsCore(client: DaemonClient): Promise<void> {
       { id: runId, recipe: 'print_lots.py', config: r.config, image: need('PYTHON_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(ws, 'runs', runId), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
       {
         signal: new AbortController().signal,
-        onOutput: (text, _stream, raw) => {
+        onOutput: (chunk) => {
           first ||= performance.now();
           last = performance.now();
-          bytes += raw.length;
-          log.write(raw);
-          terminalChars += text.replace(/\r?\n/g, '\r\n').length;
+          bytes += chunk.length;
+          log.write(chunk);
+          terminalChars += decoder.write(chunk).replace(/\r?\n/g, '\r\n').length;
         },
         onStatus: () => undefined,
         onWarning: () => undefined,

@@ -23,6 +23,7 @@ import {
   type RunRequest,
 } from '../../src/core';
 import { PassThrough } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import * as tar from 'tar-fs';
 import { need } from '../support/testbed';
 
@@ -77,6 +78,7 @@ async function run(
   let stdout = '';
   let stderr = '';
   const status: string[] = [];
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   const t0 = Date.now();
   try {
     const outcome = await runRecipe(
@@ -97,7 +99,8 @@ async function run(
       },
       {
         signal: opts.signal ?? new AbortController().signal,
-        onOutput: (t, stream) => {
+        onOutput: (chunk, stream) => {
+          const t = decoders[stream].write(chunk);
           text += stream === 'stderr' ? t.replace(/^(?=.)/gm, '!') : t;
           if (stream === 'stdout') stdout += t;
           else stderr += t;

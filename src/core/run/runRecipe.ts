@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
 import * as path from 'node:path';
 import * as tar from 'tar-fs';
 import type { Configuration } from '../config/configurationSchema';
@@ -61,8 +60,11 @@ export interface RunRequest {
 export interface RunHooks {
   /** Cancel: stops the container (grace period), still fetches outputs, removes it. */
   signal: AbortSignal;
-  /** `raw` is what `text` was decoded from (a log file can take it as is). */
-  onOutput(text: string, stream: 'stdout' | 'stderr', raw: Buffer): void;
+  /**
+   * The recipe's output as the daemon sent it, each stream in order. Bytes, not text: a consumer
+   * decodes once where it needs text (a character may span chunks: use a StringDecoder per stream).
+   */
+  onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
   /** One line per step (uploading, starting, fetching outputs...). */
   onStatus(text: string): void;
   onWarning(text: string): void;
@@ -209,8 +211,7 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
     // attached before start, as `docker run` does: not a byte of output is missed
     const stream = (await client.call('attach', (d, abortSignal) => d.getContainer(created.id).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: streams.signal })) as NodeJS.ReadableStream & { destroy(): void };
     streams.signal.addEventListener('abort', () => stream.destroy(), { once: true });
-    const decoders = { 1: new StringDecoder('utf8'), 2: new StringDecoder('utf8') };
-    demuxFrames(stream, (payload, fd) => hooks.onOutput(decoders[fd].write(payload), fd === 1 ? 'stdout' : 'stderr', payload));
+    demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
     const drained = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()));
 
     if (signal.aborted) throw new Error('cancelled');
@@ -246,10 +247,6 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
       clearInterval(heartbeat);
     }
     await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
-    for (const [fd, decoder] of Object.entries(decoders)) {
-      const rest = decoder.end();
-      if (rest) hooks.onOutput(rest, fd === '1' ? 'stdout' : 'stderr', Buffer.alloc(0));
-    }
     await stopping;
     const state = (await client.call('inspect container', (d, abortSignal) => d.getContainer(created.id).inspect({ abortSignal } as never) as unknown as Promise<{ State: { ExitCode: number; OOMKilled: boolean } }>));
     outcome.exitCode = waited.StatusCode ?? state.State.ExitCode;
