@@ -276,6 +276,25 @@ print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
     assert.match(pulled.outcome.message, /could not be pulled: .*not found|could not be pulled: .*unknown/i);
   });
 
+  it('an image the TLS daemon lacks is pulled from the configuration\'s registry, then runs', async () => {
+    const ref = `${need('DOCKER_REGISTRY')}/python:3-bookworm`;
+    const tlsCli = (...args: string[]) => execFileSync('docker', ['-H', need('DOCKER_TLS_SOCK'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      tlsCli('rmi', ref);
+    } catch {
+      // not there: as it should be
+    }
+    try {
+      const r = await run(daemons.tls(), { registry: { url: need('DOCKER_REGISTRY') } }, { 'recipe.py': 'print("pulled and ran")\n' }, { image: ref, pull: true });
+      assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+      assert.equal(r.stdout, 'pulled and ran\n');
+      assert.ok(r.status.some((s) => s === `Pulling ${ref} from ${need('DOCKER_REGISTRY')}`), r.status.join('\n'));
+      assert.match(tlsCli('image', 'inspect', '-f', '{{.Id}}', ref), /^sha256:/);
+    } finally {
+      tlsCli('rmi', ref);
+    }
+  });
+
   it('a non-zero exit fails the run with its code, and the outputs written so far still come back', async () => {
     const r = await run(daemons.local(), {}, { 'recipe.py': 'import os, sys\nos.makedirs("out", exist_ok=True)\nopen("out/partial.txt", "w").write("half")\nsys.exit(3)\n' });
     assert.equal(r.outcome.state, 'failed');
