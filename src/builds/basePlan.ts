@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { settings } from '../settings';
 import { planBaseImage, type BaseImagePlan, type Configuration } from '../core';
 
 /** Build fragments, copied files and code-env requirements are relative to the first workspace folder. */
@@ -11,7 +12,7 @@ export const extensionVersion = (context: vscode.ExtensionContext): string => St
  * pushes; the configuration's daemon pulls); without one, the configuration's own daemon.
  */
 export function buildingDaemon(c: Configuration): string {
-  return c.registry ? vscode.workspace.getConfiguration('containerExec').get<string>('builderDaemon') || 'local' : c.daemon;
+  return c.registry ? settings().get<string>('builderDaemon') || 'local' : c.daemon;
 }
 
 /** What building the configuration's base image now would produce (tag, Dockerfile, options hash). */

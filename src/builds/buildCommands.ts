@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { createDaemonClient, findConfiguration, pushImage } from '../core';
+import { createDaemonClient, pushImage } from '../core';
 import { registryAuth } from '../configurations/registrySecrets';
 import { pickConfiguration } from '../configurations/configurationCommands';
 import { withCancellableProgress } from '../progress';
@@ -45,10 +45,10 @@ export const BUILD_COMMANDS = {
   'containerExec.pushBaseImage': async (s: Services, node?: unknown) => {
     const name = await configurationName(s, node, 'Configuration whose base image to push');
     if (!name) return;
-    const config = findConfiguration(name, s.configurations.tree.current().items.map((i) => i.config));
+    const config = s.configurations.find(name);
     if (!config.registry) throw new Error(`Configuration ${name} has no registry: set one in its editor (Image and registry) to push its base image.`);
     const builder = buildingDaemon(config);
-    const spec = (await s.daemons.sources()).specs.find((d) => d.daemon.id === builder);
+    const spec = await s.daemons.spec(builder);
     if (!spec) throw new Error(`Daemon not found: the builder daemon "${builder}" (containerExec.builderDaemon).`);
     const plan = await basePlan(s.context, config);
     const client = createDaemonClient(spec.daemon);
@@ -68,7 +68,7 @@ export const BUILD_COMMANDS = {
   'containerExec.showGeneratedDockerfile': async (s: Services, node?: unknown) => {
     const name = await configurationName(s, node, 'Configuration whose Dockerfile to show');
     if (!name) return;
-    const plan = await basePlan(s.context, findConfiguration(name, s.configurations.tree.current().items.map((i) => i.config)));
+    const plan = await basePlan(s.context, s.configurations.find(name));
     const doc = await vscode.workspace.openTextDocument({ language: 'dockerfile', content: plan.dockerfile });
     await vscode.window.showTextDocument(doc, { preview: true });
     return plan.dockerfile;

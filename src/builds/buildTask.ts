@@ -11,7 +11,6 @@ import {
   type DaemonDescription,
   buildImage,
   createDaemonClient,
-  findConfiguration,
   planContext,
   pushImage,
   usageDenied,
@@ -20,6 +19,7 @@ import {
 } from '../core';
 import { registryAuth } from '../configurations/registrySecrets';
 import type { Services } from '../services';
+import { settings } from '../settings';
 import { C, TaskTerminal } from '../taskTerminal';
 import { basePlan, buildingDaemon, extensionVersion, workspaceDir } from './basePlan';
 
@@ -60,7 +60,7 @@ export class BuildTaskProvider implements vscode.TaskProvider {
 
 /** containerExec.codeEnvs, each entry validated; a bad one is reported by name. */
 export function readCodeEnvs(): { envs: CodeEnv[]; errors: string[] } {
-  const raw = vscode.workspace.getConfiguration('containerExec').get<unknown[]>('codeEnvs') ?? [];
+  const raw = settings().get<unknown[]>('codeEnvs') ?? [];
   const envs: CodeEnv[] = [];
   const errors: string[] = [];
   for (const [i, entry] of raw.entries()) {
@@ -121,7 +121,7 @@ class BuildTerminal extends TaskTerminal {
     const name = this.def.configuration;
     let config: Configuration;
     try {
-      config = findConfiguration(name, s.configurations.tree.current().items.map((i) => i.config), 'named by the build task');
+      config = s.configurations.find(name, 'named by the build task');
     } catch (e) {
       this.line(`${C.red}${(e as Error).message}${C.reset}`);
       return 1;
@@ -131,10 +131,9 @@ class BuildTerminal extends TaskTerminal {
       this.line(`${C.red}${denied}${C.reset}`);
       return 1;
     }
-    const sources = await s.daemons.sources();
     // with a registry the builder daemon builds and pushes; without one the configuration's own daemon builds
     const builderId = buildingDaemon(config);
-    const spec = sources.specs.find((d) => d.daemon.id === builderId);
+    const spec = await s.daemons.spec(builderId);
     if (!spec) {
       this.line(`${C.red}Daemon not found: "${builderId}" (configuration ${name}${config.registry ? ', builder daemon' : ''}). Add it in the Daemons view.${C.reset}`);
       return 1;

@@ -80,7 +80,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
 
   private async describe(ref: DaemonRef): Promise<DaemonDescription> {
     if ('inline' in ref) return parseDaemonDescription({ ...ref.inline, tls: ref.inline.tls?.enabled ? ref.inline.tls : undefined });
-    const spec = (await this.daemons.sources()).specs.find((s) => s.daemon.id === ref.id);
+    const spec = await this.daemons.spec(ref.id);
     if (!spec) throw new Error(`Daemon not found: "${ref.id}" is not configured or discovered`);
     return spec.daemon;
   }

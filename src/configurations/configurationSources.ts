@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { parseConfigurationSettings, type Configuration } from '../core';
 
-export const SECTION = 'containerExec';
+import { SECTION } from '../settings';
+
+export { SECTION };
 
 export type Scope = 'user' | 'workspace';
 

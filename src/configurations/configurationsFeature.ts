@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { basePlan, buildingDaemon, extensionVersion } from '../builds/basePlan';
-import { currentUserGroups, imageFreshness, type Configuration, type ImageFreshness } from '../core';
+import { currentUserGroups, findConfiguration, imageFreshness, type Configuration, type ImageFreshness } from '../core';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { ConfigEditorPanels } from './configEditorPanel';
 import type { ConfigurationItem } from './configurationSources';
@@ -42,6 +42,11 @@ export class ConfigurationsFeature implements vscode.Disposable {
     const plan = await basePlan(context, c);
     const images = await daemons.hub.list(daemonId, 'images');
     return imageFreshness(images.find((i) => i.tags.includes(plan.tag)), extensionVersion(context), plan.optionsHash);
+  }
+
+  /** The configuration of that name; a clear error (saying why it was looked for) when there is none. */
+  find(name: string, why?: string): Configuration {
+    return findConfiguration(name, this.tree.current().items.map((i) => i.config), why);
   }
 
   /** The OS user's groups (id -Gn), read once. */

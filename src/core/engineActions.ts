@@ -1,5 +1,9 @@
-import { PassThrough } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { CallOptions, DaemonClient } from './daemonClient';
+import { demuxFrames } from './run/demux';
+
+/** The Engine API answered 404 (no such container, image or path). */
+export const isNotFound = (e: unknown): boolean => /HTTP 404|No such image/i.test((e as Error).message);
 
 /** Stops like `docker stop`: SIGTERM, then SIGKILL after `graceSeconds`; the deadline allows for that wait. */
 export async function stopContainer(client: DaemonClient, id: string, opts: CallOptions & { graceSeconds?: number } = {}): Promise<void> {
@@ -21,19 +25,15 @@ export async function removeImage(client: DaemonClient, id: string, opts?: CallO
  */
 export async function followContainerLogs(client: DaemonClient, id: string, onText: (text: string, stream: 'stdout' | 'stderr') => void, signal: AbortSignal, tail = 500): Promise<void> {
   const info = (await client.call('inspect container', (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as object), { signal })) as { Config?: { Tty?: boolean } };
-  const docker = await client.docker();
   const stream = (await client.unbounded(
     'follow logs',
     (d, abortSignal) => d.getContainer(id).logs({ follow: true, stdout: true, stderr: true, tail, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
     signal,
   )) as NodeJS.ReadableStream & { destroy?: () => void };
   await new Promise<void>((resolve) => {
-    if (info.Config?.Tty) stream.on('data', (b: Buffer) => onText(b.toString('utf8'), 'stdout'));
-    else {
-      const out = new PassThrough().on('data', (b: Buffer) => onText(b.toString('utf8'), 'stdout'));
-      const err = new PassThrough().on('data', (b: Buffer) => onText(b.toString('utf8'), 'stderr'));
-      docker.modem.demuxStream(stream, out, err);
-    }
+    const decoders = { 1: new StringDecoder('utf8'), 2: new StringDecoder('utf8') };
+    if (info.Config?.Tty) stream.on('data', (b: Buffer) => onText(decoders[1].write(b), 'stdout'));
+    else demuxFrames(stream, (payload, fd) => onText(decoders[fd].write(payload), fd === 1 ? 'stdout' : 'stderr'));
     stream.on('end', resolve).on('close', resolve).on('error', resolve);
     signal.addEventListener('abort', () => stream.destroy?.(), { once: true });
   });
@@ -43,6 +43,6 @@ export async function followContainerLogs(client: DaemonClient, id: string, onTe
 export async function imageExists(client: DaemonClient, ref: string, opts?: CallOptions): Promise<boolean> {
   return client.call('inspect image', (d, abortSignal) => d.getImage(ref).inspect({ abortSignal } as never) as unknown as Promise<unknown>, opts).then(
     () => true,
-    (e: Error) => (/HTTP 404|No such image/i.test(e.message) ? false : Promise.reject(e)),
+    (e: Error) => (isNotFound(e) ? false : Promise.reject(e)),
   );
 }

@@ -9,7 +9,9 @@ import {
   type DiscoveryProblem,
 } from '../core';
 
-export const SECTION = 'containerExec';
+import { SECTION } from '../settings';
+
+export { SECTION };
 
 /** A settings entry that failed validation: shown as an error node, never dropped or rewritten. */
 export interface InvalidDaemonEntry {

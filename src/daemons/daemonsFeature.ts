@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DaemonHub } from '../core';
+import { DaemonHub, type DaemonSpec } from '../core';
 import { readDaemonSources, SECTION, type DaemonSources } from './daemonSources';
 import { DaemonsTreeProvider } from './daemonsTree';
 import { DaemonStatusBar } from './statusBar';
@@ -23,7 +23,7 @@ export class DaemonsFeature implements vscode.Disposable {
     this.disposables.push(
       this.tree,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(SECTION)) void this.reload();
+        if (e.affectsConfiguration(`${SECTION}.daemons`) || e.affectsConfiguration(`${SECTION}.defaultDaemon`)) void this.reload();
       }),
     );
   }
@@ -42,6 +42,11 @@ export class DaemonsFeature implements vscode.Disposable {
   /** Settings and discovered daemons, read once and again on every settings change. */
   sources(): Promise<DaemonSources> {
     return (this.loaded ??= this.read());
+  }
+
+  /** The daemon with this id, from settings or discovery. */
+  async spec(id: string): Promise<DaemonSpec | undefined> {
+    return (await this.sources()).specs.find((d) => d.daemon.id === id);
   }
 
   reload(): Promise<DaemonSources> {

@@ -18,8 +18,7 @@ export interface RunResult {
 /** The recipe a command is about: the explorer's or editor title's file, a path, else the active editor's file. */
 function recipePath(arg: unknown): string {
   const file = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : vscode.window.activeTextEditor?.document.uri.fsPath;
-  const extensions = Object.keys(recipeInterpreters());
-  if (!file) throw new Error(`Open a recipe (${extensions.join(', ')} file) or pick one in the Explorer to run it.`);
+  if (!file) throw new Error(`Open a recipe (${Object.keys(recipeInterpreters()).join(', ')} file) or pick one in the Explorer to run it.`);
   return file;
 }
 

@@ -1,8 +1,6 @@
-import * as vscode from 'vscode';
-import { DEFAULT_INTERPRETERS, chooseConfiguration, findConfiguration, recipeConfiguration, validateConfiguration, type Configuration } from '../core';
+import { DEFAULT_INTERPRETERS, chooseConfiguration, recipeConfiguration, validateConfiguration, type Configuration } from '../core';
 import type { Services } from '../services';
-
-const settings = () => vscode.workspace.getConfiguration('containerExec');
+import { settings } from '../settings';
 
 /** containerExec.recipeInterpreters over the defaults (an empty value turns an extension off). */
 export function recipeInterpreters(): Record<string, string> {
@@ -28,5 +26,5 @@ export function chooseRunConfiguration(s: Services, recipe: string, explicit?: s
   const choice = chooseConfiguration({ explicit, recipe: recipeConfiguration(recipe, { ...globs?.workspaceValue, ...globs?.workspaceFolderValue }), projectDefault: sources.projectDefault, globalDefault: sources.globalDefault });
   if (!choice) return { config: localDefault(), chosenBy: 'local default' };
   const why = choice.from === 'explicit' ? 'picked for this run' : choice.from === 'recipe' ? `chosen for ${recipe} by containerExec.recipeConfigurations` : `the ${choice.from}, containerExec.defaultConfiguration`;
-  return { config: findConfiguration(choice.name, sources.items.map((i) => i.config), why), chosenBy: choice.from };
+  return { config: s.configurations.find(choice.name, why), chosenBy: choice.from };
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
+import { settings } from '../settings';
 
 export const RunRecordSchema = z.object({
   id: z.string(),
@@ -22,7 +23,7 @@ export const RunRecordSchema = z.object({
   /** The fetched output folder (<run folder>/out). */
   outputs: z.string().optional(),
   logFile: z.string(),
-  /** Characters the recipe printed, and the time from its first to its last output. */
+  /** Bytes the recipe printed, and the time from its first to its last output. */
   outputBytes: z.number().optional(),
   outputMs: z.number().optional(),
   /** The daemon vanished mid-run: its container may still be there. */
@@ -63,17 +64,19 @@ export class RunHistory implements vscode.Disposable {
     const at = this.records.findIndex((r) => r.id === record.id);
     if (at >= 0) this.records[at] = record;
     else this.records.unshift(record);
-    const limit = Math.max(1, vscode.workspace.getConfiguration('containerExec').get<number>('runHistorySize') ?? 50);
+    const limit = Math.max(1, settings().get<number>('runHistorySize') ?? 50);
     // running runs are never dropped
-    this.records = this.records.filter((r, i) => i < limit || r.state === 'running');
-    this.changed.fire();
-    await this.state.update(KEY, this.records);
+    await this.save(this.records.filter((r, i) => i < limit || r.state === 'running'));
   }
 
-  async clearFinished(): Promise<void> {
-    this.records = this.records.filter((r) => r.state === 'running');
+  clearFinished(): Promise<void> {
+    return this.save(this.records.filter((r) => r.state === 'running'));
+  }
+
+  private async save(records: RunRecord[]): Promise<void> {
+    this.records = records;
     this.changed.fire();
-    await this.state.update(KEY, this.records);
+    await this.state.update(KEY, records);
   }
 
   dispose(): void {

@@ -6,6 +6,7 @@ import { createDaemonClient, newRunId, recipeInWorkspace, runRecipe, DEFAULT_OUT
 import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
 import { registryAuth } from '../configurations/registrySecrets';
 import type { Services } from '../services';
+import { settings } from '../settings';
 import { C, TaskTerminal } from '../taskTerminal';
 import type { RunRecord } from './runHistory';
 import { chooseRunConfiguration, recipeInterpreters } from './runConfiguration';
@@ -51,8 +52,6 @@ export class RunTaskProvider implements vscode.TaskProvider {
   }
 }
 
-const settings = () => vscode.workspace.getConfiguration('containerExec');
-
 /** The task's exit code: the recipe's own, 137 when OOM-killed, 130 when cancelled, 1 when the run could not start. */
 const exitCodeOf = (o: RunOutcome) => (o.state === 'succeeded' ? 0 : o.state === 'cancelled' ? 130 : o.oomKilled ? 137 : o.exitCode || 1);
 
@@ -75,7 +74,7 @@ class RunTerminal extends TaskTerminal {
     const ws = workspaceDir();
     const recipe = recipeInWorkspace(path.resolve(ws, def.recipe), ws);
     const { config, chosenBy } = chooseRunConfiguration(s, recipe, def.configuration);
-    const spec = (await s.daemons.sources()).specs.find((d) => d.daemon.id === config.daemon);
+    const spec = await s.daemons.spec(config.daemon);
     if (!spec) throw new Error(`Daemon not found: "${config.daemon}" (configuration ${config.name}). Add it in the Daemons view, or pick another configuration.`);
     const image = (await basePlan(s.context, config)).tag;
     const id = def.runId ?? newRunId();

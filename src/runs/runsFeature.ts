@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { createDaemonClient, findLostRunContainers, removeContainer, type ContainerSummary } from '../core';
+import { createDaemonClient, findLostRunContainers, removeContainer, type ContainerSummary, type DaemonClient } from '../core';
 import { workspaceDir } from '../builds/basePlan';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { RunHistory } from './runHistory';
@@ -53,10 +53,6 @@ export class RunsFeature implements vscode.Disposable {
     }
     this.tree.refresh();
   }
-  isActive(id: string): boolean {
-    return this.active.has(id);
-  }
-
   /** Stop: SIGTERM, SIGKILL after the grace period; the outputs still come back. */
   stop(id: string): boolean {
     const run = this.active.get(id);
@@ -64,37 +60,37 @@ export class RunsFeature implements vscode.Disposable {
     return Boolean(run);
   }
 
-  /** Containers of this workspace's runs that no run of this window owns (and not kept on purpose). */
-  async lostRunContainers(daemonId: string): Promise<ContainerSummary[]> {
-    const spec = (await this.daemons.sources()).specs.find((d) => d.daemon.id === daemonId);
-    if (!spec) return [];
+  /** A client of the daemon for `work`, disposed after it. */
+  private async withClient<T>(daemonId: string, work: (client: DaemonClient) => Promise<T>): Promise<T> {
+    const spec = await this.daemons.spec(daemonId);
+    if (!spec) throw new Error(`Daemon not found: "${daemonId}".`);
     const client = createDaemonClient(spec.daemon);
     try {
-      return await findLostRunContainers(client, workspaceDir(), new Set(this.active.keys()));
+      return await work(client);
     } finally {
       client.dispose();
     }
   }
 
+  /** Containers of this workspace's runs that no run of this window owns (and not kept on purpose). */
+  private lost(client: DaemonClient): Promise<ContainerSummary[]> {
+    return findLostRunContainers(client, workspaceDir(), new Set(this.active.keys()));
+  }
+
   async removeLostRunContainers(daemonId: string, containers?: ContainerSummary[]): Promise<string[]> {
-    const spec = (await this.daemons.sources()).specs.find((d) => d.daemon.id === daemonId);
-    if (!spec) throw new Error(`Daemon not found: "${daemonId}".`);
-    const client = createDaemonClient(spec.daemon);
-    try {
-      const targets = containers ?? (await this.lostRunContainers(daemonId));
+    return this.withClient(daemonId, async (client) => {
+      const targets = containers ?? (await this.lost(client));
       for (const c of targets) await removeContainer(client, c.id);
       this.log.info(`Removed ${targets.length} container(s) of lost runs on ${daemonId}: ${targets.map((c) => c.name).join(', ')}`);
       void this.daemons.hub.refresh(daemonId);
       return targets.map((c) => c.id);
-    } finally {
-      client.dispose();
-    }
+    });
   }
 
   /** Offers to remove the daemon's containers of lost runs (each one once a session). */
   async offerLostRunCleanup(daemonId: string): Promise<void> {
     try {
-      const fresh = (await this.lostRunContainers(daemonId)).filter((c) => !this.offered.has(c.id));
+      const fresh = (await this.withClient(daemonId, (client) => this.lost(client))).filter((c) => !this.offered.has(c.id));
       if (!fresh.length) return;
       fresh.forEach((c) => this.offered.add(c.id));
       const answer = await vscode.window.showWarningMessage(

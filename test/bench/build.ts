@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildImage, createDaemonClient, packContext } from '../../src/core';
+import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function buildBench(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-build-'));
@@ -58,10 +58,4 @@ async function contextBench(): Promise<void> {
   }
 }
 
-void (async () => {
-  await buildBench();
-  await contextBench();
-})().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runBenches(buildBench, contextBench);

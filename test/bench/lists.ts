@@ -6,9 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import * as http from 'node:http';
 import { createDaemonClient, DaemonHub, listContainers, listImages, parseDaemonDescription, type DaemonDescriptionInput } from '../../src/core';
+import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 async function time(n: number, fn: () => Promise<unknown> | unknown): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -115,10 +115,4 @@ async function refreshBlackhole(): Promise<void> {
   );
 }
 
-void (async () => {
-  await list200();
-  await refreshBlackhole();
-})().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runBenches(list200, refreshBlackhole);

@@ -13,9 +13,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_INTERPRETERS, createDaemonClient, newRunId, packWorkspace, runRecipe, scanWorkspace, validateConfiguration, type DaemonClient } from '../../src/core';
+import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const docker = (...args: string[]) => execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), ...args], { encoding: 'utf8' }).trim();
 const ROUNDS = 7;
 
@@ -131,16 +131,12 @@ async function logsCore(client: DaemonClient): Promise<void> {
   }
 }
 
-void (async () => {
-  const client = createDaemonClient({ id: 'local', host: need('DOCKER_LOCAL_HOST'), timeoutMs: 60000 });
-  try {
-    await runTrivial(client);
-    await upload50(client);
+const client = createDaemonClient({ id: 'local', host: need('DOCKER_LOCAL_HOST'), timeoutMs: 60000 });
+runBenches(
+  () => runTrivial(client),
+  () => upload50(client),
+  async () => {
     await logsCore(client);
-  } finally {
     client.dispose();
-  }
-})().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+  },
+);

@@ -9,14 +9,14 @@ import { toHostConfig } from '../config/hostConfig';
 import { usageDenied } from '../config/permissions';
 import { pullImage, type RegistryAuth } from '../build/registry';
 import type { DaemonClient } from '../daemonClient';
-import { imageExists, removeContainer, stopContainer } from '../engineActions';
+import { imageExists, isNotFound, removeContainer, stopContainer } from '../engineActions';
 import { LABELS } from '../labels';
 import { demuxFrames } from './demux';
 import { recipeCommand, workspaceLabel } from './recipe';
 import { packWorkspace, scanWorkspace } from './workspaceArchive';
 
 /** Why a run did not succeed; `image-missing` lets the UI offer a build. */
-export type RunFailure = 'permission' | 'capacity' | 'image-missing' | 'daemon' | 'exit' | 'oom' | 'daemon-lost' | 'engine';
+export type RunFailure = 'permission' | 'recipe' | 'capacity' | 'image-missing' | 'daemon' | 'exit' | 'oom' | 'daemon-lost' | 'engine';
 
 class RunError extends Error {
   constructor(
@@ -90,7 +90,6 @@ export const WORKSPACE_IN_CONTAINER = '/workspace';
 export const DEFAULT_OUTPUT_PATH = '/workspace/out';
 export const runContainerName = (runId: string) => `container-exec-run-${runId}`;
 
-const notFound = (e: unknown) => /HTTP 404/.test((e as Error).message);
 
 /**
  * Runs a workspace recipe in a container of `req.config` on `client`'s daemon: permission → daemon
@@ -101,21 +100,28 @@ const notFound = (e: unknown) => /HTTP 404/.test((e as Error).message);
  */
 export async function runRecipe(client: DaemonClient, req: RunRequest, hooks: RunHooks): Promise<RunOutcome> {
   const { signal } = hooks;
+  let cmd: string[];
   try {
-    await prepare(client, req, hooks);
+    cmd = await prepare(client, req, hooks);
   } catch (e) {
     if (signal.aborted) return { state: 'cancelled', message: 'Cancelled before the container was created.', oomKilled: false };
     return { state: 'failed', failure: e instanceof RunError ? e.kind : 'daemon', message: (e as Error).message, oomKilled: false };
   }
-  return execute(client, req, hooks);
+  return execute(client, req, hooks, cmd);
 }
 
-async function prepare(client: DaemonClient, req: RunRequest, hooks: RunHooks): Promise<void> {
+/** Everything checked before a container exists; returns the recipe's command. */
+async function prepare(client: DaemonClient, req: RunRequest, hooks: RunHooks): Promise<string[]> {
   const c = req.config;
   const { signal } = hooks;
   const denied = usageDenied(c, req.groups);
   if (denied) throw new RunError('permission', denied);
-  recipeCommand(req.recipe, req.interpreters); // an unknown extension fails before the daemon is asked
+  let cmd: string[];
+  try {
+    cmd = recipeCommand(req.recipe, req.interpreters, req.args); // an unknown extension fails before the daemon is asked
+  } catch (e) {
+    throw new RunError('recipe', (e as Error).message);
+  }
   hooks.onStatus(`Checking daemon "${c.daemon}" (${client.host})`);
   const info = await client.info({ signal });
   const capacity = checkCapacity(c, info);
@@ -124,7 +130,7 @@ async function prepare(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
   if (capacity.errors.length) throw new RunError('capacity', `Cannot run on configuration ${c.name}: ${capacity.errors.map((e) => e.message).join('; ')}. Nothing was created.`);
   for (const w of capacity.warnings) hooks.onWarning(w.message);
 
-  if (await imageExists(client, req.image, { signal })) return;
+  if (await imageExists(client, req.image, { signal })) return cmd;
   const missing = `Image ${req.image} of configuration ${c.name} is not on daemon "${c.daemon}" (${client.host})`;
   if (!req.pull) throw new RunError('image-missing', `${missing}: build it first (Build Base Image).`);
   hooks.onStatus(`Pulling ${req.image}${c.registry ? ` from ${c.registry.url}` : ''}`);
@@ -134,9 +140,10 @@ async function prepare(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
     if (signal.aborted) throw e;
     throw new RunError('image-missing', `${missing} and could not be pulled: ${(e as Error).message}. Build it (Build Base Image) or push it to the registry.`);
   }
+  return cmd;
 }
 
-async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks): Promise<RunOutcome> {
+async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, cmd: string[]): Promise<RunOutcome> {
   const { signal } = hooks;
   const c = req.config;
   const outputPath = req.outputPath ?? DEFAULT_OUTPUT_PATH;
@@ -177,7 +184,7 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
       d.createContainer({
         name,
         Image: req.image,
-        Cmd: recipeCommand(req.recipe, req.interpreters, req.args),
+        Cmd: cmd,
         WorkingDir: WORKSPACE_IN_CONTAINER,
         Env: Object.entries({ PYTHONUNBUFFERED: '1', ...env }).map(([k, v]) => `${k}=${v}`),
         Labels: labels,
@@ -219,7 +226,7 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
     await client.call('start container', (d, abortSignal) => d.getContainer(created.id).start({ abortSignal } as never) as unknown as Promise<unknown>);
     started = true;
     if (signal.aborted) onCancel();
-    hooks.onStatus(`Running ${recipeCommand(req.recipe, req.interpreters, req.args).join(' ')} in ${req.image}`);
+    hooks.onStatus(`Running ${cmd.join(' ')} in ${req.image}`);
 
     // a daemon that stops answering (two pings in a row) fails the run within its deadlines: the wait request may never end
     let misses = 0;
@@ -292,7 +299,7 @@ async function finish(client: DaemonClient, req: RunRequest, hooks: RunHooks, ou
   try {
     await removeContainer(client, name);
   } catch (e) {
-    if (!notFound(e)) hooks.onWarning(`Could not remove container ${name}: ${(e as Error).message}. Remove it in the Daemons view.`);
+    if (!isNotFound(e)) hooks.onWarning(`Could not remove container ${name}: ${(e as Error).message}. Remove it in the Daemons view.`);
   }
 }
 
@@ -303,7 +310,7 @@ async function fetchOutputs(client: DaemonClient, container: string, outputPath:
   try {
     stream = (await client.call('fetch outputs', (d, abortSignal) => d.getContainer(container).getArchive({ path: outputPath, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>)) as typeof stream;
   } catch (e) {
-    if (notFound(e)) return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
   // the body has no deadline of its own: an idle one ends it
