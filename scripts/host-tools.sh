@@ -9,6 +9,8 @@ NODE24_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 log() { echo "[host-tools] $*" >&2; }
 mkdir -p "$TOOLS"
+# one install at a time: two test runs sharing a tools folder must not delete each other's half-made install
+exec 8> "$TOOLS/.lock"; flock 8
 # under `npm test` the outer npm (Node 20) exports npm_config_* (user agent, nodedir, prefix...): the inner
 # installs must not inherit them (code-server's postinstall reads the Node version from the user agent)
 while read -r v; do unset "$v"; done < <(compgen -e | grep -i '^npm_')
