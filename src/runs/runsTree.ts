@@ -61,7 +61,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     md.appendMarkdown(`State: ${stateText(r)} · ${duration(r)} · started ${started.toLocaleString()}\n\n`);
     if (r.args.length) md.appendMarkdown(`Arguments: \`${r.args.join(' ')}\`\n\n`);
     if (r.message) md.appendText(r.message);
-    if (r.outputsKept) md.appendMarkdown(`\n\nOutputs still in container \`${r.outputsKept.container}\` on daemon ${r.outputsKept.daemon} (${r.outputsKept.reason}): **Fetch Run Outputs** brings them back, then removes the container.`);
+    if (r.outputsKept) {
+      // the reason may quote an error: text, not markdown
+      md.appendMarkdown('\n\n');
+      md.appendText(`Outputs still in container ${r.outputsKept.container} on daemon ${r.outputsKept.daemon} (${r.outputsKept.reason}): `);
+      md.appendMarkdown('**Fetch Run Outputs** brings them back, then removes the container.');
+    }
     item.tooltip = md;
     item.command = { command: 'containerExec.showRunLogs', title: 'Show Logs', arguments: [{ kind: 'run', record: r }] };
     return item;
