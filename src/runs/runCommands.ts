@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { limitsSummary, newRunId, usageDenied } from '../core';
+import { capText, createDaemonClient, limitsSummary, newRunId, retrieveKeptOutputs, usageDenied } from '../core';
+import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
 import { executeToEnd } from '../tasks';
 import type { RunRecord } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
 import type { RunNode } from './runsTree';
-import { RUN_TASK_TYPE, runTask } from './runTask';
+import { RUN_TASK_TYPE, outputCaps, runFolder, runTask } from './runTask';
 
 export interface RunResult {
   runId: string;
@@ -49,6 +50,58 @@ function runOf(s: Services, arg: unknown): RunRecord {
   return s.runs.history.get(record.id) ?? record;
 }
 
+/** The run Fetch Run Outputs is about: its node or id, else a pick among the runs whose outputs wait in a container. */
+async function keptRunOf(s: Services, arg: unknown): Promise<RunRecord | undefined> {
+  if (arg) return runOf(s, arg);
+  const kept = s.runs.history.all().filter((r) => r.outputsKept);
+  if (!kept.length) throw new Error('No run has outputs left in a container: every run brought its outputs back.');
+  const items = kept.map((r) => ({ label: r.recipe, description: `${r.id} · container ${r.outputsKept!.container} on ${r.outputsKept!.daemon}`, detail: r.outputsKept!.reason, id: r.id }));
+  const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Run whose outputs to fetch from its container' });
+  return picked && s.runs.history.get(picked.id);
+}
+
+/**
+ * Fetches the outputs a run left in its container (with the caps as they are now), then removes the
+ * container; the record says what happened: done, cut again (still kept), or the container gone.
+ */
+async function fetchKeptRunOutputs(s: Services, r: RunRecord): Promise<string | undefined> {
+  const kept = r.outputsKept;
+  if (!kept) throw new Error(`Run ${r.id} has no outputs left in a container: ${r.outputs ? `they are in ${r.outputs}` : 'it brought back none'}.`);
+  const spec = await s.daemons.spec(kept.daemon);
+  if (!spec) throw new Error(`Daemon not found: "${kept.daemon}" (it holds container ${kept.container} with the outputs of run ${r.id}). Add it back in the Daemons view, then fetch again.`);
+  const caps = outputCaps();
+  const client = createDaemonClient(spec.daemon);
+  try {
+    const got = await withCancellableProgress(`Fetching the outputs of run ${r.id} from container ${kept.container}`, (signal) =>
+      retrieveKeptOutputs(client, kept.container, kept.outputPath, runFolder(r.id), {
+        maxBytes: caps.outputMaxBytes,
+        maxEntries: caps.outputMaxEntries,
+        signal,
+        onWarning: (text) => {
+          s.log.warn(`[run ${r.id}] ${text}`);
+          void vscode.window.showWarningMessage(text);
+        },
+      }),
+    );
+    const record = s.runs.history.get(r.id) ?? r;
+    if (got.gone) {
+      await s.runs.history.put({ ...record, outputsKept: undefined, message: `${record.message ?? ''} The outputs left in container ${kept.container} are gone: it is no longer on daemon ${kept.daemon}.`.trim() });
+      throw new Error(`Container ${kept.container} is no longer on daemon ${kept.daemon}: the outputs of run ${r.id} it held are gone.`);
+    }
+    const reason = got.capped && `${capText(got.capped)}: fetched ${got.entries} entries (${(got.bytes / 1e6).toFixed(1)} MB)`;
+    await s.runs.history.put({ ...record, outputs: got.folder ?? record.outputs, outputsKept: reason ? { ...kept, reason } : undefined });
+    const text = reason
+      ? `Not all outputs of run ${r.id} came back: ${reason}. Container ${kept.container} is still kept: raise the setting and run Fetch Run Outputs again.`
+      : `Fetched the outputs of run ${r.id} (${got.entries} entries, ${(got.bytes / 1e6).toFixed(1)} MB${got.skipped.length ? `, ${got.skipped.length} skipped` : ''})${got.removed ? `; container ${kept.container} removed` : ''}.`;
+    s.log.info(`[run ${r.id}] ${text}`);
+    if (reason) void vscode.window.showWarningMessage(text);
+    else void vscode.window.showInformationMessage(text);
+    return got.folder;
+  } finally {
+    client.dispose();
+  }
+}
+
 export const RUN_COMMANDS = {
   'containerExec.runRecipe': (s: Services, arg?: unknown) => startRun(s, recipePath(arg)),
   'containerExec.runRecipeOnConfiguration': async (s: Services, arg?: unknown, configuration?: string) => {
@@ -79,6 +132,11 @@ export const RUN_COMMANDS = {
     }
     await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(out));
     return out;
+  },
+  /** Fetches the outputs a capped or failed fetch left in the run's container, then removes it; returns the output folder. */
+  'containerExec.fetchRunOutputs': async (s: Services, arg?: unknown) => {
+    const r = await keptRunOf(s, arg);
+    return r ? fetchKeptRunOutputs(s, r) : undefined;
   },
   'containerExec.clearRunHistory': (s: Services) => s.runs.history.clearFinished(),
   /** Removes the containers of lost runs on a daemon (picked when not given); returns their ids. */

@@ -28,6 +28,8 @@ export const RunRecordSchema = z.object({
   outputMs: z.number().optional(),
   /** The daemon vanished mid-run: its container may still be there. */
   lost: z.boolean().optional(),
+  /** Not all outputs came back (a cap, a failed fetch): they are still in this container (Fetch Run Outputs). */
+  outputsKept: z.object({ container: z.string(), daemon: z.string(), outputPath: z.string(), reason: z.string() }).optional(),
 });
 export type RunRecord = z.output<typeof RunRecordSchema>;
 
@@ -65,12 +67,13 @@ export class RunHistory implements vscode.Disposable {
     if (at >= 0) this.records[at] = record;
     else this.records.unshift(record);
     const limit = Math.max(1, settings().get<number>('runHistorySize') ?? 50);
-    // running runs are never dropped
-    await this.save(this.records.filter((r, i) => i < limit || r.state === 'running'));
+    // running runs are never dropped, nor runs whose outputs wait in a container (it would look lost)
+    await this.save(this.records.filter((r, i) => i < limit || r.state === 'running' || r.outputsKept));
   }
 
+  /** Keeps running runs and runs whose outputs are still to be fetched. */
   clearFinished(): Promise<void> {
-    return this.save(this.records.filter((r) => r.state === 'running'));
+    return this.save(this.records.filter((r) => r.state === 'running' || r.outputsKept));
   }
 
   private async save(records: RunRecord[]): Promise<void> {

@@ -52,6 +52,9 @@ export class RunTaskProvider implements vscode.TaskProvider {
   }
 }
 
+/** containerExec.outputMaxMB / outputMaxEntries as they are now (a retry reads them again: raise a cap, fetch again). */
+export const outputCaps = () => ({ outputMaxBytes: (settings().get<number>('outputMaxMB') ?? 2048) * 1e6, outputMaxEntries: settings().get<number>('outputMaxEntries') ?? 100000 });
+
 /** The task's exit code: the recipe's own, 137 when OOM-killed, 130 when cancelled, 1 when the run could not start. */
 const exitCodeOf = (o: RunOutcome) => (o.state === 'succeeded' ? 0 : o.state === 'cancelled' ? 130 : o.oomKilled ? 137 : o.exitCode || 1);
 
@@ -110,6 +113,7 @@ class RunTerminal extends TaskTerminal {
           uploadExclude: settings().get<string[]>('uploadExclude') ?? [],
           uploadWarnBytes: (settings().get<number>('uploadWarnMB') ?? 100) * 1e6,
           outputPath: settings().get<string>('runOutputPath') || DEFAULT_OUTPUT_PATH,
+          ...outputCaps(),
           keepContainer: settings().get<boolean>('keepContainers') ?? false,
           graceSeconds: settings().get<number>('stopGraceSeconds') ?? 10,
           extensionVersion: extensionVersion(s.context),
@@ -141,9 +145,10 @@ class RunTerminal extends TaskTerminal {
           onContainer: (containerId) => void update({ containerId }),
         },
       );
-      await update({ state: outcome.state, exitCode: outcome.exitCode, oomKilled: outcome.oomKilled || undefined, message: outcome.message, endedAt: Date.now(), outputs: outcome.outputs, lost: outcome.lost, outputBytes: output.bytes, outputMs: output.lastAt - output.firstAt });
+      const outputsKept = outcome.outputsKept && { ...outcome.outputsKept, daemon: config.daemon };
+      await update({ state: outcome.state, exitCode: outcome.exitCode, oomKilled: outcome.oomKilled || undefined, message: outcome.message, endedAt: Date.now(), outputs: outcome.outputs, lost: outcome.lost, outputsKept, outputBytes: output.bytes, outputMs: output.lastAt - output.firstAt });
       const seconds = ((record.endedAt! - record.startedAt) / 1000).toFixed(1);
-      const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, outcome.outputs)}` : ''}`;
+      const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, outcome.outputs)}` : ''}${outputsKept ? ` · the rest still in container ${outputsKept.container} (Fetch Run Outputs)` : ''}`;
       if (outcome.state === 'succeeded') this.line(`${C.green}Run succeeded in ${seconds} s${outputs}${C.reset}`);
       else {
         this.line(`${C.red}Run ${outcome.state} after ${seconds} s: ${outcome.message}${outputs}${C.reset}`);

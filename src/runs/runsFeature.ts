@@ -72,9 +72,10 @@ export class RunsFeature implements vscode.Disposable {
     }
   }
 
-  /** Containers of this workspace's runs that no run of this window owns (and not kept on purpose). */
+  /** Containers of this workspace's runs that no run of this window owns (and not kept on purpose, nor holding outputs still to fetch). */
   private lost(client: DaemonClient): Promise<ContainerSummary[]> {
-    return findLostRunContainers(client, workspaceDir(), new Set(this.active.keys()));
+    const owned = [...this.active.keys(), ...this.history.all().flatMap((r) => (r.outputsKept ? [r.id] : []))];
+    return findLostRunContainers(client, workspaceDir(), new Set(owned));
   }
 
   async removeLostRunContainers(daemonId: string, containers?: ContainerSummary[]): Promise<string[]> {

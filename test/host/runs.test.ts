@@ -160,4 +160,37 @@ describe('recipe runs in the extension host (real host, real daemons)', function
     docker('rm', kept, other);
     assert.equal(runContainers(need('DOCKER_TCP_HOST')), '');
   });
+
+  it('outputs past containerExec.outputMaxEntries stay in the kept container (not offered as lost); Fetch Run Outputs brings them once the cap is raised, then removes it', async () => {
+    const many = vscode.Uri.file(path.join(ws(), 'recipes', 'many.py'));
+    fs.writeFileSync(many.fsPath, 'import os\nos.makedirs("out", exist_ok=True)\nfor i in range(20):\n    open(f"out/f{i}.txt", "w").write(str(i))\n');
+    const inLocal = (containerId: string) => runContainers(need('DOCKER_LOCAL_HOST')).split('\n').filter((id) => id && containerId.startsWith(id)).length;
+    await config().update('outputMaxEntries', 5, vscode.ConfigurationTarget.Workspace);
+    try {
+      const r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', many, 'py-local');
+      assert.equal(r.exitCode, 0, r.record?.message);
+      const kept = r.record?.outputsKept;
+      assert.ok(kept, JSON.stringify(r.record));
+      assert.equal(kept.daemon, 'local');
+      assert.match(kept.reason, /more than 5 entries \(containerExec\.outputMaxEntries\)/);
+      assert.match(fs.readFileSync(r.record!.logFile, 'utf8'), /warning: Not all outputs of \/workspace\/out came back: .*"Fetch Run Outputs"/);
+      const node = api.runs.children().find((n) => n.record.id === r.runId)!;
+      assert.equal(api.runs.item(node).contextValue, 'run.finished.kept.outputs');
+      assert.equal(inLocal(r.record!.containerId!), 1);
+      const removed = await vscode.commands.executeCommand<string[]>('containerExec.removeLostRunContainers', 'local');
+      assert.ok(!removed.includes(r.record!.containerId!));
+      assert.equal(inLocal(r.record!.containerId!), 1);
+
+      await config().update('outputMaxEntries', 1000, vscode.ConfigurationTarget.Workspace);
+      const folder = await vscode.commands.executeCommand<string>('containerExec.fetchRunOutputs', node);
+      assert.equal(folder, path.join(ws(), '.container-exec', 'runs', r.runId, 'out'));
+      assert.equal(fs.readdirSync(folder).length, 20);
+      const after = api.runs.children().find((n) => n.record.id === r.runId)!;
+      assert.equal(after.record.outputsKept, undefined);
+      assert.equal(api.runs.item(after).contextValue, 'run.finished.outputs');
+      assert.equal(inLocal(r.record!.containerId!), 0);
+    } finally {
+      await config().update('outputMaxEntries', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 });

@@ -3,3 +3,5 @@ export * from './recipe';
 export * from './workspaceArchive';
 export * from './runRecipe';
 export * from './lostRuns';
+export * from './outputArchive';
+export * from './runOutputs';

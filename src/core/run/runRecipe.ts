@@ -1,8 +1,4 @@
-import { mkdir } from 'node:fs/promises';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import * as path from 'node:path';
-import * as tar from 'tar-fs';
 import type { Configuration } from '../config/configurationSchema';
 import { checkCapacity, hasGpuRuntime } from '../config/capacity';
 import { toHostConfig } from '../config/hostConfig';
@@ -13,6 +9,7 @@ import { imageExists, isNotFound, removeContainer, stopContainer } from '../engi
 import { LABELS } from '../labels';
 import { demuxFrames } from './demux';
 import { recipeCommand, workspaceLabel } from './recipe';
+import { capText, fetchOutputs } from './runOutputs';
 import { packWorkspace, scanWorkspace } from './workspaceArchive';
 
 /** Why a run did not succeed; `image-missing` lets the UI offer a build. */
@@ -49,6 +46,9 @@ export interface RunRequest {
   uploadWarnBytes?: number;
   /** Folder in the container copied back after the run. */
   outputPath?: string;
+  /** Caps on the copy back: past one, the container is kept with the rest (see `RunOutcome.outputsKept`). */
+  outputMaxBytes?: number;
+  outputMaxEntries?: number;
   keepContainer?: boolean;
   /** `docker stop -t`: SIGTERM, then SIGKILL after this many seconds. */
   graceSeconds?: number;
@@ -84,6 +84,8 @@ export interface RunOutcome {
   outputs?: string;
   /** The daemon stopped answering: its container could not be removed (found later by label). */
   lost?: boolean;
+  /** Not all outputs came back (a cap, a failed fetch): the container was kept with them; retrieveKeptOutputs brings them. */
+  outputsKept?: { container: string; outputPath: string; reason: string };
 }
 
 export const WORKSPACE_IN_CONTAINER = '/workspace';
@@ -281,15 +283,26 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, c
   return outcome;
 }
 
-/** Outputs come back (also after a failure or cancel), then the container goes (by name: even one whose create answer was lost). */
+/**
+ * Outputs come back (also after a failure or cancel), then the container goes (by name: even one whose
+ * create answer was lost). A fetch cut by a cap or failed keeps the container: the outputs are still in it.
+ */
 async function finish(client: DaemonClient, req: RunRequest, hooks: RunHooks, outcome: RunOutcome, name: string, outputPath: string, started: boolean): Promise<void> {
   if (started) {
+    hooks.onStatus(`Fetching ${outputPath}`);
     try {
-      hooks.onStatus(`Fetching ${outputPath}`);
-      outcome.outputs = await fetchOutputs(client, name, outputPath, req.outputsDir);
-      if (!outcome.outputs) hooks.onStatus(`No outputs: the recipe wrote nothing to ${outputPath}.`);
+      const fetched = await fetchOutputs(client, name, outputPath, req.outputsDir, { maxBytes: req.outputMaxBytes, maxEntries: req.outputMaxEntries, onWarning: (t) => hooks.onWarning(t) });
+      outcome.outputs = fetched.folder;
+      if (fetched.capped) outcome.outputsKept = { container: name, outputPath, reason: `${capText(fetched.capped)}: fetched ${fetched.entries} entries (${(fetched.bytes / 1e6).toFixed(1)} MB)` };
+      else if (!outcome.outputs) hooks.onStatus(`No outputs: the recipe wrote nothing to ${outputPath}.`);
     } catch (e) {
-      hooks.onWarning(`Could not fetch the outputs from ${outputPath}: ${(e as Error).message}`);
+      outcome.outputsKept = { container: name, outputPath, reason: `fetching them failed: ${(e as Error).message}` };
+    }
+    if (outcome.outputsKept) {
+      hooks.onWarning(
+        `Not all outputs of ${outputPath} came back: ${outcome.outputsKept.reason}. Container ${name} was kept on daemon "${req.config.daemon}" with them: run "Fetch Run Outputs" on this run (Runs view or palette) to fetch the rest (raise the cap first if one was hit); it then removes the container.`,
+      );
+      return;
     }
   }
   if (req.keepContainer && outcome.containerId) {
@@ -301,33 +314,4 @@ async function finish(client: DaemonClient, req: RunRequest, hooks: RunHooks, ou
   } catch (e) {
     if (!isNotFound(e)) hooks.onWarning(`Could not remove container ${name}: ${(e as Error).message}. Remove it in the Daemons view.`);
   }
-}
-
-/** Copies the container's output folder into `dest` (as `docker cp`: dest/<folder name>/...). Undefined when there is none. */
-async function fetchOutputs(client: DaemonClient, container: string, outputPath: string, dest: string): Promise<string | undefined> {
-  const idleMs = Math.max(client.daemon.timeoutMs, 30000);
-  let stream: NodeJS.ReadableStream & { destroy(e?: Error): void };
-  try {
-    stream = (await client.call('fetch outputs', (d, abortSignal) => d.getContainer(container).getArchive({ path: outputPath, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>)) as typeof stream;
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-  // the body has no deadline of its own: an idle one ends it
-  let idle: NodeJS.Timeout | undefined;
-  const watchdog = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      clearTimeout(idle);
-      idle = setTimeout(() => watchdog.destroy(new Error(`no data from ${client.host} for ${idleMs} ms`)), idleMs);
-      done(null, chunk);
-    },
-  });
-  try {
-    await mkdir(dest, { recursive: true });
-    await pipeline(stream, watchdog, tar.extract(dest, { readable: true, writable: true }));
-  } finally {
-    clearTimeout(idle);
-    stream.destroy();
-  }
-  return path.join(dest, path.posix.basename(outputPath));
 }

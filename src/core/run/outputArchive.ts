@@ -1,0 +1,190 @@
+import { createWriteStream } from 'node:fs';
+import { link, lstat, mkdir, symlink, unlink, utimes } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tarStream from 'tar-stream';
+
+export interface OutputCaps {
+  /** Bytes of file content; the entry that would pass it is not written and the extraction stops. */
+  maxBytes?: number;
+  /** Tar entries (files, folders, links...); the one after the last allowed stops the extraction. */
+  maxEntries?: number;
+}
+
+export interface OutputCap {
+  cap: 'maxBytes' | 'maxEntries';
+  limit: number;
+}
+
+export interface SkippedEntry {
+  /** The entry's name in the archive (`out/...`). */
+  name: string;
+  reason: string;
+}
+
+export interface ExtractedOutputs {
+  entries: number;
+  bytes: number;
+  skipped: SkippedEntry[];
+  /** The extraction stopped at this cap: later entries are still in the container. */
+  capped?: OutputCap;
+}
+
+/** An archive name as relative posix parts; undefined when absolute or climbing (`..`): such a name could land anywhere. */
+function safeParts(raw: string): string[] | undefined {
+  if (raw.startsWith('/') || raw.includes('\0') || (path.sep === '\\' && /[\\:]/.test(raw))) return undefined;
+  const parts = raw.split('/').filter((p) => p && p !== '.');
+  return parts.length && !parts.includes('..') ? parts : undefined;
+}
+
+const drained = (body: Readable) =>
+  new Promise<void>((resolve, reject) => {
+    body.on('end', resolve).on('error', reject);
+    body.resume();
+  });
+
+const lstatOrUndefined = (p: string) => lstat(p).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+
+/**
+ * Extracts a getArchive tar of the container folder `outputPath` (names `out/...`, as `docker cp`) into
+ * `dest`, judging each entry alone so one odd entry never stops the rest: files and folders are written;
+ * symlinks whose target (relative to their folder in the container, absolute ones as they are) stays in
+ * `outputPath` are kept as relative links, the others are skipped; hard links only to a file already
+ * written; FIFOs and devices skipped. Nothing is written outside `dest`: names that are absolute or hold
+ * `..` are refused, and nothing is written through a link (every folder on the way is checked to be a
+ * real folder once, so the cost stays linear in the archive). Stops at a cap, leaving the rest unread.
+ */
+export function extractOutputArchive(source: NodeJS.ReadableStream, dest: string, outputPath: string, caps: OutputCaps = {}): Promise<ExtractedOutputs> {
+  const root = path.resolve(dest);
+  const outInContainer = path.posix.resolve(outputPath);
+  // archive names are relative to the output folder's parent in the container
+  const base = path.posix.dirname(outInContainer);
+  const result: ExtractedOutputs = { entries: 0, bytes: 0, skipped: [] };
+  // local folders known to be real folders (made here or checked): a path under them is safe to write
+  const realDirs = new Set<string>([root]);
+  // regular files written by this extraction, by archive name: what a hard link may point at
+  const files = new Set<string>();
+
+  const realFolder = async (dir: string): Promise<boolean> => {
+    if (realDirs.has(dir)) return true;
+    if (dir.length <= root.length || !(await realFolder(path.dirname(dir)))) return false;
+    const st = await lstatOrUndefined(dir);
+    if (!st) await mkdir(dir);
+    else if (!st.isDirectory()) return false;
+    realDirs.add(dir);
+    return true;
+  };
+
+  /** Makes room for a non-folder at `target`; false when a folder is there (it is never replaced by a file or a link). */
+  const clear = async (target: string): Promise<boolean> => {
+    const st = await lstatOrUndefined(target);
+    if (st?.isDirectory()) return false;
+    if (st) await unlink(target);
+    return true;
+  };
+
+  const entry = async (header: tarStream.Headers, body: Readable): Promise<boolean> => {
+    const size = header.type === 'file' || header.type === 'contiguous-file' ? (header.size ?? 0) : 0;
+    if (caps.maxEntries !== undefined && result.entries >= caps.maxEntries) return Boolean((result.capped = { cap: 'maxEntries', limit: caps.maxEntries }));
+    if (caps.maxBytes !== undefined && result.bytes + size > caps.maxBytes) return Boolean((result.capped = { cap: 'maxBytes', limit: caps.maxBytes }));
+    result.entries++;
+    const shown = header.name.replace(/\/+$/, '');
+    const skip = async (reason: string) => {
+      result.skipped.push({ name: shown, reason });
+      await drained(body);
+      return false;
+    };
+    const parts = safeParts(header.name);
+    if (!parts) return skip('its name leads out of the output folder');
+    const name = parts.join('/');
+    const target = path.join(root, ...parts);
+    if (!(await realFolder(path.dirname(target)))) return skip('a folder on its way is a link or a file here');
+
+    switch (header.type) {
+      case 'directory': {
+        const st = await lstatOrUndefined(target);
+        if (st && !st.isDirectory()) await unlink(target);
+        if (!st?.isDirectory()) await mkdir(target, { mode: ((header.mode ?? 0o755) & 0o777) | 0o700 });
+        files.delete(name);
+        realDirs.add(target);
+        return drained(body).then(() => false);
+      }
+      case 'file':
+      case 'contiguous-file': {
+        if (!(await clear(target))) return skip('a folder of that name came first');
+        // wx: never opens an existing path, so never follows a link put there meanwhile
+        await pipeline(body, createWriteStream(target, { flags: 'wx', mode: ((header.mode ?? 0o644) & 0o777) | 0o600 }));
+        if (header.mtime) await utimes(target, header.mtime, header.mtime);
+        result.bytes += size;
+        files.add(name);
+        return false;
+      }
+      case 'symlink': {
+        const to = header.linkname ?? '';
+        const from = path.posix.dirname(path.posix.join(base, name));
+        const resolved = path.posix.resolve(from, to);
+        if (resolved !== outInContainer && !resolved.startsWith(`${outInContainer}/`)) return skip(`a link to ${to}, outside ${outputPath}`);
+        if (!(await clear(target))) return skip('a folder of that name came first');
+        try {
+          // relative and normalized: it climbs only through real folders of the output folder
+          await symlink((path.posix.relative(from, resolved) || '.').split('/').join(path.sep), target);
+        } catch (e) {
+          return skip(`the link could not be made here: ${(e as Error).message}`);
+        }
+        files.delete(name);
+        return drained(body).then(() => false);
+      }
+      case 'link': {
+        const to = header.linkname ?? '';
+        const source = safeParts(to);
+        if (!source || !files.has(source.join('/'))) return skip(`a hard link to ${to}, not a file of ${outputPath}`);
+        if (!(await clear(target))) return skip('a folder of that name came first');
+        try {
+          await link(path.join(root, ...source), target);
+        } catch (e) {
+          return skip(`the hard link could not be made here: ${(e as Error).message}`);
+        }
+        files.add(name);
+        return drained(body).then(() => false);
+      }
+      case 'fifo':
+        return skip('a FIFO');
+      case 'character-device':
+      case 'block-device':
+        return skip('a device file');
+      default:
+        return skip(`an entry of type ${header.type ?? 'unknown'}`);
+    }
+  };
+
+  return new Promise((resolve, reject) => {
+    const extract = tarStream.extract();
+    let settled = false;
+    const end = (e?: Error) => {
+      if (settled) return;
+      settled = true;
+      source.unpipe(extract);
+      extract.destroy();
+      if (e) reject(e);
+      else resolve(result);
+    };
+    extract.on('entry', (header: tarStream.Headers, body: Readable, next: () => void) => {
+      entry(header, body).then(
+        (stop) => (stop ? end() : next()),
+        (e: Error) => end(e),
+      );
+    });
+    extract.on('finish', () => end());
+    extract.on('error', end);
+    source.on('error', end);
+    source.pipe(extract);
+  });
+}
+
+/** One line naming each skipped entry once (the first 100; the rest counted). */
+export function skippedWarning(outputPath: string, skipped: readonly SkippedEntry[]): string {
+  const shown = skipped.slice(0, 100).map((s) => `${s.name} (${s.reason})`);
+  const more = skipped.length > shown.length ? `; and ${skipped.length - shown.length} more` : '';
+  return `Skipped ${skipped.length} ${skipped.length === 1 ? 'entry' : 'entries'} of ${outputPath} that cannot come back safely: ${shown.join('; ')}${more}.`;
+}
