@@ -155,8 +155,9 @@ export class DaemonClient {
         if (signal.aborted) reject(new DaemonError('cancelled', this.host, `${what} on ${this.host} was cancelled`));
         else if (!e) resolve();
         else if (isDaemonError(e)) reject(e);
-        else if ((e as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE')
-          reject(new DaemonError('unreachable', this.host, `the ${what} stream from ${this.host} was cut before its end: the daemon stopped or the connection broke`, { cause: e }));
+        // Node says 'premature close', or 'aborted' (ECONNRESET) for an HTTP body cut short
+        else if (['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE'].includes((e as NodeJS.ErrnoException).code ?? ''))
+          reject(new DaemonError('unreachable', this.host, `the ${what} stream from ${this.host} was cut before its end (${e.message}): the daemon stopped or the connection broke`, { cause: e }));
         else reject(new DaemonError('unreachable', this.host, `the ${what} stream from ${this.host} broke: ${e.message}`, { cause: e }));
       });
       if (signal.aborted) onAbort();

@@ -53,13 +53,11 @@ export function startCrashDaemon(): string {
   return m[1]!;
 }
 
-/** SIGKILLs the crash daemon's dockerd (its containers live on, as after a real crash). */
-export async function killCrashDaemon(): Promise<void> {
-  await new Promise<void>((resolve, reject) =>
-    execFile('bash', [TESTBED_SCRIPT, 'kill-daemon', 'crash', need('DOCKERENV_STATE')], (e) => (e ? reject(e) : resolve())),
-  );
-}
+const testbedScriptAsync = (...args: string[]) =>
+  new Promise<void>((resolve, reject) => execFile('bash', [TESTBED_SCRIPT, ...args, need('DOCKERENV_STATE')], (e) => (e ? reject(e) : resolve())));
 
-export function stopCrashDaemon(): void {
-  testbedScript('stop-daemon', 'crash');
-}
+/** SIGKILLs the crash daemon's dockerd (its containers live on, as after a real crash). Asynchronous: the test's event loop goes on meanwhile. */
+export const killCrashDaemon = () => testbedScriptAsync('kill-daemon', 'crash');
+
+/** Stops the crash daemon gracefully (dockerd stops its containers first). */
+export const stopCrashDaemon = () => testbedScriptAsync('stop-daemon', 'crash');
