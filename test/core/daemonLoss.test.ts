@@ -129,6 +129,40 @@ describe('a daemon that vanishes mid-call (the crash daemon of the testbed)', fu
     await cleanUpLostRun(r.ws, r.id);
   });
 
+  it('stopped mid-build (gracefully): the build fails at once, it does not hang', async () => {
+    startCrashDaemon();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-stop-build-'));
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${need('BUSYBOX_IMAGE')}\nRUN echo building && sleep 60\n`);
+    const client = createDaemonClient(crash());
+    const packed = await packContext(dir);
+    let stopAt = 0;
+    let stopped: Promise<void> | undefined;
+    try {
+      const e = await buildImage(client, packed.stream, {
+        tag: 'local/ce-stopped:1',
+        labels: {},
+        signal: new AbortController().signal,
+        heartbeatMs: HEARTBEAT_MS,
+        onLine: (l) => {
+          if (l.text !== 'building' || stopped) return;
+          stopAt = Date.now();
+          stopped = stopCrashDaemon();
+        },
+      }).then(
+        () => assert.fail('the build cannot succeed'),
+        (err: Error) => err,
+      );
+      const failedAfter = Date.now() - stopAt;
+      assert.ok(failedAfter < DEADLINE_MS + 1000, `failed ${failedAfter} ms after the stop began`);
+      // dockerd kills the RUN as it shuts down and may say so in the stream, or its API goes first
+      assert.match(e.message, new RegExp(`returned a non-zero code: 137|${host.replace(/[/.]/g, '\\$&')}`), e.message);
+    } finally {
+      await stopped;
+      packed.stream.destroy();
+      client.dispose();
+    }
+  });
+
   it('SIGKILLed mid-build (RUN sleep 60): the build fails within the deadline, naming the daemon', async () => {
     startCrashDaemon();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-lost-build-'));
