@@ -7,7 +7,9 @@
 #   testbed.sh env     [STATE_DIR]   print the KEY=VALUE lines only
 #   testbed.sh status  [STATE_DIR]   show what is running
 #   testbed.sh purge   [STATE_DIR]   stop, then delete STATE_DIR
-#   testbed.sh stop-daemon ROLE      stop one extra daemon (tls | tcp), e.g. to test recovery; `start` brings it back
+#   testbed.sh stop-daemon ROLE      stop one extra daemon (tls | tcp | crash), e.g. to test recovery; `start` brings it back
+#   testbed.sh start-daemon crash    start the throwaway "crash" daemon (not part of `start`), print DOCKER_CRASH_HOST=...
+#   testbed.sh kill-daemon crash     SIGKILL it (dockerd only, like a crash: its containers and their shims live on)
 # STATE_DIR defaults to $CONTAINER_EXEC_TESTBED or /tmp/container-exec-testbed. The subcommand and STATE_DIR may be given in either order.
 #
 # What "start" provides (all on 127.0.0.1):
@@ -19,6 +21,8 @@
 #   registry : docker-registry (distribution 2.8) http://127.0.0.1:5000, no auth
 #   auth reg : https://127.0.0.1:5001, htpasswd basic auth, TLS with the same CA
 #   ssh      : sshd 127.0.0.1:2222 (key auth, root); its sessions get DOCKER_HOST=<tcp daemon's unix socket>
+#   crash    : on demand only, dockerd on unix://STATE/crash/docker.sock with local/busybox:latest, for tests
+#              that SIGKILL a daemon mid-run (never the shared ones: others test against them meanwhile)
 #   images   : local/busybox:latest (FROM scratch + busybox-static), local/python:3-bookworm (mmdebstrap
 #              essential + python3; falls back to a copy of the host's python3 if the mirror is unreachable)
 # Extra daemons use their own bridge, --iptables=false (a second dockerd with iptables enabled rewrites the
@@ -29,9 +33,9 @@ set -euo pipefail
 ROLE=; CMD=start; STATE=${CONTAINER_EXEC_TESTBED:-/tmp/container-exec-testbed}
 for a in "$@"; do
   case "$a" in
-    start|stop|env|status|purge|stop-daemon) CMD=$a ;;
-    tls|tcp) ROLE=$a ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    start|stop|env|status|purge|stop-daemon|start-daemon|kill-daemon) CMD=$a ;;
+    tls|tcp|crash) ROLE=$a ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) STATE=$a ;;
   esac
 done
@@ -59,6 +63,7 @@ PRIMARY_SOCK=/var/run/docker.sock
 # dockerd 20.10 deletes the host's "docker0" (the primary's bridge) when it restarts on an existing data-root.
 TLS_BR=dkrenv-tls0; TLS_CIDR=172.31.250.1/24
 TCP_BR=dkrenv-tcp0; TCP_CIDR=172.31.251.1/24
+CRASH_BR=dkrenv-crash0; CRASH_CIDR=172.31.252.1/24
 
 # never let the caller's environment redirect our own docker calls
 unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_CONTEXT
@@ -216,6 +221,42 @@ ensure_extra_daemons() {
   start_extra_daemon tcp "$TCP_BR" "$TCP_CIDR" -- \
     -H "tcp://127.0.0.1:$TCP_PORT" --add-runtime "fake=$runc" "${gpu[@]}"
 }
+
+# the throwaway daemon that tests SIGKILL. dockerd's containerd dies with it (parent-death signal), the
+# containerd-shims and their containers live on, as after a real crash; the next dockerd starts a new
+# containerd, which finds the shims, and (no live-restore) stops the containers that were running: they
+# stay, exited, to be found and removed by their labels. Measured here: kill 0.2 s, restart 1.8 s.
+start_crash_daemon() {
+  local had_docker0= cpid; ip link show docker0 >/dev/null 2>&1 && had_docker0=1
+  # a containerd pid file naming a dead or zombie process (see kill_crash_daemon) would block the start
+  cpid=$(cat "$STATE/crash/exec/containerd/containerd.pid" 2>/dev/null || true)
+  if ! rec_alive dockerd-crash && [ -n "$cpid" ] && ! starttime "$cpid" >/dev/null 2>&1; then rm -f "$STATE/crash/exec/containerd/containerd.pid"; fi
+  start_extra_daemon crash "$CRASH_BR" "$CRASH_CIDR" --
+  local C=(docker -H "unix://$STATE/crash/docker.sock")
+  if ! "${C[@]}" image inspect "$BUSYBOX_IMAGE" >/dev/null 2>&1; then
+    log "images: loading $BUSYBOX_IMAGE into dockerd-crash"
+    docker -H "unix://$PRIMARY_SOCK" save "$BUSYBOX_IMAGE" | "${C[@]}" load -q >/dev/null || die "loading $BUSYBOX_IMAGE into dockerd-crash failed"
+  fi
+}
+kill_crash_daemon() {
+  rec_alive dockerd-crash || { log "dockerd-crash: not running"; return 0; }
+  local pid i cpid cst; pid=$(rec_pid dockerd-crash); log "dockerd-crash: SIGKILL (pid $pid)"
+  cpid=$(cat "$STATE/crash/exec/containerd/containerd.pid" 2>/dev/null || true); cst=$( [ -n "$cpid" ] && starttime "$cpid" || true)
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do rec_alive dockerd-crash || break; sleep 0.05; done
+  rec_alive dockerd-crash && die "dockerd-crash (pid $pid) survived SIGKILL"
+  rm -f "$RUN/dockerd-crash.pid"
+  # its containerd gets SIGKILL too (parent-death signal) and lingers a moment as a zombie, which its pid
+  # file still names: a next dockerd would take it for a live containerd, wait for it to answer, and give
+  # up ("timeout waiting for containerd to start"). Once it is gone, the file goes: the next one starts afresh.
+  if [ -n "$cst" ]; then
+    for ((i = 0; i < 100; i++)); do [ "$(starttime "$cpid" 2>/dev/null)" = "$cst" ] || break; sleep 0.05; done
+    [ "$(starttime "$cpid" 2>/dev/null)" = "$cst" ] && { log "dockerd-crash: its containerd $cpid lingers, SIGKILL"; kill -KILL "$cpid" 2>/dev/null || true; }
+  fi
+  rm -f "$STATE/crash/exec/containerd/containerd.pid"
+}
+# the shims a killed dockerd-crash left: a daemon started once more stops their containers, then all stop together
+crash_orphans_alive() { pgrep -f -- "-address $STATE/crash/exec/containerd/containerd.sock" >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- registries
 ensure_registries() {
@@ -440,7 +481,7 @@ EOF
 
 status() {
   local n
-  for n in primary dockerd-tls dockerd-tcp registry registry-auth sshd; do
+  for n in primary dockerd-tls dockerd-tcp dockerd-crash registry registry-auth sshd; do
     if rec_alive "$n"; then echo "$n: running (pid $(rec_pid "$n"), started by this script)"
     elif [ "$n" = primary ] && ping_sock "$PRIMARY_SOCK" >/dev/null 2>&1; then echo "primary: answering (not started by this script)"
     else echo "$n: not running"; fi
@@ -451,7 +492,8 @@ stop_all() {
   stop_blackhole
   stop_rec sshd 5; stop_rec registry 5; stop_rec registry-auth 5
   local role cpid cst
-  for role in tcp tls; do
+  if ! rec_alive dockerd-crash && crash_orphans_alive; then log "dockerd-crash was killed: starting it once more to stop the containers it left"; ( start_crash_daemon ) || true; fi
+  for role in crash tcp tls; do
     # remember dockerd's containerd so an orphan can be reaped if dockerd had to be SIGKILLed
     cpid=$(cat "$STATE/$role/exec/containerd/containerd.pid" 2>/dev/null || true); cst=$( [ -n "$cpid" ] && starttime "$cpid" || true)
     stop_rec "dockerd-$role" 30
@@ -474,10 +516,15 @@ case "$CMD" in
   env) print_env ;;
   status) status ;;
   stop) stop_all ;;
-  stop-daemon) [ -n "$ROLE" ] || die "stop-daemon needs a role: tls or tcp"; stop_rec "dockerd-$ROLE" 30 ;;
+  stop-daemon) [ -n "$ROLE" ] || die "stop-daemon needs a role: tls, tcp or crash"; stop_rec "dockerd-$ROLE" 30 ;;
+  start-daemon)
+    [ "$ROLE" = crash ] || die "start-daemon starts the crash daemon only (\`start\` starts the others)"
+    start_crash_daemon; echo "DOCKER_CRASH_HOST=unix://$STATE/crash/docker.sock" ;;
+  kill-daemon) [ "$ROLE" = crash ] || die "kill-daemon kills the crash daemon only: others test against the shared ones"; kill_crash_daemon ;;
   purge)
     # remove containers and user-defined networks first, otherwise their br-* interfaces outlive the data
-    for role in tls tcp; do
+    if ! rec_alive dockerd-crash && crash_orphans_alive; then ( start_crash_daemon ) || true; fi
+    for role in tls tcp crash; do
       rec_alive "dockerd-$role" || continue
       D=(docker -H "unix://$STATE/$role/docker.sock")
       ids=$("${D[@]}" ps -aq); [ -z "$ids" ] || "${D[@]}" rm -f $ids >/dev/null 2>&1 || true

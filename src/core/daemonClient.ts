@@ -1,3 +1,4 @@
+import { finished } from 'node:stream';
 import Docker from 'dockerode';
 import { DaemonError, isDaemonError } from './errors';
 import { parseDaemonDescription, parseHost, type DaemonDescription, type DaemonDescriptionInput } from './daemonDescription';
@@ -114,17 +115,83 @@ export class DaemonClient {
 
   /**
    * A request without deadline, ended only by `signal`: for endpoints that send nothing, not even
-   * headers, until they have something to say (GET /events answers at the first event).
+   * headers, until they have something to say (GET /events answers at the first event), and for
+   * answers that come when a container exits (wait). Raced with the signal as `call` is: dockerode
+   * ignores an abort once the response has begun, and a vanished daemon's answer never completes.
    */
   async unbounded<T>(what: string, fn: (docker: Docker, signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+    const cancelled = () => new DaemonError('cancelled', this.host, `${what} on ${this.host} was cancelled`);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', (onAbort = () => reject(cancelled())), { once: true }));
+    aborted.catch(() => undefined);
     try {
-      const docker = await this.docker();
+      if (signal.aborted) throw cancelled();
+      const docker = await Promise.race([this.docker(), aborted]);
       engineCallStats.calls++;
-      return await fn(docker, signal);
+      const answer = fn(docker, signal);
+      // a stream that arrives after the abort won the race is nobody's: close it
+      answer.then((v) => signal.aborted && (v as { destroy?: () => void } | undefined)?.destroy?.(), () => undefined);
+      return await Promise.race([answer, aborted]);
     } catch (e) {
-      if (signal.aborted) throw new DaemonError('cancelled', this.host, `${what} on ${this.host} was cancelled`);
+      if (signal.aborted) throw cancelled();
       throw this.explain(what, e);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
     }
+  }
+
+  /**
+   * Resolves when a response body from this daemon has been read to its end. Rejects when `signal`
+   * aborts (the stream is destroyed: its request with it), when the stream fails, and when it closes
+   * without its end: the daemon died or the connection broke, which Node reports as a bare 'close'.
+   */
+  streamEnd(what: string, stream: NodeJS.ReadableStream, signal: AbortSignal): Promise<void> {
+    const s = stream as NodeJS.ReadableStream & { destroy?(e?: Error): void };
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => s.destroy?.();
+      const stop = finished(s, { writable: false }, (e) => {
+        stop();
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) reject(new DaemonError('cancelled', this.host, `${what} on ${this.host} was cancelled`));
+        else if (!e) resolve();
+        else if (isDaemonError(e)) reject(e);
+        // Node says 'premature close', or 'aborted' (ECONNRESET) for an HTTP body cut short
+        else if (['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE'].includes((e as NodeJS.ErrnoException).code ?? ''))
+          reject(new DaemonError('unreachable', this.host, `the ${what} stream from ${this.host} was cut before its end (${e.message}): the daemon stopped or the connection broke`, { cause: e }));
+        else reject(new DaemonError('unreachable', this.host, `the ${what} stream from ${this.host} broke: ${e.message}`, { cause: e }));
+      });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Pings the daemon every `everyMs` while a long request runs and calls `onLost` once after two
+   * failures in a row: through a dead network a request may never end, not even with a 'close'.
+   * Returns the function that stops it.
+   */
+  heartbeat(everyMs: number, onLost: (e: DaemonError) => void): () => void {
+    let misses = 0;
+    let pinging = false;
+    let lost = false;
+    const timer = setInterval(() => {
+      if (pinging || lost) return;
+      pinging = true;
+      this.ping().then(
+        () => ((misses = 0), (pinging = false)),
+        (e: DaemonError) => {
+          pinging = false;
+          if (++misses < 2 || lost) return;
+          lost = true;
+          clearInterval(timer);
+          onLost(e);
+        },
+      );
+    }, everyMs);
+    return () => {
+      lost = true;
+      clearInterval(timer);
+    };
   }
 
   /** A failed ssh process explains a hang-up better than the hang-up does. */

@@ -21,21 +21,22 @@ export async function removeImage(client: DaemonClient, id: string, opts?: CallO
 
 /**
  * Follows a container's logs (last `tail` lines, then new ones) until it stops or `signal` aborts;
- * stdout and stderr are demultiplexed unless the container has a TTY. Resolves when the stream ends.
+ * stdout and stderr are demultiplexed unless the container has a TTY. Resolves when the stream ends
+ * or `signal` aborts; rejects when it is cut or corrupt.
  */
 export async function followContainerLogs(client: DaemonClient, id: string, onText: (text: string, stream: 'stdout' | 'stderr') => void, signal: AbortSignal, tail = 500): Promise<void> {
   const info = (await client.call('inspect container', (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as object), { signal })) as { Config?: { Tty?: boolean } };
-  const stream = (await client.unbounded(
+  const stream = await client.unbounded(
     'follow logs',
     (d, abortSignal) => d.getContainer(id).logs({ follow: true, stdout: true, stderr: true, tail, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
     signal,
-  )) as NodeJS.ReadableStream & { destroy?: () => void };
-  await new Promise<void>((resolve) => {
-    const decoders = { 1: new StringDecoder('utf8'), 2: new StringDecoder('utf8') };
-    if (info.Config?.Tty) stream.on('data', (b: Buffer) => onText(decoders[1].write(b), 'stdout'));
-    else demuxFrames(stream, (payload, fd) => onText(decoders[fd].write(payload), fd === 1 ? 'stdout' : 'stderr'));
-    stream.on('end', resolve).on('close', resolve).on('error', resolve);
-    signal.addEventListener('abort', () => stream.destroy?.(), { once: true });
+  );
+  const decoders = { 1: new StringDecoder('utf8'), 2: new StringDecoder('utf8') };
+  if (info.Config?.Tty) stream.on('data', (b: Buffer) => onText(decoders[1].write(b), 'stdout'));
+  else demuxFrames(stream, (payload, fd) => onText(decoders[fd].write(payload), fd === 1 ? 'stdout' : 'stderr'));
+  // a cut stream (the daemon went away) or a corrupt one is an error the caller shows; a cancel is not
+  await client.streamEnd('logs', stream, signal).catch((e: Error) => {
+    if (!signal.aborted) throw e;
   });
 }
 

@@ -25,30 +25,24 @@ const EventAnswer = z.object({
  */
 export async function followEvents(client: DaemonClient, onEvent: (e: EngineEvent) => void, signal: AbortSignal): Promise<void> {
   const since = Math.floor(Date.now() / 1000);
-  let stream: NodeJS.ReadableStream & { destroy?: () => void };
+  let stream: NodeJS.ReadableStream;
   try {
-    stream = (await client.unbounded(
+    stream = await client.unbounded(
       'event stream',
       (d, abortSignal) => d.getEvents({ since, filters: { type: ['container', 'image', 'volume'] }, abortSignal } as object) as Promise<NodeJS.ReadableStream>,
       signal,
-    )) as typeof stream;
+    );
   } catch {
     return; // refused, cut or cancelled: the caller reconnects if it still wants events
   }
-  return new Promise<void>((resolve) => {
-    onLines(stream, (line) => {
-      try {
-        const e = EventAnswer.parse(JSON.parse(line));
-        onEvent({ type: e.Type, action: e.Action, id: e.Actor?.ID ?? '', time: e.time ?? 0, attributes: e.Actor?.Attributes ?? {} });
-      } catch {
-        // not an event we understand: the next one may be
-      }
-    });
-    const done = () => resolve();
-    stream.on('end', done);
-    stream.on('close', done);
-    stream.on('error', done);
-    if (signal.aborted) stream.destroy?.();
-    signal.addEventListener('abort', () => stream.destroy?.(), { once: true });
+  onLines(stream, (line) => {
+    try {
+      const e = EventAnswer.parse(JSON.parse(line));
+      onEvent({ type: e.Type, action: e.Action, id: e.Actor?.ID ?? '', time: e.time ?? 0, attributes: e.Actor?.Attributes ?? {} });
+    } catch {
+      // not an event we understand: the next one may be
+    }
   });
+  // ended, cut (a vanished daemon closes the connection) or cancelled: the caller reconnects if it still wants events
+  await client.streamEnd('events', stream, signal).catch(() => undefined);
 }

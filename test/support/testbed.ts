@@ -1,6 +1,8 @@
 // The endpoints of the project's test bench (scripts/testbed.sh). Tests never guess them: a missing
 // testbed is an error that says how to start it.
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export interface Testbed {
   [key: string]: string;
@@ -37,3 +39,25 @@ export function testbedDaemonSettings(): unknown[] {
     { id: 'broken', host: 'tcp://no-port-here' },
   ];
 }
+
+const TESTBED_SCRIPT = path.resolve(__dirname, '../../../scripts/testbed.sh');
+const testbedScript = (...args: string[]) => execFileSync('bash', [TESTBED_SCRIPT, ...args, need('DOCKERENV_STATE')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+/**
+ * The throwaway "crash" daemon (scripts/testbed.sh start-daemon crash): tests may SIGKILL it, never the
+ * shared daemons others test against. Starting is idempotent; returns its host.
+ */
+export function startCrashDaemon(): string {
+  const m = /^DOCKER_CRASH_HOST=(.+)$/m.exec(testbedScript('start-daemon', 'crash'));
+  if (!m) throw new Error('testbed.sh start-daemon crash printed no DOCKER_CRASH_HOST');
+  return m[1]!;
+}
+
+const testbedScriptAsync = (...args: string[]) =>
+  new Promise<void>((resolve, reject) => execFile('bash', [TESTBED_SCRIPT, ...args, need('DOCKERENV_STATE')], (e) => (e ? reject(e) : resolve())));
+
+/** SIGKILLs the crash daemon's dockerd (its containers live on, as after a real crash). Asynchronous: the test's event loop goes on meanwhile. */
+export const killCrashDaemon = () => testbedScriptAsync('kill-daemon', 'crash');
+
+/** Stops the crash daemon gracefully (dockerd stops its containers first). */
+export const stopCrashDaemon = () => testbedScriptAsync('stop-daemon', 'crash');

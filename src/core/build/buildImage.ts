@@ -23,35 +23,49 @@ export class BuildError extends Error {
 /**
  * Builds `context` (a tar stream) on the daemon and reports every line. The JSON stream is read to
  * the end and an `errorDetail` fails the build (dockerode would call it a success). `signal` aborts
- * the request; the daemon then stops the build and `forcerm` removes its intermediate containers.
+ * the request; the daemon then stops the build and `forcerm` removes its intermediate containers. The
+ * build fails (naming the daemon) when the stream is cut or the daemon misses two pings `heartbeatMs` apart.
  */
 export async function buildImage(
   client: DaemonClient,
   context: Readable,
-  o: { tag: string; labels: Record<string, string>; buildArgs?: Record<string, string>; dockerfile?: string; noCache?: boolean; signal: AbortSignal; onLine: (l: BuildLine) => void },
+  o: { tag: string; labels: Record<string, string>; buildArgs?: Record<string, string>; dockerfile?: string; noCache?: boolean; signal: AbortSignal; onLine: (l: BuildLine) => void; heartbeatMs?: number },
 ): Promise<BuildResult> {
   const t0 = performance.now();
-  // a Dockerfile the daemon cannot parse is refused at once (HTTP 400), before any stream
-  const stream = (await client.unbounded(
-    'build',
-    (d, abortSignal) =>
-      d.buildImage(context as NodeJS.ReadableStream, {
-        t: o.tag,
-        labels: o.labels,
-        buildargs: o.buildArgs ?? {},
-        dockerfile: o.dockerfile ?? 'Dockerfile',
-        rm: true,
-        forcerm: true,
-        nocache: o.noCache ?? false,
-        abortSignal,
-      } as never) as unknown as Promise<NodeJS.ReadableStream>,
-    o.signal,
-  ).catch((e: unknown) => {
-    throw e instanceof DaemonError && e.kind === 'api' ? new BuildError(explainBuildFailure(e.message.replace(/^.*refused build: HTTP \d+ /, '')), { cause: e }) : e;
-  })) as NodeJS.ReadableStream & { destroy?: () => void };
+  // a daemon that stops answering fails the build: a RUN step may send nothing for minutes, and
+  // through a dead network not even the connection's close arrives
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort();
+  o.signal.addEventListener('abort', onAbort, { once: true });
+  if (o.signal.aborted) ctl.abort();
+  let lost: DaemonError | undefined;
+  const stopHeartbeat = client.heartbeat(o.heartbeatMs ?? 2000, (e) => {
+    lost = new DaemonError('unreachable', client.host, `daemon ${client.host} stopped answering during the build: ${e.message}`, { cause: e });
+    ctl.abort();
+  });
   let imageId = '';
   let failure: string | undefined;
-  await new Promise<void>((resolve, reject) => {
+  try {
+    // a Dockerfile the daemon cannot parse is refused at once (HTTP 400), before any stream
+    const stream = await client
+      .unbounded(
+        'build',
+        (d, abortSignal) =>
+          d.buildImage(context as NodeJS.ReadableStream, {
+            t: o.tag,
+            labels: o.labels,
+            buildargs: o.buildArgs ?? {},
+            dockerfile: o.dockerfile ?? 'Dockerfile',
+            rm: true,
+            forcerm: true,
+            nocache: o.noCache ?? false,
+            abortSignal,
+          } as never) as unknown as Promise<NodeJS.ReadableStream>,
+        ctl.signal,
+      )
+      .catch((e: unknown) => {
+        throw e instanceof DaemonError && e.kind === 'api' ? new BuildError(explainBuildFailure(e.message.replace(/^.*refused build: HTTP \d+ /, '')), { cause: e }) : e;
+      });
     const handle = (line: string) => {
       let m: { stream?: string; status?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string } };
       try {
@@ -70,13 +84,14 @@ export async function buildImage(
         }
       } else if (m.status) o.onLine({ kind: 'status', text: m.status });
     };
-    onLines(stream, handle);
-    stream.on('end', () => resolve());
-    // an aborted stream only closes (no 'end', no 'error')
-    stream.on('close', () => (o.signal.aborted ? reject(new DaemonError('cancelled', client.host, `build on ${client.host} was cancelled`)) : resolve()));
-    stream.on('error', (e: Error) => reject(o.signal.aborted ? new DaemonError('cancelled', client.host, `build on ${client.host} was cancelled`) : new DaemonError('unreachable', client.host, `the build stream from ${client.host} broke: ${e.message}`)));
-    o.signal.addEventListener('abort', () => stream.destroy?.(), { once: true });
-  });
+    onLines(stream, handle, { onLongLine: (max) => o.onLine({ kind: 'status', text: `(a line of the build stream longer than ${max / 1048576} MiB was skipped)` }) });
+    await client.streamEnd('build', stream, ctl.signal);
+  } catch (e) {
+    throw lost ?? e;
+  } finally {
+    stopHeartbeat();
+    o.signal.removeEventListener('abort', onAbort);
+  }
   if (o.signal.aborted) throw new DaemonError('cancelled', client.host, `build on ${client.host} was cancelled`);
   if (failure) throw new BuildError(explainBuildFailure(failure));
   if (!imageId) {

@@ -1,6 +1,10 @@
+import type Docker from 'dockerode';
 import type { DaemonClient } from '../daemonClient';
 import { DaemonError } from '../errors';
 import { onLines } from '../jsonLines';
+
+/** How often a push or pull pings its daemon. */
+const HEARTBEAT_MS = 2000;
 
 export interface RegistryAuth {
   serveraddress: string;
@@ -8,9 +12,23 @@ export interface RegistryAuth {
   password?: string;
 }
 
-/** Follows a push or pull JSON stream to its end; an errorDetail fails it (dockerode would not). */
-function follow(client: DaemonClient, what: string, stream: NodeJS.ReadableStream & { destroy?: () => void }, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
+/**
+ * Runs a push or pull and follows its JSON stream to the end; an errorDetail fails it (dockerode would
+ * not). The stream is cut when `signal` aborts or the daemon misses two pings: a layer may take
+ * minutes, and through a dead network not even the connection's close arrives.
+ */
+async function follow(client: DaemonClient, what: string, open: (d: Docker, abortSignal: AbortSignal) => Promise<NodeJS.ReadableStream>, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) ctl.abort();
+  let lost: DaemonError | undefined;
+  const stopHeartbeat = client.heartbeat(HEARTBEAT_MS, (e) => {
+    lost = new DaemonError('unreachable', client.host, `daemon ${client.host} stopped answering during the ${what}: ${e.message}`, { cause: e });
+    ctl.abort();
+  });
+  try {
+    const stream = await client.unbounded(what, open, ctl.signal);
     let failure: string | undefined;
     onLines(stream, (line) => {
       try {
@@ -21,16 +39,15 @@ function follow(client: DaemonClient, what: string, stream: NodeJS.ReadableStrea
         // not JSON: ignore
       }
     });
-    const done = () => {
-      if (signal.aborted) reject(new DaemonError('cancelled', client.host, `${what} on ${client.host} was cancelled`));
-      else if (failure) reject(new DaemonError('api', client.host, failure));
-      else resolve();
-    };
-    stream.on('end', done);
-    stream.on('close', done);
-    stream.on('error', (e: Error) => reject(new DaemonError('unreachable', client.host, `${what} stream from ${client.host} broke: ${e.message}`)));
-    signal.addEventListener('abort', () => stream.destroy?.(), { once: true });
-  });
+    await client.streamEnd(what, stream, ctl.signal);
+    if (failure) throw new DaemonError('api', client.host, failure);
+  } catch (e) {
+    if (signal.aborted) throw new DaemonError('cancelled', client.host, `${what} on ${client.host} was cancelled`);
+    throw lost ?? e;
+  } finally {
+    stopHeartbeat();
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** Says which registry and user failed, never the password. */
@@ -46,8 +63,7 @@ function explainRegistryFailure(e: unknown, action: string, ref: string, auth: R
 
 export async function pushImage(client: DaemonClient, ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
   try {
-    const stream = (await client.unbounded('push', (d, abortSignal) => d.getImage(ref).push({ authconfig: auth, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, signal)) as NodeJS.ReadableStream;
-    await follow(client, 'push', stream, signal, onLine);
+    await follow(client, 'push', (d, abortSignal) => d.getImage(ref).push({ authconfig: auth, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, signal, onLine);
   } catch (e) {
     if (e instanceof DaemonError && e.kind === 'cancelled') throw e;
     throw explainRegistryFailure(e, 'Image push of', ref, auth);
@@ -56,8 +72,7 @@ export async function pushImage(client: DaemonClient, ref: string, auth: Registr
 
 export async function pullImage(client: DaemonClient, ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
   try {
-    const stream = (await client.unbounded('pull', (d, abortSignal) => d.pull(ref, { authconfig: auth, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, signal)) as NodeJS.ReadableStream;
-    await follow(client, 'pull', stream, signal, onLine);
+    await follow(client, 'pull', (d, abortSignal) => d.pull(ref, { authconfig: auth, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, signal, onLine);
   } catch (e) {
     if (e instanceof DaemonError && e.kind === 'cancelled') throw e;
     throw explainRegistryFailure(e, 'Image pull of', ref, auth);

@@ -1,10 +1,19 @@
 /**
+ * The largest frame accepted. Docker writes one frame per read of the container's output: a 10 MB
+ * single write arrives as 32 KiB frames through attach and 16 KiB ones through json-file logs
+ * (measured, Docker 20.10). A far bigger announced size means the stream is corrupt or not
+ * multiplexed (a TTY container's raw output read as frames), and must not be buffered.
+ */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/**
  * Splits Docker's multiplexed stdout/stderr stream (8-byte frame headers: stream, 0, 0, 0, size BE)
  * and calls `onFrame` for each payload in the order the daemon sent them. One function, not two
  * PassThrough streams, so stdout and stderr can never overtake each other. Payloads are views of the
- * chunks they arrived in; only a frame split across chunks is copied.
+ * chunks they arrived in; only a frame split across chunks is copied. A header announcing more than
+ * `maxFrameBytes` destroys the stream with an error saying so (its 'error' event ends the reader).
  */
-export function demuxFrames(stream: NodeJS.ReadableStream, onFrame: (payload: Buffer, fd: 1 | 2) => void): void {
+export function demuxFrames(stream: NodeJS.ReadableStream, onFrame: (payload: Buffer, fd: 1 | 2) => void, maxFrameBytes = MAX_FRAME_BYTES): void {
   const queue: Buffer[] = [];
   let queued = 0;
   /** Removes the first n bytes of the queue. */
@@ -28,7 +37,9 @@ export function demuxFrames(stream: NodeJS.ReadableStream, onFrame: (payload: Bu
     return out;
   };
   let header: Buffer | undefined;
+  let broken = false;
   stream.on('data', (chunk: Buffer) => {
+    if (broken) return;
     queue.push(chunk);
     queued += chunk.length;
     for (;;) {
@@ -37,6 +48,15 @@ export function demuxFrames(stream: NodeJS.ReadableStream, onFrame: (payload: Bu
         header = take(8);
       }
       const size = header.readUInt32BE(4);
+      if (size > maxFrameBytes) {
+        broken = true;
+        queue.length = 0;
+        const e = new Error(`a frame header of the container's output announced ${size} bytes, more than the limit of ${maxFrameBytes} bytes: the stream is corrupt or not multiplexed (a container with a TTY?), so it was closed`);
+        const s = stream as NodeJS.ReadableStream & { destroy?(e: Error): void };
+        if (s.destroy) s.destroy(e);
+        else s.emit('error', e);
+        return;
+      }
       if (queued < size) return;
       const fd = header[0] === 2 ? 2 : 1;
       header = undefined;

@@ -154,7 +154,7 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, c
   // ends the attach and wait streams when the daemon is gone or the run is over
   const streams = new AbortController();
   let lost: Error | undefined;
-  let heartbeat: NodeJS.Timeout | undefined;
+  let stopHeartbeat = () => {};
   let stopping: Promise<void> | undefined;
   let started = false;
   const onCancel = () => {
@@ -218,10 +218,17 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, c
     }
 
     // attached before start, as `docker run` does: not a byte of output is missed
-    const stream = (await client.call('attach', (d, abortSignal) => d.getContainer(created.id).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: streams.signal })) as NodeJS.ReadableStream & { destroy(): void };
-    streams.signal.addEventListener('abort', () => stream.destroy(), { once: true });
+    const stream = await client.call('attach', (d, abortSignal) => d.getContainer(created.id).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: streams.signal });
     demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
-    const drained = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()));
+    // a cut output stream is the first sign of a vanished daemon: ask it at once rather than at the next heartbeat
+    const drained = client.streamEnd('output', stream, streams.signal).catch(async (e: Error) => {
+      if (streams.signal.aborted) return;
+      const pingError = await client.ping().then(() => undefined, (pe: Error) => pe);
+      if (pingError && !lost && !streams.signal.aborted) {
+        lost = pingError;
+        streams.abort();
+      } else if (!pingError) hooks.onWarning(`${e.message}. The recipe goes on, but its further output is not shown.`);
+    });
 
     if (signal.aborted) throw new Error('cancelled');
     signal.addEventListener('abort', onCancel, { once: true });
@@ -231,29 +238,19 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, c
     hooks.onStatus(`Running ${cmd.join(' ')} in ${req.image}`);
 
     // a daemon that stops answering (two pings in a row) fails the run within its deadlines: the wait request may never end
-    let misses = 0;
-    let pinging = false;
-    heartbeat = setInterval(() => {
-      if (pinging) return;
-      pinging = true;
-      client.ping().then(
-        () => ((misses = 0), (pinging = false)),
-        (e: Error) => {
-          pinging = false;
-          if (++misses >= 2 && !lost && !streams.signal.aborted) {
-            lost = e;
-            streams.abort();
-          }
-        },
-      );
-    }, req.heartbeatMs ?? 2000);
+    stopHeartbeat = client.heartbeat(req.heartbeatMs ?? 2000, (e) => {
+      if (lost || streams.signal.aborted) return;
+      lost = e;
+      streams.abort();
+    });
     let waited: { StatusCode: number };
     try {
+      // raced with streams.signal: an answer from a daemon killed mid-run never completes
       waited = await client.unbounded('wait', (d, abortSignal) => d.getContainer(created.id).wait({ abortSignal } as never) as unknown as Promise<{ StatusCode: number }>, streams.signal);
     } catch (e) {
       throw lost ?? e;
     } finally {
-      clearInterval(heartbeat);
+      stopHeartbeat();
     }
     await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
     await stopping;
@@ -272,7 +269,7 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, c
     else if (signal.aborted) Object.assign(outcome, { state: 'cancelled', message: 'Cancelled before the recipe ran.' });
     else Object.assign(outcome, { failure: 'engine', message: (e as Error).message });
   } finally {
-    clearInterval(heartbeat);
+    stopHeartbeat();
     signal.removeEventListener('abort', onCancel);
     streams.abort();
     await stopping;
