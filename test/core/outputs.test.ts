@@ -225,6 +225,29 @@ describe('outputs on a real daemon: odd entries are skipped, caps keep the conta
       fs.rmSync(r.ws, { recursive: true, force: true });
     }
   });
+
+  it('a fetch that fails keeps the container with the reason; retrieveKeptOutputs then brings the outputs and removes it', async () => {
+    const blocked = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ce-blocked-')), 'not-a-folder');
+    fs.writeFileSync(blocked, 'a file where the run folder should be');
+    const r = await runSh('mkdir -p out\necho safe > out/a.txt\n', { outputsDir: blocked });
+    assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+    const kept = r.outcome.outputsKept;
+    assert.ok(kept, JSON.stringify(r.outcome));
+    assert.match(kept.reason, /^fetching them failed: .*(EEXIST|ENOTDIR)/);
+    assert.match(r.warnings.join('\n'), /Not all outputs of \/workspace\/out came back: fetching them failed.*"Fetch Run Outputs"/);
+    assert.equal((await runContainers(r.id)).length, 1);
+    const client = createDaemonClient(local());
+    try {
+      const got = await retrieveKeptOutputs(client, kept.container, kept.outputPath, r.runDir);
+      assert.equal(got.removed, true);
+      assert.equal(fs.readFileSync(path.join(r.runDir, 'out', 'a.txt'), 'utf8'), 'safe\n');
+      assert.deepEqual(await runContainers(r.id), []);
+    } finally {
+      client.dispose();
+      fs.rmSync(r.ws, { recursive: true, force: true });
+      fs.rmSync(path.dirname(blocked), { recursive: true, force: true });
+    }
+  });
 });
 
 function isLink(p: string): boolean {
