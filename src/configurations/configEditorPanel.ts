@@ -24,6 +24,8 @@ import { registrySecretKey } from './registrySecrets';
 export class ConfigEditorPanels implements vscode.Disposable {
   private readonly panels = new Map<string, { panel: vscode.WebviewPanel; item: ConfigurationItem | undefined }>();
   private newCount = 0;
+  /** What the host posts to a panel while a delivered message is handled (tests read the answer). */
+  private readonly replies = new Map<vscode.WebviewPanel, ToWebview[]>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -37,11 +39,18 @@ export class ConfigEditorPanels implements vscode.Disposable {
     return [...this.panels.keys()];
   }
 
-  /** For tests: hands a message to a panel's host side as if its webview had sent it. */
-  deliver(key: string, raw: unknown): Promise<void> {
+  /** For tests: hands a message to a panel's host side as if its webview had sent it; resolves to the host's replies. */
+  async deliver(key: string, raw: unknown): Promise<ToWebview[]> {
     const open = this.panels.get(key);
     if (!open) throw new Error(`no editor panel "${key}"`);
-    return this.receive(open.panel, open.item, raw);
+    const replies: ToWebview[] = [];
+    this.replies.set(open.panel, replies);
+    try {
+      await this.receive(open.panel, open.item, raw);
+    } finally {
+      this.replies.delete(open.panel);
+    }
+    return replies;
   }
 
   async open(item: ConfigurationItem | undefined): Promise<void> {
@@ -78,6 +87,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
   }
 
   private post(panel: vscode.WebviewPanel, message: ToWebview): void {
+    this.replies.get(panel)?.push(message);
     void panel.webview.postMessage(message);
   }
 
