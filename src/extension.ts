@@ -10,6 +10,7 @@ import type { Services } from './services';
 import { offerRebuildAfterUpgrade } from './builds/upgradeNotice';
 import { RunsFeature } from './runs/runsFeature';
 import type { RunNode } from './runs/runsTree';
+import type { ToWebview } from './shared/configEditorProtocol';
 import { registerTasks } from './tasks';
 import { registerViews } from './views';
 
@@ -22,7 +23,7 @@ export interface ContainerExecApi {
   /** The Daemons view's model, for tests. */
   readonly daemons: { children(node?: DaemonTreeNode): Promise<DaemonTreeNode[]>; item(node: DaemonTreeNode): vscode.TreeItem; isLive(): boolean };
   /** The Execution Configurations view and editors, for tests. */
-  readonly configurations: { children(): ConfigurationNode[]; item(node: ConfigurationNode): Promise<vscode.TreeItem>; openEditors(): string[]; deliver(editor: string, message: unknown): Promise<void> };
+  readonly configurations: { children(): ConfigurationNode[]; item(node: ConfigurationNode): Promise<vscode.TreeItem>; openEditors(): string[]; deliver(editor: string, message: unknown): Promise<ToWebview[]> };
   /** The Runs view, for tests. */
   readonly runs: { children(): RunNode[]; item(node: RunNode): vscode.TreeItem };
 }

@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
+  CONFIGURATIONS_LIST,
   createDaemonClient,
+  DAEMONS_LIST,
+  deleteEntry,
+  heldByInvalidMessage,
+  keyConflict,
   parseDaemonDescription,
-  removeConfiguration,
-  upsertConfiguration,
-  upsertDaemonEntry,
+  putEntry,
   validateConfiguration,
   type DaemonDescription,
 } from '../core';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { rawDaemons, SECTION as DAEMONS_SECTION } from '../daemons/daemonSources';
-import { FromWebview, daemonKey, type DaemonRef, type ToWebview } from '../shared/configEditorProtocol';
-import { rawConfigurations, targetOf, writeConfigurations, type ConfigurationItem } from './configurationSources';
+import { FromWebview, daemonKey, mergeFormIntoEntry, type DaemonRef, type ToWebview } from '../shared/configEditorProtocol';
+import { rawConfigurations, targetOf, whereOf, writeConfigurations, type ConfigurationItem } from './configurationSources';
 import type { ConfigurationsFeature } from './configurationsFeature';
 import { registrySecretKey } from './registrySecrets';
 
@@ -21,6 +24,8 @@ import { registrySecretKey } from './registrySecrets';
 export class ConfigEditorPanels implements vscode.Disposable {
   private readonly panels = new Map<string, { panel: vscode.WebviewPanel; item: ConfigurationItem | undefined }>();
   private newCount = 0;
+  /** What the host posts to a panel while a delivered message is handled (tests read the answer). */
+  private readonly replies = new Map<vscode.WebviewPanel, ToWebview[]>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -34,11 +39,18 @@ export class ConfigEditorPanels implements vscode.Disposable {
     return [...this.panels.keys()];
   }
 
-  /** For tests: hands a message to a panel's host side as if its webview had sent it. */
-  deliver(key: string, raw: unknown): Promise<void> {
+  /** For tests: hands a message to a panel's host side as if its webview had sent it; resolves to the host's replies. */
+  async deliver(key: string, raw: unknown): Promise<ToWebview[]> {
     const open = this.panels.get(key);
     if (!open) throw new Error(`no editor panel "${key}"`);
-    return this.receive(open.panel, open.item, raw);
+    const replies: ToWebview[] = [];
+    this.replies.set(open.panel, replies);
+    try {
+      await this.receive(open.panel, open.item, raw);
+    } finally {
+      this.replies.delete(open.panel);
+    }
+    return replies;
   }
 
   async open(item: ConfigurationItem | undefined): Promise<void> {
@@ -75,6 +87,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
   }
 
   private post(panel: vscode.WebviewPanel, message: ToWebview): void {
+    this.replies.get(panel)?.push(message);
     void panel.webview.postMessage(message);
   }
 
@@ -120,7 +133,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
 
   private async init(panel: vscode.WebviewPanel, item: ConfigurationItem | undefined): Promise<void> {
     const sources = await this.daemons.sources();
-    const raw = item ? (rawConfigurations(item.scope) as unknown[] | undefined)?.find((e) => (e as { name?: unknown })?.name === item.config.name) : undefined;
+    const raw = item?.origin.raw;
     const taken = this.configurations.tree.current().items.map((i) => i.config.name).filter((n) => n !== item?.config.name);
     const user = item?.config.registry?.username;
     const hasPassword = !!(item?.config.registry && user && (await this.context.secrets.get(registrySecretKey(item.config.registry.url, user))));
@@ -168,19 +181,30 @@ export class ConfigEditorPanels implements vscode.Disposable {
     }
   }
 
-  /** Validates again (the form may be bypassed), then writes each setting in one update. */
+  /**
+   * Merges the form into the stored entry (keys the form does not edit stay as stored), validates the
+   * result again (the form may be bypassed), then writes it back where it was read from. A scope move
+   * writes the new entry first and removes the old one only once that succeeded.
+   */
   private async save(panel: vscode.WebviewPanel, item: ConfigurationItem | undefined, m: Extract<FromWebview, { type: 'save' }>): Promise<void> {
     const errors: { field: string; message: string }[] = [];
-    const r = validateConfiguration(m.config);
+    const entry = mergeFormIntoEntry(item?.origin.raw, m.config);
+    const r = validateConfiguration(entry);
     if (!r.ok) errors.push(...r.errors);
-    const name = typeof m.config.name === 'string' ? m.config.name : '';
-    const taken = this.configurations.tree.current().items.filter((i) => i.config.name !== item?.config.name).map((i) => i.config.name);
+    const name = typeof entry.name === 'string' ? entry.name : '';
+    const sources = this.configurations.tree.current();
+    const taken = sources.items.filter((i) => i.config.name !== item?.config.name).map((i) => i.config.name);
     if (taken.includes(name)) errors.push({ field: 'name', message: `name: a configuration "${name}" exists already` });
+    else if (name !== item?.config.name) {
+      const held = sources.invalid.find((i) => i.name === name);
+      if (held) errors.push({ field: 'name', message: heldByInvalidMessage(CONFIGURATIONS_LIST, whereOf(held.scope), held.index, name, held.error) });
+    }
     const daemonIds = new Set((await this.daemons.sources()).specs.map((s) => s.daemon.id));
     if (m.inlineDaemon) {
       try {
         await this.describe({ inline: m.inlineDaemon });
-        if (daemonIds.has(m.inlineDaemon.id)) errors.push({ field: 'daemon.id', message: `daemon id "${m.inlineDaemon.id}" exists already: pick it, or choose another id` });
+        const conflict = daemonIds.has(m.inlineDaemon.id) ? `daemon id "${m.inlineDaemon.id}" exists already: pick it, or choose another id` : keyConflict(rawDaemons(targetOf(m.scope)), DAEMONS_LIST, whereOf(m.scope), m.inlineDaemon.id);
+        if (conflict) errors.push({ field: 'daemon.id', message: conflict });
       } catch (e) {
         errors.push({ field: 'daemon.host', message: (e as Error).message });
       }
@@ -188,14 +212,25 @@ export class ConfigEditorPanels implements vscode.Disposable {
     if (m.registryPassword && !(r.ok && r.config.registry?.username)) errors.push({ field: 'registry.username', message: 'registry.username is needed to store a password' });
     if (errors.length || !r.ok) return this.post(panel, { type: 'saveResult', ok: false, errors });
 
+    const moving = item && item.scope !== m.scope;
+    // every refusal (changed meanwhile, not an array, a taken name) before the first write
+    const next = putEntry(rawConfigurations(m.scope), CONFIGURATIONS_LIST, whereOf(m.scope), entry, moving ? undefined : item?.origin);
+    if (moving) deleteEntry(rawConfigurations(item.scope), CONFIGURATIONS_LIST, whereOf(item.scope), item.origin);
     if (m.inlineDaemon) {
       const tls = m.inlineDaemon.tls?.enabled ? m.inlineDaemon.tls : undefined;
-      await vscode.workspace.getConfiguration(DAEMONS_SECTION).update('daemons', upsertDaemonEntry(rawDaemons(targetOf(m.scope)), { ...m.inlineDaemon, tls }), targetOf(m.scope));
+      const daemons = putEntry(rawDaemons(targetOf(m.scope)), DAEMONS_LIST, whereOf(m.scope), { ...m.inlineDaemon, tls });
+      await vscode.workspace.getConfiguration(DAEMONS_SECTION).update('daemons', daemons, targetOf(m.scope));
     }
-    if (item && item.scope !== m.scope) await writeConfigurations(item.scope, removeConfiguration(rawConfigurations(item.scope), item.config.name));
-    await writeConfigurations(m.scope, upsertConfiguration(rawConfigurations(m.scope), m.config as { name: string }, item && item.scope === m.scope ? item.config.name : name));
+    await writeConfigurations(m.scope, next);
+    if (moving) {
+      try {
+        await writeConfigurations(item.scope, deleteEntry(rawConfigurations(item.scope), CONFIGURATIONS_LIST, whereOf(item.scope), item.origin));
+      } catch (e) {
+        throw new Error(`Configuration "${name}" was saved in ${whereOf(m.scope)}, but removing it from ${whereOf(item.scope)} failed (${(e as Error).message}): it now exists in both scopes; delete the ${item.scope} one by hand.`, { cause: e });
+      }
+    }
     if (m.registryPassword && r.config.registry?.username) await this.context.secrets.store(registrySecretKey(r.config.registry.url, r.config.registry.username), m.registryPassword);
-    this.log.info(`Saved configuration ${name} in ${m.scope} settings`);
+    this.log.info(`Saved configuration ${name} in ${whereOf(m.scope)}`);
     this.post(panel, { type: 'saveResult', ok: true, errors: [] });
     panel.dispose();
   }

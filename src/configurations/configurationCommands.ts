@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { copyName, removeConfiguration, upsertConfiguration } from '../core';
+import { CONFIGURATIONS_LIST, copyName, deleteEntry, entryAt, heldByInvalidMessage, putEntry } from '../core';
 import type { Services } from '../services';
-import { rawConfigurations, SECTION, writeConfigurations } from './configurationSources';
+import { rawConfigurations, SECTION, whereOf, writeConfigurations } from './configurationSources';
 import type { ConfigurationNode } from './configurationsTree';
 
 type Node = Extract<ConfigurationNode, { kind: 'configuration' }>;
@@ -31,9 +31,12 @@ async function duplicate(s: Services, node?: unknown, name?: string): Promise<vo
     }));
   if (!newName) return;
   if (taken.has(newName)) throw new Error(`A configuration "${newName}" exists already`);
+  const held = s.configurations.tree.current().invalid.find((i) => i.name === newName);
+  if (held) throw new Error(heldByInvalidMessage(CONFIGURATIONS_LIST, whereOf(held.scope), held.index, newName, held.error));
   const raw = rawConfigurations(n.item.scope);
-  const source = (Array.isArray(raw) ? raw : []).find((e) => (e as { name?: unknown })?.name === n.item.config.name) as object;
-  await writeConfigurations(n.item.scope, upsertConfiguration(raw, { ...structuredClone(source), name: newName } as { name: string }));
+  const where = whereOf(n.item.scope);
+  const source = entryAt(raw, CONFIGURATIONS_LIST, where, n.item.origin) as object;
+  await writeConfigurations(n.item.scope, putEntry(raw, CONFIGURATIONS_LIST, where, { ...structuredClone(source), name: newName }));
 }
 
 /** Delete (asks first; says when it is a default). `{ confirm: false }` skips the question (automation). */
@@ -47,7 +50,7 @@ async function remove(s: Services, node?: unknown, opts?: { confirm?: boolean })
     const warn = roles.length ? ` It is ${roles.join(' and ')}: runs relying on it will fail with "configuration ${name} not found" until another default is set.` : '';
     if ((await vscode.window.showWarningMessage(`Delete configuration "${name}" from ${n.item.scope} settings?${warn}`, { modal: true }, 'Delete')) !== 'Delete') return;
   }
-  await writeConfigurations(n.item.scope, removeConfiguration(rawConfigurations(n.item.scope), name));
+  await writeConfigurations(n.item.scope, deleteEntry(rawConfigurations(n.item.scope), CONFIGURATIONS_LIST, whereOf(n.item.scope), n.item.origin));
 }
 
 async function setDefault(s: Services, node: unknown, target: vscode.ConfigurationTarget): Promise<void> {

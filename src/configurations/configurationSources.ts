@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { parseConfigurationSettings, type Configuration } from '../core';
+import { parseConfigurationSettings, type Configuration, type EntryOrigin } from '../core';
 
 import { SECTION } from '../settings';
 
@@ -10,6 +10,8 @@ export type Scope = 'user' | 'workspace';
 export interface ConfigurationItem {
   config: Configuration;
   scope: Scope;
+  /** The settings entry it was read from: edits merge into it and go back to its index. */
+  origin: EntryOrigin;
 }
 
 export interface InvalidConfiguration {
@@ -38,9 +40,10 @@ export function readConfigurations(): ConfigurationSources {
     for (const entry of parseConfigurationSettings(value)) {
       if (!entry.ok) invalid.push({ scope, index: entry.index, name: entry.key, error: entry.error });
       else {
+        const item = { config: entry.value, scope, origin: { index: entry.index, raw: entry.raw } };
         const at = items.findIndex((i) => i.config.name === entry.value.name);
-        if (at >= 0) items[at] = { config: entry.value, scope };
-        else items.push({ config: entry.value, scope });
+        if (at >= 0) items[at] = item;
+        else items.push(item);
       }
     }
   const defaults = config.inspect<string>('defaultConfiguration');
@@ -56,6 +59,9 @@ export function rawConfigurations(scope: Scope): unknown {
   const i = vscode.workspace.getConfiguration(SECTION).inspect<unknown>('configurations');
   return scope === 'workspace' ? i?.workspaceValue : i?.globalValue;
 }
+
+/** Where a scope's settings are, for messages. */
+export const whereOf = (scope: Scope) => `${scope} settings`;
 
 export async function writeConfigurations(scope: Scope, value: unknown[]): Promise<void> {
   await vscode.workspace.getConfiguration(SECTION).update('configurations', value, targetOf(scope));

@@ -5,6 +5,7 @@ import { listContainers, listImages, listVolumes, type ContainerSummary, type Im
 import { followEvents } from './engineEvents';
 import type { DaemonInfo, DaemonVersion } from './engineTypes';
 import { DaemonError } from './errors';
+import type { EntryOrigin } from './settingsList';
 
 export type DaemonState = 'idle' | 'connecting' | 'connected' | 'unreachable' | 'tls-error' | 'permission-denied' | 'invalid';
 
@@ -16,6 +17,8 @@ export interface DaemonSpec {
   source: DaemonSource;
   /** The docker CLI's current context. */
   current?: boolean;
+  /** For a daemon from settings (user, workspace): the entry it was read from, which edits go back to. */
+  origin?: EntryOrigin;
 }
 
 export interface DaemonStatus {

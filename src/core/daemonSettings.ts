@@ -1,17 +1,12 @@
-import { parseDaemonDescription, type DaemonDescription, type DaemonDescriptionInput } from './daemonDescription';
-import { parseSettingsList, removeEntry, upsertEntry, type SettingsEntry } from './settingsList';
+import { parseDaemonDescription, type DaemonDescription } from './daemonDescription';
+import { parseSettingsList, type SettingsEntry, type SettingsListSpec } from './settingsList';
 
 /** One entry of `containerExec.daemons`: valid, or kept as written with the reason it is not. */
 export type DaemonSettingsEntry = SettingsEntry<DaemonDescription>;
 
+/** containerExec.daemons, for the positional edits of settingsList (putEntry, deleteEntry). */
+export const DAEMONS_LIST: SettingsListSpec<DaemonDescription> = { setting: 'containerExec.daemons', keyName: 'id', noun: 'daemon', parse: parseDaemonDescription, key: (d) => d.id };
+
 export function parseDaemonSettings(raw: unknown): DaemonSettingsEntry[] {
-  return parseSettingsList(raw, { setting: 'containerExec.daemons', keyName: 'id', parse: parseDaemonDescription, key: (d) => d.id });
-}
-
-export function upsertDaemonEntry(current: unknown, entry: DaemonDescriptionInput, replaceId = entry.id): unknown[] {
-  return upsertEntry(current, entry, 'id', replaceId);
-}
-
-export function removeDaemonEntry(current: unknown, id: string): unknown[] {
-  return removeEntry(current, 'id', id);
+  return parseSettingsList(raw, DAEMONS_LIST);
 }

@@ -1,14 +1,17 @@
 import * as vscode from 'vscode';
 import {
   createDaemonClient,
+  DAEMONS_LIST,
+  deleteEntry,
+  findEntry,
   followContainerLogs,
+  putEntry,
   removeContainer,
-  removeDaemonEntry,
   removeImage,
   stopContainer,
-  upsertDaemonEntry,
   type DaemonDescriptionInput,
   type DaemonVersion,
+  type EntryOrigin,
 } from '../core';
 import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
@@ -66,8 +69,13 @@ async function testConnection(s: Services, node?: unknown): Promise<(DaemonVersi
   }
 }
 
-/** Add Daemon / Edit Connection: the quick-input form, a connection test, then one settings update. */
-async function saveDaemon(s: Services, existing?: { daemon: DaemonDescriptionInput; target: vscode.ConfigurationTarget }): Promise<void> {
+const whereOf = (target: vscode.ConfigurationTarget) => (target === vscode.ConfigurationTarget.Workspace ? 'workspace settings' : 'user settings');
+
+/**
+ * Add Daemon / Edit Connection: the quick-input form, a connection test, then one settings update, at
+ * the entry it was read from (`origin`) or appended.
+ */
+async function saveDaemon(s: Services, existing?: { daemon: DaemonDescriptionInput; target: vscode.ConfigurationTarget; origin?: EntryOrigin }): Promise<void> {
   const taken = new Set(s.daemons.hub.ids());
   const daemon = await askDaemon(existing?.daemon, taken);
   if (!daemon) return;
@@ -81,15 +89,16 @@ async function saveDaemon(s: Services, existing?: { daemon: DaemonDescriptionInp
   }
   const target = existing?.target ?? (await askScope());
   if (target === undefined) return;
-  await vscode.workspace.getConfiguration(SECTION).update('daemons', upsertDaemonEntry(rawDaemons(target), daemon, existing?.daemon.id), target);
-  s.log.info(`Saved daemon ${daemon.id} (${daemon.host}) in ${target === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user'} settings`);
+  await vscode.workspace.getConfiguration(SECTION).update('daemons', putEntry(rawDaemons(target), DAEMONS_LIST, whereOf(target), daemon, existing?.origin), target);
+  s.log.info(`Saved daemon ${daemon.id} (${daemon.host}) in ${whereOf(target)}`);
 }
 
 async function editDaemon(s: Services, node?: unknown): Promise<void> {
   const id = await pickDaemon(s, node, 'Daemon to edit');
   const spec = id ? s.daemons.hub.spec(id) : undefined;
   if (!spec) return;
-  if (spec.source === 'user' || spec.source === 'workspace') return saveDaemon(s, { daemon: spec.daemon, target: targetOf(spec.source) });
+  // the entry as written (not the parsed one, which has defaults filled in): keys the form does not ask about stay
+  if (spec.source === 'user' || spec.source === 'workspace') return saveDaemon(s, { daemon: (spec.origin?.raw as DaemonDescriptionInput | undefined) ?? spec.daemon, target: targetOf(spec.source), origin: spec.origin });
   // a discovered daemon becomes a configured one
   return saveDaemon(s, { daemon: { ...spec.daemon, id: spec.daemon.id.replace(/^context:/, '') }, target: vscode.ConfigurationTarget.Global });
 }
@@ -106,7 +115,8 @@ async function removeDaemon(s: Services, node?: unknown): Promise<void> {
   const warn = id === defaultDaemon ? ' It is the default daemon.' : '';
   if ((await vscode.window.showWarningMessage(`Remove daemon "${id}" (${spec.daemon.host}) from ${spec.source} settings?${warn}`, { modal: true }, 'Remove')) !== 'Remove') return;
   const target = targetOf(spec.source);
-  await vscode.workspace.getConfiguration(SECTION).update('daemons', removeDaemonEntry(rawDaemons(target), id), target);
+  if (!spec.origin) throw new Error(`Daemon "${id}": where it was read from in ${whereOf(target)} is unknown; remove it in settings.json`);
+  await vscode.workspace.getConfiguration(SECTION).update('daemons', deleteEntry(rawDaemons(target), DAEMONS_LIST, whereOf(target), spec.origin), target);
 }
 
 async function importDockerContexts(s: Services): Promise<number> {
@@ -121,8 +131,9 @@ async function importDockerContexts(s: Services): Promise<number> {
     { canPickMany: true, title: 'Import Docker Contexts into user settings' },
   );
   if (!picks?.length) return 0;
+  // a context imported before is updated in place; an id held by an invalid entry is refused
   let value = rawDaemons(vscode.ConfigurationTarget.Global);
-  for (const { d } of picks) value = upsertDaemonEntry(value, { ...d.daemon, id: d.context, label: d.context });
+  for (const { d } of picks) value = putEntry(value, DAEMONS_LIST, 'user settings', { ...d.daemon, id: d.context, label: d.context }, findEntry(value, DAEMONS_LIST, d.context));
   await vscode.workspace.getConfiguration(SECTION).update('daemons', value, vscode.ConfigurationTarget.Global);
   return picks.length;
 }

@@ -46,7 +46,7 @@ export async function readDaemonSources(): Promise<DaemonSources> {
         invalid.push({ scope, index: entry.index, id: entry.key, error: entry.error });
         continue;
       }
-      const spec: DaemonSpec = { daemon: entry.value, source: scope };
+      const spec: DaemonSpec = { daemon: entry.value, source: scope, origin: { index: entry.index, raw: entry.raw } };
       const at = byId.get(entry.value.id);
       if (at === undefined) byId.set(entry.value.id, specs.push(spec) - 1);
       else specs[at] = spec;

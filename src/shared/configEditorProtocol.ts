@@ -23,10 +23,47 @@ export type DaemonRef = z.infer<typeof DaemonRef>;
 
 export const PathField = z.enum(['certPath', 'ca', 'cert', 'key']);
 
+/** The resource keys the form edits; ulimits, advanced and any other resource key are kept as stored. */
+export const FORM_RESOURCE_KEYS = ['memory', 'memoryReservation', 'memorySwap', 'cpus', 'cpuShares', 'cpusetCpus', 'pidsLimit', 'shmSize'] as const;
+/** The configuration keys the form edits; build and any other key are kept as stored. */
+export const FORM_KEYS = ['name', 'description', 'daemon', 'baseImage', 'registry', 'resources', 'runtime', 'gpus', 'gpuCapabilities', 'env', 'network', 'allowedGroups'] as const;
+
+const anyOf = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, z.unknown().optional()])) as Record<K, z.ZodOptional<z.ZodUnknown>>;
+
+/**
+ * What the form sends: only the keys it edits (values are checked by the configuration schema after
+ * the merge, so that each error names its field). A key it leaves out is one the user cleared.
+ */
+export const FormConfig = z.object({ ...anyOf(FORM_KEYS), resources: z.object(anyOf(FORM_RESOURCE_KEYS)).strict().optional() }).strict();
+export type FormConfig = z.infer<typeof FormConfig>;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The settings entry after a save: the stored one (a deep copy) with the form's keys set or, when the
+ * form leaves them out, removed. Every key the form does not edit stays exactly as stored.
+ */
+export function mergeFormIntoEntry(stored: unknown, form: FormConfig): Record<string, unknown> {
+  const entry: Record<string, unknown> = isRecord(stored) ? structuredClone(stored) : {};
+  for (const key of FORM_KEYS) {
+    if (key === 'resources') continue;
+    if (form[key] === undefined) delete entry[key];
+    else entry[key] = form[key];
+  }
+  const resources: Record<string, unknown> = isRecord(entry.resources) ? entry.resources : {};
+  for (const key of FORM_RESOURCE_KEYS) {
+    if (form.resources?.[key] === undefined) delete resources[key];
+    else resources[key] = form.resources[key];
+  }
+  if (Object.keys(resources).length) entry.resources = resources;
+  else delete entry.resources;
+  return entry;
+}
+
 export const FromWebview = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }).strict(),
   z.object({ type: z.literal('cancel') }).strict(),
-  z.object({ type: z.literal('save'), config: z.record(z.string(), z.unknown()), scope: Scope, inlineDaemon: InlineDaemon.optional(), registryPassword: z.string().optional() }).strict(),
+  z.object({ type: z.literal('save'), config: FormConfig, scope: Scope, inlineDaemon: InlineDaemon.optional(), registryPassword: z.string().optional() }).strict(),
   z.object({ type: z.literal('pickPath'), field: PathField }).strict(),
   z.object({ type: z.literal('testConnection'), daemon: DaemonRef }).strict(),
   z.object({ type: z.literal('daemonInfo'), daemon: DaemonRef }).strict(),

@@ -8,7 +8,6 @@ import {
   parseConfigurationSettings,
   parseMemory,
   toHostConfig,
-  upsertConfiguration,
   usageDenied,
   validateConfiguration,
   type DaemonInfo,
@@ -91,13 +90,12 @@ describe('execution configuration schema', () => {
     });
   });
 
-  it('settings: each entry validated alone; duplicate names rejected; edits keep other entries as written', () => {
+  it('settings: each entry validated alone; duplicate names rejected', () => {
     const raw = [{ name: 'a' }, { name: 'b', resources: { memory: 'lots' } }, { name: 'a', daemon: 'x' }];
     const entries = parseConfigurationSettings(raw);
     assert.deepEqual(entries.map((e) => e.ok), [true, false, false]);
     assert.match((entries[1] as { error: string }).error, /resources\.memory: "lots"/);
     assert.match((entries[2] as { error: string }).error, /Duplicate name "a"/);
-    assert.deepEqual(upsertConfiguration(raw, { name: 'c' }), [...raw, { name: 'c' }]);
     assert.equal(copyName('a', new Set(['a', 'a-copy'])), 'a-copy-2');
   });
 

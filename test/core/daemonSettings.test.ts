@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseDaemonSettings, removeDaemonEntry, upsertDaemonEntry } from '../../src/core';
+import { DAEMONS_LIST, deleteEntry, parseDaemonSettings, putEntry } from '../../src/core';
 
 describe('containerExec.daemons settings', () => {
   const raw = [
@@ -23,17 +23,15 @@ describe('containerExec.daemons settings', () => {
   });
 
   it('adding or replacing one daemon keeps every other entry exactly as written, invalid ones included', () => {
-    const added = upsertDaemonEntry(raw, { id: 'new', host: 'tcp://n:2376' });
-    assert.deepEqual(added.slice(0, raw.length), raw);
-    assert.deepEqual(added[raw.length], { id: 'new', host: 'tcp://n:2376' });
-    const renamed = upsertDaemonEntry(raw, { id: 'c2', host: 'ssh://me@box' }, 'c');
-    assert.deepEqual(renamed[4], { id: 'c2', host: 'ssh://me@box' });
-    assert.deepEqual(renamed.slice(0, 4), raw.slice(0, 4));
-    assert.deepEqual(upsertDaemonEntry(undefined, { id: 'x', host: 'tcp://x:1' }), [{ id: 'x', host: 'tcp://x:1' }]);
+    const added = putEntry(raw, DAEMONS_LIST, 'user settings', { id: 'new', host: 'tcp://n:2376' });
+    assert.deepEqual(added, [...raw, { id: 'new', host: 'tcp://n:2376' }]);
+    const renamed = putEntry(raw, DAEMONS_LIST, 'user settings', { id: 'c2', host: 'tcp://h:2375' }, { index: 0, raw: raw[0] });
+    assert.deepEqual(renamed, [{ id: 'c2', host: 'tcp://h:2375' }, ...raw.slice(1)]);
+    assert.deepEqual(putEntry(undefined, DAEMONS_LIST, 'user settings', { id: 'x', host: 'tcp://x:1' }), [{ id: 'x', host: 'tcp://x:1' }]);
   });
 
-  it('removing one daemon leaves the others untouched', () => {
-    assert.deepEqual(removeDaemonEntry(raw, 'bad'), [raw[0], raw[2], raw[3], raw[4]]);
-    assert.deepEqual(removeDaemonEntry(raw, 'nope'), raw);
+  it('removing one daemon removes that entry only: the invalid one of the same id stays', () => {
+    assert.deepEqual(deleteEntry(raw, DAEMONS_LIST, 'user settings', { index: 0, raw: raw[0] }), raw.slice(1));
+    assert.throws(() => deleteEntry(raw, DAEMONS_LIST, 'user settings', { index: 3, raw: raw[0] }), /Settings changed meanwhile: containerExec\.daemons\[3\] in user settings is no longer the daemon "a"/);
   });
 });

@@ -86,7 +86,7 @@ describe('configuration editor (webview)', function () {
   it('a crafted message that bypasses the form is rejected by the host', async () => {
     const before = fs.readFileSync(settingsFile(), 'utf8');
     await form.locator('body').evaluate(() => (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({ type: 'save', config: { name: 'evil', resources: { advanced: { Privileged: true } } }, scope: 'root' }));
-    await form.locator('#banner', { hasText: /Rejected a malformed message from the configuration editor: scope/ }).waitFor({ timeout: 10000 });
+    await form.locator('#banner', { hasText: /Rejected a malformed message from the configuration editor: .*scope/ }).waitFor({ timeout: 10000 });
     await form.locator('body').evaluate(() => (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({ type: 'save', config: { name: 'evil', resources: { advanced: { Privileged: true } } }, scope: 'user' }));
     await page.waitForTimeout(800);
     assert.equal(fs.readFileSync(settingsFile(), 'utf8'), before, 'the host saved a configuration the schema forbids');

@@ -1,23 +1,24 @@
-import { parseSettingsList, removeEntry, upsertEntry, type SettingsEntry } from '../settingsList';
-import { validateConfiguration, type Configuration, type ConfigurationInput } from './configurationSchema';
+import { parseSettingsList, type SettingsEntry, type SettingsListSpec } from '../settingsList';
+import { validateConfiguration, type Configuration } from './configurationSchema';
 
 export type ConfigurationEntry = SettingsEntry<Configuration>;
 
-export function parseConfigurationSettings(raw: unknown): ConfigurationEntry[] {
-  return parseSettingsList(raw, {
-    setting: 'containerExec.configurations',
-    keyName: 'name',
-    parse: (entry) => {
-      const r = validateConfiguration(entry);
-      if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; '));
-      return r.config;
-    },
-    key: (c) => c.name,
-  });
-}
+/** containerExec.configurations, for the positional edits of settingsList (putEntry, deleteEntry). */
+export const CONFIGURATIONS_LIST: SettingsListSpec<Configuration> = {
+  setting: 'containerExec.configurations',
+  keyName: 'name',
+  noun: 'configuration',
+  parse: (entry) => {
+    const r = validateConfiguration(entry);
+    if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; '));
+    return r.config;
+  },
+  key: (c) => c.name,
+};
 
-export const upsertConfiguration = (current: unknown, entry: ConfigurationInput, replaceName = entry.name) => upsertEntry(current, entry, 'name', replaceName);
-export const removeConfiguration = (current: unknown, name: string) => removeEntry(current, 'name', name);
+export function parseConfigurationSettings(raw: unknown): ConfigurationEntry[] {
+  return parseSettingsList(raw, CONFIGURATIONS_LIST);
+}
 
 /** The next free "<name>-copy", "<name>-copy-2", … */
 export function copyName(name: string, taken: Set<string>): string {
