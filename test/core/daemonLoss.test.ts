@@ -153,7 +153,8 @@ describe('a daemon that vanishes mid-call (the crash daemon of the testbed)', fu
         (err: Error) => err,
       );
       const failedAfter = Date.now() - stopAt;
-      assert.ok(failedAfter < DEADLINE_MS + 1000, `failed ${failedAfter} ms after the stop began`);
+      // dockerd answers pings while it shuts down, and waits (--shutdown-timeout 5) for the RUN that ignores SIGTERM
+      assert.ok(failedAfter < 15000, `failed ${failedAfter} ms after the stop began`);
       // dockerd kills the RUN as it shuts down and may say so in the stream, or its API goes first
       assert.match(e.message, new RegExp(`returned a non-zero code: 137|${host.replace(/[/.]/g, '\\$&')}`), e.message);
     } finally {
