@@ -113,7 +113,7 @@ describe('a daemon that vanishes mid-call (the crash daemon of the testbed)', fu
     await cleanUpLostRun(r.ws, r.id);
   });
 
-  it('stopped mid-run (gracefully: it stops its containers first): the run fails within the deadline; its container is found when the daemon is back', async () => {
+  it('stopped mid-run (gracefully: it stops its containers first): the run ends within the deadline, daemon-lost (its container found when the daemon is back) or killed (137)', async () => {
     let stopAt = 0;
     let stopped: Promise<void> | undefined;
     const r = await runOn(crash(), "trap '' TERM\necho started\nsleep 60\n", () => {
@@ -122,11 +122,14 @@ describe('a daemon that vanishes mid-call (the crash daemon of the testbed)', fu
     });
     const failedAfter = Date.now() - stopAt;
     await stopped;
-    assert.equal(r.outcome.failure, 'daemon-lost', r.outcome.message);
-    assert.ok(r.outcome.lost);
-    // dockerd closes its API first, then waits (--shutdown-timeout 5) for the container that ignores SIGTERM
-    assert.ok(failedAfter < DEADLINE_MS + 1000, `failed ${failedAfter} ms after the stop began`);
-    await cleanUpLostRun(r.ws, r.id);
+    // dockerd answers while it shuts down and SIGKILLs the container that ignores SIGTERM after
+    // --shutdown-timeout 5: the wait may answer 137 before the API goes, else the pings fail first
+    const killed = r.outcome.failure === 'exit' && r.outcome.exitCode === 137;
+    assert.ok(r.outcome.failure === 'daemon-lost' || killed, r.outcome.message);
+    assert.equal(!!r.outcome.lost, !killed, r.outcome.message);
+    assert.ok(failedAfter < 15000, `failed ${failedAfter} ms after the stop began`);
+    if (r.outcome.lost) await cleanUpLostRun(r.ws, r.id);
+    else startCrashDaemon();
   });
 
   it('stopped mid-build (gracefully): the build fails at once, it does not hang', async () => {
@@ -153,7 +156,8 @@ describe('a daemon that vanishes mid-call (the crash daemon of the testbed)', fu
         (err: Error) => err,
       );
       const failedAfter = Date.now() - stopAt;
-      assert.ok(failedAfter < DEADLINE_MS + 1000, `failed ${failedAfter} ms after the stop began`);
+      // dockerd answers pings while it shuts down, and waits (--shutdown-timeout 5) for the RUN that ignores SIGTERM
+      assert.ok(failedAfter < 15000, `failed ${failedAfter} ms after the stop began`);
       // dockerd kills the RUN as it shuts down and may say so in the stream, or its API goes first
       assert.match(e.message, new RegExp(`returned a non-zero code: 137|${host.replace(/[/.]/g, '\\$&')}`), e.message);
     } finally {

@@ -26,14 +26,16 @@ export function demuxFrames(stream: NodeJS.ReadableStream, onFrame: (payload: Bu
       return first.subarray(0, n);
     }
     const out = Buffer.allocUnsafe(n);
+    let used = 0; // chunks consumed, dropped at once: shifting each is quadratic when a frame spans many small chunks
     for (let at = 0; at < n; ) {
-      const b = queue[0]!;
+      const b = queue[used]!;
       const k = Math.min(b.length, n - at);
       b.copy(out, at, 0, k);
       at += k;
-      if (k === b.length) queue.shift();
-      else queue[0] = b.subarray(k);
+      if (k === b.length) used++;
+      else queue[used] = b.subarray(k);
     }
+    queue.splice(0, used);
     return out;
   };
   let header: Buffer | undefined;
