@@ -6,25 +6,26 @@ import * as vscode from 'vscode';
  * ignore. Even when trusted, settings that run a local program (ssh.command, ssh.configFile) are taken
  * from user settings only (see the daemon sources).
  */
-const changed = new vscode.EventEmitter<boolean>();
+let changed: vscode.EventEmitter<boolean> | undefined; // made at first use: loading the module needs no VS Code
 let override: boolean | undefined;
+const emitter = () => (changed ??= new vscode.EventEmitter<boolean>());
 
 export const workspaceTrust = {
   isTrusted: (): boolean => override ?? vscode.workspace.isTrusted,
   /** Fires when the answer changes (the user grants trust, or the test hook switches it). */
-  onDidChange: changed.event,
+  onDidChange: (listener: (trusted: boolean) => void): vscode.Disposable => emitter().event(listener),
   /**
    * Test hook (in-host tests, through the extension's API): the in-host suite runs in code-server with
    * --disable-workspace-trust, so Restricted Mode is entered here; `undefined` returns to VS Code's answer.
    */
   simulate(trusted: boolean | undefined): void {
     override = trusted;
-    changed.fire(workspaceTrust.isTrusted());
+    emitter().fire(workspaceTrust.isTrusted());
   },
 };
 
 export function watchWorkspaceTrust(): vscode.Disposable {
-  return vscode.workspace.onDidGrantWorkspaceTrust(() => changed.fire(workspaceTrust.isTrusted()));
+  return vscode.workspace.onDidGrantWorkspaceTrust(() => emitter().fire(workspaceTrust.isTrusted()));
 }
 
 /** Why workspace entries are ignored in Restricted Mode, for the views. */

@@ -26,7 +26,7 @@ export class DaemonsFeature implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.daemons`) || e.affectsConfiguration(`${SECTION}.defaultDaemon`)) void this.reload();
       }),
-      { dispose: workspaceTrust.onDidChange(() => void this.reload()).dispose },
+      workspaceTrust.onDidChange(() => void this.reload()),
     );
   }
 
