@@ -3,6 +3,7 @@ import { BUILD_COMMANDS } from './builds/buildCommands';
 import { CONFIGURATION_COMMANDS } from './configurations/configurationCommands';
 import { DAEMON_COMMANDS } from './daemons/daemonCommands';
 import { RUN_COMMANDS } from './runs/runCommands';
+import { forgetRegistryConsents } from './configurations/registrySecrets';
 import type { Services } from './services';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tree nodes and palette calls pass different arguments
@@ -15,6 +16,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   ...BUILD_COMMANDS,
   ...RUN_COMMANDS,
   'containerExec.showLog': (s) => s.log.show(),
+  'containerExec.resetRegistryPasswordAnswers': async (s) => void vscode.window.showInformationMessage(`Forgot ${await forgetRegistryConsents(s.context)} answer(s): workspace configurations will ask again before using a stored registry password.`),
 };
 
 export function registerCommands(s: Services): void {

@@ -13,6 +13,8 @@ import type { RunNode } from './runs/runsTree';
 import type { ToWebview } from './shared/configEditorProtocol';
 import { registerTasks } from './tasks';
 import { registerViews } from './views';
+import { prompts } from './prompts';
+import { watchWorkspaceTrust, workspaceTrust } from './workspaceTrust';
 
 /** What activate() returns: used by the in-host tests and the activation benchmark. */
 export interface ContainerExecApi {
@@ -26,6 +28,13 @@ export interface ContainerExecApi {
   readonly configurations: { children(): ConfigurationNode[]; item(node: ConfigurationNode): Promise<vscode.TreeItem>; openEditors(): string[]; deliver(editor: string, message: unknown): Promise<ToWebview[]> };
   /** The Runs view, for tests. */
   readonly runs: { children(): RunNode[]; item(node: RunNode): vscode.TreeItem };
+  /**
+   * Workspace Trust, for tests: the in-host suite runs with --disable-workspace-trust, so Restricted Mode
+   * is entered through `simulate(false)` (the same module every source asks); `simulate(undefined)` ends it.
+   */
+  readonly trust: { isTrusted(): boolean; simulate(trusted: boolean | undefined): void };
+  /** The title of the question the extension is asking in a quick pick (answered through the real UI by tests). */
+  pendingPrompt(): string | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): ContainerExecApi {
@@ -36,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   const daemons = new DaemonsFeature(log, version);
   const configurations = new ConfigurationsFeature(context, daemons, log);
   const runs = new RunsFeature(context, daemons, log);
-  context.subscriptions.push(log, logChannels, daemons, configurations, runs);
+  context.subscriptions.push(log, logChannels, daemons, configurations, runs, watchWorkspaceTrust());
   const services: Services = { context, log, logChannels, daemons, configurations, runs };
   registerViews(services);
   registerCommands(services);
@@ -59,6 +68,8 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
       deliver: (editor, message) => configurations.editors.deliver(editor, message),
     },
     runs: { children: () => runs.tree.getChildren(), item: (node) => runs.tree.getTreeItem(node) },
+    trust: { isTrusted: () => workspaceTrust.isTrusted(), simulate: (t) => workspaceTrust.simulate(t) },
+    pendingPrompt: () => prompts.pending(),
   };
 }
 

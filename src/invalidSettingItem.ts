@@ -9,3 +9,13 @@ export function invalidSettingItem(label: string, scope: string, setting: string
   item.contextValue = contextValue;
   return item;
 }
+
+/** A workspace settings entry the extension does not use (Restricted Mode, or it would run a local program), with the reason. */
+export function ignoredSettingItem(label: string, setting: string, index: number, reason: string, contextValue: string): vscode.TreeItem {
+  const item = new vscode.TreeItem(label);
+  item.description = 'ignored workspace setting';
+  item.tooltip = `${setting}[${index}] (workspace settings): ${reason}`;
+  item.iconPath = new vscode.ThemeIcon('workspace-untrusted', new vscode.ThemeColor('list.warningForeground'));
+  item.contextValue = contextValue;
+  return item;
+}

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { settings } from '../settings';
 import { planBaseImage, type BaseImagePlan, type Configuration } from '../core';
+import { isWorkspaceConfiguration } from '../configurations/configurationSources';
 
 /** Build fragments, copied files and code-env requirements are relative to the first workspace folder. */
 export const workspaceDir = (): string => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
@@ -17,5 +18,5 @@ export function buildingDaemon(c: Configuration): string {
 
 /** What building the configuration's base image now would produce (tag, Dockerfile, options hash). */
 export function basePlan(context: vscode.ExtensionContext, c: Configuration): Promise<BaseImagePlan> {
-  return planBaseImage(c, { extensionVersion: extensionVersion(context), workspaceDir: workspaceDir() });
+  return planBaseImage(c, { extensionVersion: extensionVersion(context), workspaceDir: workspaceDir(), confined: isWorkspaceConfiguration(c) });
 }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { createDaemonClient, pushImage } from '../core';
-import { registryAuth } from '../configurations/registrySecrets';
+import { registryAuthFor } from '../configurations/registrySecrets';
 import { pickConfiguration } from '../configurations/configurationCommands';
 import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
@@ -51,10 +51,11 @@ export const BUILD_COMMANDS = {
     const spec = await s.daemons.spec(builder);
     if (!spec) throw new Error(`Daemon not found: the builder daemon "${builder}" (containerExec.builderDaemon).`);
     const plan = await basePlan(s.context, config);
+    const auth = await registryAuthFor(s.context, config, spec); // asked before the daemon is
     const client = createDaemonClient(spec.daemon);
     try {
       await withCancellableProgress(`Pushing ${plan.tag}`, async (signal, progress) => {
-        await pushImage(client, plan.tag, await registryAuth(s.context.secrets, config.registry!), signal, (line) => {
+        await pushImage(client, plan.tag, auth, signal, (line) => {
           s.log.info(`[push ${name}] ${line}`);
           progress.report({ message: line });
         });

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   BuildError,
+  pathInside,
   CodeEnvSchema,
   ensureCodeEnvImage,
   planCodeEnvImage,
@@ -17,7 +18,7 @@ import {
   type BuildLine,
   type Configuration,
 } from '../core';
-import { registryAuth } from '../configurations/registrySecrets';
+import { registryAuthFor } from '../configurations/registrySecrets';
 import type { Services } from '../services';
 import { settings } from '../settings';
 import { C, TaskTerminal } from '../taskTerminal';
@@ -95,8 +96,15 @@ class BuildTerminal extends TaskTerminal {
     const file = path.isAbsolute(env.requirements) ? env.requirements : path.join(workspaceDir(), env.requirements);
     let requirements: string;
     try {
+      // a code env from workspace settings may only read a file of the workspace
+      const fromWorkspace = settings().inspect<unknown[]>('codeEnvs')?.workspaceValue?.some((e) => (e as { name?: unknown })?.name === env.name);
+      if (fromWorkspace) await pathInside(workspaceDir(), env.requirements, `containerExec.codeEnvs "${env.name}" requirements`);
       requirements = await readFile(file, 'utf8');
     } catch (e) {
+      if (!(e as NodeJS.ErrnoException).code) {
+        this.line(`${C.red}${(e as Error).message}${C.reset}`);
+        return 1;
+      }
       this.line(`${C.red}Code env ${env.name}: cannot read its requirements ${file} (${(e as NodeJS.ErrnoException).code}).${C.reset}`);
       return 1;
     }
@@ -138,7 +146,16 @@ class BuildTerminal extends TaskTerminal {
       this.line(`${C.red}Daemon not found: "${builderId}" (configuration ${name}${config.registry ? ', builder daemon' : ''}). Add it in the Daemons view.${C.reset}`);
       return 1;
     }
-    const plan = await basePlan(s.context, config);
+    let plan: BaseImagePlan;
+    let auth: Awaited<ReturnType<typeof registryAuthFor>>;
+    try {
+      // workspace paths and the registry password are settled before the daemon gets anything
+      plan = await basePlan(s.context, config);
+      if (this.def.target !== 'code-env') auth = await registryAuthFor(s.context, config, spec);
+    } catch (e) {
+      this.line(`${C.red}${(e as Error).message}${C.reset}`);
+      return 1;
+    }
     if (this.def.target === 'code-env') return this.buildCodeEnv(config, spec.daemon, plan);
     this.line(`${C.bold}Building ${plan.tag}${C.reset} for configuration ${name} on ${spec.daemon.id} (${spec.daemon.host})`);
     const ctx = await planContext(plan);
@@ -163,7 +180,7 @@ class BuildTerminal extends TaskTerminal {
           if (config.registry) {
             progress.report({ message: `pushing to ${config.registry.url}` });
             this.line(`Pushing ${plan.tag} to ${config.registry.url}${config.registry.username ? ` as ${config.registry.username}` : ''}`);
-            await pushImage(client, plan.tag, await registryAuth(s.context.secrets, config.registry), this.abort.signal, (t) => this.line(`${C.dim}${t}${C.reset}`));
+            await pushImage(client, plan.tag, auth, this.abort.signal, (t) => this.line(`${C.dim}${t}${C.reset}`));
             this.line(`${C.green}Pushed ${plan.tag}${C.reset}`);
           }
           void s.daemons.hub.refresh(spec.daemon.id);

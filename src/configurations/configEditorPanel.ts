@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
   CONFIGURATIONS_LIST,
+  redactSecrets,
   createDaemonClient,
   DAEMONS_LIST,
   deleteEntry,
@@ -173,7 +174,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
         this.post(panel, { type: 'registryResult', ok: true, text: `Logged in to ${m.url} as ${m.username} (through daemon ${description.id})` });
       }
     } catch (e) {
-      const text = (e as Error).message;
+      const text = redactSecrets((e as Error).message, [m.type === 'testRegistry' ? m.password : undefined]);
       if (m.type === 'daemonInfo') this.post(panel, { type: 'daemonInfo', key: daemonKey(m.daemon), error: text });
       else this.post(panel, { type: m.type === 'testConnection' ? 'connectionResult' : 'registryResult', ok: false, text });
     } finally {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { parseConfigurationSettings, type Configuration, type EntryOrigin } from '../core';
 
 import { SECTION } from '../settings';
+import { RESTRICTED_REASON, workspaceTrust } from '../workspaceTrust';
 
 export { SECTION };
 
@@ -21,9 +22,21 @@ export interface InvalidConfiguration {
   error: string;
 }
 
+/** Workspace configurations not used in Restricted Mode, with the reason (the view says so). */
+export interface IgnoredConfiguration {
+  index: number;
+  name?: string;
+  reason: string;
+}
+
+/** Configurations defined in workspace settings: their files must be in the workspace, their registry password is sent only once the user agrees. */
+const fromWorkspace = new WeakSet<Configuration>();
+export const isWorkspaceConfiguration = (c: Configuration): boolean => fromWorkspace.has(c);
+
 export interface ConfigurationSources {
   items: ConfigurationItem[];
   invalid: InvalidConfiguration[];
+  ignored: IgnoredConfiguration[];
   /** Workspace value of containerExec.defaultConfiguration. */
   projectDefault?: string;
   /** User value of containerExec.defaultConfiguration. */
@@ -36,18 +49,22 @@ export function readConfigurations(): ConfigurationSources {
   const inspected = config.inspect<unknown>('configurations');
   const items: ConfigurationItem[] = [];
   const invalid: InvalidConfiguration[] = [];
+  const ignored: IgnoredConfiguration[] = [];
+  const trusted = workspaceTrust.isTrusted();
   for (const [scope, value] of [['user', inspected?.globalValue], ['workspace', inspected?.workspaceValue]] as const)
     for (const entry of parseConfigurationSettings(value)) {
-      if (!entry.ok) invalid.push({ scope, index: entry.index, name: entry.key, error: entry.error });
+      if (scope === 'workspace' && !trusted) ignored.push({ index: entry.index, name: entry.ok ? entry.value.name : entry.key, reason: RESTRICTED_REASON });
+      else if (!entry.ok) invalid.push({ scope, index: entry.index, name: entry.key, error: entry.error });
       else {
         const item = { config: entry.value, scope, origin: { index: entry.index, raw: entry.raw } };
+        if (scope === 'workspace') fromWorkspace.add(entry.value);
         const at = items.findIndex((i) => i.config.name === entry.value.name);
         if (at >= 0) items[at] = item;
         else items.push(item);
       }
     }
   const defaults = config.inspect<string>('defaultConfiguration');
-  return { items, invalid, projectDefault: defaults?.workspaceValue || undefined, globalDefault: defaults?.globalValue || undefined };
+  return { items, invalid, ignored, projectDefault: (trusted && defaults?.workspaceValue) || undefined, globalDefault: defaults?.globalValue || undefined };
 }
 
 export function targetOf(scope: Scope): vscode.ConfigurationTarget {

@@ -6,6 +6,7 @@ import { ConfigEditorPanels } from './configEditorPanel';
 import type { ConfigurationItem } from './configurationSources';
 import { SECTION } from './configurationSources';
 import { ConfigurationsTreeProvider } from './configurationsTree';
+import { workspaceTrust } from '../workspaceTrust';
 
 /** The configurations concern: settings -> tree; the editor panels. Reads no Docker until asked. */
 export class ConfigurationsFeature implements vscode.Disposable {
@@ -26,6 +27,7 @@ export class ConfigurationsFeature implements vscode.Disposable {
       this.editors,
       // images built, pulled or removed, and daemons (dis)connecting, change the stale marks
       { dispose: daemons.hub.onDidChange((c) => (c.what === 'images' || c.what === 'state') && this.tree.refresh()).dispose },
+      workspaceTrust.onDidChange(() => this.tree.refresh()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.configurations`) || e.affectsConfiguration(`${SECTION}.defaultConfiguration`) || e.affectsConfiguration(`${SECTION}.daemons`)) this.tree.refresh();
       }),

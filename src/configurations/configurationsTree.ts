@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { limitsSummary, usageDenied, type ImageFreshness } from '../core';
-import { invalidSettingItem } from '../invalidSettingItem';
-import { readConfigurations, type ConfigurationItem, type ConfigurationSources, type InvalidConfiguration } from './configurationSources';
+import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
+import { readConfigurations, type ConfigurationItem, type ConfigurationSources, type IgnoredConfiguration, type InvalidConfiguration } from './configurationSources';
 
-export type ConfigurationNode = { kind: 'configuration'; item: ConfigurationItem } | { kind: 'invalid'; entry: InvalidConfiguration };
+export type ConfigurationNode = { kind: 'configuration'; item: ConfigurationItem } | { kind: 'invalid'; entry: InvalidConfiguration } | { kind: 'ignored'; entry: IgnoredConfiguration };
 
 /**
  * The Execution Configurations view: each configuration with its daemon, image, a one-line limits
@@ -34,7 +34,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
   getChildren(node?: ConfigurationNode): ConfigurationNode[] {
     if (node) return [];
     const s = this.current();
-    return [...s.items.map((item) => ({ kind: 'configuration' as const, item })), ...s.invalid.map((entry) => ({ kind: 'invalid' as const, entry }))];
+    return [...s.items.map((item) => ({ kind: 'configuration' as const, item })), ...s.invalid.map((entry) => ({ kind: 'invalid' as const, entry })), ...s.ignored.map((entry) => ({ kind: 'ignored' as const, entry }))];
   }
 
   async getTreeItem(node: ConfigurationNode): Promise<vscode.TreeItem> {
@@ -42,6 +42,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
       const e = node.entry;
       return invalidSettingItem(e.name ?? `configuration #${e.index + 1}`, e.scope, 'containerExec.configurations', e.index, e.error, 'configuration.invalid');
     }
+    if (node.kind === 'ignored') return ignoredSettingItem(node.entry.name ?? `configuration #${node.entry.index + 1}`, 'containerExec.configurations', node.entry.index, node.entry.reason, 'configuration.ignored');
     const { config: c, scope } = node.item;
     const s = this.current();
     const [groups, daemons, fresh] = await Promise.all([this.groups().catch(() => []), this.daemonIds(), this.freshness(c).catch(() => undefined)]);

@@ -49,6 +49,8 @@ export type ParsedHost =
   | { scheme: 'tcp'; hostname: string; port: number }
   | { scheme: 'ssh'; hostname: string; port?: number; user?: string };
 
+const SSH_USER = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
+const SSH_HOSTNAME = /^[A-Za-z0-9._:][A-Za-z0-9._:-]*$/;
 const HOST_FORMS = 'unix:///path/to/docker.sock, npipe:////./pipe/docker_engine, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT]';
 
 /** Parses a DOCKER_HOST-style URL; the error names the host and the accepted forms. */
@@ -79,7 +81,11 @@ export function parseHost(host: string): ParsedHost {
     if (port === undefined) throw bad('tcp:// needs a port (2375 plain, 2376 TLS by convention)');
     return { scheme, hostname: bare(url.hostname), port };
   }
-  return { scheme, hostname: bare(url.hostname), port, user: url.username ? decodeURIComponent(url.username) : undefined };
+  const user = url.username ? decodeURIComponent(url.username) : undefined;
+  // ssh receives these as arguments; ssh_config tokens (%r, %h) may reach a shell: plain names only
+  if (user !== undefined && !SSH_USER.test(user)) throw bad(`ssh user "${user}" may only use letters, digits and . _ -`);
+  if (!SSH_HOSTNAME.test(bare(url.hostname))) throw bad(`ssh host name "${bare(url.hostname)}" may only use letters, digits and . _ - : (not starting with -)`);
+  return { scheme, hostname: bare(url.hostname), port, user };
 }
 
 /** Validates unknown input (settings, webview) into a description; the error lists every bad field. */

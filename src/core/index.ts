@@ -14,6 +14,7 @@ export * from './emitter';
 export * from './daemonHub';
 export * from './engineActions';
 export * from './settingsList';
+export * from './safety';
 export * from './config';
 export * from './build';
 export * from './run';

@@ -7,7 +7,9 @@ import {
   type DaemonSpec,
   type DiscoveredDaemon,
   type DiscoveryProblem,
+  workspaceDaemonRefusal,
 } from '../core';
+import { RESTRICTED_REASON, workspaceTrust } from '../workspaceTrust';
 
 import { SECTION } from '../settings';
 
@@ -21,9 +23,17 @@ export interface InvalidDaemonEntry {
   error: string;
 }
 
+/** A workspace entry not used, and why (Restricted Mode, or it would run a local program): the view says so. */
+export interface IgnoredEntry {
+  index: number;
+  id?: string;
+  reason: string;
+}
+
 export interface DaemonSources {
   specs: DaemonSpec[];
   invalid: InvalidDaemonEntry[];
+  ignored: IgnoredEntry[];
   discovered: DiscoveredDaemon[];
   problems: DiscoveryProblem[];
   defaultDaemon: string;
@@ -39,9 +49,20 @@ export async function readDaemonSources(): Promise<DaemonSources> {
   const inspected = config.inspect<unknown>('daemons');
   const specs: DaemonSpec[] = [];
   const invalid: InvalidDaemonEntry[] = [];
+  const ignored: IgnoredEntry[] = [];
+  const trusted = workspaceTrust.isTrusted();
   const byId = new Map<string, number>();
   for (const [scope, value] of [['user', inspected?.globalValue], ['workspace', inspected?.workspaceValue]] as const) {
     for (const entry of parseDaemonSettings(value) as DaemonSettingsEntry[]) {
+      if (scope === 'workspace' && !trusted) {
+        ignored.push({ index: entry.index, id: entry.ok ? entry.value.id : entry.key, reason: RESTRICTED_REASON });
+        continue;
+      }
+      const refusal = scope === 'workspace' && entry.ok ? workspaceDaemonRefusal(entry.value) : undefined;
+      if (refusal) {
+        ignored.push({ index: entry.index, id: entry.ok ? entry.value.id : entry.key, reason: refusal });
+        continue;
+      }
       if (!entry.ok) {
         invalid.push({ scope, index: entry.index, id: entry.key, error: entry.error });
         continue;
@@ -62,7 +83,8 @@ export async function readDaemonSources(): Promise<DaemonSources> {
       problems.push({ file: `Docker context ${d.context}`, error: (e as Error).message });
     }
   }
-  return { specs, invalid, discovered, problems, defaultDaemon: config.get<string>('defaultDaemon') || 'local' };
+  const defaultDaemon = trusted ? config.get<string>('defaultDaemon') : config.inspect<string>('defaultDaemon')?.globalValue;
+  return { specs, invalid, ignored, discovered, problems, defaultDaemon: defaultDaemon || 'local' };
 }
 
 /** The settings scope a configured daemon lives in. */

@@ -3,6 +3,7 @@ import { DaemonHub, type DaemonSpec } from '../core';
 import { readDaemonSources, SECTION, type DaemonSources } from './daemonSources';
 import { DaemonsTreeProvider } from './daemonsTree';
 import { DaemonStatusBar } from './statusBar';
+import { workspaceTrust } from '../workspaceTrust';
 
 /**
  * The daemons concern: settings + discovery -> hub -> tree and status bar. Nothing talks to Docker until
@@ -25,6 +26,7 @@ export class DaemonsFeature implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.daemons`) || e.affectsConfiguration(`${SECTION}.defaultDaemon`)) void this.reload();
       }),
+      workspaceTrust.onDidChange(() => void this.reload()),
     );
   }
 
@@ -58,7 +60,8 @@ export class DaemonsFeature implements vscode.Disposable {
     for (const p of sources.problems) this.log.warn(`Docker contexts: ${p.file}: ${p.error}`);
     for (const e of sources.invalid) this.log.error(`containerExec.daemons[${e.index}] in ${e.scope} settings: ${e.error}`);
     this.hub.setDaemons(sources.specs);
-    this.tree.reset(sources.invalid, sources.defaultDaemon);
+    for (const e of sources.ignored) this.log.warn(`containerExec.daemons[${e.index}] in workspace settings: ${e.reason}`);
+    this.tree.reset(sources.invalid, sources.defaultDaemon, sources.ignored);
     this.statusBar.setDefault(sources.defaultDaemon);
     return sources;
   }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ContainerSummary, DaemonHub, DaemonInfo, DaemonVersion, DaemonSpec, DaemonState, DaemonStatus, ImageSummary, ListKind, VolumeSummary } from '../core';
-import { invalidSettingItem } from '../invalidSettingItem';
-import type { InvalidDaemonEntry } from './daemonSources';
+import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
+import type { IgnoredEntry, InvalidDaemonEntry } from './daemonSources';
 
 export type DaemonTreeNode =
   | { kind: 'daemon'; id: string }
@@ -11,7 +11,8 @@ export type DaemonTreeNode =
   | { kind: 'image'; id: string; image: ImageSummary }
   | { kind: 'volume'; id: string; volume: VolumeSummary }
   | { kind: 'error'; id: string; message: string; retry: boolean }
-  | { kind: 'invalid'; entry: InvalidDaemonEntry };
+  | { kind: 'invalid'; entry: InvalidDaemonEntry }
+  | { kind: 'ignored'; entry: IgnoredEntry };
 
 const STATE: Record<DaemonState, { icon: string; color?: string; text: string }> = {
   idle: { icon: 'vm-outline', text: 'not checked' },
@@ -41,6 +42,7 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
   private readonly daemonNodes = new Map<string, DaemonTreeNode & { kind: 'daemon' }>();
   private readonly groupNodes = new Map<string, DaemonTreeNode & { kind: 'group' }>();
   private invalid: InvalidDaemonEntry[] = [];
+  private ignored: IgnoredEntry[] = [];
   private defaultDaemon = 'local';
   private pending = new Set<DaemonTreeNode | undefined>();
   private timer: NodeJS.Timeout | undefined;
@@ -57,8 +59,9 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
   }
 
   /** New daemon list (settings or discovery changed). */
-  reset(invalid: InvalidDaemonEntry[], defaultDaemon: string): void {
+  reset(invalid: InvalidDaemonEntry[], defaultDaemon: string, ignored: IgnoredEntry[] = []): void {
     this.invalid = invalid;
+    this.ignored = ignored;
     this.defaultDaemon = defaultDaemon;
     this.schedule(undefined);
   }
@@ -89,7 +92,7 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
 
   async getChildren(node?: DaemonTreeNode): Promise<DaemonTreeNode[]> {
     if (!node) await this.ready();
-    if (!node) return [...this.hub.ids().map((id) => this.daemonNode(id)), ...this.invalid.map((entry) => ({ kind: 'invalid' as const, entry }))];
+    if (!node) return [...this.hub.ids().map((id) => this.daemonNode(id)), ...this.invalid.map((entry) => ({ kind: 'invalid' as const, entry })), ...this.ignored.map((entry) => ({ kind: 'ignored' as const, entry }))];
     if (node.kind === 'daemon') {
       const status = this.hub.status(node.id).state === 'idle' ? await this.hub.connect(node.id) : this.hub.status(node.id);
       if (status.state === 'connected') return GROUPS.map(([list]) => this.groupNode(node.id, list));
@@ -160,6 +163,8 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
         item.command = { command: 'containerExec.openDaemonSettings', title: 'Open Settings', arguments: [node] };
         return item;
       }
+      case 'ignored':
+        return ignoredSettingItem(node.entry.id ?? `daemon #${node.entry.index + 1}`, 'containerExec.daemons', node.entry.index, node.entry.reason, 'ignoredDaemon');
     }
   }
 

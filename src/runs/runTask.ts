@@ -1,10 +1,9 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { createDaemonClient, newRunId, recipeInWorkspace, runRecipe, DEFAULT_OUTPUT_PATH, type DaemonClient, type RunOutcome } from '../core';
+import { createDaemonClient, newRunId, prepareRunFolder, recipeInWorkspace, runRecipe, DEFAULT_OUTPUT_PATH, type DaemonClient, type RunOutcome } from '../core';
 import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
-import { registryAuth } from '../configurations/registrySecrets';
+import { registryAuthFor } from '../configurations/registrySecrets';
 import type { Services } from '../services';
 import { settings } from '../settings';
 import { C, TaskTerminal } from '../taskTerminal';
@@ -81,8 +80,8 @@ class RunTerminal extends TaskTerminal {
     if (!spec) throw new Error(`Daemon not found: "${config.daemon}" (configuration ${config.name}). Add it in the Daemons view, or pick another configuration.`);
     const image = (await basePlan(s.context, config)).tag;
     const id = def.runId ?? newRunId();
-    const folder = runFolder(id);
-    await mkdir(folder, { recursive: true });
+    // a tasks.json runId and a committed .container-exec symlink are checked before anything is written
+    const folder = await prepareRunFolder(ws, id);
     const log = createWriteStream(path.join(folder, 'run.log'));
     let record: RunRecord = { id, recipe, configuration: config.name, chosenBy, daemon: config.daemon, image, args: def.args ?? [], env: def.env ?? {}, state: 'running', startedAt: Date.now(), logFile: path.join(folder, 'run.log') };
     const update = (patch: Partial<RunRecord>) => s.runs.history.put((record = { ...record, ...patch }));
@@ -105,7 +104,7 @@ class RunTerminal extends TaskTerminal {
           config,
           image,
           pull: Boolean(config.registry || config.baseImage),
-          registryAuth: config.registry ? await registryAuth(s.context.secrets, config.registry) : undefined,
+          registryAuth: await registryAuthFor(s.context, config, spec),
           workspaceDir: ws,
           outputsDir: folder,
           groups: await s.configurations.groups().catch(() => []),

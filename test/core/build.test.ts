@@ -62,7 +62,7 @@ describe('base image builds (real daemons)', function () {
     assert.match(plan.dockerfile, /\nFROM local\/python:3-bookworm\n/);
     assert.match(plan.dockerfile, /RUN command -v python3 >\/dev\/null \|\| \(apt-get update && apt-get install -y --no-install-recommends python3 python3-pip python3-venv/);
     assert.match(plan.dockerfile, /COPY buildenv\/ \/opt\/container-exec\/buildenv\//);
-    assert.match(plan.dockerfile, /RUN python3 -m pip install --no-cache-dir --break-system-packages "requests==2.32.3"/);
+    assert.match(plan.dockerfile, /RUN python3 -m pip install --no-cache-dir --break-system-packages 'requests==2.32.3'/);
     assert.deepEqual(plan.files, { 'buildenv/extra.txt': '/ws/extra.txt' });
     assert.deepEqual(plan.buildArgs, { http_proxy: 'http://proxy:3128' });
     assert.equal(plan.tag, 'container-exec/base-build-test:1.2.3');

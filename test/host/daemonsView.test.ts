@@ -14,9 +14,13 @@ describe('Daemons view (real daemons, real host)', function () {
 
   before(async () => {
     api = await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate();
-    await vscode.workspace.getConfiguration('containerExec').update('daemons', testbedDaemonSettings(), vscode.ConfigurationTarget.Workspace);
+    // the ssh daemon names an ssh_config file: honoured from user settings only
+    const all = testbedDaemonSettings() as { id: string }[];
+    await vscode.workspace.getConfiguration('containerExec').update('daemons', all.filter((d) => d.id === 'ssh'), vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('containerExec').update('daemons', all.filter((d) => d.id !== 'ssh'), vscode.ConfigurationTarget.Workspace);
     await vscode.commands.executeCommand('containerExec.daemons.focus');
   });
+  after(() => vscode.workspace.getConfiguration('containerExec').update('daemons', undefined, vscode.ConfigurationTarget.Global));
 
   it('shows every configured daemon at once, the discovered local one, and the invalid entry with its reason', async () => {
     await until('daemons listed', 5000, async () => ((await api.daemons.children()).length >= 7 ? true : undefined));
@@ -26,7 +30,7 @@ describe('Daemons view (real daemons, real host)', function () {
     const invalid = roots.find((n) => n.kind === 'invalid');
     assert.ok(invalid, 'the invalid entry is shown');
     assert.match(String(api.daemons.item(invalid).tooltip), /tcp:\/\/no-port-here.*tcp:\/\/ needs a port/);
-    assert.equal(api.daemons.isLive(), true, 'the visible view is live');
+    await until('the visible view is live', 5000, () => api.daemons.isLive() || undefined);
   });
 
   it('each reachable daemon (socket, TCP, TLS by folder and by files, ssh) connects and lists Info, Images, Containers, Volumes', async () => {

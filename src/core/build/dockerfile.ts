@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BuildOptions, Configuration } from '../config/configurationSchema';
 import { LABELS } from '../labels';
+import { pathInside, shellQuote } from '../safety';
 
 /** The FROM image when none is given: Debian's, as DSS uses a plain distribution image. */
 export const DEFAULT_FROM = 'debian:bookworm-slim';
@@ -31,8 +32,12 @@ export function defaultBaseTag(extensionVersion: string, configuration: string):
  * copied files are read relative to `workspaceDir`; their contents are part of the options hash, so
  * editing a fragment makes the image stale.
  */
-export async function planBaseImage(c: Configuration, o: { extensionVersion: string; workspaceDir: string }): Promise<BaseImagePlan> {
+export async function planBaseImage(c: Configuration, o: { extensionVersion: string; workspaceDir: string; confined?: boolean }): Promise<BaseImagePlan> {
   const b: BuildOptions = c.build;
+  // a workspace-defined configuration may only use files of the workspace (real paths: symlinks resolved), checked before anything is read
+  if (o.confined)
+    for (const [field, p] of [['dockerfile', b.dockerfile], ['dockerfilePrepend', b.dockerfilePrepend], ['dockerfileAppend', b.dockerfileAppend], ...b.copyToBuildContext.map((f, i) => [`copyToBuildContext[${i}]`, f])] as const)
+      if (p) await pathInside(o.workspaceDir, p, `build.${field} of configuration ${c.name}`);
   const resolve = (p: string) => (path.isAbsolute(p) ? p : path.join(o.workspaceDir, p));
   const read = async (field: string, p: string) => {
     try {
@@ -60,7 +65,7 @@ export async function planBaseImage(c: Configuration, o: { extensionVersion: str
       for (const p of b.copyToBuildContext) files[`buildenv/${path.basename(p)}`] = resolve(p);
       lines.push('COPY buildenv/ /opt/container-exec/buildenv/');
     }
-    if (b.pipPackages.length) lines.push(`RUN python3 -m pip install --no-cache-dir --break-system-packages ${b.pipPackages.map((p) => JSON.stringify(p)).join(' ')}`);
+    if (b.pipPackages.length) lines.push(`RUN python3 -m pip install --no-cache-dir --break-system-packages ${b.pipPackages.map(shellQuote).join(' ')}`);
     if (b.dockerfileAppend) lines.push('# --- dockerfileAppend', (await read('dockerfileAppend', b.dockerfileAppend)).trimEnd());
     lines.push('WORKDIR /workspace');
     dockerfile = `${lines.join('\n')}\n`;

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import type { DaemonClient } from '../daemonClient';
 import { DaemonError } from '../errors';
 import { onLines } from '../jsonLines';
+import { redactSecrets } from '../safety';
 
 /** How often a push or pull pings its daemon. */
 const HEARTBEAT_MS = 2000;
@@ -50,12 +51,12 @@ async function follow(client: DaemonClient, what: string, open: (d: Docker, abor
   }
 }
 
-/** Says which registry and user failed, never the password. */
-function explainRegistryFailure(e: unknown, action: string, ref: string, auth: RegistryAuth | undefined): Error {
-  const msg = (e as Error).message;
+/** Says which registry and user failed, never the password (every occurrence replaced, in every branch). */
+export function explainRegistryFailure(e: unknown, action: string, ref: string, auth: RegistryAuth | undefined): Error {
+  const msg = redactSecrets((e as Error).message, [auth?.password]);
   const who = auth?.username ? ` as ${auth.username}` : ' anonymously';
   if (/unauthorized|authentication required|no basic auth credentials|denied|401/i.test(msg))
-    return new Error(`${action} ${ref} failed: ${auth?.serveraddress ?? 'the registry'} refused${who} (${msg.replace(auth?.password ?? '\0', '***')}). Check the registry username and password (Test Registry Login in the configuration editor).`, { cause: e });
+    return new Error(`${action} ${ref} failed: ${auth?.serveraddress ?? 'the registry'} refused${who} (${msg}). Check the registry username and password (Test Registry Login in the configuration editor).`, { cause: e });
   if (/connection refused|no such host|i\/o timeout|connection reset/i.test(msg))
     return new Error(`${action} ${ref} failed: registry ${auth?.serveraddress ?? ''} is unreachable from the daemon (${msg})`, { cause: e });
   return new Error(`${action} ${ref} failed: ${msg}`, { cause: e });

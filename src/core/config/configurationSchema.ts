@@ -89,15 +89,29 @@ export const GpusSchema = z.custom<Gpus>(
   { error: 'gpus must be "none", "all", a count like 2, or a list of device ids like ["0", "GPU-3a2f…"]' },
 );
 
+/** Image references and registry addresses end up in a Dockerfile's FROM and in tags: no whitespace, no control characters, no shell. */
+const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
+const REGISTRY_URL = /^[A-Za-z0-9][A-Za-z0-9.-]*(:\d+)?(\/[A-Za-z0-9._-]+)*$/;
+const shown = (v: string) => JSON.stringify(v);
+const imageRef = (field: string) =>
+  z.string().superRefine((v, ctx) => {
+    if (v !== '' && !IMAGE_REF.test(v)) ctx.addIssue({ code: 'custom', message: `${field}: ${shown(v)} is not an image reference like debian:bookworm-slim or registry:5000/team/base:1 (no spaces, newlines or other characters)` });
+  });
+/** A pip requirement (name, extras, version specifiers, markers) on one line: it is quoted for the shell, but a newline would end the RUN. */
+const pipPackage = z.string().superRefine((v, ctx) => {
+  // eslint-disable-next-line no-control-regex
+  if (!v.trim() || /[\x00-\x1f\x7f]/.test(v)) ctx.addIssue({ code: 'custom', message: `build.pipPackages: ${shown(v)} is not a pip requirement like numpy==2.1 (one line, no control characters)` });
+});
+
 /** How the base image of a configuration is built (dssadmin build-base-image's options). Paths are workspace-relative or absolute. */
 export const BuildOptionsSchema = z
   .object({
-    from: z.string().min(1).optional(),
+    from: imageRef('build.from').pipe(z.string().min(1)).optional(),
     python: z.boolean().default(true),
     r: z.boolean().default(false),
     cuda: z.object({ enabled: z.boolean(), version: z.string().regex(/^\d+\.\d+(\.\d+)?$/, { error: 'build.cuda.version must look like 12.4 or 12.4.1' }).default('12.4.1') }).strict().optional(),
     systemPackages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, { error: 'build.systemPackages: use Debian package names' })).default([]),
-    pipPackages: z.array(z.string().min(1)).default([]),
+    pipPackages: z.array(pipPackage).default([]),
     httpProxy: z.string().optional(),
     httpsProxy: z.string().optional(),
     noProxy: z.string().optional(),
@@ -115,9 +129,17 @@ export const ConfigurationSchema = z
     name: z.string().regex(CONFIG_NAME, { error: 'name must start with a letter or digit and use letters, digits, _ . - only' }),
     description: z.string().optional(),
     daemon: z.string().min(1).default('local'),
-    baseImage: z.string().default(''),
+    baseImage: imageRef('baseImage').default(''),
     registry: z
-      .object({ url: z.string().min(1, { error: 'registry.url must not be empty (e.g. registry.example.com:5000)' }), username: z.string().optional() })
+      .object({
+        url: z
+          .string()
+          .min(1, { error: 'registry.url must not be empty (e.g. registry.example.com:5000)' })
+          .superRefine((v, ctx) => {
+            if (v && !REGISTRY_URL.test(v)) ctx.addIssue({ code: 'custom', message: `registry.url: ${shown(v)} is not a registry address like registry.example.com:5000 (host[:port][/path], no scheme, spaces or newlines)` });
+          }),
+        username: z.string().optional(),
+      })
       .strict()
       .optional(),
     resources: ResourcesSchema.default({}),
