@@ -6,6 +6,7 @@
 #   testbed.sh stop    [STATE_DIR]   stop only what this script started (recorded PIDs), keep state
 #   testbed.sh env     [STATE_DIR]   print the KEY=VALUE lines only
 #   testbed.sh status  [STATE_DIR]   show what is running
+#   testbed.sh images  [STATE_DIR]   only build the images below into the primary daemon if missing (npm start's offline first run)
 #   testbed.sh purge   [STATE_DIR]   stop, then delete STATE_DIR
 #   testbed.sh stop-daemon ROLE      stop one extra daemon (tls | tcp), e.g. to test recovery; `start` brings it back
 # STATE_DIR defaults to $CONTAINER_EXEC_TESTBED or /tmp/container-exec-testbed. The subcommand and STATE_DIR may be given in either order.
@@ -32,6 +33,7 @@ for a in "$@"; do
     start|stop|env|status|purge|stop-daemon) CMD=$a ;;
     tls|tcp) ROLE=$a ;;
     -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    images) CMD=$a ;;
     *) STATE=$a ;;
   esac
 done
@@ -108,6 +110,7 @@ ensure_packages() {
   local want=(docker.io iptables iproute2 curl openssl busybox-static docker-registry apache2-utils)
   [ "$ENABLE_SSH" = 1 ] && want+=(openssh-server openssh-client)
   [ "$PY_METHOD" = mmdebstrap ] && want+=(mmdebstrap)
+  [ $# -eq 0 ] || want=("$@")   # only these
   local missing=() p
   for p in "${want[@]}"; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -335,7 +338,7 @@ build_python_rootfs_host() {   # $1 = output tar; copies the host's python3 + st
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$t/etc/group"
   tar -C "$t" -cf "$1" . ; rm -rf "$t"
 }
-ensure_images() {
+ensure_primary_images() {
   local P=(docker -H "unix://$PRIMARY_SOCK")
   mkdir -p "$STATE/cache"
   if ! "${P[@]}" image inspect "$BUSYBOX_IMAGE" >/dev/null 2>&1; then
@@ -356,6 +359,10 @@ ensure_images() {
     "${P[@]}" import -c 'ENV LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
       -c 'CMD ["python3"]' "$tarf" "$PYTHON_IMAGE" >/dev/null
   fi
+}
+ensure_images() {
+  local P=(docker -H "unix://$PRIMARY_SOCK")
+  ensure_primary_images
   # copy the images into the extra daemons (save|load keeps the image IDs) and seed the registries
   # (pushed from the tcp daemon, so the primary gets no extra tags); independent jobs run in parallel
   local pids=() role img repo T=(docker -H "unix://$STATE/tcp/docker.sock")
@@ -472,6 +479,10 @@ stop_all() {
 exec 9> "$STATE/.lock"; flock 9
 case "$CMD" in
   env) print_env ;;
+  images)
+    ensure_packages curl busybox-static mmdebstrap
+    ping_sock "$PRIMARY_SOCK" >/dev/null 2>&1 || die "no Docker daemon answers on $PRIMARY_SOCK (\`testbed.sh start\` starts one)"
+    ensure_primary_images; log "images: $BUSYBOX_IMAGE and $PYTHON_IMAGE are on $PRIMARY_SOCK" ;;
   status) status ;;
   stop) stop_all ;;
   stop-daemon) [ -n "$ROLE" ] || die "stop-daemon needs a role: tls or tcp"; stop_rec "dockerd-$ROLE" 30 ;;

@@ -59,22 +59,75 @@ export async function runInHost(ctx: BrowserContext, url: string, opts: { timeou
   }
 }
 
-/** Waits for the workbench to be restored (smoke-test driver) and the extension's activity-bar item to show. */
+/**
+ * Waits for the workbench to be restored (smoke-test driver) and the extension's activity-bar item to show:
+ * its contributions (views, commands) are registered from then on.
+ */
 export async function openWorkbench(page: Page, url: string): Promise<void> {
   await page.goto(url);
   await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
   await page.waitForFunction(() => !!(globalThis as unknown as { driver?: unknown }).driver, undefined, { timeout: 60000 });
   await page.evaluate(() => (globalThis as unknown as { driver: { whenWorkbenchRestored(): Promise<void> } }).driver.whenWorkbenchRestored());
+  await activityItem(page, 'Container Exec');
 }
 
-/** Runs a command from the palette (F1), by its title. */
-export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
+/** An activity-bar item, once it is there (the extension registers its container some time after the workbench). */
+async function activityItem(page: Page, title: string, timeoutMs = 60000) {
+  const item = page.locator('.activitybar .action-item', { has: page.locator(`a[aria-label^="${title}"]`) }).first();
+  await item.waitFor({ timeout: timeoutMs }).catch(() => {
+    throw new Error(`The activity bar shows no "${title}" item within ${timeoutMs / 1000} s (is the extension loaded? see the code-server log)`);
+  });
+  return item;
+}
+
+/**
+ * Shows a view container of the activity bar ("Container Exec", "Explorer"). Its item toggles the side
+ * bar, and the workbench restores whichever container the last session of this workspace left open: it is
+ * clicked only when that container is not the one shown.
+ */
+export async function showViewContainer(page: Page, title: string): Promise<void> {
+  const item = await activityItem(page, title);
+  const shown = async () => (await page.locator('.part.sidebar').isVisible()) && /\bchecked\b/.test((await item.getAttribute('class')) ?? '');
+  if (!(await shown())) await item.locator('a').click();
+  await page.locator('.part.sidebar .composite.title', { hasText: new RegExp(title, 'i') }).first().waitFor({ timeout: 10000 });
+}
+
+/**
+ * Runs a command from the palette (F1) by its exact title. The palette lists an extension's commands only
+ * once the extension host has registered them, which may be seconds after the workbench is restored: until
+ * then it shows other or "similar" commands. So it is reopened until the exact title is listed, and fails
+ * after `timeoutMs` saying what it showed instead.
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = 60000): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  // click the command itself: Enter would run whichever row the fuzzy match put first
-  await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.getByText(title, { exact: true }) }).first().click();
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  // the row itself: Enter would run whichever row the fuzzy match put first
+  const row = rows.filter({ has: page.getByText(title, { exact: true }) }).first();
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    if (await input.isVisible()) await page.keyboard.press('Escape'); // another quick input, or the last attempt's
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: 10000 });
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: Math.min(2000 + attempt * 1000, 5000) });
+      await row.click({ timeout: 5000 });
+      return;
+    } catch {
+      /* not listed yet (or the list re-rendered under the click) */
+    }
+    if (Date.now() > deadline) {
+      const shown = (await rows.allInnerTexts().catch(() => [])).map((t) => t.replace(/\s+/g, ' ').trim()).join(' | ');
+      await page.keyboard.press('Escape');
+      throw new Error(`The command palette did not list "${title}" within ${timeoutMs / 1000} s; it showed: ${shown || 'nothing'}`);
+    }
+  }
+}
+
+/** Opens the Notifications center (the smoke-test driver suppresses toasts: notifications are read there). */
+export async function showNotifications(page: Page): Promise<void> {
+  await runCommand(page, 'Notifications: Show Notifications');
+  await page.locator('.notifications-center').waitFor({ timeout: 10000 });
 }
 
 /** A variable the UI suite needs from scripts/test.mjs. */
