@@ -72,7 +72,7 @@ export async function openWorkbench(page: Page, url: string): Promise<void> {
 }
 
 /** An activity-bar item, once it is there (the extension registers its container some time after the workbench). */
-async function activityItem(page: Page, title: string, timeoutMs = 60000) {
+export async function activityItem(page: Page, title: string, timeoutMs = 90000) {
   const item = page.locator('.activitybar .action-item', { has: page.locator(`a[aria-label^="${title}"]`) }).first();
   await item.waitFor({ timeout: timeoutMs }).catch(() => {
     throw new Error(`The activity bar shows no "${title}" item within ${timeoutMs / 1000} s (is the extension loaded? see the code-server log)`);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { launchBrowser, showViewContainer, uiEnv as env } from '../support/browser';
+import { activityItem, launchBrowser, showViewContainer, uiEnv as env } from '../support/browser';
 
 const ROOT = path.resolve(__dirname, '../../..');
 describe('npm start: the demo as a new user gets it', function () {
@@ -19,14 +19,17 @@ describe('npm start: the demo as a new user gets it', function () {
     const page = browser.ctx.pages()[0] ?? (await browser.ctx.newPage());
     try {
       await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+      await activityItem(page, 'Container Exec'); // the extension host has registered the extension (no smoke-test driver here)
       await showViewContainer(page, 'Explorer');
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'hello.py' }).first().click({ timeout: 60000 });
       await page.locator('.tabs-container .tab', { hasText: 'hello.py' }).first().waitFor({ timeout: 20000 });
-      await page.locator('.editor-actions .action-item a[aria-label="Run Recipe"]').first().click({ timeout: 20000 });
+      await page.locator('.editor-actions .action-item a[aria-label="Run Recipe"]').first().click({ timeout: 30000 });
       const terminal = page.locator('.xterm-rows');
       await terminal.filter({ hasText: /Run (succeeded in|\w+ after) / }).first().waitFor({ timeout: 90000 });
       const text = (await terminal.allInnerTexts()).join('\n');
       if (!/Run succeeded in/.test(text) || !/Hello from Python/.test(text)) throw new Error(`the demo's first run did not succeed; its terminal:\n${text}`);
+      const image = userSettings['containerExec.localDefaultImage'] ?? demo.LOCAL_DEFAULT_IMAGE;
+      if (!text.replace(/\s+/g, ' ').includes(`hello.py in ${image}`)) throw new Error(`the run did not use ${image}; its terminal:\n${text}`);
       // the Runs view shows it, on the built-in local default
       await showViewContainer(page, 'Container Exec');
       await page.locator('.part.sidebar .monaco-list-row', { hasText: /local-default · local · succeeded/ }).first().waitFor({ timeout: 20000 });
