@@ -29,7 +29,8 @@ describe('npm start: the demo as a new user gets it', function () {
       const text = (await terminal.allInnerTexts()).join('\n');
       if (!/Run succeeded in/.test(text) || !/Hello from Python/.test(text)) throw new Error(`the demo's first run did not succeed; its terminal:\n${text}`);
       const image = userSettings['containerExec.localDefaultImage'] ?? demo.LOCAL_DEFAULT_IMAGE;
-      if (!text.replace(/\s+/g, '').includes(`hello.pyin${image}`)) // (xterm rows break long lines) throw new Error(`the run did not use ${image}; its terminal:\n${text}`);
+      // (whitespace dropped: xterm's rows break long lines)
+      if (!text.replace(/\s+/g, '').includes(`hello.pyin${image}`)) throw new Error(`the run did not use ${image}; its terminal:\n${text}`);
       // the Runs view shows it, on the built-in local default
       await showViewContainer(page, 'Container Exec');
       await page.locator('.part.sidebar .monaco-list-row', { hasText: /local-default · local · succeeded/ }).first().waitFor({ timeout: 20000 });
