@@ -49,7 +49,7 @@ export async function runInHost(ctx: BrowserContext, url: string, opts: { timeou
       if (!/open-vsx\.org|marketplace|ENOTFOUND/.test(text) && (type === 'error' || /^\s*(✔|✓|\d+\)|\d+ (passing|failing|pending))|^\s{2,}\S/.test(text))) onLog(text);
     });
   });
-  await page.goto(url);
+  await page.goto(url, { timeout: 120000 }); // a loaded machine serves the workbench slowly
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
   try {
@@ -64,7 +64,7 @@ export async function runInHost(ctx: BrowserContext, url: string, opts: { timeou
  * its contributions (views, commands) are registered from then on.
  */
 export async function openWorkbench(page: Page, url: string): Promise<void> {
-  await page.goto(url);
+  await page.goto(url, { timeout: 120000 }); // a loaded machine serves the workbench slowly
   await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
   await page.waitForFunction(() => !!(globalThis as unknown as { driver?: unknown }).driver, undefined, { timeout: 60000 });
   await page.evaluate(() => (globalThis as unknown as { driver: { whenWorkbenchRestored(): Promise<void> } }).driver.whenWorkbenchRestored());

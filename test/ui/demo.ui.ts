@@ -18,7 +18,7 @@ describe('npm start: the demo as a new user gets it', function () {
     const browser = await launchBrowser(runDir);
     const page = browser.ctx.pages()[0] ?? (await browser.ctx.newPage());
     try {
-      await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+      await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`, { timeout: 120000 });
       await activityItem(page, 'Container Exec'); // the extension host has registered the extension (no smoke-test driver here)
       await showViewContainer(page, 'Explorer');
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'hello.py' }).first().click({ timeout: 60000 });

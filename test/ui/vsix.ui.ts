@@ -26,7 +26,7 @@ describe('packaged extension', function () {
     const browser = await launchBrowser(runDir);
     try {
       const page = browser.ctx.pages()[0] ?? (await browser.ctx.newPage());
-      await page.goto(`${server.url}/?folder=${encodeURIComponent(env('UI_WORKSPACE'))}`);
+      await page.goto(`${server.url}/?folder=${encodeURIComponent(env('UI_WORKSPACE'))}`, { timeout: 120000 });
       const item = page.locator('.activitybar .action-item a[aria-label^="Container Exec"]');
       await item.waitFor({ timeout: 60000 });
       await item.click();
