@@ -39,7 +39,7 @@ export function workbenchUrl(serverUrl: string, folder: string, extDir: string, 
  * host's console reaches `onLog`. Resolves with the exit code the workbench reports (0 pass, 1 fail).
  */
 export async function runInHost(ctx: BrowserContext, url: string, opts: { timeoutMs?: number; onLog?: (s: string) => void } = {}): Promise<number | 'timeout'> {
-  const { timeoutMs = 180000, onLog = console.log } = opts;
+  const { timeoutMs = 600000, onLog = console.log } = opts; // a deadline for a hung host, not a measure: a loaded machine takes minutes
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   const done = new Promise<number>((resolve) => {
     void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
