@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export async function launchBrowser(runDir: string, chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium') {
   fs.mkdirSync(runDir, { recursive: true });
@@ -121,6 +121,19 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60000): 
       await page.keyboard.press('Escape');
       throw new Error(`The command palette did not list "${title}" within ${timeoutMs / 1000} s; it showed: ${shown || 'nothing'}`);
     }
+  }
+}
+
+/**
+ * Clicks `target` until `then` shows: a click that lands while the workbench re-renders the element (an
+ * editor toolbar updating as the extension's context keys arrive) is lost. Fails after `timeoutMs`.
+ */
+export async function clickUntil(target: Locator, then: Locator, what: string, timeoutMs = 60000, everyMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await target.click({ timeout: 30000 });
+    if (await then.waitFor({ timeout: everyMs }).then(() => true, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what}: nothing happened within ${timeoutMs / 1000} s`);
   }
 }
 
