@@ -2,14 +2,16 @@
 // npm start: opens VS Code with Container Exec loaded on the demo workspace.
 // - desktop VS Code (`code` on PATH): --extensionDevelopmentPath, the usual F5 experience;
 // - otherwise the browser VS Code (code-server) on 127.0.0.1, printing its URL.
-// It uses the local Docker daemon; when none answers and you are root, it starts the test bench's.
+// It uses the local Docker daemon; when none answers and you are root, it starts the test bench's. When the
+// daemon lacks the extension's default image and cannot pull it (offline), the demo's profile points the
+// local default at the test bench's offline python image, built first if missing (scripts/lib/demo.mjs).
 //   PORT=8080 picks the port (default: 8080, else a free one)
 import { spawn, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { freePort, startCodeServer } from './lib/codeServer.mjs';
-import { ROOT, freshDir, hostTools, testbed } from './lib/tools.mjs';
+import { freePort } from './lib/codeServer.mjs';
+import { demoUserSettings, localDaemon, startDemoServer } from './lib/demo.mjs';
+import { ROOT, hostTools, testbed } from './lib/tools.mjs';
 
 const WORKSPACE = path.join(ROOT, 'demo');
 spawnSync('npm', ['run', '--silent', 'bundle'], { cwd: ROOT, stdio: 'inherit' });
@@ -17,16 +19,17 @@ spawnSync('npm', ['run', '--silent', 'bundle'], { cwd: ROOT, stdio: 'inherit' })
 const hasCode = spawnSync('sh', ['-c', 'command -v code'], { encoding: 'utf8' }).status === 0;
 if (hasCode && !process.env.CONTAINER_EXEC_BROWSER) {
   console.log('Opening desktop VS Code with Container Exec under development (set CONTAINER_EXEC_BROWSER=1 for the browser VS Code).');
+  const settings = await demoUserSettings();
+  for (const [k, v] of Object.entries(settings)) console.log(`For a first run that works here, set "${k}": ${JSON.stringify(v)} in your settings.`);
   spawn('code', [`--extensionDevelopmentPath=${ROOT}`, WORKSPACE], { stdio: 'inherit', detached: true }).unref();
   process.exit(0);
 }
 
 /** Does a Docker daemon answer on the local default (DOCKER_HOST tcp/unix, else /var/run/docker.sock)? */
 async function localDaemonAnswers() {
-  const host = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
-  const m = /^tcp:\/\/([^:/]+):(\d+)/.exec(host);
-  const opts = host.startsWith('unix://') ? { path: host.slice(7) } : m ? { host: m[1], port: Number(m[2]) } : undefined;
-  if (!opts) return true; // ssh:// and others: let the extension say what it finds
+  const { target } = localDaemon();
+  if (!target) return true; // ssh:// and others: let the extension say what it finds
+  const opts = 'socketPath' in target ? { path: target.socketPath } : target;
   return new Promise((resolve) => {
     const s = net.connect(opts, () => (s.end(), resolve(true)));
     s.on('error', () => resolve(false));
@@ -45,14 +48,11 @@ if (!(await localDaemonAnswers())) {
   }
 }
 
+const userSettings = await demoUserSettings();
 const tools = hostTools();
 const runDir = path.join(ROOT, '.tools', 'start');
-const extensions = freshDir(runDir, 'extensions');
-// an installed (symlinked) extension, so notifications show as they do for users
-const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-fs.symlinkSync(ROOT, path.join(extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`));
 const port = Number(process.env.PORT) || ((await portFree(8080)) ? 8080 : await freePort());
-const server = await startCodeServer({ tools, runDir, workspace: WORKSPACE, port, extensionsDir: extensions, smokeTestDriver: false });
+const server = await startDemoServer({ tools, runDir, workspace: WORKSPACE, port, userSettings });
 console.log(`\nContainer Exec is running in VS Code for the browser: ${server.url}/?folder=${encodeURIComponent(WORKSPACE)}`);
 console.log('Open the Container Exec icon in the activity bar. Ctrl+C stops the server' + (startedTestbed ? ' and the test bench.' : '.'));
 

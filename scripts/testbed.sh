@@ -6,6 +6,7 @@
 #   testbed.sh stop    [STATE_DIR]   stop only what this script started (recorded PIDs), keep state
 #   testbed.sh env     [STATE_DIR]   print the KEY=VALUE lines only
 #   testbed.sh status  [STATE_DIR]   show what is running
+#   testbed.sh images  [STATE_DIR]   only build the images below into the primary daemon if missing (npm start's offline first run)
 #   testbed.sh purge   [STATE_DIR]   stop, then delete STATE_DIR
 #   testbed.sh stop-daemon ROLE      stop one extra daemon (tls | tcp | crash), e.g. to test recovery; `start` brings it back
 #   testbed.sh start-daemon crash    start the throwaway "crash" daemon (not part of `start`), print DOCKER_CRASH_HOST=...
@@ -33,9 +34,9 @@ set -euo pipefail
 ROLE=; CMD=start; STATE=${CONTAINER_EXEC_TESTBED:-/tmp/container-exec-testbed}
 for a in "$@"; do
   case "$a" in
-    start|stop|env|status|purge|stop-daemon|start-daemon|kill-daemon) CMD=$a ;;
+    start|stop|env|status|purge|stop-daemon|start-daemon|kill-daemon|images) CMD=$a ;;
     tls|tcp|crash) ROLE=$a ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) STATE=$a ;;
   esac
 done
@@ -113,6 +114,7 @@ ensure_packages() {
   local want=(docker.io iptables iproute2 curl openssl busybox-static docker-registry apache2-utils)
   [ "$ENABLE_SSH" = 1 ] && want+=(openssh-server openssh-client)
   [ "$PY_METHOD" = mmdebstrap ] && want+=(mmdebstrap)
+  [ $# -eq 0 ] || want=("$@")   # only these
   local missing=() p
   for p in "${want[@]}"; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -376,7 +378,7 @@ build_python_rootfs_host() {   # $1 = output tar; copies the host's python3 + st
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$t/etc/group"
   tar -C "$t" -cf "$1" . ; rm -rf "$t"
 }
-ensure_images() {
+ensure_primary_images() {
   local P=(docker -H "unix://$PRIMARY_SOCK")
   mkdir -p "$STATE/cache"
   if ! "${P[@]}" image inspect "$BUSYBOX_IMAGE" >/dev/null 2>&1; then
@@ -397,6 +399,10 @@ ensure_images() {
     "${P[@]}" import -c 'ENV LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
       -c 'CMD ["python3"]' "$tarf" "$PYTHON_IMAGE" >/dev/null
   fi
+}
+ensure_images() {
+  local P=(docker -H "unix://$PRIMARY_SOCK")
+  ensure_primary_images
   # copy the images into the extra daemons (save|load keeps the image IDs) and seed the registries
   # (pushed from the tcp daemon, so the primary gets no extra tags); independent jobs run in parallel
   local pids=() role img repo T=(docker -H "unix://$STATE/tcp/docker.sock")
@@ -514,6 +520,10 @@ stop_all() {
 exec 9> "$STATE/.lock"; flock 9
 case "$CMD" in
   env) print_env ;;
+  images)
+    ensure_packages curl busybox-static mmdebstrap
+    ping_sock "$PRIMARY_SOCK" >/dev/null 2>&1 || die "no Docker daemon answers on $PRIMARY_SOCK (\`testbed.sh start\` starts one)"
+    ensure_primary_images; log "images: $BUSYBOX_IMAGE and $PYTHON_IMAGE are on $PRIMARY_SOCK" ;;
   status) status ;;
   stop) stop_all ;;
   stop-daemon) [ -n "$ROLE" ] || die "stop-daemon needs a role: tls, tcp or crash"; stop_rec "dockerd-$ROLE" 30 ;;

@@ -8,4 +8,5 @@ export function startCodeServer(o: {
   env?: Record<string, string>;
   extensionsDir?: string;
   smokeTestDriver?: boolean;
+  userSettings?: Record<string, unknown>;
 }): Promise<{ url: string; port: number; logFile: string; stop: () => Promise<void> }>;

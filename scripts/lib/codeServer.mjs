@@ -15,9 +15,10 @@ export async function freePort() {
 
 /**
  * @param {{ tools: Record<string,string>, runDir: string, workspace: string, port?: number, env?: Record<string,string>,
- *           extensionsDir?: string, smokeTestDriver?: boolean }} o
+ *           extensionsDir?: string, smokeTestDriver?: boolean, userSettings?: Record<string,unknown> }} o
  * smokeTestDriver (default true) lets the URL payload load the extension under development and run tests;
  * it also suppresses notification toasts, so `npm start` turns it off and installs the extension instead.
+ * userSettings go into the fresh profile's user settings, over the quiet defaults below.
  * @returns {Promise<{ url: string, port: number, stop: () => Promise<void> }>}
  */
 export async function startCodeServer(o) {
@@ -32,7 +33,7 @@ export async function startCodeServer(o) {
     JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false, 'chat.disableAIFeatures': true,
       'workbench.colorTheme': 'Default Dark Modern', 'git.openRepositoryInParentFolders': 'never', 'workbench.secondarySideBar.defaultVisibility': 'hidden',
       'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true,
-      'terminal.integrated.gpuAcceleration': 'off' /* xterm's DOM renderer: UI tests read terminal text */ }),
+      'terminal.integrated.gpuAcceleration': 'off' /* xterm's DOM renderer: UI tests read terminal text */, ...o.userSettings }),
   );
   const args = [
     o.tools.CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',

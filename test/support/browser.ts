@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export async function launchBrowser(runDir: string, chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium') {
   fs.mkdirSync(runDir, { recursive: true });
@@ -39,7 +39,7 @@ export function workbenchUrl(serverUrl: string, folder: string, extDir: string, 
  * host's console reaches `onLog`. Resolves with the exit code the workbench reports (0 pass, 1 fail).
  */
 export async function runInHost(ctx: BrowserContext, url: string, opts: { timeoutMs?: number; onLog?: (s: string) => void } = {}): Promise<number | 'timeout'> {
-  const { timeoutMs = 180000, onLog = console.log } = opts;
+  const { timeoutMs = 600000, onLog = console.log } = opts; // a deadline for a hung host, not a measure: a loaded machine takes minutes
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   const done = new Promise<number>((resolve) => {
     void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
@@ -49,7 +49,7 @@ export async function runInHost(ctx: BrowserContext, url: string, opts: { timeou
       if (!/open-vsx\.org|marketplace|ENOTFOUND/.test(text) && (type === 'error' || /^\s*(✔|✓|\d+\)|\d+ (passing|failing|pending))|^\s{2,}\S/.test(text))) onLog(text);
     });
   });
-  await page.goto(url);
+  await page.goto(url, { timeout: 120000 }); // a loaded machine serves the workbench slowly
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
   try {
@@ -59,22 +59,88 @@ export async function runInHost(ctx: BrowserContext, url: string, opts: { timeou
   }
 }
 
-/** Waits for the workbench to be restored (smoke-test driver) and the extension's activity-bar item to show. */
+/**
+ * Waits for the workbench to be restored (smoke-test driver) and the extension's activity-bar item to show:
+ * its contributions (views, commands) are registered from then on.
+ */
 export async function openWorkbench(page: Page, url: string): Promise<void> {
-  await page.goto(url);
+  await page.goto(url, { timeout: 120000 }); // a loaded machine serves the workbench slowly
   await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
   await page.waitForFunction(() => !!(globalThis as unknown as { driver?: unknown }).driver, undefined, { timeout: 60000 });
   await page.evaluate(() => (globalThis as unknown as { driver: { whenWorkbenchRestored(): Promise<void> } }).driver.whenWorkbenchRestored());
+  await activityItem(page, 'Container Exec');
 }
 
-/** Runs a command from the palette (F1), by its title. */
-export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
+/** An activity-bar item, once it is there (the extension registers its container some time after the workbench). */
+export async function activityItem(page: Page, title: string, timeoutMs = 90000) {
+  const item = page.locator('.activitybar .action-item', { has: page.locator(`a[aria-label^="${title}"]`) }).first();
+  await item.waitFor({ timeout: timeoutMs }).catch(() => {
+    throw new Error(`The activity bar shows no "${title}" item within ${timeoutMs / 1000} s (is the extension loaded? see the code-server log)`);
+  });
+  return item;
+}
+
+/**
+ * Shows a view container of the activity bar ("Container Exec", "Explorer"). Its item toggles the side
+ * bar, and the workbench restores whichever container the last session of this workspace left open: it is
+ * clicked only when that container is not the one shown.
+ */
+export async function showViewContainer(page: Page, title: string): Promise<void> {
+  const item = await activityItem(page, title);
+  const shown = async () => (await page.locator('.part.sidebar').isVisible()) && /\bchecked\b/.test((await item.getAttribute('class')) ?? '');
+  if (!(await shown())) await item.locator('a').click();
+  await page.locator('.part.sidebar .composite.title', { hasText: new RegExp(title, 'i') }).first().waitFor({ timeout: 10000 });
+}
+
+/**
+ * Runs a command from the palette (F1) by its exact title. The palette lists an extension's commands only
+ * once the extension host has registered them, which may be seconds after the workbench is restored: until
+ * then it shows other or "similar" commands. So it is reopened until the exact title is listed, and fails
+ * after `timeoutMs` saying what it showed instead.
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = 60000): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  // click the command itself: Enter would run whichever row the fuzzy match put first
-  await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.getByText(title, { exact: true }) }).first().click();
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  // the row itself: Enter would run whichever row the fuzzy match put first
+  const row = rows.filter({ has: page.getByText(title, { exact: true }) }).first();
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    if (await input.isVisible()) await page.keyboard.press('Escape'); // another quick input, or the last attempt's
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: 10000 });
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: Math.min(2000 + attempt * 1000, 5000) });
+      await row.click({ timeout: 5000 });
+      return;
+    } catch {
+      /* not listed yet (or the list re-rendered under the click) */
+    }
+    if (Date.now() > deadline) {
+      const shown = (await rows.allInnerTexts().catch(() => [])).map((t) => t.replace(/\s+/g, ' ').trim()).join(' | ');
+      await page.keyboard.press('Escape');
+      throw new Error(`The command palette did not list "${title}" within ${timeoutMs / 1000} s; it showed: ${shown || 'nothing'}`);
+    }
+  }
+}
+
+/**
+ * Clicks `target` until `then` shows: a click that lands while the workbench re-renders the element (an
+ * editor toolbar updating as the extension's context keys arrive) is lost. Fails after `timeoutMs`.
+ */
+export async function clickUntil(target: Locator, then: Locator, what: string, timeoutMs = 60000, everyMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await target.click({ timeout: 30000 });
+    if (await then.waitFor({ timeout: everyMs }).then(() => true, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what}: nothing happened within ${timeoutMs / 1000} s`);
+  }
+}
+
+/** Opens the Notifications center (the smoke-test driver suppresses toasts: notifications are read there). */
+export async function showNotifications(page: Page): Promise<void> {
+  await runCommand(page, 'Notifications: Show Notifications');
+  await page.locator('.notifications-center').waitFor({ timeout: 10000 });
 }
 
 /** A variable the UI suite needs from scripts/test.mjs. */

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchBrowser, openWorkbench, runCommand, uiEnv as env, workbenchUrl } from '../support/browser';
+import { launchBrowser, openWorkbench, runCommand, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
 import { need } from '../support/testbed';
 
 describe('Add Daemon (quick input + file dialog)', function () {
@@ -58,7 +58,7 @@ describe('Add Daemon (quick input + file dialog)', function () {
     assert.deepEqual(added, { id: 'tls-added', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, verify: true, certPath: need('DOCKER_TLS_CERT_PATH') } });
     assert.deepEqual(saved[0], { id: 'broken', host: 'tcp://no-port-here' }, 'the invalid entry written by hand is kept');
     // the new daemon shows up, connected
-    await page.locator('.activitybar .action-item a[aria-label^="Container Exec"]').click();
+    await showViewContainer(page, 'Container Exec');
     const row = page.locator('.part.sidebar .monaco-list-row', { has: page.locator('.label-name', { hasText: 'tls-added' }) });
     await row.locator('.codicon-vm-active').waitFor({ timeout: 20000 });
   });

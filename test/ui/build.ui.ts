@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
-import { launchBrowser, openWorkbench, runCommand, uiEnv as env, workbenchUrl } from '../support/browser';
+import { launchBrowser, openWorkbench, runCommand, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
 import { need, testbedDaemonSettings } from '../support/testbed';
 
 describe('Build Base Image in the terminal', function () {
@@ -32,7 +32,7 @@ describe('Build Base Image in the terminal', function () {
   });
 
   it('streams the build into a task terminal and ends with a summary', async () => {
-    await page.locator('.activitybar .action-item a[aria-label^="Container Exec"]').click();
+    await showViewContainer(page, 'Container Exec');
     await page.locator('.part.sidebar .monaco-list-row', { hasText: 'python-small' }).first().waitFor({ timeout: 20000 });
     await runCommand(page, 'Container Exec: Build Base Image…');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'python-small' }).first().click();

@@ -3,14 +3,22 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { launchBrowser, openWorkbench, runCommand, uiEnv as env, workbenchUrl } from '../support/browser';
+import { launchBrowser, openWorkbench, runCommand, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
 import { need, testbedDaemonSettings } from '../support/testbed';
 
 describe('configuration editor (webview)', function () {
   this.timeout(180000);
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
-  let form: FrameLocator;
+  // the editor's webview (the newest, should a failed test have left another one)
+  const form = (): FrameLocator => page.locator('iframe.webview.ready').last().contentFrame().locator('iframe#active-frame').contentFrame();
+  const heading = () => form().locator('h1', { hasText: 'New execution configuration' });
+  /** Each test starts from the form: opened by New Configuration unless an earlier test left it open. */
+  const openForm = async () => {
+    if (await heading().isVisible().catch(() => false)) return;
+    await runCommand(page, 'Container Exec: New Configuration…');
+    await heading().waitFor({ timeout: 30000 });
+  };
   const settingsFile = () => path.join(env('UI_WORKSPACE'), '.vscode', 'settings.json');
   /** The workspace settings; VS Code may be writing the file this instant: a partial read is retried. */
   const settings = (): Record<string, unknown> => {
@@ -24,7 +32,7 @@ describe('configuration editor (webview)', function () {
     }
   };
   const shot = (name: string) => page.screenshot({ path: path.join(env('SCREENSHOT_DIR'), name) });
-  const field = (key: string) => form.locator(`#f-${key}`);
+  const field = (key: string) => form().locator(`#f-${key}`);
   const fill = async (key: string, value: string) => {
     await field(key).locator('input, textarea').first().fill(value);
   };
@@ -50,49 +58,56 @@ describe('configuration editor (webview)', function () {
   });
 
   it('New Configuration opens the form with every section', async () => {
-    await runCommand(page, 'Container Exec: New Configuration…');
-    form = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
-    await form.locator('h1', { hasText: 'New execution configuration' }).waitFor({ timeout: 30000 });
-    assert.deepEqual(await form.locator('h2').allInnerTexts(), ['General', 'Daemon', 'Image and registry', 'Resources', 'GPU', 'Permissions', 'Environment', 'Save to']);
+    await openForm();
+    assert.deepEqual(await form().locator('h2').allInnerTexts(), ['General', 'Daemon', 'Image and registry', 'Resources', 'GPU', 'Permissions', 'Environment', 'Save to']);
   });
 
   it('Test Connection: the TLS daemon with a wrong certificate folder shows the error, with the testbed folder it connects', async () => {
+    await openForm();
     await choose('daemonMode', 'A new daemon, defined here');
     await fill('newId', 'tls-inline');
     await fill('newHost', need('DOCKER_TLS_HOST'));
     await fill('certPath', need('DOCKER_TLS_WRONG_CA_CERT_PATH'));
-    await form.locator('#test-connection-button').click();
-    await form.locator('#connection-result.bad', { hasText: /not signed by the CA/ }).waitFor({ timeout: 15000 });
+    await form().locator('#test-connection-button').click();
+    await form().locator('#connection-result.bad', { hasText: /not signed by the CA/ }).waitFor({ timeout: 15000 });
     await fill('certPath', need('DOCKER_TLS_CERT_PATH'));
-    await form.locator('#test-connection-button').click();
-    await form.locator('#connection-result.ok', { hasText: /Connected: Docker \d+/ }).waitFor({ timeout: 15000 });
+    await form().locator('#test-connection-button').click();
+    await form().locator('#connection-result.ok', { hasText: /Connected: Docker \d+/ }).waitFor({ timeout: 15000 });
     await choose('daemonMode', 'A configured or discovered daemon');
   });
 
   it('the runtime dropdown lists fake and nvidia from the TCP daemon; an invalid memory shows inline and nothing is saved', async () => {
+    await openForm();
+    await choose('daemonMode', 'A configured or discovered daemon');
     await fill('name', 'gpu-small');
     await choose('daemon', 'tcp (plain)');
-    await form.locator('#capacity', { hasText: /runtimes .*nvidia/ }).waitFor({ timeout: 15000 });
+    await form().locator('#capacity', { hasText: /runtimes .*nvidia/ }).waitFor({ timeout: 15000 });
     const runtimes = await field('runtime').locator('vscode-option').evaluateAll((os) => os.map((o) => o.getAttribute('value')));
     assert.ok(runtimes.includes('fake') && runtimes.includes('nvidia'), `runtimes: ${runtimes}`);
     await fill('memory', '2 gigs');
-    await form.locator('#err-memory', { hasText: 'resources.memory: "2 gigs" is not a size like 512m' }).waitFor();
+    await form().locator('#err-memory', { hasText: 'resources.memory: "2 gigs" is not a size like 512m' }).waitFor();
     const before = fs.readFileSync(settingsFile(), 'utf8');
-    await form.locator('#save-button').click();
+    await form().locator('#save-button').click();
     await page.waitForTimeout(1000);
     assert.equal(fs.readFileSync(settingsFile(), 'utf8'), before, 'nothing may be saved');
   });
 
   it('a crafted message that bypasses the form is rejected by the host', async () => {
+    await openForm();
     const before = fs.readFileSync(settingsFile(), 'utf8');
-    await form.locator('body').evaluate(() => (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({ type: 'save', config: { name: 'evil', resources: { advanced: { Privileged: true } } }, scope: 'root' }));
-    await form.locator('#banner', { hasText: /Rejected a malformed message from the configuration editor: .*scope/ }).waitFor({ timeout: 10000 });
-    await form.locator('body').evaluate(() => (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({ type: 'save', config: { name: 'evil', resources: { advanced: { Privileged: true } } }, scope: 'user' }));
+    await form().locator('body').evaluate(() => (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({ type: 'save', config: { name: 'evil', resources: { advanced: { Privileged: true } } }, scope: 'root' }));
+    await form().locator('#banner', { hasText: /Rejected a malformed message from the configuration editor: .*scope/ }).waitFor({ timeout: 10000 });
+    await form().locator('body').evaluate(() => (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({ type: 'save', config: { name: 'evil', resources: { advanced: { Privileged: true } } }, scope: 'user' }));
     await page.waitForTimeout(800);
     assert.equal(fs.readFileSync(settingsFile(), 'utf8'), before, 'the host saved a configuration the schema forbids');
   });
 
   it('fills every section, tests the registry login, saves the expected JSON, and the tree shows it', async () => {
+    await openForm();
+    await choose('daemonMode', 'A configured or discovered daemon');
+    await fill('name', 'gpu-small');
+    await choose('daemon', 'tcp (plain)');
+    await form().locator('#capacity', { hasText: /runtimes .*nvidia/ }).waitFor({ timeout: 15000 });
     await fill('description', 'Small GPU jobs');
     await fill('memory', '64m');
     await fill('memoryReservation', '32m');
@@ -104,20 +119,20 @@ describe('configuration editor (webview)', function () {
     await fill('registryUrl', need('DOCKER_AUTH_REGISTRY'));
     await fill('registryUser', need('DOCKER_AUTH_REGISTRY_USER'));
     await fill('registryPassword', need('DOCKER_AUTH_REGISTRY_PASSWORD'));
-    await form.locator('#test-registry-login-button').click();
-    await form.locator('#registry-result.ok', { hasText: /Logged in to 127\.0\.0\.1:5001/ }).waitFor({ timeout: 20000 });
+    await form().locator('#test-registry-login-button').click();
+    await form().locator('#registry-result.ok', { hasText: /Logged in to 127\.0\.0\.1:5001/ }).waitFor({ timeout: 20000 });
     await fill('allowedGroups', 'root, ml');
     await fill('env', 'MODEL_DIR=/models\nSEED=42');
     await fill('network', 'bridge');
-    await form.locator('#row-memory').scrollIntoViewIfNeeded(); // the resources and the GPU part in the picture
-    await form.locator('#row-memory').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await form().locator('#row-memory').scrollIntoViewIfNeeded(); // the resources and the GPU part in the picture
+    await form().locator('#row-memory').evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await shot('config-editor-light.png');
     // the dark theme through the workspace settings (the palette would leave the webview's focus)
     fs.writeFileSync(settingsFile(), JSON.stringify({ ...settings(), 'workbench.colorTheme': 'Default Dark Modern' }, null, 2));
     await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 10000 });
     await page.waitForTimeout(500);
     await shot('config-editor-dark.png');
-    await form.locator('#save-button').click();
+    await form().locator('#save-button').click();
     for (let i = 0; i < 100 && !settings()['containerExec.configurations']; i++) await page.waitForTimeout(100);
     assert.deepEqual(settings()['containerExec.configurations'], [
       {
@@ -134,7 +149,7 @@ describe('configuration editor (webview)', function () {
       },
     ]);
     assert.ok(!JSON.stringify(settings()).includes(need('DOCKER_AUTH_REGISTRY_PASSWORD')), 'the password must not reach settings');
-    await page.locator('.activitybar .action-item a[aria-label^="Container Exec"]').click();
+    await showViewContainer(page, 'Container Exec');
     const row = page.locator('.part.sidebar .monaco-list-row', { has: page.locator('.label-name', { hasText: 'gpu-small' }) });
     await row.waitFor({ timeout: 10000 });
     assert.match(await row.locator('.label-description').innerText(), /tcp · default base image · mem 64m · 1 CPU · pids 100 · shm 16m · nvidia · GPU all/);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchBrowser, openWorkbench, uiEnv as env, workbenchUrl } from '../support/browser';
+import { clickUntil, launchBrowser, openWorkbench, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
 import { need, testbedDaemonSettings } from '../support/testbed';
 
 describe('Run Recipe from the editor title', function () {
@@ -38,16 +38,16 @@ describe('Run Recipe from the editor title', function () {
 
   it('the ▶ button on a recipe runs it in a task terminal; the Runs view lists the run; the output comes back', async () => {
     // open hello.py from the Explorer
-    // (the Explorer may be open already: its activity-bar button would close it)
-    if (!(await page.locator('.explorer-folders-view').isVisible())) await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').click();
+    await showViewContainer(page, 'Explorer');
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'hello.py' }).first().click();
     await page.locator('.tabs-container .tab', { hasText: 'hello.py' }).first().waitFor({ timeout: 20000 });
     // the editor title's Run Recipe button (shown for recipe extensions only)
-    await page.locator('.editor-actions .action-item a[aria-label="Run Recipe"]').first().click();
+    // the task's terminal opens once the run starts
+    await clickUntil(page.locator('.editor-actions .action-item a[aria-label="Run Recipe"]').first(), page.locator('.xterm-rows').first(), 'the Run Recipe button');
     await page.locator('.xterm-rows', { hasText: /Run succeeded in/ }).first().waitFor({ timeout: 60000 });
     await page.locator('.xterm-rows', { hasText: /Hello from Python/ }).first().waitFor();
     // the Runs view shows it as succeeded, on the project default
-    await page.locator('.activitybar .action-item a[aria-label^="Container Exec"]').click();
+    await showViewContainer(page, 'Container Exec');
     const row = page.locator('.part.sidebar .monaco-list-row', { hasText: 'hello.py' }).first();
     await row.waitFor({ timeout: 20000 });
     await page.locator('.part.sidebar .monaco-list-row', { hasText: /python-small · local · succeeded/ }).first().waitFor({ timeout: 20000 });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { launchBrowser, uiEnv as env } from '../support/browser';
+import { launchBrowser, showViewContainer, uiEnv as env } from '../support/browser';
 
 const ROOT = path.resolve(__dirname, '../../..');
 describe('packaged extension', function () {
@@ -26,10 +26,8 @@ describe('packaged extension', function () {
     const browser = await launchBrowser(runDir);
     try {
       const page = browser.ctx.pages()[0] ?? (await browser.ctx.newPage());
-      await page.goto(`${server.url}/?folder=${encodeURIComponent(env('UI_WORKSPACE'))}`);
-      const item = page.locator('.activitybar .action-item a[aria-label^="Container Exec"]');
-      await item.waitFor({ timeout: 60000 });
-      await item.click();
+      await page.goto(`${server.url}/?folder=${encodeURIComponent(env('UI_WORKSPACE'))}`, { timeout: 120000 });
+      await showViewContainer(page, 'Container Exec');
       // opening the view activates the installed extension, which lists the local daemon, connected
       await page.locator('.part.sidebar .monaco-list-row', { hasText: 'local' }).first().waitFor({ timeout: 30000 });
       await page.locator('.part.sidebar .monaco-list-row .codicon-vm-active').first().waitFor({ timeout: 30000 });

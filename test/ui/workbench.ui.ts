@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { launchBrowser, openWorkbench, runCommand, uiEnv as env, workbenchUrl } from '../support/browser';
+import { launchBrowser, openWorkbench, runCommand, showNotifications, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
 import { need, testbedDaemonSettings } from '../support/testbed';
 
 describe('workbench UI', function () {
@@ -25,9 +25,7 @@ describe('workbench UI', function () {
   });
 
   it('shows the Container Exec container with Daemons, Execution Configurations and Runs', async () => {
-    const item = page.locator('.activitybar .action-item a[aria-label^="Container Exec"]');
-    await item.waitFor({ timeout: 60000 });
-    await item.click();
+    await showViewContainer(page, 'Container Exec');
     const sidebar = page.locator('.part.sidebar');
     await sidebar.locator('.title-label', { hasText: /Container Exec/i }).waitFor();
     const headers = sidebar.locator('.pane-header .title');
@@ -44,6 +42,7 @@ describe('workbench UI', function () {
     const cli = ['-H', need('DOCKER_TCP_HOST')];
     const id = execFileSync('docker', [...cli, 'run', '-d', '--name', 'train-model', '--label', 'container-exec.configuration=gpu-small', '--label', 'container-exec.recipe=train.py', need('BUSYBOX_IMAGE'), 'sleep', '60'], { encoding: 'utf8' }).trim();
     try {
+      await showViewContainer(page, 'Container Exec');
       const sidebar = page.locator('.part.sidebar');
       const row = (text: string | RegExp) => sidebar.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: text }) }).first();
       for (const name of ['tcp (plain)', 'tls (cert folder)', 'tls-files', 'ssh', 'blackholed', 'broken', 'Local']) await row(name).waitFor({ timeout: 20000 });
@@ -69,8 +68,7 @@ describe('workbench UI', function () {
 
   it('Test Connection from the palette reports the default daemon in a notification', async () => {
     await runCommand(page, 'Container Exec: Test Connection');
-    // the smoke-test driver suppresses toasts: read the Notifications center
-    await runCommand(page, 'Notifications: Show Notifications');
+    await showNotifications(page);
     const note = page.locator('.notifications-center .notification-list-item', { hasText: /\(unix:\/\/.*\): Docker \d+\.\d+/ });
     await note.waitFor({ timeout: 20000 });
     assert.match(await note.innerText(), /API 1\.\d+/);
