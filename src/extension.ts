@@ -10,6 +10,7 @@ import type { Services } from './services';
 import { offerRebuildAfterUpgrade } from './builds/upgradeNotice';
 import { RunsFeature } from './runs/runsFeature';
 import type { RunNode } from './runs/runsTree';
+import { runTerminalWrites } from './runs/runTask';
 import { registerTasks } from './tasks';
 import { registerViews } from './views';
 
@@ -24,7 +25,7 @@ export interface ContainerExecApi {
   /** The Execution Configurations view and editors, for tests. */
   readonly configurations: { children(): ConfigurationNode[]; item(node: ConfigurationNode): Promise<vscode.TreeItem>; openEditors(): string[]; deliver(editor: string, message: unknown): Promise<void> };
   /** The Runs view, for tests. */
-  readonly runs: { children(): RunNode[]; item(node: RunNode): vscode.TreeItem };
+  readonly runs: { children(): RunNode[]; item(node: RunNode): vscode.TreeItem; onTerminalWrite: vscode.Event<{ runId: string; text: string }> };
 }
 
 export function activate(context: vscode.ExtensionContext): ContainerExecApi {
@@ -57,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
       openEditors: () => configurations.editors.openPanels(),
       deliver: (editor, message) => configurations.editors.deliver(editor, message),
     },
-    runs: { children: () => runs.tree.getChildren(), item: (node) => runs.tree.getTreeItem(node) },
+    runs: { children: () => runs.tree.getChildren(), item: (node) => runs.tree.getTreeItem(node), onTerminalWrite: runTerminalWrites.event },
   };
 }
 
