@@ -23,8 +23,11 @@ export async function run(): Promise<void> {
   let t0 = Date.now();
   const terminal = { chars: 0, firstAt: 0, lastAt: 0, text: '' };
   const writes = api.runs.onTerminalWrite(({ text }) => {
-    terminal.firstAt ||= Date.now();
-    terminal.lastAt = Date.now();
+    // the rate over the time output reached the terminal (not the status lines before and after)
+    if (text.length > 1000) {
+      terminal.firstAt ||= Date.now();
+      terminal.lastAt = Date.now();
+    }
     terminal.chars += text.length;
     terminal.text = (terminal.text + text).slice(-4096);
     if (text.length < 2000) timeline.push(`write t=${((Date.now() - t0) / 1000).toFixed(1)} ${JSON.stringify(text.slice(0, 120))}`);
