@@ -18,6 +18,8 @@ export async function run(): Promise<void> {
   const recipe = path.join(ws, 'print_lots.py');
   // 100-byte lines, written a megabyte at a time, then a last line the terminal must show
   fs.writeFileSync(recipe, `import sys\nblock = (("x" * 99) + "\\n").encode() * 10000\nfor _ in range(${LOG_MB}):\n    sys.stdout.buffer.write(block)\nprint("the last line")\n`);
+  // BENCH_TERMINAL_MBPS: another terminal budget (0.1: next to nothing shown, to tell the terminal's share of the stalls)
+  if (process.env.BENCH_TERMINAL_MBPS) await vscode.workspace.getConfiguration('containerExec').update('terminalMaxMBps', Number(process.env.BENCH_TERMINAL_MBPS), vscode.ConfigurationTarget.Workspace);
   await vscode.workspace.getConfiguration('containerExec').update('configurations', [{ name: 'bench-logs', daemon: 'local', baseImage: need('PYTHON_IMAGE') }], vscode.ConfigurationTarget.Workspace);
   const timeline: string[] = [];
   let t0 = Date.now();
