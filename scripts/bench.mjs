@@ -9,7 +9,7 @@
 //   host starts, plus the time to load the bundle in plain node; and the Docker calls made meanwhile.
 // CONTAINER_EXEC_KEEP_TESTBED=1 leaves the testbed running afterwards; BENCH_ONLY=run,logs runs some of
 // lists, build, run, logs, activate.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startCodeServer } from './lib/codeServer.mjs';
@@ -64,11 +64,24 @@ try {
 
   if (only('logs')) {
     const logs = freshDir(RUN, 'logs-results');
-    await inHost('runLogs.js', logs, { niceBrowser: true });
+    // the noise floor: an idle node process's event-loop delay meanwhile (other work on the machine)
+    const control = spawn(process.execPath, ['-e', `const d = require('perf_hooks').monitorEventLoopDelay({ resolution: 10 }); d.enable();
+      process.on('SIGTERM', () => { console.log(d.max / 1e6); process.exit(0); }); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let controlOut = '';
+    control.stdout.on('data', (b) => (controlOut += b));
+    const controlExit = new Promise((r) => control.on('exit', r));
+    try {
+      await inHost('runLogs.js', logs, { niceBrowser: true });
+    } finally {
+      control.kill('SIGTERM');
+      await controlExit;
+    }
     const l = JSON.parse(fs.readFileSync(path.join(logs, 'bench-logs.json'), 'utf8'));
     console.log(
       `bench logs: mb-per-s=${(l.bytes / 1e6 / (l.streamMs / 1000)).toFixed(1)} max-stall-ms=${l.maxStallMs.toFixed(1)} p99-stall-ms=${l.p99StallMs.toFixed(1)} ` +
-        `mb=${(l.bytes / 1e6).toFixed(0)} stream-ms=${l.streamMs} run-ms=${l.ms} whole-run-mb-per-s=${(l.bytes / 1e6 / (l.ms / 1000)).toFixed(1)}`,
+        `terminal-mb-per-s=${(l.terminalChars / 1e6 / (l.terminalMs / 1000)).toFixed(1)} terminal-mb=${(l.terminalChars / 1e6).toFixed(1)} ` +
+        `mb=${(l.bytes / 1e6).toFixed(0)} stream-ms=${l.streamMs} run-ms=${l.ms} total-ms=${l.wallMs} whole-run-mb-per-s=${(l.bytes / 1e6 / (l.ms / 1000)).toFixed(1)} ` +
+        `gc-max-ms=${l.gcMaxMs.toFixed(1)} major-gcs=${l.majorGcs} idle-process-max-stall-ms=${Number(controlOut).toFixed(1)}`,
     );
   }
   if (only('activate')) {

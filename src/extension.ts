@@ -11,6 +11,7 @@ import { offerRebuildAfterUpgrade } from './builds/upgradeNotice';
 import { RunsFeature } from './runs/runsFeature';
 import type { RunNode } from './runs/runsTree';
 import type { ToWebview } from './shared/configEditorProtocol';
+import { runTerminalWrites } from './runs/runTask';
 import { registerTasks } from './tasks';
 import { registerViews } from './views';
 import { prompts } from './prompts';
@@ -27,7 +28,7 @@ export interface ContainerExecApi {
   /** The Execution Configurations view and editors, for tests. */
   readonly configurations: { children(): ConfigurationNode[]; item(node: ConfigurationNode): Promise<vscode.TreeItem>; openEditors(): string[]; deliver(editor: string, message: unknown): Promise<ToWebview[]> };
   /** The Runs view, for tests. */
-  readonly runs: { children(): RunNode[]; item(node: RunNode): vscode.TreeItem };
+  readonly runs: { children(): RunNode[]; item(node: RunNode): vscode.TreeItem; onTerminalWrite: vscode.Event<{ runId: string; text: string }> };
   /**
    * Workspace Trust, for tests: the in-host suite runs with --disable-workspace-trust, so Restricted Mode
    * is entered through `simulate(false)` (the same module every source asks); `simulate(undefined)` ends it.
@@ -67,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
       openEditors: () => configurations.editors.openPanels(),
       deliver: (editor, message) => configurations.editors.deliver(editor, message),
     },
-    runs: { children: () => runs.tree.getChildren(), item: (node) => runs.tree.getTreeItem(node) },
+    runs: { children: () => runs.tree.getChildren(), item: (node) => runs.tree.getTreeItem(node), onTerminalWrite: runTerminalWrites.event },
     trust: { isTrusted: () => workspaceTrust.isTrusted(), simulate: (t) => workspaceTrust.simulate(t) },
     pendingPrompt: () => prompts.pending(),
   };

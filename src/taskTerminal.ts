@@ -1,8 +1,15 @@
 import { StringDecoder } from 'node:string_decoder';
 import * as vscode from 'vscode';
+import { TerminalPacer, type Piece } from './terminalPacer';
 
 /** ANSI colours for task terminals. */
 export const C = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
+
+/**
+ * How often the terminal is written to: a recipe printing 100 MB arrives in thousands of chunks, and a
+ * message per chunk costs more than the data; one message a tick carries them all.
+ */
+const TICK_MS = 16;
 
 /**
  * A task's terminal (CustomExecution): `run` writes to it and returns the exit code; Ctrl+C or
@@ -14,10 +21,13 @@ export abstract class TaskTerminal implements vscode.Pseudoterminal {
   readonly onDidWrite = this.written.event;
   readonly onDidClose = this.closed.event;
   protected readonly abort = new AbortController();
-  private pending: Buffer[] = [];
-  private pendingLength = 0;
-  private readonly decoder = new StringDecoder('utf8');
-  private flushTimer: NodeJS.Timeout | undefined;
+  /** Everything, as it comes, until pace() sets a budget. */
+  private pacer = new TerminalPacer({ bytesPerSecond: Infinity, queueBytes: Infinity, tailBytes: 0 });
+  private skippedNote = (bytes: number) => `… ${bytes} bytes skipped`;
+  private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  private tick: NodeJS.Timeout | undefined;
+  private atLineStart = true;
+  private exitCode: number | undefined;
 
   protected abstract run(): Promise<number>;
 
@@ -30,11 +40,11 @@ export abstract class TaskTerminal implements vscode.Pseudoterminal {
       },
     );
   }
+  /** The task ends once the terminal has shown what is left (the tail, the summary): at most a second or so. */
   private end(code: number): void {
-    this.flush();
-    const rest = this.decoder.end();
-    if (rest) this.written.fire(rest);
-    this.closed.fire(code);
+    this.exitCode = code;
+    this.pacer.finish();
+    this.drain();
   }
   close(): void {
     this.abort.abort();
@@ -43,35 +53,67 @@ export abstract class TaskTerminal implements vscode.Pseudoterminal {
     if (data === '\x03') this.abort.abort(); // Ctrl+C
   }
 
-  /** Text as it comes (LF is enough: it becomes CRLF). */
-  protected write(text: string): void {
-    this.writeBytes(Buffer.from(text));
-  }
-
   /**
-   * Output bytes, sent to the terminal in batches (64 KB or 16 ms): a recipe printing 100 MB arrives in
-   * thousands of chunks, and a message per chunk costs more than the data. Decoded once per batch (the
-   * extension host's pauses are garbage collections of such strings).
+   * Shows output at most `bytesPerSecond` (the extension host carries the terminal's text at a cost:
+   * decoding, CRLF, the message to the renderer, and garbage collection of it all). Output beyond about
+   * a second of budget is skipped but for its most recent lines, and `note` says how much.
    */
-  protected writeBytes(chunk: Buffer): void {
-    this.pending.push(chunk);
-    this.pendingLength += chunk.length;
-    if (this.pendingLength >= 64 * 1024) this.flush();
-    else this.flushTimer ??= setTimeout(() => this.flush(), 16);
+  protected pace(bytesPerSecond: number, note: (skippedBytes: number) => string): void {
+    this.pacer = new TerminalPacer({ bytesPerSecond, queueBytes: bytesPerSecond, tailBytes: Math.min(128 * 1024, bytesPerSecond / 4) });
+    this.skippedNote = note;
   }
 
-  private flush(): void {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (!this.pendingLength) return;
-    const bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
-    this.pending = [];
-    this.pendingLength = 0;
-    const text = this.decoder.write(bytes);
-    if (text) this.written.fire(text.replace(/\r?\n/g, '\r\n'));
+  /** Bytes of output the terminal skipped so far. */
+  protected get skippedBytes(): number {
+    return this.pacer.skippedTotal;
+  }
+
+  /** Text of our own (LF is enough: it becomes CRLF); never skipped. */
+  protected write(text: string): void {
+    this.pacer.text(text);
+    this.schedule();
   }
 
   protected line(text: string): void {
     this.write(`${text}\n`);
+  }
+
+  /** Output bytes of a stream (stderr in red), paced; decoded when shown. */
+  protected writeBytes(chunk: Buffer, stream: 'stdout' | 'stderr' = 'stdout'): void {
+    this.pacer.output(chunk, stream);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.tick ??= setTimeout(() => this.drain(), TICK_MS);
+  }
+
+  private drain(): void {
+    clearTimeout(this.tick);
+    this.tick = undefined;
+    this.show(this.pacer.take());
+    if (this.pacer.pending) this.schedule();
+    else if (this.exitCode !== undefined) {
+      const rest = this.decoders.stdout.end() + this.decoders.stderr.end();
+      if (rest) this.written.fire(rest);
+      this.closed.fire(this.exitCode);
+    }
+  }
+
+  /** One message to the renderer for all the pieces of a tick. */
+  private show(pieces: Piece[]): void {
+    let text = '';
+    for (const p of pieces) {
+      if (p.kind === 'skipped') {
+        text += `${this.atLineStart ? '' : '\n'}${this.skippedNote(p.bytes)}\n`;
+        this.atLineStart = true;
+        continue;
+      }
+      const t = p.kind === 'text' ? p.text : this.decoders[p.stream].write(p.bytes);
+      if (!t) continue;
+      text += p.kind === 'output' && p.stream === 'stderr' ? `${C.red}${t}${C.reset}` : t;
+      this.atLineStart = t.endsWith('\n');
+    }
+    if (text) this.written.fire(text.replace(/\r?\n/g, '\r\n'));
   }
 }

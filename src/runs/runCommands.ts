@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { capText, createDaemonClient, limitsSummary, newRunId, retrieveKeptOutputs, usageDenied } from '../core';
+import { capText, createDaemonClient, limitsSummary, newRunId, prepareRunFolder, retrieveKeptOutputs, usageDenied } from '../core';
 import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
 import { executeToEnd } from '../tasks';
+import { workspaceDir } from '../builds/basePlan';
 import type { RunRecord } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
 import type { RunNode } from './runsTree';
-import { RUN_TASK_TYPE, outputCaps, runFolder, runTask } from './runTask';
+import { RUN_TASK_TYPE, outputCaps, runTask } from './runTask';
 
 export interface RunResult {
   runId: string;
@@ -71,9 +72,10 @@ async function fetchKeptRunOutputs(s: Services, r: RunRecord): Promise<string | 
   if (!spec) throw new Error(`Daemon not found: "${kept.daemon}" (it holds container ${kept.container} with the outputs of run ${r.id}). Add it back in the Daemons view, then fetch again.`);
   const caps = outputCaps();
   const client = createDaemonClient(spec.daemon);
+  const folder = await prepareRunFolder(workspaceDir(), r.id);
   try {
     const got = await withCancellableProgress(`Fetching the outputs of run ${r.id} from container ${kept.container}`, (signal) =>
-      retrieveKeptOutputs(client, kept.container, kept.outputPath, runFolder(r.id), {
+      retrieveKeptOutputs(client, kept.container, kept.outputPath, folder, {
         maxBytes: caps.outputMaxBytes,
         maxEntries: caps.outputMaxEntries,
         signal,

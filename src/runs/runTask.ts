@@ -1,12 +1,14 @@
 import { createWriteStream } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { z } from 'zod';
 import { createDaemonClient, newRunId, prepareRunFolder, recipeInWorkspace, runRecipe, DEFAULT_OUTPUT_PATH, type DaemonClient, type RunOutcome } from '../core';
 import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
 import { registryAuthFor } from '../configurations/registrySecrets';
 import type { Services } from '../services';
 import { settings } from '../settings';
 import { C, TaskTerminal } from '../taskTerminal';
+import { formatBytes } from '../terminalPacer';
 import type { RunRecord } from './runHistory';
 import { chooseRunConfiguration, recipeInterpreters } from './runConfiguration';
 
@@ -24,7 +26,6 @@ export interface RunTaskDefinition extends vscode.TaskDefinition {
 }
 
 /** The folder of one run: its log and its fetched outputs. */
-export const runFolder = (id: string) => path.join(workspaceDir(), '.container-exec', 'runs', id);
 
 export function runTask(s: Services, def: RunTaskDefinition): vscode.Task {
   const task = new vscode.Task(
@@ -54,23 +55,44 @@ export class RunTaskProvider implements vscode.TaskProvider {
 /** containerExec.outputMaxMB / outputMaxEntries as they are now (a retry reads them again: raise a cap, fetch again). */
 export const outputCaps = () => ({ outputMaxBytes: (settings().get<number>('outputMaxMB') ?? 2048) * 1e6, outputMaxEntries: settings().get<number>('outputMaxEntries') ?? 100000 });
 
+/** What run terminals show, for the in-host tests (through the extension's API). */
+export const runTerminalWrites = new vscode.EventEmitter<{ runId: string; text: string }>();
+
+/** MB a second a run's terminal shows at most (containerExec.terminalMaxMBps; 0: no limit). */
+export const DEFAULT_TERMINAL_MAX_MBPS = 3;
+function terminalBytesPerSecond(): { bytesPerSecond: number; warning?: string } {
+  const raw = settings().get<unknown>('terminalMaxMBps');
+  const r = z.number().min(0).optional().safeParse(raw);
+  if (!r.success) return { bytesPerSecond: DEFAULT_TERMINAL_MAX_MBPS * 1e6, warning: `containerExec.terminalMaxMBps must be a number of MB a second, 0 or more (it is ${JSON.stringify(raw)}): using ${DEFAULT_TERMINAL_MAX_MBPS}.` };
+  const mbps = r.data ?? DEFAULT_TERMINAL_MAX_MBPS;
+  return { bytesPerSecond: mbps === 0 ? Infinity : mbps * 1e6 };
+}
+
 /** The task's exit code: the recipe's own, 137 when OOM-killed, 130 when cancelled, 1 when the run could not start. */
 const exitCodeOf = (o: RunOutcome) => (o.state === 'succeeded' ? 0 : o.state === 'cancelled' ? 130 : o.oomKilled ? 137 : o.exitCode || 1);
 
 /**
  * One run in a task terminal: recipe output as it comes (stderr in red), each step dimmed, a summary;
  * the same in <run folder>/run.log; the run record in the Runs view from before the container exists.
+ * The terminal shows output at most containerExec.terminalMaxMBps (beyond it, a note of what only
+ * run.log has, then the latest lines); run.log gets every byte.
  */
 class RunTerminal extends TaskTerminal {
+  private runId: string;
   constructor(
     private readonly s: Services,
     private readonly def: RunTaskDefinition,
   ) {
     super();
+    this.runId = def.runId ?? newRunId();
+    this.onDidWrite((text) => runTerminalWrites.fire({ runId: this.runId, text }));
   }
 
   protected async run(): Promise<number> {
     const { s, def } = this;
+    const rate = terminalBytesPerSecond();
+    if (rate.bytesPerSecond !== Infinity) this.pace(rate.bytesPerSecond, (bytes) => `${C.dim}${C.yellow}… ${formatBytes(bytes)} more in run.log — Show Run Logs${C.reset}`);
+    if (rate.warning) this.line(`${C.yellow}${rate.warning}${C.reset}`);
     // the workspace folder is what is uploaded: without one there is nothing sensible to send
     if (!vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder first: a run uploads the workspace folder its recipe is in.');
     const ws = workspaceDir();
@@ -79,7 +101,7 @@ class RunTerminal extends TaskTerminal {
     const spec = await s.daemons.spec(config.daemon);
     if (!spec) throw new Error(`Daemon not found: "${config.daemon}" (configuration ${config.name}). Add it in the Daemons view, or pick another configuration.`);
     const image = (await basePlan(s.context, config)).tag;
-    const id = def.runId ?? newRunId();
+    const id = this.runId;
     // a tasks.json runId and a committed .container-exec symlink are checked before anything is written
     const folder = await prepareRunFolder(ws, id);
     const log = createWriteStream(path.join(folder, 'run.log'));
@@ -124,11 +146,7 @@ class RunTerminal extends TaskTerminal {
             output.lastAt = Date.now();
             output.bytes += chunk.length;
             log.write(chunk);
-            if (stream === 'stderr') {
-              this.write(C.red);
-              this.writeBytes(chunk);
-              this.write(C.reset);
-            } else this.writeBytes(chunk);
+            this.writeBytes(chunk, stream);
           },
           onStatus: (text) => {
             log.write(`[container-exec] ${text}\n`);

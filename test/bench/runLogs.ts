@@ -1,9 +1,10 @@
 // extensionTestsPath module for `npm run bench` (bench logs): a recipe prints LOG_MB of output on the
 // testbed's primary daemon through the Run Recipe command, inside the real extension host; the host's
-// event loop delay is sampled meanwhile (perf_hooks.monitorEventLoopDelay, 10 ms resolution).
+// event loop delay is sampled meanwhile (perf_hooks.monitorEventLoopDelay, 10 ms resolution), with the
+// host's garbage collections and what the run's terminal was given (through the extension's test API).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, type PerformanceEntry } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { ContainerExecApi } from '../../src/extension';
 import type { RunResult } from '../../src/runs/runCommands';
@@ -12,17 +13,62 @@ import { need } from '../support/testbed';
 export const LOG_MB = 100;
 
 export async function run(): Promise<void> {
-  await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate();
+  const api = (await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate())!;
   const ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
   const recipe = path.join(ws, 'print_lots.py');
-  // 100-byte lines, written a megabyte at a time
-  fs.writeFileSync(recipe, `import sys\nblock = (("x" * 99) + "\\n").encode() * 10000\nfor _ in range(${LOG_MB}):\n    sys.stdout.buffer.write(block)\nsys.stdout.flush()\n`);
+  // 100-byte lines, written a megabyte at a time, then a last line the terminal must show
+  fs.writeFileSync(recipe, `import sys\nblock = (("x" * 99) + "\\n").encode() * 10000\nfor _ in range(${LOG_MB}):\n    sys.stdout.buffer.write(block)\nprint("the last line")\n`);
+  // BENCH_TERMINAL_MBPS: another terminal budget (0.1: next to nothing shown, to tell the terminal's share of the stalls)
+  if (process.env.BENCH_TERMINAL_MBPS) await vscode.workspace.getConfiguration('containerExec').update('terminalMaxMBps', Number(process.env.BENCH_TERMINAL_MBPS), vscode.ConfigurationTarget.Workspace);
   await vscode.workspace.getConfiguration('containerExec').update('configurations', [{ name: 'bench-logs', daemon: 'local', baseImage: need('PYTHON_IMAGE') }], vscode.ConfigurationTarget.Workspace);
+  const timeline: string[] = [];
+  let t0 = Date.now();
+  const terminal = { chars: 0, firstAt: 0, lastAt: 0, text: '' };
+  const writes = api.runs.onTerminalWrite(({ text }) => {
+    // the rate over the time output reached the terminal (not the status lines before and after)
+    if (text.length > 1000) {
+      terminal.firstAt ||= Date.now();
+      terminal.lastAt = Date.now();
+    }
+    terminal.chars += text.length;
+    terminal.text = (terminal.text + text).slice(-4096);
+    if (text.length < 2000) timeline.push(`write t=${((Date.now() - t0) / 1000).toFixed(1)} ${JSON.stringify(text.slice(0, 120))}`);
+  });
+  const gcs: { ms: number; major: boolean }[] = [];
+  const gc = new PerformanceObserver((list) => gcs.push(...list.getEntries().map((e) => ({ ms: e.duration, major: (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === 4 }))));
+  gc.observe({ entryTypes: ['gc'] });
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
+  t0 = Date.now();
+  let lastCpu = process.cpuUsage();
+  let lastChars = 0;
+  const sampler = setInterval(() => {
+    const cpu = process.cpuUsage(lastCpu);
+    lastCpu = process.cpuUsage();
+    const m = process.memoryUsage();
+    timeline.push(`t=${((Date.now() - t0) / 1000).toFixed(1)} cpu%=${((cpu.user + cpu.system) / 5000).toFixed(0)} heapMB=${(m.heapUsed / 1e6).toFixed(0)} extMB=${(m.external / 1e6).toFixed(0)} termKB=${((terminal.chars - lastChars) / 1e3).toFixed(0)} gcs=${gcs.length}`);
+    lastChars = terminal.chars;
+  }, 500);
   const r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', vscode.Uri.file(recipe), 'bench-logs');
+  const wallMs = Date.now() - t0;
+  clearInterval(sampler);
+  fs.writeFileSync(path.join(process.env.TEST_RESULTS_DIR!, 'timeline.txt'), timeline.join('\n'));
   delay.disable();
+  gc.disconnect();
+  writes.dispose();
   if (r.exitCode !== 0 || !r.record) throw new Error(`bench logs: the run failed: ${r.record?.message}`);
-  const result = { bytes: r.record.outputBytes!, streamMs: r.record.outputMs!, ms: r.record.endedAt! - r.record.startedAt, maxStallMs: delay.max / 1e6, p99StallMs: delay.percentile(99) / 1e6 };
+  if (!terminal.text.includes('the last line')) throw new Error(`bench logs: the terminal did not show the recipe's last line; it ended with ${JSON.stringify(terminal.text.slice(-300))}`);
+  const result = {
+    bytes: r.record.outputBytes!,
+    streamMs: r.record.outputMs!,
+    ms: r.record.endedAt! - r.record.startedAt,
+    wallMs,
+    maxStallMs: delay.max / 1e6,
+    p99StallMs: delay.percentile(99) / 1e6,
+    terminalChars: terminal.chars,
+    terminalMs: terminal.lastAt - terminal.firstAt,
+    gcMaxMs: Math.max(0, ...gcs.map((g) => g.ms)),
+    majorGcs: gcs.filter((g) => g.major).length,
+  };
   fs.writeFileSync(path.join(process.env.TEST_RESULTS_DIR!, 'bench-logs.json'), JSON.stringify(result));
 }

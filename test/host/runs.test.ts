@@ -38,7 +38,7 @@ describe('recipe runs in the extension host (real host, real daemons)', function
     );
   });
   after(async () => {
-    for (const key of ['recipeConfigurations', 'defaultConfiguration', 'localDefaultImage', 'stopGraceSeconds']) await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    for (const key of ['recipeConfigurations', 'defaultConfiguration', 'localDefaultImage', 'stopGraceSeconds', 'terminalMaxMBps']) await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
   });
 
   it('a container-exec-run task from tasks.json runs through vscode.tasks.executeTask (args, env, outputs back)', async () => {
@@ -145,6 +145,37 @@ describe('recipe runs in the extension host (real host, real daemons)', function
     assert.equal(r.exitCode, 130);
     assert.equal(r.record?.state, 'cancelled');
     assert.equal(runContainers(need('DOCKER_LOCAL_HOST')).split('\n').filter((id) => id && node.record.containerId!.startsWith(id)).length, 0);
+  });
+
+  it('a recipe printing far more than the terminal budget: run.log has every byte, the terminal a skip note and the last line', async () => {
+    const lines = 200_000; // 100-byte lines: 20 MB, in well under the 20 s the budget would need
+    fs.writeFileSync(
+      path.join(ws(), 'recipes', 'chatty.py'),
+      `import sys\nfor i in range(${lines}):\n    sys.stdout.write("line %07d %s\\n" % (i, "x" * 86))\nprint("the last line")\n`,
+    );
+    await config().update('terminalMaxMBps', 1, vscode.ConfigurationTarget.Workspace);
+    const shown = new Map<string, string>();
+    const sub = api.runs.onTerminalWrite(({ runId, text }) => shown.set(runId, (shown.get(runId) ?? '') + text));
+    const r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', vscode.Uri.file(path.join(ws(), 'recipes', 'chatty.py')), 'py-local');
+    sub.dispose();
+    assert.equal(r.exitCode, 0, r.record?.message);
+    assert.equal(r.record?.outputBytes, lines * 100 + 'the last line\n'.length);
+    // run.log: every line, in order
+    const log = fs.readFileSync(r.record!.logFile, 'utf8');
+    const logged = log.split('\n').filter((l) => l.startsWith('line '));
+    assert.equal(logged.length, lines);
+    assert.equal(logged[lines - 1], `line ${String(lines - 1).padStart(7, '0')} ${'x'.repeat(86)}`);
+    assert.match(log, /the last line\n/);
+    // the terminal: whole lines, skip notes whose counts add up to what it did not show, the last line before the summary
+    const text = shown.get(r.runId) ?? '';
+    const notes = [...text.matchAll(/… ([\d.]+) (MB|KB) more in run\.log — Show Run Logs/g)].map((m) => Number(m[1]) * (m[2] === 'MB' ? 1e6 : 1e3));
+    assert.ok(notes.length >= 1, `no skip note in ${text.length} chars of terminal text`);
+    const shownLines = text.split('\r\n').filter((l) => /^line \d{7} x{86}$/.test(l)).length;
+    const skipped = notes.reduce((a, b) => a + b, 0);
+    assert.ok(shownLines < lines / 2, `${shownLines} of ${lines} lines shown at 1 MB/s`);
+    assert.ok(Math.abs(skipped + shownLines * 100 - lines * 100) <= notes.length * 50e3 + 100, `skipped ${skipped} + shown ${shownLines * 100} != ${lines * 100}`);
+    const end = text.slice(-2000);
+    assert.match(end, new RegExp(`\nline ${String(lines - 1).padStart(7, '0')} x{86}\r\nthe last line\r\n[^]*Run succeeded`), JSON.stringify(end));
   });
 
   it('containers of lost runs are found by label and removed', async () => {
