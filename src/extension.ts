@@ -68,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
       openEditors: () => configurations.editors.openPanels(),
       deliver: (editor, message) => configurations.editors.deliver(editor, message),
     },
-    runs: { children: () => runs.tree.getChildren(), item: (node) => runs.tree.getTreeItem(node), onTerminalWrite: runTerminalWrites.event },
+    runs: { children: () => runs.tree.getChildren(), item: (node) => runs.tree.getTreeItem(node), onTerminalWrite: runTerminalWrites().event },
     trust: { isTrusted: () => workspaceTrust.isTrusted(), simulate: (t) => workspaceTrust.simulate(t) },
     pendingPrompt: () => prompts.pending(),
   };

@@ -56,7 +56,9 @@ export class RunTaskProvider implements vscode.TaskProvider {
 export const outputCaps = () => ({ outputMaxBytes: (settings().get<number>('outputMaxMB') ?? 2048) * 1e6, outputMaxEntries: settings().get<number>('outputMaxEntries') ?? 100000 });
 
 /** What run terminals show, for the in-host tests (through the extension's API). */
-export const runTerminalWrites = new vscode.EventEmitter<{ runId: string; text: string }>();
+let terminalWrites: vscode.EventEmitter<{ runId: string; text: string }> | undefined;
+/** Made at first use: the bundle must load without VS Code (the core test loads it in plain node). */
+export const runTerminalWrites = () => (terminalWrites ??= new vscode.EventEmitter<{ runId: string; text: string }>());
 
 /** MB a second a run's terminal shows at most (containerExec.terminalMaxMBps; 0: no limit). */
 export const DEFAULT_TERMINAL_MAX_MBPS = 3;
@@ -85,7 +87,7 @@ class RunTerminal extends TaskTerminal {
   ) {
     super();
     this.runId = def.runId ?? newRunId();
-    this.onDidWrite((text) => runTerminalWrites.fire({ runId: this.runId, text }));
+    this.onDidWrite((text) => runTerminalWrites().fire({ runId: this.runId, text }));
   }
 
   protected async run(): Promise<number> {
