@@ -17,3 +17,4 @@ export * from './settingsList';
 export * from './config';
 export * from './build';
 export * from './run';
+export * from './backend';
