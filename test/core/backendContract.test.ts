@@ -8,7 +8,8 @@ const daemons: Record<string, () => DaemonDescriptionInput> = {
   socket: () => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }),
   tcp: () => ({ id: 'tcp', host: need('DOCKER_TCP_HOST') }),
   tls: () => ({ id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } }),
-  ssh: () => ({ id: 'ssh', host: need('DOCKER_SSH_HOST'), ssh: { configFile: need('DOCKER_SSH_CONFIG') } }),
+  // an ssh process per connection: on this shared 2-core machine 5 s is not always enough
+  ssh: () => ({ id: 'ssh', host: need('DOCKER_SSH_HOST'), ssh: { configFile: need('DOCKER_SSH_CONFIG') }, timeoutMs: 20000 }),
 };
 
 for (const [name, daemon] of Object.entries(daemons))
