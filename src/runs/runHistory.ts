@@ -1,27 +1,10 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
-import { DOCKER_DAEMON } from '../core';
+import { migrateRunRecord } from '../core';
 import { settings } from '../settings';
 
 /** Where a run ran: a back-end kind and its target (a daemon id today). */
 const TargetSchema = z.object({ kind: z.string().min(1), id: z.string().min(1) });
-
-/**
- * Records written before back-ends named the daemon alone (`daemon`, `outputsKept.daemon`): read as a
- * Docker-daemon target, so old runs still show, re-run and clean up.
- */
-function migrate(raw: unknown): unknown {
-  if (!raw || typeof raw !== 'object') return raw;
-  const r = { ...(raw as Record<string, unknown>) };
-  if (r.target === undefined && typeof r.daemon === 'string') r.target = { kind: DOCKER_DAEMON, id: r.daemon };
-  delete r.daemon;
-  const kept = r.outputsKept as Record<string, unknown> | undefined;
-  if (kept && typeof kept === 'object' && kept.target === undefined && typeof kept.daemon === 'string') {
-    const { daemon, ...rest } = kept;
-    r.outputsKept = { ...rest, target: { kind: DOCKER_DAEMON, id: daemon } };
-  }
-  return r;
-}
 
 export const RunRecordSchema = z.object({
   id: z.string(),
@@ -55,7 +38,7 @@ export const RunRecordSchema = z.object({
   outputsKept: z.object({ container: z.string(), target: TargetSchema, outputPath: z.string(), reason: z.string() }).optional(),
 });
 /** What storage holds, old records included (migrated on read). */
-const StoredRunRecordSchema = z.preprocess(migrate, RunRecordSchema);
+const StoredRunRecordSchema = z.preprocess(migrateRunRecord, RunRecordSchema);
 export type RunRecord = z.output<typeof RunRecordSchema>;
 
 const KEY = 'containerExec.runs';

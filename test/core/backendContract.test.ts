@@ -1,6 +1,6 @@
 // The Docker-daemon back-end against the execution back-end contract, on every testbed daemon, and the registry.
 import * as assert from 'node:assert/strict';
-import { BackendRegistry, DOCKER_DAEMON, DockerDaemonBackend, createDaemonClient, dockerDaemonProvider, type DaemonDescriptionInput } from '../../src/core';
+import { BackendRegistry, DOCKER_DAEMON, DockerDaemonBackend, createDaemonClient, dockerDaemonProvider, migrateRunRecord, targetOf, type DaemonDescriptionInput } from '../../src/core';
 import { backendContract } from '../support/backendContract';
 import { need } from '../support/testbed';
 
@@ -27,5 +27,23 @@ describe('back-end registry', () => {
     assert.equal(seen, `daemon "local" (${need('DOCKER_LOCAL_HOST')})`);
     await assert.rejects(registry.open({ kind: DOCKER_DAEMON, id: 'gone' }, { context: 'configuration c', hint: 'Add it.' }), /^Error: Daemon not found: "gone" \(configuration c\)\. Add it\.$/);
     await assert.rejects(registry.open({ kind: 'swarm', id: 'm1' }), /No back-end for targets of kind "swarm": this version knows docker-daemon/);
+  });
+});
+
+describe('run targets (pure)', () => {
+  it('a configuration\'s target is its daemon; a record from before back-ends (daemon, outputsKept.daemon) reads as a Docker-daemon target', () => {
+    assert.deepEqual(targetOf({ daemon: 'gpu-box' }), { kind: DOCKER_DAEMON, id: 'gpu-box' });
+    const old = { id: 'r1', recipe: 'a.py', configuration: 'c', daemon: 'tls', containerId: 'abc', outputsKept: { container: 'container-exec-run-r1', daemon: 'tls', outputPath: '/workspace/out', reason: 'cap' } };
+    assert.deepEqual(migrateRunRecord(old), {
+      id: 'r1',
+      recipe: 'a.py',
+      configuration: 'c',
+      target: { kind: DOCKER_DAEMON, id: 'tls' },
+      containerId: 'abc',
+      outputsKept: { container: 'container-exec-run-r1', target: { kind: DOCKER_DAEMON, id: 'tls' }, outputPath: '/workspace/out', reason: 'cap' },
+    });
+    const current = { id: 'r2', target: { kind: 'swarm', id: 'm1' } };
+    assert.deepEqual(migrateRunRecord(current), current);
+    assert.equal(migrateRunRecord(null), null);
   });
 });

@@ -26,6 +26,23 @@ export const targetOf = (c: Pick<Configuration, 'daemon'>): RunTarget => ({ kind
 /** A target in words: `daemon "local"`. */
 export const targetText = (t: RunTarget): string => (t.kind === DOCKER_DAEMON ? `daemon "${t.id}"` : `${t.kind} "${t.id}"`);
 
+/**
+ * Records written before back-ends named the daemon alone (`daemon`, `outputsKept.daemon`): read as a
+ * Docker-daemon target, so old runs still show, re-run and clean up.
+ */
+export function migrateRunRecord(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object') return raw;
+  const r = { ...(raw as Record<string, unknown>) };
+  if (r.target === undefined && typeof r.daemon === 'string') r.target = { kind: DOCKER_DAEMON, id: r.daemon };
+  delete r.daemon;
+  const kept = r.outputsKept as Record<string, unknown> | undefined;
+  if (kept && typeof kept === 'object' && kept.target === undefined && typeof kept.daemon === 'string') {
+    const { daemon, ...rest } = kept;
+    r.outputsKept = { ...rest, target: { kind: DOCKER_DAEMON, id: daemon } };
+  }
+  return r;
+}
+
 /** What the target can grant a configuration: errors refuse the run before anything is created. */
 export interface Capacity {
   errors: FieldError[];
