@@ -8,7 +8,7 @@ import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { checkCapacity, hasGpuRuntime } from '../src/core/config/capacity';
+import { checkCapacity, hasGpuRuntime } from '../src/core/backend/docker/capacity';
 import { validateConfiguration, type FieldError } from '../src/core/config/configurationSchema';
 import { parseHost } from '../src/core/daemonDescription';
 import { daemonKey, type DaemonCapacity, type DaemonChoice, type DaemonRef, type FromWebview, type InlineDaemon, type ToWebview } from '../src/shared/configEditorProtocol';

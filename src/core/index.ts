@@ -18,3 +18,4 @@ export * from './safety';
 export * from './config';
 export * from './build';
 export * from './run';
+export * from './backend';

@@ -66,7 +66,8 @@ export class SshBridge {
     this.listening ??= (async () => {
       this.dir = await mkdtemp(path.join(os.tmpdir(), 'container-exec-ssh-')); // 0700: ours alone
       const sock = path.join(this.dir, 'docker.sock');
-      this.server = net.createServer((conn) => this.bridge(conn));
+      // half-open: a client that ends its side (an exec's stdin) still reads what the daemon sends back
+      this.server = net.createServer({ allowHalfOpen: true }, (conn) => this.bridge(conn));
       await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(sock, resolve));
       return sock;
     })();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { capText, createDaemonClient, limitsSummary, newRunId, prepareRunFolder, retrieveKeptOutputs, usageDenied } from '../core';
+import { capText, limitsSummary, newRunId, prepareRunFolder, targetText, usageDenied } from '../core';
 import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
 import { executeToEnd } from '../tasks';
@@ -56,7 +56,7 @@ async function keptRunOf(s: Services, arg: unknown): Promise<RunRecord | undefin
   if (arg) return runOf(s, arg);
   const kept = s.runs.history.all().filter((r) => r.outputsKept);
   if (!kept.length) throw new Error('No run has outputs left in a container: every run brought its outputs back.');
-  const items = kept.map((r) => ({ label: r.recipe, description: `${r.id} · container ${r.outputsKept!.container} on ${r.outputsKept!.daemon}`, detail: r.outputsKept!.reason, id: r.id }));
+  const items = kept.map((r) => ({ label: r.recipe, description: `${r.id} · container ${r.outputsKept!.container} on ${r.outputsKept!.target.id}`, detail: r.outputsKept!.reason, id: r.id }));
   const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Run whose outputs to fetch from its container' });
   return picked && s.runs.history.get(picked.id);
 }
@@ -68,14 +68,13 @@ async function keptRunOf(s: Services, arg: unknown): Promise<RunRecord | undefin
 async function fetchKeptRunOutputs(s: Services, r: RunRecord): Promise<string | undefined> {
   const kept = r.outputsKept;
   if (!kept) throw new Error(`Run ${r.id} has no outputs left in a container: ${r.outputs ? `they are in ${r.outputs}` : 'it brought back none'}.`);
-  const spec = await s.daemons.spec(kept.daemon);
-  if (!spec) throw new Error(`Daemon not found: "${kept.daemon}" (it holds container ${kept.container} with the outputs of run ${r.id}). Add it back in the Daemons view, then fetch again.`);
+  const backend = await s.runs.backends.open(kept.target, { context: `it holds container ${kept.container} with the outputs of run ${r.id}`, hint: 'Add it back in the Daemons view, then fetch again.' });
+  const where = targetText(kept.target);
   const caps = outputCaps();
-  const client = createDaemonClient(spec.daemon);
   const folder = await prepareRunFolder(workspaceDir(), r.id);
   try {
     const got = await withCancellableProgress(`Fetching the outputs of run ${r.id} from container ${kept.container}`, (signal) =>
-      retrieveKeptOutputs(client, kept.container, kept.outputPath, folder, {
+      backend.retrieveKeptOutputs(kept.container, kept.outputPath, folder, {
         maxBytes: caps.outputMaxBytes,
         maxEntries: caps.outputMaxEntries,
         signal,
@@ -87,8 +86,8 @@ async function fetchKeptRunOutputs(s: Services, r: RunRecord): Promise<string | 
     );
     const record = s.runs.history.get(r.id) ?? r;
     if (got.gone) {
-      await s.runs.history.put({ ...record, outputsKept: undefined, message: `${record.message ?? ''} The outputs left in container ${kept.container} are gone: it is no longer on daemon ${kept.daemon}.`.trim() });
-      throw new Error(`Container ${kept.container} is no longer on daemon ${kept.daemon}: the outputs of run ${r.id} it held are gone.`);
+      await s.runs.history.put({ ...record, outputsKept: undefined, message: `${record.message ?? ''} The outputs left in container ${kept.container} are gone: it is no longer on ${where}.`.trim() });
+      throw new Error(`Container ${kept.container} is no longer on ${where}: the outputs of run ${r.id} it held are gone.`);
     }
     const reason = got.capped && `${capText(got.capped)}: fetched ${got.entries} entries (${(got.bytes / 1e6).toFixed(1)} MB)`;
     await s.runs.history.put({ ...record, outputs: got.folder ?? record.outputs, outputsKept: reason ? { ...kept, reason } : undefined });
@@ -100,7 +99,7 @@ async function fetchKeptRunOutputs(s: Services, r: RunRecord): Promise<string | 
     else void vscode.window.showInformationMessage(text);
     return got.folder;
   } finally {
-    client.dispose();
+    backend.dispose();
   }
 }
 

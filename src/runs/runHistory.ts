@@ -1,6 +1,10 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
+import { migrateRunRecord } from '../core';
 import { settings } from '../settings';
+
+/** Where a run ran: a back-end kind and its target (a daemon id today). */
+const TargetSchema = z.object({ kind: z.string().min(1), id: z.string().min(1) });
 
 export const RunRecordSchema = z.object({
   id: z.string(),
@@ -9,7 +13,8 @@ export const RunRecordSchema = z.object({
   configuration: z.string(),
   /** How the configuration was chosen: explicit, recipe, project default, global default, local default. */
   chosenBy: z.string().optional(),
-  daemon: z.string(),
+  /** The back-end and target the run ran on. */
+  target: TargetSchema,
   image: z.string().optional(),
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).default({}),
@@ -19,6 +24,7 @@ export const RunRecordSchema = z.object({
   message: z.string().optional(),
   startedAt: z.number(),
   endedAt: z.number().optional(),
+  /** The run's container on its target. */
   containerId: z.string().optional(),
   /** The fetched output folder (<run folder>/out). */
   outputs: z.string().optional(),
@@ -29,8 +35,10 @@ export const RunRecordSchema = z.object({
   /** The daemon vanished mid-run: its container may still be there. */
   lost: z.boolean().optional(),
   /** Not all outputs came back (a cap, a failed fetch): they are still in this container (Fetch Run Outputs). */
-  outputsKept: z.object({ container: z.string(), daemon: z.string(), outputPath: z.string(), reason: z.string() }).optional(),
+  outputsKept: z.object({ container: z.string(), target: TargetSchema, outputPath: z.string(), reason: z.string() }).optional(),
 });
+/** What storage holds, old records included (migrated on read). */
+const StoredRunRecordSchema = z.preprocess(migrateRunRecord, RunRecordSchema);
 export type RunRecord = z.output<typeof RunRecordSchema>;
 
 const KEY = 'containerExec.runs';
@@ -45,7 +53,7 @@ export class RunHistory implements vscode.Disposable {
     // a record is checked where it enters (storage written by another version is not trusted)
     const raw = state.get<unknown[]>(KEY) ?? [];
     this.records = raw.flatMap((r) => {
-      const parsed = RunRecordSchema.safeParse(r);
+      const parsed = StoredRunRecordSchema.safeParse(r);
       return parsed.success ? [parsed.data] : [];
     });
     // runs "running" when the window closed ended with it: their containers are offered for cleanup later

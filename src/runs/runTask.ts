@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { createDaemonClient, newRunId, prepareRunFolder, recipeInWorkspace, runRecipe, DEFAULT_OUTPUT_PATH, type DaemonClient, type RunOutcome } from '../core';
+import { newRunId, prepareRunFolder, recipeInWorkspace, runRecipe, targetOf, DEFAULT_OUTPUT_PATH, type RunOutcome } from '../core';
 import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
 import { registryAuthFor } from '../configurations/registrySecrets';
 import type { Services } from '../services';
@@ -100,26 +100,26 @@ class RunTerminal extends TaskTerminal {
     const ws = workspaceDir();
     const recipe = recipeInWorkspace(path.resolve(ws, def.recipe), ws);
     const { config, chosenBy } = chooseRunConfiguration(s, recipe, def.configuration);
+    const target = targetOf(config);
+    const backend = await s.runs.backends.open(target, { context: `configuration ${config.name}`, hint: 'Add it in the Daemons view, or pick another configuration.' });
+    // the daemon whose settings scope decides whether a stored registry password may go to it
     const spec = await s.daemons.spec(config.daemon);
-    if (!spec) throw new Error(`Daemon not found: "${config.daemon}" (configuration ${config.name}). Add it in the Daemons view, or pick another configuration.`);
     const image = (await basePlan(s.context, config)).tag;
     const id = this.runId;
     // a tasks.json runId and a committed .container-exec symlink are checked before anything is written
     const folder = await prepareRunFolder(ws, id);
     const log = createWriteStream(path.join(folder, 'run.log'));
-    let record: RunRecord = { id, recipe, configuration: config.name, chosenBy, daemon: config.daemon, image, args: def.args ?? [], env: def.env ?? {}, state: 'running', startedAt: Date.now(), logFile: path.join(folder, 'run.log') };
+    let record: RunRecord = { id, recipe, configuration: config.name, chosenBy, target, image, args: def.args ?? [], env: def.env ?? {}, state: 'running', startedAt: Date.now(), logFile: path.join(folder, 'run.log') };
     const update = (patch: Partial<RunRecord>) => s.runs.history.put((record = { ...record, ...patch }));
     await update({});
     s.runs.started(id, this.abort);
-    if (s.runs.history.all().some((r) => r.lost && r.daemon === config.daemon)) void s.runs.offerLostRunCleanup(config.daemon);
-    this.line(`${C.bold}Run ${id}${C.reset}: ${recipe} on ${C.bold}${config.name}${C.reset} (${chosenBy}) · daemon ${config.daemon} (${spec.daemon.host}) · ${image}`);
+    if (s.runs.history.all().some((r) => r.lost && r.target.kind === target.kind && r.target.id === target.id)) void s.runs.offerLostRunCleanup(target);
+    this.line(`${C.bold}Run ${id}${C.reset}: ${recipe} on ${C.bold}${config.name}${C.reset} (${chosenBy}) · ${backend.description} · ${image}`);
     s.log.info(`[run ${id}] ${recipe} on ${config.name} (${chosenBy}), daemon ${config.daemon}, image ${image}`);
     const output = { bytes: 0, firstAt: 0, lastAt: 0 };
-    let client: DaemonClient | undefined;
     try {
-      client = createDaemonClient(spec.daemon);
       const outcome = await runRecipe(
-        client,
+        backend,
         {
           id,
           recipe,
@@ -128,7 +128,7 @@ class RunTerminal extends TaskTerminal {
           config,
           image,
           pull: Boolean(config.registry || config.baseImage),
-          registryAuth: await registryAuthFor(s.context, config, spec),
+          registryAuth: spec ? await registryAuthFor(s.context, config, spec) : undefined,
           workspaceDir: ws,
           outputsDir: folder,
           groups: await s.configurations.groups().catch(() => []),
@@ -164,7 +164,7 @@ class RunTerminal extends TaskTerminal {
           onContainer: (containerId) => void update({ containerId }),
         },
       );
-      const outputsKept = outcome.outputsKept && { ...outcome.outputsKept, daemon: config.daemon };
+      const outputsKept = outcome.outputsKept && { ...outcome.outputsKept, target };
       await update({ state: outcome.state, exitCode: outcome.exitCode, oomKilled: outcome.oomKilled || undefined, message: outcome.message, endedAt: Date.now(), outputs: outcome.outputs, lost: outcome.lost, outputsKept, outputBytes: output.bytes, outputMs: output.lastAt - output.firstAt });
       const seconds = ((record.endedAt! - record.startedAt) / 1000).toFixed(1);
       const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, outcome.outputs)}` : ''}${outputsKept ? ` · the rest still in container ${outputsKept.container} (Fetch Run Outputs)` : ''}`;
@@ -181,7 +181,7 @@ class RunTerminal extends TaskTerminal {
       throw e;
     } finally {
       s.runs.ended(id);
-      client?.dispose();
+      backend.dispose();
       log.end();
     }
   }

@@ -1,17 +1,23 @@
 import * as vscode from 'vscode';
-import { createDaemonClient, findLostRunContainers, removeContainer, type ContainerSummary, type DaemonClient } from '../core';
+import { BackendRegistry, DOCKER_DAEMON, dockerDaemonProvider, targetText, type ExecutionBackend, type LostRun, type RunTarget } from '../core';
 import { workspaceDir } from '../builds/basePlan';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { RunHistory } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
 import { RunsTreeProvider } from './runsTree';
 
-/** The runs concern: history, the runs going on in this window (to stop them), lost-run cleanup. */
+/** A daemon id (the commands' argument) or any target. */
+const asTarget = (t: string | RunTarget): RunTarget => (typeof t === 'string' ? { kind: DOCKER_DAEMON, id: t } : t);
+const key = (t: RunTarget) => `${t.kind}:${t.id}`;
+
+/** The runs concern: history, the back-ends runs execute on, the runs going on in this window (to stop them), lost-run cleanup. */
 export class RunsFeature implements vscode.Disposable {
   readonly history: RunHistory;
+  /** Where runs execute: the run task and the Runs view ask it for the back-end of a target. */
+  readonly backends = new BackendRegistry();
   readonly tree: RunsTreeProvider;
   private readonly active = new Map<string, AbortController>();
-  /** Lost-run containers already offered, by daemon: the same ones are not offered twice a session. */
+  /** Lost-run containers already offered: the same ones are not offered twice a session. */
   private readonly offered = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Ticks the running rows' durations. */
@@ -24,11 +30,13 @@ export class RunsFeature implements vscode.Disposable {
   ) {
     this.history = new RunHistory(context.workspaceState);
     this.tree = new RunsTreeProvider(this.history);
+    const unregister = this.backends.register(dockerDaemonProvider(async (id) => (await daemons.spec(id))?.daemon));
     this.disposables.push(
+      { dispose: unregister },
       this.history,
       this.tree,
       // a daemon that (re)connects may hold containers of runs lost with it
-      daemons.hub.onDidChange((c) => c.what === 'state' && daemons.hub.status(c.id).state === 'connected' && void this.offerLostRunCleanup(c.id)),
+      daemons.hub.onDidChange((c) => c.what === 'state' && daemons.hub.status(c.id).state === 'connected' && void this.offerLostRunCleanup({ kind: DOCKER_DAEMON, id: c.id })),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('containerExec.recipeInterpreters') && this.publishRecipeExtensions()),
     );
     this.publishRecipeExtensions();
@@ -60,47 +68,44 @@ export class RunsFeature implements vscode.Disposable {
     return Boolean(run);
   }
 
-  /** A client of the daemon for `work`, disposed after it. */
-  private async withClient<T>(daemonId: string, work: (client: DaemonClient) => Promise<T>): Promise<T> {
-    const spec = await this.daemons.spec(daemonId);
-    if (!spec) throw new Error(`Daemon not found: "${daemonId}".`);
-    const client = createDaemonClient(spec.daemon);
-    try {
-      return await work(client);
-    } finally {
-      client.dispose();
-    }
+  /** The back-end of `target` for `work`, disposed after it. */
+  withBackend<T>(target: RunTarget, work: (backend: ExecutionBackend) => Promise<T>): Promise<T> {
+    return this.backends.with(target, work);
   }
 
   /** Containers of this workspace's runs that no run of this window owns (and not kept on purpose, nor holding outputs still to fetch). */
-  private lost(client: DaemonClient): Promise<ContainerSummary[]> {
+  private lost(backend: ExecutionBackend): Promise<LostRun[]> {
     const owned = [...this.active.keys(), ...this.history.all().flatMap((r) => (r.outputsKept ? [r.id] : []))];
-    return findLostRunContainers(client, workspaceDir(), new Set(owned));
+    return backend.findLost(workspaceDir(), new Set(owned));
   }
 
-  async removeLostRunContainers(daemonId: string, containers?: ContainerSummary[]): Promise<string[]> {
-    return this.withClient(daemonId, async (client) => {
-      const targets = containers ?? (await this.lost(client));
-      for (const c of targets) await removeContainer(client, c.id);
-      this.log.info(`Removed ${targets.length} container(s) of lost runs on ${daemonId}: ${targets.map((c) => c.name).join(', ')}`);
-      void this.daemons.hub.refresh(daemonId);
+  /** Removes the containers of lost runs on a target (a daemon id); returns their ids. */
+  async removeLostRunContainers(on: string | RunTarget, containers?: LostRun[]): Promise<string[]> {
+    const target = asTarget(on);
+    return this.withBackend(target, async (backend) => {
+      const targets = containers ?? (await this.lost(backend));
+      for (const c of targets) await backend.removeLost(c);
+      this.log.info(`Removed ${targets.length} container(s) of lost runs on ${targetText(target)}: ${targets.map((c) => c.name).join(', ')}`);
+      if (target.kind === DOCKER_DAEMON) void this.daemons.hub.refresh(target.id);
       return targets.map((c) => c.id);
     });
   }
 
-  /** Offers to remove the daemon's containers of lost runs (each one once a session). */
-  async offerLostRunCleanup(daemonId: string): Promise<void> {
+  /** Offers to remove the target's containers of lost runs (each one once a session). */
+  async offerLostRunCleanup(on: string | RunTarget): Promise<void> {
+    const target = asTarget(on);
+    const where = targetText(target);
     try {
-      const fresh = (await this.withClient(daemonId, (client) => this.lost(client))).filter((c) => !this.offered.has(c.id));
+      const fresh = (await this.withBackend(target, (backend) => this.lost(backend))).filter((c) => !this.offered.has(`${key(target)}/${c.id}`));
       if (!fresh.length) return;
-      fresh.forEach((c) => this.offered.add(c.id));
+      fresh.forEach((c) => this.offered.add(`${key(target)}/${c.id}`));
       const answer = await vscode.window.showWarningMessage(
-        `Daemon "${daemonId}" holds ${fresh.length} container(s) of runs lost mid-run (the daemon or VS Code stopped): ${fresh.map((c) => c.name).join(', ')}.`,
+        `${where[0]!.toUpperCase()}${where.slice(1)} holds ${fresh.length} container(s) of runs lost mid-run (the ${target.kind === DOCKER_DAEMON ? 'daemon' : 'target'} or VS Code stopped): ${fresh.map((c) => c.name).join(', ')}.`,
         'Remove',
       );
-      if (answer === 'Remove') await this.removeLostRunContainers(daemonId, fresh);
+      if (answer === 'Remove') await this.removeLostRunContainers(target, fresh);
     } catch (e) {
-      this.log.warn(`Looking for containers of lost runs on ${daemonId}: ${(e as Error).message}`);
+      this.log.warn(`Looking for containers of lost runs on ${where}: ${(e as Error).message}`);
     }
   }
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { targetText } from '../core';
 import type { RunHistory, RunRecord } from './runHistory';
 
 export interface RunNode {
@@ -52,19 +53,19 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const started = new Date(r.startedAt);
     item.id = r.id;
     item.iconPath = ICONS[r.state]();
-    item.description = [r.configuration, r.daemon, stateText(r), duration(r), started.toLocaleTimeString(), ...(r.outputsKept ? ['outputs still in container'] : [])].join(' · ');
+    item.description = [r.configuration, r.target.id, stateText(r), duration(r), started.toLocaleTimeString(), ...(r.outputsKept ? ['outputs still in container'] : [])].join(' · ');
     // ".kept" before ".outputs": menus match /\.outputs$/ and /\.kept/
     item.contextValue = `run.${r.state === 'running' ? 'running' : 'finished'}${r.outputsKept ? '.kept' : ''}${r.outputs ? '.outputs' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${r.recipe}** — run \`${r.id}\`\n\n`);
-    md.appendMarkdown(`Configuration: ${r.configuration}${r.chosenBy ? ` (${r.chosenBy})` : ''} · daemon ${r.daemon}${r.image ? ` · image \`${r.image}\`` : ''}\n\n`);
+    md.appendMarkdown(`Configuration: ${r.configuration}${r.chosenBy ? ` (${r.chosenBy})` : ''} · ${targetText(r.target).replace(/"/g, '')}${r.image ? ` · image \`${r.image}\`` : ''}\n\n`);
     md.appendMarkdown(`State: ${stateText(r)} · ${duration(r)} · started ${started.toLocaleString()}\n\n`);
     if (r.args.length) md.appendMarkdown(`Arguments: \`${r.args.join(' ')}\`\n\n`);
     if (r.message) md.appendText(r.message);
     if (r.outputsKept) {
       // the reason may quote an error: text, not markdown
       md.appendMarkdown('\n\n');
-      md.appendText(`Outputs still in container ${r.outputsKept.container} on daemon ${r.outputsKept.daemon} (${r.outputsKept.reason}): `);
+      md.appendText(`Outputs still in container ${r.outputsKept.container} on ${targetText(r.outputsKept.target).replace(/"/g, '')} (${r.outputsKept.reason}): `);
       md.appendMarkdown('**Fetch Run Outputs** brings them back, then removes the container.');
     }
     item.tooltip = md;

@@ -12,7 +12,7 @@ import { StringDecoder } from 'node:string_decoder';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_INTERPRETERS, createDaemonClient, newRunId, packWorkspace, runRecipe, scanWorkspace, validateConfiguration, type DaemonClient } from '../../src/core';
+import { DEFAULT_INTERPRETERS, DockerDaemonBackend, createDaemonClient, newRunId, packWorkspace, runRecipe, scanWorkspace, validateConfiguration, type DaemonClient } from '../../src/core';
 import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
 
@@ -42,7 +42,7 @@ async function runTrivial(client: DaemonClient): Promise<void> {
       t0 = performance.now();
       const runId = newRunId();
       const outcome = await runRecipe(
-        client,
+        new DockerDaemonBackend(client),
         { id: runId, recipe: 'recipe.py', config: r.config, image: need('PYTHON_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(dest, runId), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
         { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: () => undefined },
       );
@@ -107,7 +107,7 @@ async function logsCore(client: DaemonClient): Promise<void> {
   try {
     const runId = newRunId();
     const outcome = await runRecipe(
-      client,
+      new DockerDaemonBackend(client),
       { id: runId, recipe: 'print_lots.py', config: r.config, image: need('PYTHON_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(ws, 'runs', runId), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
       {
         signal: new AbortController().signal,

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   DEFAULT_INTERPRETERS,
+  DockerDaemonBackend,
   LABELS,
   buildImage,
   createDaemonClient,
@@ -39,7 +40,7 @@ async function runOn(daemon: DaemonDescriptionInput, recipe: string, onStarted: 
   let stdout = '';
   try {
     const outcome = await runRecipe(
-      client,
+      new DockerDaemonBackend(client),
       {
         id,
         recipe: 'recipe.sh',

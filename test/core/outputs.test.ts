@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as tarStream from 'tar-stream';
 import {
   DEFAULT_INTERPRETERS,
+  DockerDaemonBackend,
   LABELS,
   createDaemonClient,
   extractOutputArchive,
@@ -130,7 +131,7 @@ async function runSh(recipe: string, opts: Partial<RunRequest> = {}): Promise<Ra
   const client = createDaemonClient(local());
   try {
     const outcome = await runRecipe(
-      client,
+      new DockerDaemonBackend(client),
       { id, recipe: 'recipe.sh', config: r.config, image: need('BUSYBOX_IMAGE'), pull: false, workspaceDir: ws, outputsDir: runDir, groups: ['root'], interpreters: DEFAULT_INTERPRETERS, graceSeconds: 1, extensionVersion: '9.9.9-test', ...opts },
       { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: (t) => warnings.push(t) },
     );

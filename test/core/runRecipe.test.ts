@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   DEFAULT_INTERPRETERS,
+  DockerDaemonBackend,
   LABELS,
   createDaemonClient,
   demuxFrames,
@@ -79,7 +80,7 @@ async function run(
   const t0 = Date.now();
   try {
     const outcome = await runRecipe(
-      client,
+      new DockerDaemonBackend(client),
       {
         id,
         recipe: 'recipe.py',

@@ -61,7 +61,7 @@ describe('recipe runs in the extension host (real host, real daemons)', function
     const run = api.runs.children().find((n) => !before.has(n.record.id))!.record;
     assert.equal(run.state, 'succeeded');
     assert.equal(run.configuration, 'py-tls');
-    assert.equal(run.daemon, 'tls');
+    assert.deepEqual(run.target, { kind: 'docker-daemon', id: 'tls' });
     assert.equal(fs.readFileSync(path.join(ws(), '.container-exec', 'runs', run.id, 'out', 'result.txt'), 'utf8'), 'done');
     assert.match(fs.readFileSync(run.logFile, 'utf8'), /args \['--n', '3'\]\nconfig py-tls from the task\n/);
   });
@@ -80,7 +80,7 @@ describe('recipe runs in the extension host (real host, real daemons)', function
 
     await config().update('recipeConfigurations', { 'recipes/*.py': 'py-tls' }, vscode.ConfigurationTarget.Workspace);
     r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipe', recipe());
-    assert.deepEqual([r.record?.configuration, r.record?.chosenBy, r.record?.daemon], ['py-tls', 'recipe', 'tls']);
+    assert.deepEqual([r.record?.configuration, r.record?.chosenBy, r.record?.target.id], ['py-tls', 'recipe', 'tls']);
 
     r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipe(), 'py-local');
     assert.deepEqual([r.record?.configuration, r.record?.chosenBy], ['py-local', 'explicit']);
@@ -202,7 +202,7 @@ describe('recipe runs in the extension host (real host, real daemons)', function
       assert.equal(r.exitCode, 0, r.record?.message);
       const kept = r.record?.outputsKept;
       assert.ok(kept, JSON.stringify(r.record));
-      assert.equal(kept.daemon, 'local');
+      assert.deepEqual(kept.target, { kind: 'docker-daemon', id: 'local' });
       assert.match(kept.reason, /more than 5 entries \(containerExec\.outputMaxEntries\)/);
       assert.match(fs.readFileSync(r.record!.logFile, 'utf8'), /warning: Not all outputs of \/workspace\/out came back: .*"Fetch Run Outputs"/);
       const node = api.runs.children().find((n) => n.record.id === r.runId)!;

@@ -1,6 +1,5 @@
 export * from './units';
 export * from './configurationSchema';
-export * from './hostConfig';
-export * from './capacity';
+export * from './limits';
 export * from './configurationSettings';
 export * from './permissions';

@@ -1,16 +1,12 @@
 import * as path from 'node:path';
+import { DOCKER_DAEMON, targetText, type ExecutionBackend, type RunHandle } from '../backend/backend';
 import type { Configuration } from '../config/configurationSchema';
-import { checkCapacity, hasGpuRuntime } from '../config/capacity';
-import { toHostConfig } from '../config/hostConfig';
 import { usageDenied } from '../config/permissions';
-import { pullImage, type RegistryAuth } from '../build/registry';
-import type { DaemonClient } from '../daemonClient';
-import { imageExists, isNotFound, removeContainer, stopContainer } from '../engineActions';
+import type { RegistryAuth } from '../build/registry';
 import { LABELS } from '../labels';
-import { demuxFrames } from './demux';
 import { recipeCommand, workspaceLabel } from './recipe';
-import { capText, fetchOutputs } from './runOutputs';
-import { packWorkspace, scanWorkspace } from './workspaceArchive';
+import { capText } from './runOutputs';
+import { scanWorkspace } from './workspaceArchive';
 
 /** Why a run did not succeed; `image-missing` lets the UI offer a build. */
 export type RunFailure = 'permission' | 'recipe' | 'capacity' | 'image-missing' | 'daemon' | 'exit' | 'oom' | 'daemon-lost' | 'engine';
@@ -52,7 +48,7 @@ export interface RunRequest {
   keepContainer?: boolean;
   /** `docker stop -t`: SIGTERM, then SIGKILL after this many seconds. */
   graceSeconds?: number;
-  /** How often the daemon is pinged while the recipe runs (a daemon that stops answering fails the run). */
+  /** How often the target is pinged while the recipe runs (a target that stops answering fails the run). */
   heartbeatMs?: number;
   extensionVersion: string;
 }
@@ -68,7 +64,7 @@ export interface RunHooks {
   /** One line per step (uploading, starting, fetching outputs...). */
   onStatus(text: string): void;
   onWarning(text: string): void;
-  /** The container exists: its id belongs in the run record at once. */
+  /** The run's container exists: its id belongs in the run record at once. */
   onContainer?(id: string): void;
 }
 
@@ -82,7 +78,7 @@ export interface RunOutcome {
   containerId?: string;
   /** The fetched output folder (<outputsDir>/out), when the recipe wrote one. */
   outputs?: string;
-  /** The daemon stopped answering: its container could not be removed (found later by label). */
+  /** The target stopped answering: its container could not be removed (found later by label). */
   lost?: boolean;
   /** Not all outputs came back (a cap, a failed fetch): the container was kept with them; retrieveKeptOutputs brings them. */
   outputsKept?: { container: string; outputPath: string; reason: string };
@@ -90,54 +86,51 @@ export interface RunOutcome {
 
 export const WORKSPACE_IN_CONTAINER = '/workspace';
 export const DEFAULT_OUTPUT_PATH = '/workspace/out';
-export const runContainerName = (runId: string) => `container-exec-run-${runId}`;
 
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
- * Runs a workspace recipe in a container of `req.config` on `client`'s daemon: permission → daemon
- * reachable → capacity and runtime (/info) → image (pulled if allowed) → create (labelled) → upload
- * the workspace (putArchive) → attach → start → wait → copy the output folder back (getArchive) →
- * remove. Never throws: every failure is an outcome with a message, and no container is left behind
- * unless the daemon itself vanished (then `lost`, and the container carries the run's label).
+ * The run driver, the same for every back-end: permission → target reachable → capacity → image
+ * (pulled if allowed) → start (create labelled, upload the workspace, follow the output) → wait →
+ * copy the output folder back → remove; cancel and loss of the target are handled here, once. Never
+ * throws: every failure is an outcome with a message, and no container is left behind unless the
+ * target itself vanished (then `lost`, and the container carries the run's label).
  */
-export async function runRecipe(client: DaemonClient, req: RunRequest, hooks: RunHooks): Promise<RunOutcome> {
+export async function runRecipe(backend: ExecutionBackend, req: RunRequest, hooks: RunHooks): Promise<RunOutcome> {
   const { signal } = hooks;
   let cmd: string[];
   try {
-    cmd = await prepare(client, req, hooks);
+    cmd = await prepare(backend, req, hooks);
   } catch (e) {
     if (signal.aborted) return { state: 'cancelled', message: 'Cancelled before the container was created.', oomKilled: false };
     return { state: 'failed', failure: e instanceof RunError ? e.kind : 'daemon', message: (e as Error).message, oomKilled: false };
   }
-  return execute(client, req, hooks, cmd);
+  return execute(backend, req, hooks, cmd);
 }
 
 /** Everything checked before a container exists; returns the recipe's command. */
-async function prepare(client: DaemonClient, req: RunRequest, hooks: RunHooks): Promise<string[]> {
+async function prepare(backend: ExecutionBackend, req: RunRequest, hooks: RunHooks): Promise<string[]> {
   const c = req.config;
   const { signal } = hooks;
   const denied = usageDenied(c, req.groups);
   if (denied) throw new RunError('permission', denied);
   let cmd: string[];
   try {
-    cmd = recipeCommand(req.recipe, req.interpreters, req.args); // an unknown extension fails before the daemon is asked
+    cmd = recipeCommand(req.recipe, req.interpreters, req.args); // an unknown extension fails before the target is asked
   } catch (e) {
     throw new RunError('recipe', (e as Error).message);
   }
-  hooks.onStatus(`Checking daemon "${c.daemon}" (${client.host})`);
-  const info = await client.info({ signal });
-  const capacity = checkCapacity(c, info);
-  if (c.gpus !== 'none' && !hasGpuRuntime(info))
-    capacity.errors.push({ field: 'gpus', message: `configuration ${c.name} asks for GPUs (gpus: ${JSON.stringify(c.gpus)}), but daemon "${c.daemon}" (${info.name}) has no GPU runtime (it has: ${info.runtimes.join(', ')})` });
+  hooks.onStatus(`Checking ${backend.description}`);
+  const capacity = await backend.probe(c, { signal });
   if (capacity.errors.length) throw new RunError('capacity', `Cannot run on configuration ${c.name}: ${capacity.errors.map((e) => e.message).join('; ')}. Nothing was created.`);
   for (const w of capacity.warnings) hooks.onWarning(w.message);
 
-  if (await imageExists(client, req.image, { signal })) return cmd;
-  const missing = `Image ${req.image} of configuration ${c.name} is not on daemon "${c.daemon}" (${client.host})`;
+  if (await backend.hasImage(req.image, { signal })) return cmd;
+  const missing = `Image ${req.image} of configuration ${c.name} is not on ${backend.description}`;
   if (!req.pull) throw new RunError('image-missing', `${missing}: build it first (Build Base Image).`);
   hooks.onStatus(`Pulling ${req.image}${c.registry ? ` from ${c.registry.url}` : ''}`);
   try {
-    await pullImage(client, req.image, req.registryAuth, signal, (line) => hooks.onStatus(line));
+    await backend.pullImage(req.image, req.registryAuth, signal, (line) => hooks.onStatus(line));
   } catch (e) {
     if (signal.aborted) throw e;
     throw new RunError('image-missing', `${missing} and could not be pulled: ${(e as Error).message}. Build it (Build Base Image) or push it to the registry.`);
@@ -145,13 +138,13 @@ async function prepare(client: DaemonClient, req: RunRequest, hooks: RunHooks): 
   return cmd;
 }
 
-async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, cmd: string[]): Promise<RunOutcome> {
+async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHooks, cmd: string[]): Promise<RunOutcome> {
   const { signal } = hooks;
   const c = req.config;
   const outputPath = req.outputPath ?? DEFAULT_OUTPUT_PATH;
-  const name = runContainerName(req.id);
+  const run = backend.run(req.id);
   const outcome: RunOutcome = { state: 'failed', message: '', oomKilled: false };
-  // ends the attach and wait streams when the daemon is gone or the run is over
+  // ends the output and wait streams when the target is gone or the run is over
   const streams = new AbortController();
   let lost: Error | undefined;
   let stopHeartbeat = () => {};
@@ -160,10 +153,10 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, c
   const onCancel = () => {
     if (!started || stopping) return; // before start, the container is just removed
     hooks.onStatus(`Stopping the container (SIGTERM, SIGKILL after ${req.graceSeconds ?? 10} s)`);
-    stopping = stopContainer(client, name, { graceSeconds: req.graceSeconds ?? 10 }).catch(async (e: Error) => {
+    stopping = run.stop(req.graceSeconds ?? 10).catch(async (e: Error) => {
       // a refused stop must not leave the run going: removing with force kills it
-      hooks.onWarning(`Could not stop ${name} (${e.message}): removing it.`);
-      await removeContainer(client, name).catch(() => undefined);
+      hooks.onWarning(`Could not stop ${run.name} (${e.message}): removing it.`);
+      await run.remove().catch(() => undefined);
     });
   };
   try {
@@ -171,7 +164,6 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, c
     if (req.uploadWarnBytes !== undefined && scan.bytes > req.uploadWarnBytes)
       hooks.onWarning(`Uploading ${(scan.bytes / 1e6).toFixed(1)} MB (${scan.files} files) from ${req.workspaceDir}: more than containerExec.uploadWarnMB. Exclude folders with .gitignore or containerExec.uploadExclude.`);
 
-    // not cancelled mid-request: a container the daemon made but we never heard of would be left behind
     const labels = {
       [LABELS.run]: req.id,
       [LABELS.configuration]: c.name,
@@ -181,72 +173,54 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, c
       [LABELS.workspace]: workspaceLabel(req.workspaceDir),
       ...(req.keepContainer ? { [LABELS.kept]: 'true' } : {}),
     };
-    const env = { ...c.env, ...req.env, CONTAINER_EXEC_RUN_ID: req.id, CONTAINER_EXEC_CONFIGURATION: c.name, CONTAINER_EXEC_OUTPUT: outputPath };
-    const created = await client.call('create container', (d, abortSignal) =>
-      d.createContainer({
-        name,
-        Image: req.image,
-        Cmd: cmd,
-        WorkingDir: WORKSPACE_IN_CONTAINER,
-        Env: Object.entries({ PYTHONUNBUFFERED: '1', ...env }).map(([k, v]) => `${k}=${v}`),
-        Labels: labels,
-        Tty: false,
-        AttachStdout: true,
-        AttachStderr: true,
-        // the run keeps its own log: the daemon writing a json-file copy of every byte halves the throughput
-        HostConfig: { ...toHostConfig(c), ...(req.keepContainer ? {} : { LogConfig: { Type: 'none', Config: {} } }) },
-        abortSignal,
-      } as never),
-    );
-    outcome.containerId = created.id;
-    hooks.onContainer?.(created.id);
-    if (signal.aborted) throw new Error('cancelled');
-
-    hooks.onStatus(`Uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${WORKSPACE_IN_CONTAINER}`);
+    const env = { PYTHONUNBUFFERED: '1', ...c.env, ...req.env, CONTAINER_EXEC_RUN_ID: req.id, CONTAINER_EXEC_CONFIGURATION: c.name, CONTAINER_EXEC_OUTPUT: outputPath };
     const inWorkspace = path.posix.relative(WORKSPACE_IN_CONTAINER, outputPath);
-    const packed = packWorkspace(req.workspaceDir, scan, inWorkspace && !inWorkspace.startsWith('..') ? [inWorkspace] : []);
-    try {
-      await client.call('upload workspace', (d, abortSignal) => d.getContainer(created.id).putArchive(packed.stream, { path: WORKSPACE_IN_CONTAINER, abortSignal } as never), {
+    const { output } = await run.start(
+      {
+        runId: req.id,
+        image: req.image,
+        cmd,
+        workingDir: WORKSPACE_IN_CONTAINER,
+        env,
+        labels,
+        config: c,
+        workspace: { dir: req.workspaceDir, scan, emptyDirs: inWorkspace && !inWorkspace.startsWith('..') ? [inWorkspace] : [] },
+        keep: Boolean(req.keepContainer),
+      },
+      {
         signal,
-        timeoutMs: client.daemon.timeoutMs + scan.bytes / 1000, // at least 1 MB/s
-      });
-    } catch (e) {
-      // a file that could not be read is the reason, not the transport the tar broke
-      throw packed.failure() ?? e;
-    } finally {
-      packed.destroy();
-    }
-
-    // attached before start, as `docker run` does: not a byte of output is missed
-    const stream = await client.call('attach', (d, abortSignal) => d.getContainer(created.id).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: streams.signal });
-    demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
-    // a cut output stream is the first sign of a vanished daemon: ask it at once rather than at the next heartbeat
-    const drained = client.streamEnd('output', stream, streams.signal).catch(async (e: Error) => {
+        follow: streams.signal,
+        onOutput: hooks.onOutput,
+        onStatus: hooks.onStatus,
+        onCreated: (id) => {
+          outcome.containerId = id;
+          hooks.onContainer?.(id);
+        },
+      },
+    );
+    started = true;
+    signal.addEventListener('abort', onCancel, { once: true });
+    if (signal.aborted) onCancel();
+    // a cut output stream is the first sign of a vanished target: ask it at once rather than at the next heartbeat
+    const drained = output.catch(async (e: Error) => {
       if (streams.signal.aborted) return;
-      const pingError = await client.ping().then(() => undefined, (pe: Error) => pe);
+      const pingError = await backend.ping().then(() => undefined, (pe: Error) => pe);
       if (pingError && !lost && !streams.signal.aborted) {
         lost = pingError;
         streams.abort();
       } else if (!pingError) hooks.onWarning(`${e.message}. The recipe goes on, but its further output is not shown.`);
     });
-
-    if (signal.aborted) throw new Error('cancelled');
-    signal.addEventListener('abort', onCancel, { once: true });
-    await client.call('start container', (d, abortSignal) => d.getContainer(created.id).start({ abortSignal } as never) as unknown as Promise<unknown>);
-    started = true;
-    if (signal.aborted) onCancel();
     hooks.onStatus(`Running ${cmd.join(' ')} in ${req.image}`);
 
-    // a daemon that stops answering (two pings in a row) fails the run within its deadlines: the wait request may never end
-    stopHeartbeat = client.heartbeat(req.heartbeatMs ?? 2000, (e) => {
+    // a target that stops answering (two pings in a row) fails the run within its deadlines: the wait may never end
+    stopHeartbeat = backend.heartbeat(req.heartbeatMs ?? 2000, (e) => {
       if (lost || streams.signal.aborted) return;
       lost = e;
       streams.abort();
     });
-    let waited: { StatusCode: number };
+    let exit: { exitCode: number; oomKilled: boolean };
     try {
-      // raced with streams.signal: an answer from a daemon killed mid-run never completes
-      waited = await client.unbounded('wait', (d, abortSignal) => d.getContainer(created.id).wait({ abortSignal } as never) as unknown as Promise<{ StatusCode: number }>, streams.signal);
+      exit = await run.wait(streams.signal);
     } catch (e) {
       throw lost ?? e;
     } finally {
@@ -254,18 +228,17 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, c
     }
     await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
     await stopping;
-    const state = (await client.call('inspect container', (d, abortSignal) => d.getContainer(created.id).inspect({ abortSignal } as never) as unknown as Promise<{ State: { ExitCode: number; OOMKilled: boolean } }>));
-    outcome.exitCode = waited.StatusCode ?? state.State.ExitCode;
-    outcome.oomKilled = state.State.OOMKilled;
+    outcome.exitCode = exit.exitCode;
+    outcome.oomKilled = exit.oomKilled;
     if (signal.aborted) Object.assign(outcome, { state: 'cancelled', message: `Cancelled: the container was stopped (exit code ${outcome.exitCode}).` });
     else if (outcome.oomKilled)
       Object.assign(outcome, { failure: 'oom', message: `OOM-killed: the recipe needed more memory than configuration ${c.name} allows (memory ${c.resources.memory ?? 'unlimited'}); exit code ${outcome.exitCode}.` });
     else if (outcome.exitCode === 0) Object.assign(outcome, { state: 'succeeded', message: 'Recipe exited with code 0.' });
     else Object.assign(outcome, { failure: 'exit', message: `Recipe exited with code ${outcome.exitCode}.` });
   } catch (e) {
-    // whatever broke, a daemon that no longer answers is the reason
-    if (!lost && !signal.aborted) await client.ping().catch((pingError: Error) => (lost = pingError));
-    if (lost) Object.assign(outcome, { failure: 'daemon-lost', lost: true, message: `Daemon "${c.daemon}" (${client.host}) stopped answering mid-run: ${lost.message}. The run is marked failed; its container will be offered for cleanup when the daemon is back.` });
+    // whatever broke, a target that no longer answers is the reason
+    if (!lost && !signal.aborted) await backend.ping().catch((pingError: Error) => (lost = pingError));
+    if (lost) Object.assign(outcome, { failure: 'daemon-lost', lost: true, message: `${capitalized(backend.description)} stopped answering mid-run: ${lost.message}. The run is marked failed; its container will be offered for cleanup when the ${backend.target.kind === DOCKER_DAEMON ? 'daemon' : 'target'} is back.` });
     else if (signal.aborted) Object.assign(outcome, { state: 'cancelled', message: 'Cancelled before the recipe ran.' });
     else Object.assign(outcome, { failure: 'engine', message: (e as Error).message });
   } finally {
@@ -273,9 +246,9 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, c
     signal.removeEventListener('abort', onCancel);
     streams.abort();
     await stopping;
-    if (!lost) await finish(client, req, hooks, outcome, name, outputPath, started);
-    // the daemon may only be unreachable from here: one bounded attempt, else its label finds it later
-    else await removeContainer(client, name).catch(() => undefined);
+    if (!lost) await finish(backend, run, req, hooks, outcome, outputPath, started);
+    // the target may only be unreachable from here: one bounded attempt, else its label finds it later
+    else await run.remove().catch(() => undefined);
   }
   return outcome;
 }
@@ -284,11 +257,12 @@ async function execute(client: DaemonClient, req: RunRequest, hooks: RunHooks, c
  * Outputs come back (also after a failure or cancel), then the container goes (by name: even one whose
  * create answer was lost). A fetch cut by a cap or failed keeps the container: the outputs are still in it.
  */
-async function finish(client: DaemonClient, req: RunRequest, hooks: RunHooks, outcome: RunOutcome, name: string, outputPath: string, started: boolean): Promise<void> {
+async function finish(backend: ExecutionBackend, run: RunHandle, req: RunRequest, hooks: RunHooks, outcome: RunOutcome, outputPath: string, started: boolean): Promise<void> {
+  const name = run.name;
   if (started) {
     hooks.onStatus(`Fetching ${outputPath}`);
     try {
-      const fetched = await fetchOutputs(client, name, outputPath, req.outputsDir, { maxBytes: req.outputMaxBytes, maxEntries: req.outputMaxEntries, onWarning: (t) => hooks.onWarning(t) });
+      const fetched = await run.fetchOutputs(outputPath, req.outputsDir, { maxBytes: req.outputMaxBytes, maxEntries: req.outputMaxEntries, onWarning: (t) => hooks.onWarning(t) });
       outcome.outputs = fetched.folder;
       if (fetched.capped) outcome.outputsKept = { container: name, outputPath, reason: `${capText(fetched.capped)}: fetched ${fetched.entries} entries (${(fetched.bytes / 1e6).toFixed(1)} MB)` };
       else if (!outcome.outputs) hooks.onStatus(`No outputs: the recipe wrote nothing to ${outputPath}.`);
@@ -297,7 +271,7 @@ async function finish(client: DaemonClient, req: RunRequest, hooks: RunHooks, ou
     }
     if (outcome.outputsKept) {
       hooks.onWarning(
-        `Not all outputs of ${outputPath} came back: ${outcome.outputsKept.reason}. Container ${name} was kept on daemon "${req.config.daemon}" with them: run "Fetch Run Outputs" on this run (Runs view or palette) to fetch the rest (raise the cap first if one was hit); it then removes the container.`,
+        `Not all outputs of ${outputPath} came back: ${outcome.outputsKept.reason}. Container ${name} was kept on ${targetText(backend.target)} with them: run "Fetch Run Outputs" on this run (Runs view or palette) to fetch the rest (raise the cap first if one was hit); it then removes the container.`,
       );
       return;
     }
@@ -307,8 +281,8 @@ async function finish(client: DaemonClient, req: RunRequest, hooks: RunHooks, ou
     return;
   }
   try {
-    await removeContainer(client, name);
+    await run.remove();
   } catch (e) {
-    if (!isNotFound(e)) hooks.onWarning(`Could not remove container ${name}: ${(e as Error).message}. Remove it in the Daemons view.`);
+    hooks.onWarning(`Could not remove container ${name}: ${(e as Error).message}. Remove it in the Daemons view.`);
   }
 }

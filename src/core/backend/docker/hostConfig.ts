@@ -1,5 +1,5 @@
-import type { Configuration } from './configurationSchema';
-import { parseMemory } from './units';
+import type { Configuration } from '../../config/configurationSchema';
+import { parseMemory } from '../../config/units';
 
 /** The Docker Engine HostConfig a configuration's containers start with (keys as the API spells them). */
 export function toHostConfig(c: Configuration): Record<string, unknown> {
@@ -30,17 +30,4 @@ function gpuRequests(c: Configuration): unknown[] | undefined {
   if (c.gpus === 'all') return [{ ...base, Count: -1 }];
   if (typeof c.gpus === 'number') return [{ ...base, Count: c.gpus }];
   return [{ ...base, DeviceIDs: c.gpus }];
-}
-
-/** One line for the tree: "mem 2g · 1.5 CPUs · pids 100". */
-export function limitsSummary(c: Configuration): string {
-  const r = c.resources;
-  const parts = [
-    r.memory !== undefined ? `mem ${r.memory}` : '',
-    r.cpus !== undefined ? `${r.cpus} CPU${r.cpus === 1 ? '' : 's'}` : '',
-    r.cpusetCpus ? `cpus ${r.cpusetCpus}` : '',
-    r.pidsLimit !== undefined ? `pids ${r.pidsLimit}` : '',
-    r.shmSize !== undefined ? `shm ${r.shmSize}` : '',
-  ].filter(Boolean);
-  return parts.length ? parts.join(' · ') : 'no limits';
 }

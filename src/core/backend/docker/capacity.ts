@@ -1,6 +1,6 @@
-import type { DaemonInfo } from '../engineTypes';
-import type { Configuration, FieldError } from './configurationSchema';
-import { formatMemory, parseCpuset, parseMemory } from './units';
+import type { DaemonInfo } from '../../engineTypes';
+import type { Configuration, FieldError } from '../../config/configurationSchema';
+import { formatMemory, parseCpuset, parseMemory } from '../../config/units';
 
 export interface CapacityReport {
   errors: FieldError[];

@@ -1,0 +1,172 @@
+import type { Readable, Writable } from 'node:stream';
+import type { RegistryAuth } from '../build/registry';
+import type { Configuration, FieldError } from '../config/configurationSchema';
+import type { FetchedOutputs, FetchOutputsOptions, RetrievedOutputs } from '../run/runOutputs';
+import type { WorkspaceScan } from '../run/workspaceArchive';
+
+/**
+ * Where runs execute: the seam between the run driver (runRecipe) and a back-end. A back-end is bound
+ * to one target; the driver, the task terminal and the Runs view know only these interfaces.
+ */
+
+/** The kind of the Docker-daemon back-end: a target of this kind is a daemon id. */
+export const DOCKER_DAEMON = 'docker-daemon';
+
+/** What a run is aimed at, as a value: stored in run records, so any back-end's runs show, stop and clean up alike. */
+export interface RunTarget {
+  /** The back-end kind (`docker-daemon` today). */
+  kind: string;
+  /** Which one of that kind: a daemon id, later a swarm manager or a pool. */
+  id: string;
+}
+
+/** A configuration's target: its daemon today. */
+export const targetOf = (c: Pick<Configuration, 'daemon'>): RunTarget => ({ kind: DOCKER_DAEMON, id: c.daemon });
+
+/** A target in words: `daemon "local"`. */
+export const targetText = (t: RunTarget): string => (t.kind === DOCKER_DAEMON ? `daemon "${t.id}"` : `${t.kind} "${t.id}"`);
+
+/**
+ * Records written before back-ends named the daemon alone (`daemon`, `outputsKept.daemon`): read as a
+ * Docker-daemon target, so old runs still show, re-run and clean up.
+ */
+export function migrateRunRecord(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object') return raw;
+  const r = { ...(raw as Record<string, unknown>) };
+  if (r.target === undefined && typeof r.daemon === 'string') r.target = { kind: DOCKER_DAEMON, id: r.daemon };
+  delete r.daemon;
+  const kept = r.outputsKept as Record<string, unknown> | undefined;
+  if (kept && typeof kept === 'object' && kept.target === undefined && typeof kept.daemon === 'string') {
+    const { daemon, ...rest } = kept;
+    r.outputsKept = { ...rest, target: { kind: DOCKER_DAEMON, id: daemon } };
+  }
+  return r;
+}
+
+/** What the target can grant a configuration: errors refuse the run before anything is created. */
+export interface Capacity {
+  errors: FieldError[];
+  warnings: FieldError[];
+}
+
+/** A run as the driver hands it over: everything decided, nothing created. */
+export interface RunSpec {
+  runId: string;
+  image: string;
+  cmd: string[];
+  workingDir: string;
+  env: Record<string, string>;
+  /** Metadata the run's resources carry (LABELS): how lost runs are found again. */
+  labels: Record<string, string>;
+  /** Limits, runtime, GPUs, network: the back-end maps them to its own terms. */
+  config: Configuration;
+  /** The workspace goes into `workingDir`; `emptyDirs` (relative to it) exist, empty, before the run. */
+  workspace: { dir: string; scan: WorkspaceScan; emptyDirs: string[] };
+  /** Kept after the run (containerExec.keepContainers), with what it logged. */
+  keep: boolean;
+}
+
+export interface StartHooks {
+  /** Cancel: the upload stops, and the run is not started. */
+  signal: AbortSignal;
+  /** Ends the output (and the wait) when the run is over or its target lost. */
+  follow: AbortSignal;
+  /** Output as it comes, each stream's chunks in order (bytes: the consumer decodes). */
+  onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
+  onStatus(text: string): void;
+  /** The run's resource exists (a container id): it belongs in the run record at once. */
+  onCreated?(id: string): void;
+}
+
+export interface Started {
+  /** Resolves when the output was read to its end; rejects when it was cut (the target may be gone). */
+  output: Promise<void>;
+}
+
+export interface RunExit {
+  exitCode: number;
+  oomKilled: boolean;
+}
+
+export interface ExecOptions {
+  /** A terminal: output comes as one stream (stdout), as a shell wants it. */
+  tty?: boolean;
+  /** Keep stdin open: `ExecSession.stdin` is writable; ending it closes the command's stdin. */
+  stdin?: boolean;
+  env?: Record<string, string>;
+  workingDir?: string;
+  signal?: AbortSignal;
+}
+
+/** A command running next to a run (debuggers, shells): its streams, then its exit code. */
+export interface ExecSession {
+  /** Writable when opened with `stdin`; `end()` closes the command's stdin. */
+  stdin: Writable;
+  stdout: Readable;
+  /** Empty with a tty. */
+  stderr: Readable;
+  /** The exit code, once the command ended and its output was read. */
+  exit(): Promise<number>;
+  /** Ends the session (the command's streams close). */
+  close(): void;
+}
+
+/** One run on the back-end's target, created or not yet: every call works from the run id alone. */
+export interface RunHandle {
+  /** How the back-end names the run's resource (the container name). */
+  readonly name: string;
+  /** Create, upload the workspace, follow the output, start. Throws when any step fails. */
+  start(spec: RunSpec, hooks: StartHooks): Promise<Started>;
+  /** Resolves when the run ended; ends when `follow` aborts. */
+  wait(follow: AbortSignal): Promise<RunExit>;
+  /** SIGTERM, SIGKILL after `graceSeconds`. */
+  stop(graceSeconds: number): Promise<void>;
+  exec(cmd: string[], opts?: ExecOptions): Promise<ExecSession>;
+  /** The run's folder `path` into `dest` (dest/<basename>), each entry judged alone, with caps. */
+  fetchOutputs(path: string, dest: string, opts?: FetchOutputsOptions): Promise<FetchedOutputs>;
+  /** Removes the run's resource; an already-gone one is not an error. */
+  remove(opts?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/** A run's resource that no run owns any more (lost with its target, or with VS Code). */
+export interface LostRun {
+  /** The back-end's id of it (a container id), for `removeLost`. */
+  id: string;
+  name: string;
+  runId: string;
+}
+
+export interface ImageOptions {
+  /** Pull when missing (from the registry in `registryAuth`'s configuration, or a named public image). */
+  pull: boolean;
+  registryAuth?: RegistryAuth;
+  signal: AbortSignal;
+  onLine(text: string): void;
+}
+
+/** How a back-end answers for its image. */
+export type ImageState = 'present' | 'pulled';
+
+export interface ExecutionBackend {
+  readonly kind: string;
+  readonly target: RunTarget;
+  /** For messages: `daemon "local" (unix:///var/run/docker.sock)`. */
+  readonly description: string;
+  /** Asks the target what it can grant `config` (the target not answering throws). */
+  probe(config: Configuration, opts: { signal: AbortSignal }): Promise<Capacity>;
+  /** True when the target has the image. */
+  hasImage(ref: string, opts: { signal: AbortSignal }): Promise<boolean>;
+  pullImage(ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void>;
+  /** The handle of run `runId` (nothing is created until `start`). */
+  run(runId: string): RunHandle;
+  /** Throws when the target does not answer within its deadline. */
+  ping(): Promise<void>;
+  /** Calls `onLost` once when the target stops answering (two misses in a row); returns the stop function. */
+  heartbeat(everyMs: number, onLost: (e: Error) => void): () => void;
+  /** Resources of `workspaceDir`'s runs not among `activeRunIds` and not kept on purpose. */
+  findLost(workspaceDir: string, activeRunIds: ReadonlySet<string>, opts?: { signal?: AbortSignal }): Promise<LostRun[]>;
+  removeLost(lost: LostRun, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** Outputs a run left in its kept resource (`container`: the name in its record), then removes it unless cut again. */
+  retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts?: FetchOutputsOptions): Promise<RetrievedOutputs>;
+  dispose(): void;
+}

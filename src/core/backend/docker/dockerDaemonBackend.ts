@@ -1,0 +1,236 @@
+import { PassThrough } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { pullImage, type RegistryAuth } from '../../build/registry';
+import type { Configuration } from '../../config/configurationSchema';
+import { createDaemonClient, type DaemonClient } from '../../daemonClient';
+import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
+import { imageExists, isNotFound, removeContainer, stopContainer } from '../../engineActions';
+import { demuxFrames } from '../../run/demux';
+import { findLostRunContainers } from '../../run/lostRuns';
+import { fetchOutputs, retrieveKeptOutputs, type FetchOutputsOptions } from '../../run/runOutputs';
+import { packWorkspace } from '../../run/workspaceArchive';
+import { DOCKER_DAEMON, type Capacity, type ExecOptions, type ExecSession, type ExecutionBackend, type LostRun, type RunExit, type RunHandle, type RunSpec, type RunTarget, type StartHooks, type Started } from '../backend';
+import type { BackendProvider } from '../registry';
+import { checkCapacity, hasGpuRuntime } from './capacity';
+import { toHostConfig } from './hostConfig';
+
+export const runContainerName = (runId: string) => `container-exec-run-${runId}`;
+
+/** Runs as containers on one Docker daemon, through the Engine API (dockerode), every call with the daemon's deadline. */
+export class DockerDaemonBackend implements ExecutionBackend {
+  readonly kind = DOCKER_DAEMON;
+  readonly target: RunTarget;
+
+  /** `owned`: the client is this back-end's, disposed with it (not when a caller lends its own). */
+  constructor(
+    readonly client: DaemonClient,
+    private readonly owned = false,
+  ) {
+    this.target = { kind: DOCKER_DAEMON, id: client.daemon.id };
+  }
+
+  get description(): string {
+    return `daemon "${this.client.daemon.id}" (${this.client.host})`;
+  }
+
+  async probe(c: Configuration, { signal }: { signal: AbortSignal }): Promise<Capacity> {
+    const info = await this.client.info({ signal });
+    const capacity = checkCapacity(c, info);
+    if (c.gpus !== 'none' && !hasGpuRuntime(info))
+      capacity.errors.push({ field: 'gpus', message: `configuration ${c.name} asks for GPUs (gpus: ${JSON.stringify(c.gpus)}), but daemon "${c.daemon}" (${info.name}) has no GPU runtime (it has: ${info.runtimes.join(', ')})` });
+    return capacity;
+  }
+
+  hasImage(ref: string, { signal }: { signal: AbortSignal }): Promise<boolean> {
+    return imageExists(this.client, ref, { signal });
+  }
+
+  pullImage(ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
+    return pullImage(this.client, ref, auth, signal, onLine);
+  }
+
+  run(runId: string): RunHandle {
+    return new DockerRun(this.client, runContainerName(runId));
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  heartbeat(everyMs: number, onLost: (e: Error) => void): () => void {
+    return this.client.heartbeat(everyMs, onLost);
+  }
+
+  async findLost(workspaceDir: string, activeRunIds: ReadonlySet<string>, opts?: { signal?: AbortSignal }): Promise<LostRun[]> {
+    return (await findLostRunContainers(this.client, workspaceDir, activeRunIds, opts)).map((c) => ({ id: c.id, name: c.name, runId: c.labels['container-exec.run']! }));
+  }
+
+  async removeLost(lost: LostRun, opts?: { signal?: AbortSignal }): Promise<void> {
+    await removeContainer(this.client, lost.id, opts);
+  }
+
+  retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts?: FetchOutputsOptions) {
+    return retrieveKeptOutputs(this.client, container, outputPath, dest, opts);
+  }
+
+  dispose(): void {
+    if (this.owned) this.client.dispose();
+  }
+}
+
+/** A run's container, addressed by its name: calls work before its id is known, even when the create answer was lost. */
+class DockerRun implements RunHandle {
+  constructor(
+    private readonly client: DaemonClient,
+    readonly name: string,
+  ) {}
+
+  async start(spec: RunSpec, hooks: StartHooks): Promise<Started> {
+    const { client, name } = this;
+    const { signal } = hooks;
+    // not cancelled mid-request: a container the daemon made but we never heard of would be left behind
+    const created = await client.call('create container', (d, abortSignal) =>
+      d.createContainer({
+        name,
+        Image: spec.image,
+        Cmd: spec.cmd,
+        WorkingDir: spec.workingDir,
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Labels: spec.labels,
+        Tty: false,
+        AttachStdout: true,
+        AttachStderr: true,
+        // the run keeps its own log: the daemon writing a json-file copy of every byte halves the throughput
+        HostConfig: { ...toHostConfig(spec.config), ...(spec.keep ? {} : { LogConfig: { Type: 'none', Config: {} } }) },
+        abortSignal,
+      } as never),
+    );
+    hooks.onCreated?.(created.id);
+    if (signal.aborted) throw new Error('cancelled');
+
+    const { scan } = spec.workspace;
+    hooks.onStatus(`Uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${spec.workingDir}`);
+    const packed = packWorkspace(spec.workspace.dir, scan, spec.workspace.emptyDirs);
+    try {
+      await client.call('upload workspace', (d, abortSignal) => d.getContainer(created.id).putArchive(packed.stream, { path: spec.workingDir, abortSignal } as never), {
+        signal,
+        timeoutMs: client.daemon.timeoutMs + scan.bytes / 1000, // at least 1 MB/s
+      });
+    } catch (e) {
+      // a file that could not be read is the reason, not the transport the tar broke
+      throw packed.failure() ?? e;
+    } finally {
+      packed.destroy();
+    }
+
+    // attached before start, as `docker run` does: not a byte of output is missed
+    const stream = await client.call('attach', (d, abortSignal) => d.getContainer(created.id).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: hooks.follow });
+    demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
+    const output = client.streamEnd('output', stream, hooks.follow);
+    output.catch(() => undefined); // the driver reads it; until then an early cut is not unhandled
+
+    if (signal.aborted) throw new Error('cancelled');
+    await client.call('start container', (d, abortSignal) => d.getContainer(created.id).start({ abortSignal } as never) as unknown as Promise<unknown>);
+    return { output };
+  }
+
+  async wait(follow: AbortSignal): Promise<RunExit> {
+    const { client, name } = this;
+    // raced with `follow`: an answer from a daemon killed mid-run never completes
+    const waited = await client.unbounded('wait', (d, abortSignal) => d.getContainer(name).wait({ abortSignal } as never) as unknown as Promise<{ StatusCode: number }>, follow);
+    const state = await client.call('inspect container', (d, abortSignal) => d.getContainer(name).inspect({ abortSignal } as never) as unknown as Promise<{ State: { ExitCode: number; OOMKilled: boolean } }>);
+    return { exitCode: waited.StatusCode ?? state.State.ExitCode, oomKilled: state.State.OOMKilled };
+  }
+
+  async stop(graceSeconds: number): Promise<void> {
+    await stopContainer(this.client, this.name, { graceSeconds });
+  }
+
+  async remove(opts?: { signal?: AbortSignal }): Promise<void> {
+    try {
+      await removeContainer(this.client, this.name, opts);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  fetchOutputs(outputPath: string, dest: string, opts?: FetchOutputsOptions) {
+    return fetchOutputs(this.client, this.name, outputPath, dest, opts);
+  }
+
+  /**
+   * Engine API exec: create, then start hijacked (the HTTP connection becomes the command's stdio).
+   * Without a tty the output is multiplexed (8-byte frame headers): demuxed into stdout and stderr.
+   */
+  async exec(cmd: string[], opts: ExecOptions = {}): Promise<ExecSession> {
+    const { client, name } = this;
+    const tty = Boolean(opts.tty);
+    const exec = await client.call(
+      'create exec',
+      (d, abortSignal) =>
+        d.getContainer(name).exec({
+          Cmd: cmd,
+          AttachStdin: Boolean(opts.stdin),
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: tty,
+          ...(opts.env ? { Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
+          ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+          abortSignal,
+        } as never),
+      { signal: opts.signal },
+    );
+    // the session lasts as long as the command: only the upgrade itself has a deadline
+    const socket = (await client.call('start exec', (d, abortSignal) => exec.start({ hijack: true, stdin: Boolean(opts.stdin), Tty: tty, abortSignal } as never) as unknown as Promise<Duplex>, { signal: opts.signal })) as Duplex;
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const stdin = new PassThrough();
+    if (opts.stdin) stdin.pipe(socket);
+    else stdin.resume();
+    if (tty) socket.pipe(stdout);
+    else demuxFrames(socket, (payload, fd) => (fd === 2 ? stderr : stdout).write(payload));
+    const ended = new Promise<void>((resolve, reject) => {
+      socket.once('end', resolve);
+      socket.once('close', resolve);
+      socket.once('error', reject);
+    }).finally(() => {
+      stdout.end();
+      stderr.end();
+    });
+    ended.catch(() => undefined);
+    const onAbort = () => socket.destroy();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    return {
+      stdin,
+      stdout,
+      stderr,
+      exit: async () => {
+        try {
+          await ended;
+        } finally {
+          opts.signal?.removeEventListener('abort', onAbort);
+        }
+        // the stream ends a moment before the daemon records the exit code
+        for (let i = 0; ; i++) {
+          const info = (await client.call('inspect exec', (_d, abortSignal) => exec.inspect({ abortSignal } as never) as unknown as Promise<{ Running: boolean; ExitCode: number | null }>, { signal: opts.signal })) as { Running: boolean; ExitCode: number | null };
+          if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+          if (i >= 50) throw new Error(`exec ${cmd.join(' ')} in ${name} on ${client.host}: its stream ended but the command is still running`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      },
+      close: () => socket.destroy(),
+    };
+  }
+}
+
+/** The Docker-daemon provider: daemon ids resolved by `resolve` (settings, DOCKER_HOST, contexts: the UI's business). */
+export function dockerDaemonProvider(resolve: (id: string) => Promise<DaemonDescriptionInput | DaemonDescription | undefined>): BackendProvider {
+  return {
+    kind: DOCKER_DAEMON,
+    noun: 'daemon',
+    open: async (id) => {
+      const daemon = await resolve(id);
+      return daemon && new DockerDaemonBackend(createDaemonClient(daemon), true);
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './backend';
+export * from './registry';
+export * from './docker/capacity';
+export * from './docker/hostConfig';
+export * from './docker/dockerDaemonBackend';
