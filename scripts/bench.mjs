@@ -81,7 +81,8 @@ try {
       `bench logs: mb-per-s=${(l.bytes / 1e6 / (l.streamMs / 1000)).toFixed(1)} max-stall-ms=${l.maxStallMs.toFixed(1)} p99-stall-ms=${l.p99StallMs.toFixed(1)} ` +
         `terminal-mb-per-s=${(l.terminalChars / 1e6 / (l.terminalMs / 1000)).toFixed(1)} terminal-mb=${(l.terminalChars / 1e6).toFixed(1)} ` +
         `mb=${(l.bytes / 1e6).toFixed(0)} stream-ms=${l.streamMs} run-ms=${l.ms} total-ms=${l.wallMs} whole-run-mb-per-s=${(l.bytes / 1e6 / (l.ms / 1000)).toFixed(1)} ` +
-        `gc-max-ms=${l.gcMaxMs.toFixed(1)} major-gcs=${l.majorGcs} idle-process-max-stall-ms=${Number(controlOut).toFixed(1)}`,
+        `gc-max-ms=${l.gcMaxMs.toFixed(1)} major-gcs=${l.majorGcs} idle-process-max-stall-ms=${Number(controlOut).toFixed(1)} ` +
+        `printing-max-stall-ms=${l.printingMaxStallMs.toFixed(1)} host-before-output-max-stall-ms=${l.beforeOutputMaxStallMs.toFixed(1)}`,
     );
   }
   if (only('activate')) {

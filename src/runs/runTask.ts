@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -13,6 +14,8 @@ import type { RunRecord } from './runHistory';
 import { chooseRunConfiguration, recipeInterpreters } from './runConfiguration';
 
 export const RUN_TASK_TYPE = 'container-exec-run';
+/** What run.log may hold unwritten before the output's reading waits for it. */
+const LOG_BUFFER_BYTES = 1024 * 1024;
 
 export interface RunTaskDefinition extends vscode.TaskDefinition {
   type: typeof RUN_TASK_TYPE;
@@ -108,7 +111,11 @@ class RunTerminal extends TaskTerminal {
     const id = this.runId;
     // a tasks.json runId and a committed .container-exec symlink are checked before anything is written
     const folder = await prepareRunFolder(ws, id);
-    const log = createWriteStream(path.join(folder, 'run.log'));
+    const log = createWriteStream(path.join(folder, 'run.log'), { highWaterMark: LOG_BUFFER_BYTES });
+    // run.log behind (a slow disk, a busy host): the output's reading waits for it, so the container's
+    // writes block rather than tens of MB piling up in the host (their garbage collection stalls it)
+    let drained: Promise<unknown> | undefined;
+    const logBehind = () => (drained ??= once(log, 'drain').finally(() => (drained = undefined)));
     let record: RunRecord = { id, recipe, configuration: config.name, chosenBy, target, image, args: def.args ?? [], env: def.env ?? {}, state: 'running', startedAt: Date.now(), logFile: path.join(folder, 'run.log') };
     const update = (patch: Partial<RunRecord>) => s.runs.history.put((record = { ...record, ...patch }));
     await update({});
@@ -147,8 +154,8 @@ class RunTerminal extends TaskTerminal {
             output.firstAt ||= Date.now();
             output.lastAt = Date.now();
             output.bytes += chunk.length;
-            log.write(chunk);
             this.writeBytes(chunk, stream);
+            if (!log.write(chunk)) return logBehind();
           },
           onStatus: (text) => {
             log.write(`[container-exec] ${text}\n`);

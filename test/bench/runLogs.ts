@@ -35,25 +35,40 @@ export async function run(): Promise<void> {
     if (text.length < 2000) timeline.push(`write t=${((Date.now() - t0) / 1000).toFixed(1)} ${JSON.stringify(text.slice(0, 120))}`);
   });
   const gcs: { ms: number; major: boolean }[] = [];
-  const gc = new PerformanceObserver((list) => gcs.push(...list.getEntries().map((e) => ({ ms: e.duration, major: (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === 4 }))));
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const detail = (e as PerformanceEntry & { detail?: { kind?: number; flags?: number } }).detail;
+      gcs.push({ ms: e.duration, major: detail?.kind === 4 });
+      // the long ones, in the timeline: kind 1 scavenge, 4 mark-compact, 8 incremental marking; flags 4 forced (e.g. external memory)
+      if (e.duration > 20) timeline.push(`gc t=${((Date.now() - t0) / 1000).toFixed(1)} ms=${e.duration.toFixed(0)} kind=${detail?.kind} flags=${detail?.flags}`);
+    }
+  });
   gc.observe({ entryTypes: ['gc'] });
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
+  // the same, per sampling interval, for the timeline: when the stalls happen
+  const slice = monitorEventLoopDelay({ resolution: 10 });
+  slice.enable();
   t0 = Date.now();
   let lastCpu = process.cpuUsage();
   let lastChars = 0;
+  const slices: { at: number; maxMs: number }[] = [];
   const sampler = setInterval(() => {
     const cpu = process.cpuUsage(lastCpu);
     lastCpu = process.cpuUsage();
     const m = process.memoryUsage();
-    timeline.push(`t=${((Date.now() - t0) / 1000).toFixed(1)} cpu%=${((cpu.user + cpu.system) / 5000).toFixed(0)} heapMB=${(m.heapUsed / 1e6).toFixed(0)} extMB=${(m.external / 1e6).toFixed(0)} termKB=${((terminal.chars - lastChars) / 1e3).toFixed(0)} gcs=${gcs.length}`);
+    timeline.push(`t=${((Date.now() - t0) / 1000).toFixed(1)} cpu%=${((cpu.user + cpu.system) / 5000).toFixed(0)} heapMB=${(m.heapUsed / 1e6).toFixed(0)} extMB=${(m.external / 1e6).toFixed(0)} termKB=${((terminal.chars - lastChars) / 1e3).toFixed(0)} gcs=${gcs.length} stallMs=${(slice.max / 1e6).toFixed(0)}`);
+    slices.push({ at: Date.now(), maxMs: slice.max / 1e6 });
+    slice.reset();
     lastChars = terminal.chars;
   }, 500);
   const r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', vscode.Uri.file(recipe), 'bench-logs');
   const wallMs = Date.now() - t0;
   clearInterval(sampler);
+  slices.push({ at: Date.now(), maxMs: slice.max / 1e6 });
   fs.writeFileSync(path.join(process.env.TEST_RESULTS_DIR!, 'timeline.txt'), timeline.join('\n'));
   delay.disable();
+  slice.disable();
   gc.disconnect();
   writes.dispose();
   if (r.exitCode !== 0 || !r.record) throw new Error(`bench logs: the run failed: ${r.record?.message}`);
@@ -68,6 +83,10 @@ export async function run(): Promise<void> {
     terminalChars: terminal.chars,
     terminalMs: terminal.lastAt - terminal.firstAt,
     gcMaxMs: Math.max(0, ...gcs.map((g) => g.ms)),
+    // this host's own floor in the same run: the worst 0.5 s interval before the recipe printed (setting up,
+    // uploading, starting: no output yet), next to the worst one while output reached the terminal
+    beforeOutputMaxStallMs: Math.max(0, ...slices.filter((x) => x.at < terminal.firstAt).map((x) => x.maxMs)),
+    printingMaxStallMs: Math.max(0, ...slices.filter((x) => x.at > terminal.firstAt && x.at - 500 <= terminal.lastAt).map((x) => x.maxMs)),
     majorGcs: gcs.filter((g) => g.major).length,
   };
   fs.writeFileSync(path.join(process.env.TEST_RESULTS_DIR!, 'bench-logs.json'), JSON.stringify(result));

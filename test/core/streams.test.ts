@@ -85,6 +85,27 @@ describe('demultiplexing Docker frames: limits (pure)', () => {
     assert.equal(failed, undefined);
     assert.deepEqual(got, [100000, 2]);
   });
+
+  it('a consumer answering with a promise pauses the reading until it settles; frames keep their order', async () => {
+    const s = new PassThrough();
+    const got: string[] = [];
+    let release: () => void = () => undefined;
+    demuxFrames(s, (p, fd) => {
+      got.push(`${fd}:${p.toString()}`);
+      // the first frame's consumer is behind (its log): reading waits for it
+      if (got.length === 1) return new Promise<void>((r) => (release = r));
+    });
+    s.write(Buffer.concat([frame(1, 'a'), frame(2, 'b')]));
+    s.write(frame(1, 'c'));
+    await tick();
+    // the frames of the chunk at hand came; the next chunk waits
+    assert.deepEqual(got, ['1:a', '2:b']);
+    assert.ok(s.isPaused());
+    release();
+    await tick();
+    assert.ok(!s.isPaused());
+    assert.deepEqual(got, ['1:a', '2:b', '1:c']);
+  });
 });
 
 describe('daemon client: streams and waits end on abort and on a cut connection (pure)', () => {

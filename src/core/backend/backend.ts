@@ -71,8 +71,11 @@ export interface StartHooks {
   signal: AbortSignal;
   /** Ends the output (and the wait) when the run is over or its target lost. */
   follow: AbortSignal;
-  /** Output as it comes, each stream's chunks in order (bytes: the consumer decodes). */
-  onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
+  /**
+   * Output as it comes, each stream's chunks in order (bytes: the consumer decodes). A promise means
+   * the consumer is behind: the back-end stops reading until it settles (the run's writes then wait).
+   */
+  onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void | Promise<unknown>;
   onStatus(text: string): void;
   /** The run's resource exists (a container id): it belongs in the run record at once. */
   onCreated?(id: string): void;

@@ -12,8 +12,22 @@ export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
  * PassThrough streams, so stdout and stderr can never overtake each other. Payloads are views of the
  * chunks they arrived in; only a frame split across chunks is copied. A header announcing more than
  * `maxFrameBytes` destroys the stream with an error saying so (its 'error' event ends the reader).
+ * `onFrame` may return a promise: reading pauses until it settles (the frames of the chunk at hand
+ * still come, in order).
  */
-export function demuxFrames(stream: NodeJS.ReadableStream, onFrame: (payload: Buffer, fd: 1 | 2) => void, maxFrameBytes = MAX_FRAME_BYTES): void {
+export function demuxFrames(stream: NodeJS.ReadableStream, onFrame: (payload: Buffer, fd: 1 | 2) => unknown, maxFrameBytes = MAX_FRAME_BYTES): void {
+  // back-pressure: a frame whose consumer answers with a promise (its log is behind) pauses the reading
+  // until every such promise settled, so the daemon's writes wait instead of the host buffering them
+  let waiting = 0;
+  const settled = () => {
+    if (--waiting === 0) stream.resume();
+  };
+  const deliver = (payload: Buffer, fd: 1 | 2) => {
+    const held = onFrame(payload, fd);
+    if (!(held instanceof Promise)) return;
+    if (waiting++ === 0) stream.pause();
+    held.then(settled, settled);
+  };
   const queue: Buffer[] = [];
   let queued = 0;
   /** Removes the first n bytes of the queue. */
@@ -62,7 +76,7 @@ export function demuxFrames(stream: NodeJS.ReadableStream, onFrame: (payload: Bu
       if (queued < size) return;
       const fd = header[0] === 2 ? 2 : 1;
       header = undefined;
-      if (size) onFrame(take(size), fd);
+      if (size) deliver(take(size), fd);
     }
   });
 }

@@ -59,8 +59,9 @@ export interface RunHooks {
   /**
    * The recipe's output as the daemon sent it, each stream in order. Bytes, not text: a consumer
    * decodes once where it needs text (a character may span chunks: use a StringDecoder per stream).
+   * Returning a promise (the consumer's log is behind) pauses the reading until it settles.
    */
-  onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
+  onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void | Promise<unknown>;
   /** One line per step (uploading, starting, fetching outputs...). */
   onStatus(text: string): void;
   onWarning(text: string): void;
