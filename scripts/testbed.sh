@@ -12,6 +12,7 @@
 #   testbed.sh start-daemon crash    start the throwaway "crash" daemon (not part of `start`), print DOCKER_CRASH_HOST=...
 #   testbed.sh kill-daemon crash     SIGKILL it (dockerd only, like a crash: its containers and their shims live on)
 #   testbed.sh stop-daemon swarm     stop the three swarm daemons (their swarm state is kept: `start` brings the swarm back)
+#   testbed.sh stop-daemon swarm-m   stop one swarm node's daemon (swarm-m | swarm-w1 | swarm-w2), e.g. a manager lost mid-run
 # STATE_DIR defaults to $CONTAINER_EXEC_TESTBED or /tmp/container-exec-testbed. The subcommand and STATE_DIR may be given in either order.
 #
 # What "start" provides (all on 127.0.0.1):
@@ -40,7 +41,7 @@ ROLE=; CMD=start; STATE=${CONTAINER_EXEC_TESTBED:-/tmp/container-exec-testbed}
 for a in "$@"; do
   case "$a" in
     start|stop|env|status|purge|stop-daemon|start-daemon|kill-daemon|images) CMD=$a ;;
-    tls|tcp|crash|swarm) ROLE=$a ;;
+    tls|tcp|crash|swarm|swarm-m|swarm-w1|swarm-w2) ROLE=$a ;;
     -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) STATE=$a ;;
   esac
@@ -599,7 +600,7 @@ case "$CMD" in
     if [ "$ROLE" = swarm ]; then
       for r in swarm-w2 swarm-w1 swarm-m; do stop_rec "dockerd-$r" 30; umount_under "$STATE/$r"; done
       if grep -qx docker_gwbridge "$RUN/bridges" 2>/dev/null; then ip link del docker_gwbridge 2>/dev/null || true; fi
-    else stop_rec "dockerd-$ROLE" 30; fi ;;
+    else stop_rec "dockerd-$ROLE" 30; case "$ROLE" in swarm-*) umount_under "$STATE/$ROLE" ;; esac; fi ;;
   start-daemon)
     [ "$ROLE" = crash ] || die "start-daemon starts the crash daemon only (\`start\` starts the others)"
     start_crash_daemon; echo "DOCKER_CRASH_HOST=unix://$STATE/crash/docker.sock" ;;

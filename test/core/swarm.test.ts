@@ -21,7 +21,7 @@ import {
   type RunOutcome,
   type RunRequest,
 } from '../../src/core';
-import { need } from '../support/testbed';
+import { need, startTestbed, stopSwarmDaemon } from '../support/testbed';
 import { until } from '../support/until';
 
 const swarm = {
@@ -215,6 +215,44 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
       assert.equal(ok.outcome.state, 'succeeded', ok.outcome.message);
       assert.notEqual(ok.node, w2);
       assert.ok(ok.status.some((s) => s.startsWith('warning: runs are not placed on') && s.includes(w2.slice(0, 12))), ok.status.join('\n'));
+    });
+
+    it('the manager stopped mid-run fails the run within the deadline; once it is back, the run\'s service is found by label and removed', async function () {
+      this.timeout(180000);
+      const w1 = await nodeIdOf(swarm.w1());
+      let stoppedAt = 0;
+      let stopping: Promise<void> | undefined;
+      // on a worker: the manager's daemon going does not take the task's container with it
+      const r = await run({ swarm: { nodeLabels: { 'dockerenv.role': 'swarm-w1' } } }, 'echo ready; sleep 60\n', {
+        request: { heartbeatMs: 500 },
+        onStatus: (t) => {
+          if (!t.startsWith('Running sh') || stopping) return;
+          stoppedAt = Date.now();
+          stopping = stopSwarmDaemon('swarm-m');
+        },
+      });
+      const failedAfter = r.endedAt - stoppedAt;
+      try {
+        assert.equal(r.outcome.failure, 'daemon-lost', r.outcome.message);
+        assert.match(r.outcome.message, /^Swarm of manager "swarm-m" .* stopped answering mid-run/);
+        // dockerd takes up to its shutdown timeout (5 s) to stop; then two missed heartbeats
+        assert.ok(failedAfter < 20000, `failed ${failedAfter} ms after the manager was told to stop`);
+      } finally {
+        await stopping;
+        await startTestbed();
+      }
+      const m = createDaemonClient(swarm.manager());
+      const backend = new DockerSwarmBackend(m, async () => known(), true);
+      try {
+        const lost = await until('the lost service listed', 30000, async () => (await backend.findLost(r.ws, new Set()).catch(() => [])).find((l) => l.runId === r.id));
+        assert.equal(lost.name, `container-exec-run-${r.id}`);
+        const tasks = await listTasks(m, { service: [lost.name] });
+        assert.equal(tasks[0]?.nodeId, w1);
+        await backend.removeLost(lost);
+      } finally {
+        backend.dispose();
+      }
+      await nothingLeft(r.id);
     });
 
     it('fields Swarm cannot honour are refused on a swarm configuration, each with why', () => {
