@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { BackendRegistry, DOCKER_DAEMON, DOCKER_SWARM, dockerDaemonProvider, dockerSwarmProvider, targetText, type ExecutionBackend, type LostRun, type RunTarget } from '../core';
+import { BackendRegistry, DOCKER_DAEMON, dockerDaemonProvider, dockerSwarmProvider, targetText, type ExecutionBackend, type LostRun, type RunTarget } from '../core';
 import { workspaceDir } from '../builds/basePlan';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { RunHistory } from './runHistory';
