@@ -1,5 +1,4 @@
 import { PassThrough } from 'node:stream';
-import * as tarStream from 'tar-stream';
 import { pullImage, type RegistryAuth } from '../../build/registry';
 import type { Configuration } from '../../config/configurationSchema';
 import { parseMemory } from '../../config/units';
@@ -17,10 +16,13 @@ import { DockerRun, runContainerName } from '../docker/dockerDaemonBackend';
 import type { BackendProvider } from '../registry';
 import { configConstraints, placeRequest, swarmRequest } from './swarmPlacement';
 
-/** The file the task's command waits for: created once the workspace is in and the output attached. */
-const GATE_FILE = '/.container-exec-go';
-/** The task's command: wait for the gate, then the recipe (`"$@"`). Every image with a /bin/sh can run it. */
-const GATE = `while [ ! -e ${GATE_FILE} ]; do sleep 0.1 2>/dev/null || sleep 1; done; exec "$@"`;
+/**
+ * The folder the task's command waits for, in its working directory: the last entry of the workspace
+ * upload (a tar is extracted in order: when it exists, the workspace is in), sent once the output is attached.
+ */
+const GATE_DIR = '.container-exec-go';
+/** The task's command: wait for the gate, remove it, then the recipe (`"$@"`). Every image with a /bin/sh can run it. */
+const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.05 2>/dev/null || sleep 1; done; rmdir ${GATE_DIR}; exec "$@"`;
 /** Task states after which no container will run. */
 const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
 const QUEUED = new Set(['new', 'pending', 'assigned', 'allocated']);
@@ -35,14 +37,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     const t = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
-
-/** A one-entry tar: the gate file. */
-function gateTar(): NodeJS.ReadableStream {
-  const pack = tarStream.pack();
-  pack.entry({ name: GATE_FILE.slice(1), mode: 0o644 }, '');
-  pack.finalize();
-  return pack;
-}
 
 /** A node whose daemon the extension reaches: the task container's calls go through it. */
 interface NodeDaemon {
@@ -243,9 +237,16 @@ class SwarmRun implements RunHandle {
     this.at = at;
     this.backend.activeNodes.add(node.client);
 
+    // attached before the gate opens: not a byte of the recipe's output is missed
+    const stream = await attachOutput(node.client, at.containerId, hooks.follow);
+    demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
+    const output = node.client.streamEnd('output', stream, hooks.follow);
+    output.catch(() => undefined);
+
     const { scan } = spec.workspace;
     hooks.onStatus(`Running on node ${task.nodeId.slice(0, 12)} (${node.client.host}); uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${spec.workingDir}`);
-    const packed = packWorkspace(spec.workspace.dir, scan, spec.workspace.emptyDirs);
+    if (signal.aborted) throw new Error('cancelled');
+    const packed = packWorkspace(spec.workspace.dir, scan, [...spec.workspace.emptyDirs, GATE_DIR]);
     try {
       await putArchive(node.client, at.containerId, spec.workingDir, packed.stream, { signal, timeoutMs: node.client.daemon.timeoutMs + scan.bytes / 1000 });
     } catch (e) {
@@ -253,19 +254,13 @@ class SwarmRun implements RunHandle {
     } finally {
       packed.destroy();
     }
-    // attached before the gate opens: not a byte of the recipe's output is missed
-    const stream = await attachOutput(node.client, at.containerId, hooks.follow);
-    demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
-    const output = node.client.streamEnd('output', stream, hooks.follow);
-    output.catch(() => undefined);
-    if (signal.aborted) throw new Error('cancelled');
-    await putArchive(node.client, at.containerId, '/', gateTar());
     return { output };
   }
 
   /** Waits until Swarm placed the task and its container runs; while it waits, says Swarm's reason. */
   private async placed(signal: AbortSignal, onStatus: (text: string) => void): Promise<SwarmTask> {
     let said = '';
+    const t0 = Date.now();
     for (;;) {
       if (signal.aborted) throw new Error('cancelled');
       const [task] = await listTasks(this.manager, { service: [this.name] }, { signal });
@@ -273,7 +268,8 @@ class SwarmRun implements RunHandle {
       if (task && ENDED.has(task.state)) throw new Error(`Swarm could not run the task of ${this.name}: ${task.err || task.message} (task ${task.state})`);
       const text = !task ? `Waiting for Swarm to make the task of ${this.name}` : QUEUED.has(task.state) ? `Queued on ${this.backend.description}: ${task.err || task.message}` : `Task ${task.state} on node ${task.nodeId.slice(0, 12)}: ${task.message}`;
       if (text !== said) onStatus((said = text));
-      await sleep(300, signal);
+      // placement takes Swarm a moment: asked often at first, then gently while the run is queued
+      await sleep(Date.now() - t0 < 5000 ? 100 : 500, signal);
     }
   }
 
@@ -316,15 +312,16 @@ class SwarmRun implements RunHandle {
   /** The service goes, and its task container with it (at once, through the node: Swarm removes it later). */
   async remove(opts?: { signal?: AbortSignal }): Promise<void> {
     const at = await this.locate(opts).catch(() => this.at);
-    await removeService(this.manager, this.name, opts);
-    if (!at) return;
-    this.backend.activeNodes.delete(at.client);
-    try {
-      await removeContainer(at.client, at.containerId, opts);
-    } catch (e) {
-      // gone already, or Swarm's own removal under way
-      if (!/HTTP 404|HTTP 409|No such container|removal of container .* is already in progress/i.test((e as Error).message)) throw e;
-    }
+    if (at) this.backend.activeNodes.delete(at.client);
+    const container = async () => {
+      try {
+        if (at) await removeContainer(at.client, at.containerId, opts);
+      } catch (e) {
+        // gone already, or Swarm's own removal under way
+        if (!/HTTP 404|HTTP 409|No such container|removal of container .* is already in progress/i.test((e as Error).message)) throw e;
+      }
+    };
+    await Promise.all([removeService(this.manager, this.name, opts), container()]);
   }
 }
 
