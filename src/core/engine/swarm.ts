@@ -143,6 +143,7 @@ export async function listServices(client: DaemonClient, labels: string[], opts:
 
 const TaskAnswer = z.object({
   ID: z.string(),
+  ServiceID: z.string().default(''),
   NodeID: z.string().default(''),
   DesiredState: z.string().default(''),
   CreatedAt: z.string().default(''),
@@ -159,6 +160,7 @@ const TaskAnswer = z.object({
 
 export interface SwarmTask {
   id: string;
+  serviceId: string;
   nodeId: string;
   /** new | pending | assigned | accepted | preparing | starting | running | complete | failed | shutdown | rejected | orphaned | remove */
   state: string;
@@ -176,6 +178,7 @@ export async function listTasks(client: DaemonClient, filters: { service?: strin
   return parseEngineAnswer(client.host, '/tasks', z.array(TaskAnswer), raw)
     .map((t) => ({
       id: t.ID,
+      serviceId: t.ServiceID,
       nodeId: t.NodeID,
       state: t.Status.State,
       desiredState: t.DesiredState,
@@ -224,4 +227,19 @@ export async function putArchive(client: DaemonClient, container: string, path: 
 /** POST /containers/{id}/attach (stream, stdout, stderr): the multiplexed output from now on; ended by `follow`. */
 export async function attachOutput(client: DaemonClient, container: string, follow: AbortSignal): Promise<NodeJS.ReadableStream> {
   return (await client.call('attach', (d, abortSignal) => d.getContainer(container).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: follow })) as NodeJS.ReadableStream;
+}
+
+/** A daemon's swarm at a glance, for the Daemons view: its membership; on a manager, the nodes and the run services with their tasks. */
+export interface SwarmOverview {
+  membership: SwarmMembership;
+  nodes: SwarmNode[];
+  runs: { service: SwarmService; tasks: SwarmTask[] }[];
+}
+
+export async function swarmOverview(client: DaemonClient, opts: CallOptions = {}): Promise<SwarmOverview> {
+  const membership = await swarmMembership(client, opts);
+  if (membership.state !== 'active' || !membership.manager) return { membership, nodes: [], runs: [] };
+  const [nodes, services] = await Promise.all([listNodes(client, opts), listServices(client, ['container-exec.kind=run'], opts)]);
+  const tasks = services.length ? await listTasks(client, { service: services.map((s) => s.name) }, opts) : [];
+  return { membership, nodes, runs: services.map((service) => ({ service, tasks: tasks.filter((t) => t.serviceId === service.id) })) };
 }
