@@ -13,6 +13,7 @@ import {
   listContainers,
   listServices,
   listTasks,
+  setNodeAvailability,
   newRunId,
   runRecipe,
   swarmMembership,
@@ -215,6 +216,33 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
       assert.equal(ok.outcome.state, 'succeeded', ok.outcome.message);
       assert.notEqual(ok.node, w2);
       assert.ok(ok.status.some((s) => s.startsWith('warning: runs are not placed on') && s.includes(w2.slice(0, 12))), ok.status.join('\n'));
+    });
+
+    it('a node drained mid-run: Swarm (20.10) lets the running job task finish there, its outputs come back; new runs stay off the drained node', async () => {
+      const w1 = await nodeIdOf(swarm.w1());
+      const m = createDaemonClient(swarm.manager());
+      let draining: Promise<void> | undefined;
+      try {
+        const r = await run({ swarm: { nodeLabels: { 'dockerenv.role': 'swarm-w1' } } }, 'echo ready; sleep 4; mkdir -p out; echo after > out/after.txt\n', {
+          onStatus: (t) => {
+            if (t.startsWith('Running sh') && !draining) draining = setNodeAvailability(m, w1, 'drain');
+          },
+        });
+        await draining;
+        assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+        assert.equal(r.node, w1);
+        assert.equal(fs.readFileSync(path.join(r.ws, '.container-exec', 'runs', r.id, 'out', 'after.txt'), 'utf8'), 'after\n');
+        await nothingLeft(r.id);
+        const next = await Promise.all([run({}, 'echo elsewhere\n'), run({}, 'echo elsewhere\n')]);
+        for (const n of next) {
+          assert.equal(n.outcome.state, 'succeeded', n.outcome.message);
+          assert.notEqual(n.node, w1);
+        }
+      } finally {
+        await draining;
+        await setNodeAvailability(m, w1, 'active');
+        m.dispose();
+      }
     });
 
     it('the manager stopped mid-run fails the run within the deadline; once it is back, the run\'s service is found by label and removed', async function () {

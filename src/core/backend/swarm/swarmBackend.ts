@@ -289,12 +289,25 @@ class SwarmRun implements RunHandle {
     return at;
   }
 
+  /** Throws when Swarm itself ended the task mid-run (its node drained or lost): the exit code is not the recipe's. */
   async wait(follow: AbortSignal): Promise<RunExit> {
-    return (await this.located()).container.wait(follow);
+    const exit = await (await this.located()).container.wait(follow);
+    if (this.stopping) return exit;
+    const [task] = await listTasks(this.manager, { service: [this.name] });
+    if (task?.desiredState === 'shutdown' || task?.desiredState === 'remove') {
+      const node = (await listNodes(this.manager).catch(() => [])).find((n) => n.id === task.nodeId);
+      const why = node && node.availability !== 'active' ? `its node ${node.hostname} (${node.id.slice(0, 12)}) was set to ${node.availability}` : `Swarm shut the task down (${task.message || task.state})`;
+      throw new Error(`The run was stopped by the swarm, not by the recipe: ${why}; exit code ${exit.exitCode}`);
+    }
+    return exit;
   }
+
+  /** Set by stop: the end that follows is ours. */
+  private stopping = false;
 
   /** Stops the task's container (its outputs stay in it); a run still queued has none: its service goes. */
   async stop(graceSeconds: number): Promise<void> {
+    this.stopping = true;
     const at = await this.locate();
     if (at) await at.container.stop(graceSeconds);
     else await removeService(this.manager, this.name);
