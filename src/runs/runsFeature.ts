@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { BackendRegistry, DOCKER_DAEMON, dockerDaemonProvider, dockerSwarmProvider, targetText, type ExecutionBackend, type LostRun, type RunTarget } from '../core';
+import { BackendRegistry, DOCKER_DAEMON, DOCKER_SWARM, dockerDaemonProvider, dockerSwarmProvider, targetText, type ExecutionBackend, type LostRun, type RunTarget } from '../core';
 import { workspaceDir } from '../builds/basePlan';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { RunHistory } from './runHistory';
@@ -39,7 +39,12 @@ export class RunsFeature implements vscode.Disposable {
       this.history,
       this.tree,
       // a daemon that (re)connects may hold containers of runs lost with it
-      daemons.hub.onDidChange((c) => c.what === 'state' && daemons.hub.status(c.id).state === 'connected' && void this.offerLostRunCleanup({ kind: DOCKER_DAEMON, id: c.id })),
+      daemons.hub.onDidChange((c) => {
+        if (c.what !== 'state' || daemons.hub.status(c.id).state !== 'connected') return;
+        void this.offerLostRunCleanup({ kind: DOCKER_DAEMON, id: c.id });
+        // a swarm manager may hold the services of swarm runs lost with it (or with VS Code)
+        void daemons.hub.list(c.id, 'swarm').then((s) => (s.membership.manager ? this.offerLostRunCleanup({ kind: DOCKER_SWARM, id: c.id }) : undefined), () => undefined);
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('containerExec.recipeInterpreters') && this.publishRecipeExtensions()),
     );
     this.publishRecipeExtensions();
