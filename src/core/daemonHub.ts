@@ -147,7 +147,7 @@ export class DaemonHub {
         containers: () => listContainers(d.client),
         images: () => listImages(d.client),
         volumes: () => listVolumes(d.client),
-        swarm: () => swarmOverview(d.client),
+        swarm: async () => swarmOverview(d.client, { manager: (await this.list(id, 'info')).swarmManager }),
       };
       p = load[kind]() as Promise<Lists[K]>;
       d.lists.set(kind, p);

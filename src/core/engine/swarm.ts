@@ -236,8 +236,9 @@ export interface SwarmOverview {
   runs: { service: SwarmService; tasks: SwarmTask[] }[];
 }
 
-export async function swarmOverview(client: DaemonClient, opts: CallOptions = {}): Promise<SwarmOverview> {
-  const membership = await swarmMembership(client, opts);
+export async function swarmOverview(client: DaemonClient, opts: CallOptions & { manager?: boolean } = {}): Promise<SwarmOverview> {
+  // a daemon whose /info already said it is no manager needs no second look
+  const membership = opts.manager === false ? { nodeId: '', state: 'inactive', manager: false, error: '' } : await swarmMembership(client, opts);
   if (membership.state !== 'active' || !membership.manager) return { membership, nodes: [], runs: [] };
   const [nodes, services] = await Promise.all([listNodes(client, opts), listServices(client, ['container-exec.kind=run'], opts)]);
   const tasks = services.length ? await listTasks(client, { service: services.map((s) => s.name) }, opts) : [];
