@@ -4,11 +4,12 @@
 //   bench list-200, bench refresh-4-blackhole: test/bench/lists.ts, against the testbed daemons
 //   bench build, bench build-context: test/bench/build.ts
 //   bench run-trivial, bench upload-50mb, bench logs-core: test/bench/run.ts
+//   bench swarm-run, bench swarm-spread: test/bench/swarm.ts, on the testbed's 3-node swarm
 //   bench logs: test/bench/runLogs.ts, a recipe printing 100 MB through Run Recipe in a real extension host
 //   bench activate: activate() inside a real VS Code extension host (code-server), median of RUNS
 //   host starts, plus the time to load the bundle in plain node; and the Docker calls made meanwhile.
 // CONTAINER_EXEC_KEEP_TESTBED=1 leaves the testbed running afterwards; BENCH_ONLY=run,logs runs some of
-// lists, build, run, logs, activate.
+// lists, build, run, swarm, logs, activate.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -60,7 +61,7 @@ const only = (name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split('
 let withinBudget = !only('activate');
 testbed('start');
 try {
-  for (const bench of ['lists', 'build', 'run'].filter(only)) run(process.execPath, [`out/test/bench/${bench}.js`], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV } });
+  for (const bench of ['lists', 'build', 'run', 'swarm'].filter(only)) run(process.execPath, [`out/test/bench/${bench}.js`], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV } });
 
   if (only('logs')) {
     const logs = freshDir(RUN, 'logs-results');

@@ -44,7 +44,7 @@ function count(suite) {
   tally.failures.push(...r.failures.map((f) => `${suite}: ${f.title}`));
 }
 
-const env = { ...process.env, TEST_RESULTS_DIR: RESULTS, CONTAINER_EXEC_TESTBED_ENV: path.join(TESTBED_STATE, 'env') };
+const env = { ...process.env, TEST_RESULTS_DIR: RESULTS, CONTAINER_EXEC_TESTBED_ENV: process.env.CONTAINER_EXEC_TESTBED_ENV || path.join(TESTBED_STATE, 'env') };
 let stopHost = async () => undefined;
 let code = 1;
 try {

@@ -11,6 +11,8 @@
 #   testbed.sh stop-daemon ROLE      stop one extra daemon (tls | tcp | crash), e.g. to test recovery; `start` brings it back
 #   testbed.sh start-daemon crash    start the throwaway "crash" daemon (not part of `start`), print DOCKER_CRASH_HOST=...
 #   testbed.sh kill-daemon crash     SIGKILL it (dockerd only, like a crash: its containers and their shims live on)
+#   testbed.sh stop-daemon swarm     stop the three swarm daemons (their swarm state is kept: `start` brings the swarm back)
+#   testbed.sh stop-daemon swarm-m   stop one swarm node's daemon (swarm-m | swarm-w1 | swarm-w2), e.g. a manager lost mid-run
 # STATE_DIR defaults to $CONTAINER_EXEC_TESTBED or /tmp/container-exec-testbed. The subcommand and STATE_DIR may be given in either order.
 #
 # What "start" provides (all on 127.0.0.1):
@@ -24,6 +26,10 @@
 #   ssh      : sshd 127.0.0.1:2222 (key auth, root); its sessions get DOCKER_HOST=<tcp daemon's unix socket>
 #   crash    : on demand only, dockerd on unix://STATE/crash/docker.sock with local/busybox:latest, for tests
 #              that SIGKILL a daemon mid-run (never the shared ones: others test against them meanwhile)
+#   swarm    : three extra dockerd forming a Docker Swarm on loopback (no network namespaces): manager
+#              unix://STATE/swarm-m/docker.sock (swarm port 127.0.0.1:2377), workers swarm-w1 (2378) and
+#              swarm-w2 (2379); swarm-w2 advertises a fake GPU, the generic resource NVIDIA-GPU=GPU-fake0.
+#              Unless DOCKERENV_SWARM=0. Joining makes the host bridge docker_gwbridge: stop deletes it.
 #   images   : local/busybox:latest (FROM scratch + busybox-static), local/python:3-bookworm (mmdebstrap
 #              essential + python3; falls back to a copy of the host's python3 if the mirror is unreachable)
 # Extra daemons use their own bridge, --iptables=false (a second dockerd with iptables enabled rewrites the
@@ -35,8 +41,8 @@ ROLE=; CMD=start; STATE=${CONTAINER_EXEC_TESTBED:-/tmp/container-exec-testbed}
 for a in "$@"; do
   case "$a" in
     start|stop|env|status|purge|stop-daemon|start-daemon|kill-daemon|images) CMD=$a ;;
-    tls|tcp|crash) ROLE=$a ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    tls|tcp|crash|swarm|swarm-m|swarm-w1|swarm-w2) ROLE=$a ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) STATE=$a ;;
   esac
 done
@@ -53,6 +59,9 @@ AREG_USER=${DOCKERENV_REGISTRY_USER:-testuser}
 AREG_PASS=${DOCKERENV_REGISTRY_PASSWORD:-testpass}
 FAKE_GPU=${DOCKERENV_FAKE_GPU:-1}
 ENABLE_SSH=${DOCKERENV_SSH:-1}
+ENABLE_SWARM=${DOCKERENV_SWARM:-1}
+SWARM_PORT=${DOCKERENV_SWARM_PORT:-2377}   # manager; the workers listen on the next two ports
+SWARM_GPU=NVIDIA-GPU=GPU-fake0             # the fake GPU generic resource of worker swarm-w2
 # Debian mirror for mmdebstrap: the first URIs entry of the host's apt sources unless DOCKERENV_MIRROR is set
 MIRROR=${DOCKERENV_MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null)}
 [ -n "$MIRROR" ] || MIRROR=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list 2>/dev/null)
@@ -65,6 +74,9 @@ PRIMARY_SOCK=/var/run/docker.sock
 TLS_BR=dkrenv-tls0; TLS_CIDR=172.31.250.1/24
 TCP_BR=dkrenv-tcp0; TCP_CIDR=172.31.251.1/24
 CRASH_BR=dkrenv-crash0; CRASH_CIDR=172.31.252.1/24
+SWARM_ROLES=(swarm-m swarm-w1 swarm-w2)
+declare -A SWARM_BR=([swarm-m]=dkrenv-swm0 [swarm-w1]=dkrenv-sw10 [swarm-w2]=dkrenv-sw20)
+declare -A SWARM_CIDR=([swarm-m]=172.30.241.1/24 [swarm-w1]=172.30.242.1/24 [swarm-w2]=172.30.243.1/24)
 
 # never let the caller's environment redirect our own docker calls
 unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_CONTEXT
@@ -260,6 +272,54 @@ kill_crash_daemon() {
 # the shims a killed dockerd-crash left: a daemon started once more stops their containers, then all stop together
 crash_orphans_alive() { pgrep -f -- "-address $STATE/crash/exec/containerd/containerd.sock" >/dev/null 2>&1; }
 
+# ---------------------------------------------------------------- swarm (three extra daemons on loopback)
+swarm_cli() { local role=$1; shift; docker -H "unix://$STATE/$role/docker.sock" "$@"; }
+swarm_node_state() { swarm_cli "$1" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null; }
+swarm_settled() { local st; st=$(swarm_node_state "$1"); [ "$st" = active ] || [ "$st" = inactive ]; }
+swarm_all_ready() { [ "$(swarm_cli swarm-m node ls --format '{{.Status}} {{.Availability}}' 2>/dev/null | grep -c '^Ready Active')" -ge 3 ]; }
+ensure_swarm() {
+  [ "$ENABLE_SWARM" = 1 ] || return 0
+  local had_docker0= had_gw= i=0 role port st
+  ip link show docker0 >/dev/null 2>&1 && had_docker0=1
+  ip link show docker_gwbridge >/dev/null 2>&1 && had_gw=1
+  for role in "${SWARM_ROLES[@]}"; do
+    port=$((SWARM_PORT + i)); i=$((i + 1))
+    port_busy "$port" && ! rec_alive "dockerd-$role" && die "port $port busy (not ours)"
+    local extra=(); [ "$role" = swarm-w2 ] && extra=(--node-generic-resource "$SWARM_GPU")
+    start_extra_daemon "$role" "${SWARM_BR[$role]}" "${SWARM_CIDR[$role]}" -- "${extra[@]}"
+  done
+  # a restarted node rejoins by itself (its swarm state is in its data-root): let it settle before deciding
+  for role in "${SWARM_ROLES[@]}"; do wait_until 20 "dockerd-$role" swarm_settled "$role" || true; done
+  st=$(swarm_node_state swarm-m)
+  if [ "$st" != active ]; then
+    [ "$st" = inactive ] || swarm_cli swarm-m swarm leave --force >/dev/null 2>&1 || true
+    log "swarm: init on 127.0.0.1:$SWARM_PORT"
+    swarm_cli swarm-m swarm init --listen-addr "127.0.0.1:$SWARM_PORT" --advertise-addr "127.0.0.1:$SWARM_PORT" >/dev/null \
+      || die "swarm init failed, see $STATE/swarm-m/dockerd.log"
+  fi
+  local token known id; token=$(swarm_cli swarm-m swarm join-token -q worker); known=$(swarm_cli swarm-m node ls -q)
+  i=1
+  for role in swarm-w1 swarm-w2; do
+    port=$((SWARM_PORT + i)); i=$((i + 1))
+    id=$(swarm_cli "$role" info --format '{{.Swarm.NodeID}}' 2>/dev/null || true)
+    if [ "$(swarm_node_state "$role")" = active ] && [ -n "$id" ] && grep -qx "$id" <<< "$known"; then continue; fi
+    swarm_cli "$role" swarm leave --force >/dev/null 2>&1 || true
+    log "swarm: $role joins on 127.0.0.1:$port"
+    swarm_cli "$role" swarm join --token "$token" --listen-addr "127.0.0.1:$port" --advertise-addr "127.0.0.1:$port" "127.0.0.1:$SWARM_PORT" >/dev/null \
+      || die "$role could not join the swarm, see $STATE/$role/dockerd.log"
+  done
+  # nodes of an earlier swarm life (a worker that left and joined again) stay listed as Down
+  local down; down=$(swarm_cli swarm-m node ls --format '{{.ID}} {{.Status}}' | awk '$2 == "Down" {print $1}')
+  [ -z "$down" ] || swarm_cli swarm-m node rm --force $down >/dev/null 2>&1 || true
+  wait_until 30 dockerd-swarm-m swarm_all_ready || die "the swarm's three nodes are not all Ready: $(swarm_cli swarm-m node ls 2>&1)"
+  for role in "${SWARM_ROLES[@]}"; do
+    id=$(swarm_cli "$role" info --format '{{.Swarm.NodeID}}')
+    swarm_cli swarm-m node update --label-add "dockerenv.role=$role" "$id" >/dev/null
+  done
+  if [ -z "$had_gw" ] && ip link show docker_gwbridge >/dev/null 2>&1; then grep -qx docker_gwbridge "$RUN/bridges" 2>/dev/null || echo docker_gwbridge >> "$RUN/bridges"; fi
+  log "swarm: 3 nodes ready (manager 127.0.0.1:$SWARM_PORT)"
+}
+
 # ---------------------------------------------------------------- registries
 ensure_registries() {
   local r=$STATE/registry a=$STATE/registry-auth c=$STATE/certs
@@ -405,8 +465,9 @@ ensure_images() {
   ensure_primary_images
   # copy the images into the extra daemons (save|load keeps the image IDs) and seed the registries
   # (pushed from the tcp daemon, so the primary gets no extra tags); independent jobs run in parallel
-  local pids=() role img repo T=(docker -H "unix://$STATE/tcp/docker.sock")
-  for role in tls tcp; do
+  local pids=() role img repo T=(docker -H "unix://$STATE/tcp/docker.sock") roles=(tls tcp)
+  [ "$ENABLE_SWARM" = 1 ] && roles+=("${SWARM_ROLES[@]}")
+  for role in "${roles[@]}"; do
     (
       for img in "$BUSYBOX_IMAGE" "$PYTHON_IMAGE"; do
         docker -H "unix://$STATE/$role/docker.sock" image inspect "$img" >/dev/null 2>&1 && continue
@@ -475,6 +536,14 @@ DOCKERENV_DOCKER_CONFIG=$STATE/docker-config
 BUSYBOX_IMAGE=$BUSYBOX_IMAGE
 PYTHON_IMAGE=$PYTHON_IMAGE
 EOF
+  if [ "$ENABLE_SWARM" = 1 ]; then cat <<EOF
+DOCKER_SWARM_MANAGER_HOST=unix://$STATE/swarm-m/docker.sock
+DOCKER_SWARM_WORKER1_HOST=unix://$STATE/swarm-w1/docker.sock
+DOCKER_SWARM_WORKER2_HOST=unix://$STATE/swarm-w2/docker.sock
+DOCKER_SWARM_GPU_HOST=unix://$STATE/swarm-w2/docker.sock
+DOCKER_SWARM_GPU_RESOURCE=${SWARM_GPU%%=*}
+EOF
+  fi
   if [ "$ENABLE_SSH" = 1 ]; then cat <<EOF
 DOCKER_SSH_HOST=ssh://root@127.0.0.1:$SSH_PORT
 DOCKER_SSH_KEY=$STATE/ssh/id_ed25519
@@ -487,7 +556,7 @@ EOF
 
 status() {
   local n
-  for n in primary dockerd-tls dockerd-tcp dockerd-crash registry registry-auth sshd; do
+  for n in primary dockerd-tls dockerd-tcp dockerd-crash dockerd-swarm-m dockerd-swarm-w1 dockerd-swarm-w2 registry registry-auth sshd; do
     if rec_alive "$n"; then echo "$n: running (pid $(rec_pid "$n"), started by this script)"
     elif [ "$n" = primary ] && ping_sock "$PRIMARY_SOCK" >/dev/null 2>&1; then echo "primary: answering (not started by this script)"
     else echo "$n: not running"; fi
@@ -499,7 +568,7 @@ stop_all() {
   stop_rec sshd 5; stop_rec registry 5; stop_rec registry-auth 5
   local role cpid cst
   if ! rec_alive dockerd-crash && crash_orphans_alive; then log "dockerd-crash was killed: starting it once more to stop the containers it left"; ( start_crash_daemon ) || true; fi
-  for role in crash tcp tls; do
+  for role in swarm-w2 swarm-w1 swarm-m crash tcp tls; do
     # remember dockerd's containerd so an orphan can be reaped if dockerd had to be SIGKILLed
     cpid=$(cat "$STATE/$role/exec/containerd/containerd.pid" 2>/dev/null || true); cst=$( [ -n "$cpid" ] && starttime "$cpid" || true)
     stop_rec "dockerd-$role" 30
@@ -526,7 +595,12 @@ case "$CMD" in
     ensure_primary_images; log "images: $BUSYBOX_IMAGE and $PYTHON_IMAGE are on $PRIMARY_SOCK" ;;
   status) status ;;
   stop) stop_all ;;
-  stop-daemon) [ -n "$ROLE" ] || die "stop-daemon needs a role: tls, tcp or crash"; stop_rec "dockerd-$ROLE" 30 ;;
+  stop-daemon)
+    [ -n "$ROLE" ] || die "stop-daemon needs a role: tls, tcp, crash or swarm"
+    if [ "$ROLE" = swarm ]; then
+      for r in swarm-w2 swarm-w1 swarm-m; do stop_rec "dockerd-$r" 30; umount_under "$STATE/$r"; done
+      if grep -qx docker_gwbridge "$RUN/bridges" 2>/dev/null; then ip link del docker_gwbridge 2>/dev/null || true; fi
+    else stop_rec "dockerd-$ROLE" 30; case "$ROLE" in swarm-*) umount_under "$STATE/$ROLE" ;; esac; fi ;;
   start-daemon)
     [ "$ROLE" = crash ] || die "start-daemon starts the crash daemon only (\`start\` starts the others)"
     start_crash_daemon; echo "DOCKER_CRASH_HOST=unix://$STATE/crash/docker.sock" ;;
@@ -534,7 +608,7 @@ case "$CMD" in
   purge)
     # remove containers and user-defined networks first, otherwise their br-* interfaces outlive the data
     if ! rec_alive dockerd-crash && crash_orphans_alive; then ( start_crash_daemon ) || true; fi
-    for role in tls tcp crash; do
+    for role in tls tcp crash "${SWARM_ROLES[@]}"; do
       rec_alive "dockerd-$role" || continue
       D=(docker -H "unix://$STATE/$role/docker.sock")
       ids=$("${D[@]}" ps -aq); [ -z "$ids" ] || "${D[@]}" rm -f $ids >/dev/null 2>&1 || true
@@ -548,6 +622,7 @@ case "$CMD" in
     ensure_extra_daemons
     ensure_registries
     ensure_sshd
+    ensure_swarm
     ensure_blackhole
     ensure_images
     print_env > "$STATE/env"

@@ -2,6 +2,7 @@ import { DaemonClient } from './daemonClient';
 import type { DaemonDescription } from './daemonDescription';
 import { Emitter } from './emitter';
 import { listContainers, listImages, listVolumes, type ContainerSummary, type ImageSummary, type VolumeSummary } from './engineLists';
+import { swarmOverview, type SwarmOverview } from './engine/swarm';
 import { followEvents } from './engineEvents';
 import type { DaemonInfo, DaemonVersion } from './engineTypes';
 import { DaemonError } from './errors';
@@ -28,7 +29,7 @@ export interface DaemonStatus {
   checkedAt?: Date;
 }
 
-export type ListKind = 'version' | 'info' | 'containers' | 'images' | 'volumes';
+export type ListKind = 'version' | 'info' | 'containers' | 'images' | 'volumes' | 'swarm';
 interface Lists {
   /** Not part of connecting: /version makes dockerd run runc and docker-init; tooltips ask for it. */
   version: DaemonVersion;
@@ -36,6 +37,7 @@ interface Lists {
   containers: ContainerSummary[];
   images: ImageSummary[];
   volumes: VolumeSummary[];
+  swarm: SwarmOverview;
 }
 
 /** What changed: a daemon's state, or one of its lists (the tree refreshes just that node). */
@@ -145,6 +147,7 @@ export class DaemonHub {
         containers: () => listContainers(d.client),
         images: () => listImages(d.client),
         volumes: () => listVolumes(d.client),
+        swarm: async () => swarmOverview(d.client, { manager: (await this.list(id, 'info')).swarmManager }),
       };
       p = load[kind]() as Promise<Lists[K]>;
       d.lists.set(kind, p);

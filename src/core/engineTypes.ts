@@ -27,6 +27,7 @@ export const InfoAnswer = z.object({
   Labels: z.array(z.string()).nullish(),
   Containers: z.number(),
   Images: z.number(),
+  Swarm: z.object({ LocalNodeState: z.string().optional(), ControlAvailable: z.boolean().optional() }).loose().optional(),
 });
 
 export interface DaemonVersion {
@@ -53,6 +54,8 @@ export interface DaemonInfo {
   labels: string[];
   containers: number;
   images: number;
+  /** In an active swarm as a manager (the Daemons view then lists its nodes). */
+  swarmManager: boolean;
 }
 
 export interface PingResult {
@@ -80,6 +83,7 @@ export function toInfo(a: z.infer<typeof InfoAnswer>): DaemonInfo {
     labels: a.Labels ?? [],
     containers: a.Containers,
     images: a.Images,
+    swarmManager: a.Swarm?.LocalNodeState === 'active' && a.Swarm.ControlAvailable === true,
   };
 }
 

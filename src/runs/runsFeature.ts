@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { BackendRegistry, DOCKER_DAEMON, dockerDaemonProvider, targetText, type ExecutionBackend, type LostRun, type RunTarget } from '../core';
+import { BackendRegistry, DOCKER_DAEMON, DOCKER_SWARM, dockerDaemonProvider, dockerSwarmProvider, targetText, type ExecutionBackend, type LostRun, type RunTarget } from '../core';
 import { workspaceDir } from '../builds/basePlan';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { RunHistory } from './runHistory';
@@ -31,12 +31,20 @@ export class RunsFeature implements vscode.Disposable {
     this.history = new RunHistory(context.workspaceState);
     this.tree = new RunsTreeProvider(this.history);
     const unregister = this.backends.register(dockerDaemonProvider(async (id) => (await daemons.spec(id))?.daemon));
+    // a swarm is reached through its manager; its nodes' daemons are found among all the daemons known
+    const unregisterSwarm = this.backends.register(dockerSwarmProvider(async (id) => (await daemons.spec(id))?.daemon, async () => (await daemons.sources()).specs.map((s) => s.daemon)));
     this.disposables.push(
       { dispose: unregister },
+      { dispose: unregisterSwarm },
       this.history,
       this.tree,
       // a daemon that (re)connects may hold containers of runs lost with it
-      daemons.hub.onDidChange((c) => c.what === 'state' && daemons.hub.status(c.id).state === 'connected' && void this.offerLostRunCleanup({ kind: DOCKER_DAEMON, id: c.id })),
+      daemons.hub.onDidChange((c) => {
+        if (c.what !== 'state' || daemons.hub.status(c.id).state !== 'connected') return;
+        void this.offerLostRunCleanup({ kind: DOCKER_DAEMON, id: c.id });
+        // a swarm manager may hold the services of swarm runs lost with it (or with VS Code)
+        void daemons.hub.list(c.id, 'swarm').then((s) => (s.membership.manager ? this.offerLostRunCleanup({ kind: DOCKER_SWARM, id: c.id }) : undefined), () => undefined);
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('containerExec.recipeInterpreters') && this.publishRecipeExtensions()),
     );
     this.publishRecipeExtensions();

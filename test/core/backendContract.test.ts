@@ -1,6 +1,6 @@
 // The Docker-daemon back-end against the execution back-end contract, on every testbed daemon, and the registry.
 import * as assert from 'node:assert/strict';
-import { BackendRegistry, DOCKER_DAEMON, DockerDaemonBackend, createDaemonClient, dockerDaemonProvider, migrateRunRecord, targetOf, type DaemonDescriptionInput } from '../../src/core';
+import { BackendRegistry, DOCKER_DAEMON, DockerDaemonBackend, DockerSwarmBackend, createDaemonClient, dockerDaemonProvider, migrateRunRecord, targetOf, type DaemonDescriptionInput } from '../../src/core';
 import { backendContract } from '../support/backendContract';
 import { need } from '../support/testbed';
 
@@ -14,6 +14,14 @@ const daemons: Record<string, () => DaemonDescriptionInput> = {
 
 for (const [name, daemon] of Object.entries(daemons))
   backendContract(`Docker daemon over ${name}`, { open: () => new DockerDaemonBackend(createDaemonClient(daemon()), true), image: need('BUSYBOX_IMAGE'), daemonId: daemon().id });
+
+// the swarm: runs are services its manager places on any of the three nodes, reached through their daemons
+const swarmNodes = (): DaemonDescriptionInput[] => [
+  { id: 'swarm-m', host: need('DOCKER_SWARM_MANAGER_HOST') },
+  { id: 'swarm-w1', host: need('DOCKER_SWARM_WORKER1_HOST') },
+  { id: 'swarm-w2', host: need('DOCKER_SWARM_WORKER2_HOST') },
+];
+backendContract('Docker Swarm through its manager', { open: () => new DockerSwarmBackend(createDaemonClient(swarmNodes()[0]!), async () => swarmNodes(), true), image: need('BUSYBOX_IMAGE'), daemonId: 'swarm-m' });
 
 describe('back-end registry', () => {
   it('opens the back-end of a target by kind; an unknown kind or id is an error naming it', async () => {

@@ -61,3 +61,9 @@ export const killCrashDaemon = () => testbedScriptAsync('kill-daemon', 'crash');
 
 /** Stops the crash daemon gracefully (dockerd stops its containers first). */
 export const stopCrashDaemon = () => testbedScriptAsync('stop-daemon', 'crash');
+
+/** Stops one daemon of the testbed's swarm (swarm-m | swarm-w1 | swarm-w2): never the shared daemons. */
+export const stopSwarmDaemon = (role: 'swarm-m' | 'swarm-w1' | 'swarm-w2') => testbedScriptAsync('stop-daemon', role);
+
+/** Starts what is not running, the swarm's daemons among them (they rejoin their swarm). */
+export const startTestbed = () => testbedScriptAsync('start');

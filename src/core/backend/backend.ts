@@ -20,11 +20,14 @@ export interface RunTarget {
   id: string;
 }
 
-/** A configuration's target: its daemon today. */
-export const targetOf = (c: Pick<Configuration, 'daemon'>): RunTarget => ({ kind: DOCKER_DAEMON, id: c.daemon });
+/** The kind of the Docker Swarm back-end: a target of this kind is the daemon id of a swarm manager. */
+export const DOCKER_SWARM = 'docker-swarm';
 
-/** A target in words: `daemon "local"`. */
-export const targetText = (t: RunTarget): string => (t.kind === DOCKER_DAEMON ? `daemon "${t.id}"` : `${t.kind} "${t.id}"`);
+/** A configuration's target: its daemon, or the swarm it manages when the configuration has `swarm`. */
+export const targetOf = (c: Pick<Configuration, 'daemon'> & { swarm?: unknown }): RunTarget => ({ kind: c.swarm ? DOCKER_SWARM : DOCKER_DAEMON, id: c.daemon });
+
+/** A target in words: `daemon "local"`, `swarm of manager "m1"`. */
+export const targetText = (t: RunTarget): string => (t.kind === DOCKER_DAEMON ? `daemon "${t.id}"` : t.kind === DOCKER_SWARM ? `swarm of manager "${t.id}"` : `${t.kind} "${t.id}"`);
 
 /**
  * Records written before back-ends named the daemon alone (`daemon`, `outputsKept.daemon`): read as a

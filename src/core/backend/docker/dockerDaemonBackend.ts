@@ -79,7 +79,7 @@ export class DockerDaemonBackend implements ExecutionBackend {
 }
 
 /** A run's container, addressed by its name: calls work before its id is known, even when the create answer was lost. */
-class DockerRun implements RunHandle {
+export class DockerRun implements RunHandle {
   constructor(
     private readonly client: DaemonClient,
     readonly name: string,

@@ -1,0 +1,388 @@
+import { PassThrough } from 'node:stream';
+import { pullImage, type RegistryAuth } from '../../build/registry';
+import type { Configuration } from '../../config/configurationSchema';
+import { parseMemory } from '../../config/units';
+import { createDaemonClient, type DaemonClient } from '../../daemonClient';
+import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
+import { attachOutput, createService, listNodes, listServices, listTasks, loadImage, putArchive, removeService, saveImage, swarmMembership, type ServiceSpec, type SwarmNode, type SwarmTask } from '../../engine/swarm';
+import { imageExists, removeContainer } from '../../engineActions';
+import { LABELS } from '../../labels';
+import { demuxFrames } from '../../run/demux';
+import { workspaceLabel } from '../../run/recipe';
+import { retrieveKeptOutputs, type FetchOutputsOptions, type RetrievedOutputs } from '../../run/runOutputs';
+import { packWorkspace } from '../../run/workspaceArchive';
+import { DOCKER_SWARM, type Capacity, type ExecOptions, type ExecSession, type ExecutionBackend, type LostRun, type RunExit, type RunHandle, type RunSpec, type RunTarget, type StartHooks, type Started } from '../backend';
+import { DockerRun, runContainerName } from '../docker/dockerDaemonBackend';
+import type { BackendProvider } from '../registry';
+import { configConstraints, placeRequest, swarmRequest } from './swarmPlacement';
+
+/**
+ * The folder the task's command waits for, in its working directory: the last entry of the workspace
+ * upload (a tar is extracted in order: when it exists, the workspace is in), sent once the output is attached.
+ */
+const GATE_DIR = '.container-exec-go';
+/** The task's command: wait for the gate, remove it, then the recipe (`"$@"`). Every image with a /bin/sh can run it. */
+const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.05 2>/dev/null || sleep 1; done; rmdir ${GATE_DIR}; exec "$@"`;
+/** Task states after which no container will run. */
+const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
+const QUEUED = new Set(['new', 'pending', 'assigned', 'allocated']);
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+/** A node whose daemon the extension reaches: the task container's calls go through it. */
+interface NodeDaemon {
+  client: DaemonClient;
+  /** The client is this back-end's (not the manager's): disposed with it. */
+  owned: boolean;
+}
+
+/**
+ * Runs as Docker Swarm jobs (replicated-job, one task, no restart) through a manager daemon. Swarm
+ * places the task; the workspace goes in and the outputs come out through the daemon of the node it
+ * landed on (matched by /info's swarm node id against the daemons the extension knows): the task's
+ * command waits for a gate file, created once the workspace is uploaded and the output attached.
+ * Nodes the extension cannot reach are kept out of placement by constraints.
+ */
+export class DockerSwarmBackend implements ExecutionBackend {
+  readonly kind = DOCKER_SWARM;
+  readonly target: RunTarget;
+  private nodeDaemons: Promise<Map<string, NodeDaemon>> | undefined;
+  /** Node daemons with a run of this back-end on them: pinged with the manager. */
+  readonly activeNodes = new Set<DaemonClient>();
+
+  constructor(
+    readonly manager: DaemonClient,
+    private readonly knownDaemons: () => Promise<(DaemonDescriptionInput | DaemonDescription)[]>,
+    private readonly owned = false,
+  ) {
+    this.target = { kind: DOCKER_SWARM, id: manager.daemon.id };
+  }
+
+  get description(): string {
+    return `swarm of manager "${this.manager.daemon.id}" (${this.manager.host})`;
+  }
+
+  /** Node id → the daemon of that node, among the daemons the extension knows (asked once per back-end). */
+  nodes(): Promise<Map<string, NodeDaemon>> {
+    this.nodeDaemons ??= (async () => {
+      const map = new Map<string, NodeDaemon>();
+      const own = await swarmMembership(this.manager);
+      if (own.nodeId) map.set(own.nodeId, { client: this.manager, owned: false });
+      const others = (await this.knownDaemons()).filter((d) => d.id !== this.manager.daemon.id);
+      await Promise.all(
+        others.map(async (d) => {
+          const client = createDaemonClient(d);
+          const m = await swarmMembership(client).catch(() => undefined);
+          if (m?.nodeId && !map.has(m.nodeId)) map.set(m.nodeId, { client, owned: true });
+          else client.dispose();
+        }),
+      );
+      return map;
+    })();
+    this.nodeDaemons.catch(() => (this.nodeDaemons = undefined));
+    return this.nodeDaemons;
+  }
+
+  async probe(c: Configuration, { signal }: { signal: AbortSignal }): Promise<Capacity> {
+    const daemon = `daemon "${this.manager.daemon.id}" (${this.manager.host})`;
+    const m = await swarmMembership(this.manager, { signal });
+    if (m.state !== 'active')
+      return { errors: [{ field: 'daemon', message: `${daemon} is not in a swarm (its swarm state is "${m.state}"${m.error ? `: ${m.error}` : ''}): a swarm configuration targets a swarm manager. Run "docker swarm init" there, or remove "swarm" from configuration ${c.name}` }], warnings: [] };
+    if (!m.manager)
+      return { errors: [{ field: 'daemon', message: `${daemon} is a worker of its swarm, not a manager: only a manager places services. Target a manager daemon of the swarm ("docker node ls" on a manager lists them)` }], warnings: [] };
+    const [nodes, reach] = await Promise.all([listNodes(this.manager, { signal }), this.nodes()]);
+    const placed = placeRequest(swarmRequest(c), nodes, new Set(reach.keys()), this.description);
+    return { errors: placed.errors, warnings: placed.warnings };
+  }
+
+  /** The image must be on the manager (builds of a swarm configuration go there); start copies it to the nodes. */
+  hasImage(ref: string, { signal }: { signal: AbortSignal }): Promise<boolean> {
+    return imageExists(this.manager, ref, { signal });
+  }
+
+  pullImage(ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
+    return pullImage(this.manager, ref, auth, signal, onLine);
+  }
+
+  /** Without a registry: `docker save` on the manager → `docker load` on every reachable node that lacks it. */
+  async distributeImage(ref: string, nodes: SwarmNode[], signal: AbortSignal, onStatus: (text: string) => void): Promise<void> {
+    const reach = await this.nodes();
+    const targets = nodes.filter((n) => n.state === 'ready' && n.availability === 'active' && reach.has(n.id) && reach.get(n.id)!.client !== this.manager);
+    await Promise.all(
+      targets.map(async (n) => {
+        const { client } = reach.get(n.id)!;
+        if (await imageExists(client, ref, { signal })) return;
+        const t0 = Date.now();
+        onStatus(`Copying image ${ref} to node ${n.hostname} (${n.id.slice(0, 12)}, ${client.host}): save on the manager, load on the node`);
+        const tar = await saveImage(this.manager, ref, signal);
+        let bytes = 0;
+        const counted = new PassThrough();
+        tar.on('data', (b: Buffer) => (bytes += b.length));
+        tar.on('error', (e) => counted.destroy(e));
+        tar.pipe(counted);
+        try {
+          await loadImage(client, counted, signal);
+        } catch (e) {
+          tar.destroy();
+          throw new Error(`Could not copy image ${ref} to node ${n.hostname} (${n.id.slice(0, 12)}) through ${client.host}: ${(e as Error).message}. Give the configuration a registry the nodes pull from, or make the node's daemon reachable.`, { cause: e });
+        }
+        onStatus(`Copied image ${ref} to node ${n.id.slice(0, 12)}: ${(bytes / 1e6).toFixed(1)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      }),
+    );
+  }
+
+  run(runId: string): RunHandle {
+    return new SwarmRun(this, runContainerName(runId));
+  }
+
+  async ping(): Promise<void> {
+    await Promise.all([this.manager.ping(), ...[...this.activeNodes].map((c) => c.ping())]);
+  }
+
+  /** The manager and the nodes running this back-end's runs, every `everyMs`; `onLost` after two misses in a row. */
+  heartbeat(everyMs: number, onLost: (e: Error) => void): () => void {
+    let misses = 0;
+    let pinging = false;
+    let lost = false;
+    const timer = setInterval(() => {
+      if (pinging || lost) return;
+      pinging = true;
+      this.ping().then(
+        () => ((misses = 0), (pinging = false)),
+        (e: Error) => {
+          pinging = false;
+          if (++misses < 2 || lost) return;
+          lost = true;
+          clearInterval(timer);
+          onLost(e);
+        },
+      );
+    }, everyMs);
+    return () => {
+      lost = true;
+      clearInterval(timer);
+    };
+  }
+
+  async findLost(workspaceDir: string, activeRunIds: ReadonlySet<string>, opts?: { signal?: AbortSignal }): Promise<LostRun[]> {
+    const services = await listServices(this.manager, [`${LABELS.workspace}=${workspaceLabel(workspaceDir)}`], opts);
+    return services.filter((s) => s.labels[LABELS.run] && !s.labels[LABELS.kept] && !activeRunIds.has(s.labels[LABELS.run]!)).map((s) => ({ id: s.id, name: s.name, runId: s.labels[LABELS.run]! }));
+  }
+
+  async removeLost(lost: LostRun, opts?: { signal?: AbortSignal }): Promise<void> {
+    await new SwarmRun(this, lost.name).remove(opts);
+  }
+
+  /** Outputs left in a kept run's task container (`container`: the service name in its record), fetched through its node; then the service goes. */
+  async retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts?: FetchOutputsOptions): Promise<RetrievedOutputs> {
+    const run = new SwarmRun(this, container);
+    const at = await run.locate();
+    if (!at) return { skipped: [], entries: 0, bytes: 0, removed: false, gone: true };
+    const got = await retrieveKeptOutputs(at.client, at.containerId, outputPath, dest, opts);
+    if (got.removed) await run.remove({ signal: opts?.signal });
+    return got;
+  }
+
+  dispose(): void {
+    void this.nodeDaemons?.then((m) => m.forEach((n) => n.owned && n.client.dispose())).catch(() => undefined);
+    if (this.owned) this.manager.dispose();
+  }
+}
+
+/** Where a run's task container is: its node's daemon and the container id there. */
+interface Located {
+  client: DaemonClient;
+  containerId: string;
+  container: DockerRun;
+}
+
+/** One run as a swarm service, addressed by its name (the service name): every call works from it alone. */
+class SwarmRun implements RunHandle {
+  private at: Located | undefined;
+
+  constructor(
+    private readonly backend: DockerSwarmBackend,
+    readonly name: string,
+  ) {}
+
+  private get manager() {
+    return this.backend.manager;
+  }
+
+  async start(spec: RunSpec, hooks: StartHooks): Promise<Started> {
+    const { signal } = hooks;
+    const c = spec.config;
+    const [nodes, reach] = await Promise.all([listNodes(this.manager, { signal }), this.backend.nodes()]);
+    const placed = placeRequest(swarmRequest(c), nodes, new Set(reach.keys()), this.backend.description);
+    if (placed.errors.length) throw new Error(`Cannot run on configuration ${c.name}: ${placed.errors.map((e) => e.message).join('; ')}. Nothing was created.`);
+    if (!c.registry) await this.backend.distributeImage(spec.image, nodes, signal, hooks.onStatus);
+    if (signal.aborted) throw new Error('cancelled');
+
+    const id = await createService(this.manager, serviceSpec(this.name, spec, placed.exclusions));
+    hooks.onCreated?.(id);
+    const task = await this.placed(signal, hooks.onStatus);
+
+    const node = reach.get(task.nodeId);
+    if (!node) throw new Error(`Swarm placed the run on node ${task.nodeId.slice(0, 12)}, whose daemon the extension does not know: its workspace cannot go in nor its outputs come out. Add that node's daemon to containerExec.daemons.`);
+    const at: Located = { client: node.client, containerId: task.containerId, container: new DockerRun(node.client, task.containerId) };
+    this.at = at;
+    this.backend.activeNodes.add(node.client);
+
+    // attached before the gate opens: not a byte of the recipe's output is missed
+    const stream = await attachOutput(node.client, at.containerId, hooks.follow);
+    demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
+    const output = node.client.streamEnd('output', stream, hooks.follow);
+    output.catch(() => undefined);
+
+    const { scan } = spec.workspace;
+    hooks.onStatus(`Running on node ${task.nodeId.slice(0, 12)} (${node.client.host}); uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${spec.workingDir}`);
+    if (signal.aborted) throw new Error('cancelled');
+    const packed = packWorkspace(spec.workspace.dir, scan, [...spec.workspace.emptyDirs, GATE_DIR]);
+    try {
+      await putArchive(node.client, at.containerId, spec.workingDir, packed.stream, { signal, timeoutMs: node.client.daemon.timeoutMs + scan.bytes / 1000 });
+    } catch (e) {
+      throw packed.failure() ?? e;
+    } finally {
+      packed.destroy();
+    }
+    return { output };
+  }
+
+  /** Waits until Swarm placed the task and its container runs; while it waits, says Swarm's reason. */
+  private async placed(signal: AbortSignal, onStatus: (text: string) => void): Promise<SwarmTask> {
+    let said = '';
+    const t0 = Date.now();
+    for (;;) {
+      if (signal.aborted) throw new Error('cancelled');
+      const [task] = await listTasks(this.manager, { service: [this.name] }, { signal });
+      if (task?.state === 'running' && task.containerId) return task;
+      if (task && ENDED.has(task.state)) throw new Error(`Swarm could not run the task of ${this.name}: ${task.err || task.message} (task ${task.state})`);
+      const text = !task ? `Waiting for Swarm to make the task of ${this.name}` : QUEUED.has(task.state) ? `Queued on ${this.backend.description}: ${task.err || task.message}` : `Task ${task.state} on node ${task.nodeId.slice(0, 12)}: ${task.message}`;
+      if (text !== said) onStatus((said = text));
+      // placement takes Swarm a moment: asked often at first, then gently while the run is queued
+      await sleep(Date.now() - t0 < 5000 ? 100 : 500, signal);
+    }
+  }
+
+  /** The task container of this run, found from the manager when this handle did not start it. */
+  async locate(opts?: { signal?: AbortSignal }): Promise<Located | undefined> {
+    if (this.at) return this.at;
+    const tasks = await listTasks(this.manager, { service: [this.name] }, opts);
+    const task = tasks.find((t) => t.containerId);
+    const node = task && (await this.backend.nodes()).get(task.nodeId);
+    if (!task || !node) return undefined;
+    return (this.at = { client: node.client, containerId: task.containerId, container: new DockerRun(node.client, task.containerId) });
+  }
+
+  private async located(): Promise<Located> {
+    const at = await this.locate();
+    if (!at) throw new Error(`Run ${this.name} has no task container on a node the extension reaches`);
+    return at;
+  }
+
+  /** Throws when Swarm itself ended the task mid-run (its node drained or lost): the exit code is not the recipe's. */
+  async wait(follow: AbortSignal): Promise<RunExit> {
+    const exit = await (await this.located()).container.wait(follow);
+    if (this.stopping) return exit;
+    const [task] = await listTasks(this.manager, { service: [this.name] });
+    if (task?.desiredState === 'shutdown' || task?.desiredState === 'remove') {
+      const node = (await listNodes(this.manager).catch(() => [])).find((n) => n.id === task.nodeId);
+      const why = node && node.availability !== 'active' ? `its node ${node.hostname} (${node.id.slice(0, 12)}) was set to ${node.availability}` : `Swarm shut the task down (${task.message || task.state})`;
+      throw new Error(`The run was stopped by the swarm, not by the recipe: ${why}; exit code ${exit.exitCode}`);
+    }
+    return exit;
+  }
+
+  /** Set by stop: the end that follows is ours. */
+  private stopping = false;
+
+  /** Stops the task's container (its outputs stay in it); a run still queued has none: its service goes. */
+  async stop(graceSeconds: number): Promise<void> {
+    this.stopping = true;
+    const at = await this.locate();
+    if (at) await at.container.stop(graceSeconds);
+    else await removeService(this.manager, this.name);
+  }
+
+  exec(cmd: string[], opts?: ExecOptions): Promise<ExecSession> {
+    return this.located().then((at) => at.container.exec(cmd, opts));
+  }
+
+  async fetchOutputs(outputPath: string, dest: string, opts?: FetchOutputsOptions) {
+    const at = await this.locate({ signal: opts?.signal });
+    return at ? at.container.fetchOutputs(outputPath, dest, opts) : { skipped: [], entries: 0, bytes: 0 };
+  }
+
+  /** The service goes, and its task container with it (at once, through the node: Swarm removes it later). */
+  async remove(opts?: { signal?: AbortSignal }): Promise<void> {
+    const at = await this.locate(opts).catch(() => this.at);
+    if (at) this.backend.activeNodes.delete(at.client);
+    const container = async () => {
+      try {
+        if (at) await removeContainer(at.client, at.containerId, opts);
+      } catch (e) {
+        // gone already, or Swarm's own removal under way
+        if (!/HTTP 404|HTTP 409|No such container|removal of container .* is already in progress/i.test((e as Error).message)) throw e;
+      }
+    };
+    await Promise.all([removeService(this.manager, this.name, opts), container()]);
+  }
+}
+
+/** The service of one run: a replicated job of one task, never restarted, reserving what the configuration asks. */
+export function serviceSpec(name: string, spec: RunSpec, exclusions: string[]): ServiceSpec {
+  const c = spec.config;
+  const r = c.resources;
+  const req = swarmRequest(c);
+  const memory = r.memory === undefined ? undefined : parseMemory(r.memory);
+  const nanoCpus = r.cpus === undefined ? undefined : Math.round(r.cpus * 1e9);
+  return {
+    Name: name,
+    Labels: spec.labels,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: spec.image,
+        Command: ['/bin/sh', '-c', GATE, 'container-exec', ...spec.cmd],
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Dir: spec.workingDir,
+        Labels: spec.labels,
+        ...(r.ulimits ? { Ulimits: Object.entries(r.ulimits).map(([Name, u]) => ({ Name, Soft: u.soft, Hard: u.hard })) } : {}),
+      },
+      Resources: {
+        Limits: { MemoryBytes: memory, NanoCPUs: nanoCpus, ...(r.pidsLimit !== undefined && r.pidsLimit > 0 ? { Pids: r.pidsLimit } : {}) },
+        Reservations: {
+          MemoryBytes: req.memoryBytes,
+          NanoCPUs: nanoCpus,
+          ...(req.gpus ? { GenericResources: [{ DiscreteResourceSpec: { Kind: req.gpuResource, Value: req.gpus } }] } : {}),
+        },
+      },
+      RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
+      Placement: { Constraints: [...configConstraints(c), ...exclusions] },
+    },
+    Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+  };
+}
+
+/**
+ * The Docker Swarm provider: a target id is the daemon id of a manager (resolved by `resolve`);
+ * `known` lists every daemon the extension knows, among which the nodes' daemons are found.
+ */
+export function dockerSwarmProvider(resolve: (id: string) => Promise<DaemonDescriptionInput | DaemonDescription | undefined>, known: () => Promise<(DaemonDescriptionInput | DaemonDescription)[]>): BackendProvider {
+  return {
+    kind: DOCKER_SWARM,
+    noun: 'swarm manager daemon',
+    open: async (id) => {
+      const daemon = await resolve(id);
+      return daemon && new DockerSwarmBackend(createDaemonClient(daemon), known, true);
+    },
+  };
+}

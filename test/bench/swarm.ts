@@ -1,0 +1,85 @@
+// `npm run bench` (plain node, the testbed's 3-node swarm), medians of interleaved rounds in the same run:
+//   bench swarm-run: a trivial recipe through runRecipe on a swarm configuration (service create → placed →
+//     workspace in → gate → wait → outputs out → service removed) vs the Docker CLI running the same command
+//     as a job: docker service create --mode replicated-job (waits for the job) + docker service logs + rm.
+//     The CLI moves no workspace in and no outputs out: ours does both within the same time.
+//   bench swarm-spread: six 2-second runs that fit one per node, all started at once: their makespan on
+//     the 3-node swarm vs the same six held on one node (nodeLabels: the manager only).
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_INTERPRETERS, DockerSwarmBackend, createDaemonClient, newRunId, runRecipe, validateConfiguration, type DaemonDescriptionInput } from '../../src/core';
+import { median, runBenches } from '../support/bench';
+import { need } from '../support/testbed';
+
+const nodes = (): DaemonDescriptionInput[] => [
+  { id: 'swarm-m', host: need('DOCKER_SWARM_MANAGER_HOST') },
+  { id: 'swarm-w1', host: need('DOCKER_SWARM_WORKER1_HOST') },
+  { id: 'swarm-w2', host: need('DOCKER_SWARM_WORKER2_HOST') },
+];
+const docker = (...args: string[]) => execFileSync('docker', ['-H', need('DOCKER_SWARM_MANAGER_HOST'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const ROUNDS = 5;
+
+async function runOnSwarm(ws: string, configInput: Record<string, unknown>, recipe: string): Promise<void> {
+  const r = validateConfiguration({ name: 'bench-swarm', daemon: 'swarm-m', baseImage: need('BUSYBOX_IMAGE'), swarm: {}, ...configInput });
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  const backend = new DockerSwarmBackend(createDaemonClient(nodes()[0]!), async () => nodes(), true);
+  const id = newRunId();
+  try {
+    const outcome = await runRecipe(
+      backend,
+      { id, recipe, config: r.config, image: need('BUSYBOX_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(ws, '.container-exec', 'runs', id), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
+      { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: () => undefined },
+    );
+    if (outcome.state !== 'succeeded') throw new Error(`our swarm run failed: ${outcome.message}`);
+  } finally {
+    backend.dispose();
+  }
+}
+
+async function swarmRun(): Promise<void> {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-swarm-'));
+  fs.writeFileSync(path.join(ws, 'recipe.sh'), 'mkdir -p out; echo 42 > out/result.txt; echo done\n');
+  const ours: number[] = [];
+  const cli: number[] = [];
+  try {
+    for (let i = 0; i < ROUNDS; i++) {
+      const name = `ce-bench-cli-${process.pid}-${i}`;
+      let t0 = performance.now();
+      docker('service', 'create', '--quiet', '--name', name, '--mode', 'replicated-job', '--restart-condition', 'none', need('BUSYBOX_IMAGE'), 'sh', '-c', 'mkdir -p out; echo 42 > out/result.txt; echo done');
+      const logs = docker('service', 'logs', '--raw', name);
+      docker('service', 'rm', name);
+      cli.push(performance.now() - t0);
+      if (!logs.includes('done')) throw new Error(`cli job printed ${JSON.stringify(logs)}`);
+
+      t0 = performance.now();
+      await runOnSwarm(ws, {}, 'recipe.sh');
+      ours.push(performance.now() - t0);
+    }
+    const [o, c] = [median(ours.slice(1)), median(cli.slice(1))];
+    console.log(`bench swarm-run: vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} cli-ms=${c.toFixed(0)} (ours also moves the workspace in and out/ back)`);
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+async function swarmSpread(): Promise<void> {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-spread-'));
+  fs.writeFileSync(path.join(ws, 'recipe.sh'), 'sleep 2; echo done\n');
+  const big = { resources: { cpus: 1.5, memory: '32m' } };
+  const makespan = async (config: Record<string, unknown>) => {
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 6 }, () => runOnSwarm(ws, config, 'recipe.sh')));
+    return performance.now() - t0;
+  };
+  try {
+    const spread = await makespan(big);
+    const one = await makespan({ ...big, swarm: { nodeLabels: { 'dockerenv.role': 'swarm-m' } } });
+    console.log(`bench swarm-spread: vs-one-node=${(spread / one).toFixed(2)} swarm-ms=${spread.toFixed(0)} one-node-ms=${one.toFixed(0)} runs=6 nodes=3`);
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+runBenches(swarmRun, swarmSpread);

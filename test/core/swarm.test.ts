@@ -1,0 +1,294 @@
+// The Docker Swarm back-end on the testbed's 3-node swarm (scripts/testbed.sh: manager swarm-m, workers
+// swarm-w1 and swarm-w2, the last with a fake GPU): placement, limits, queueing, faults, nothing left behind.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import {
+  DEFAULT_INTERPRETERS,
+  DockerSwarmBackend,
+  LABELS,
+  createDaemonClient,
+  listContainers,
+  listServices,
+  listTasks,
+  setNodeAvailability,
+  newRunId,
+  runRecipe,
+  swarmMembership,
+  validateConfiguration,
+  type DaemonDescriptionInput,
+  type RunOutcome,
+  type RunRequest,
+} from '../../src/core';
+import { need, startTestbed, stopSwarmDaemon } from '../support/testbed';
+import { until } from '../support/until';
+
+const swarm = {
+  manager: (): DaemonDescriptionInput => ({ id: 'swarm-m', host: need('DOCKER_SWARM_MANAGER_HOST') }),
+  w1: (): DaemonDescriptionInput => ({ id: 'swarm-w1', host: need('DOCKER_SWARM_WORKER1_HOST') }),
+  w2: (): DaemonDescriptionInput => ({ id: 'swarm-w2', host: need('DOCKER_SWARM_WORKER2_HOST') }),
+};
+const allNodes = () => [swarm.manager(), swarm.w1(), swarm.w2()];
+/** The daemons the extension "knows": the swarm's three, and one that is in no swarm. */
+const known = () => [...allNodes(), { id: 'tcp', host: need('DOCKER_TCP_HOST') }];
+
+async function nodeIdOf(d: DaemonDescriptionInput): Promise<string> {
+  const c = createDaemonClient(d);
+  try {
+    return (await swarmMembership(c)).nodeId;
+  } finally {
+    c.dispose();
+  }
+}
+
+interface Ran {
+  outcome: RunOutcome;
+  stdout: string;
+  status: string[];
+  ws: string;
+  id: string;
+  /** The node Swarm placed the task on, read from the task while it ran. */
+  node?: string;
+  startedAt?: number;
+  endedAt: number;
+}
+
+async function run(
+  configInput: Record<string, unknown>,
+  script: string,
+  opts: { manager?: DaemonDescriptionInput; known?: () => DaemonDescriptionInput[]; signal?: AbortSignal; onStatus?: (t: string) => void; request?: Partial<RunRequest>; image?: string } = {},
+): Promise<Ran> {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-swarm-'));
+  fs.writeFileSync(path.join(ws, 'recipe.sh'), script);
+  fs.writeFileSync(path.join(ws, 'input.txt'), 'from the workspace\n');
+  const manager = opts.manager ?? swarm.manager();
+  const image = opts.image ?? need('BUSYBOX_IMAGE');
+  const r = validateConfiguration({ name: 'swarm-test', daemon: manager.id, baseImage: image, swarm: {}, ...configInput });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  const id = newRunId();
+  const client = createDaemonClient(manager);
+  const backend = new DockerSwarmBackend(client, async () => (opts.known ?? known)(), true);
+  const ran: Partial<Ran> = { stdout: '', status: [], ws, id };
+  const decoder = new StringDecoder('utf8');
+  try {
+    ran.outcome = await runRecipe(
+      backend,
+      { id, recipe: 'recipe.sh', config: r.config, image, pull: false, workspaceDir: ws, outputsDir: path.join(ws, '.container-exec', 'runs', id), groups: ['root'], interpreters: DEFAULT_INTERPRETERS, graceSeconds: 2, extensionVersion: '9.9.9-test', ...opts.request },
+      {
+        signal: opts.signal ?? new AbortController().signal,
+        onOutput: (chunk) => {
+          if (ran.startedAt === undefined) {
+            ran.startedAt = Date.now();
+            void listTasks(client, { service: [`container-exec-run-${id}`] }).then((t) => (ran.node = t[0]?.nodeId));
+          }
+          ran.stdout += decoder.write(chunk);
+        },
+        onStatus: (t) => (ran.status!.push(t), opts.onStatus?.(t)),
+        onWarning: (t) => ran.status!.push(`warning: ${t}`),
+      },
+    );
+    ran.endedAt = Date.now();
+    return ran as Ran;
+  } finally {
+    backend.dispose();
+  }
+}
+
+/** Services and containers of run `id` left anywhere on the swarm. */
+async function leftovers(id: string): Promise<string[]> {
+  const left: string[] = [];
+  const m = createDaemonClient(swarm.manager());
+  try {
+    left.push(...(await listServices(m, [`${LABELS.run}=${id}`])).map((s) => `service ${s.name}`));
+  } finally {
+    m.dispose();
+  }
+  for (const d of allNodes()) {
+    const c = createDaemonClient(d);
+    try {
+      left.push(...(await listContainers(c)).filter((x) => x.labels[LABELS.run] === id).map((x) => `container ${x.name} on ${d.id}`));
+    } finally {
+      c.dispose();
+    }
+  }
+  return left;
+}
+const nothingLeft = (id: string) => until(`nothing of run ${id} left`, 15000, async () => (await leftovers(id)).length === 0).catch(async (e: Error) => assert.fail(`${e.message}: ${(await leftovers(id)).join(', ')}`));
+
+const LIMITS = `
+if [ -f /sys/fs/cgroup/memory.max ]; then echo "mem $(cat /sys/fs/cgroup/memory.max)"; echo "cpu $(cat /sys/fs/cgroup/cpu.max)"
+else echo "mem $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"; echo "cpu $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"; fi
+`;
+
+describe('Docker Swarm back-end (testbed swarm)', function () {
+  this.timeout(120000);
+
+  it('a recipe runs on the node Swarm chose, with the configuration\'s limits; its output in order; out/ comes back; no service or container is left', async () => {
+    const r = await run({ resources: { memory: '64m', cpus: 0.5 } }, `cat input.txt\n${LIMITS}\nfor i in 1 2 3 4 5; do echo "line $i"; done\nmkdir -p out; echo "$CONTAINER_EXEC_RUN_ID" > out/result.txt\n`);
+    assert.equal(r.outcome.state, 'succeeded', `${r.outcome.message}\n${r.status.join('\n')}`);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines[0], 'from the workspace');
+    assert.equal(lines[1], `mem ${64 * 1024 * 1024}`);
+    assert.match(lines[2]!, /^cpu 50000 100000$/);
+    assert.deepEqual(lines.slice(3), ['line 1', 'line 2', 'line 3', 'line 4', 'line 5']);
+    assert.equal(fs.readFileSync(path.join(r.ws, '.container-exec', 'runs', r.id, 'out', 'result.txt'), 'utf8'), `${r.id}\n`);
+    const ids = await Promise.all(allNodes().map(nodeIdOf));
+    assert.ok(r.node && ids.includes(r.node), `the task's node ${r.node} is one of the swarm's ${ids.join(', ')}`);
+    assert.ok(r.status.some((s) => s.startsWith(`Running on node ${r.node!.slice(0, 12)}`)), r.status.join('\n'));
+    await nothingLeft(r.id);
+  });
+
+  it('three runs that reserve most of a node run on three different nodes at once; a fourth is queued with Swarm\'s reason and starts when one ends', async () => {
+    const big = { resources: { cpus: 1.5, memory: '32m' } };
+    const script = 'echo started; sleep 4; echo done\n';
+    const first = [run(big, script), run(big, script), run(big, script)];
+    await new Promise((r) => setTimeout(r, 1500));
+    const queued: string[] = [];
+    const fourth = run(big, script, { onStatus: (t) => t.startsWith('Queued') && queued.push(t) });
+    const ran = await Promise.all(first);
+    const last = await fourth;
+    for (const r of [...ran, last]) assert.equal(r.outcome.state, 'succeeded', `${r.outcome.message}\n${r.status.join('\n')}`);
+    assert.equal(new Set(ran.map((r) => r.node)).size, 3, `three nodes: ${ran.map((r) => r.node).join(', ')}`);
+    // the three overlapped: each started before any ended
+    assert.ok(Math.max(...ran.map((r) => r.startedAt!)) < Math.min(...ran.map((r) => r.endedAt)), 'the three ran at once');
+    assert.ok(queued.some((q) => /insufficient resources/.test(q)), `queued with Swarm's reason: ${queued.join(' | ')}`);
+    assert.ok(last.startedAt! >= Math.min(...ran.map((r) => r.endedAt)) - 1500, 'the fourth started when one of the three ended');
+    for (const r of [...ran, last]) await nothingLeft(r.id);
+  });
+
+  it('a GPU configuration lands on the worker that advertises the generic resource', async () => {
+    const r = await run({ gpus: 1 }, 'echo on the gpu node\n');
+    assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+    assert.equal(r.node, await nodeIdOf(swarm.w2()));
+    assert.equal(r.stdout, 'on the gpu node\n');
+    await nothingLeft(r.id);
+  });
+
+  it('Stop mid-run ends the task: its outputs still come back, and the service goes', async () => {
+    const stop = new AbortController();
+    const p = run({}, 'mkdir -p out; echo partial > out/partial.txt; echo ready; sleep 60\n', { signal: stop.signal, onStatus: (t) => t.startsWith('Running sh') && setTimeout(() => stop.abort(), 1000) });
+    const r = await p;
+    assert.equal(r.outcome.state, 'cancelled', r.outcome.message);
+    assert.equal(fs.readFileSync(path.join(r.ws, '.container-exec', 'runs', r.id, 'out', 'partial.txt'), 'utf8'), 'partial\n');
+    await nothingLeft(r.id);
+  });
+
+  describe('bad input and faults', () => {
+    it('cancel while queued: the run shows Swarm\'s reason, then is cancelled and its service removed', async () => {
+      const stop = new AbortController();
+      const r = await run({ swarm: { nodeLabels: { 'dockerenv.role': 'nowhere' } } }, 'echo never\n', { signal: stop.signal, onStatus: (t) => /^Queued.*no suitable node/.test(t) && stop.abort() });
+      assert.equal(r.outcome.state, 'cancelled', r.outcome.message);
+      assert.ok(r.status.some((s) => /^Queued on swarm of manager "swarm-m".*: no suitable node \(scheduling constraints not satisfied on 3 nodes\)/.test(s)), r.status.join('\n'));
+      assert.equal(r.stdout, '');
+      await nothingLeft(r.id);
+    });
+
+    it('a daemon that is in no swarm is refused as a swarm target', async () => {
+      const r = await run({}, 'echo never\n', { manager: { id: 'tcp', host: need('DOCKER_TCP_HOST') } });
+      assert.equal(r.outcome.failure, 'capacity');
+      assert.match(r.outcome.message, /daemon "tcp" \(tcp:\/\/127\.0\.0\.1:23750\) is not in a swarm \(its swarm state is "inactive"\).*Run "docker swarm init" there, or remove "swarm" from configuration swarm-test/);
+    });
+
+    it('a worker given as the target is refused: only a manager places services', async () => {
+      const r = await run({}, 'echo never\n', { manager: swarm.w1() });
+      assert.equal(r.outcome.failure, 'capacity');
+      assert.match(r.outcome.message, /daemon "swarm-w1" .* is a worker of its swarm, not a manager/);
+    });
+
+    it('a request larger than every node is refused with the numbers, before anything is created', async () => {
+      const r = await run({ resources: { memory: '4096g', cpus: 64 } }, 'echo never\n');
+      assert.equal(r.outcome.failure, 'capacity');
+      assert.match(r.outcome.message, /a run reserves 4096g of memory, but the largest node of swarm of manager "swarm-m" .* has [\d.]+g \(3 nodes\)/);
+      assert.match(r.outcome.message, /resources\.cpus 64 exceeds every node of .*: the largest has 2 CPUs/);
+      assert.match(r.outcome.message, /Nothing was created/);
+      assert.deepEqual(await leftovers(r.id), []);
+    });
+
+    it('a run only a node the extension cannot reach could hold is refused naming that node; other runs stay off it', async () => {
+      const w2 = await nodeIdOf(swarm.w2());
+      const knowNoW2 = () => [swarm.manager(), swarm.w1()];
+      const r = await run({ gpus: 1 }, 'echo never\n', { known: knowNoW2 });
+      assert.equal(r.outcome.failure, 'capacity');
+      assert.match(r.outcome.message, new RegExp(`only nodes the extension cannot reach could hold the run: \\S+ \\(${w2.slice(0, 12)}\\); their outputs could not come back`));
+      const ok = await run({}, 'echo fine\n', { known: knowNoW2 });
+      assert.equal(ok.outcome.state, 'succeeded', ok.outcome.message);
+      assert.notEqual(ok.node, w2);
+      assert.ok(ok.status.some((s) => s.startsWith('warning: runs are not placed on') && s.includes(w2.slice(0, 12))), ok.status.join('\n'));
+    });
+
+    it('a node drained mid-run: Swarm (20.10) lets the running job task finish there, its outputs come back; new runs stay off the drained node', async () => {
+      const w1 = await nodeIdOf(swarm.w1());
+      const m = createDaemonClient(swarm.manager());
+      let draining: Promise<void> | undefined;
+      try {
+        const r = await run({ swarm: { nodeLabels: { 'dockerenv.role': 'swarm-w1' } } }, 'echo ready; sleep 4; mkdir -p out; echo after > out/after.txt\n', {
+          onStatus: (t) => {
+            if (t.startsWith('Running sh') && !draining) draining = setNodeAvailability(m, w1, 'drain');
+          },
+        });
+        await draining;
+        assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+        assert.equal(r.node, w1);
+        assert.equal(fs.readFileSync(path.join(r.ws, '.container-exec', 'runs', r.id, 'out', 'after.txt'), 'utf8'), 'after\n');
+        await nothingLeft(r.id);
+        const next = await Promise.all([run({}, 'echo elsewhere\n'), run({}, 'echo elsewhere\n')]);
+        for (const n of next) {
+          assert.equal(n.outcome.state, 'succeeded', n.outcome.message);
+          assert.notEqual(n.node, w1);
+        }
+      } finally {
+        await draining;
+        await setNodeAvailability(m, w1, 'active');
+        m.dispose();
+      }
+    });
+
+    it('the manager stopped mid-run fails the run within the deadline; once it is back, the run\'s service is found by label and removed', async function () {
+      this.timeout(180000);
+      const w1 = await nodeIdOf(swarm.w1());
+      let stoppedAt = 0;
+      let stopping: Promise<void> | undefined;
+      // on a worker: the manager's daemon going does not take the task's container with it
+      const r = await run({ swarm: { nodeLabels: { 'dockerenv.role': 'swarm-w1' } } }, 'echo ready; sleep 60\n', {
+        request: { heartbeatMs: 500 },
+        onStatus: (t) => {
+          if (!t.startsWith('Running sh') || stopping) return;
+          stoppedAt = Date.now();
+          stopping = stopSwarmDaemon('swarm-m');
+        },
+      });
+      const failedAfter = r.endedAt - stoppedAt;
+      try {
+        assert.equal(r.outcome.failure, 'daemon-lost', r.outcome.message);
+        assert.match(r.outcome.message, /^Swarm of manager "swarm-m" .* stopped answering mid-run/);
+        // dockerd takes up to its shutdown timeout (5 s) to stop; then two missed heartbeats
+        assert.ok(failedAfter < 20000, `failed ${failedAfter} ms after the manager was told to stop`);
+      } finally {
+        await stopping;
+        await startTestbed();
+      }
+      const m = createDaemonClient(swarm.manager());
+      const backend = new DockerSwarmBackend(m, async () => known(), true);
+      try {
+        const lost = await until('the lost service listed', 30000, async () => (await backend.findLost(r.ws, new Set()).catch(() => [])).find((l) => l.runId === r.id));
+        assert.equal(lost.name, `container-exec-run-${r.id}`);
+        const tasks = await listTasks(m, { service: [lost.name] });
+        assert.equal(tasks[0]?.nodeId, w1);
+        await backend.removeLost(lost);
+      } finally {
+        backend.dispose();
+      }
+      await nothingLeft(r.id);
+    });
+
+    it('fields Swarm cannot honour are refused on a swarm configuration, each with why', () => {
+      const r = validateConfiguration({ name: 's', daemon: 'swarm-m', swarm: {}, runtime: 'nvidia', gpus: 'all', resources: { cpusetCpus: '0', shmSize: '64m' } });
+      assert.ok(!r.ok);
+      assert.deepEqual(r.errors.map((e) => e.field).sort(), ['gpus', 'resources.cpusetCpus', 'resources.shmSize', 'runtime']);
+      assert.match(r.errors.find((e) => e.field === 'runtime')!.message, /^runtime: Docker Swarm cannot honour it on a swarm configuration \(a swarm service has no per-service runtime/);
+      assert.ok(validateConfiguration({ name: 's', daemon: 'local', runtime: 'nvidia', gpus: 'all' }).ok, 'the same fields are fine without swarm');
+    });
+  });
+});
