@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
-import { BackendRegistry, DOCKER_DAEMON, dockerDaemonProvider, targetText, type ExecutionBackend, type LostRun, type RunTarget } from '../core';
+import { BackendRegistry, BudgetsSchema, DOCKER_DAEMON, dockerDaemonProvider, dockerPoolProvider, targetText, type ExecutionBackend, type LostRun, type RunTarget } from '../core';
 import { workspaceDir } from '../builds/basePlan';
+import type { ConfigurationsFeature } from '../configurations/configurationsFeature';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
+import { settings } from '../settings';
 import { RunHistory } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
 import { RunsTreeProvider } from './runsTree';
@@ -27,12 +29,24 @@ export class RunsFeature implements vscode.Disposable {
     context: vscode.ExtensionContext,
     private readonly daemons: DaemonsFeature,
     private readonly log: vscode.LogOutputChannel,
+    configurations?: ConfigurationsFeature,
   ) {
     this.history = new RunHistory(context.workspaceState);
     this.tree = new RunsTreeProvider(this.history);
     const unregister = this.backends.register(dockerDaemonProvider(async (id) => (await daemons.spec(id))?.daemon));
+    // a pool target is a configuration's name: its daemons and the user's budget on it (containerExec.budgets)
+    const unregisterPools = this.backends.register(
+      dockerPoolProvider(async (id) => {
+        const config = configurations?.tree.current().items.find((i) => i.config.name === id)?.config;
+        if (!config?.pool) return undefined;
+        const budgets = BudgetsSchema.safeParse(settings().get<unknown>('budgets') ?? {});
+        if (!budgets.success) throw new Error(`containerExec.budgets: ${budgets.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        return { name: id, daemons: await Promise.all(config.pool.map(async (d) => ({ id: d, daemon: (await daemons.spec(d))?.daemon }))), budget: budgets.data[id] };
+      }),
+    );
     this.disposables.push(
       { dispose: unregister },
+      { dispose: unregisterPools },
       this.history,
       this.tree,
       // a daemon that (re)connects may hold containers of runs lost with it

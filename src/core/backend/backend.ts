@@ -20,8 +20,12 @@ export interface RunTarget {
   id: string;
 }
 
-/** A configuration's target: its daemon today. */
-export const targetOf = (c: Pick<Configuration, 'daemon'>): RunTarget => ({ kind: DOCKER_DAEMON, id: c.daemon });
+/** The kind of the pool back-end: a target of this kind is a configuration's name (its `pool` of daemons). */
+export const DOCKER_POOL = 'docker-pool';
+
+/** A configuration's target: its pool when it has one, else its daemon. */
+export const targetOf = (c: Pick<Configuration, 'daemon'> & { name?: string; pool?: string[] }): RunTarget =>
+  c.pool?.length && c.name ? { kind: DOCKER_POOL, id: c.name } : { kind: DOCKER_DAEMON, id: c.daemon };
 
 /** A target in words: `daemon "local"`. */
 export const targetText = (t: RunTarget): string => (t.kind === DOCKER_DAEMON ? `daemon "${t.id}"` : `${t.kind} "${t.id}"`);
@@ -41,6 +45,19 @@ export function migrateRunRecord(raw: unknown): unknown {
     r.outputsKept = { ...rest, target: { kind: DOCKER_DAEMON, id: daemon } };
   }
   return r;
+}
+
+export interface ProbeOptions {
+  signal: AbortSignal;
+  onStatus?(text: string): void;
+  /** The run waits: "queued 2nd: your memory budget 8g has 6g in use"; `undefined` once it may go. */
+  onQueued?(reason: string | undefined): void;
+}
+
+/** A pool's choice: the daemon a run landed on, and why (each candidate's free capacity). */
+export interface Placement {
+  daemon: string;
+  reason: string;
 }
 
 /** What the target can grant a configuration: errors refuse the run before anything is created. */
@@ -152,8 +169,13 @@ export interface ExecutionBackend {
   readonly target: RunTarget;
   /** For messages: `daemon "local" (unix:///var/run/docker.sock)`. */
   readonly description: string;
-  /** Asks the target what it can grant `config` (the target not answering throws). */
-  probe(config: Configuration, opts: { signal: AbortSignal }): Promise<Capacity>;
+  /**
+   * Asks the target what it can grant `config` (the target not answering throws). A pool places the run
+   * here, and waits while it does not fit (`onQueued` with the reason, then `undefined` when admitted).
+   */
+  probe(config: Configuration, opts: ProbeOptions): Promise<Capacity>;
+  /** Where the last probe placed the run and why (pools only). */
+  readonly placement?: Placement;
   /** True when the target has the image. */
   hasImage(ref: string, opts: { signal: AbortSignal }): Promise<boolean>;
   pullImage(ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void>;
