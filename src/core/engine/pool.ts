@@ -79,7 +79,7 @@ export async function createClaim(client: DaemonClient, name: string, image: str
  * as they pass. Ends only by its end or `signal`; a stream cut on either side rejects naming the side.
  */
 export async function copyImage(from: DaemonClient, to: DaemonClient, ref: string, signal: AbortSignal, onBytes: (bytes: number) => void): Promise<void> {
-  const saved = await from.call('save image', (d, abortSignal) => d.getImage(ref).get({ abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal });
+  const saved = await from.call('save image', (d, abortSignal) => d.getImage(ref).get() as unknown as Promise<NodeJS.ReadableStream>, { signal });
   let bytes = 0;
   saved.on('data', (b: Buffer) => onBytes((bytes += b.length)));
   const sent = from.streamEnd(`image save of ${ref}`, saved, signal);
@@ -99,8 +99,8 @@ export async function copyImage(from: DaemonClient, to: DaemonClient, ref: strin
     if (error) throw new Error(`${to.host} refused the image ${ref}: ${error}`);
   } catch (e) {
     const saveError = await sent.then(() => undefined, (se: Error) => se);
-    if (saveError && !signal.aborted) throw new Error(`Copying image ${ref} from ${from.host} to ${to.host} was cut after ${(bytes / 1e6).toFixed(1)} MB: ${saveError.message}`, { cause: saveError });
-    throw e;
+    if (saveError && !signal.aborted) throw new Error(`Copying image ${ref} from ${from.host} to ${to.host} was cut after ${(bytes / 1e6).toFixed(1)} MB: ${saveError.message}`, { cause: e });
+    throw e instanceof Error ? e : new Error(String(e));
   } finally {
     signal.removeEventListener('abort', onCut);
   }

@@ -106,14 +106,19 @@ export class PoolBackend implements ExecutionBackend {
     const answers = await this.ask(signal, members);
     const up = answers.filter((a): a is Answer & { info: DaemonInfo } => Boolean(a.info));
     if (!up.length) return { ok: [], errors: [{ field: 'pool', message: `no daemon of ${pool} answered: ${answers.map((a) => `${a.member.id}: ${a.error}`).join('; ')}` }] };
-    const why: string[] = [];
+    // per field, each daemon's reason: the driver and the editor show them on the field they concern
+    const byField = new Map<string, string[]>();
     const ok = up.filter((a) => {
       const errors = PoolBackend.never(c, a.member.id, a.info);
-      if (errors.length) why.push(`${a.member.id}: ${errors.map((e) => e.message).join(', ')}`);
+      for (const e of errors) byField.set(e.field, [...(byField.get(e.field) ?? []), `${a.member.id}: ${e.message}`]);
       return !errors.length;
     });
-    for (const a of answers) if (a.error) why.push(`${a.member.id}: unreachable (${a.error})`);
-    if (!ok.length) return { ok, errors: [{ field: 'pool', message: `no daemon of ${pool} can run configuration ${c.name}: ${why.join('; ')}` }] };
+    const down = answers.filter((a) => a.error).map((a) => `${a.member.id}: unreachable (${a.error})`);
+    if (!ok.length) {
+      const errors = [...byField].map(([field, why], i) => ({ field, message: `${i === 0 ? `no daemon of ${pool} can run configuration ${c.name}: ` : ''}${why.join('; ')}` }));
+      if (down.length) errors[errors.length - 1]!.message += `; ${down.join('; ')}`;
+      return { ok, errors };
+    }
     return { ok, errors: [] };
   }
 
