@@ -79,7 +79,7 @@ export async function createClaim(client: DaemonClient, name: string, image: str
  * as they pass. Ends only by its end or `signal`; a stream cut on either side rejects naming the side.
  */
 export async function copyImage(from: DaemonClient, to: DaemonClient, ref: string, signal: AbortSignal, onBytes: (bytes: number) => void): Promise<void> {
-  const saved = await from.call('save image', (d, abortSignal) => d.getImage(ref).get() as unknown as Promise<NodeJS.ReadableStream>, { signal });
+  const saved = await from.call('save image', (d) => d.getImage(ref).get() as unknown as Promise<NodeJS.ReadableStream>, { signal });
   let bytes = 0;
   saved.on('data', (b: Buffer) => onBytes((bytes += b.length)));
   const sent = from.streamEnd(`image save of ${ref}`, saved, signal);
