@@ -41,7 +41,7 @@ export class RunsFeature implements vscode.Disposable {
         if (!config?.pool) return undefined;
         const budgets = BudgetsSchema.safeParse(settings().get<unknown>('budgets') ?? {});
         if (!budgets.success) throw new Error(`containerExec.budgets: ${budgets.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        return { name: id, daemons: await Promise.all(config.pool.map(async (d) => ({ id: d, daemon: (await daemons.spec(d))?.daemon }))), budget: budgets.data[id] };
+        return { name: id, daemons: await Promise.all(config.pool.map(async (d) => ({ id: d, daemon: (await daemons.spec(d))?.daemon }))), budget: budgets.data[id], stillConfigured: () => Boolean(configurations?.tree.current().items.some((i) => i.config.name === id && i.config.pool)) };
       }),
     );
     this.disposables.push(

@@ -45,6 +45,8 @@ interface Ran {
   queued: string[];
   stdout: string;
   placement?: { daemon: string; reason: string };
+  /** When the pool admitted it (placed), and when its container was created. */
+  admittedAt?: number;
   startedAt?: number;
   endedAt: number;
 }
@@ -68,6 +70,7 @@ async function runOn(s: PoolSpec, c: ReturnType<typeof config>, script: string, 
         onContainer: () => (ran.startedAt = Date.now()),
         onQueued: (r) => {
           if (r) ran.queued.push(r);
+          else ran.admittedAt = Date.now();
           opts.onQueued?.(r);
         },
       },
@@ -209,8 +212,8 @@ describe('pool budgets and queue (testbed)', function () {
       const overlapping = done.filter((o) => o !== r && o.startedAt! <= r.startedAt! && o.endedAt > r.startedAt!);
       assert.ok(overlapping.length <= 1, `run ${r.id} started with ${overlapping.length} others going`);
     }
-    const order = done.map((r) => r.startedAt!);
-    assert.deepEqual([...order].sort((a, b) => a - b), order, 'runs started in the order they came');
+    const order = done.map((r) => r.admittedAt!);
+    assert.deepEqual([...order].sort((a, b) => a - b), order, 'runs admitted in the order they came');
     assert.ok(done.slice(2).every((r) => r.queued.some((q) => /^queued \d(st|nd|rd|th): /.test(q))), JSON.stringify(done.map((r) => r.queued)));
     assert.ok(done[2]!.queued.includes('queued 1st: your budget of 2 concurrent runs has 2 running'), JSON.stringify(done[2]!.queued));
   });
@@ -240,6 +243,24 @@ describe('pool budgets and queue (testbed)', function () {
     assert.equal(a.outcome.state, 'succeeded', a.outcome.message);
     assert.equal(b.outcome.state, 'cancelled', b.outcome.message);
     assert.equal(b.startedAt, undefined);
+    assert.deepEqual(await leftOf([a.id, b.id], ['local']), []);
+  });
+});
+
+describe('pool: a queued run whose configuration is deleted (testbed)', function () {
+  this.timeout(60000);
+  it('ends with a message saying so, and leaves nothing', async () => {
+    const name = poolName('deleted');
+    let configured = true;
+    const s = { ...spec(name, ['local'], { maxRuns: 1 }), stillConfigured: () => configured };
+    const c = config(name);
+    const first = runOn(s, c, 'sleep 4');
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = runOn(s, c, 'echo never', { onQueued: (r) => r && (configured = false) });
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.outcome.state, 'succeeded', a.outcome.message); // admitted before the deletion: it runs to its end
+    assert.equal(b.outcome.state, 'failed');
+    assert.match(b.outcome.message, new RegExp(`configuration ${name} was deleted while its run waited in the queue of pool "${name}": nothing was created`));
     assert.deepEqual(await leftOf([a.id, b.id], ['local']), []);
   });
 });

@@ -20,6 +20,8 @@ export interface PoolSpec {
   name: string;
   daemons: { id: string; daemon: DaemonDescriptionInput | DaemonDescription | undefined }[];
   budget?: Budget;
+  /** False once the pool's configuration is gone (deleted in the settings): a queued run then ends. */
+  stillConfigured?(): boolean;
 }
 
 /** Runs this process placed and not yet ended, per pool and daemon: counted before their containers show. */
@@ -155,11 +157,7 @@ export class PoolBackend implements ExecutionBackend {
   /** Places the run: waits (queued, first-come per user) until a daemon and the budget have room. */
   private async place(c: Configuration, runId: string, opts: ProbeOptions, members = this.members): Promise<Capacity> {
     const { signal } = opts;
-    const { ok, errors } = await this.feasible(c, signal, members);
-    if (errors.length) return { errors, warnings: [] };
-    const request = requestOf(c);
-    const never = neverFits(this.spec.budget, request, `pool "${this.spec.name}"`);
-    if (never) return { errors: [{ field: 'budget', message: never }], warnings: [] };
+    // first-come: the place in the queue is taken before anything is asked
     const queue = queueOf(this.spec.name, this.user);
     let wake: () => void = () => undefined;
     const waiter: Waiter = { runId, wake: () => wake() };
@@ -167,8 +165,15 @@ export class PoolBackend implements ExecutionBackend {
     const events = new AbortController();
     let following = false;
     try {
+      const { ok, errors } = await this.feasible(c, signal, members);
+      if (errors.length) return { errors, warnings: [] };
+      const request = requestOf(c);
+      const never = neverFits(this.spec.budget, request, `pool "${this.spec.name}"`);
+      if (never) return { errors: [{ field: 'budget', message: never }], warnings: [] };
       for (;;) {
         if (signal.aborted) throw new Error('cancelled while queued');
+        if (this.spec.stillConfigured && !this.spec.stillConfigured())
+          return { errors: [{ field: 'pool', message: `configuration ${c.name} was deleted while its run waited in the queue of pool "${this.spec.name}": nothing was created` }], warnings: [] };
         const position = queue.indexOf(waiter) + 1;
         const admitted = position === 1 ? await this.tryAdmit(c, request, ok, signal, runId) : { wait: `${position - 1} of your runs on this pool before it` };
         if ('member' in admitted) {
