@@ -6,6 +6,7 @@ import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { settings } from '../settings';
 import { RunHistory } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
+import { RunsStatusBar } from './runsStatusBar';
 import { RunsTreeProvider } from './runsTree';
 
 /** A daemon id (the commands' argument) or any target. */
@@ -47,6 +48,7 @@ export class RunsFeature implements vscode.Disposable {
     this.disposables.push(
       { dispose: unregister },
       { dispose: unregisterPools },
+      new RunsStatusBar(this.history),
       this.history,
       this.tree,
       // a daemon that (re)connects may hold containers of runs lost with it
