@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   const version = String(context.extension.packageJSON.version);
   const daemons = new DaemonsFeature(log, version);
   const configurations = new ConfigurationsFeature(context, daemons, log);
-  const runs = new RunsFeature(context, daemons, log);
+  const runs = new RunsFeature(context, daemons, log, configurations);
   context.subscriptions.push(log, logChannels, daemons, configurations, runs, watchWorkspaceTrust());
   const services: Services = { context, log, logChannels, daemons, configurations, runs };
   registerViews(services);

@@ -16,4 +16,10 @@ export const LABELS = {
   kept: 'container-exec.kept',
   /** On containers: the workspace-relative path of the recipe. */
   recipe: 'container-exec.recipe',
+  /** On run containers: the OS user who started it (per-user budgets count runs by it, on every daemon). */
+  user: 'container-exec.user',
+  /** On run containers of a pool: the pool (configuration) name. */
+  pool: 'container-exec.pool',
+  /** On run containers of a pool: what the run asked for, `cpus=1;memory=67108864;gpus=0` (budgets add these up). */
+  request: 'container-exec.request',
 } as const;

@@ -18,7 +18,9 @@ export const RunRecordSchema = z.object({
   image: z.string().optional(),
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).default({}),
-  state: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+  /** A pool run: the daemon it landed on and why (each daemon's free capacity then). */
+  placement: z.object({ daemon: z.string(), reason: z.string() }).optional(),
   exitCode: z.number().optional(),
   oomKilled: z.boolean().optional(),
   message: z.string().optional(),
@@ -58,7 +60,7 @@ export class RunHistory implements vscode.Disposable {
     });
     // runs "running" when the window closed ended with it: their containers are offered for cleanup later
     for (const r of this.records)
-      if (r.state === 'running') Object.assign(r, { state: 'failed', message: 'VS Code closed while the run was going on.', lost: true, endedAt: r.endedAt ?? r.startedAt });
+      if (r.state === 'running' || r.state === 'queued') Object.assign(r, { state: 'failed', message: 'VS Code closed while the run was going on.', lost: true, endedAt: r.endedAt ?? r.startedAt });
   }
 
   all(): readonly RunRecord[] {
@@ -76,12 +78,12 @@ export class RunHistory implements vscode.Disposable {
     else this.records.unshift(record);
     const limit = Math.max(1, settings().get<number>('runHistorySize') ?? 50);
     // running runs are never dropped, nor runs whose outputs wait in a container (it would look lost)
-    await this.save(this.records.filter((r, i) => i < limit || r.state === 'running' || r.outputsKept));
+    await this.save(this.records.filter((r, i) => i < limit || (r.state === 'running' || r.state === 'queued') || r.outputsKept));
   }
 
   /** Keeps running runs and runs whose outputs are still to be fetched. */
   clearFinished(): Promise<void> {
-    return this.save(this.records.filter((r) => r.state === 'running' || r.outputsKept));
+    return this.save(this.records.filter((r) => (r.state === 'running' || r.state === 'queued') || r.outputsKept));
   }
 
   private async save(records: RunRecord[]): Promise<void> {

@@ -168,7 +168,11 @@ class RunTerminal extends TaskTerminal {
             s.log.warn(`[run ${id}] ${text}`);
             void vscode.window.showWarningMessage(text);
           },
-          onContainer: (containerId) => void update({ containerId }),
+          onContainer: (containerId) => void update({ containerId, placement: backend.placement }),
+          onQueued: (reason) => {
+            void update(reason ? { state: 'queued', message: reason } : { state: 'running', message: undefined, placement: backend.placement });
+            if (reason) this.line(`${C.dim}${reason}${C.reset}`);
+          },
         },
       );
       const outputsKept = outcome.outputsKept && { ...outcome.outputsKept, target };

@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
-import { BackendRegistry, DOCKER_DAEMON, DOCKER_SWARM, dockerDaemonProvider, dockerSwarmProvider, targetText, type ExecutionBackend, type LostRun, type RunTarget } from '../core';
+import { BackendRegistry, BudgetsSchema, DOCKER_DAEMON, DOCKER_SWARM, dockerDaemonProvider, dockerPoolProvider, dockerSwarmProvider, targetText, type ExecutionBackend, type LostRun, type RunTarget } from '../core';
 import { workspaceDir } from '../builds/basePlan';
+import type { ConfigurationsFeature } from '../configurations/configurationsFeature';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
+import { settings } from '../settings';
 import { RunHistory } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
+import { RunsStatusBar } from './runsStatusBar';
 import { RunsTreeProvider } from './runsTree';
 
 /** A daemon id (the commands' argument) or any target. */
@@ -27,15 +30,28 @@ export class RunsFeature implements vscode.Disposable {
     context: vscode.ExtensionContext,
     private readonly daemons: DaemonsFeature,
     private readonly log: vscode.LogOutputChannel,
+    configurations?: ConfigurationsFeature,
   ) {
     this.history = new RunHistory(context.workspaceState);
     this.tree = new RunsTreeProvider(this.history);
     const unregister = this.backends.register(dockerDaemonProvider(async (id) => (await daemons.spec(id))?.daemon));
     // a swarm is reached through its manager; its nodes' daemons are found among all the daemons known
     const unregisterSwarm = this.backends.register(dockerSwarmProvider(async (id) => (await daemons.spec(id))?.daemon, async () => (await daemons.sources()).specs.map((s) => s.daemon)));
+    // a pool target is a configuration's name: its daemons and the user's budget on it (containerExec.budgets)
+    const unregisterPools = this.backends.register(
+      dockerPoolProvider(async (id) => {
+        const config = configurations?.tree.current().items.find((i) => i.config.name === id)?.config;
+        if (!config?.pool) return undefined;
+        const budgets = BudgetsSchema.safeParse(settings().get<unknown>('budgets') ?? {});
+        if (!budgets.success) throw new Error(`containerExec.budgets: ${budgets.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        return { name: id, daemons: await Promise.all(config.pool.map(async (d) => ({ id: d, daemon: (await daemons.spec(d))?.daemon }))), budget: budgets.data[id], stillConfigured: () => Boolean(configurations?.tree.current().items.some((i) => i.config.name === id && i.config.pool)) };
+      }),
+    );
     this.disposables.push(
       { dispose: unregister },
       { dispose: unregisterSwarm },
+      { dispose: unregisterPools },
+      new RunsStatusBar(this.history),
       this.history,
       this.tree,
       // a daemon that (re)connects may hold containers of runs lost with it

@@ -9,6 +9,7 @@ export interface RunNode {
 
 // made when a row is drawn, not at load: the bundle loads without touching the VS Code API
 const ICONS: Record<RunRecord['state'], () => vscode.ThemeIcon> = {
+  queued: () => new vscode.ThemeIcon('watch'),
   running: () => new vscode.ThemeIcon('loading~spin'),
   succeeded: () => new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
   failed: () => new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
@@ -24,7 +25,8 @@ const duration = (r: RunRecord) => {
 
 /** What the row says about its state: "exit 3", "OOM-killed", "lost". */
 function stateText(r: RunRecord): string {
-  if (r.state === 'running') return 'running';
+  if (r.state === 'queued') return r.message ?? 'queued';
+  if (r.state === 'running') return r.placement ? `running on ${r.placement.daemon}` : 'running';
   if (r.oomKilled) return 'OOM-killed';
   if (r.lost) return 'failed (lost)';
   return r.exitCode !== undefined && r.state !== 'succeeded' ? `${r.state}, exit ${r.exitCode}` : r.state;
@@ -55,11 +57,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     item.iconPath = ICONS[r.state]();
     item.description = [r.configuration, r.target.id, stateText(r), duration(r), started.toLocaleTimeString(), ...(r.outputsKept ? ['outputs still in container'] : [])].join(' · ');
     // ".kept" before ".outputs": menus match /\.outputs$/ and /\.kept/
-    item.contextValue = `run.${r.state === 'running' ? 'running' : 'finished'}${r.outputsKept ? '.kept' : ''}${r.outputs ? '.outputs' : ''}`;
+    item.contextValue = `run.${r.state === 'running' || r.state === 'queued' ? 'running' : 'finished'}${r.outputsKept ? '.kept' : ''}${r.outputs ? '.outputs' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${r.recipe}** — run \`${r.id}\`\n\n`);
     md.appendMarkdown(`Configuration: ${r.configuration}${r.chosenBy ? ` (${r.chosenBy})` : ''} · ${targetText(r.target).replace(/"/g, '')}${r.image ? ` · image \`${r.image}\`` : ''}\n\n`);
     md.appendMarkdown(`State: ${stateText(r)} · ${duration(r)} · started ${started.toLocaleString()}\n\n`);
+    if (r.placement) md.appendText(`Placed on daemon ${r.placement.daemon}: ${r.placement.reason}\n\n`);
     if (r.args.length) md.appendMarkdown(`Arguments: \`${r.args.join(' ')}\`\n\n`);
     if (r.message) md.appendText(r.message);
     if (r.outputsKept) {

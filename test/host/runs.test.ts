@@ -147,6 +147,30 @@ describe('recipe runs in the extension host (real host, real daemons)', function
     assert.equal(runContainers(need('DOCKER_LOCAL_HOST')).split('\n').filter((id) => id && node.record.containerId!.startsWith(id)).length, 0);
   });
 
+  it('a pool run over its budget shows queued with its reason and position in the Runs view; Stop cancels it while queued', async () => {
+    await config().update('configurations', [...(config().get<unknown[]>('configurations') ?? []), { name: 'py-pool', pool: ['local', 'tcp'], baseImage: need('PYTHON_IMAGE'), resources: { memory: '64m', cpus: 0.2 } }], vscode.ConfigurationTarget.Workspace);
+    await config().update('budgets', { 'py-pool': { maxRuns: 1 } }, vscode.ConfigurationTarget.Workspace);
+    try {
+      const slow = vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', vscode.Uri.file(path.join(ws(), 'recipes', 'slow.py')), 'py-pool');
+      const first = await until('the pool run placed', 30000, () => api.runs.children().find((n) => n.record.recipe === 'recipes/slow.py' && n.record.configuration === 'py-pool' && n.record.state === 'running' && n.record.containerId));
+      assert.ok(first.record.placement && ['local', 'tcp'].includes(first.record.placement.daemon), JSON.stringify(first.record.placement));
+      assert.match(first.record.placement!.reason, /CPUs free/);
+      const second = vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipe(), 'py-pool');
+      const queued = await until('the queued row', 30000, () => api.runs.children().find((n) => n.record.recipe === 'recipes/compute.py' && n.record.state === 'queued'));
+      const item = api.runs.item(queued);
+      assert.match(String(item.description), /queued 1st: your budget of 1 concurrent runs has 1 running/);
+      assert.equal(item.contextValue, 'run.running');
+      await vscode.commands.executeCommand('containerExec.stopRun', queued);
+      const r2 = await second;
+      assert.equal(r2.record?.state, 'cancelled');
+      assert.equal(r2.record?.containerId, undefined);
+      await vscode.commands.executeCommand('containerExec.stopRun', first);
+      assert.equal((await slow).record?.state, 'cancelled');
+    } finally {
+      await config().update('budgets', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('a recipe printing far more than the terminal budget: run.log has every byte, the terminal a skip note and the last line', async () => {
     const lines = 200_000; // 100-byte lines: 20 MB, in well under the 20 s the budget would need
     fs.writeFileSync(

@@ -23,11 +23,16 @@ export interface RunTarget {
 /** The kind of the Docker Swarm back-end: a target of this kind is the daemon id of a swarm manager. */
 export const DOCKER_SWARM = 'docker-swarm';
 
-/** A configuration's target: its daemon, or the swarm it manages when the configuration has `swarm`. */
-export const targetOf = (c: Pick<Configuration, 'daemon'> & { swarm?: unknown }): RunTarget => ({ kind: c.swarm ? DOCKER_SWARM : DOCKER_DAEMON, id: c.daemon });
+/** The kind of the pool back-end: a target of this kind is a configuration's name (its `pool` of daemons). */
+export const DOCKER_POOL = 'docker-pool';
 
-/** A target in words: `daemon "local"`, `swarm of manager "m1"`. */
-export const targetText = (t: RunTarget): string => (t.kind === DOCKER_DAEMON ? `daemon "${t.id}"` : t.kind === DOCKER_SWARM ? `swarm of manager "${t.id}"` : `${t.kind} "${t.id}"`);
+/** A configuration's target: its pool when it has one, the swarm it manages with `swarm`, else its daemon. */
+export const targetOf = (c: Pick<Configuration, 'daemon'> & { name?: string; pool?: string[]; swarm?: unknown }): RunTarget =>
+  c.pool?.length && c.name ? { kind: DOCKER_POOL, id: c.name } : { kind: c.swarm ? DOCKER_SWARM : DOCKER_DAEMON, id: c.daemon };
+
+/** A target in words: `daemon "local"`, `swarm of manager "m1"`, `pool "gpu-pool"`. */
+export const targetText = (t: RunTarget): string =>
+  t.kind === DOCKER_DAEMON ? `daemon "${t.id}"` : t.kind === DOCKER_SWARM ? `swarm of manager "${t.id}"` : t.kind === DOCKER_POOL ? `pool "${t.id}"` : `${t.kind} "${t.id}"`;
 
 /**
  * Records written before back-ends named the daemon alone (`daemon`, `outputsKept.daemon`): read as a
@@ -44,6 +49,19 @@ export function migrateRunRecord(raw: unknown): unknown {
     r.outputsKept = { ...rest, target: { kind: DOCKER_DAEMON, id: daemon } };
   }
   return r;
+}
+
+export interface ProbeOptions {
+  signal: AbortSignal;
+  onStatus?(text: string): void;
+  /** The run waits: "queued 2nd: your memory budget 8g has 6g in use"; `undefined` once it may go. */
+  onQueued?(reason: string | undefined): void;
+}
+
+/** A pool's choice: the daemon a run landed on, and why (each candidate's free capacity). */
+export interface Placement {
+  daemon: string;
+  reason: string;
 }
 
 /** What the target can grant a configuration: errors refuse the run before anything is created. */
@@ -158,8 +176,13 @@ export interface ExecutionBackend {
   readonly target: RunTarget;
   /** For messages: `daemon "local" (unix:///var/run/docker.sock)`. */
   readonly description: string;
-  /** Asks the target what it can grant `config` (the target not answering throws). */
-  probe(config: Configuration, opts: { signal: AbortSignal }): Promise<Capacity>;
+  /**
+   * Asks the target what it can grant `config` (the target not answering throws). A pool places the run
+   * here, and waits while it does not fit (`onQueued` with the reason, then `undefined` when admitted).
+   */
+  probe(config: Configuration, opts: ProbeOptions): Promise<Capacity>;
+  /** Where the last probe placed the run and why (pools only). */
+  readonly placement?: Placement;
   /** True when the target has the image. */
   hasImage(ref: string, opts: { signal: AbortSignal }): Promise<boolean>;
   pullImage(ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void>;

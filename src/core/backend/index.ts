@@ -5,3 +5,6 @@ export * from './docker/hostConfig';
 export * from './docker/dockerDaemonBackend';
 export * from './swarm/swarmPlacement';
 export * from './swarm/swarmBackend';
+export * from './pool/budget';
+export * from './pool/placement';
+export * from './pool/poolBackend';

@@ -155,6 +155,12 @@ export const ConfigurationSchema = z
     name: z.string().regex(CONFIG_NAME, { error: 'name must start with a letter or digit and use letters, digits, _ . - only' }),
     description: z.string().optional(),
     daemon: z.string().min(1).default('local'),
+    /** A pool of daemon ids instead of one daemon: each run is placed on the least-loaded one that can take it. */
+    pool: z
+      .array(z.string().min(1, { error: 'pool: a daemon id must not be empty' }), { error: 'pool must be a list of daemon ids like ["local", "gpu-box"]' })
+      .min(1, { error: 'pool must name at least one daemon' })
+      .refine((ids) => new Set(ids).size === ids.length, { message: 'pool names a daemon twice' })
+      .optional(),
     baseImage: imageRef('baseImage').default(''),
     registry: z
       .object({

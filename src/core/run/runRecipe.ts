@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { DOCKER_DAEMON, targetText, type ExecutionBackend, type RunHandle } from '../backend/backend';
 import type { Configuration } from '../config/configurationSchema';
@@ -67,6 +68,8 @@ export interface RunHooks {
   onWarning(text: string): void;
   /** The run's container exists: its id belongs in the run record at once. */
   onContainer?(id: string): void;
+  /** The run waits in a pool's queue (the reason and position), or (`undefined`) no longer. */
+  onQueued?(reason: string | undefined): void;
 }
 
 export interface RunOutcome {
@@ -87,6 +90,15 @@ export interface RunOutcome {
 
 export const WORKSPACE_IN_CONTAINER = '/workspace';
 export const DEFAULT_OUTPUT_PATH = '/workspace/out';
+
+/** The OS user, as the label every run container carries (budgets count by it). */
+export const osUser = (): string => {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+};
 
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -122,7 +134,7 @@ async function prepare(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
     throw new RunError('recipe', (e as Error).message);
   }
   hooks.onStatus(`Checking ${backend.description}`);
-  const capacity = await backend.probe(c, { signal });
+  const capacity = await backend.probe(c, { signal, onStatus: hooks.onStatus, onQueued: hooks.onQueued });
   if (capacity.errors.length) throw new RunError('capacity', `Cannot run on configuration ${c.name}: ${capacity.errors.map((e) => e.message).join('; ')}. Nothing was created.`);
   for (const w of capacity.warnings) hooks.onWarning(w.message);
 
@@ -172,6 +184,7 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
       [LABELS.version]: req.extensionVersion,
       [LABELS.kind]: 'run',
       [LABELS.workspace]: workspaceLabel(req.workspaceDir),
+      [LABELS.user]: osUser(),
       ...(req.keepContainer ? { [LABELS.kept]: 'true' } : {}),
     };
     const env = { PYTHONUNBUFFERED: '1', ...c.env, ...req.env, CONTAINER_EXEC_RUN_ID: req.id, CONTAINER_EXEC_CONFIGURATION: c.name, CONTAINER_EXEC_OUTPUT: outputPath };

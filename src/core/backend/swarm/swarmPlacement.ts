@@ -26,7 +26,7 @@ export function configConstraints(c: Configuration): string[] {
 
 const nodeName = (n: SwarmNode) => `${n.hostname || '?'} (${n.id.slice(0, 12)})`;
 
-export interface Placement {
+export interface SwarmPlacement {
   errors: FieldError[];
   warnings: FieldError[];
   /** Constraints that keep runs off the nodes the extension cannot reach (their outputs could not come back). */
@@ -38,7 +38,7 @@ export interface Placement {
  * numbers; if only nodes the extension cannot reach could hold it, it is refused naming them; nodes it
  * cannot reach are kept out of placement. A request that fits a node only later is Swarm's to queue.
  */
-export function placeRequest(req: SwarmRequest, nodes: SwarmNode[], reachable: ReadonlySet<string>, swarmName: string): Placement {
+export function placeRequest(req: SwarmRequest, nodes: SwarmNode[], reachable: ReadonlySet<string>, swarmName: string): SwarmPlacement {
   const errors: FieldError[] = [];
   const warnings: FieldError[] = [];
   const maxMem = Math.max(0, ...nodes.map((n) => n.memoryBytes));

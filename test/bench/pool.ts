@@ -1,0 +1,72 @@
+// `npm run bench` (plain node, testbed daemons):
+//   bench pool-dispatch: twelve 2-second runs over a pool of three daemons with 2 run slots each
+//     (perDaemonRuns 2), makespan against the same twelve on a pool of one daemon with 2 slots.
+//   bench placement: one placement among four daemons, one blackholed (its deadline excluded: the
+//     probe waits for it in parallel, so its deadline is subtracted), median of 5.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_INTERPRETERS, PoolBackend, newRunId, runRecipe, validateConfiguration, type DaemonDescriptionInput, type PoolSpec } from '../../src/core';
+import { median, runBenches } from '../support/bench';
+import { need } from '../support/testbed';
+
+const daemons: Record<string, () => DaemonDescriptionInput> = {
+  local: () => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }),
+  tls: () => ({ id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } }),
+  tcp: () => ({ id: 'tcp', host: need('DOCKER_TCP_HOST') }),
+  blackhole: () => ({ id: 'blackhole', host: need('DOCKER_BLACKHOLE_HOST'), timeoutMs: 1500 }),
+};
+const spec = (name: string, ids: string[], perDaemonRuns?: number): PoolSpec => ({ name, daemons: ids.map((id) => ({ id, daemon: daemons[id]!() })), budget: perDaemonRuns ? { perDaemonRuns } : undefined });
+const config = (name: string) => {
+  const r = validateConfiguration({ name, pool: ['local'], baseImage: need('BUSYBOX_IMAGE'), resources: { memory: '16m' } });
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.config;
+};
+
+async function makespan(ids: string[], runs: number): Promise<number> {
+  const name = `bench-pool-${ids.length}-${process.pid}`;
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-pool-'));
+  fs.writeFileSync(path.join(ws, 'job.sh'), 'sleep 2');
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: runs }, async () => {
+      const backend = new PoolBackend(spec(name, ids, 2));
+      const id = newRunId();
+      try {
+        const o = await runRecipe(
+          backend,
+          { id, recipe: 'job.sh', config: config(name), image: need('BUSYBOX_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(ws, id), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
+          { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: () => undefined },
+        );
+        if (o.state !== 'succeeded') throw new Error(`run ${id}: ${o.message}`);
+      } finally {
+        backend.dispose();
+      }
+    }),
+  );
+  fs.rmSync(ws, { recursive: true, force: true });
+  return performance.now() - t0;
+}
+
+async function poolDispatch(): Promise<void> {
+  const three = await makespan(['local', 'tcp', 'tls'], 12);
+  const one = await makespan(['local'], 12);
+  console.log(`bench pool-dispatch: vs-one-daemon=${(three / one).toFixed(2)} three-daemons-ms=${three.toFixed(0)} one-daemon-ms=${one.toFixed(0)} runs=12 slots-per-daemon=2 goal<=0.4`);
+}
+
+async function placement(): Promise<void> {
+  const samples: number[] = [];
+  const c = config('bench-placement');
+  for (let i = 0; i < 5; i++) {
+    const backend = new PoolBackend(spec(`bench-placement-${process.pid}`, ['blackhole', 'local', 'tcp', 'tls']));
+    const t0 = performance.now();
+    const cap = await backend.probe(c, { signal: new AbortController().signal });
+    samples.push(performance.now() - t0);
+    if (cap.errors.length) throw new Error(cap.errors[0]!.message);
+    backend.dispose();
+  }
+  const total = median(samples);
+  console.log(`bench placement: ms=${Math.max(0, total - 1500).toFixed(1)} total-ms=${total.toFixed(0)} blackhole-deadline-ms=1500 daemons=4 goal<=20`);
+}
+
+runBenches(poolDispatch, placement);

@@ -1,0 +1,294 @@
+// Pools of daemons on the real testbed: placement, budgets and the queue, image copy, faults.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  DEFAULT_INTERPRETERS,
+  LABELS,
+  PoolBackend,
+  createDaemonClient,
+  listContainers,
+  newRunId,
+  runRecipe,
+  validateConfiguration,
+  type Budget,
+  type DaemonDescriptionInput,
+  type PoolSpec,
+  type RunOutcome,
+} from '../../src/core';
+import { backendContract } from '../support/backendContract';
+import { need } from '../support/testbed';
+
+const daemons = {
+  local: (): DaemonDescriptionInput => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }),
+  tls: (): DaemonDescriptionInput => ({ id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } }),
+  tcp: (): DaemonDescriptionInput => ({ id: 'tcp', host: need('DOCKER_TCP_HOST') }),
+  blackhole: (): DaemonDescriptionInput => ({ id: 'blackhole', host: need('DOCKER_BLACKHOLE_HOST'), timeoutMs: 1500 }),
+};
+type Name = keyof typeof daemons;
+
+/** A pool name of its own per test: budgets and usage are counted per pool. */
+const poolName = (what: string) => `pool-${what}-${Math.random().toString(36).slice(2, 7)}`;
+const spec = (name: string, ids: (Name | string)[], budget?: Budget): PoolSpec => ({ name, daemons: ids.map((id) => ({ id, daemon: (daemons as Record<string, () => DaemonDescriptionInput>)[id]?.() })), budget });
+
+const config = (name: string, input: Record<string, unknown> = {}) => {
+  const r = validateConfiguration({ name, pool: ['local'], baseImage: need('BUSYBOX_IMAGE'), resources: { memory: '32m', cpus: 0.1 }, ...input });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  return r.config;
+};
+
+interface Ran {
+  outcome: RunOutcome;
+  id: string;
+  status: string[];
+  queued: string[];
+  stdout: string;
+  placement?: { daemon: string; reason: string };
+  /** When the pool admitted it (placed), and when its container was created. */
+  admittedAt?: number;
+  startedAt?: number;
+  endedAt: number;
+}
+
+/** One run through the driver on a fresh pool back-end (as one run task does), a shell recipe. */
+async function runOn(s: PoolSpec, c: ReturnType<typeof config>, script: string, opts: { signal?: AbortSignal; image?: string; onQueued?: (r: string | undefined) => void } = {}): Promise<Ran> {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-pool-'));
+  fs.writeFileSync(path.join(ws, 'job.sh'), script);
+  const backend = new PoolBackend(s);
+  const id = newRunId();
+  const ran: Ran = { outcome: undefined as never, id, status: [], queued: [], stdout: '', endedAt: 0 };
+  try {
+    ran.outcome = await runRecipe(
+      backend,
+      { id, recipe: 'job.sh', config: c, image: opts.image ?? need('BUSYBOX_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(ws, 'out-local'), groups: [], interpreters: DEFAULT_INTERPRETERS, graceSeconds: 1, extensionVersion: '9.9.9-test' },
+      {
+        signal: opts.signal ?? new AbortController().signal,
+        onOutput: (b) => {
+          ran.stdout += b.toString();
+        },
+        onStatus: (t) => ran.status.push(t),
+        onWarning: (t) => ran.status.push(`warning: ${t}`),
+        onContainer: () => (ran.startedAt = Date.now()),
+        onQueued: (r) => {
+          if (r) ran.queued.push(r);
+          else ran.admittedAt = Date.now();
+          opts.onQueued?.(r);
+        },
+      },
+    );
+    ran.placement = backend.placement;
+    ran.endedAt = Date.now();
+    return ran;
+  } finally {
+    backend.dispose();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+/** Containers labelled with a run id, on the given daemons. */
+async function leftOf(runIds: string[], on: Name[] = ['local', 'tcp', 'tls']) {
+  const found: string[] = [];
+  for (const d of on) {
+    const client = createDaemonClient(daemons[d]());
+    try {
+      for (const c of await listContainers(client)) if (runIds.includes(c.labels[LABELS.run] ?? '')) found.push(`${d}:${c.name}`);
+    } finally {
+      client.dispose();
+    }
+  }
+  return found;
+}
+
+backendContract('Docker pool of one daemon (socket)', { open: () => new PoolBackend(spec('contract-pool', ['local'])), image: need('BUSYBOX_IMAGE'), daemonId: 'contract-pool' });
+
+describe('pool placement (testbed)', function () {
+  this.timeout(120000);
+
+  it('with the primary loaded by running containers, a run goes to the TCP daemon, and the record says why', async () => {
+    const local = createDaemonClient(daemons.local());
+    const docker = await local.docker();
+    const info = await local.info();
+    const load: string[] = [];
+    try {
+      // containers of someone else holding every CPU of the primary
+      for (let i = 0; i < 2; i++) {
+        const c = await docker.createContainer({ name: `ce-pool-load-${Date.now()}-${i}`, Image: need('BUSYBOX_IMAGE'), Cmd: ['sleep', '60'], HostConfig: { NanoCpus: Math.round((info.cpus / 2) * 1e9) } });
+        load.push(c.id);
+        await c.start();
+      }
+      const name = poolName('load');
+      const ran = await runOn(spec(name, ['local', 'tcp']), config(name, { resources: { memory: '32m', cpus: 0.5 } }), 'echo on-pool');
+      assert.equal(ran.outcome.state, 'succeeded', ran.outcome.message);
+      assert.match(ran.stdout, /on-pool/);
+      assert.equal(ran.placement?.daemon, 'tcp', JSON.stringify(ran.placement));
+      assert.match(ran.placement!.reason, /^tcp: [\d.]+ of \d+ CPUs free/);
+      assert.match(ran.placement!.reason, /local: 0 of \d+ CPUs free/);
+      assert.ok(ran.status.some((s) => /Placed on daemon "tcp"/.test(s)), ran.status.join('\n'));
+    } finally {
+      for (const id of load) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+      local.dispose();
+    }
+  });
+
+  it('a GPU configuration on a pool of TLS + TCP lands on TCP, the only GPU runtime', async () => {
+    const name = poolName('gpu');
+    const ran = await runOn(spec(name, ['tls', 'tcp']), config(name, { gpus: 'all' }), 'echo gpu');
+    assert.equal(ran.outcome.state, 'succeeded', ran.outcome.message);
+    assert.equal(ran.placement?.daemon, 'tcp');
+  });
+
+  it('an unreachable daemon is skipped within its deadline; the run goes elsewhere', async () => {
+    const name = poolName('down');
+    const backend = new PoolBackend(spec(name, ['blackhole', 'local']));
+    try {
+      const t0 = Date.now();
+      const cap = await backend.probe(config(name), { signal: new AbortController().signal });
+      const ms = Date.now() - t0;
+      assert.deepEqual(cap.errors, []);
+      assert.equal(backend.placement?.daemon, 'local');
+      assert.ok(ms < 1500 + 4000, `placement took ${ms} ms with a 1500 ms deadline on the blackholed daemon`);
+    } finally {
+      backend.dispose();
+    }
+  });
+});
+
+describe('pool faults (testbed)', function () {
+  this.timeout(60000);
+  const probe = async (s: PoolSpec, c: ReturnType<typeof config>) => {
+    const b = new PoolBackend(s);
+    try {
+      return await b.probe(c, { signal: new AbortController().signal });
+    } finally {
+      b.dispose();
+    }
+  };
+
+  it('a pool naming an unknown daemon', async () => {
+    const name = poolName('unknown');
+    const cap = await probe(spec(name, ['local', 'nope']), config(name));
+    assert.match(cap.errors[0]!.message, /pool "pool-unknown-\w+" names daemon "nope", which no daemon setting has: add it in the Daemons view or remove it from the configuration's pool/);
+  });
+
+  it('a pool where no daemon can ever run the configuration says why per daemon', async () => {
+    const name = poolName('never');
+    const cap = await probe(spec(name, ['local', 'tls']), config(name, { runtime: 'fake' }));
+    assert.match(cap.errors[0]!.message, /no daemon of pool "pool-never-\w+" can run configuration pool-never-\w+: local: runtime "fake" is not available on daemon "local".*; tls: runtime "fake" is not available on daemon "tls"/);
+  });
+
+  it('every daemon unreachable', async () => {
+    const name = poolName('dark');
+    const cap = await probe({ name, daemons: [{ id: 'b1', daemon: { ...daemons.blackhole(), id: 'b1' } }, { id: 'b2', daemon: { ...daemons.blackhole(), id: 'b2' } }] }, config(name));
+    assert.match(cap.errors[0]!.message, /no daemon of pool "pool-dark-\w+" answered: b1: .*did not answer info within 1500 ms.*; b2: /);
+  });
+
+  it('a budget smaller than one run\'s request is refused at once, not queued', async () => {
+    const name = poolName('small');
+    const t0 = Date.now();
+    const ran = await runOn(spec(name, ['local'], { memory: '16m' }), config(name), 'echo never');
+    assert.equal(ran.outcome.state, 'failed');
+    assert.equal(ran.outcome.failure, 'capacity');
+    assert.match(ran.outcome.message, /the run asks 32m memory, more than your whole memory budget on pool "pool-small-\w+": 16m \(containerExec.budgets\)/);
+    assert.equal(ran.queued.length, 0);
+    assert.ok(Date.now() - t0 < 10000);
+  });
+});
+
+describe('pool budgets and queue (testbed)', function () {
+  this.timeout(180000);
+
+  it('with a budget of 2 concurrent runs, five started at once run two at a time, in order, and all finish', async () => {
+    const name = poolName('two');
+    const s = spec(name, ['local', 'tcp'], { maxRuns: 2 });
+    const c = config(name);
+    const runs: Promise<Ran>[] = [];
+    for (let i = 0; i < 5; i++) {
+      runs.push(runOn(s, c, `echo run-${i}; sleep 2`));
+      await new Promise((r) => setTimeout(r, 50)); // first-come: the order they were started in
+    }
+    const done = await Promise.all(runs);
+    for (const r of done) assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+    // never more than two at once: at each start, at most one other run is between its start and end
+    for (const r of done) {
+      const overlapping = done.filter((o) => o !== r && o.startedAt! <= r.startedAt! && o.endedAt > r.startedAt!);
+      assert.ok(overlapping.length <= 1, `run ${r.id} started with ${overlapping.length} others going`);
+    }
+    const order = done.map((r) => r.admittedAt!);
+    assert.deepEqual([...order].sort((a, b) => a - b), order, 'runs admitted in the order they came');
+    assert.ok(done.slice(2).every((r) => r.queued.some((q) => /^queued \d(st|nd|rd|th): /.test(q))), JSON.stringify(done.map((r) => r.queued)));
+    assert.ok(done[2]!.queued.includes('queued 1st: your budget of 2 concurrent runs has 2 running'), JSON.stringify(done[2]!.queued));
+  });
+
+  it('a run over a memory budget waits, then starts when another ends', async () => {
+    const name = poolName('mem');
+    const s = spec(name, ['local'], { memory: '48m' });
+    const c = config(name);
+    const first = runOn(s, c, 'sleep 3');
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = await runOn(s, c, 'echo second');
+    const firstRan = await first;
+    assert.equal(second.outcome.state, 'succeeded', second.outcome.message);
+    assert.ok(second.queued.some((q) => q === 'queued 1st: your memory budget 48m has 32m in use'), JSON.stringify(second.queued));
+    assert.ok(second.startedAt! >= firstRan.endedAt - 1500, 'the second started once the first ended');
+  });
+
+  it('cancel while queued leaves nothing', async () => {
+    const name = poolName('cancel');
+    const s = spec(name, ['local'], { maxRuns: 1 });
+    const c = config(name);
+    const first = runOn(s, c, 'sleep 4');
+    await new Promise((r) => setTimeout(r, 1500)); // the first holds the only slot
+    const cancel = new AbortController();
+    const second = runOn(s, c, 'echo never', { signal: cancel.signal, onQueued: (r) => r && cancel.abort() });
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.outcome.state, 'succeeded', a.outcome.message);
+    assert.equal(b.outcome.state, 'cancelled', b.outcome.message);
+    assert.equal(b.startedAt, undefined);
+    assert.deepEqual(await leftOf([a.id, b.id], ['local']), []);
+  });
+});
+
+describe('pool: a queued run whose configuration is deleted (testbed)', function () {
+  this.timeout(60000);
+  it('ends with a message saying so, and leaves nothing', async () => {
+    const name = poolName('deleted');
+    let configured = true;
+    const s = { ...spec(name, ['local'], { maxRuns: 1 }), stillConfigured: () => configured };
+    const c = config(name);
+    const first = runOn(s, c, 'sleep 4');
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = runOn(s, c, 'echo never', { onQueued: (r) => r && (configured = false) });
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.outcome.state, 'succeeded', a.outcome.message); // admitted before the deletion: it runs to its end
+    assert.equal(b.outcome.state, 'failed');
+    assert.match(b.outcome.message, new RegExp(`configuration ${name} was deleted while its run waited in the queue of pool "${name}": nothing was created`));
+    assert.deepEqual(await leftOf([a.id, b.id], ['local']), []);
+  });
+});
+
+describe('pool image copy (testbed)', function () {
+  this.timeout(180000);
+
+  it('an image that only the TLS daemon has runs on the TCP daemon after a streamed copy', async () => {
+    const tag = `local/pool-copy:${Date.now().toString(36)}`;
+    const tls = createDaemonClient(daemons.tls());
+    const tcp = createDaemonClient(daemons.tcp());
+    const [repo, version] = tag.split(':') as [string, string];
+    try {
+      await (await tls.docker()).getImage(need('BUSYBOX_IMAGE')).tag({ repo, tag: version });
+      const name = poolName('copy');
+      // runtime "fake" exists on TCP alone: the run must land there, where the image is not
+      const ran = await runOn(spec(name, ['tls', 'tcp']), config(name, { runtime: 'fake' }), 'echo copied', { image: tag });
+      assert.equal(ran.outcome.state, 'succeeded', ran.outcome.message);
+      assert.equal(ran.placement?.daemon, 'tcp');
+      assert.ok(ran.status.some((t) => t === `Copying image ${tag} from daemon "tls" to "tcp"`), ran.status.join('\n'));
+      assert.match(ran.stdout, /copied/);
+    } finally {
+      for (const c of [tls, tcp]) {
+        await (await c.docker()).getImage(tag).remove().catch(() => undefined);
+        c.dispose();
+      }
+    }
+  });
+});
