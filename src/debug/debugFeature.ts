@@ -11,8 +11,10 @@ import { ContainerExecDebugAdapter, type ContainerExecDebugConfiguration, type D
 export const DEBUG_TYPE = 'container-exec';
 
 /** Debug sessions' ends and refusals, for the in-host tests. */
-const ends = new vscode.EventEmitter<DebugSessionEnd>();
-export const debugSessionEnds = ends.event;
+let endsEmitter: vscode.EventEmitter<DebugSessionEnd> | undefined;
+/** Made at first use: the bundle must load without VS Code (the core test loads it in plain node). */
+const ends = () => (endsEmitter ??= new vscode.EventEmitter<DebugSessionEnd>());
+export const debugSessionEnds: vscode.Event<DebugSessionEnd> = (listener, thisArgs, disposables) => ends().event(listener, thisArgs, disposables);
 let lastProblem: string | undefined;
 export const lastDebugProblem = () => lastProblem;
 
@@ -69,13 +71,13 @@ async function addDebugpyAndRebuild(s: Services, name: string): Promise<void> {
 
 export function registerDebug(s: Services): void {
   s.context.subscriptions.push(
-    ends,
+    ends(),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider(s)),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: (session) =>
         new vscode.DebugAdapterInlineImplementation(
           new ContainerExecDebugAdapter(s, session.configuration as ContainerExecDebugConfiguration, (end) => {
-            ends.fire(end);
+            ends().fire(end);
             if (!end.problem) return;
             lastProblem = end.problem;
             s.log.error(`[run ${end.runId}] ${end.problem}`);

@@ -9,6 +9,8 @@ export interface ShellResult {
   terminal: vscode.Terminal;
   runId?: string;
   ended: Promise<string>;
+  /** What the terminal showed so far. */
+  output(): string;
 }
 
 export const SHELL_COMMANDS = {
@@ -19,7 +21,7 @@ export const SHELL_COMMANDS = {
     const pty = new ConfigurationShell(s, name);
     const terminal = vscode.window.createTerminal({ name: `Shell: ${name}`, pty, iconPath: new vscode.ThemeIcon('terminal') });
     terminal.show();
-    return { terminal, runId: pty.runId, ended: pty.ended };
+    return { terminal, runId: pty.runId, ended: pty.ended, output: () => pty.transcript };
   },
   'containerExec.openShellInRun': (s: Services, arg?: unknown): ShellResult => {
     const id = typeof arg === 'string' ? arg : (arg as RunNode | undefined)?.record.id;
@@ -29,6 +31,6 @@ export const SHELL_COMMANDS = {
     const pty = new RunShell(s, record);
     const terminal = vscode.window.createTerminal({ name: `Shell: run ${record.id}`, pty, iconPath: new vscode.ThemeIcon('terminal') });
     terminal.show();
-    return { terminal, runId: record.id, ended: pty.ended };
+    return { terminal, runId: record.id, ended: pty.ended, output: () => pty.transcript };
   },
 };

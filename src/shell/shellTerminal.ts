@@ -28,8 +28,12 @@ abstract class ShellTerminal implements vscode.Pseudoterminal {
   /** Why the terminal ended, in words: tests and the log read it. */
   readonly ended = new Promise<string>((r) => (this.endResolve = r));
   protected closedByUser = false;
+  /** What the terminal showed (the last 64 KB), for tests. */
+  transcript = '';
 
-  constructor(protected readonly s: Services) {}
+  constructor(protected readonly s: Services) {
+    this.onDidWrite((text) => (this.transcript = (this.transcript + text).slice(-65536)));
+  }
 
   abstract open(dimensions: vscode.TerminalDimensions | undefined): void;
 
