@@ -4,6 +4,7 @@
 //   bench list-200, bench refresh-4-blackhole: test/bench/lists.ts, against the testbed daemons
 //   bench build, bench build-context: test/bench/build.ts
 //   bench run-trivial, bench upload-50mb, bench logs-core: test/bench/run.ts
+//   bench debug: test/bench/debug.ts (to a breakpoint on the first line, against a plain run of the recipe)
 //   bench logs: test/bench/runLogs.ts, a recipe printing 100 MB through Run Recipe in a real extension host
 //   bench activate: activate() inside a real VS Code extension host (code-server), median of RUNS
 //   host starts, plus the time to load the bundle in plain node; and the Docker calls made meanwhile.
@@ -60,7 +61,7 @@ const only = (name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split('
 let withinBudget = !only('activate');
 testbed('start');
 try {
-  for (const bench of ['lists', 'build', 'run'].filter(only)) run(process.execPath, [`out/test/bench/${bench}.js`], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV } });
+  for (const bench of ['lists', 'build', 'run', 'debug'].filter(only)) run(process.execPath, [`out/test/bench/${bench}.js`], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV } });
 
   if (only('logs')) {
     const logs = freshDir(RUN, 'logs-results');

@@ -37,9 +37,13 @@ abstract class ShellTerminal implements vscode.Pseudoterminal {
 
   abstract open(dimensions: vscode.TerminalDimensions | undefined): void;
 
+  /** Typed before the shell's exec is open (the container is still being made): sent once it is. */
+  private typedAhead = '';
+
   handleInput(data: string): void {
     // raw bytes to the tty: Ctrl+C is ^C for the process in the container, not for VS Code
-    this.session?.stdin.write(data);
+    if (this.session) this.session.stdin.write(data);
+    else this.typedAhead += data;
   }
 
   setDimensions(d: vscode.TerminalDimensions): void {
@@ -74,6 +78,8 @@ abstract class ShellTerminal implements vscode.Pseudoterminal {
     if (this.dimensions) void session.resize?.(this.dimensions.columns, this.dimensions.rows).catch(() => undefined);
     session.stdout.setEncoding('utf8');
     session.stdout.on('data', (text: string) => this.written.fire(text));
+    if (this.typedAhead) session.stdin.write(this.typedAhead);
+    this.typedAhead = '';
     if (this.closedByUser) session.close();
     return session;
   }

@@ -19,7 +19,7 @@ interface Dap {
 const seen = new Map<string, Dap[]>();
 
 describe('Debug Recipe in the extension host (real host, real daemons, DAP over an exec stream)', function () {
-  this.timeout(180000);
+  this.timeout(240000);
   const config = () => vscode.workspace.getConfiguration('containerExec');
   const ws = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
   const recipe = () => path.join(ws(), 'recipes', 'debugme.py');
@@ -100,7 +100,7 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
       const { ok, started, ended, terminated } = await start(configuration);
       assert.equal(ok, true);
       const session = await started;
-      const stopped = await until('the stopped event', 90000, async () => seen.get(session.id)?.find((m) => m.type === 'event' && m.event === 'stopped'));
+      const stopped = await until('the stopped event', 150000, async () => seen.get(session.id)?.find((m) => m.type === 'event' && m.event === 'stopped'));
       assert.equal(stopped.body?.reason, 'breakpoint');
       const threadId = stopped.body?.threadId as number;
       const trace = (await session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 })) as { stackFrames: { id: number; line: number; source?: { path?: string } }[] };
