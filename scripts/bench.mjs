@@ -6,6 +6,7 @@
 //   bench run-trivial, bench upload-50mb, bench logs-core: test/bench/run.ts
 //   bench swarm-run, bench swarm-spread: test/bench/swarm.ts, on the testbed's 3-node swarm (BENCH_ONLY=swarm)
 //   bench pool-dispatch, bench placement: test/bench/pool.ts (BENCH_ONLY=pool)
+//   bench debug: test/bench/debug.ts (to a breakpoint on the first line, against a plain run of the recipe)
 //   bench logs: test/bench/runLogs.ts, a recipe printing 100 MB through Run Recipe in a real extension host
 //   bench activate: activate() inside a real VS Code extension host (code-server), median of RUNS
 //   host starts, plus the time to load the bundle in plain node; and the Docker calls made meanwhile.
@@ -62,7 +63,7 @@ const only = (name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split('
 let withinBudget = !only('activate');
 testbed('start');
 try {
-  for (const bench of ['lists', 'build', 'run', 'swarm', 'pool'].filter(only)) run(process.execPath, [`out/test/bench/${bench}.js`], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV } });
+  for (const bench of ['lists', 'build', 'run', 'swarm', 'pool', 'debug'].filter(only)) run(process.execPath, [`out/test/bench/${bench}.js`], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV } });
 
   if (only('logs')) {
     const logs = freshDir(RUN, 'logs-results');

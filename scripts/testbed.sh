@@ -66,6 +66,8 @@ SWARM_GPU=NVIDIA-GPU=GPU-fake0             # the fake GPU generic resource of wo
 MIRROR=${DOCKERENV_MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null)}
 [ -n "$MIRROR" ] || MIRROR=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list 2>/dev/null)
 PY_METHOD=${DOCKERENV_PYTHON_METHOD:-mmdebstrap}   # mmdebstrap | host
+# what the python image holds, as a label: an image made from an older list is rebuilt and reloaded
+PY_ROOTFS=python3+debugpy
 BUSYBOX_IMAGE=${DOCKERENV_BUSYBOX_IMAGE:-local/busybox:latest}
 PYTHON_IMAGE=${DOCKERENV_PYTHON_IMAGE:-local/python:3-bookworm}
 PRIMARY_SOCK=/var/run/docker.sock
@@ -413,7 +415,7 @@ build_busybox_tar() {   # -> stdout
   tar -C "$t" -c . ; rm -rf "$t"
 }
 build_python_rootfs_mmdebstrap() {   # $1 = output tar
-  mmdebstrap --quiet --format=tar --variant=essential --include=python3 \
+  mmdebstrap --quiet --format=tar --variant=essential --include=python3,python3-debugpy \
     --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --aptopt='Apt::Install-Recommends "false"' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
@@ -429,6 +431,9 @@ build_python_rootfs_host() {   # $1 = output tar; copies the host's python3 + st
   mkdir -p "$t/bin" "$t/usr/bin" "$t/tmp" "$t/etc" "$t/root" "$t/lib64"; chmod 1777 "$t/tmp"
   cp /bin/busybox "$t/bin/busybox"; for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$t/bin/$a"; done
   cp "$py" "$t/usr/bin/"; ln -s "$(basename "$py")" "$t/usr/bin/python3"
+  # debugpy (Debug Recipe) when the host has it; without it the image just cannot debug
+  local dbg; dbg=$(python3 -c 'import debugpy, os; print(os.path.dirname(debugpy.__file__))' 2>/dev/null) \
+    && { mkdir -p "$t/usr/lib/python3/dist-packages"; cp -r "$dbg" "$t/usr/lib/python3/dist-packages/"; }
   (cd / && tar -c --exclude=__pycache__ --exclude="${stdlib#/}/test" --exclude="${stdlib#/}/idlelib" \
      --exclude="${stdlib#/}/tkinter" --exclude="${stdlib#/}/turtledemo" --exclude="${stdlib#/}/lib-dynload/_test*" "${stdlib#/}") | tar -C "$t" -x
   { ldd "$py"; for so in "$stdlib"/lib-dynload/*.so; do ldd "$so"; done; } 2>/dev/null \
@@ -438,6 +443,9 @@ build_python_rootfs_host() {   # $1 = output tar; copies the host's python3 + st
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$t/etc/group"
   tar -C "$t" -cf "$1" . ; rm -rf "$t"
 }
+python_image_current() {   # "$@" = docker -H ...; the python image exists and holds today's package list
+  [ "$("$@" image inspect -f '{{index .Config.Labels "container-exec.testbed.rootfs"}}' "$PYTHON_IMAGE" 2>/dev/null)" = "$PY_ROOTFS" ]
+}
 ensure_primary_images() {
   local P=(docker -H "unix://$PRIMARY_SOCK")
   mkdir -p "$STATE/cache"
@@ -445,8 +453,8 @@ ensure_primary_images() {
     log "images: importing $BUSYBOX_IMAGE (FROM scratch, busybox-static)"
     build_busybox_tar | "${P[@]}" import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - "$BUSYBOX_IMAGE" >/dev/null
   fi
-  if ! "${P[@]}" image inspect "$PYTHON_IMAGE" >/dev/null 2>&1; then
-    local tarf=$STATE/cache/python-rootfs.tar
+  if ! python_image_current "${P[@]}"; then
+    local tarf=$STATE/cache/python-rootfs-$PY_ROOTFS.tar
     if [ ! -s "$tarf" ]; then
       if [ "$PY_METHOD" = mmdebstrap ]; then
         log "images: building Debian bookworm rootfs with python3 via mmdebstrap (~30s)"
@@ -457,7 +465,7 @@ ensure_primary_images() {
     fi
     log "images: importing $PYTHON_IMAGE"
     "${P[@]}" import -c 'ENV LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      -c 'CMD ["python3"]' "$tarf" "$PYTHON_IMAGE" >/dev/null
+      -c "LABEL container-exec.testbed.rootfs=$PY_ROOTFS" -c 'CMD ["python3"]' "$tarf" "$PYTHON_IMAGE" >/dev/null
   fi
 }
 ensure_images() {
@@ -470,7 +478,8 @@ ensure_images() {
   for role in "${roles[@]}"; do
     (
       for img in "$BUSYBOX_IMAGE" "$PYTHON_IMAGE"; do
-        docker -H "unix://$STATE/$role/docker.sock" image inspect "$img" >/dev/null 2>&1 && continue
+        if [ "$img" = "$PYTHON_IMAGE" ]; then python_image_current docker -H "unix://$STATE/$role/docker.sock" && continue
+        else docker -H "unix://$STATE/$role/docker.sock" image inspect "$img" >/dev/null 2>&1 && continue; fi
         log "images: loading $img into dockerd-$role"
         "${P[@]}" save "$img" | docker -H "unix://$STATE/$role/docker.sock" load -q >/dev/null
       done

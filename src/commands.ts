@@ -3,6 +3,8 @@ import { BUILD_COMMANDS } from './builds/buildCommands';
 import { CONFIGURATION_COMMANDS } from './configurations/configurationCommands';
 import { DAEMON_COMMANDS } from './daemons/daemonCommands';
 import { RUN_COMMANDS } from './runs/runCommands';
+import { DEBUG_COMMANDS } from './debug/debugCommands';
+import { SHELL_COMMANDS } from './shell/shellCommands';
 import { forgetRegistryConsents } from './configurations/registrySecrets';
 import type { Services } from './services';
 
@@ -15,6 +17,8 @@ export const COMMANDS: Record<string, CommandHandler> = {
   ...CONFIGURATION_COMMANDS,
   ...BUILD_COMMANDS,
   ...RUN_COMMANDS,
+  ...DEBUG_COMMANDS,
+  ...SHELL_COMMANDS,
   'containerExec.showLog': (s) => s.log.show(),
   'containerExec.resetRegistryPasswordAnswers': async (s) => void vscode.window.showInformationMessage(`Forgot ${await forgetRegistryConsents(s.context)} answer(s): workspace configurations will ask again before using a stored registry password.`),
 };

@@ -13,6 +13,8 @@ import type { RunNode } from './runs/runsTree';
 import type { ToWebview } from './shared/configEditorProtocol';
 import { runTerminalWrites } from './runs/runTask';
 import { registerTasks } from './tasks';
+import { registerDebug, debugSessionEnds, lastDebugProblem } from './debug/debugFeature';
+import type { DebugSessionEnd } from './debug/debugAdapter';
 import { registerViews } from './views';
 import { prompts } from './prompts';
 import { watchWorkspaceTrust, workspaceTrust } from './workspaceTrust';
@@ -34,6 +36,8 @@ export interface ContainerExecApi {
    * is entered through `simulate(false)` (the same module every source asks); `simulate(undefined)` ends it.
    */
   readonly trust: { isTrusted(): boolean; simulate(trusted: boolean | undefined): void };
+  /** Debug Recipe sessions' ends (with the problem, if any) and the last refusal, for tests. */
+  readonly debug: { onDidEnd: vscode.Event<DebugSessionEnd>; lastProblem(): string | undefined };
   /** The title of the question the extension is asking in a quick pick (answered through the real UI by tests). */
   pendingPrompt(): string | undefined;
 }
@@ -51,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   registerViews(services);
   registerCommands(services);
   registerTasks(services);
+  registerDebug(services);
   offerRebuildAfterUpgrade(context, version);
   const activationMs = performance.now() - t0;
   log.info(`Container Exec ${version} activated in ${activationMs.toFixed(1)} ms`);
@@ -70,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
     },
     runs: { children: () => runs.tree.getChildren(), item: (node) => runs.tree.getTreeItem(node), onTerminalWrite: runTerminalWrites().event },
     trust: { isTrusted: () => workspaceTrust.isTrusted(), simulate: (t) => workspaceTrust.simulate(t) },
+    debug: { onDidEnd: debugSessionEnds, lastProblem: lastDebugProblem },
     pendingPrompt: () => prompts.pending(),
   };
 }

@@ -20,3 +20,4 @@ export * from './build';
 export * from './run';
 export * from './backend';
 export * from './engine/swarm';
+export * from './debug';

@@ -2,7 +2,7 @@
 export const LABELS = {
   /** On images and containers: the extension version that made them. */
   version: 'container-exec.version',
-  /** On images: base | code-env; on containers: run. */
+  /** On images: base | code-env; on containers: run | debug (a Debug Recipe run). */
   kind: 'container-exec.kind',
   /** On images: hash of the Dockerfile and context files they were built from (stale when it changes). */
   optionsHash: 'container-exec.options-hash',

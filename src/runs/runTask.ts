@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { newRunId, prepareRunFolder, recipeInWorkspace, runRecipe, targetOf, DEFAULT_OUTPUT_PATH, type RunOutcome } from '../core';
+import { newRunId, prepareRunFolder, recipeInWorkspace, runRecipe, targetOf, DEFAULT_OUTPUT_PATH, type RunHandle, type RunOutcome } from '../core';
 import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
 import { registryAuthFor } from '../configurations/registrySecrets';
 import type { Services } from '../services';
@@ -28,18 +28,32 @@ export interface RunTaskDefinition extends vscode.TaskDefinition {
   runId?: string;
 }
 
-/** The folder of one run: its log and its fetched outputs. */
+/**
+ * A run that is a debug session (Debug Recipe): the same run (record, run.log, limits, upload, outputs,
+ * removal), its command wrapped, its container handed to the debugger once started, its output shown
+ * where the session wants it too.
+ */
+export interface DebugRunHooks {
+  command(cmd: string[], recipe: string): string[];
+  /** The recipe, configuration and image are known, before anything is created. */
+  onChosen(recipe: string, configuration: string, image: string): void;
+  onStarted(run: RunHandle): void;
+  onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
+  onStatus(text: string): void;
+  /** The run is over and its record final (undefined: it never started, `error` says why). */
+  onEnded(record: RunRecord | undefined, outcome: RunOutcome | undefined, error?: Error): void;
+}
 
-export function runTask(s: Services, def: RunTaskDefinition): vscode.Task {
+export function runTask(s: Services, def: RunTaskDefinition, debug?: DebugRunHooks): vscode.Task {
   const task = new vscode.Task(
     def,
     vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Global,
-    `Run ${path.basename(def.recipe)}${def.configuration ? ` on ${def.configuration}` : ''}${def.runId ? ` (${def.runId})` : ''}`,
+    `${debug ? 'Debug' : 'Run'} ${path.basename(def.recipe)}${def.configuration ? ` on ${def.configuration}` : ''}${def.runId ? ` (${def.runId})` : ''}`,
     'Container Exec',
-    new vscode.CustomExecution(async (resolved) => new RunTerminal(s, resolved as RunTaskDefinition)),
+    new vscode.CustomExecution(async (resolved) => new RunTerminal(s, resolved as RunTaskDefinition, debug)),
   );
-  // shared: runs going on at once get terminals of their own, finished ones are reused
-  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Shared, clear: true };
+  // shared: runs going on at once get terminals of their own, finished ones are reused; a debug run shows in the Debug Console
+  task.presentationOptions = { reveal: debug ? vscode.TaskRevealKind.Never : vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Shared, clear: true };
   return task;
 }
 
@@ -87,6 +101,7 @@ class RunTerminal extends TaskTerminal {
   constructor(
     private readonly s: Services,
     private readonly def: RunTaskDefinition,
+    private readonly debug?: DebugRunHooks,
   ) {
     super();
     this.runId = def.runId ?? newRunId();
@@ -94,7 +109,16 @@ class RunTerminal extends TaskTerminal {
   }
 
   protected async run(): Promise<number> {
-    const { s, def } = this;
+    try {
+      return await this.runOnce();
+    } catch (e) {
+      this.debug?.onEnded(this.s.runs.history.get(this.runId), undefined, e as Error);
+      throw e;
+    }
+  }
+
+  private async runOnce(): Promise<number> {
+    const { s, def, debug } = this;
     const rate = terminalBytesPerSecond();
     if (rate.bytesPerSecond !== Infinity) this.pace(rate.bytesPerSecond, (bytes) => `${C.dim}${C.yellow}… ${formatBytes(bytes)} more in run.log — Show Run Logs${C.reset}`);
     if (rate.warning) this.line(`${C.yellow}${rate.warning}${C.reset}`);
@@ -108,6 +132,7 @@ class RunTerminal extends TaskTerminal {
     // the daemon whose settings scope decides whether a stored registry password may go to it
     const spec = await s.daemons.spec(config.daemon);
     const image = (await basePlan(s.context, config)).tag;
+    debug?.onChosen(recipe, config.name, image);
     const id = this.runId;
     // a tasks.json runId and a committed .container-exec symlink are checked before anything is written
     const folder = await prepareRunFolder(ws, id);
@@ -116,7 +141,7 @@ class RunTerminal extends TaskTerminal {
     // writes block rather than tens of MB piling up in the host (their garbage collection stalls it)
     let drained: Promise<unknown> | undefined;
     const logBehind = () => (drained ??= once(log, 'drain').finally(() => (drained = undefined)));
-    let record: RunRecord = { id, recipe, configuration: config.name, chosenBy, target, image, args: def.args ?? [], env: def.env ?? {}, state: 'running', startedAt: Date.now(), logFile: path.join(folder, 'run.log') };
+    let record: RunRecord = { id, ...(debug ? { kind: 'debug' as const } : {}), recipe, configuration: config.name, chosenBy, target, image, args: def.args ?? [], env: def.env ?? {}, state: 'running', startedAt: Date.now(), logFile: path.join(folder, 'run.log') };
     const update = (patch: Partial<RunRecord>) => s.runs.history.put((record = { ...record, ...patch }));
     await update({});
     s.runs.started(id, this.abort);
@@ -147,6 +172,7 @@ class RunTerminal extends TaskTerminal {
           keepContainer: settings().get<boolean>('keepContainers') ?? false,
           graceSeconds: settings().get<number>('stopGraceSeconds') ?? 10,
           extensionVersion: extensionVersion(s.context),
+          ...(debug ? { kind: 'debug' as const, command: (cmd: string[]) => debug.command(cmd, recipe) } : {}),
         },
         {
           signal: this.abort.signal,
@@ -155,9 +181,11 @@ class RunTerminal extends TaskTerminal {
             output.lastAt = Date.now();
             output.bytes += chunk.length;
             this.writeBytes(chunk, stream);
+            debug?.onOutput(chunk, stream);
             if (!log.write(chunk)) return logBehind();
           },
           onStatus: (text) => {
+            debug?.onStatus(text);
             log.write(`[container-exec] ${text}\n`);
             this.line(`${C.dim}${text}${C.reset}`);
             s.log.info(`[run ${id}] ${text}`);
@@ -173,6 +201,7 @@ class RunTerminal extends TaskTerminal {
             void update(reason ? { state: 'queued', message: reason } : { state: 'running', message: undefined, placement: backend.placement });
             if (reason) this.line(`${C.dim}${reason}${C.reset}`);
           },
+          onStarted: debug && ((run) => debug.onStarted(run)),
         },
       );
       const outputsKept = outcome.outputsKept && { ...outcome.outputsKept, target };
@@ -185,6 +214,7 @@ class RunTerminal extends TaskTerminal {
         s.log.error(`[run ${id}] ${outcome.state}: ${outcome.message}`);
         if (outcome.failure === 'image-missing' && chosenBy !== 'local default') void this.offerBuild(config.name, outcome.message);
       }
+      debug?.onEnded(record, outcome);
       return exitCodeOf(outcome);
     } catch (e) {
       // runRecipe never throws: this is the set-up around it (secret storage, a bad daemon entry); the record must not stay "running"

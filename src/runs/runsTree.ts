@@ -55,7 +55,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const started = new Date(r.startedAt);
     item.id = r.id;
     item.iconPath = ICONS[r.state]();
-    item.description = [r.configuration, r.target.id, stateText(r), duration(r), started.toLocaleTimeString(), ...(r.outputsKept ? ['outputs still in container'] : [])].join(' · ');
+    item.description = [...(r.kind === 'debug' ? ['debug'] : []), r.configuration, r.target.id, stateText(r), duration(r), started.toLocaleTimeString(), ...(r.outputsKept ? ['outputs still in container'] : [])].join(' · ');
     // ".kept" before ".outputs": menus match /\.outputs$/ and /\.kept/
     item.contextValue = `run.${r.state === 'running' || r.state === 'queued' ? 'running' : 'finished'}${r.outputsKept ? '.kept' : ''}${r.outputs ? '.outputs' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);

@@ -133,6 +133,8 @@ export interface ExecSession {
   exit(): Promise<number>;
   /** Ends the session (the command's streams close). */
   close(): void;
+  /** A tty's new size (a terminal resized): the command gets SIGWINCH. */
+  resize?(columns: number, rows: number): Promise<void>;
 }
 
 /** One run on the back-end's target, created or not yet: every call works from the run id alone. */

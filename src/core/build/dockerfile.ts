@@ -61,6 +61,8 @@ export async function planBaseImage(c: Configuration, o: { extensionVersion: str
     // python: only installed when the FROM image lacks it (the testbed's python image has no apt at all)
     const need = b.python && !b.r && !b.systemPackages.length ? 'command -v python3 >/dev/null || ' : '';
     if (apt.length) lines.push(`RUN ${need}(apt-get update && apt-get install -y --no-install-recommends ${apt.join(' ')} && rm -rf /var/lib/apt/lists/*)`);
+    // only installed when missing (the testbed's python image has it and no apt)
+    if (b.debugpy) lines.push(`RUN python3 -c 'import debugpy' 2>/dev/null || (apt-get update && apt-get install -y --no-install-recommends python3-debugpy && rm -rf /var/lib/apt/lists/*)`);
     if (b.copyToBuildContext.length) {
       for (const p of b.copyToBuildContext) files[`buildenv/${path.basename(p)}`] = resolve(p);
       lines.push('COPY buildenv/ /opt/container-exec/buildenv/');

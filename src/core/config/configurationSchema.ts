@@ -109,6 +109,8 @@ export const BuildOptionsSchema = z
     from: imageRef('build.from').pipe(z.string().min(1)).optional(),
     python: z.boolean().default(true),
     r: z.boolean().default(false),
+    /** debugpy in the image (Debug Recipe): Debian's python3-debugpy when the image lacks it. */
+    debugpy: z.boolean().default(false),
     cuda: z.object({ enabled: z.boolean(), version: z.string().regex(/^\d+\.\d+(\.\d+)?$/, { error: 'build.cuda.version must look like 12.4 or 12.4.1' }).default('12.4.1') }).strict().optional(),
     systemPackages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, { error: 'build.systemPackages: use Debian package names' })).default([]),
     pipPackages: z.array(pipPackage).default([]),
@@ -188,7 +190,7 @@ export const ConfigurationSchema = z
     network: z.string().min(1).optional(),
     swarm: SwarmOptionsSchema.optional(),
     allowedGroups: z.array(z.string().min(1)).default([]),
-    build: BuildOptionsSchema.default({ python: true, r: false, systemPackages: [], pipPackages: [], copyToBuildContext: [] }),
+    build: BuildOptionsSchema.default({ python: true, r: false, debugpy: false, systemPackages: [], pipPackages: [], copyToBuildContext: [] }),
   })
   .strict()
   .superRefine((c, ctx) => {

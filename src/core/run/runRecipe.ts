@@ -52,6 +52,12 @@ export interface RunRequest {
   /** How often the target is pinged while the recipe runs (a target that stops answering fails the run). */
   heartbeatMs?: number;
   extensionVersion: string;
+  /**
+   * A debug run is labelled so (kind debug) and runs `command(cmd)` instead of the recipe's command
+   * (debugpy around it); a shell's container (kind shell) runs `command([])`, no recipe.
+   */
+  kind?: 'run' | 'debug' | 'shell';
+  command?: (cmd: string[]) => string[];
 }
 
 export interface RunHooks {
@@ -70,6 +76,8 @@ export interface RunHooks {
   onContainer?(id: string): void;
   /** The run waits in a pool's queue (the reason and position), or (`undefined`) no longer. */
   onQueued?(reason: string | undefined): void;
+  /** The container runs: a debugger attaches through `run.exec` here. */
+  onStarted?(run: RunHandle): void;
 }
 
 export interface RunOutcome {
@@ -129,7 +137,8 @@ async function prepare(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
   if (denied) throw new RunError('permission', denied);
   let cmd: string[];
   try {
-    cmd = recipeCommand(req.recipe, req.interpreters, req.args); // an unknown extension fails before the target is asked
+    cmd = req.kind === 'shell' ? [] : recipeCommand(req.recipe, req.interpreters, req.args); // an unknown extension fails before the target is asked
+    if (req.command) cmd = req.command(cmd);
   } catch (e) {
     throw new RunError('recipe', (e as Error).message);
   }
@@ -182,7 +191,7 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
       [LABELS.configuration]: c.name,
       [LABELS.recipe]: req.recipe,
       [LABELS.version]: req.extensionVersion,
-      [LABELS.kind]: 'run',
+      [LABELS.kind]: req.kind ?? 'run',
       [LABELS.workspace]: workspaceLabel(req.workspaceDir),
       [LABELS.user]: osUser(),
       ...(req.keepContainer ? { [LABELS.kept]: 'true' } : {}),
@@ -213,6 +222,7 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
       },
     );
     started = true;
+    hooks.onStarted?.(run);
     signal.addEventListener('abort', onCancel, { once: true });
     if (signal.aborted) onCancel();
     // a cut output stream is the first sign of a vanished target: ask it at once rather than at the next heartbeat

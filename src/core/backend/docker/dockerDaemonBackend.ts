@@ -219,6 +219,9 @@ export class DockerRun implements RunHandle {
         }
       },
       close: () => socket.destroy(),
+      resize: async (columns, rows) => {
+        await client.call('resize exec', (_d, abortSignal) => exec.resize({ w: columns, h: rows, abortSignal } as never) as unknown as Promise<unknown>);
+      },
     };
   }
 }

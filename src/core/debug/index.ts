@@ -1,0 +1,2 @@
+export * from './debugpy';
+export * from './dap';

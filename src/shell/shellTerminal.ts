@@ -1,0 +1,213 @@
+import * as vscode from 'vscode';
+import { newRunId, prepareRunFolder, runRecipe, targetOf, DEFAULT_OUTPUT_PATH, type ExecSession, type ExecutionBackend, type RunHandle, type RunOutcome } from '../core';
+import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
+import { registryAuthFor } from '../configurations/registrySecrets';
+import type { RunRecord } from '../runs/runHistory';
+import { recipeInterpreters } from '../runs/runConfiguration';
+import { outputCaps } from '../runs/runTask';
+import type { Services } from '../services';
+import { settings } from '../settings';
+
+const DIM = '\x1b[2m';
+const RED = '\x1b[31m';
+const RESET = '\x1b[0m';
+const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
+
+/** The shell's container waits for SIGTERM (Stop: the keep-alive ends at once) while shells are exec'd into it. */
+const KEEP_ALIVE = ['/bin/sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'];
+
+/** A shell in a terminal, never throwing: what ended it is written in the terminal and in `ended`. */
+abstract class ShellTerminal implements vscode.Pseudoterminal {
+  protected readonly written = new vscode.EventEmitter<string>();
+  readonly onDidWrite = this.written.event;
+  private readonly closed = new vscode.EventEmitter<number | void>();
+  readonly onDidClose = this.closed.event;
+  protected session?: ExecSession;
+  protected dimensions?: vscode.TerminalDimensions;
+  private endResolve!: (message: string) => void;
+  /** Why the terminal ended, in words: tests and the log read it. */
+  readonly ended = new Promise<string>((r) => (this.endResolve = r));
+  protected closedByUser = false;
+  /** What the terminal showed (the last 64 KB), for tests. */
+  transcript = '';
+
+  constructor(protected readonly s: Services) {
+    this.onDidWrite((text) => (this.transcript = (this.transcript + text).slice(-65536)));
+  }
+
+  abstract open(dimensions: vscode.TerminalDimensions | undefined): void;
+
+  /** Typed before the shell's exec is open (the container is still being made): sent once it is. */
+  private typedAhead = '';
+
+  handleInput(data: string): void {
+    // raw bytes to the tty: Ctrl+C is ^C for the process in the container, not for VS Code
+    if (this.session) this.session.stdin.write(data);
+    else this.typedAhead += data;
+  }
+
+  setDimensions(d: vscode.TerminalDimensions): void {
+    this.dimensions = d;
+    void this.session?.resize?.(d.columns, d.rows).catch(() => undefined);
+  }
+
+  close(): void {
+    this.closedByUser = true;
+    this.session?.close();
+    this.stopped();
+  }
+
+  /** Called when the terminal is closed by the user: the container goes (configuration shells). */
+  protected stopped(): void {}
+
+  protected status(text: string): void {
+    this.written.fire(`${DIM}${crlf(text)}${RESET}\r\n`);
+  }
+
+  protected finish(message: string, failed: boolean, code: number): void {
+    if (failed) this.written.fire(`${RED}${crlf(message)}${RESET}\r\n`);
+    else this.status(message);
+    this.endResolve(message);
+    if (!this.closedByUser) this.closed.fire(code);
+  }
+
+  /** `/bin/sh` in the run's container on a tty, piped to the terminal. */
+  protected async shell(run: RunHandle): Promise<ExecSession> {
+    const session = await run.exec(['/bin/sh'], { tty: true, stdin: true, env: { TERM: 'xterm-256color' }, workingDir: '/workspace' });
+    this.session = session;
+    if (this.dimensions) void session.resize?.(this.dimensions.columns, this.dimensions.rows).catch(() => undefined);
+    session.stdout.setEncoding('utf8');
+    session.stdout.on('data', (text: string) => this.written.fire(text));
+    if (this.typedAhead) session.stdin.write(this.typedAhead);
+    this.typedAhead = '';
+    if (this.closedByUser) session.close();
+    return session;
+  }
+}
+
+/** The message for an image that has no /bin/sh (the daemon's own words are kept after it). */
+export function noShellMessage(image: string, configuration: string, detail: string): string | undefined {
+  return /\/bin\/sh/.test(detail) && /no such file|not found|executable file/i.test(detail)
+    ? `Image ${image} of configuration ${configuration} has no /bin/sh: Open Shell needs a shell in the image (add one, e.g. busybox, to its Dockerfile). The daemon said: ${detail}`
+    : undefined;
+}
+
+/**
+ * Open Shell on Configuration…: a fresh container of the configuration, made by the run driver (limits,
+ * runtime, GPUs, env, workspace upload, labels, removal), its main process a keep-alive; the terminal is
+ * `/bin/sh` exec'd on a tty. Exiting the shell or closing the terminal stops the container (out/ comes
+ * back into the run folder) and removes it.
+ */
+export class ConfigurationShell extends ShellTerminal {
+  readonly runId = newRunId();
+  private readonly abort = new AbortController();
+
+  constructor(
+    s: Services,
+    private readonly configuration: string,
+  ) {
+    super(s);
+  }
+
+  open(dimensions: vscode.TerminalDimensions | undefined): void {
+    this.dimensions = dimensions;
+    void this.start().then(
+      ({ message, failed, code }) => this.finish(message, failed, code),
+      (e: Error) => this.finish(e.message, true, 1),
+    );
+  }
+
+  protected override stopped(): void {
+    this.abort.abort();
+  }
+
+  private async start(): Promise<{ message: string; failed: boolean; code: number }> {
+    const { s } = this;
+    if (!vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder first: a shell gets the workspace folder uploaded.');
+    const config = s.configurations.find(this.configuration, 'picked for Open Shell');
+    const ws = workspaceDir();
+    const backend: ExecutionBackend = await s.runs.backends.open(targetOf(config), { context: `configuration ${config.name}`, hint: 'Add it in the Daemons view, or pick another configuration.' });
+    try {
+      const image = (await basePlan(s.context, config)).tag;
+      const spec = await s.daemons.spec(config.daemon);
+      const folder = await prepareRunFolder(ws, this.runId);
+      this.status(`Shell in a container of ${config.name} · ${backend.description} · ${image}`);
+      let shellDone: Promise<number> | undefined;
+      let shellError: Error | undefined;
+      const outcome: RunOutcome = await runRecipe(
+        backend,
+        {
+          id: this.runId,
+          recipe: '',
+          kind: 'shell',
+          command: () => KEEP_ALIVE,
+          config,
+          image,
+          pull: Boolean(config.registry || config.baseImage),
+          registryAuth: spec ? await registryAuthFor(s.context, config, spec) : undefined,
+          workspaceDir: ws,
+          outputsDir: folder,
+          groups: await s.configurations.groups().catch(() => []),
+          interpreters: recipeInterpreters(),
+          uploadExclude: settings().get<string[]>('uploadExclude') ?? [],
+          outputPath: settings().get<string>('runOutputPath') || DEFAULT_OUTPUT_PATH,
+          ...outputCaps(),
+          graceSeconds: 2,
+          extensionVersion: extensionVersion(s.context),
+        },
+        {
+          signal: this.abort.signal,
+          onOutput: (chunk) => this.written.fire(crlf(chunk.toString('utf8'))),
+          onStatus: (text) => this.status(text),
+          onWarning: (text) => this.status(text),
+          onStarted: (run) => {
+            shellDone = this.shell(run).then(
+              (session) => session.exit(),
+              (e: Error) => {
+                shellError = e;
+                return -1;
+              },
+            );
+            // the shell's end (exit, Ctrl+D) ends the container
+            void shellDone.finally(() => this.abort.abort());
+          },
+        },
+      );
+      const code = shellDone ? await shellDone.catch(() => -1) : -1;
+      const detail = shellError?.message ?? outcome.message;
+      const noShell = noShellMessage(image, config.name, detail);
+      if (noShell) return { message: noShell, failed: true, code: 1 };
+      if (shellError) return { message: `The shell could not start in ${config.name}'s container: ${shellError.message}`, failed: true, code: 1 };
+      if (outcome.state === 'failed' && code < 0) return { message: outcome.message, failed: true, code: 1 };
+      return { message: `Shell exited${code >= 0 ? ` (code ${code})` : ''}; the container was removed.${outcome.outputs ? ` Outputs in ${outcome.outputs}.` : ''}`, failed: false, code: Math.max(code, 0) };
+    } finally {
+      backend.dispose();
+    }
+  }
+}
+
+/** Open Shell in Run: `/bin/sh` in a running run's container (exec), the run going on; closing ends only the shell. */
+export class RunShell extends ShellTerminal {
+  constructor(
+    s: Services,
+    private readonly record: RunRecord,
+  ) {
+    super(s);
+  }
+
+  open(dimensions: vscode.TerminalDimensions | undefined): void {
+    this.dimensions = dimensions;
+    void this.start().then(
+      (code) => this.finish(`Shell exited (code ${code}); run ${this.record.id} goes on.`, false, code),
+      (e: Error) => this.finish(noShellMessage(this.record.image ?? '', this.record.configuration, e.message) ?? `No shell in run ${this.record.id}: ${e.message}`, true, 1),
+    );
+  }
+
+  private async start(): Promise<number> {
+    return this.s.runs.withBackend(this.record.target, async (backend) => {
+      this.status(`Shell in run ${this.record.id} (${this.record.recipe}) · ${backend.description}`);
+      const session = await this.shell(backend.run(this.record.id));
+      return session.exit();
+    });
+  }
+}
