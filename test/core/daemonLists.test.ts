@@ -116,18 +116,20 @@ describe('daemon lists, contexts, events and the hub', function () {
 
   it('hub: all daemons at once; a blackholed one never delays the others', async () => {
     const hub = new DaemonHub();
-    const specs = [...endpoints().map(([, d]) => d), { id: 'void', host: need('DOCKER_BLACKHOLE_HOST'), timeoutMs: 1500 }];
+    // the blackhole's deadline is long enough that a loaded machine's ssh start (~2 s) stays well inside it:
+    // what is asserted is that no daemon waits for the blackholed one, not how fast ssh starts
+    const specs = [...endpoints().map(([, d]) => d), { id: 'void', host: need('DOCKER_BLACKHOLE_HOST'), timeoutMs: 6000 }];
     hub.setDaemons(specs.map((d) => ({ daemon: parseDaemonDescription(d), source: 'user' as const })));
     const t0 = Date.now();
     const done: Record<string, number> = {};
     await Promise.all(hub.ids().map(async (id) => (await hub.connect(id), (done[id] = Date.now() - t0))));
     for (const id of ['local', 'tcp', 'tls', 'tls2', 'ssh']) {
       assert.equal(hub.status(id).state, 'connected', `${id}: ${hub.status(id).error?.message}`);
-      assert.ok(done[id]! < 1200, `${id} took ${done[id]} ms`);
+      assert.ok(done[id]! < 4500, `${id} took ${done[id]} ms: it waited for the blackholed daemon (6000 ms deadline)`);
     }
     assert.equal(hub.status('void').state, 'unreachable');
-    assert.match(hub.status('void').error!.message, /within 1500 ms/);
-    assert.ok(done.void! >= 1450 && done.void! < 2500, `void took ${done.void}`);
+    assert.match(hub.status('void').error!.message, /within 6000 ms/);
+    assert.ok(done.void! >= 5950 && done.void! < 7500, `void took ${done.void}`);
     hub.dispose();
   });
 
