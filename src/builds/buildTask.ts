@@ -51,7 +51,7 @@ export function buildTask(s: Services, def: BuildTaskDefinition): vscode.Task {
 export class BuildTaskProvider implements vscode.TaskProvider {
   constructor(private readonly s: Services) {}
   provideTasks(): vscode.Task[] {
-    return this.s.configurations.tree.current().items.map((i) => buildTask(this.s, { type: BUILD_TASK_TYPE, configuration: i.config.name, target: 'base' }));
+    return this.s.configurations.catalog.current().items.map((i) => buildTask(this.s, { type: BUILD_TASK_TYPE, configuration: i.config.name, target: 'base' }));
   }
   resolveTask(task: vscode.Task): vscode.Task | undefined {
     const def = task.definition as BuildTaskDefinition;
@@ -129,7 +129,7 @@ class BuildTerminal extends TaskTerminal {
     const name = this.def.configuration;
     let config: Configuration;
     try {
-      config = s.configurations.find(name, 'named by the build task');
+      config = s.configurations.catalog.find(name, 'named by the build task');
     } catch (e) {
       this.line(`${C.red}${(e as Error).message}${C.reset}`);
       return 1;
