@@ -11,6 +11,7 @@ import {
   type CodeEnv,
   type DaemonDescription,
   buildImage,
+  inspectImage,
   createDaemonClient,
   planContext,
   pushImage,
@@ -175,7 +176,7 @@ class BuildTerminal extends TaskTerminal {
         };
         try {
           const r = await buildImage(client, ctx.packed.stream, { tag: plan.tag, labels: plan.labels, buildArgs: plan.buildArgs, dockerfile: ctx.dockerfile, signal: this.abort.signal, onLine });
-          const size = ((await client.call('inspect image', (d, abortSignal) => d.getImage(plan.tag).inspect({ abortSignal } as never) as unknown as Promise<{ Size: number }>)).Size / 1e6).toFixed(1);
+          const size = ((await inspectImage(client, plan.tag)).Size / 1e6).toFixed(1);
           this.line(`${C.green}Built ${plan.tag}${C.reset} ${C.dim}(${r.imageId.slice(7, 19)}, ${size} MB, ${((Date.now() - t0) / 1000).toFixed(1)} s)${C.reset}`);
           if (config.registry) {
             progress.report({ message: `pushing to ${config.registry.url}` });

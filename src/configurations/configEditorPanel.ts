@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
+  checkRegistryAuth,
   CONFIGURATIONS_LIST,
   redactSecrets,
   createDaemonClient,
@@ -172,7 +173,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
         this.post(panel, { type: 'daemonInfo', key: daemonKey(m.daemon), info: { name: i.name, cpus: i.cpus, memTotalBytes: i.memTotalBytes, runtimes: i.runtimes, defaultRuntime: i.defaultRuntime } });
       } else {
         // the daemon logs in, as it will when it pulls: POST /auth
-        await client.call('registry login', (d, abortSignal) => d.checkAuth({ username: m.username, password: m.password, serveraddress: m.url, abortSignal } as never), { timeoutMs: description.timeoutMs + 10000 });
+        await checkRegistryAuth(client, { username: m.username, password: m.password, serveraddress: m.url }, { timeoutMs: description.timeoutMs + 10000 });
         this.post(panel, { type: 'registryResult', ok: true, text: `Logged in to ${m.url} as ${m.username} (through daemon ${description.id})` });
       }
     } catch (e) {

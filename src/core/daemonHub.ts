@@ -1,8 +1,8 @@
 import { DaemonClient } from './daemonClient';
 import type { DaemonDescription } from './daemonDescription';
 import { Emitter } from './emitter';
-import { listContainers, listImages, listVolumes, type ContainerSummary, type ImageSummary, type VolumeSummary } from './engineLists';
-import { followEvents } from './engineEvents';
+import { listContainers, listImages, listVolumes, type ContainerSummary, type ImageSummary, type VolumeSummary } from './engine/lists';
+import { followEvents } from './engine/events';
 import type { DaemonInfo, DaemonVersion } from './engineTypes';
 import { DaemonError } from './errors';
 import type { EntryOrigin } from './settingsList';
