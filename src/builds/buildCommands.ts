@@ -24,7 +24,7 @@ export const BUILD_COMMANDS = {
     return name ? runBuild(s, name) : undefined;
   },
   'containerExec.buildAllBaseImages': async (s: Services) => {
-    const names = s.configurations.tree.current().items.map((i) => i.config.name);
+    const names = s.configurations.catalog.current().items.map((i) => i.config.name);
     const codes: Record<string, number | undefined> = {};
     for (const name of names) codes[name] = await runBuild(s, name); // one at a time: builds are heavy
     return codes;
@@ -36,7 +36,7 @@ export const BUILD_COMMANDS = {
     const name = envName ?? (await vscode.window.showQuickPick(envs.map((e) => ({ label: e.name, description: e.requirements })), { placeHolder: envs.length ? 'Code env to build' : 'No code envs: add one to containerExec.codeEnvs' }))?.label;
     const env = envs.find((e) => e.name === name);
     if (!env) return undefined;
-    const targets = configuration ? [configuration] : (env.configurations ?? s.configurations.tree.current().items.map((i) => i.config.name));
+    const targets = configuration ? [configuration] : (env.configurations ?? s.configurations.catalog.current().items.map((i) => i.config.name));
     const codes: Record<string, number | undefined> = {};
     for (const c of targets) codes[c] = await runBuild(s, c, env.name);
     return codes;
@@ -45,7 +45,7 @@ export const BUILD_COMMANDS = {
   'containerExec.pushBaseImage': async (s: Services, node?: unknown) => {
     const name = await configurationName(s, node, 'Configuration whose base image to push');
     if (!name) return;
-    const config = s.configurations.find(name);
+    const config = s.configurations.catalog.find(name);
     if (!config.registry) throw new Error(`Configuration ${name} has no registry: set one in its editor (Image and registry) to push its base image.`);
     const builder = buildingDaemon(config);
     const spec = await s.daemons.spec(builder);
@@ -69,7 +69,7 @@ export const BUILD_COMMANDS = {
   'containerExec.showGeneratedDockerfile': async (s: Services, node?: unknown) => {
     const name = await configurationName(s, node, 'Configuration whose Dockerfile to show');
     if (!name) return;
-    const plan = await basePlan(s.context, s.configurations.find(name));
+    const plan = await basePlan(s.context, s.configurations.catalog.find(name));
     const doc = await vscode.workspace.openTextDocument({ language: 'dockerfile', content: plan.dockerfile });
     await vscode.window.showTextDocument(doc, { preview: true });
     return plan.dockerfile;

@@ -11,6 +11,7 @@ import {
   type CodeEnv,
   type DaemonDescription,
   buildImage,
+  inspectImage,
   createDaemonClient,
   planContext,
   pushImage,
@@ -51,7 +52,7 @@ export function buildTask(s: Services, def: BuildTaskDefinition): vscode.Task {
 export class BuildTaskProvider implements vscode.TaskProvider {
   constructor(private readonly s: Services) {}
   provideTasks(): vscode.Task[] {
-    return this.s.configurations.tree.current().items.map((i) => buildTask(this.s, { type: BUILD_TASK_TYPE, configuration: i.config.name, target: 'base' }));
+    return this.s.configurations.catalog.current().items.map((i) => buildTask(this.s, { type: BUILD_TASK_TYPE, configuration: i.config.name, target: 'base' }));
   }
   resolveTask(task: vscode.Task): vscode.Task | undefined {
     const def = task.definition as BuildTaskDefinition;
@@ -129,7 +130,7 @@ class BuildTerminal extends TaskTerminal {
     const name = this.def.configuration;
     let config: Configuration;
     try {
-      config = s.configurations.find(name, 'named by the build task');
+      config = s.configurations.catalog.find(name, 'named by the build task');
     } catch (e) {
       this.line(`${C.red}${(e as Error).message}${C.reset}`);
       return 1;
@@ -175,7 +176,7 @@ class BuildTerminal extends TaskTerminal {
         };
         try {
           const r = await buildImage(client, ctx.packed.stream, { tag: plan.tag, labels: plan.labels, buildArgs: plan.buildArgs, dockerfile: ctx.dockerfile, signal: this.abort.signal, onLine });
-          const size = ((await client.call('inspect image', (d, abortSignal) => d.getImage(plan.tag).inspect({ abortSignal } as never) as unknown as Promise<{ Size: number }>)).Size / 1e6).toFixed(1);
+          const size = ((await inspectImage(client, plan.tag)).Size / 1e6).toFixed(1);
           this.line(`${C.green}Built ${plan.tag}${C.reset} ${C.dim}(${r.imageId.slice(7, 19)}, ${size} MB, ${((Date.now() - t0) / 1000).toFixed(1)} s)${C.reset}`);
           if (config.registry) {
             progress.report({ message: `pushing to ${config.registry.url}` });

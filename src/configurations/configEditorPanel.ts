@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
+  checkRegistryAuth,
   CONFIGURATIONS_LIST,
   redactSecrets,
   createDaemonClient,
@@ -17,7 +18,7 @@ import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { rawDaemons, SECTION as DAEMONS_SECTION } from '../daemons/daemonSources';
 import { FromWebview, daemonKey, mergeFormIntoEntry, type DaemonRef, type ToWebview } from '../shared/configEditorProtocol';
 import { rawConfigurations, targetOf, whereOf, writeConfigurations, type ConfigurationItem } from './configurationSources';
-import type { ConfigurationsFeature } from './configurationsFeature';
+import type { ConfigurationCatalog } from './configurationCatalog';
 import { registrySecretKey } from './registrySecrets';
 
 
@@ -31,7 +32,9 @@ export class ConfigEditorPanels implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly daemons: DaemonsFeature,
-    private readonly configurations: ConfigurationsFeature,
+    private readonly catalog: ConfigurationCatalog,
+    /** The OS user's groups (the form shows which configurations they may use). */
+    private readonly groups: () => Promise<string[]>,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -135,7 +138,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
   private async init(panel: vscode.WebviewPanel, item: ConfigurationItem | undefined): Promise<void> {
     const sources = await this.daemons.sources();
     const raw = item?.origin.raw;
-    const taken = this.configurations.tree.current().items.map((i) => i.config.name).filter((n) => n !== item?.config.name);
+    const taken = this.catalog.current().items.map((i) => i.config.name).filter((n) => n !== item?.config.name);
     const user = item?.config.registry?.username;
     const hasPassword = !!(item?.config.registry && user && (await this.context.secrets.get(registrySecretKey(item.config.registry.url, user))));
     this.post(panel, {
@@ -146,7 +149,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
       hasWorkspace: !!vscode.workspace.workspaceFolders?.length,
       daemons: sources.specs.map((s) => ({ id: s.daemon.id, label: s.daemon.label ?? s.daemon.id, host: s.daemon.host })),
       takenNames: taken,
-      groups: await this.configurations.groups().catch(() => []),
+      groups: await this.groups().catch(() => []),
       hasPassword,
     });
   }
@@ -170,7 +173,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
         this.post(panel, { type: 'daemonInfo', key: daemonKey(m.daemon), info: { name: i.name, cpus: i.cpus, memTotalBytes: i.memTotalBytes, runtimes: i.runtimes, defaultRuntime: i.defaultRuntime } });
       } else {
         // the daemon logs in, as it will when it pulls: POST /auth
-        await client.call('registry login', (d, abortSignal) => d.checkAuth({ username: m.username, password: m.password, serveraddress: m.url, abortSignal } as never), { timeoutMs: description.timeoutMs + 10000 });
+        await checkRegistryAuth(client, { username: m.username, password: m.password, serveraddress: m.url }, { timeoutMs: description.timeoutMs + 10000 });
         this.post(panel, { type: 'registryResult', ok: true, text: `Logged in to ${m.url} as ${m.username} (through daemon ${description.id})` });
       }
     } catch (e) {
@@ -193,7 +196,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
     const r = validateConfiguration(entry);
     if (!r.ok) errors.push(...r.errors);
     const name = typeof entry.name === 'string' ? entry.name : '';
-    const sources = this.configurations.tree.current();
+    const sources = this.catalog.current();
     const taken = sources.items.filter((i) => i.config.name !== item?.config.name).map((i) => i.config.name);
     if (taken.includes(name)) errors.push({ field: 'name', message: `name: a configuration "${name}" exists already` });
     else if (name !== item?.config.name) {

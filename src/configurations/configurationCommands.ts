@@ -9,7 +9,7 @@ type Node = Extract<ConfigurationNode, { kind: 'configuration' }>;
 /** The configuration a command is about: its tree node, else a pick. */
 export async function pickConfiguration(s: Services, node: unknown, placeHolder: string): Promise<Node | undefined> {
   if (node && typeof node === 'object' && (node as ConfigurationNode).kind === 'configuration') return node as Node;
-  const items = s.configurations.tree.current().items;
+  const items = s.configurations.catalog.current().items;
   const chosen = await vscode.window.showQuickPick(
     items.map((item) => ({ label: item.config.name, description: `${item.config.daemon} · ${item.scope}`, item })),
     { placeHolder },
@@ -21,7 +21,7 @@ export async function pickConfiguration(s: Services, node: unknown, placeHolder:
 async function duplicate(s: Services, node?: unknown, name?: string): Promise<void> {
   const n = await pickConfiguration(s, node, 'Configuration to duplicate');
   if (!n) return;
-  const taken = new Set(s.configurations.tree.current().items.map((i) => i.config.name));
+  const taken = new Set(s.configurations.catalog.current().items.map((i) => i.config.name));
   const newName =
     name ??
     (await vscode.window.showInputBox({
@@ -31,7 +31,7 @@ async function duplicate(s: Services, node?: unknown, name?: string): Promise<vo
     }));
   if (!newName) return;
   if (taken.has(newName)) throw new Error(`A configuration "${newName}" exists already`);
-  const held = s.configurations.tree.current().invalid.find((i) => i.name === newName);
+  const held = s.configurations.catalog.current().invalid.find((i) => i.name === newName);
   if (held) throw new Error(heldByInvalidMessage(CONFIGURATIONS_LIST, whereOf(held.scope), held.index, newName, held.error));
   const raw = rawConfigurations(n.item.scope);
   const where = whereOf(n.item.scope);
@@ -43,7 +43,7 @@ async function duplicate(s: Services, node?: unknown, name?: string): Promise<vo
 async function remove(s: Services, node?: unknown, opts?: { confirm?: boolean }): Promise<void> {
   const n = await pickConfiguration(s, node, 'Configuration to delete');
   if (!n) return;
-  const { projectDefault, globalDefault } = s.configurations.tree.current();
+  const { projectDefault, globalDefault } = s.configurations.catalog.current();
   const name = n.item.config.name;
   const roles = [name === projectDefault ? 'the project default' : '', name === globalDefault ? 'the global default' : ''].filter(Boolean);
   if (opts?.confirm !== false) {

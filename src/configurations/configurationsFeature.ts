@@ -1,36 +1,35 @@
 import * as vscode from 'vscode';
 import { basePlan, buildingDaemon, extensionVersion } from '../builds/basePlan';
-import { currentUserGroups, findConfiguration, imageFreshness, type Configuration, type ImageFreshness } from '../core';
+import { currentUserGroups, imageFreshness, type Configuration, type ImageFreshness } from '../core';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { ConfigEditorPanels } from './configEditorPanel';
+import { ConfigurationCatalog } from './configurationCatalog';
 import type { ConfigurationItem } from './configurationSources';
-import { SECTION } from './configurationSources';
 import { ConfigurationsTreeProvider } from './configurationsTree';
-import { workspaceTrust } from '../workspaceTrust';
 
-/** The configurations concern: settings -> tree; the editor panels. Reads no Docker until asked. */
+/** The configurations concern: settings -> catalog -> tree; the editor panels. Reads no Docker until asked. */
 export class ConfigurationsFeature implements vscode.Disposable {
   private groupsPromise: Promise<string[]> | undefined;
+  /** What the configurations are: everyone reads them here. */
+  readonly catalog = new ConfigurationCatalog();
   readonly tree: ConfigurationsTreeProvider;
   readonly editors: ConfigEditorPanels;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(context: vscode.ExtensionContext, daemons: DaemonsFeature, log: vscode.LogOutputChannel) {
     this.tree = new ConfigurationsTreeProvider(
+      this.catalog,
       () => this.groups(),
       async () => new Set((await daemons.sources()).specs.map((s) => s.daemon.id)),
       (c) => this.imageFreshness(c, context, daemons),
     );
-    this.editors = new ConfigEditorPanels(context, daemons, this, log);
+    this.editors = new ConfigEditorPanels(context, daemons, this.catalog, () => this.groups(), log);
     this.disposables.push(
+      this.catalog,
       this.tree,
       this.editors,
       // images built, pulled or removed, and daemons (dis)connecting, change the stale marks
       { dispose: daemons.hub.onDidChange((c) => (c.what === 'images' || c.what === 'state') && this.tree.refresh()).dispose },
-      workspaceTrust.onDidChange(() => this.tree.refresh()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.configurations`) || e.affectsConfiguration(`${SECTION}.defaultConfiguration`) || e.affectsConfiguration(`${SECTION}.daemons`)) this.tree.refresh();
-      }),
     );
   }
 
@@ -44,11 +43,6 @@ export class ConfigurationsFeature implements vscode.Disposable {
     const plan = await basePlan(context, c);
     const images = await daemons.hub.list(daemonId, 'images');
     return imageFreshness(images.find((i) => i.tags.includes(plan.tag)), extensionVersion(context), plan.optionsHash);
-  }
-
-  /** The configuration of that name; a clear error (saying why it was looked for) when there is none. */
-  find(name: string, why?: string): Configuration {
-    return findConfiguration(name, this.tree.current().items.map((i) => i.config), why);
   }
 
   /** The OS user's groups (id -Gn), read once. */

@@ -1,39 +1,39 @@
 import * as vscode from 'vscode';
 import { limitsSummary, usageDenied, type ImageFreshness } from '../core';
 import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
-import { readConfigurations, type ConfigurationItem, type ConfigurationSources, type IgnoredConfiguration, type InvalidConfiguration } from './configurationSources';
+import type { ConfigurationCatalog } from './configurationCatalog';
+import type { ConfigurationItem, IgnoredConfiguration, InvalidConfiguration } from './configurationSources';
 
 export type ConfigurationNode = { kind: 'configuration'; item: ConfigurationItem } | { kind: 'invalid'; entry: InvalidConfiguration } | { kind: 'ignored'; entry: IgnoredConfiguration };
 
 /**
  * The Execution Configurations view: each configuration with its daemon, image, a one-line limits
  * summary, runtime/GPU badge and default marks; locked when the user's groups may not use it; the
- * daemon flagged when it does not exist; invalid entries shown with their error.
+ * daemon flagged when it does not exist; invalid entries shown with their error. A view of the catalog:
+ * it refreshes when the catalog changes, or when what it marks (images, daemons) does.
  */
 export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<ConfigurationNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private sources: ConfigurationSources | undefined;
+  private readonly watch: vscode.Disposable;
 
   constructor(
+    private readonly catalog: ConfigurationCatalog,
     private readonly groups: () => Promise<string[]>,
     private readonly daemonIds: () => Promise<Set<string>>,
     /** Whether the configuration's base image is built and current (undefined: cannot tell now). */
     private readonly freshness: (c: ConfigurationItem['config']) => Promise<ImageFreshness | undefined>,
-  ) {}
-
-  current(): ConfigurationSources {
-    return (this.sources ??= readConfigurations());
+  ) {
+    this.watch = catalog.onDidChange(() => this.refresh());
   }
 
   refresh(): void {
-    this.sources = undefined;
     this.changed.fire(undefined);
   }
 
   getChildren(node?: ConfigurationNode): ConfigurationNode[] {
     if (node) return [];
-    const s = this.current();
+    const s = this.catalog.current();
     return [...s.items.map((item) => ({ kind: 'configuration' as const, item })), ...s.invalid.map((entry) => ({ kind: 'invalid' as const, entry })), ...s.ignored.map((entry) => ({ kind: 'ignored' as const, entry }))];
   }
 
@@ -44,7 +44,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
     }
     if (node.kind === 'ignored') return ignoredSettingItem(node.entry.name ?? `configuration #${node.entry.index + 1}`, 'containerExec.configurations', node.entry.index, node.entry.reason, 'configuration.ignored');
     const { config: c, scope } = node.item;
-    const s = this.current();
+    const s = this.catalog.current();
     const [groups, daemons, fresh] = await Promise.all([this.groups().catch(() => []), this.daemonIds(), this.freshness(c).catch(() => undefined)]);
     const denied = usageDenied(c, groups);
     const missingDaemon = !daemons.has(c.daemon);
@@ -74,6 +74,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
   }
 
   dispose(): void {
+    this.watch.dispose();
     this.changed.dispose();
   }
 }

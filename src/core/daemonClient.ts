@@ -2,18 +2,12 @@ import { finished } from 'node:stream';
 import Docker from 'dockerode';
 import { DaemonError, isDaemonError } from './errors';
 import { parseDaemonDescription, parseHost, type DaemonDescription, type DaemonDescriptionInput } from './daemonDescription';
+import { signalled } from './engine/signalled';
 import { explainEngineError } from './explainError';
 import { InfoAnswer, VersionAnswer, parseEngineAnswer, toInfo, toVersion, type DaemonInfo, type DaemonVersion, type PingResult } from './engineTypes';
 import { SshBridge } from './sshTransport';
 import { loadTlsMaterial, type TlsMaterial } from './tlsMaterial';
 
-/** dockerode takes `{ abortSignal }` on these calls; @types/dockerode does not say so yet. */
-interface SignalledCalls {
-  ping(o: { abortSignal: AbortSignal }): Promise<unknown>;
-  version(o: { abortSignal: AbortSignal }): Promise<unknown>;
-  info(o: { abortSignal: AbortSignal }): Promise<unknown>;
-}
-const signalled = (d: Docker) => d as unknown as SignalledCalls;
 
 /** Counts Engine API calls made by this process: lets tests prove nothing talks to Docker too early. */
 export const engineCallStats = { calls: 0 };

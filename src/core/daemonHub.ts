@@ -1,9 +1,9 @@
 import { DaemonClient } from './daemonClient';
 import type { DaemonDescription } from './daemonDescription';
 import { Emitter } from './emitter';
-import { listContainers, listImages, listVolumes, type ContainerSummary, type ImageSummary, type VolumeSummary } from './engineLists';
+import { listContainers, listImages, listVolumes, type ContainerSummary, type ImageSummary, type VolumeSummary } from './engine/lists';
+import { followEvents } from './engine/events';
 import { swarmOverview, type SwarmOverview } from './engine/swarm';
-import { followEvents } from './engineEvents';
 import type { DaemonInfo, DaemonVersion } from './engineTypes';
 import { DaemonError } from './errors';
 import type { EntryOrigin } from './settingsList';

@@ -18,11 +18,17 @@ export class DaemonError extends Error {
     /** The daemon's host URL (or the setting's field) the error is about. */
     readonly target: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
     super(message, options);
+    this.status = options?.status;
   }
+  /** The HTTP status the Engine API answered with, when it answered. */
+  readonly status: number | undefined;
 }
+
+/** The Engine API answered 404 (no such container, image or path). */
+export const isNotFound = (e: unknown): boolean => e instanceof DaemonError && e.status === 404;
 
 export function isDaemonError(e: unknown): e is DaemonError {
   return e instanceof DaemonError;

@@ -60,7 +60,7 @@ export function explainEngineError(daemon: DaemonDescription, what: string, err:
     const detail = e.json?.message ?? firstLine(msg.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/i, ''));
     if (e.statusCode === 400 && /HTTP request to an HTTPS server/i.test(msg))
       return make('tls', `${host} requires TLS: enable TLS for this daemon with its certificate folder (ca.pem, cert.pem, key.pem).`);
-    return make('api', `${host} refused ${what}: HTTP ${e.statusCode} ${detail}`);
+    return new DaemonError('api', host, `${host} refused ${what}: HTTP ${e.statusCode} ${detail}`, { cause: err, status: e.statusCode });
   }
   return make('unreachable', `${what} on ${host} failed: ${firstLine(msg)}${code ? ` (${code})` : ''}`);
 }

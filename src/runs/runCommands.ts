@@ -36,7 +36,7 @@ async function startRun(s: Services, recipe: string, opts: { configuration?: str
 /** Quick pick of the configurations this user may use, with their daemon's state. */
 async function pickRunConfiguration(s: Services): Promise<string | undefined> {
   const groups = await s.configurations.groups().catch(() => []);
-  const items = s.configurations.tree
+  const items = s.configurations.catalog
     .current()
     .items.filter((i) => !usageDenied(i.config, groups))
     .map((i) => ({ label: i.config.name, description: `${i.config.daemon} · ${s.daemons.hub.status(i.config.daemon).state}`, detail: [i.config.baseImage || 'default base image', limitsSummary(i.config), i.config.runtime ?? ''].filter(Boolean).join(' · ') }));

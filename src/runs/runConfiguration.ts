@@ -1,5 +1,5 @@
 import { DEFAULT_INTERPRETERS, chooseConfiguration, recipeConfiguration, validateConfiguration, type Configuration } from '../core';
-import type { Services } from '../services';
+import type { ConfigurationCatalog } from '../configurations/configurationCatalog';
 import { settings } from '../settings';
 
 /** containerExec.recipeInterpreters over the defaults (an empty value turns an extension off). */
@@ -20,11 +20,11 @@ export type ChosenBy = 'explicit' | 'recipe' | 'project default' | 'global defau
  * The configuration a recipe runs on, first match wins: explicit > containerExec.recipeConfigurations
  * (workspace scope) > project default > global default > the embedded local default.
  */
-export function chooseRunConfiguration(s: Services, recipe: string, explicit?: string): { config: Configuration; chosenBy: ChosenBy } {
-  const sources = s.configurations.tree.current();
+export function chooseRunConfiguration(catalog: ConfigurationCatalog, recipe: string, explicit?: string): { config: Configuration; chosenBy: ChosenBy } {
+  const sources = catalog.current();
   const globs = settings().inspect<Record<string, string>>('recipeConfigurations');
   const choice = chooseConfiguration({ explicit, recipe: recipeConfiguration(recipe, { ...globs?.workspaceValue, ...globs?.workspaceFolderValue }), projectDefault: sources.projectDefault, globalDefault: sources.globalDefault });
   if (!choice) return { config: localDefault(), chosenBy: 'local default' };
   const why = choice.from === 'explicit' ? 'picked for this run' : choice.from === 'recipe' ? `chosen for ${recipe} by containerExec.recipeConfigurations` : `the ${choice.from}, containerExec.defaultConfiguration`;
-  return { config: s.configurations.find(choice.name, why), chosenBy: choice.from };
+  return { config: catalog.find(choice.name, why), chosenBy: choice.from };
 }

@@ -126,7 +126,7 @@ class RunTerminal extends TaskTerminal {
     if (!vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder first: a run uploads the workspace folder its recipe is in.');
     const ws = workspaceDir();
     const recipe = recipeInWorkspace(path.resolve(ws, def.recipe), ws);
-    const { config, chosenBy } = chooseRunConfiguration(s, recipe, def.configuration);
+    const { config, chosenBy } = chooseRunConfiguration(s.configurations.catalog, recipe, def.configuration);
     const target = targetOf(config);
     const backend = await s.runs.backends.open(target, { context: `configuration ${config.name}`, hint: 'Add it in the Daemons view, or pick another configuration.' });
     // the daemon whose settings scope decides whether a stored registry password may go to it

@@ -40,11 +40,11 @@ export class RunsFeature implements vscode.Disposable {
     // a pool target is a configuration's name: its daemons and the user's budget on it (containerExec.budgets)
     const unregisterPools = this.backends.register(
       dockerPoolProvider(async (id) => {
-        const config = configurations?.tree.current().items.find((i) => i.config.name === id)?.config;
+        const config = configurations?.catalog.current().items.find((i) => i.config.name === id)?.config;
         if (!config?.pool) return undefined;
         const budgets = BudgetsSchema.safeParse(settings().get<unknown>('budgets') ?? {});
         if (!budgets.success) throw new Error(`containerExec.budgets: ${budgets.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        return { name: id, daemons: await Promise.all(config.pool.map(async (d) => ({ id: d, daemon: (await daemons.spec(d))?.daemon }))), budget: budgets.data[id], stillConfigured: () => Boolean(configurations?.tree.current().items.some((i) => i.config.name === id && i.config.pool)) };
+        return { name: id, daemons: await Promise.all(config.pool.map(async (d) => ({ id: d, daemon: (await daemons.spec(d))?.daemon }))), budget: budgets.data[id], stillConfigured: () => Boolean(configurations?.catalog.current().items.some((i) => i.config.name === id && i.config.pool)) };
       }),
     );
     this.disposables.push(

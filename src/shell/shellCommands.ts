@@ -17,7 +17,7 @@ export const SHELL_COMMANDS = {
   'containerExec.openShell': async (s: Services, node?: unknown): Promise<ShellResult | undefined> => {
     const name = typeof node === 'string' ? node : (await pickConfiguration(s, node, 'Configuration to open a shell in'))?.item.config.name;
     if (!name) return undefined;
-    s.configurations.find(name, 'picked for Open Shell'); // an unknown name fails here, before a terminal opens
+    s.configurations.catalog.find(name, 'picked for Open Shell'); // an unknown name fails here, before a terminal opens
     const pty = new ConfigurationShell(s, name);
     const terminal = vscode.window.createTerminal({ name: `Shell: ${name}`, pty, iconPath: new vscode.ThemeIcon('terminal') });
     terminal.show();

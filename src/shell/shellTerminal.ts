@@ -124,7 +124,7 @@ export class ConfigurationShell extends ShellTerminal {
   private async start(): Promise<{ message: string; failed: boolean; code: number }> {
     const { s } = this;
     if (!vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder first: a shell gets the workspace folder uploaded.');
-    const config = s.configurations.find(this.configuration, 'picked for Open Shell');
+    const config = s.configurations.catalog.find(this.configuration, 'picked for Open Shell');
     const ws = workspaceDir();
     const backend: ExecutionBackend = await s.runs.backends.open(targetOf(config), { context: `configuration ${config.name}`, hint: 'Add it in the Daemons view, or pick another configuration.' });
     try {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { DaemonClient } from '../daemonClient';
+import { buildImageStream, inspectImage } from '../engine/images';
 import { DaemonError } from '../errors';
 import { onLines } from '../jsonLines';
 
@@ -47,22 +48,7 @@ export async function buildImage(
   let failure: string | undefined;
   try {
     // a Dockerfile the daemon cannot parse is refused at once (HTTP 400), before any stream
-    const stream = await client
-      .unbounded(
-        'build',
-        (d, abortSignal) =>
-          d.buildImage(context as NodeJS.ReadableStream, {
-            t: o.tag,
-            labels: o.labels,
-            buildargs: o.buildArgs ?? {},
-            dockerfile: o.dockerfile ?? 'Dockerfile',
-            rm: true,
-            forcerm: true,
-            nocache: o.noCache ?? false,
-            abortSignal,
-          } as never) as unknown as Promise<NodeJS.ReadableStream>,
-        ctl.signal,
-      )
+    const stream = await buildImageStream(client, context as NodeJS.ReadableStream, { t: o.tag, labels: o.labels, buildargs: o.buildArgs ?? {}, dockerfile: o.dockerfile ?? 'Dockerfile', nocache: o.noCache ?? false }, ctl.signal)
       .catch((e: unknown) => {
         throw e instanceof DaemonError && e.kind === 'api' ? new BuildError(explainBuildFailure(e.message.replace(/^.*refused build: HTTP \d+ /, '')), { cause: e }) : e;
       });
@@ -96,7 +82,7 @@ export async function buildImage(
   if (failure) throw new BuildError(explainBuildFailure(failure));
   if (!imageId) {
     // older daemons announce the image only as "Successfully built <id>"
-    const inspect = (await client.call('inspect image', (d, abortSignal) => d.getImage(o.tag).inspect({ abortSignal } as never) as unknown as Promise<{ Id: string }>));
+    const inspect = await inspectImage(client, o.tag);
     imageId = inspect.Id;
   }
   return { imageId, tag: o.tag, durationMs: performance.now() - t0 };

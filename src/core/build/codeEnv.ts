@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { DaemonClient } from '../daemonClient';
-import { imageExists } from '../engineActions';
+import { imageExists } from '../engine';
 import { LABELS } from '../labels';
 import { planContext } from './buildContext';
 import { buildImage, type BuildLine } from './buildImage';

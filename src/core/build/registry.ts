@@ -1,5 +1,5 @@
-import type Docker from 'dockerode';
 import type { DaemonClient } from '../daemonClient';
+import { pullImageStream, pushImageStream } from '../engine/images';
 import { DaemonError } from '../errors';
 import { onLines } from '../jsonLines';
 import { redactSecrets } from '../safety';
@@ -18,7 +18,7 @@ export interface RegistryAuth {
  * not). The stream is cut when `signal` aborts or the daemon misses two pings: a layer may take
  * minutes, and through a dead network not even the connection's close arrives.
  */
-async function follow(client: DaemonClient, what: string, open: (d: Docker, abortSignal: AbortSignal) => Promise<NodeJS.ReadableStream>, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
+async function follow(client: DaemonClient, what: string, open: (signal: AbortSignal) => Promise<NodeJS.ReadableStream>, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
   const ctl = new AbortController();
   const onAbort = () => ctl.abort();
   signal.addEventListener('abort', onAbort, { once: true });
@@ -29,7 +29,7 @@ async function follow(client: DaemonClient, what: string, open: (d: Docker, abor
     ctl.abort();
   });
   try {
-    const stream = await client.unbounded(what, open, ctl.signal);
+    const stream = await open(ctl.signal);
     let failure: string | undefined;
     onLines(stream, (line) => {
       try {
@@ -64,7 +64,7 @@ export function explainRegistryFailure(e: unknown, action: string, ref: string, 
 
 export async function pushImage(client: DaemonClient, ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
   try {
-    await follow(client, 'push', (d, abortSignal) => d.getImage(ref).push({ authconfig: auth, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, signal, onLine);
+    await follow(client, 'push', (s) => pushImageStream(client, ref, auth, s), signal, onLine);
   } catch (e) {
     if (e instanceof DaemonError && e.kind === 'cancelled') throw e;
     throw explainRegistryFailure(e, 'Image push of', ref, auth);
@@ -73,7 +73,7 @@ export async function pushImage(client: DaemonClient, ref: string, auth: Registr
 
 export async function pullImage(client: DaemonClient, ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
   try {
-    await follow(client, 'pull', (d, abortSignal) => d.pull(ref, { authconfig: auth, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, signal, onLine);
+    await follow(client, 'pull', (s) => pullImageStream(client, ref, auth, s), signal, onLine);
   } catch (e) {
     if (e instanceof DaemonError && e.kind === 'cancelled') throw e;
     throw explainRegistryFailure(e, 'Image pull of', ref, auth);

@@ -1,4 +1,4 @@
-import type { ImageSummary } from '../engineLists';
+import type { ImageSummary } from '../engine/lists';
 import { LABELS } from '../labels';
 
 export type ImageFreshness = { state: 'missing' } | { state: 'current' } | { state: 'stale'; why: string };

@@ -219,11 +219,6 @@ export async function loadImage(client: DaemonClient, tar: Readable, signal: Abo
   if (error) throw new Error(`${client.host} could not load the image: ${error[1]}`);
 }
 
-/** PUT /containers/{id}/archive: `tar` extracted at `path` in the container (running or not). */
-export async function putArchive(client: DaemonClient, container: string, path: string, tar: NodeJS.ReadableStream, opts: CallOptions = {}): Promise<void> {
-  await client.call('upload to container', (d, abortSignal) => d.getContainer(container).putArchive(tar, { path, abortSignal } as never) as unknown as Promise<unknown>, opts);
-}
-
 /** POST /containers/{id}/attach (stream, stdout, stderr): the multiplexed output from now on; ended by `follow`. */
 export async function attachOutput(client: DaemonClient, container: string, follow: AbortSignal): Promise<NodeJS.ReadableStream> {
   return (await client.call('attach', (d, abortSignal) => d.getContainer(container).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: follow })) as NodeJS.ReadableStream;

@@ -1,5 +1,5 @@
 import type { CallOptions, DaemonClient } from '../daemonClient';
-import { listContainers, type ContainerSummary } from '../engineLists';
+import { listContainers, type ContainerSummary } from '../engine/lists';
 import { LABELS } from '../labels';
 import { workspaceLabel } from './recipe';
 

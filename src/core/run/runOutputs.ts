@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Transform } from 'node:stream';
 import type { DaemonClient } from '../daemonClient';
-import { isNotFound, removeContainer } from '../engineActions';
+import { getArchive, inspectContainer, removeContainer } from '../engine';
+import { isNotFound } from '../errors';
 import { LABELS } from '../labels';
 import { extractOutputArchive, skippedWarning, type OutputCap, type OutputCaps } from './outputArchive';
 
@@ -38,7 +39,7 @@ export async function fetchOutputs(client: DaemonClient, container: string, outp
   const idleMs = Math.max(client.daemon.timeoutMs, 30000);
   let stream: NodeJS.ReadableStream & { destroy(e?: Error): void };
   try {
-    stream = (await client.call('fetch outputs', (d, abortSignal) => d.getContainer(container).getArchive({ path: outputPath, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: opts.signal })) as typeof stream;
+    stream = (await getArchive(client, container, outputPath, { signal: opts.signal })) as typeof stream;
   } catch (e) {
     if (isNotFound(e)) return { skipped: [], entries: 0, bytes: 0 };
     throw e;
@@ -78,7 +79,7 @@ export interface RetrievedOutputs extends FetchedOutputs {
 export async function retrieveKeptOutputs(client: DaemonClient, container: string, outputPath: string, dest: string, opts: FetchOutputsOptions = {}): Promise<RetrievedOutputs> {
   let labels: Record<string, string>;
   try {
-    const info = await client.call('inspect container', (d, abortSignal) => d.getContainer(container).inspect({ abortSignal } as never) as unknown as Promise<{ Config: { Labels: Record<string, string> | null } }>, { signal: opts.signal });
+    const info = await inspectContainer(client, container, { signal: opts.signal });
     labels = info.Config.Labels ?? {};
   } catch (e) {
     if (isNotFound(e)) return { skipped: [], entries: 0, bytes: 0, removed: false, gone: true };

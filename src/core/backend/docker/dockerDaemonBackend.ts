@@ -1,10 +1,10 @@
 import { PassThrough } from 'node:stream';
-import type { Duplex } from 'node:stream';
 import { pullImage, type RegistryAuth } from '../../build/registry';
 import type { Configuration } from '../../config/configurationSchema';
 import { createDaemonClient, type DaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
-import { imageExists, isNotFound, removeContainer, stopContainer } from '../../engineActions';
+import { attachContainer, createContainer, createExec, imageExists, inspectContainer, putArchive, removeContainer, startContainer, stopContainer, waitContainer } from '../../engine';
+import { isNotFound } from '../../errors';
 import { demuxFrames } from '../../run/demux';
 import { findLostRunContainers } from '../../run/lostRuns';
 import { fetchOutputs, retrieveKeptOutputs, type FetchOutputsOptions } from '../../run/runOutputs';
@@ -89,8 +89,8 @@ export class DockerRun implements RunHandle {
     const { client, name } = this;
     const { signal } = hooks;
     // not cancelled mid-request: a container the daemon made but we never heard of would be left behind
-    const created = await client.call('create container', (d, abortSignal) =>
-      d.createContainer({
+    const created = {
+      id: await createContainer(client, {
         name,
         Image: spec.image,
         Cmd: spec.cmd,
@@ -102,9 +102,8 @@ export class DockerRun implements RunHandle {
         AttachStderr: true,
         // the run keeps its own log: the daemon writing a json-file copy of every byte halves the throughput
         HostConfig: { ...toHostConfig(spec.config), ...(spec.keep ? {} : { LogConfig: { Type: 'none', Config: {} } }) },
-        abortSignal,
-      } as never),
-    );
+      }),
+    };
     hooks.onCreated?.(created.id);
     if (signal.aborted) throw new Error('cancelled');
 
@@ -112,7 +111,7 @@ export class DockerRun implements RunHandle {
     hooks.onStatus(`Uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${spec.workingDir}`);
     const packed = packWorkspace(spec.workspace.dir, scan, spec.workspace.emptyDirs);
     try {
-      await client.call('upload workspace', (d, abortSignal) => d.getContainer(created.id).putArchive(packed.stream, { path: spec.workingDir, abortSignal } as never), {
+      await putArchive(client, created.id, packed.stream, spec.workingDir, {
         signal,
         timeoutMs: client.daemon.timeoutMs + scan.bytes / 1000, // at least 1 MB/s
       });
@@ -124,21 +123,21 @@ export class DockerRun implements RunHandle {
     }
 
     // attached before start, as `docker run` does: not a byte of output is missed
-    const stream = await client.call('attach', (d, abortSignal) => d.getContainer(created.id).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: hooks.follow });
+    const stream = await attachContainer(client, created.id, { signal: hooks.follow });
     demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
     const output = client.streamEnd('output', stream, hooks.follow);
     output.catch(() => undefined); // the driver reads it; until then an early cut is not unhandled
 
     if (signal.aborted) throw new Error('cancelled');
-    await client.call('start container', (d, abortSignal) => d.getContainer(created.id).start({ abortSignal } as never) as unknown as Promise<unknown>);
+    await startContainer(client, created.id);
     return { output };
   }
 
   async wait(follow: AbortSignal): Promise<RunExit> {
     const { client, name } = this;
     // raced with `follow`: an answer from a daemon killed mid-run never completes
-    const waited = await client.unbounded('wait', (d, abortSignal) => d.getContainer(name).wait({ abortSignal } as never) as unknown as Promise<{ StatusCode: number }>, follow);
-    const state = await client.call('inspect container', (d, abortSignal) => d.getContainer(name).inspect({ abortSignal } as never) as unknown as Promise<{ State: { ExitCode: number; OOMKilled: boolean } }>);
+    const waited = await waitContainer(client, name, follow);
+    const state = await inspectContainer(client, name);
     return { exitCode: waited.StatusCode ?? state.State.ExitCode, oomKilled: state.State.OOMKilled };
   }
 
@@ -165,23 +164,20 @@ export class DockerRun implements RunHandle {
   async exec(cmd: string[], opts: ExecOptions = {}): Promise<ExecSession> {
     const { client, name } = this;
     const tty = Boolean(opts.tty);
-    const exec = await client.call(
-      'create exec',
-      (d, abortSignal) =>
-        d.getContainer(name).exec({
-          Cmd: cmd,
-          AttachStdin: Boolean(opts.stdin),
-          AttachStdout: true,
-          AttachStderr: true,
-          Tty: tty,
-          ...(opts.env ? { Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
-          ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
-          abortSignal,
-        } as never),
+    const exec = await createExec(
+      client,
+      name,
+      {
+        Cmd: cmd,
+        AttachStdin: Boolean(opts.stdin),
+        Tty: tty,
+        ...(opts.env ? { Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
+        ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+      },
       { signal: opts.signal },
     );
     // the session lasts as long as the command: only the upgrade itself has a deadline
-    const socket = (await client.call('start exec', (d, abortSignal) => exec.start({ hijack: true, stdin: Boolean(opts.stdin), Tty: tty, abortSignal } as never) as unknown as Promise<Duplex>, { signal: opts.signal })) as Duplex;
+    const socket = await exec.start({ stdin: Boolean(opts.stdin), tty }, { signal: opts.signal });
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     const stdin = new PassThrough();
@@ -212,16 +208,14 @@ export class DockerRun implements RunHandle {
         }
         // the stream ends a moment before the daemon records the exit code
         for (let i = 0; ; i++) {
-          const info = (await client.call('inspect exec', (_d, abortSignal) => exec.inspect({ abortSignal } as never) as unknown as Promise<{ Running: boolean; ExitCode: number | null }>, { signal: opts.signal })) as { Running: boolean; ExitCode: number | null };
+          const info = await exec.inspect({ signal: opts.signal });
           if (!info.Running && info.ExitCode !== null) return info.ExitCode;
           if (i >= 50) throw new Error(`exec ${cmd.join(' ')} in ${name} on ${client.host}: its stream ended but the command is still running`);
           await new Promise((r) => setTimeout(r, 100));
         }
       },
       close: () => socket.destroy(),
-      resize: async (columns, rows) => {
-        await client.call('resize exec', (_d, abortSignal) => exec.resize({ w: columns, h: rows, abortSignal } as never) as unknown as Promise<unknown>);
-      },
+      resize: (columns, rows) => exec.resize(columns, rows),
     };
   }
 }

@@ -3,8 +3,8 @@ import type { Configuration, FieldError } from '../../config/configurationSchema
 import { createDaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
 import { copyImage, createClaim, labelledContainers, runningReservations } from '../../engine/pool';
-import { followEvents } from '../../engineEvents';
-import { removeContainer } from '../../engineActions';
+import { followEvents } from '../../engine/events';
+import { removeContainer } from '../../engine/containers';
 import type { DaemonInfo } from '../../engineTypes';
 import { LABELS } from '../../labels';
 import { osUser } from '../../run/runRecipe';

@@ -4,8 +4,9 @@ import type { Configuration } from '../../config/configurationSchema';
 import { parseMemory } from '../../config/units';
 import { createDaemonClient, type DaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
-import { attachOutput, createService, listNodes, listServices, listTasks, loadImage, putArchive, removeService, saveImage, swarmMembership, type ServiceSpec, type SwarmNode, type SwarmTask } from '../../engine/swarm';
-import { imageExists, removeContainer } from '../../engineActions';
+import { attachOutput, createService, listNodes, listServices, listTasks, loadImage, removeService, saveImage, swarmMembership, type ServiceSpec, type SwarmNode, type SwarmTask } from '../../engine/swarm';
+import { putArchive, removeContainer } from '../../engine/containers';
+import { imageExists } from '../../engine/images';
 import { LABELS } from '../../labels';
 import { demuxFrames } from '../../run/demux';
 import { workspaceLabel } from '../../run/recipe';
@@ -248,7 +249,7 @@ class SwarmRun implements RunHandle {
     if (signal.aborted) throw new Error('cancelled');
     const packed = packWorkspace(spec.workspace.dir, scan, [...spec.workspace.emptyDirs, GATE_DIR]);
     try {
-      await putArchive(node.client, at.containerId, spec.workingDir, packed.stream, { signal, timeoutMs: node.client.daemon.timeoutMs + scan.bytes / 1000 });
+      await putArchive(node.client, at.containerId, packed.stream, spec.workingDir, { signal, timeoutMs: node.client.daemon.timeoutMs + scan.bytes / 1000 });
     } catch (e) {
       throw packed.failure() ?? e;
     } finally {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import type { CallOptions, DaemonClient } from './daemonClient';
-import { parseEngineAnswer } from './engineTypes';
-import { LABELS } from './labels';
+import type { CallOptions, DaemonClient } from '../daemonClient';
+import { parseEngineAnswer } from '../engineTypes';
+import { LABELS } from '../labels';
 
 const Labels = z.record(z.string(), z.string()).nullish().transform((l) => l ?? {});
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import type { DaemonClient } from './daemonClient';
-import { onLines } from './jsonLines';
+import type { DaemonClient } from '../daemonClient';
+import { onLines } from '../jsonLines';
 
 export interface EngineEvent {
   type: string; // container | image | volume

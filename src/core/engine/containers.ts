@@ -1,0 +1,97 @@
+import type { Duplex } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import type { CallOptions, DaemonClient } from '../daemonClient';
+import { demuxFrames } from '../run/demux';
+
+// Typed container calls of the Engine API. dockerode takes `{ abortSignal }` on every call but
+// @types/dockerode does not say so, and types answers loosely: the casts stay in this folder.
+
+/** POST /containers/create; the new container's id. */
+export async function createContainer(client: DaemonClient, body: Record<string, unknown> & { name: string }, opts?: CallOptions): Promise<string> {
+  const created = await client.call('create container', (d, abortSignal) => d.createContainer({ ...body, abortSignal } as never), opts);
+  return created.id;
+}
+
+/** PUT /containers/{id}/archive: unpacks a tar stream at `path` in the container. */
+export async function putArchive(client: DaemonClient, id: string, tar: NodeJS.ReadableStream, path: string, opts?: CallOptions): Promise<void> {
+  await client.call('upload workspace', (d, abortSignal) => d.getContainer(id).putArchive(tar, { path, abortSignal } as never), opts);
+}
+
+/** GET /containers/{id}/archive: a tar stream of `path` in the container. */
+export function getArchive(client: DaemonClient, id: string, path: string, opts?: CallOptions): Promise<NodeJS.ReadableStream> {
+  return client.call('fetch outputs', (d, abortSignal) => d.getContainer(id).getArchive({ path, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, opts);
+}
+
+/** POST /containers/{id}/attach: the multiplexed stdout and stderr stream. */
+export function attachContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<NodeJS.ReadableStream> {
+  return client.call('attach', (d, abortSignal) => d.getContainer(id).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, opts);
+}
+
+export async function startContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<void> {
+  await client.call('start container', (d, abortSignal) => d.getContainer(id).start({ abortSignal } as never) as unknown as Promise<unknown>, opts);
+}
+
+/** POST /containers/{id}/wait: answers when the container exits, so only `signal` ends it. */
+export function waitContainer(client: DaemonClient, id: string, signal: AbortSignal): Promise<{ StatusCode: number }> {
+  return client.unbounded('wait', (d, abortSignal) => d.getContainer(id).wait({ abortSignal } as never) as unknown as Promise<{ StatusCode: number }>, signal);
+}
+
+export interface ContainerInspect {
+  State: { ExitCode: number; OOMKilled: boolean };
+  Config: { Labels: Record<string, string> | null; Tty?: boolean };
+}
+
+export function inspectContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<ContainerInspect> {
+  return client.call('inspect container', (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as never) as unknown as Promise<ContainerInspect>, opts);
+}
+
+/** Stops like `docker stop`: SIGTERM, then SIGKILL after `graceSeconds`; the deadline allows for that wait. */
+export async function stopContainer(client: DaemonClient, id: string, opts: CallOptions & { graceSeconds?: number } = {}): Promise<void> {
+  const t = opts.graceSeconds ?? 10;
+  await client.call('stop container', (d, abortSignal) => d.getContainer(id).stop({ t, abortSignal } as object), { timeoutMs: client.daemon.timeoutMs + t * 1000, ...opts });
+}
+
+export async function removeContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<void> {
+  await client.call('remove container', (d, abortSignal) => d.getContainer(id).remove({ force: true, v: true, abortSignal } as object), opts);
+}
+
+/**
+ * Follows a container's logs (last `tail` lines, then new ones) until it stops or `signal` aborts;
+ * stdout and stderr are demultiplexed unless the container has a TTY. Resolves when the stream ends
+ * or `signal` aborts; rejects when it is cut or corrupt.
+ */
+export async function followContainerLogs(client: DaemonClient, id: string, onText: (text: string, stream: 'stdout' | 'stderr') => void, signal: AbortSignal, tail = 500): Promise<void> {
+  const info = (await client.call('inspect container', (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as object), { signal })) as { Config?: { Tty?: boolean } };
+  const stream = await client.unbounded(
+    'follow logs',
+    (d, abortSignal) => d.getContainer(id).logs({ follow: true, stdout: true, stderr: true, tail, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    signal,
+  );
+  const decoders = { 1: new StringDecoder('utf8'), 2: new StringDecoder('utf8') };
+  if (info.Config?.Tty) stream.on('data', (b: Buffer) => onText(decoders[1].write(b), 'stdout'));
+  else demuxFrames(stream, (payload, fd) => onText(decoders[fd].write(payload), fd === 1 ? 'stdout' : 'stderr'));
+  // a cut stream (the daemon went away) or a corrupt one is an error the caller shows; a cancel is not
+  await client.streamEnd('logs', stream, signal).catch((e: Error) => {
+    if (!signal.aborted) throw e;
+  });
+}
+
+/** An exec made in a container: start it once (hijacked: the connection becomes its stdio), then ask its state. */
+export interface ExecInstance {
+  start(o: { stdin: boolean; tty: boolean }, opts?: CallOptions): Promise<Duplex>;
+  inspect(opts?: CallOptions): Promise<{ Running: boolean; ExitCode: number | null }>;
+  /** POST /exec/{id}/resize: a tty's new size. */
+  resize(columns: number, rows: number, opts?: CallOptions): Promise<void>;
+}
+
+/** POST /containers/{id}/exec. */
+export async function createExec(client: DaemonClient, id: string, body: { Cmd: string[]; AttachStdin: boolean; Tty: boolean; Env?: string[]; WorkingDir?: string }, opts?: CallOptions): Promise<ExecInstance> {
+  const exec = await client.call('create exec', (d, abortSignal) => d.getContainer(id).exec({ AttachStdout: true, AttachStderr: true, ...body, abortSignal } as never), opts);
+  return {
+    start: ({ stdin, tty }, o) => client.call('start exec', (_d, abortSignal) => exec.start({ hijack: true, stdin, Tty: tty, abortSignal } as never) as unknown as Promise<Duplex>, o),
+    inspect: (o) => client.call('inspect exec', (_d, abortSignal) => exec.inspect({ abortSignal } as never) as unknown as Promise<{ Running: boolean; ExitCode: number | null }>, o),
+    resize: async (w, h, o) => {
+      await client.call('resize exec', (_d, abortSignal) => exec.resize({ w, h, abortSignal } as never) as unknown as Promise<unknown>, o);
+    },
+  };
+}
