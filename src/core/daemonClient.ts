@@ -7,6 +7,7 @@ import { explainEngineError } from './explainError';
 import { InfoAnswer, VersionAnswer, parseEngineAnswer, toInfo, toVersion, type DaemonInfo, type DaemonVersion, type PingResult } from './engineTypes';
 import { SshBridge } from './sshTransport';
 import { loadTlsMaterial, type TlsMaterial } from './tlsMaterial';
+import { heartbeat } from './heartbeat';
 
 
 /** Counts Engine API calls made by this process: lets tests prove nothing talks to Docker too early. */
@@ -165,27 +166,7 @@ export class DaemonClient {
    * Returns the function that stops it.
    */
   heartbeat(everyMs: number, onLost: (e: DaemonError) => void): () => void {
-    let misses = 0;
-    let pinging = false;
-    let lost = false;
-    const timer = setInterval(() => {
-      if (pinging || lost) return;
-      pinging = true;
-      this.ping().then(
-        () => ((misses = 0), (pinging = false)),
-        (e: DaemonError) => {
-          pinging = false;
-          if (++misses < 2 || lost) return;
-          lost = true;
-          clearInterval(timer);
-          onLost(e);
-        },
-      );
-    }, everyMs);
-    return () => {
-      lost = true;
-      clearInterval(timer);
-    };
+    return heartbeat<DaemonError>(() => this.ping(), everyMs, onLost);
   }
 
   /** A failed ssh process explains a hang-up better than the hang-up does. */

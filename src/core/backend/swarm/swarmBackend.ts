@@ -16,6 +16,7 @@ import { DOCKER_SWARM, type Capacity, type ExecOptions, type ExecSession, type E
 import { DockerRun, runContainerName } from '../docker/dockerDaemonBackend';
 import type { BackendProvider } from '../registry';
 import { configConstraints, placeRequest, swarmRequest } from './swarmPlacement';
+import { heartbeat } from '../../heartbeat';
 
 /**
  * The folder the task's command waits for, in its working directory: the last entry of the workspace
@@ -151,27 +152,7 @@ export class DockerSwarmBackend implements ExecutionBackend {
 
   /** The manager and the nodes running this back-end's runs, every `everyMs`; `onLost` after two misses in a row. */
   heartbeat(everyMs: number, onLost: (e: Error) => void): () => void {
-    let misses = 0;
-    let pinging = false;
-    let lost = false;
-    const timer = setInterval(() => {
-      if (pinging || lost) return;
-      pinging = true;
-      this.ping().then(
-        () => ((misses = 0), (pinging = false)),
-        (e: Error) => {
-          pinging = false;
-          if (++misses < 2 || lost) return;
-          lost = true;
-          clearInterval(timer);
-          onLost(e);
-        },
-      );
-    }, everyMs);
-    return () => {
-      lost = true;
-      clearInterval(timer);
-    };
+    return heartbeat<Error>(() => this.ping(), everyMs, onLost);
   }
 
   async findLost(workspaceDir: string, activeRunIds: ReadonlySet<string>, opts?: { signal?: AbortSignal }): Promise<LostRun[]> {
