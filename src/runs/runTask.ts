@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { newRunId, prepareRunFolder, recipeInWorkspace, runRecipe, targetOf, DEFAULT_OUTPUT_PATH, type RunHandle, type RunOutcome } from '../core';
+import { newRunId, prepareRunFolder, recipeInWorkspace, runRecipe, targetOf, DEFAULT_OUTPUT_PATH, type Configuration, type RunHandle, type RunOutcome } from '../core';
 import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
 import { registryAuthFor } from '../configurations/registrySecrets';
 import type { Services } from '../services';
@@ -72,6 +72,24 @@ export class RunTaskProvider implements vscode.TaskProvider {
 /** containerExec.outputMaxMB / outputMaxEntries as they are now (a retry reads them again: raise a cap, fetch again). */
 export const outputCaps = () => ({ outputMaxBytes: (settings().get<number>('outputMaxMB') ?? 2048) * 1e6, outputMaxEntries: settings().get<number>('outputMaxEntries') ?? 100000 });
 
+/** What every container of a configuration gets from the settings, for a run, a debug session or a shell. */
+export async function containerRequest(s: Services, config: Configuration, ws: string, folder: string) {
+  // the daemon whose settings scope decides whether a stored registry password may go to it
+  const spec = await s.daemons.spec(config.daemon);
+  return {
+    config,
+    pull: Boolean(config.registry || config.baseImage),
+    registryAuth: spec ? await registryAuthFor(s.context, config, spec) : undefined,
+    workspaceDir: ws,
+    outputsDir: folder,
+    groups: await s.configurations.groups().catch(() => []),
+    interpreters: recipeInterpreters(),
+    uploadExclude: settings().get<string[]>('uploadExclude') ?? [],
+    outputPath: settings().get<string>('runOutputPath') || DEFAULT_OUTPUT_PATH,
+    ...outputCaps(),
+  };
+}
+
 /** What run terminals show, for the in-host tests (through the extension's API). */
 let terminalWrites: vscode.EventEmitter<{ runId: string; text: string }> | undefined;
 /** Made at first use: the bundle must load without VS Code (the core test loads it in plain node). */
@@ -129,8 +147,6 @@ class RunTerminal extends TaskTerminal {
     const { config, chosenBy } = chooseRunConfiguration(s.configurations.catalog, recipe, def.configuration);
     const target = targetOf(config);
     const backend = await s.runs.backends.open(target, { context: `configuration ${config.name}`, hint: 'Add it in the Daemons view, or pick another configuration.' });
-    // the daemon whose settings scope decides whether a stored registry password may go to it
-    const spec = await s.daemons.spec(config.daemon);
     const image = (await basePlan(s.context, config)).tag;
     debug?.onChosen(recipe, config.name, image);
     const id = this.runId;
@@ -157,18 +173,9 @@ class RunTerminal extends TaskTerminal {
           recipe,
           args: def.args,
           env: def.env,
-          config,
+          ...(await containerRequest(s, config, ws, folder)),
           image,
-          pull: Boolean(config.registry || config.baseImage),
-          registryAuth: spec ? await registryAuthFor(s.context, config, spec) : undefined,
-          workspaceDir: ws,
-          outputsDir: folder,
-          groups: await s.configurations.groups().catch(() => []),
-          interpreters: recipeInterpreters(),
-          uploadExclude: settings().get<string[]>('uploadExclude') ?? [],
           uploadWarnBytes: (settings().get<number>('uploadWarnMB') ?? 100) * 1e6,
-          outputPath: settings().get<string>('runOutputPath') || DEFAULT_OUTPUT_PATH,
-          ...outputCaps(),
           keepContainer: settings().get<boolean>('keepContainers') ?? false,
           graceSeconds: settings().get<number>('stopGraceSeconds') ?? 10,
           extensionVersion: extensionVersion(s.context),

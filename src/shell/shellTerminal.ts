@@ -1,12 +1,9 @@
 import * as vscode from 'vscode';
-import { newRunId, prepareRunFolder, runRecipe, targetOf, DEFAULT_OUTPUT_PATH, type ExecSession, type ExecutionBackend, type RunHandle, type RunOutcome } from '../core';
+import { newRunId, prepareRunFolder, runRecipe, targetOf, type ExecSession, type ExecutionBackend, type RunHandle, type RunOutcome } from '../core';
 import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
-import { registryAuthFor } from '../configurations/registrySecrets';
 import type { RunRecord } from '../runs/runHistory';
-import { recipeInterpreters } from '../runs/runConfiguration';
-import { outputCaps } from '../runs/runTask';
+import { containerRequest } from '../runs/runTask';
 import type { Services } from '../services';
-import { settings } from '../settings';
 
 const DIM = '\x1b[2m';
 const RED = '\x1b[31m';
@@ -129,7 +126,6 @@ export class ConfigurationShell extends ShellTerminal {
     const backend: ExecutionBackend = await s.runs.backends.open(targetOf(config), { context: `configuration ${config.name}`, hint: 'Add it in the Daemons view, or pick another configuration.' });
     try {
       const image = (await basePlan(s.context, config)).tag;
-      const spec = await s.daemons.spec(config.daemon);
       const folder = await prepareRunFolder(ws, this.runId);
       this.status(`Shell in a container of ${config.name} · ${backend.description} · ${image}`);
       let shellDone: Promise<number> | undefined;
@@ -141,17 +137,8 @@ export class ConfigurationShell extends ShellTerminal {
           recipe: '',
           kind: 'shell',
           command: () => KEEP_ALIVE,
-          config,
+          ...(await containerRequest(s, config, ws, folder)),
           image,
-          pull: Boolean(config.registry || config.baseImage),
-          registryAuth: spec ? await registryAuthFor(s.context, config, spec) : undefined,
-          workspaceDir: ws,
-          outputsDir: folder,
-          groups: await s.configurations.groups().catch(() => []),
-          interpreters: recipeInterpreters(),
-          uploadExclude: settings().get<string[]>('uploadExclude') ?? [],
-          outputPath: settings().get<string>('runOutputPath') || DEFAULT_OUTPUT_PATH,
-          ...outputCaps(),
           graceSeconds: 2,
           extensionVersion: extensionVersion(s.context),
         },
