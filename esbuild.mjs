@@ -12,7 +12,8 @@ const problemMatcher = {
   setup(build) {
     build.onStart(() => console.log(`[watch] build started (${build.initialOptions.outfile})`));
     build.onEnd((r) => {
-      for (const { text, location } of r.errors) console.error(`✘ [ERROR] ${text}\n    ${location?.file}:${location?.line}:${location?.column}:`);
+      for (const { text, location } of r.errors)
+        console.error(`✘ [ERROR] ${text}\n    ${location?.file}:${location?.line}:${location?.column}:`);
       console.log(`[watch] build finished (${build.initialOptions.outfile})`);
     });
   },

@@ -43,7 +43,12 @@ const { launchBrowser, runInHost, workbenchUrl } = await import(path.join(ROOT, 
 async function inHost(module, results, { niceBrowser = false } = {}) {
   const workspace = freshDir(RUN, 'workspace');
   fs.cpSync(path.join(ROOT, 'demo'), workspace, { recursive: true });
-  const server = await startCodeServer({ tools, runDir: RUN, workspace, env: { TEST_RESULTS_DIR: results, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV } });
+  const server = await startCodeServer({
+    tools,
+    runDir: RUN,
+    workspace,
+    env: { TEST_RESULTS_DIR: results, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV },
+  });
   let chromium = tools.CHROMIUM;
   if (niceBrowser) {
     chromium = path.join(RUN, 'chromium-nice');
@@ -51,7 +56,9 @@ async function inHost(module, results, { niceBrowser = false } = {}) {
   }
   const browser = await launchBrowser(RUN, chromium);
   try {
-    const exit = await runInHost(browser.ctx, workbenchUrl(server.url, workspace, ROOT, path.join(ROOT, 'out/test/bench', module)), { onLog: () => undefined });
+    const exit = await runInHost(browser.ctx, workbenchUrl(server.url, workspace, ROOT, path.join(ROOT, 'out/test/bench', module)), {
+      onLog: () => undefined,
+    });
     if (exit !== 0) throw new Error(`bench ${module}: the host run ended with ${exit}`);
   } finally {
     await browser.close();
@@ -63,13 +70,21 @@ const only = (name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split('
 let withinBudget = !only('activate');
 testbed('start');
 try {
-  for (const bench of ['lists', 'build', 'run', 'swarm', 'pool', 'debug'].filter(only)) run(process.execPath, [`out/test/bench/${bench}.js`], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV } });
+  for (const bench of ['lists', 'build', 'run', 'swarm', 'pool', 'debug'].filter(only))
+    run(process.execPath, [`out/test/bench/${bench}.js`], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV } });
 
   if (only('logs')) {
     const logs = freshDir(RUN, 'logs-results');
     // the noise floor: an idle node process's event-loop delay meanwhile (other work on the machine)
-    const control = spawn(process.execPath, ['-e', `const d = require('perf_hooks').monitorEventLoopDelay({ resolution: 10 }); d.enable();
-      process.on('SIGTERM', () => { console.log(d.max / 1e6); process.exit(0); }); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const control = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const d = require('perf_hooks').monitorEventLoopDelay({ resolution: 10 }); d.enable();
+      process.on('SIGTERM', () => { console.log(d.max / 1e6); process.exit(0); }); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let controlOut = '';
     control.stdout.on('data', (b) => (controlOut += b));
     const controlExit = new Promise((r) => control.on('exit', r));
@@ -89,13 +104,19 @@ try {
     );
   }
   if (only('activate')) {
-
     // loading the bundle (before activate) in plain node, vscode stubbed: what the host pays at require time
     const requireMs = [];
     for (let i = 0; i < 5; i++) {
-      const r = spawnSync(process.execPath, ['-e', `
+      const r = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `
         const M = require('module'); const load = M._load; M._load = function (r, ...a) { return r === 'vscode' ? {} : load.call(this, r, ...a); };
-        const t0 = performance.now(); require(${JSON.stringify(path.join(ROOT, 'dist/extension.js'))}); console.log(performance.now() - t0);`], { encoding: 'utf8' });
+        const t0 = performance.now(); require(${JSON.stringify(path.join(ROOT, 'dist/extension.js'))}); console.log(performance.now() - t0);`,
+        ],
+        { encoding: 'utf8' },
+      );
       requireMs.push(Number(r.stdout.trim()));
     }
     const results = freshDir(RUN, 'activate-results');

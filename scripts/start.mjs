@@ -20,7 +20,8 @@ const hasCode = spawnSync('sh', ['-c', 'command -v code'], { encoding: 'utf8' })
 if (hasCode && !process.env.CONTAINER_EXEC_BROWSER) {
   console.log('Opening desktop VS Code with Container Exec under development (set CONTAINER_EXEC_BROWSER=1 for the browser VS Code).');
   const settings = await demoUserSettings();
-  for (const [k, v] of Object.entries(settings)) console.log(`For a first run that works here, set "${k}": ${JSON.stringify(v)} in your settings.`);
+  for (const [k, v] of Object.entries(settings))
+    console.log(`For a first run that works here, set "${k}": ${JSON.stringify(v)} in your settings.`);
   spawn('code', [`--extensionDevelopmentPath=${ROOT}`, WORKSPACE], { stdio: 'inherit', detached: true }).unref();
   process.exit(0);
 }

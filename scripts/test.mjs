@@ -44,7 +44,11 @@ function count(suite) {
   tally.failures.push(...r.failures.map((f) => `${suite}: ${f.title}`));
 }
 
-const env = { ...process.env, TEST_RESULTS_DIR: RESULTS, CONTAINER_EXEC_TESTBED_ENV: process.env.CONTAINER_EXEC_TESTBED_ENV || path.join(TESTBED_STATE, 'env') };
+const env = {
+  ...process.env,
+  TEST_RESULTS_DIR: RESULTS,
+  CONTAINER_EXEC_TESTBED_ENV: process.env.CONTAINER_EXEC_TESTBED_ENV || path.join(TESTBED_STATE, 'env'),
+};
 let stopHost = async () => undefined;
 let code = 1;
 try {
@@ -75,7 +79,9 @@ try {
     const { launchBrowser, runInHost, workbenchUrl } = await import(path.join(ROOT, 'out/test/support/browser.js'));
     const browser = await launchBrowser(RUN, tools.CHROMIUM);
     try {
-      const exit = await runInHost(browser.ctx, workbenchUrl(server.url, workspace, ROOT, path.join(ROOT, 'out/test/host/index.js')), { onLog: (s) => console.log(`  [host] ${s}`) });
+      const exit = await runInHost(browser.ctx, workbenchUrl(server.url, workspace, ROOT, path.join(ROOT, 'out/test/host/index.js')), {
+        onLog: (s) => console.log(`  [host] ${s}`),
+      });
       console.log(`  in-host mocha finished: ${exit}`);
     } finally {
       await browser.close();
@@ -86,7 +92,14 @@ try {
     spawnSync(process.execPath, ['out/test/ui/run.js'], {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...uiEnv, CODE_SERVER_URL: server.url, UI_WORKSPACE: workspace, EXT_DIR: ROOT, UI_RUN_DIR: RUN, SCREENSHOT_DIR: path.join(RUN, 'screenshots') },
+      env: {
+        ...uiEnv,
+        CODE_SERVER_URL: server.url,
+        UI_WORKSPACE: workspace,
+        EXT_DIR: ROOT,
+        UI_RUN_DIR: RUN,
+        SCREENSHOT_DIR: path.join(RUN, 'screenshots'),
+      },
     });
     count('ui');
   }
@@ -98,17 +111,31 @@ try {
   await stopHost();
   if (process.env.CONTAINER_EXEC_KEEP_TESTBED !== '1') {
     say('testbed: stopping what it started');
-    try { testbed('stop'); } catch (e) { console.error(String(e)); }
+    try {
+      testbed('stop');
+    } catch (e) {
+      console.error(String(e));
+    }
   }
 }
 if (process.env.UPDATE_SCREENSHOTS === '1') {
   // the README's pictures come from the UI suite
-  for (const f of ['views.png', 'daemons.png', 'test-connection.png', 'config-editor-light.png', 'config-editor-dark.png', 'build-terminal.png', 'run-recipe.png']) {
+  for (const f of [
+    'views.png',
+    'daemons.png',
+    'test-connection.png',
+    'config-editor-light.png',
+    'config-editor-dark.png',
+    'build-terminal.png',
+    'run-recipe.png',
+  ]) {
     const from = path.join(RUN, 'screenshots', f);
     if (fs.existsSync(from)) fs.copyFileSync(from, path.join(ROOT, 'docs/screenshots', f));
   }
 }
 if (tally.failures.length) console.log(`\nFailed:\n${tally.failures.map((f) => `  - ${f}`).join('\n')}`);
-console.log(`\n[test] took ${((Date.now() - t0) / 1000).toFixed(0)} s; screenshots in ${path.relative(ROOT, path.join(RUN, 'screenshots'))}/`);
+console.log(
+  `\n[test] took ${((Date.now() - t0) / 1000).toFixed(0)} s; screenshots in ${path.relative(ROOT, path.join(RUN, 'screenshots'))}/`,
+);
 console.log(`${tally.passed} passed, ${tally.failed} failed`);
 process.exit(tally.failed ? 1 : code);

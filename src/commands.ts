@@ -20,7 +20,10 @@ export const COMMANDS: Record<string, CommandHandler> = {
   ...DEBUG_COMMANDS,
   ...SHELL_COMMANDS,
   'containerExec.showLog': (s) => s.log.show(),
-  'containerExec.resetRegistryPasswordAnswers': async (s) => void vscode.window.showInformationMessage(`Forgot ${await forgetRegistryConsents(s.context)} answer(s): workspace configurations will ask again before using a stored registry password.`),
+  'containerExec.resetRegistryPasswordAnswers': async (s) =>
+    void vscode.window.showInformationMessage(
+      `Forgot ${await forgetRegistryConsents(s.context)} answer(s): workspace configurations will ask again before using a stored registry password.`,
+    ),
 };
 
 export function registerCommands(s: Services): void {

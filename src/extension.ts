@@ -26,11 +26,24 @@ export interface ContainerExecApi {
   /** Engine API calls made so far by this extension host. */
   engineCalls(): number;
   /** The Daemons view's model, for tests. */
-  readonly daemons: { children(node?: DaemonTreeNode): Promise<DaemonTreeNode[]>; item(node: DaemonTreeNode): vscode.TreeItem; isLive(): boolean };
+  readonly daemons: {
+    children(node?: DaemonTreeNode): Promise<DaemonTreeNode[]>;
+    item(node: DaemonTreeNode): vscode.TreeItem;
+    isLive(): boolean;
+  };
   /** The Execution Configurations view and editors, for tests. */
-  readonly configurations: { children(): ConfigurationNode[]; item(node: ConfigurationNode): Promise<vscode.TreeItem>; openEditors(): string[]; deliver(editor: string, message: unknown): Promise<ToWebview[]> };
+  readonly configurations: {
+    children(): ConfigurationNode[];
+    item(node: ConfigurationNode): Promise<vscode.TreeItem>;
+    openEditors(): string[];
+    deliver(editor: string, message: unknown): Promise<ToWebview[]>;
+  };
   /** The Runs view, for tests. */
-  readonly runs: { children(): RunNode[]; item(node: RunNode): vscode.TreeItem; onTerminalWrite: vscode.Event<{ runId: string; text: string }> };
+  readonly runs: {
+    children(): RunNode[];
+    item(node: RunNode): vscode.TreeItem;
+    onTerminalWrite: vscode.Event<{ runId: string; text: string }>;
+  };
   /**
    * Workspace Trust, for tests: the in-host suite runs with --disable-workspace-trust, so Restricted Mode
    * is entered through `simulate(false)` (the same module every source asks); `simulate(undefined)` ends it.
@@ -73,7 +86,11 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
       openEditors: () => configurations.editors.openPanels(),
       deliver: (editor, message) => configurations.editors.deliver(editor, message),
     },
-    runs: { children: () => runs.tree.getChildren(), item: (node) => runs.tree.getTreeItem(node), onTerminalWrite: runTerminalWrites().event },
+    runs: {
+      children: () => runs.tree.getChildren(),
+      item: (node) => runs.tree.getTreeItem(node),
+      onTerminalWrite: runTerminalWrites().event,
+    },
     trust: { isTrusted: () => workspaceTrust.isTrusted(), simulate: (t) => workspaceTrust.simulate(t) },
     debug: { onDidEnd: debugSessionEnds, lastProblem: lastDebugProblem },
     pendingPrompt: () => prompts.pending(),

@@ -1,7 +1,14 @@
 import * as vscode from 'vscode';
 
 /** A settings entry that failed validation, shown with its reason; nothing about it is rewritten. */
-export function invalidSettingItem(label: string, scope: string, setting: string, index: number, error: string, contextValue: string): vscode.TreeItem {
+export function invalidSettingItem(
+  label: string,
+  scope: string,
+  setting: string,
+  index: number,
+  error: string,
+  contextValue: string,
+): vscode.TreeItem {
   const item = new vscode.TreeItem(label);
   item.description = `invalid ${scope} setting`;
   item.tooltip = `${setting}[${index}] (${scope} settings): ${error}`;

@@ -3,7 +3,15 @@ import * as vscode from 'vscode';
 import { TerminalPacer, type Piece } from './terminalPacer';
 
 /** ANSI colours for task terminals. */
-export const C = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
+export const C = {
+  red: '\x1b[31m',
+  green: '\x1b[32m',
+  yellow: '\x1b[33m',
+  cyan: '\x1b[36m',
+  dim: '\x1b[2m',
+  bold: '\x1b[1m',
+  reset: '\x1b[0m',
+};
 
 /**
  * How often the terminal is written to: a recipe printing 100 MB arrives in thousands of chunks, and a

@@ -10,7 +10,8 @@ const TASK_PROVIDERS: Record<string, (s: Services) => vscode.TaskProvider> = {
 };
 
 export function registerTasks(s: Services): void {
-  for (const [type, provider] of Object.entries(TASK_PROVIDERS)) s.context.subscriptions.push(vscode.tasks.registerTaskProvider(type, provider(s)));
+  for (const [type, provider] of Object.entries(TASK_PROVIDERS))
+    s.context.subscriptions.push(vscode.tasks.registerTaskProvider(type, provider(s)));
 }
 
 /** Executes a task; resolves with its exit code when it ends (commands and tests wait for it). */

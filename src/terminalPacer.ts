@@ -1,7 +1,8 @@
 // No `vscode` here: pure logic, unit-tested in test/core/terminalPacer.test.ts.
 
 /** What a task terminal shows: output of a stream, text of our own, or a note of output skipped. */
-export type Piece = { kind: 'output'; stream: 'stdout' | 'stderr'; bytes: Buffer } | { kind: 'text'; text: string } | { kind: 'skipped'; bytes: number };
+export type Piece =
+  { kind: 'output'; stream: 'stdout' | 'stderr'; bytes: Buffer } | { kind: 'text'; text: string } | { kind: 'skipped'; bytes: number };
 type Output = Extract<Piece, { kind: 'output' }>;
 
 export interface PacerOptions {
@@ -82,7 +83,10 @@ export class TerminalPacer {
   /** What the budget allows now, in order. */
   take(): Piece[] {
     const now = this.now();
-    this.tokens = this.o.bytesPerSecond === Infinity ? Infinity : Math.min(this.tokens + ((now - this.last) / 1000) * this.o.bytesPerSecond, Math.max(this.burst, 1));
+    this.tokens =
+      this.o.bytesPerSecond === Infinity
+        ? Infinity
+        : Math.min(this.tokens + ((now - this.last) / 1000) * this.o.bytesPerSecond, Math.max(this.burst, 1));
     this.last = now;
     if (!this.queue.length) this.resume();
     const out: Piece[] = [];

@@ -29,4 +29,5 @@ export function watchWorkspaceTrust(): vscode.Disposable {
 }
 
 /** Why workspace entries are ignored in Restricted Mode, for the views. */
-export const RESTRICTED_REASON = 'ignored in Restricted Mode: this workspace is not trusted, so its settings may not name daemons or configurations. Trust the workspace (Manage Workspace Trust) to use them.';
+export const RESTRICTED_REASON =
+  'ignored in Restricted Mode: this workspace is not trusted, so its settings may not name daemons or configurations. Trust the workspace (Manage Workspace Trust) to use them.';

@@ -41,9 +41,40 @@ export interface Form {
 
 export function emptyForm(): Form {
   return {
-    name: '', description: '', daemonMode: 'existing', daemon: 'local', newId: '', newHost: '', newTls: true, newVerify: true, certMode: 'folder', certPath: '', ca: '', cert: '', key: '',
-    baseImage: '', registryUrl: '', registryUser: '', registryPassword: '', memory: '', memoryReservation: '', memorySwap: '', cpus: '', cpuShares: '', cpusetCpus: '', pidsLimit: '', shmSize: '',
-    runtime: '', gpusMode: 'none', gpuCount: '1', gpuIds: '', gpuCapabilities: 'gpu', allowedGroups: '', env: '', network: '', scope: 'user',
+    name: '',
+    description: '',
+    daemonMode: 'existing',
+    daemon: 'local',
+    newId: '',
+    newHost: '',
+    newTls: true,
+    newVerify: true,
+    certMode: 'folder',
+    certPath: '',
+    ca: '',
+    cert: '',
+    key: '',
+    baseImage: '',
+    registryUrl: '',
+    registryUser: '',
+    registryPassword: '',
+    memory: '',
+    memoryReservation: '',
+    memorySwap: '',
+    cpus: '',
+    cpuShares: '',
+    cpusetCpus: '',
+    pidsLimit: '',
+    shmSize: '',
+    runtime: '',
+    gpusMode: 'none',
+    gpuCount: '1',
+    gpuIds: '',
+    gpuCapabilities: 'gpu',
+    allowedGroups: '',
+    env: '',
+    network: '',
+    scope: 'user',
   };
 }
 
@@ -61,31 +92,67 @@ export function fromConfig(raw: Record<string, unknown> | undefined, scope: Form
   const reg = (raw.registry ?? {}) as Record<string, unknown>;
   const gpus = raw.gpus;
   Object.assign(f, {
-    name: str(raw.name), description: str(raw.description), daemon: str(raw.daemon ?? 'local'), baseImage: str(raw.baseImage),
-    registryUrl: str(reg.url), registryUser: str(reg.username),
-    memory: str(r.memory), memoryReservation: str(r.memoryReservation), memorySwap: str(r.memorySwap), cpus: str(r.cpus), cpuShares: str(r.cpuShares), cpusetCpus: str(r.cpusetCpus), pidsLimit: str(r.pidsLimit), shmSize: str(r.shmSize),
+    name: str(raw.name),
+    description: str(raw.description),
+    daemon: str(raw.daemon ?? 'local'),
+    baseImage: str(raw.baseImage),
+    registryUrl: str(reg.url),
+    registryUser: str(reg.username),
+    memory: str(r.memory),
+    memoryReservation: str(r.memoryReservation),
+    memorySwap: str(r.memorySwap),
+    cpus: str(r.cpus),
+    cpuShares: str(r.cpuShares),
+    cpusetCpus: str(r.cpusetCpus),
+    pidsLimit: str(r.pidsLimit),
+    shmSize: str(r.shmSize),
     runtime: str(raw.runtime),
     gpusMode: gpus === 'all' ? 'all' : typeof gpus === 'number' ? 'count' : Array.isArray(gpus) ? 'ids' : 'none',
     gpuCount: typeof gpus === 'number' ? String(gpus) : '1',
     gpuIds: Array.isArray(gpus) ? gpus.join(',') : '',
     gpuCapabilities: Array.isArray(raw.gpuCapabilities) ? raw.gpuCapabilities.join(',') : 'gpu',
     allowedGroups: Array.isArray(raw.allowedGroups) ? raw.allowedGroups.join(', ') : '',
-    env: Object.entries((raw.env ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join('\n'),
+    env: Object.entries((raw.env ?? {}) as Record<string, string>)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
     network: str(raw.network),
   });
   return f;
 }
 
-const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 /** A number when the text is one; otherwise the text, so that the schema names the field and the form. */
 const num = (text: string): number | string => (/^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text.trim());
 const memOrNum = (text: string): string | number => (/^-?\d+$/.test(text.trim()) ? Number(text) : text.trim());
 
 const FIELD_OF: Record<string, keyof Form> = {
-  name: 'name', description: 'description', daemon: 'daemon', baseImage: 'baseImage', 'registry.url': 'registryUrl', 'registry.username': 'registryUser',
-  'resources.memory': 'memory', 'resources.memoryReservation': 'memoryReservation', 'resources.memorySwap': 'memorySwap', 'resources.cpus': 'cpus', 'resources.cpuShares': 'cpuShares',
-  'resources.cpusetCpus': 'cpusetCpus', 'resources.pidsLimit': 'pidsLimit', 'resources.shmSize': 'shmSize', runtime: 'runtime', gpus: 'gpusMode', gpuCapabilities: 'gpuCapabilities',
-  env: 'env', network: 'network', allowedGroups: 'allowedGroups', 'daemon.id': 'newId', 'daemon.host': 'newHost', 'registry.password': 'registryPassword',
+  name: 'name',
+  description: 'description',
+  daemon: 'daemon',
+  baseImage: 'baseImage',
+  'registry.url': 'registryUrl',
+  'registry.username': 'registryUser',
+  'resources.memory': 'memory',
+  'resources.memoryReservation': 'memoryReservation',
+  'resources.memorySwap': 'memorySwap',
+  'resources.cpus': 'cpus',
+  'resources.cpuShares': 'cpuShares',
+  'resources.cpusetCpus': 'cpusetCpus',
+  'resources.pidsLimit': 'pidsLimit',
+  'resources.shmSize': 'shmSize',
+  runtime: 'runtime',
+  gpus: 'gpusMode',
+  gpuCapabilities: 'gpuCapabilities',
+  env: 'env',
+  network: 'network',
+  allowedGroups: 'allowedGroups',
+  'daemon.id': 'newId',
+  'daemon.host': 'newHost',
+  'registry.password': 'registryPassword',
 };
 
 /**
@@ -95,11 +162,25 @@ const FIELD_OF: Record<string, keyof Form> = {
 export function toConfig(f: Form): { config: Record<string, unknown>; fieldOf: (path: string) => string; conversion: FieldError[] } {
   const conversion: FieldError[] = [];
   const resources: Record<string, unknown> = {};
-  for (const [key, value] of [['memory', f.memory], ['memoryReservation', f.memoryReservation], ['memorySwap', f.memorySwap], ['shmSize', f.shmSize]] as const) if (value.trim()) resources[key] = memOrNum(value);
-  for (const [key, value] of [['cpus', f.cpus], ['cpuShares', f.cpuShares], ['pidsLimit', f.pidsLimit]] as const) if (value.trim()) resources[key] = num(value);
+  for (const [key, value] of [
+    ['memory', f.memory],
+    ['memoryReservation', f.memoryReservation],
+    ['memorySwap', f.memorySwap],
+    ['shmSize', f.shmSize],
+  ] as const)
+    if (value.trim()) resources[key] = memOrNum(value);
+  for (const [key, value] of [
+    ['cpus', f.cpus],
+    ['cpuShares', f.cpuShares],
+    ['pidsLimit', f.pidsLimit],
+  ] as const)
+    if (value.trim()) resources[key] = num(value);
   if (f.cpusetCpus.trim()) resources.cpusetCpus = f.cpusetCpus.trim();
   const env: Record<string, string> = {};
-  for (const line of f.env.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of f.env
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const eq = line.indexOf('=');
     if (eq <= 0) conversion.push({ field: 'env', message: `env: "${line}" is not KEY=value` });
     else env[line.slice(0, eq).trim()] = line.slice(eq + 1);
@@ -111,7 +192,9 @@ export function toConfig(f: Form): { config: Record<string, unknown>; fieldOf: (
     ...(f.description.trim() ? { description: f.description.trim() } : {}),
     daemon: f.daemonMode === 'new' ? f.newId.trim() : f.daemon,
     ...(f.baseImage.trim() ? { baseImage: f.baseImage.trim() } : {}),
-    ...(f.registryUrl.trim() ? { registry: { url: f.registryUrl.trim(), ...(f.registryUser.trim() ? { username: f.registryUser.trim() } : {}) } } : {}),
+    ...(f.registryUrl.trim()
+      ? { registry: { url: f.registryUrl.trim(), ...(f.registryUser.trim() ? { username: f.registryUser.trim() } : {}) } }
+      : {}),
     ...(Object.keys(resources).length ? { resources } : {}),
     ...(f.runtime ? { runtime: f.runtime } : {}),
     ...(gpus !== 'none' ? { gpus } : {}),
@@ -120,6 +203,7 @@ export function toConfig(f: Form): { config: Record<string, unknown>; fieldOf: (
     ...(f.network.trim() ? { network: f.network.trim() } : {}),
     ...(list(f.allowedGroups).length ? { allowedGroups: list(f.allowedGroups) } : {}),
   };
-  const fieldOf = (path: string) => FIELD_OF[path] ?? FIELD_OF[path.split('.').slice(0, 2).join('.')] ?? FIELD_OF[path.split('.')[0]!] ?? path;
+  const fieldOf = (path: string) =>
+    FIELD_OF[path] ?? FIELD_OF[path.split('.').slice(0, 2).join('.')] ?? FIELD_OF[path.split('.')[0]!] ?? path;
   return { config, fieldOf, conversion };
 }

@@ -11,7 +11,15 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { checkCapacity, hasGpuRuntime } from '../src/core/backend/docker/capacity';
 import { validateConfiguration, type FieldError } from '../src/core/config/configurationSchema';
 import { parseHost } from '../src/core/daemonDescription';
-import { daemonKey, type DaemonCapacity, type DaemonChoice, type DaemonRef, type FromWebview, type InlineDaemon, type ToWebview } from '../src/shared/configEditorProtocol';
+import {
+  daemonKey,
+  type DaemonCapacity,
+  type DaemonChoice,
+  type DaemonRef,
+  type FromWebview,
+  type InlineDaemon,
+  type ToWebview,
+} from '../src/shared/configEditorProtocol';
 import { emptyForm, fromConfig, toConfig, type Form } from './form';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
@@ -32,7 +40,11 @@ const app = document.getElementById('app')!;
 type Control = HTMLElement & { value: string; checked?: boolean; invalid?: boolean };
 const controls = new Map<keyof Form, Control>();
 
-function el<K extends keyof HTMLElementTagNameMap | string>(tag: K, attrs: Record<string, string | boolean> = {}, ...children: (Node | string)[]): HTMLElement {
+function el<K extends keyof HTMLElementTagNameMap | string>(
+  tag: K,
+  attrs: Record<string, string | boolean> = {},
+  ...children: (Node | string)[]
+): HTMLElement {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) if (v !== false) e.setAttribute(k, v === true ? '' : v);
   e.append(...children);
@@ -44,12 +56,25 @@ function row(label: string, key: keyof Form, control: Control, hint?: string): H
   control.id = `f-${key}`;
   controls.set(key, control);
   const onChange = () => {
-    (form as unknown as Record<string, unknown>)[key] = control.checked !== undefined && control.tagName === 'VSCODE-CHECKBOX' ? control.checked : control.value;
+    (form as unknown as Record<string, unknown>)[key] =
+      control.checked !== undefined && control.tagName === 'VSCODE-CHECKBOX' ? control.checked : control.value;
     changed(key);
   };
   control.addEventListener('input', onChange);
   control.addEventListener('change', onChange);
-  return el('div', { class: 'row', id: `row-${key}` }, el('label', { for: control.id }, label), el('div', {}, control, ...(hint ? [el('div', { class: 'hint' }, hint)] : []), el('div', { class: 'error', id: `err-${key}` }), el('div', { class: 'warning', id: `warn-${key}` })));
+  return el(
+    'div',
+    { class: 'row', id: `row-${key}` },
+    el('label', { for: control.id }, label),
+    el(
+      'div',
+      {},
+      control,
+      ...(hint ? [el('div', { class: 'hint' }, hint)] : []),
+      el('div', { class: 'error', id: `err-${key}` }),
+      el('div', { class: 'warning', id: `warn-${key}` }),
+    ),
+  );
 }
 
 const text = (placeholder = '') => el('vscode-textfield', { placeholder }) as Control;
@@ -68,7 +93,11 @@ function setOptions(s: Control, options: [string, string][]): void {
   if (options.some(([v]) => v === keep)) s.value = keep;
 }
 function button(label: string, onClick: () => void, secondary = false): HTMLElement {
-  const b = el('vscode-button', { id: `${label.toLowerCase().replace(/\W+/g, '-')}-button`, ...(secondary ? { secondary: true } : {}) }, label);
+  const b = el(
+    'vscode-button',
+    { id: `${label.toLowerCase().replace(/\W+/g, '-')}-button`, ...(secondary ? { secondary: true } : {}) },
+    label,
+  );
   b.addEventListener('click', onClick);
   return b;
 }
@@ -83,22 +112,35 @@ function inlineDaemon(): InlineDaemon | undefined {
   if (form.daemonMode !== 'new' || !form.newHost) return undefined;
   const files = form.certMode === 'files';
   const tls = form.newTls
-    ? { enabled: true, verify: form.newVerify, ...(files ? { ca: form.ca || undefined, cert: form.cert || undefined, key: form.key || undefined } : { certPath: form.certPath || undefined }) }
+    ? {
+        enabled: true,
+        verify: form.newVerify,
+        ...(files
+          ? { ca: form.ca || undefined, cert: form.cert || undefined, key: form.key || undefined }
+          : { certPath: form.certPath || undefined }),
+      }
     : undefined;
-  return { id: form.newId || 'new-daemon', host: form.newHost.trim(), ...(tls ? { tls: JSON.parse(JSON.stringify(tls)) as InlineDaemon['tls'] } : {}) };
+  return {
+    id: form.newId || 'new-daemon',
+    host: form.newHost.trim(),
+    ...(tls ? { tls: JSON.parse(JSON.stringify(tls)) as InlineDaemon['tls'] } : {}),
+  };
 }
 
 let infoTimer: ReturnType<typeof setTimeout> | undefined;
 function requestInfo(): void {
   clearTimeout(infoTimer);
-  infoTimer = setTimeout(() => {
-    const ref = daemonRef();
-    if (ref && !infos.has(daemonKey(ref))) {
-      infos.set(daemonKey(ref), {});
-      post({ type: 'daemonInfo', daemon: ref });
-    }
-    render();
-  }, form.daemonMode === 'new' ? 500 : 0);
+  infoTimer = setTimeout(
+    () => {
+      const ref = daemonRef();
+      if (ref && !infos.has(daemonKey(ref))) {
+        infos.set(daemonKey(ref), {});
+        post({ type: 'daemonInfo', daemon: ref });
+      }
+      render();
+    },
+    form.daemonMode === 'new' ? 500 : 0,
+  );
 }
 
 function changed(key: keyof Form): void {
@@ -119,7 +161,8 @@ function problems(): { errors: Map<string, string>; warnings: Map<string, string
   if (init?.takenNames.includes(form.name)) errors.set('name', `name: a configuration "${form.name}" exists already`);
   if (form.daemonMode === 'new') {
     if (!form.newId) errors.set('newId', 'daemon id: give the new daemon an id');
-    else if (init?.daemons.some((d) => d.id === form.newId)) errors.set('newId', `daemon id "${form.newId}" exists already: pick it above instead`);
+    else if (init?.daemons.some((d) => d.id === form.newId))
+      errors.set('newId', `daemon id "${form.newId}" exists already: pick it above instead`);
     try {
       parseHost(form.newHost.trim());
     } catch (e) {
@@ -134,7 +177,8 @@ function problems(): { errors: Map<string, string>; warnings: Map<string, string
     for (const e of cap.errors) if (!errors.has(fieldOf(e.field))) errors.set(fieldOf(e.field), e.message);
     for (const w of cap.warnings) warnings.set(fieldOf(w.field), w.message);
   }
-  if (info?.info && !hasGpuRuntime(info.info)) warnings.set('runtime', `This daemon has no GPU-capable runtime (${info.info.runtimes.join(', ')}).`);
+  if (info?.info && !hasGpuRuntime(info.info))
+    warnings.set('runtime', `This daemon has no GPU-capable runtime (${info.info.runtimes.join(', ')}).`);
   if (info?.error) warnings.set(form.daemonMode === 'new' ? 'newHost' : 'daemon', `Cannot read the daemon's capacity: ${info.error}`);
   for (const e of hostErrors) errors.set(fieldOf(e.field), e.message);
   return { errors, warnings };
@@ -163,14 +207,27 @@ function render(): void {
   const ref = daemonRef();
   const info = ref ? infos.get(daemonKey(ref)) : undefined;
   const runtimes = info?.info?.runtimes ?? [];
-  setOptions(controls.get('runtime')!, [['', info?.info ? `default (${info.info.defaultRuntime ?? 'runc'})` : info?.error ? 'default (daemon unreachable)' : 'default (reading the daemon…)'], ...runtimes.map((r): [string, string] => [r, /nvidia|gpu/i.test(r) ? `${r} (GPU)` : r]), ...(form.runtime && !runtimes.includes(form.runtime) ? [[form.runtime, form.runtime] as [string, string]] : [])]);
+  setOptions(controls.get('runtime')!, [
+    [
+      '',
+      info?.info
+        ? `default (${info.info.defaultRuntime ?? 'runc'})`
+        : info?.error
+          ? 'default (daemon unreachable)'
+          : 'default (reading the daemon…)',
+    ],
+    ...runtimes.map((r): [string, string] => [r, /nvidia|gpu/i.test(r) ? `${r} (GPU)` : r]),
+    ...(form.runtime && !runtimes.includes(form.runtime) ? [[form.runtime, form.runtime] as [string, string]] : []),
+  ]);
   controls.get('runtime')!.value = form.runtime;
-  document.getElementById('capacity')!.textContent = info?.info ? `Daemon capacity: ${info.info.cpus} CPUs, ${(info.info.memTotalBytes / 1024 ** 3).toFixed(1)} GiB memory, runtimes ${info.info.runtimes.join(', ')}` : '';
+  document.getElementById('capacity')!.textContent = info?.info
+    ? `Daemon capacity: ${info.info.cpus} CPUs, ${(info.info.memTotalBytes / 1024 ** 3).toFixed(1)} GiB memory, runtimes ${info.info.runtimes.join(', ')}`
+    : '';
   const { errors, warnings } = problems();
   for (const key of controls.keys()) {
     const err = attempted || touched.has(key) || hostErrors.length ? (errors.get(key) ?? '') : '';
     document.getElementById(`err-${key}`)!.textContent = err;
-    document.getElementById(`warn-${key}`)!.textContent = err ? '' : warnings.get(key) ?? '';
+    document.getElementById(`warn-${key}`)!.textContent = err ? '' : (warnings.get(key) ?? '');
     controls.get(key)!.invalid = !!err;
   }
   const general = [...errors.entries()].filter(([k]) => !controls.has(k as keyof Form)).map(([, m]) => m);
@@ -179,8 +236,15 @@ function render(): void {
     banner.textContent = general.join(' · ');
     banner.hidden = false;
   } else if (!banner.dataset.rejected) banner.hidden = true;
-  const locked = form.allowedGroups.trim() && !form.allowedGroups.split(',').map((g) => g.trim()).some((g) => init!.groups.includes(g));
-  document.getElementById('warn-allowedGroups')!.textContent = locked ? `You are not in these groups (yours: ${init.groups.join(', ')}): the configuration will be locked for you.` : '';
+  const locked =
+    form.allowedGroups.trim() &&
+    !form.allowedGroups
+      .split(',')
+      .map((g) => g.trim())
+      .some((g) => init!.groups.includes(g));
+  document.getElementById('warn-allowedGroups')!.textContent = locked
+    ? `You are not in these groups (yours: ${init.groups.join(', ')}): the configuration will be locked for you.`
+    : '';
 }
 
 function build(): void {
@@ -195,7 +259,12 @@ function build(): void {
     wrap.append(c, extra);
     return r;
   };
-  const scope = el('vscode-radio-group', { id: 'f-scope' }, el('vscode-radio', { label: 'User settings', name: 'scope', value: 'user' }), el('vscode-radio', { label: 'Workspace settings', name: 'scope', value: 'workspace', disabled: !init!.hasWorkspace }));
+  const scope = el(
+    'vscode-radio-group',
+    { id: 'f-scope' },
+    el('vscode-radio', { label: 'User settings', name: 'scope', value: 'user' }),
+    el('vscode-radio', { label: 'Workspace settings', name: 'scope', value: 'workspace', disabled: !init!.hasWorkspace }),
+  );
   scope.addEventListener('change', (e) => {
     form.scope = ((e.target as HTMLInputElement).value as Form['scope']) || form.scope;
     render();
@@ -208,36 +277,103 @@ function build(): void {
     row('Name', 'name', text('gpu-large')),
     row('Description', 'description', text('What this configuration is for')),
     el('h2', {}, 'Daemon'),
-    row('Daemon', 'daemonMode', select([['existing', 'A configured or discovered daemon'], ['new', 'A new daemon, defined here']])),
+    row(
+      'Daemon',
+      'daemonMode',
+      select([
+        ['existing', 'A configured or discovered daemon'],
+        ['new', 'A new daemon, defined here'],
+      ]),
+    ),
     row('Use', 'daemon', select(daemonOptions(init!.daemons))),
     row('New daemon id', 'newId', text('build-box')),
-    row('Host', 'newHost', text('tcp://build-box:2376 or ssh://me@gpu-box'), 'As DOCKER_HOST: unix://, tcp://HOST:PORT or ssh://[USER@]HOST'),
+    row(
+      'Host',
+      'newHost',
+      text('tcp://build-box:2376 or ssh://me@gpu-box'),
+      'As DOCKER_HOST: unix://, tcp://HOST:PORT or ssh://[USER@]HOST',
+    ),
     row('TLS', 'newTls', checkbox('Enable TLS')),
     row('Verify', 'newVerify', checkbox('Verify the daemon certificate')),
-    row('Certificates', 'certMode', select([['folder', 'A certificate folder (ca.pem, cert.pem, key.pem)'], ['files', 'Individual files']])),
+    row(
+      'Certificates',
+      'certMode',
+      select([
+        ['folder', 'A certificate folder (ca.pem, cert.pem, key.pem)'],
+        ['files', 'Individual files'],
+      ]),
+    ),
     rowWith('Certificate folder', 'certPath', text('~/.docker'), browse('certPath'), 'Default ~/.docker, as DOCKER_CERT_PATH'),
     rowWith('CA (ca.pem)', 'ca', text(), browse('ca')),
     rowWith('Certificate (cert.pem)', 'cert', text(), browse('cert')),
     rowWith('Key (key.pem)', 'key', text(), browse('key')),
-    el('div', { class: 'row' }, el('span'), el('div', {}, button('Test Connection', () => {
-      const ref = daemonRef();
-      connection.className = 'result';
-      connection.textContent = ref ? 'Connecting…' : 'Pick or define a daemon first.';
-      if (ref) post({ type: 'testConnection', daemon: ref });
-    }, true), connection, el('div', { class: 'hint', id: 'capacity' }))),
+    el(
+      'div',
+      { class: 'row' },
+      el('span'),
+      el(
+        'div',
+        {},
+        button(
+          'Test Connection',
+          () => {
+            const ref = daemonRef();
+            connection.className = 'result';
+            connection.textContent = ref ? 'Connecting…' : 'Pick or define a daemon first.';
+            if (ref) post({ type: 'testConnection', daemon: ref });
+          },
+          true,
+        ),
+        connection,
+        el('div', { class: 'hint', id: 'capacity' }),
+      ),
+    ),
     el('h2', {}, 'Image and registry'),
     row('Base image', 'baseImage', text('empty = the base image Container Exec builds')),
     row('Registry URL', 'registryUrl', text('registry.example.com:5000'), 'Optional: images are pushed there and pulled by remote daemons'),
     row('Username', 'registryUser', text()),
-    row('Password', 'registryPassword', el('vscode-textfield', { type: 'password', placeholder: init!.hasPassword ? '(stored in VS Code secret storage; type to replace)' : '' }) as Control, 'Kept in VS Code\'s secret storage, never in settings'),
-    el('div', { class: 'row' }, el('span'), el('div', {}, button('Test Registry Login', () => {
-      const ref = daemonRef();
-      registry.className = 'result';
-      registry.textContent = 'Logging in…';
-      if (ref) post({ type: 'testRegistry', daemon: ref, url: form.registryUrl, username: form.registryUser, password: form.registryPassword });
-    }, true), registry)),
+    row(
+      'Password',
+      'registryPassword',
+      el('vscode-textfield', {
+        type: 'password',
+        placeholder: init!.hasPassword ? '(stored in VS Code secret storage; type to replace)' : '',
+      }) as Control,
+      "Kept in VS Code's secret storage, never in settings",
+    ),
+    el(
+      'div',
+      { class: 'row' },
+      el('span'),
+      el(
+        'div',
+        {},
+        button(
+          'Test Registry Login',
+          () => {
+            const ref = daemonRef();
+            registry.className = 'result';
+            registry.textContent = 'Logging in…';
+            if (ref)
+              post({
+                type: 'testRegistry',
+                daemon: ref,
+                url: form.registryUrl,
+                username: form.registryUser,
+                password: form.registryPassword,
+              });
+          },
+          true,
+        ),
+        registry,
+      ),
+    ),
     el('h2', {}, 'Resources'),
-    el('p', { class: 'lead' }, 'Docker limits, with the units of docker run: memory 512m, 2g, 1.5GiB; CPUs 1.5. Checked against the daemon.'),
+    el(
+      'p',
+      { class: 'lead' },
+      'Docker limits, with the units of docker run: memory 512m, 2g, 1.5GiB; CPUs 1.5. Checked against the daemon.',
+    ),
     row('Memory', 'memory', text('2g')),
     row('Memory reservation', 'memoryReservation', text('1g')),
     row('Memory + swap', 'memorySwap', text('4g, or -1 for unlimited')),
@@ -248,18 +384,37 @@ function build(): void {
     row('Shared memory', 'shmSize', text('64m')),
     el('h2', {}, 'GPU'),
     row('Runtime', 'runtime', select([['', 'default']])),
-    row('GPUs', 'gpusMode', select([['none', 'None'], ['all', 'All'], ['count', 'A number of GPUs'], ['ids', 'Device ids']])),
+    row(
+      'GPUs',
+      'gpusMode',
+      select([
+        ['none', 'None'],
+        ['all', 'All'],
+        ['count', 'A number of GPUs'],
+        ['ids', 'Device ids'],
+      ]),
+    ),
     row('Count', 'gpuCount', text('1')),
     row('Device ids', 'gpuIds', text('0,1 or GPU-3a2f…')),
     row('Capabilities', 'gpuCapabilities', text('gpu'), 'Comma-separated, e.g. gpu,utility,compute'),
     el('h2', {}, 'Permissions'),
-    row('Allowed groups', 'allowedGroups', text('empty = everyone'), `Comma-separated OS groups (id -Gn). Yours: ${init!.groups.join(', ') || 'unknown'}`),
+    row(
+      'Allowed groups',
+      'allowedGroups',
+      text('empty = everyone'),
+      `Comma-separated OS groups (id -Gn). Yours: ${init!.groups.join(', ') || 'unknown'}`,
+    ),
     el('h2', {}, 'Environment'),
     row('Variables', 'env', el('vscode-textarea', { rows: '4', placeholder: 'KEY=value, one per line' }) as Control),
     row('Network', 'network', text('bridge')),
     el('h2', {}, 'Save to'),
     el('div', { class: 'row' }, el('label', { for: 'f-scope' }, 'Settings'), scope),
-    el('div', { class: 'actions' }, button('Save', save), button('Cancel', () => post({ type: 'cancel' }), true)),
+    el(
+      'div',
+      { class: 'actions' },
+      button('Save', save),
+      button('Cancel', () => post({ type: 'cancel' }), true),
+    ),
   );
   (scope.querySelector(`vscode-radio[value="${form.scope}"]`) as HTMLElement & { checked: boolean }).checked = true;
 }
@@ -273,7 +428,13 @@ function save(): void {
     return;
   }
   const { config } = toConfig(form);
-  post({ type: 'save', config, scope: form.scope, ...(form.daemonMode === 'new' ? { inlineDaemon: inlineDaemon()! } : {}), ...(form.registryPassword ? { registryPassword: form.registryPassword } : {}) });
+  post({
+    type: 'save',
+    config,
+    scope: form.scope,
+    ...(form.daemonMode === 'new' ? { inlineDaemon: inlineDaemon()! } : {}),
+    ...(form.registryPassword ? { registryPassword: form.registryPassword } : {}),
+  });
 }
 
 window.addEventListener('message', (e: MessageEvent<ToWebview>) => {

@@ -30,38 +30,81 @@ export async function startCodeServer(o) {
   fs.mkdirSync(path.join(dirs['user-data'], 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(dirs['user-data'], 'User/settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false, 'chat.disableAIFeatures': true,
-      'workbench.colorTheme': 'Default Dark Modern', 'git.openRepositoryInParentFolders': 'never', 'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true,
-      'terminal.integrated.gpuAcceleration': 'off' /* xterm's DOM renderer: UI tests read terminal text */, ...o.userSettings }),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'extensions.autoCheckUpdates': false,
+      'chat.disableAIFeatures': true,
+      'workbench.colorTheme': 'Default Dark Modern',
+      'git.openRepositoryInParentFolders': 'never',
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'extensions.autoUpdate': false,
+      'extensions.ignoreRecommendations': true,
+      'terminal.integrated.gpuAcceleration': 'off' /* xterm's DOM renderer: UI tests read terminal text */,
+      ...o.userSettings,
+    }),
   );
   const args = [
-    o.tools.CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', '--reconnection-grace-time', '5',
+    o.tools.CODE_SERVER,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    '--reconnection-grace-time',
+    '5',
     ...(o.smokeTestDriver === false ? [] : ['--vscode-option', 'enable-smoke-test-driver']),
-    '--user-data-dir', dirs['user-data'], '--extensions-dir', o.extensionsDir ?? dirs.extensions, '--config', path.join(state, 'config.yaml'), o.workspace,
+    '--user-data-dir',
+    dirs['user-data'],
+    '--extensions-dir',
+    o.extensionsDir ?? dirs.extensions,
+    '--config',
+    path.join(state, 'config.yaml'),
+    o.workspace,
   ];
   const logFile = path.join(state, 'code-server.log');
   const out = fs.openSync(logFile, 'w');
   const child = spawn(o.tools.NODE24, args, {
     stdio: ['ignore', out, out],
     detached: true, // its own process group: stop() ends the extension hosts too
-    env: { ...process.env, XDG_CONFIG_HOME: dirs['xdg-config'], XDG_DATA_HOME: dirs['xdg-data'], XDG_CACHE_HOME: dirs['xdg-cache'], ...o.env },
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: dirs['xdg-config'],
+      XDG_DATA_HOME: dirs['xdg-data'],
+      XDG_CACHE_HOME: dirs['xdg-cache'],
+      ...o.env,
+    },
   });
   const url = `http://127.0.0.1:${port}`;
   let exited = false;
   child.on('exit', () => (exited = true));
   const stop = async () => {
     if (exited) return;
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
     for (let i = 0; i < 50 && !exited; i++) await sleep(100);
-    if (!exited) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    if (!exited)
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
   };
   for (let i = 0; i < 300; i++) {
     if (exited) throw new Error(`code-server exited at start:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) return { url, port, stop, logFile, child };
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     await sleep(100);
   }
   await stop();

@@ -9,8 +9,9 @@ import { ROOT, TESTBED_STATE, freshDir } from './tools.mjs';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 /** The extension's own default for the local default configuration's image (package.json). */
-export const LOCAL_DEFAULT_IMAGE = [manifest.contributes.configuration].flat().find((c) => c.properties?.['containerExec.localDefaultImage'])
-  .properties['containerExec.localDefaultImage'].default;
+export const LOCAL_DEFAULT_IMAGE = [manifest.contributes.configuration]
+  .flat()
+  .find((c) => c.properties?.['containerExec.localDefaultImage']).properties['containerExec.localDefaultImage'].default;
 /** The test bench's python image, built without internet (scripts/testbed.sh images). */
 export const OFFLINE_IMAGE = process.env.DOCKERENV_PYTHON_IMAGE || 'local/python:3-bookworm';
 
@@ -30,7 +31,11 @@ function engineGet(target, urlPath, ms = 15000) {
       res.on('data', (d) => (body += d));
       res.on('end', () => {
         let message = body.trim();
-        try { message = JSON.parse(body).message ?? message; } catch { /* not JSON */ }
+        try {
+          message = JSON.parse(body).message ?? message;
+        } catch {
+          /* not JSON */
+        }
         resolve({ status: res.statusCode ?? 0, message });
       });
     });
@@ -55,19 +60,27 @@ export async function demoUserSettings(log = console.log) {
   if (pull.status === 200) return {}; // pulled at the first run
   const use = { 'containerExec.localDefaultImage': OFFLINE_IMAGE };
   if (await hasImage(target, OFFLINE_IMAGE)) {
-    log(`The demo runs recipes on ${OFFLINE_IMAGE}: the default image ${LOCAL_DEFAULT_IMAGE} is not on ${host} and cannot be pulled (${pull.message}).`);
+    log(
+      `The demo runs recipes on ${OFFLINE_IMAGE}: the default image ${LOCAL_DEFAULT_IMAGE} is not on ${host} and cannot be pulled (${pull.message}).`,
+    );
     return use;
   }
   const fix = `sudo bash scripts/testbed.sh images   # builds ${OFFLINE_IMAGE} offline into /var/run/docker.sock`;
   if (host !== 'unix:///var/run/docker.sock' || process.getuid?.() !== 0) {
-    log(`Warning: ▶ on a recipe will fail: ${LOCAL_DEFAULT_IMAGE} is not on ${host} and cannot be pulled (${pull.message}), and ${OFFLINE_IMAGE} is not there either.\n` +
-      `  Build it:  ${fix}\n  or load any python image and set containerExec.localDefaultImage to it.`);
+    log(
+      `Warning: ▶ on a recipe will fail: ${LOCAL_DEFAULT_IMAGE} is not on ${host} and cannot be pulled (${pull.message}), and ${OFFLINE_IMAGE} is not there either.\n` +
+        `  Build it:  ${fix}\n  or load any python image and set containerExec.localDefaultImage to it.`,
+    );
     return {};
   }
-  log(`${LOCAL_DEFAULT_IMAGE} cannot be pulled (${pull.message}): building ${OFFLINE_IMAGE} offline for the demo (scripts/testbed.sh images; about a minute the first time).`);
+  log(
+    `${LOCAL_DEFAULT_IMAGE} cannot be pulled (${pull.message}): building ${OFFLINE_IMAGE} offline for the demo (scripts/testbed.sh images; about a minute the first time).`,
+  );
   const r = spawnSync('bash', [path.join(ROOT, 'scripts/testbed.sh'), 'images', TESTBED_STATE], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status === 0 && (await hasImage(target, OFFLINE_IMAGE))) return use;
-  log(`Warning: building ${OFFLINE_IMAGE} failed (exit ${r.status ?? r.signal}): ▶ on a recipe will fail until an image is there.\n  Retry:  ${fix}`);
+  log(
+    `Warning: building ${OFFLINE_IMAGE} failed (exit ${r.status ?? r.signal}): ▶ on a recipe will fail until an image is there.\n  Retry:  ${fix}`,
+  );
   return {};
 }
 

@@ -25,7 +25,10 @@ export const TESTBED_STATE = process.env.CONTAINER_EXEC_TESTBED || '/tmp/contain
 
 /** Runs scripts/testbed.sh CMD; returns its KEY=VALUE output. */
 export function testbed(cmd) {
-  const r = spawnSync('bash', [path.join(ROOT, 'scripts/testbed.sh'), cmd, TESTBED_STATE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts/testbed.sh'), cmd, TESTBED_STATE], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`scripts/testbed.sh ${cmd} failed (exit ${r.status})`);
   return parseEnv(r.stdout);
 }

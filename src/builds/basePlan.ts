@@ -18,5 +18,9 @@ export function buildingDaemon(c: Configuration): string {
 
 /** What building the configuration's base image now would produce (tag, Dockerfile, options hash). */
 export function basePlan(context: vscode.ExtensionContext, c: Configuration): Promise<BaseImagePlan> {
-  return planBaseImage(c, { extensionVersion: extensionVersion(context), workspaceDir: workspaceDir(), confined: isWorkspaceConfiguration(c) });
+  return planBaseImage(c, {
+    extensionVersion: extensionVersion(context),
+    workspaceDir: workspaceDir(),
+    confined: isWorkspaceConfiguration(c),
+  });
 }

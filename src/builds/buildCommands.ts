@@ -15,7 +15,9 @@ async function configurationName(s: Services, node: unknown, placeHolder: string
 
 /** Runs the build task; resolves with its exit code (tests and Build All wait for it). */
 function runBuild(s: Services, name: string, codeEnv?: string): Promise<number | undefined> {
-  return executeToEnd(buildTask(s, { type: BUILD_TASK_TYPE, configuration: name, target: codeEnv ? 'code-env' : 'base', ...(codeEnv ? { codeEnv } : {}) }));
+  return executeToEnd(
+    buildTask(s, { type: BUILD_TASK_TYPE, configuration: name, target: codeEnv ? 'code-env' : 'base', ...(codeEnv ? { codeEnv } : {}) }),
+  );
 }
 
 export const BUILD_COMMANDS = {
@@ -33,10 +35,19 @@ export const BUILD_COMMANDS = {
   'containerExec.buildCodeEnvImage': async (s: Services, envName?: string, configuration?: string) => {
     const { envs, errors } = readCodeEnvs();
     if (errors.length) void vscode.window.showWarningMessage(errors.join(' · '));
-    const name = envName ?? (await vscode.window.showQuickPick(envs.map((e) => ({ label: e.name, description: e.requirements })), { placeHolder: envs.length ? 'Code env to build' : 'No code envs: add one to containerExec.codeEnvs' }))?.label;
+    const name =
+      envName ??
+      (
+        await vscode.window.showQuickPick(
+          envs.map((e) => ({ label: e.name, description: e.requirements })),
+          { placeHolder: envs.length ? 'Code env to build' : 'No code envs: add one to containerExec.codeEnvs' },
+        )
+      )?.label;
     const env = envs.find((e) => e.name === name);
     if (!env) return undefined;
-    const targets = configuration ? [configuration] : (env.configurations ?? s.configurations.catalog.current().items.map((i) => i.config.name));
+    const targets = configuration
+      ? [configuration]
+      : (env.configurations ?? s.configurations.catalog.current().items.map((i) => i.config.name));
     const codes: Record<string, number | undefined> = {};
     for (const c of targets) codes[c] = await runBuild(s, c, env.name);
     return codes;
@@ -46,7 +57,8 @@ export const BUILD_COMMANDS = {
     const name = await configurationName(s, node, 'Configuration whose base image to push');
     if (!name) return;
     const config = s.configurations.catalog.find(name);
-    if (!config.registry) throw new Error(`Configuration ${name} has no registry: set one in its editor (Image and registry) to push its base image.`);
+    if (!config.registry)
+      throw new Error(`Configuration ${name} has no registry: set one in its editor (Image and registry) to push its base image.`);
     const builder = buildingDaemon(config);
     const spec = await s.daemons.spec(builder);
     if (!spec) throw new Error(`Daemon not found: the builder daemon "${builder}" (containerExec.builderDaemon).`);

@@ -52,7 +52,9 @@ export function buildTask(s: Services, def: BuildTaskDefinition): vscode.Task {
 export class BuildTaskProvider implements vscode.TaskProvider {
   constructor(private readonly s: Services) {}
   provideTasks(): vscode.Task[] {
-    return this.s.configurations.catalog.current().items.map((i) => buildTask(this.s, { type: BUILD_TASK_TYPE, configuration: i.config.name, target: 'base' }));
+    return this.s.configurations.catalog
+      .current()
+      .items.map((i) => buildTask(this.s, { type: BUILD_TASK_TYPE, configuration: i.config.name, target: 'base' }));
   }
   resolveTask(task: vscode.Task): vscode.Task | undefined {
     const def = task.definition as BuildTaskDefinition;
@@ -91,14 +93,18 @@ class BuildTerminal extends TaskTerminal {
     const { envs, errors } = readCodeEnvs();
     const env = envs.find((e) => e.name === this.def.codeEnv);
     if (!env) {
-      this.line(`${C.red}Code env "${this.def.codeEnv}" not found in containerExec.codeEnvs${errors.length ? ` (${errors.join('; ')})` : ''}.${C.reset}`);
+      this.line(
+        `${C.red}Code env "${this.def.codeEnv}" not found in containerExec.codeEnvs${errors.length ? ` (${errors.join('; ')})` : ''}.${C.reset}`,
+      );
       return 1;
     }
     const file = path.isAbsolute(env.requirements) ? env.requirements : path.join(workspaceDir(), env.requirements);
     let requirements: string;
     try {
       // a code env from workspace settings may only read a file of the workspace
-      const fromWorkspace = settings().inspect<unknown[]>('codeEnvs')?.workspaceValue?.some((e) => (e as { name?: unknown })?.name === env.name);
+      const fromWorkspace = settings()
+        .inspect<unknown[]>('codeEnvs')
+        ?.workspaceValue?.some((e) => (e as { name?: unknown })?.name === env.name);
       if (fromWorkspace) await pathInside(workspaceDir(), env.requirements, `containerExec.codeEnvs "${env.name}" requirements`);
       requirements = await readFile(file, 'utf8');
     } catch (e) {
@@ -109,16 +115,27 @@ class BuildTerminal extends TaskTerminal {
       this.line(`${C.red}Code env ${env.name}: cannot read its requirements ${file} (${(e as NodeJS.ErrnoException).code}).${C.reset}`);
       return 1;
     }
-    const plan = planCodeEnvImage(env, requirements, { tag: base.tag, optionsHash: base.optionsHash, configuration: config.name, extensionVersion: extensionVersion(this.s.context) });
+    const plan = planCodeEnvImage(env, requirements, {
+      tag: base.tag,
+      optionsHash: base.optionsHash,
+      configuration: config.name,
+      extensionVersion: extensionVersion(this.s.context),
+    });
     this.line(`${C.bold}Code env ${env.name}${C.reset} on ${base.tag} -> ${plan.tag} (daemon ${daemon.id})`);
     const client = createDaemonClient(daemon);
     try {
-      const r = await ensureCodeEnvImage(client, plan, { signal: this.abort.signal, onLine: (l) => this.line(l.kind === 'step' ? `${C.cyan}${l.text}${C.reset}` : l.kind === 'error' ? `${C.red}${l.text}${C.reset}` : l.text) });
+      const r = await ensureCodeEnvImage(client, plan, {
+        signal: this.abort.signal,
+        onLine: (l) =>
+          this.line(l.kind === 'step' ? `${C.cyan}${l.text}${C.reset}` : l.kind === 'error' ? `${C.red}${l.text}${C.reset}` : l.text),
+      });
       this.line(r.built ? `${C.green}Built ${r.tag}${C.reset}` : `${C.green}Up to date: ${r.tag}${C.reset}`);
       void this.s.daemons.hub.refresh(daemon.id);
       return 0;
     } catch (e) {
-      this.line(`${C.red}${this.abort.signal.aborted ? 'Build cancelled.' : /No such image|not found|pull access/i.test((e as Error).message) ? `${(e as Error).message} — build the base image ${base.tag} first (Build Base Image).` : (e as Error).message}${C.reset}`);
+      this.line(
+        `${C.red}${this.abort.signal.aborted ? 'Build cancelled.' : /No such image|not found|pull access/i.test((e as Error).message) ? `${(e as Error).message} — build the base image ${base.tag} first (Build Base Image).` : (e as Error).message}${C.reset}`,
+      );
       return this.abort.signal.aborted ? 130 : 1;
     } finally {
       client.dispose();
@@ -144,7 +161,9 @@ class BuildTerminal extends TaskTerminal {
     const builderId = buildingDaemon(config);
     const spec = await s.daemons.spec(builderId);
     if (!spec) {
-      this.line(`${C.red}Daemon not found: "${builderId}" (configuration ${name}${config.registry ? ', builder daemon' : ''}). Add it in the Daemons view.${C.reset}`);
+      this.line(
+        `${C.red}Daemon not found: "${builderId}" (configuration ${name}${config.registry ? ', builder daemon' : ''}). Add it in the Daemons view.${C.reset}`,
+      );
       return 1;
     }
     let plan: BaseImagePlan;
@@ -163,36 +182,53 @@ class BuildTerminal extends TaskTerminal {
     const client = createDaemonClient(spec.daemon);
     const t0 = Date.now();
     try {
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Building ${name}`, cancellable: true }, async (progress, token) => {
-        token.onCancellationRequested(() => this.abort.abort());
-        let last = 0;
-        const onLine = (l: BuildLine) => {
-          s.log.info(`[build ${name}] ${l.text}`);
-          if (l.kind === 'step') {
-            this.line(`${C.cyan}${l.text}${C.reset}`);
-            progress.report({ message: `step ${l.step!.n}/${l.step!.of}`, increment: ((l.step!.n - last) / l.step!.of) * 100 });
-            last = l.step!.n;
-          } else this.line(l.kind === 'error' ? `${C.red}${l.text}${C.reset}` : l.kind === 'status' ? `${C.dim}${l.text}${C.reset}` : l.text);
-        };
-        try {
-          const r = await buildImage(client, ctx.packed.stream, { tag: plan.tag, labels: plan.labels, buildArgs: plan.buildArgs, dockerfile: ctx.dockerfile, signal: this.abort.signal, onLine });
-          const size = ((await inspectImage(client, plan.tag)).Size / 1e6).toFixed(1);
-          this.line(`${C.green}Built ${plan.tag}${C.reset} ${C.dim}(${r.imageId.slice(7, 19)}, ${size} MB, ${((Date.now() - t0) / 1000).toFixed(1)} s)${C.reset}`);
-          if (config.registry) {
-            progress.report({ message: `pushing to ${config.registry.url}` });
-            this.line(`Pushing ${plan.tag} to ${config.registry.url}${config.registry.username ? ` as ${config.registry.username}` : ''}`);
-            await pushImage(client, plan.tag, auth, this.abort.signal, (t) => this.line(`${C.dim}${t}${C.reset}`));
-            this.line(`${C.green}Pushed ${plan.tag}${C.reset}`);
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Building ${name}`, cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => this.abort.abort());
+          let last = 0;
+          const onLine = (l: BuildLine) => {
+            s.log.info(`[build ${name}] ${l.text}`);
+            if (l.kind === 'step') {
+              this.line(`${C.cyan}${l.text}${C.reset}`);
+              progress.report({ message: `step ${l.step!.n}/${l.step!.of}`, increment: ((l.step!.n - last) / l.step!.of) * 100 });
+              last = l.step!.n;
+            } else
+              this.line(l.kind === 'error' ? `${C.red}${l.text}${C.reset}` : l.kind === 'status' ? `${C.dim}${l.text}${C.reset}` : l.text);
+          };
+          try {
+            const r = await buildImage(client, ctx.packed.stream, {
+              tag: plan.tag,
+              labels: plan.labels,
+              buildArgs: plan.buildArgs,
+              dockerfile: ctx.dockerfile,
+              signal: this.abort.signal,
+              onLine,
+            });
+            const size = ((await inspectImage(client, plan.tag)).Size / 1e6).toFixed(1);
+            this.line(
+              `${C.green}Built ${plan.tag}${C.reset} ${C.dim}(${r.imageId.slice(7, 19)}, ${size} MB, ${((Date.now() - t0) / 1000).toFixed(1)} s)${C.reset}`,
+            );
+            if (config.registry) {
+              progress.report({ message: `pushing to ${config.registry.url}` });
+              this.line(
+                `Pushing ${plan.tag} to ${config.registry.url}${config.registry.username ? ` as ${config.registry.username}` : ''}`,
+              );
+              await pushImage(client, plan.tag, auth, this.abort.signal, (t) => this.line(`${C.dim}${t}${C.reset}`));
+              this.line(`${C.green}Pushed ${plan.tag}${C.reset}`);
+            }
+            void s.daemons.hub.refresh(spec.daemon.id);
+            return 0;
+          } catch (e) {
+            const cancelled = this.abort.signal.aborted;
+            this.line(
+              `${C.red}${cancelled ? 'Build cancelled.' : e instanceof BuildError ? `Build failed: ${e.message}` : (e as Error).message}${C.reset}`,
+            );
+            s.log.error(`[build ${name}] ${cancelled ? 'cancelled' : (e as Error).message}`);
+            return cancelled ? 130 : 1;
           }
-          void s.daemons.hub.refresh(spec.daemon.id);
-          return 0;
-        } catch (e) {
-          const cancelled = this.abort.signal.aborted;
-          this.line(`${C.red}${cancelled ? 'Build cancelled.' : e instanceof BuildError ? `Build failed: ${e.message}` : (e as Error).message}${C.reset}`);
-          s.log.error(`[build ${name}] ${cancelled ? 'cancelled' : (e as Error).message}`);
-          return cancelled ? 130 : 1;
-        }
-      });
+        },
+      );
     } finally {
       client.dispose();
       await ctx.dispose();

@@ -12,6 +12,9 @@ export function offerRebuildAfterUpgrade(context: vscode.ExtensionContext, versi
   void context.globalState.update(KEY, version);
   if (!previous) return; // a first install has nothing to rebuild
   void vscode.window
-    .showInformationMessage(`Container Exec was updated from ${previous} to ${version}: base images and code-env images built by ${previous} are stale.`, 'Rebuild all base images')
+    .showInformationMessage(
+      `Container Exec was updated from ${previous} to ${version}: base images and code-env images built by ${previous} are stale.`,
+      'Rebuild all base images',
+    )
     .then((choice) => choice && vscode.commands.executeCommand('containerExec.buildAllBaseImages'));
 }

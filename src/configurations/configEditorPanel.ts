@@ -21,7 +21,6 @@ import { rawConfigurations, targetOf, whereOf, writeConfigurations, type Configu
 import type { ConfigurationCatalog } from './configurationCatalog';
 import { registrySecretKey } from './registrySecrets';
 
-
 /** One editor panel per configuration (re-focused when open); every message from it is validated. */
 export class ConfigEditorPanels implements vscode.Disposable {
   private readonly panels = new Map<string, { panel: vscode.WebviewPanel; item: ConfigurationItem | undefined }>();
@@ -63,11 +62,16 @@ export class ConfigEditorPanels implements vscode.Disposable {
     if (existing) return existing.panel.reveal();
     const media = vscode.Uri.joinPath(this.context.extensionUri, 'media');
     const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
-    const panel = vscode.window.createWebviewPanel('containerExec.configEditor', item ? `Configuration: ${item.config.name}` : 'New Configuration', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      retainContextWhenHidden: true, // the form keeps what was typed while the panel is hidden
-      localResourceRoots: [dist, media],
-    });
+    const panel = vscode.window.createWebviewPanel(
+      'containerExec.configEditor',
+      item ? `Configuration: ${item.config.name}` : 'New Configuration',
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+        retainContextWhenHidden: true, // the form keeps what was typed while the panel is hidden
+        localResourceRoots: [dist, media],
+      },
+    );
     panel.iconPath = vscode.Uri.joinPath(media, 'container-exec.svg');
     this.panels.set(key, { panel, item });
     panel.onDidDispose(() => this.panels.delete(key));
@@ -80,7 +84,13 @@ export class ConfigEditorPanels implements vscode.Disposable {
     const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
     const codicons = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css'));
     const css = webview.asWebviewUri(vscode.Uri.joinPath(media, 'configEditor.css'));
-    const csp = [`default-src 'none'`, `img-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `style-src ${webview.cspSource} 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
+    const csp = [
+      `default-src 'none'`,
+      `img-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
     return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
@@ -118,7 +128,12 @@ export class ConfigEditorPanels implements vscode.Disposable {
           return panel.dispose();
         case 'pickPath': {
           const folder = m.field === 'certPath';
-          const picked = await vscode.window.showOpenDialog({ canSelectFolders: folder, canSelectFiles: !folder, title: folder ? 'Certificate folder (ca.pem, cert.pem, key.pem)' : `${m.field}.pem file`, openLabel: folder ? 'Use this folder' : 'Use this file' });
+          const picked = await vscode.window.showOpenDialog({
+            canSelectFolders: folder,
+            canSelectFiles: !folder,
+            title: folder ? 'Certificate folder (ca.pem, cert.pem, key.pem)' : `${m.field}.pem file`,
+            openLabel: folder ? 'Use this folder' : 'Use this file',
+          });
           if (picked?.[0]) this.post(panel, { type: 'pickedPath', field: m.field, path: picked[0].fsPath });
           return;
         }
@@ -131,16 +146,24 @@ export class ConfigEditorPanels implements vscode.Disposable {
       }
     } catch (e) {
       this.log.error(`Configuration editor: ${(e as Error).message}`);
-      if (m.type === 'save') this.post(panel, { type: 'saveResult', ok: false, errors: [{ field: '(configuration)', message: (e as Error).message }] });
+      if (m.type === 'save')
+        this.post(panel, { type: 'saveResult', ok: false, errors: [{ field: '(configuration)', message: (e as Error).message }] });
     }
   }
 
   private async init(panel: vscode.WebviewPanel, item: ConfigurationItem | undefined): Promise<void> {
     const sources = await this.daemons.sources();
     const raw = item?.origin.raw;
-    const taken = this.catalog.current().items.map((i) => i.config.name).filter((n) => n !== item?.config.name);
+    const taken = this.catalog
+      .current()
+      .items.map((i) => i.config.name)
+      .filter((n) => n !== item?.config.name);
     const user = item?.config.registry?.username;
-    const hasPassword = !!(item?.config.registry && user && (await this.context.secrets.get(registrySecretKey(item.config.registry.url, user))));
+    const hasPassword = !!(
+      item?.config.registry &&
+      user &&
+      (await this.context.secrets.get(registrySecretKey(item.config.registry.url, user)))
+    );
     this.post(panel, {
       type: 'init',
       config: raw as Record<string, unknown> | undefined,
@@ -155,7 +178,10 @@ export class ConfigEditorPanels implements vscode.Disposable {
   }
 
   /** Test Connection, /info for the capacity checks and the runtime list, Test Registry Login. */
-  private async withDaemon(panel: vscode.WebviewPanel, m: Extract<FromWebview, { type: 'testConnection' | 'daemonInfo' | 'testRegistry' }>): Promise<void> {
+  private async withDaemon(
+    panel: vscode.WebviewPanel,
+    m: Extract<FromWebview, { type: 'testConnection' | 'daemonInfo' | 'testRegistry' }>,
+  ): Promise<void> {
     let description: DaemonDescription;
     try {
       description = await this.describe(m.daemon);
@@ -170,11 +196,23 @@ export class ConfigEditorPanels implements vscode.Disposable {
         this.post(panel, { type: 'connectionResult', ok: true, text: `Connected: ${(await client.check()).summary}` });
       } else if (m.type === 'daemonInfo') {
         const i = await client.info();
-        this.post(panel, { type: 'daemonInfo', key: daemonKey(m.daemon), info: { name: i.name, cpus: i.cpus, memTotalBytes: i.memTotalBytes, runtimes: i.runtimes, defaultRuntime: i.defaultRuntime } });
+        this.post(panel, {
+          type: 'daemonInfo',
+          key: daemonKey(m.daemon),
+          info: { name: i.name, cpus: i.cpus, memTotalBytes: i.memTotalBytes, runtimes: i.runtimes, defaultRuntime: i.defaultRuntime },
+        });
       } else {
         // the daemon logs in, as it will when it pulls: POST /auth
-        await checkRegistryAuth(client, { username: m.username, password: m.password, serveraddress: m.url }, { timeoutMs: description.timeoutMs + 10000 });
-        this.post(panel, { type: 'registryResult', ok: true, text: `Logged in to ${m.url} as ${m.username} (through daemon ${description.id})` });
+        await checkRegistryAuth(
+          client,
+          { username: m.username, password: m.password, serveraddress: m.url },
+          { timeoutMs: description.timeoutMs + 10000 },
+        );
+        this.post(panel, {
+          type: 'registryResult',
+          ok: true,
+          text: `Logged in to ${m.url} as ${m.username} (through daemon ${description.id})`,
+        });
       }
     } catch (e) {
       const text = redactSecrets((e as Error).message, [m.type === 'testRegistry' ? m.password : undefined]);
@@ -190,7 +228,11 @@ export class ConfigEditorPanels implements vscode.Disposable {
    * result again (the form may be bypassed), then writes it back where it was read from. A scope move
    * writes the new entry first and removes the old one only once that succeeded.
    */
-  private async save(panel: vscode.WebviewPanel, item: ConfigurationItem | undefined, m: Extract<FromWebview, { type: 'save' }>): Promise<void> {
+  private async save(
+    panel: vscode.WebviewPanel,
+    item: ConfigurationItem | undefined,
+    m: Extract<FromWebview, { type: 'save' }>,
+  ): Promise<void> {
     const errors: { field: string; message: string }[] = [];
     const entry = mergeFormIntoEntry(item?.origin.raw, m.config);
     const r = validateConfiguration(entry);
@@ -201,19 +243,26 @@ export class ConfigEditorPanels implements vscode.Disposable {
     if (taken.includes(name)) errors.push({ field: 'name', message: `name: a configuration "${name}" exists already` });
     else if (name !== item?.config.name) {
       const held = sources.invalid.find((i) => i.name === name);
-      if (held) errors.push({ field: 'name', message: heldByInvalidMessage(CONFIGURATIONS_LIST, whereOf(held.scope), held.index, name, held.error) });
+      if (held)
+        errors.push({
+          field: 'name',
+          message: heldByInvalidMessage(CONFIGURATIONS_LIST, whereOf(held.scope), held.index, name, held.error),
+        });
     }
     const daemonIds = new Set((await this.daemons.sources()).specs.map((s) => s.daemon.id));
     if (m.inlineDaemon) {
       try {
         await this.describe({ inline: m.inlineDaemon });
-        const conflict = daemonIds.has(m.inlineDaemon.id) ? `daemon id "${m.inlineDaemon.id}" exists already: pick it, or choose another id` : keyConflict(rawDaemons(targetOf(m.scope)), DAEMONS_LIST, whereOf(m.scope), m.inlineDaemon.id);
+        const conflict = daemonIds.has(m.inlineDaemon.id)
+          ? `daemon id "${m.inlineDaemon.id}" exists already: pick it, or choose another id`
+          : keyConflict(rawDaemons(targetOf(m.scope)), DAEMONS_LIST, whereOf(m.scope), m.inlineDaemon.id);
         if (conflict) errors.push({ field: 'daemon.id', message: conflict });
       } catch (e) {
         errors.push({ field: 'daemon.host', message: (e as Error).message });
       }
     } else if (r.ok && !daemonIds.has(r.config.daemon)) errors.push({ field: 'daemon', message: `daemon not found: "${r.config.daemon}"` });
-    if (m.registryPassword && !(r.ok && r.config.registry?.username)) errors.push({ field: 'registry.username', message: 'registry.username is needed to store a password' });
+    if (m.registryPassword && !(r.ok && r.config.registry?.username))
+      errors.push({ field: 'registry.username', message: 'registry.username is needed to store a password' });
     if (errors.length || !r.ok) return this.post(panel, { type: 'saveResult', ok: false, errors });
 
     const moving = item && item.scope !== m.scope;
@@ -228,12 +277,19 @@ export class ConfigEditorPanels implements vscode.Disposable {
     await writeConfigurations(m.scope, next);
     if (moving) {
       try {
-        await writeConfigurations(item.scope, deleteEntry(rawConfigurations(item.scope), CONFIGURATIONS_LIST, whereOf(item.scope), item.origin));
+        await writeConfigurations(
+          item.scope,
+          deleteEntry(rawConfigurations(item.scope), CONFIGURATIONS_LIST, whereOf(item.scope), item.origin),
+        );
       } catch (e) {
-        throw new Error(`Configuration "${name}" was saved in ${whereOf(m.scope)}, but removing it from ${whereOf(item.scope)} failed (${(e as Error).message}): it now exists in both scopes; delete the ${item.scope} one by hand.`, { cause: e });
+        throw new Error(
+          `Configuration "${name}" was saved in ${whereOf(m.scope)}, but removing it from ${whereOf(item.scope)} failed (${(e as Error).message}): it now exists in both scopes; delete the ${item.scope} one by hand.`,
+          { cause: e },
+        );
       }
     }
-    if (m.registryPassword && r.config.registry?.username) await this.context.secrets.store(registrySecretKey(r.config.registry.url, r.config.registry.username), m.registryPassword);
+    if (m.registryPassword && r.config.registry?.username)
+      await this.context.secrets.store(registrySecretKey(r.config.registry.url, r.config.registry.username), m.registryPassword);
     this.log.info(`Saved configuration ${name} in ${whereOf(m.scope)}`);
     this.post(panel, { type: 'saveResult', ok: true, errors: [] });
     panel.dispose();

@@ -18,7 +18,12 @@ export class ConfigurationCatalog implements vscode.Disposable {
     this.disposables.push(
       workspaceTrust.onDidChange(() => this.reload()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.configurations`) || e.affectsConfiguration(`${SECTION}.defaultConfiguration`) || e.affectsConfiguration(`${SECTION}.daemons`)) this.reload();
+        if (
+          e.affectsConfiguration(`${SECTION}.configurations`) ||
+          e.affectsConfiguration(`${SECTION}.defaultConfiguration`) ||
+          e.affectsConfiguration(`${SECTION}.daemons`)
+        )
+          this.reload();
       }),
     );
   }
@@ -34,7 +39,11 @@ export class ConfigurationCatalog implements vscode.Disposable {
 
   /** The configuration of that name; a clear error (saying why it was looked for) when there is none. */
   find(name: string, why?: string): Configuration {
-    return findConfiguration(name, this.current().items.map((i) => i.config), why);
+    return findConfiguration(
+      name,
+      this.current().items.map((i) => i.config),
+      why,
+    );
   }
 
   /** Reads the settings again at next use and tells the readers. */

@@ -27,7 +27,12 @@ async function duplicate(s: Services, node?: unknown, name?: string): Promise<vo
     (await vscode.window.showInputBox({
       title: `Duplicate ${n.item.config.name}`,
       value: copyName(n.item.config.name, taken),
-      validateInput: (v) => (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v) ? 'Letters, digits, _ . - (starting with a letter or digit)' : taken.has(v) ? `"${v}" exists already` : undefined),
+      validateInput: (v) =>
+        !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v)
+          ? 'Letters, digits, _ . - (starting with a letter or digit)'
+          : taken.has(v)
+            ? `"${v}" exists already`
+            : undefined,
     }));
   if (!newName) return;
   if (taken.has(newName)) throw new Error(`A configuration "${newName}" exists already`);
@@ -47,16 +52,33 @@ async function remove(s: Services, node?: unknown, opts?: { confirm?: boolean })
   const name = n.item.config.name;
   const roles = [name === projectDefault ? 'the project default' : '', name === globalDefault ? 'the global default' : ''].filter(Boolean);
   if (opts?.confirm !== false) {
-    const warn = roles.length ? ` It is ${roles.join(' and ')}: runs relying on it will fail with "configuration ${name} not found" until another default is set.` : '';
-    if ((await vscode.window.showWarningMessage(`Delete configuration "${name}" from ${n.item.scope} settings?${warn}`, { modal: true }, 'Delete')) !== 'Delete') return;
+    const warn = roles.length
+      ? ` It is ${roles.join(' and ')}: runs relying on it will fail with "configuration ${name} not found" until another default is set.`
+      : '';
+    if (
+      (await vscode.window.showWarningMessage(
+        `Delete configuration "${name}" from ${n.item.scope} settings?${warn}`,
+        { modal: true },
+        'Delete',
+      )) !== 'Delete'
+    )
+      return;
   }
-  await writeConfigurations(n.item.scope, deleteEntry(rawConfigurations(n.item.scope), CONFIGURATIONS_LIST, whereOf(n.item.scope), n.item.origin));
+  await writeConfigurations(
+    n.item.scope,
+    deleteEntry(rawConfigurations(n.item.scope), CONFIGURATIONS_LIST, whereOf(n.item.scope), n.item.origin),
+  );
 }
 
 async function setDefault(s: Services, node: unknown, target: vscode.ConfigurationTarget): Promise<void> {
-  const n = await pickConfiguration(s, node, target === vscode.ConfigurationTarget.Workspace ? 'Project default configuration' : 'Global default configuration');
+  const n = await pickConfiguration(
+    s,
+    node,
+    target === vscode.ConfigurationTarget.Workspace ? 'Project default configuration' : 'Global default configuration',
+  );
   if (!n) return;
-  if (target === vscode.ConfigurationTarget.Workspace && !vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder first: the project default lives in workspace settings.');
+  if (target === vscode.ConfigurationTarget.Workspace && !vscode.workspace.workspaceFolders?.length)
+    throw new Error('Open a folder first: the project default lives in workspace settings.');
   await vscode.workspace.getConfiguration(SECTION).update('defaultConfiguration', n.item.config.name, target);
 }
 
@@ -68,6 +90,7 @@ export const CONFIGURATION_COMMANDS = {
   },
   'containerExec.duplicateConfiguration': duplicate,
   'containerExec.deleteConfiguration': remove,
-  'containerExec.setProjectDefaultConfiguration': (s: Services, node?: unknown) => setDefault(s, node, vscode.ConfigurationTarget.Workspace),
+  'containerExec.setProjectDefaultConfiguration': (s: Services, node?: unknown) =>
+    setDefault(s, node, vscode.ConfigurationTarget.Workspace),
   'containerExec.setGlobalDefaultConfiguration': (s: Services, node?: unknown) => setDefault(s, node, vscode.ConfigurationTarget.Global),
 };

@@ -51,9 +51,13 @@ export function readConfigurations(): ConfigurationSources {
   const invalid: InvalidConfiguration[] = [];
   const ignored: IgnoredConfiguration[] = [];
   const trusted = workspaceTrust.isTrusted();
-  for (const [scope, value] of [['user', inspected?.globalValue], ['workspace', inspected?.workspaceValue]] as const)
+  for (const [scope, value] of [
+    ['user', inspected?.globalValue],
+    ['workspace', inspected?.workspaceValue],
+  ] as const)
     for (const entry of parseConfigurationSettings(value)) {
-      if (scope === 'workspace' && !trusted) ignored.push({ index: entry.index, name: entry.ok ? entry.value.name : entry.key, reason: RESTRICTED_REASON });
+      if (scope === 'workspace' && !trusted)
+        ignored.push({ index: entry.index, name: entry.ok ? entry.value.name : entry.key, reason: RESTRICTED_REASON });
       else if (!entry.ok) invalid.push({ scope, index: entry.index, name: entry.key, error: entry.error });
       else {
         const item = { config: entry.value, scope, origin: { index: entry.index, raw: entry.raw } };
@@ -64,7 +68,13 @@ export function readConfigurations(): ConfigurationSources {
       }
     }
   const defaults = config.inspect<string>('defaultConfiguration');
-  return { items, invalid, ignored, projectDefault: (trusted && defaults?.workspaceValue) || undefined, globalDefault: defaults?.globalValue || undefined };
+  return {
+    items,
+    invalid,
+    ignored,
+    projectDefault: (trusted && defaults?.workspaceValue) || undefined,
+    globalDefault: defaults?.globalValue || undefined,
+  };
 }
 
 export function targetOf(scope: Scope): vscode.ConfigurationTarget {

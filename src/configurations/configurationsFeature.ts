@@ -37,12 +37,20 @@ export class ConfigurationsFeature implements vscode.Disposable {
    * Compares the labels of a configuration's base image with what would be built now (extension version,
    * options hash). Only while its daemon is connected: the tree never makes a daemon wait.
    */
-  private async imageFreshness(c: Configuration, context: vscode.ExtensionContext, daemons: DaemonsFeature): Promise<ImageFreshness | undefined> {
+  private async imageFreshness(
+    c: Configuration,
+    context: vscode.ExtensionContext,
+    daemons: DaemonsFeature,
+  ): Promise<ImageFreshness | undefined> {
     const daemonId = buildingDaemon(c);
     if (daemons.hub.status(daemonId).state !== 'connected') return undefined;
     const plan = await basePlan(context, c);
     const images = await daemons.hub.list(daemonId, 'images');
-    return imageFreshness(images.find((i) => i.tags.includes(plan.tag)), extensionVersion(context), plan.optionsHash);
+    return imageFreshness(
+      images.find((i) => i.tags.includes(plan.tag)),
+      extensionVersion(context),
+      plan.optionsHash,
+    );
   }
 
   /** The OS user's groups (id -Gn), read once. */

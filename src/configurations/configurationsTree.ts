@@ -4,7 +4,10 @@ import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
 import type { ConfigurationCatalog } from './configurationCatalog';
 import type { ConfigurationItem, IgnoredConfiguration, InvalidConfiguration } from './configurationSources';
 
-export type ConfigurationNode = { kind: 'configuration'; item: ConfigurationItem } | { kind: 'invalid'; entry: InvalidConfiguration } | { kind: 'ignored'; entry: IgnoredConfiguration };
+export type ConfigurationNode =
+  | { kind: 'configuration'; item: ConfigurationItem }
+  | { kind: 'invalid'; entry: InvalidConfiguration }
+  | { kind: 'ignored'; entry: IgnoredConfiguration };
 
 /**
  * The Execution Configurations view: each configuration with its daemon, image, a one-line limits
@@ -34,26 +37,52 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
   getChildren(node?: ConfigurationNode): ConfigurationNode[] {
     if (node) return [];
     const s = this.catalog.current();
-    return [...s.items.map((item) => ({ kind: 'configuration' as const, item })), ...s.invalid.map((entry) => ({ kind: 'invalid' as const, entry })), ...s.ignored.map((entry) => ({ kind: 'ignored' as const, entry }))];
+    return [
+      ...s.items.map((item) => ({ kind: 'configuration' as const, item })),
+      ...s.invalid.map((entry) => ({ kind: 'invalid' as const, entry })),
+      ...s.ignored.map((entry) => ({ kind: 'ignored' as const, entry })),
+    ];
   }
 
   async getTreeItem(node: ConfigurationNode): Promise<vscode.TreeItem> {
     if (node.kind === 'invalid') {
       const e = node.entry;
-      return invalidSettingItem(e.name ?? `configuration #${e.index + 1}`, e.scope, 'containerExec.configurations', e.index, e.error, 'configuration.invalid');
+      return invalidSettingItem(
+        e.name ?? `configuration #${e.index + 1}`,
+        e.scope,
+        'containerExec.configurations',
+        e.index,
+        e.error,
+        'configuration.invalid',
+      );
     }
-    if (node.kind === 'ignored') return ignoredSettingItem(node.entry.name ?? `configuration #${node.entry.index + 1}`, 'containerExec.configurations', node.entry.index, node.entry.reason, 'configuration.ignored');
+    if (node.kind === 'ignored')
+      return ignoredSettingItem(
+        node.entry.name ?? `configuration #${node.entry.index + 1}`,
+        'containerExec.configurations',
+        node.entry.index,
+        node.entry.reason,
+        'configuration.ignored',
+      );
     const { config: c, scope } = node.item;
     const s = this.catalog.current();
-    const [groups, daemons, fresh] = await Promise.all([this.groups().catch(() => []), this.daemonIds(), this.freshness(c).catch(() => undefined)]);
+    const [groups, daemons, fresh] = await Promise.all([
+      this.groups().catch(() => []),
+      this.daemonIds(),
+      this.freshness(c).catch(() => undefined),
+    ]);
     const denied = usageDenied(c, groups);
     const missingDaemon = !daemons.has(c.daemon);
-    const marks = [c.name === s.projectDefault ? '★ project default' : '', c.name === s.globalDefault ? '☆ global default' : ''].filter(Boolean);
+    const marks = [c.name === s.projectDefault ? '★ project default' : '', c.name === s.globalDefault ? '☆ global default' : ''].filter(
+      Boolean,
+    );
     const gpu = c.gpus !== 'none' ? `GPU ${c.gpus === 'all' ? 'all' : Array.isArray(c.gpus) ? c.gpus.join(',') : `×${c.gpus}`}` : '';
     const item = new vscode.TreeItem(c.name);
     item.id = `configuration/${scope}/${c.name}`;
     const imageMark = fresh?.state === 'stale' ? '⚠ stale image' : fresh?.state === 'missing' ? '○ image not built' : '';
-    item.description = [c.daemon, c.baseImage || 'default base image', limitsSummary(c), c.runtime ?? '', gpu, imageMark, ...marks].filter(Boolean).join(' · ');
+    item.description = [c.daemon, c.baseImage || 'default base image', limitsSummary(c), c.runtime ?? '', gpu, imageMark, ...marks]
+      .filter(Boolean)
+      .join(' · ');
     item.iconPath = denied
       ? new vscode.ThemeIcon('lock')
       : missingDaemon
@@ -61,7 +90,9 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
         : new vscode.ThemeIcon(c.gpus !== 'none' || c.runtime ? 'circuit-board' : 'server-process');
     const md = new vscode.MarkdownString(`**${c.name}** (${scope} settings)${c.description ? `\n\n${c.description}` : ''}\n\n`, true);
     md.appendMarkdown(`Daemon: \`${c.daemon}\`${missingDaemon ? ` — $(error) daemon not found: add it or pick another one` : ''}\n\n`);
-    md.appendMarkdown(`Image: \`${c.baseImage || 'the default base image'}\`${c.registry ? ` via ${c.registry.url}` : ''}\n\nLimits: ${limitsSummary(c)}`);
+    md.appendMarkdown(
+      `Image: \`${c.baseImage || 'the default base image'}\`${c.registry ? ` via ${c.registry.url}` : ''}\n\nLimits: ${limitsSummary(c)}`,
+    );
     if (c.runtime || gpu) md.appendMarkdown(`\n\nRuntime: ${c.runtime ?? 'default'}${gpu ? `, ${gpu}` : ''}`);
     if (c.allowedGroups.length) md.appendMarkdown(`\n\nAllowed groups: ${c.allowedGroups.join(', ')}`);
     if (denied) md.appendMarkdown(`\n\n$(lock) ${denied}`);

@@ -7,7 +7,8 @@ import { isWorkspaceConfiguration } from './configurationSources';
 export const registrySecretKey = (url: string, username: string) => `containerExec.registryPassword:${url}:${username}`;
 
 /** The user's answer, in globalState: may the stored password of this registry and user go to this daemon for workspace configurations? */
-export const registryConsentKey = (url: string, username: string, daemonHost: string) => `containerExec.registryConsent:${url}:${username}:${daemonHost}`;
+export const registryConsentKey = (url: string, username: string, daemonHost: string) =>
+  `containerExec.registryConsent:${url}:${username}:${daemonHost}`;
 
 export const SEND_PASSWORD = 'Send the stored password';
 export const KEEP_PASSWORD = 'Do not send it';
@@ -23,7 +24,11 @@ export async function registryAuth(secrets: vscode.SecretStorage, registry: { ur
  * your registry and user, and any daemon), the stored password is used only after the user agreed once
  * for that registry, user and daemon host; a refusal stops the operation before anything is sent.
  */
-export async function registryAuthFor(context: vscode.ExtensionContext, config: Configuration, spec: DaemonSpec): Promise<RegistryAuth | undefined> {
+export async function registryAuthFor(
+  context: vscode.ExtensionContext,
+  config: Configuration,
+  spec: DaemonSpec,
+): Promise<RegistryAuth | undefined> {
   if (!config.registry) return undefined;
   const auth = await registryAuth(context.secrets, config.registry);
   const fromWorkspace = isWorkspaceConfiguration(config) || spec.source === 'workspace';

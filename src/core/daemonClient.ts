@@ -4,11 +4,19 @@ import { DaemonError, isDaemonError } from './errors';
 import { parseDaemonDescription, parseHost, type DaemonDescription, type DaemonDescriptionInput } from './daemonDescription';
 import { signalled } from './engine/signalled';
 import { explainEngineError } from './explainError';
-import { InfoAnswer, VersionAnswer, parseEngineAnswer, toInfo, toVersion, type DaemonInfo, type DaemonVersion, type PingResult } from './engineTypes';
+import {
+  InfoAnswer,
+  VersionAnswer,
+  parseEngineAnswer,
+  toInfo,
+  toVersion,
+  type DaemonInfo,
+  type DaemonVersion,
+  type PingResult,
+} from './engineTypes';
 import { SshBridge } from './sshTransport';
 import { loadTlsMaterial, type TlsMaterial } from './tlsMaterial';
 import { heartbeat } from './heartbeat';
-
 
 /** Counts Engine API calls made by this process: lets tests prove nothing talks to Docker too early. */
 export const engineCallStats = { calls: 0 };
@@ -45,11 +53,25 @@ export class DaemonClient {
     const d = this.daemon;
     const h = parseHost(d.host);
     // Every option spelled out: docker-modem fills gaps from DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH.
-    const base: Docker.DockerOptions = { socketPath: undefined, host: undefined, port: undefined, protocol: 'http', ca: undefined, cert: undefined, key: undefined, timeout: undefined };
+    const base: Docker.DockerOptions = {
+      socketPath: undefined,
+      host: undefined,
+      port: undefined,
+      protocol: 'http',
+      ca: undefined,
+      cert: undefined,
+      key: undefined,
+      timeout: undefined,
+    };
     switch (h.scheme) {
       case 'unix':
       case 'npipe':
-        if (d.tls?.enabled) throw new DaemonError('config', d.host, `TLS is enabled for ${d.host}, but a ${h.scheme} socket does not use TLS: turn TLS off for this daemon.`);
+        if (d.tls?.enabled)
+          throw new DaemonError(
+            'config',
+            d.host,
+            `TLS is enabled for ${d.host}, but a ${h.scheme} socket does not use TLS: turn TLS off for this daemon.`,
+          );
         return new Docker({ ...base, socketPath: h.socketPath });
       case 'tcp': {
         if (!d.tls?.enabled) return new Docker({ ...base, host: h.hostname, port: h.port });
@@ -67,8 +89,21 @@ export class DaemonClient {
         });
       }
       case 'ssh':
-        if (d.tls?.enabled) throw new DaemonError('config', d.host, `TLS is enabled for ${d.host}, but ssh:// carries its own encryption: turn TLS off for this daemon.`);
-        this.sshBridge ??= new SshBridge({ host: d.host, hostname: h.hostname, port: h.port, user: h.user, command: d.ssh?.command, configFile: d.ssh?.configFile, connectTimeoutMs: d.timeoutMs });
+        if (d.tls?.enabled)
+          throw new DaemonError(
+            'config',
+            d.host,
+            `TLS is enabled for ${d.host}, but ssh:// carries its own encryption: turn TLS off for this daemon.`,
+          );
+        this.sshBridge ??= new SshBridge({
+          host: d.host,
+          hostname: h.hostname,
+          port: h.port,
+          user: h.user,
+          command: d.ssh?.command,
+          configFile: d.ssh?.configFile,
+          connectTimeoutMs: d.timeoutMs,
+        });
         return new Docker({ ...base, socketPath: await this.sshBridge.socketPath() });
     }
   }
@@ -89,7 +124,11 @@ export class DaemonClient {
     opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const stopped = (): DaemonError =>
       timedOut
-        ? new DaemonError('timeout', this.host, `${this.host} did not answer ${what} within ${timeoutMs} ms: is the address right and the daemon up? (timeoutMs sets the deadline)`)
+        ? new DaemonError(
+            'timeout',
+            this.host,
+            `${this.host} did not answer ${what} within ${timeoutMs} ms: is the address right and the daemon up? (timeoutMs sets the deadline)`,
+          )
         : new DaemonError('cancelled', this.host, `${what} on ${this.host} was cancelled`);
     // settles even if a transport ignored the signal; the request itself is destroyed through ctl.signal
     const aborted = new Promise<never>((_, reject) => ctl.signal.addEventListener('abort', () => reject(stopped()), { once: true }));
@@ -117,7 +156,9 @@ export class DaemonClient {
   async unbounded<T>(what: string, fn: (docker: Docker, signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
     const cancelled = () => new DaemonError('cancelled', this.host, `${what} on ${this.host} was cancelled`);
     let onAbort: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', (onAbort = () => reject(cancelled())), { once: true }));
+    const aborted = new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', (onAbort = () => reject(cancelled())), { once: true }),
+    );
     aborted.catch(() => undefined);
     try {
       if (signal.aborted) throw cancelled();
@@ -125,7 +166,10 @@ export class DaemonClient {
       engineCallStats.calls++;
       const answer = fn(docker, signal);
       // a stream that arrives after the abort won the race is nobody's: close it
-      answer.then((v) => signal.aborted && (v as { destroy?: () => void } | undefined)?.destroy?.(), () => undefined);
+      answer.then(
+        (v) => signal.aborted && (v as { destroy?: () => void } | undefined)?.destroy?.(),
+        () => undefined,
+      );
       return await Promise.race([answer, aborted]);
     } catch (e) {
       if (signal.aborted) throw cancelled();
@@ -152,7 +196,14 @@ export class DaemonClient {
         else if (isDaemonError(e)) reject(e);
         // Node says 'premature close', or 'aborted' (ECONNRESET) for an HTTP body cut short
         else if (['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE'].includes((e as NodeJS.ErrnoException).code ?? ''))
-          reject(new DaemonError('unreachable', this.host, `the ${what} stream from ${this.host} was cut before its end (${e.message}): the daemon stopped or the connection broke`, { cause: e }));
+          reject(
+            new DaemonError(
+              'unreachable',
+              this.host,
+              `the ${what} stream from ${this.host} was cut before its end (${e.message}): the daemon stopped or the connection broke`,
+              { cause: e },
+            ),
+          );
         else reject(new DaemonError('unreachable', this.host, `the ${what} stream from ${this.host} broke: ${e.message}`, { cause: e }));
       });
       if (signal.aborted) onAbort();

@@ -84,7 +84,8 @@ export function parseHost(host: string): ParsedHost {
   const user = url.username ? decodeURIComponent(url.username) : undefined;
   // ssh receives these as arguments; ssh_config tokens (%r, %h) may reach a shell: plain names only
   if (user !== undefined && !SSH_USER.test(user)) throw bad(`ssh user "${user}" may only use letters, digits and . _ -`);
-  if (!SSH_HOSTNAME.test(bare(url.hostname))) throw bad(`ssh host name "${bare(url.hostname)}" may only use letters, digits and . _ - : (not starting with -)`);
+  if (!SSH_HOSTNAME.test(bare(url.hostname)))
+    throw bad(`ssh host name "${bare(url.hostname)}" may only use letters, digits and . _ - : (not starting with -)`);
   return { scheme, hostname: bare(url.hostname), port, user };
 }
 

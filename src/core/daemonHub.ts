@@ -65,7 +65,8 @@ class Daemon {
   ) {}
 }
 
-const stateOf = (e: DaemonError): DaemonState => (e.kind === 'tls' ? 'tls-error' : e.kind === 'permission' ? 'permission-denied' : e.kind === 'config' ? 'invalid' : 'unreachable');
+const stateOf = (e: DaemonError): DaemonState =>
+  e.kind === 'tls' ? 'tls-error' : e.kind === 'permission' ? 'permission-denied' : e.kind === 'config' ? 'invalid' : 'unreachable';
 const EVENT_LISTS: Record<string, ListKind[]> = { container: ['containers'], image: ['images'], volume: ['volumes'] };
 
 /**

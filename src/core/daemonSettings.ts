@@ -5,7 +5,13 @@ import { parseSettingsList, type SettingsEntry, type SettingsListSpec } from './
 export type DaemonSettingsEntry = SettingsEntry<DaemonDescription>;
 
 /** containerExec.daemons, for the positional edits of settingsList (putEntry, deleteEntry). */
-export const DAEMONS_LIST: SettingsListSpec<DaemonDescription> = { setting: 'containerExec.daemons', keyName: 'id', noun: 'daemon', parse: parseDaemonDescription, key: (d) => d.id };
+export const DAEMONS_LIST: SettingsListSpec<DaemonDescription> = {
+  setting: 'containerExec.daemons',
+  keyName: 'id',
+  noun: 'daemon',
+  parse: parseDaemonDescription,
+  key: (d) => d.id,
+};
 
 export function parseDaemonSettings(raw: unknown): DaemonSettingsEntry[] {
   return parseSettingsList(raw, DAEMONS_LIST);

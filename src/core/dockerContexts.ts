@@ -38,7 +38,10 @@ export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env, home = os.
  * context in <config>/contexts/meta/<sha256(name)>/meta.json with TLS files from
  * <config>/contexts/tls/<sha256(name)>/docker/. Read only: never runs `docker context use`.
  */
-export async function discoverDaemons(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): Promise<{ daemons: DiscoveredDaemon[]; problems: DiscoveryProblem[] }> {
+export async function discoverDaemons(
+  env: NodeJS.ProcessEnv = process.env,
+  home = os.homedir(),
+): Promise<{ daemons: DiscoveredDaemon[]; problems: DiscoveryProblem[] }> {
   const configDir = dockerConfigDir(env, home);
   const problems: DiscoveryProblem[] = [];
   let current = env.DOCKER_CONTEXT || '';
@@ -68,7 +71,9 @@ export async function discoverDaemons(env: NodeJS.ProcessEnv = process.env, home
       const meta = ContextMeta.parse(JSON.parse(await readFile(file, 'utf8')));
       const ep = meta.Endpoints.docker;
       const tlsDir = path.join(configDir, 'contexts', 'tls', contextDigest(meta.Name), 'docker');
-      const files = Object.fromEntries((['ca', 'cert', 'key'] as const).map((k) => [k, path.join(tlsDir, `${k}.pem`)]).filter(([, f]) => existsSync(f!)));
+      const files = Object.fromEntries(
+        (['ca', 'cert', 'key'] as const).map((k) => [k, path.join(tlsDir, `${k}.pem`)]).filter(([, f]) => existsSync(f!)),
+      );
       const hasTls = Object.keys(files).length > 0;
       daemons.push({
         daemon: {
@@ -83,7 +88,11 @@ export async function discoverDaemons(env: NodeJS.ProcessEnv = process.env, home
         current: meta.Name === current,
       });
     } catch (e) {
-      problems.push({ file, error: e instanceof z.ZodError ? `not a Docker context (${e.issues[0]?.path.join('.')}: ${e.issues[0]?.message})` : (e as Error).message });
+      problems.push({
+        file,
+        error:
+          e instanceof z.ZodError ? `not a Docker context (${e.issues[0]?.path.join('.')}: ${e.issues[0]?.message})` : (e as Error).message,
+      });
     }
   }
   daemons.sort((a, b) => (a.source === b.source ? a.context.localeCompare(b.context) : a.source === 'environment' ? -1 : 1));

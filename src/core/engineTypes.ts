@@ -64,7 +64,14 @@ export interface PingResult {
 }
 
 export function toVersion(a: z.infer<typeof VersionAnswer>): DaemonVersion {
-  return { version: a.Version, apiVersion: a.ApiVersion, minApiVersion: a.MinAPIVersion, os: a.Os, arch: a.Arch, kernelVersion: a.KernelVersion };
+  return {
+    version: a.Version,
+    apiVersion: a.ApiVersion,
+    minApiVersion: a.MinAPIVersion,
+    os: a.Os,
+    arch: a.Arch,
+    kernelVersion: a.KernelVersion,
+  };
 }
 
 export function toInfo(a: z.infer<typeof InfoAnswer>): DaemonInfo {
@@ -91,6 +98,9 @@ export function toInfo(a: z.infer<typeof InfoAnswer>): DaemonInfo {
 export function parseEngineAnswer<S extends z.ZodType>(host: string, endpoint: string, schema: S, raw: unknown): z.infer<S> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  const fields = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).slice(0, 3).join('; ');
+  const fields = r.error.issues
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .slice(0, 3)
+    .join('; ');
   throw new DaemonError('protocol', host, `${host} answered ${endpoint} with unexpected data (${fields}): is it a Docker Engine?`);
 }

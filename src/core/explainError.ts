@@ -37,24 +37,44 @@ export function explainEngineError(daemon: DaemonDescription, what: string, err:
       : make('refused', `Nothing listens at ${host} (connection refused): is the daemon running and the port right?`);
   if (code === 'ENOENT' && socket) return make('unreachable', `No Docker socket at ${socketPath}: is Docker installed and running?`);
   if (code === 'EACCES' || code === 'EPERM')
-    return make('permission', `Permission denied on ${socketPath}: add your user to the "docker" group (then log in again), or use a daemon you may reach.`);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return make('unreachable', `The host name of ${host} does not resolve: check the spelling or your DNS.`);
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return make('unreachable', `${host} is unreachable from this machine (${code}): check the network or VPN.`);
+    return make(
+      'permission',
+      `Permission denied on ${socketPath}: add your user to the "docker" group (then log in again), or use a daemon you may reach.`,
+    );
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return make('unreachable', `The host name of ${host} does not resolve: check the spelling or your DNS.`);
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
+    return make('unreachable', `${host} is unreachable from this machine (${code}): check the network or VPN.`);
   if (code === 'ETIMEDOUT') return make('timeout', `Connecting to ${host} timed out: is the address right and a firewall open?`);
 
   if (UNTRUSTED_SERVER.has(code))
-    return make('tls', `The certificate of ${host} is not signed by the CA in ${caName(daemon)} (${code}): use the CA that signed the daemon's certificate, or turn off verify.`);
+    return make(
+      'tls',
+      `The certificate of ${host} is not signed by the CA in ${caName(daemon)} (${code}): use the CA that signed the daemon's certificate, or turn off verify.`,
+    );
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
-    return make('tls', `The certificate of ${host} is not valid for it (${code}): ${firstLine(msg)}. Connect by a name the certificate lists, or renew it.`);
+    return make(
+      'tls',
+      `The certificate of ${host} is not valid for it (${code}): ${firstLine(msg)}. Connect by a name the certificate lists, or renew it.`,
+    );
   const alert = /certificate required|CERTIFICATE_REQUIRED|bad certificate|unknown ca|alert number (4[2-8]|116)/i.test(`${code} ${msg}`);
   if (tls && !tlsUsed?.cert && (alert || code === 'ECONNRESET'))
-    return make('tls', `${host} requires a client certificate, and none was found (looked for ${tlsUsed?.files.cert ?? 'cert.pem'}): set a certificate folder holding cert.pem and key.pem signed by the daemon's CA.`);
+    return make(
+      'tls',
+      `${host} requires a client certificate, and none was found (looked for ${tlsUsed?.files.cert ?? 'cert.pem'}): set a certificate folder holding cert.pem and key.pem signed by the daemon's CA.`,
+    );
   if (alert)
-    return make('tls', `${host} refused our client certificate ${tlsUsed?.files.cert ?? ''} (${alertName(msg)}): use a cert.pem/key.pem signed by the CA the daemon trusts.`);
+    return make(
+      'tls',
+      `${host} refused our client certificate ${tlsUsed?.files.cert ?? ''} (${alertName(msg)}): use a cert.pem/key.pem signed by the CA the daemon trusts.`,
+    );
   if (/wrong version number|WRONG_VERSION_NUMBER|packet length too long|http request/i.test(`${code} ${msg}`) && tls)
     return make('tls', `${host} does not speak TLS: turn TLS off for this daemon (or use its TLS port).`);
   if (code === 'ECONNRESET' || code === 'EPIPE')
-    return make('unreachable', `${host} closed the connection during ${what} (${code})${tls ? ': check that the daemon expects TLS and accepts this client certificate' : ''}.`);
+    return make(
+      'unreachable',
+      `${host} closed the connection during ${what} (${code})${tls ? ': check that the daemon expects TLS and accepts this client certificate' : ''}.`,
+    );
 
   if (typeof e.statusCode === 'number') {
     const detail = e.json?.message ?? firstLine(msg.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/i, ''));

@@ -7,6 +7,9 @@ import type { DaemonDescriptionInput } from './daemonDescription';
 export function localDaemonFromEnvironment(env: NodeJS.ProcessEnv = process.env, platform = process.platform): DaemonDescriptionInput {
   const host = env.DOCKER_HOST?.trim() || (platform === 'win32' ? 'npipe:////./pipe/docker_engine' : 'unix:///var/run/docker.sock');
   const verify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
-  const tls = host.startsWith('tcp://') && (verify || env.DOCKER_TLS === '1') ? { enabled: true, verify, certPath: env.DOCKER_CERT_PATH || undefined } : undefined;
+  const tls =
+    host.startsWith('tcp://') && (verify || env.DOCKER_TLS === '1')
+      ? { enabled: true, verify, certPath: env.DOCKER_CERT_PATH || undefined }
+      : undefined;
   return { id: 'local', label: 'Local', host, ...(tls ? { tls } : {}) };
 }

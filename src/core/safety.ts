@@ -31,7 +31,10 @@ export function workspaceDaemonRefusal(d: DaemonDescription): string | undefined
 export const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
 
 export function checkRunId(id: string, field = 'runId'): void {
-  if (!RUN_ID.test(id)) throw new Error(`${field} "${id}" is not a run id like 20261128-041502-a3f9 (it names a folder under .container-exec/runs; leave it out and one is made)`);
+  if (!RUN_ID.test(id))
+    throw new Error(
+      `${field} "${id}" is not a run id like 20261128-041502-a3f9 (it names a folder under .container-exec/runs; leave it out and one is made)`,
+    );
 }
 
 /** `p` with symlinks resolved, or the nearest existing ancestor's real path joined with the rest. */
@@ -55,7 +58,10 @@ const inside = (root: string, p: string) => p === root || p.startsWith(root.ends
 export async function pathInside(root: string, value: string, field: string): Promise<string> {
   const realRoot = await realPathOf(root);
   const real = await realPathOf(path.resolve(root, value));
-  if (!inside(realRoot, real)) throw new Error(`${field} "${value}" leads outside the workspace (${real} is not inside ${realRoot}): workspace settings may only use files of the workspace`);
+  if (!inside(realRoot, real))
+    throw new Error(
+      `${field} "${value}" leads outside the workspace (${real} is not inside ${realRoot}): workspace settings may only use files of the workspace`,
+    );
   return real;
 }
 
@@ -72,7 +78,10 @@ export async function prepareRunFolder(workspaceDir: string, id: string): Promis
   await pathInside(workspaceDir, path.relative(workspaceDir, folder), 'run folder');
   for (const name of ['run.log', 'out']) {
     const st = await lstat(path.join(folder, name)).catch(() => undefined);
-    if (st?.isSymbolicLink()) throw new Error(`run folder ${folder}: ${name} is a symbolic link; remove it (run logs and outputs are only written inside the workspace)`);
+    if (st?.isSymbolicLink())
+      throw new Error(
+        `run folder ${folder}: ${name} is a symbolic link; remove it (run logs and outputs are only written inside the workspace)`,
+      );
   }
   return folder;
 }

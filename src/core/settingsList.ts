@@ -9,7 +9,8 @@ import { isDeepStrictEqual } from 'node:util';
  * the raw entry there is still the one that was read. Nothing is matched by key, so an invalid entry
  * sharing a key is never touched, and a key held by another entry (valid or not) is refused.
  */
-export type SettingsEntry<T> = { ok: true; index: number; value: T; raw: unknown } | { ok: false; index: number; key?: string; raw: unknown; error: string };
+export type SettingsEntry<T> =
+  { ok: true; index: number; value: T; raw: unknown } | { ok: false; index: number; key?: string; raw: unknown; error: string };
 
 /** How one settings list is named, for messages. */
 export interface SettingsListNames {
@@ -33,7 +34,8 @@ export interface EntryOrigin {
   raw: unknown;
 }
 
-const keyOf = (entry: unknown, keyName: string): unknown => (typeof entry === 'object' && entry ? (entry as Record<string, unknown>)[keyName] : undefined);
+const keyOf = (entry: unknown, keyName: string): unknown =>
+  typeof entry === 'object' && entry ? (entry as Record<string, unknown>)[keyName] : undefined;
 
 export function parseSettingsList<T>(raw: unknown, o: Omit<SettingsListSpec<T>, 'noun'>): SettingsEntry<T>[] {
   if (raw === undefined || raw === null) return [];
@@ -44,7 +46,14 @@ export function parseSettingsList<T>(raw: unknown, o: Omit<SettingsListSpec<T>, 
     const key = typeof k === 'string' ? k : undefined;
     try {
       const value = o.parse(entry);
-      if (seen.has(o.key(value))) return { ok: false, index, key, raw: entry, error: `Duplicate ${o.keyName} "${o.key(value)}" in ${o.setting}: each must be unique` };
+      if (seen.has(o.key(value)))
+        return {
+          ok: false,
+          index,
+          key,
+          raw: entry,
+          error: `Duplicate ${o.keyName} "${o.key(value)}" in ${o.setting}: each must be unique`,
+        };
       seen.add(o.key(value));
       return { ok: true, index, value, raw: entry };
     } catch (e) {
@@ -63,11 +72,19 @@ function editableList(current: unknown, spec: SettingsListNames, where: string):
 function checkOrigin(list: unknown[], spec: SettingsListNames, where: string, origin: EntryOrigin): void {
   if (origin.index < list.length && isDeepStrictEqual(list[origin.index], origin.raw)) return;
   const key = keyOf(origin.raw, spec.keyName);
-  throw new Error(`Settings changed meanwhile: ${spec.setting}[${origin.index}] in ${where} is no longer the ${spec.noun} "${String(key)}" that was read. Reopen it and try again.`);
+  throw new Error(
+    `Settings changed meanwhile: ${spec.setting}[${origin.index}] in ${where} is no longer the ${spec.noun} "${String(key)}" that was read. Reopen it and try again.`,
+  );
 }
 
 /** Why a key held by an invalid entry cannot be given to another one: names the entry and its error. */
-export function heldByInvalidMessage(spec: Pick<SettingsListNames, 'setting' | 'keyName'>, where: string, index: number, key: string, error: string): string {
+export function heldByInvalidMessage(
+  spec: Pick<SettingsListNames, 'setting' | 'keyName'>,
+  where: string,
+  index: number,
+  key: string,
+  error: string,
+): string {
   return `${spec.keyName} "${key}" is held by an invalid entry, ${spec.setting}[${index}] in ${where} (${error}): fix or remove that entry in settings.json first, or choose another ${spec.keyName}`;
 }
 
@@ -75,7 +92,13 @@ export function heldByInvalidMessage(spec: Pick<SettingsListNames, 'setting' | '
  * Why `key` cannot be given to a new or renamed entry of this list: another entry (the one at
  * `except` aside) holds it, valid or not. Undefined when it is free.
  */
-export function keyConflict<T>(current: unknown, spec: SettingsListSpec<T>, where: string, key: string, except?: number): string | undefined {
+export function keyConflict<T>(
+  current: unknown,
+  spec: SettingsListSpec<T>,
+  where: string,
+  key: string,
+  except?: number,
+): string | undefined {
   const entries = parseSettingsList(editableList(current, spec, where), spec);
   const holder = entries.find((e) => e.index !== except && keyOf(e.raw, spec.keyName) === key);
   if (!holder) return undefined;

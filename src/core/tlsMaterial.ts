@@ -36,7 +36,8 @@ export async function loadTlsMaterial(host: string, tls: TlsOptions, home = os.h
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (!required && code === 'ENOENT') return undefined;
-      const what = code === 'ENOENT' ? 'is missing' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code})`;
+      const what =
+        code === 'ENOENT' ? 'is missing' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code})`;
       const where = tls[which] ? `tls.${which}` : `the certificate folder ${folder}`;
       throw new DaemonError(
         'config',

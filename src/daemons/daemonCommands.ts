@@ -51,7 +51,9 @@ async function testConnection(s: Services, node?: unknown): Promise<(DaemonVersi
   const id = node ? await pickDaemon(s, node, 'Daemon to test') : (await s.daemons.sources()).defaultDaemon;
   const spec = id ? s.daemons.hub.spec(id) : undefined;
   if (!spec) {
-    void vscode.window.showErrorMessage(`Daemon "${id}" is not configured: add it, or set containerExec.defaultDaemon to one of ${s.daemons.hub.ids().join(', ')}.`);
+    void vscode.window.showErrorMessage(
+      `Daemon "${id}" is not configured: add it, or set containerExec.defaultDaemon to one of ${s.daemons.hub.ids().join(', ')}.`,
+    );
     return undefined;
   }
   const client = createDaemonClient(spec.daemon);
@@ -69,19 +71,25 @@ async function testConnection(s: Services, node?: unknown): Promise<(DaemonVersi
   }
 }
 
-const whereOf = (target: vscode.ConfigurationTarget) => (target === vscode.ConfigurationTarget.Workspace ? 'workspace settings' : 'user settings');
+const whereOf = (target: vscode.ConfigurationTarget) =>
+  target === vscode.ConfigurationTarget.Workspace ? 'workspace settings' : 'user settings';
 
 /**
  * Add Daemon / Edit Connection: the quick-input form, a connection test, then one settings update, at
  * the entry it was read from (`origin`) or appended.
  */
-async function saveDaemon(s: Services, existing?: { daemon: DaemonDescriptionInput; target: vscode.ConfigurationTarget; origin?: EntryOrigin }): Promise<void> {
+async function saveDaemon(
+  s: Services,
+  existing?: { daemon: DaemonDescriptionInput; target: vscode.ConfigurationTarget; origin?: EntryOrigin },
+): Promise<void> {
   const taken = new Set(s.daemons.hub.ids());
   const daemon = await askDaemon(existing?.daemon, taken);
   if (!daemon) return;
   const client = createDaemonClient(daemon);
   let failure: string | undefined;
-  await withCancellableProgress(`Testing ${daemon.host}`, (signal) => client.version({ signal }).catch((e: Error) => (failure = e.message)));
+  await withCancellableProgress(`Testing ${daemon.host}`, (signal) =>
+    client.version({ signal }).catch((e: Error) => (failure = e.message)),
+  );
   client.dispose();
   if (failure) {
     const choice = await vscode.window.showWarningMessage(`${daemon.host}: ${failure}`, 'Save Anyway', 'Cancel');
@@ -89,7 +97,9 @@ async function saveDaemon(s: Services, existing?: { daemon: DaemonDescriptionInp
   }
   const target = existing?.target ?? (await askScope());
   if (target === undefined) return;
-  await vscode.workspace.getConfiguration(SECTION).update('daemons', putEntry(rawDaemons(target), DAEMONS_LIST, whereOf(target), daemon, existing?.origin), target);
+  await vscode.workspace
+    .getConfiguration(SECTION)
+    .update('daemons', putEntry(rawDaemons(target), DAEMONS_LIST, whereOf(target), daemon, existing?.origin), target);
   s.log.info(`Saved daemon ${daemon.id} (${daemon.host}) in ${whereOf(target)}`);
 }
 
@@ -98,9 +108,17 @@ async function editDaemon(s: Services, node?: unknown): Promise<void> {
   const spec = id ? s.daemons.hub.spec(id) : undefined;
   if (!spec) return;
   // the entry as written (not the parsed one, which has defaults filled in): keys the form does not ask about stay
-  if (spec.source === 'user' || spec.source === 'workspace') return saveDaemon(s, { daemon: (spec.origin?.raw as DaemonDescriptionInput | undefined) ?? spec.daemon, target: targetOf(spec.source), origin: spec.origin });
+  if (spec.source === 'user' || spec.source === 'workspace')
+    return saveDaemon(s, {
+      daemon: (spec.origin?.raw as DaemonDescriptionInput | undefined) ?? spec.daemon,
+      target: targetOf(spec.source),
+      origin: spec.origin,
+    });
   // a discovered daemon becomes a configured one
-  return saveDaemon(s, { daemon: { ...spec.daemon, id: spec.daemon.id.replace(/^context:/, '') }, target: vscode.ConfigurationTarget.Global });
+  return saveDaemon(s, {
+    daemon: { ...spec.daemon, id: spec.daemon.id.replace(/^context:/, '') },
+    target: vscode.ConfigurationTarget.Global,
+  });
 }
 
 async function removeDaemon(s: Services, node?: unknown): Promise<void> {
@@ -108,15 +126,26 @@ async function removeDaemon(s: Services, node?: unknown): Promise<void> {
   const spec = id ? s.daemons.hub.spec(id) : undefined;
   if (!id || !spec) return;
   if (spec.source !== 'user' && spec.source !== 'workspace') {
-    void vscode.window.showInformationMessage(`${id} is discovered from ${spec.source === 'context' ? 'a Docker context' : 'the environment'}; there is nothing to remove from settings.`);
+    void vscode.window.showInformationMessage(
+      `${id} is discovered from ${spec.source === 'context' ? 'a Docker context' : 'the environment'}; there is nothing to remove from settings.`,
+    );
     return;
   }
   const { defaultDaemon } = await s.daemons.sources();
   const warn = id === defaultDaemon ? ' It is the default daemon.' : '';
-  if ((await vscode.window.showWarningMessage(`Remove daemon "${id}" (${spec.daemon.host}) from ${spec.source} settings?${warn}`, { modal: true }, 'Remove')) !== 'Remove') return;
+  if (
+    (await vscode.window.showWarningMessage(
+      `Remove daemon "${id}" (${spec.daemon.host}) from ${spec.source} settings?${warn}`,
+      { modal: true },
+      'Remove',
+    )) !== 'Remove'
+  )
+    return;
   const target = targetOf(spec.source);
   if (!spec.origin) throw new Error(`Daemon "${id}": where it was read from in ${whereOf(target)} is unknown; remove it in settings.json`);
-  await vscode.workspace.getConfiguration(SECTION).update('daemons', deleteEntry(rawDaemons(target), DAEMONS_LIST, whereOf(target), spec.origin), target);
+  await vscode.workspace
+    .getConfiguration(SECTION)
+    .update('daemons', deleteEntry(rawDaemons(target), DAEMONS_LIST, whereOf(target), spec.origin), target);
 }
 
 async function importDockerContexts(s: Services): Promise<number> {
@@ -133,7 +162,14 @@ async function importDockerContexts(s: Services): Promise<number> {
   if (!picks?.length) return 0;
   // a context imported before is updated in place; an id held by an invalid entry is refused
   let value = rawDaemons(vscode.ConfigurationTarget.Global);
-  for (const { d } of picks) value = putEntry(value, DAEMONS_LIST, 'user settings', { ...d.daemon, id: d.context, label: d.context }, findEntry(value, DAEMONS_LIST, d.context));
+  for (const { d } of picks)
+    value = putEntry(
+      value,
+      DAEMONS_LIST,
+      'user settings',
+      { ...d.daemon, id: d.context, label: d.context },
+      findEntry(value, DAEMONS_LIST, d.context),
+    );
   await vscode.workspace.getConfiguration(SECTION).update('daemons', value, vscode.ConfigurationTarget.Global);
   return picks.length;
 }
@@ -157,7 +193,9 @@ async function refresh(s: Services, node?: unknown): Promise<void> {
 
 async function openDaemonSettings(_s: Services, node?: unknown): Promise<void> {
   const scope = (node as Node<'invalid'> | undefined)?.entry?.scope;
-  await vscode.commands.executeCommand(scope === 'workspace' ? 'workbench.action.openWorkspaceSettingsFile' : 'workbench.action.openSettingsJson');
+  await vscode.commands.executeCommand(
+    scope === 'workspace' ? 'workbench.action.openWorkspaceSettingsFile' : 'workbench.action.openSettingsJson',
+  );
 }
 
 const logFollowers = new Map<string, AbortController>();
@@ -186,7 +224,12 @@ async function showContainerLogs(s: Services, node: Node<'container'>): Promise<
 async function containerAction(s: Services, node: Node<'container'>, verb: 'Stop' | 'Remove'): Promise<void> {
   const client = s.daemons.hub.client(node.id);
   if (!client) return;
-  if (verb === 'Remove' && (await vscode.window.showWarningMessage(`Remove container ${node.container.name} on ${node.id}?`, { modal: true }, 'Remove')) !== 'Remove') return;
+  if (
+    verb === 'Remove' &&
+    (await vscode.window.showWarningMessage(`Remove container ${node.container.name} on ${node.id}?`, { modal: true }, 'Remove')) !==
+      'Remove'
+  )
+    return;
   await withProgress(s, `${verb === 'Stop' ? 'Stopping' : 'Removing'} ${node.container.name}`, (signal) =>
     verb === 'Stop' ? stopContainer(client, node.container.id, { signal }) : removeContainer(client, node.container.id, { signal }),
   );
@@ -195,7 +238,8 @@ async function containerAction(s: Services, node: Node<'container'>, verb: 'Stop
 async function removeImageCommand(s: Services, node: Node<'image'>): Promise<void> {
   const client = s.daemons.hub.client(node.id);
   const name = node.image.tags[0] ?? node.image.id;
-  if (!client || (await vscode.window.showWarningMessage(`Remove image ${name} on ${node.id}?`, { modal: true }, 'Remove')) !== 'Remove') return;
+  if (!client || (await vscode.window.showWarningMessage(`Remove image ${name} on ${node.id}?`, { modal: true }, 'Remove')) !== 'Remove')
+    return;
   await withProgress(s, `Removing ${name}`, (signal) => removeImage(client, node.image.id, { signal }));
 }
 

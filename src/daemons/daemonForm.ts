@@ -9,7 +9,10 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
  * Add Daemon / Edit Connection as a quick-input flow: host -> TLS? -> certificate folder (native dialog)
  * -> id. Returns undefined when the user cancels at any step; nothing is saved here.
  */
-export async function askDaemon(existing: DaemonDescriptionInput | undefined, takenIds: Set<string>): Promise<DaemonDescriptionInput | undefined> {
+export async function askDaemon(
+  existing: DaemonDescriptionInput | undefined,
+  takenIds: Set<string>,
+): Promise<DaemonDescriptionInput | undefined> {
   const step = (n: number) => `${existing ? 'Edit Connection' : 'Add Daemon'} (${n}/3)`;
   const host = await vscode.window.showInputBox({
     title: step(1),
@@ -32,7 +35,11 @@ export async function askDaemon(existing: DaemonDescriptionInput | undefined, ta
   if (parsed.scheme === 'tcp') {
     const choice = await vscode.window.showQuickPick(
       [
-        { label: 'TLS, verify the daemon', detail: 'ca.pem, cert.pem, key.pem from a certificate folder (like DOCKER_CERT_PATH)', tls: { enabled: true, verify: true } },
+        {
+          label: 'TLS, verify the daemon',
+          detail: 'ca.pem, cert.pem, key.pem from a certificate folder (like DOCKER_CERT_PATH)',
+          tls: { enabled: true, verify: true },
+        },
         { label: 'TLS, no verification', detail: 'encrypts, but accepts any daemon certificate', tls: { enabled: true, verify: false } },
         { label: 'No TLS', detail: 'plain HTTP: only on trusted networks', tls: undefined },
       ],
@@ -52,14 +59,19 @@ export async function askDaemon(existing: DaemonDescriptionInput | undefined, ta
       tls = { ...choice.tls, certPath: picked[0].fsPath };
     }
   }
-  const suggested = existing?.id ?? (parsed.scheme === 'unix' || parsed.scheme === 'npipe' ? 'local' : parsed.hostname.replace(/[^A-Za-z0-9_.-]/g, '-'));
+  const suggested =
+    existing?.id ?? (parsed.scheme === 'unix' || parsed.scheme === 'npipe' ? 'local' : parsed.hostname.replace(/[^A-Za-z0-9_.-]/g, '-'));
   const id = await vscode.window.showInputBox({
     title: step(3),
     prompt: 'Daemon id (configurations refer to it)',
     value: suggested,
     ignoreFocusOut: true,
     validateInput: (v) =>
-      !ID_PATTERN.test(v) ? 'Use letters, digits, _ . : - (starting with a letter or digit)' : v !== existing?.id && takenIds.has(v) ? `A daemon "${v}" exists already` : undefined,
+      !ID_PATTERN.test(v)
+        ? 'Use letters, digits, _ . : - (starting with a letter or digit)'
+        : v !== existing?.id && takenIds.has(v)
+          ? `A daemon "${v}" exists already`
+          : undefined,
   });
   if (!id) return undefined;
   return { ...existing, id, host: host.trim(), ...(tls ? { tls } : { tls: undefined }) };

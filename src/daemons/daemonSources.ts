@@ -52,7 +52,10 @@ export async function readDaemonSources(): Promise<DaemonSources> {
   const ignored: IgnoredEntry[] = [];
   const trusted = workspaceTrust.isTrusted();
   const byId = new Map<string, number>();
-  for (const [scope, value] of [['user', inspected?.globalValue], ['workspace', inspected?.workspaceValue]] as const) {
+  for (const [scope, value] of [
+    ['user', inspected?.globalValue],
+    ['workspace', inspected?.workspaceValue],
+  ] as const) {
     for (const entry of parseDaemonSettings(value) as DaemonSettingsEntry[]) {
       if (scope === 'workspace' && !trusted) {
         ignored.push({ index: entry.index, id: entry.ok ? entry.value.id : entry.key, reason: RESTRICTED_REASON });

@@ -1,5 +1,19 @@
 import * as vscode from 'vscode';
-import type { ContainerSummary, DaemonHub, DaemonInfo, DaemonVersion, DaemonSpec, DaemonState, DaemonStatus, ImageSummary, ListKind, SwarmNode, SwarmOverview, SwarmTask, VolumeSummary } from '../core';
+import type {
+  ContainerSummary,
+  DaemonHub,
+  DaemonInfo,
+  DaemonVersion,
+  DaemonSpec,
+  DaemonState,
+  DaemonStatus,
+  ImageSummary,
+  ListKind,
+  SwarmNode,
+  SwarmOverview,
+  SwarmTask,
+  VolumeSummary,
+} from '../core';
 import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
 import type { IgnoredEntry, InvalidDaemonEntry } from './daemonSources';
 
@@ -59,7 +73,9 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
     /** This extension's version: images built by another one are stale. */
     private readonly extensionVersion: string,
   ) {
-    this.subscription = hub.onDidChange((c) => c.what !== 'version' && this.schedule(c.what === 'state' ? this.daemonNode(c.id) : this.groupNode(c.id, c.what)));
+    this.subscription = hub.onDidChange(
+      (c) => c.what !== 'version' && this.schedule(c.what === 'state' ? this.daemonNode(c.id) : this.groupNode(c.id, c.what)),
+    );
   }
 
   /** New daemon list (settings or discovery changed). */
@@ -96,11 +112,19 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
 
   async getChildren(node?: DaemonTreeNode): Promise<DaemonTreeNode[]> {
     if (!node) await this.ready();
-    if (!node) return [...this.hub.ids().map((id) => this.daemonNode(id)), ...this.invalid.map((entry) => ({ kind: 'invalid' as const, entry })), ...this.ignored.map((entry) => ({ kind: 'ignored' as const, entry }))];
+    if (!node)
+      return [
+        ...this.hub.ids().map((id) => this.daemonNode(id)),
+        ...this.invalid.map((entry) => ({ kind: 'invalid' as const, entry })),
+        ...this.ignored.map((entry) => ({ kind: 'ignored' as const, entry })),
+      ];
     if (node.kind === 'daemon') {
       const status = this.hub.status(node.id).state === 'idle' ? await this.hub.connect(node.id) : this.hub.status(node.id);
       if (status.state === 'connected') {
-        const manager = await this.hub.list(node.id, 'swarm').then((s) => s.membership.manager, () => false);
+        const manager = await this.hub.list(node.id, 'swarm').then(
+          (s) => s.membership.manager,
+          () => false,
+        );
         return GROUPS.filter(([list]) => list !== 'swarm' || manager).map(([list]) => this.groupNode(node.id, list));
       }
       if (status.state === 'connecting') return [];
@@ -124,7 +148,13 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
           const runs = new Map(swarm.runs.map((r) => [r.service.id, r.service.name]));
           const tasks = swarm.runs.flatMap((r) => r.tasks).filter((t) => t.state === 'running' || t.desiredState === 'running');
           return [
-            ...swarm.nodes.map((n) => ({ kind: 'swarm-node' as const, id: node.id, node: n, tasks: tasks.filter((t) => t.nodeId === n.id), runs })),
+            ...swarm.nodes.map((n) => ({
+              kind: 'swarm-node' as const,
+              id: node.id,
+              node: n,
+              tasks: tasks.filter((t) => t.nodeId === n.id),
+              runs,
+            })),
             ...swarm.runs.map((run) => ({ kind: 'swarm-run' as const, id: node.id, run, nodes: swarm.nodes })),
           ];
         }
@@ -172,7 +202,9 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
         const task = node.run.tasks[0];
         const where = task && node.nodes.find((n) => n.id === task.nodeId);
         const item = new vscode.TreeItem(node.run.service.name);
-        item.description = task ? `${task.state}${where ? ` on ${where.hostname} (${where.id.slice(0, 12)})` : ''}${task.err ? ` · ${task.err}` : ''}` : 'no task yet';
+        item.description = task
+          ? `${task.state}${where ? ` on ${where.hostname} (${where.id.slice(0, 12)})` : ''}${task.err ? ` · ${task.err}` : ''}`
+          : 'no task yet';
         item.tooltip = `Run service ${node.run.service.name} (configuration ${node.run.service.labels['container-exec.configuration'] ?? '?'}, recipe ${node.run.service.labels['container-exec.recipe'] ?? '?'})${task ? `\nTask ${task.id.slice(0, 12)}: ${task.state} — ${task.err || task.message}` : ''}`;
         item.iconPath = new vscode.ThemeIcon(task?.state === 'running' ? 'play-circle' : 'clock');
         item.contextValue = 'swarmRun';
@@ -187,18 +219,32 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
       }
       case 'invalid': {
         const e = node.entry;
-        const item = invalidSettingItem(e.id ?? `daemon #${e.index + 1}`, e.scope, 'containerExec.daemons', e.index, e.error, 'invalidDaemon');
+        const item = invalidSettingItem(
+          e.id ?? `daemon #${e.index + 1}`,
+          e.scope,
+          'containerExec.daemons',
+          e.index,
+          e.error,
+          'invalidDaemon',
+        );
         item.command = { command: 'containerExec.openDaemonSettings', title: 'Open Settings', arguments: [node] };
         return item;
       }
       case 'ignored':
-        return ignoredSettingItem(node.entry.id ?? `daemon #${node.entry.index + 1}`, 'containerExec.daemons', node.entry.index, node.entry.reason, 'ignoredDaemon');
+        return ignoredSettingItem(
+          node.entry.id ?? `daemon #${node.entry.index + 1}`,
+          'containerExec.daemons',
+          node.entry.index,
+          node.entry.reason,
+          'ignoredDaemon',
+        );
     }
   }
 
   /** On hover: the engine version, asked only now (/version is not free for the daemon). */
   async resolveTreeItem(item: vscode.TreeItem, node: DaemonTreeNode): Promise<vscode.TreeItem> {
-    if (node.kind !== 'daemon' || this.hub.status(node.id).state !== 'connected' || !(item.tooltip instanceof vscode.MarkdownString)) return item;
+    if (node.kind !== 'daemon' || this.hub.status(node.id).state !== 'connected' || !(item.tooltip instanceof vscode.MarkdownString))
+      return item;
     try {
       const v = await this.hub.list(node.id, 'version');
       item.tooltip.appendMarkdown(`\n\nDocker ${v.version} (API ${v.apiVersion}), ${v.os}/${v.arch}`);
@@ -221,13 +267,20 @@ function daemonItem(id: string, spec: DaemonSpec, status: DaemonStatus, isDefaul
   item.id = `daemon/${id}`;
   const s = STATE[status.state];
   item.iconPath = new vscode.ThemeIcon(s.icon, s.color ? new vscode.ThemeColor(s.color) : undefined);
-  const tags = [isDefault ? 'default' : '', spec.current ? 'current context' : '', spec.source === 'context' || spec.source === 'environment' ? 'discovered' : ''].filter(Boolean);
+  const tags = [
+    isDefault ? 'default' : '',
+    spec.current ? 'current context' : '',
+    spec.source === 'context' || spec.source === 'environment' ? 'discovered' : '',
+  ].filter(Boolean);
   item.description = [spec.daemon.host, status.state === 'connected' ? '' : s.text, ...tags].filter(Boolean).join(' · ');
   const md = new vscode.MarkdownString(`**${label}** \`${spec.daemon.host}\`\n\n`, true);
   md.appendMarkdown(`State: ${s.text}`);
-  if (status.roundTripMs !== undefined && status.state === 'connected') md.appendMarkdown(`, round trip ${status.roundTripMs.toFixed(1)} ms`);
+  if (status.roundTripMs !== undefined && status.state === 'connected')
+    md.appendMarkdown(`, round trip ${status.roundTripMs.toFixed(1)} ms`);
   if (status.error) md.appendMarkdown(`\n\n$(error) ${status.error.message}`);
-  md.appendMarkdown(`\n\nFrom: ${spec.source === 'user' ? 'user settings' : spec.source === 'workspace' ? 'workspace settings' : spec.source === 'context' ? 'Docker context (read-only until imported)' : 'environment / platform default (read-only until imported)'}`);
+  md.appendMarkdown(
+    `\n\nFrom: ${spec.source === 'user' ? 'user settings' : spec.source === 'workspace' ? 'workspace settings' : spec.source === 'context' ? 'Docker context (read-only until imported)' : 'environment / platform default (read-only until imported)'}`,
+  );
   item.tooltip = md;
   const editable = spec.source === 'user' || spec.source === 'workspace';
   item.contextValue = `daemon.${editable ? 'configured' : 'discovered'}.${status.state}${isDefault ? '.default' : ''}`;
@@ -237,12 +290,20 @@ function daemonItem(id: string, spec: DaemonSpec, status: DaemonStatus, isDefaul
 function infoRows(id: string, info: DaemonInfo, version: DaemonVersion): DaemonTreeNode[] {
   const gpuCapable = (r: string) => /nvidia|gpu/i.test(r);
   const rows: [string, string, string?][] = [
-    ['Engine', `Docker ${info.serverVersion}, API ${version.apiVersion}${version.minApiVersion ? ` (min ${version.minApiVersion})` : ''}`, 'versions'],
+    [
+      'Engine',
+      `Docker ${info.serverVersion}, API ${version.apiVersion}${version.minApiVersion ? ` (min ${version.minApiVersion})` : ''}`,
+      'versions',
+    ],
     ['OS', `${info.operatingSystem} (${info.osType}/${info.architecture})`, 'server'],
     ['CPUs', String(info.cpus), 'chip'],
     ['Memory', formatBytes(info.memTotalBytes), 'circuit-board'],
     ['Storage driver', info.storageDriver, 'database'],
-    ['Runtimes', info.runtimes.map((r) => `${r}${r === info.defaultRuntime ? ' (default)' : ''}${gpuCapable(r) ? ' [GPU]' : ''}`).join(', '), 'run-all'],
+    [
+      'Runtimes',
+      info.runtimes.map((r) => `${r}${r === info.defaultRuntime ? ' (default)' : ''}${gpuCapable(r) ? ' [GPU]' : ''}`).join(', '),
+      'run-all',
+    ],
     ['Containers / images', `${info.containers} / ${info.images}`, 'package'],
   ];
   return rows.map(([label, value, icon]) => ({ kind: 'info-row' as const, id, label, value, icon }));
@@ -251,7 +312,10 @@ function infoRows(id: string, info: DaemonInfo, version: DaemonVersion): DaemonT
 function containerItem(c: ContainerSummary): vscode.TreeItem {
   const item = new vscode.TreeItem(c.name);
   const running = c.state === 'running';
-  item.iconPath = new vscode.ThemeIcon(running ? 'debug-start' : c.state === 'paused' ? 'debug-pause' : 'debug-stop', new vscode.ThemeColor(running ? 'testing.iconPassed' : 'disabledForeground'));
+  item.iconPath = new vscode.ThemeIcon(
+    running ? 'debug-start' : c.state === 'paused' ? 'debug-pause' : 'debug-stop',
+    new vscode.ThemeColor(running ? 'testing.iconPassed' : 'disabledForeground'),
+  );
   item.description = [c.configuration ? `⚙ ${c.configuration}` : '', c.recipe ?? '', c.image, c.status].filter(Boolean).join(' · ');
   item.tooltip = `${c.name} (${c.id.slice(0, 12)})\nImage: ${c.image}\nStatus: ${c.status}${c.configuration ? `\nStarted by Container Exec: configuration ${c.configuration}${c.recipe ? `, recipe ${c.recipe}` : ''}` : ''}`;
   item.contextValue = `container.${running ? 'running' : 'stopped'}`;
@@ -262,8 +326,11 @@ function imageItem(i: ImageSummary, extensionVersion: string): vscode.TreeItem {
   const item = new vscode.TreeItem(i.tags[0] ?? `<none> ${i.id.replace('sha256:', '').slice(0, 12)}`);
   item.iconPath = new vscode.ThemeIcon(i.builtBy ? 'star-full' : 'file-media');
   const more = i.tags.length > 1 ? `+${i.tags.length - 1} tag${i.tags.length > 2 ? 's' : ''}` : '';
-  const stale = i.builtBy && i.builtBy.version !== extensionVersion ? `⚠ stale (built by ${i.builtBy.version ?? 'an unknown version'})` : '';
-  item.description = [i.builtBy ? `Container Exec ${i.builtBy.kind}` : '', stale, more, formatBytes(i.sizeBytes), age(i.createdAt)].filter(Boolean).join(' · ');
+  const stale =
+    i.builtBy && i.builtBy.version !== extensionVersion ? `⚠ stale (built by ${i.builtBy.version ?? 'an unknown version'})` : '';
+  item.description = [i.builtBy ? `Container Exec ${i.builtBy.kind}` : '', stale, more, formatBytes(i.sizeBytes), age(i.createdAt)]
+    .filter(Boolean)
+    .join(' · ');
   item.tooltip = `${[...i.tags].join('\n') || '<untagged>'}\n${i.id}\n${formatBytes(i.sizeBytes)}, created ${i.createdAt.toISOString()}`;
   item.contextValue = stale ? 'image.stale' : 'image';
   return item;
@@ -278,7 +345,13 @@ export function formatBytes(n: number): string {
 
 function age(d: Date): string {
   const s = (Date.now() - d.getTime()) / 1000;
-  for (const [unit, secs] of [['year', 31536000], ['month', 2592000], ['day', 86400], ['hour', 3600], ['minute', 60]] as const)
+  for (const [unit, secs] of [
+    ['year', 31536000],
+    ['month', 2592000],
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+  ] as const)
     if (s >= secs) return `${Math.floor(s / secs)} ${unit}${Math.floor(s / secs) > 1 ? 's' : ''} ago`;
   return 'just now';
 }
@@ -288,9 +361,24 @@ function swarmNodeItem(n: SwarmNode, tasks: SwarmTask[], runs: Map<string, strin
   const item = new vscode.TreeItem(`${n.hostname || '?'} (${n.id.slice(0, 12)})`);
   const generic = Object.entries(n.generic).map(([k, v]) => `${k}×${v}`);
   const role = `${n.role}${n.leader ? ' (leader)' : ''}`;
-  item.description = [n.state, n.availability, role, `${n.cpus} CPUs`, formatBytes(n.memoryBytes), ...generic, `${tasks.length} run task${tasks.length === 1 ? '' : 's'}`].join(' · ');
-  item.tooltip = [`Node ${n.id} at ${n.addr}: ${n.state}, ${n.availability}, ${role}`, `${n.cpus} CPUs, ${formatBytes(n.memoryBytes)}${generic.length ? `, ${generic.join(', ')}` : ''}`, ...tasks.map((t) => `run ${runs.get(t.serviceId) ?? t.serviceId}: ${t.state}`)].join('\n');
-  item.iconPath = new vscode.ThemeIcon(n.state === 'ready' ? 'server' : 'server-process', n.state === 'ready' && n.availability === 'active' ? undefined : new vscode.ThemeColor('list.warningForeground'));
+  item.description = [
+    n.state,
+    n.availability,
+    role,
+    `${n.cpus} CPUs`,
+    formatBytes(n.memoryBytes),
+    ...generic,
+    `${tasks.length} run task${tasks.length === 1 ? '' : 's'}`,
+  ].join(' · ');
+  item.tooltip = [
+    `Node ${n.id} at ${n.addr}: ${n.state}, ${n.availability}, ${role}`,
+    `${n.cpus} CPUs, ${formatBytes(n.memoryBytes)}${generic.length ? `, ${generic.join(', ')}` : ''}`,
+    ...tasks.map((t) => `run ${runs.get(t.serviceId) ?? t.serviceId}: ${t.state}`),
+  ].join('\n');
+  item.iconPath = new vscode.ThemeIcon(
+    n.state === 'ready' ? 'server' : 'server-process',
+    n.state === 'ready' && n.availability === 'active' ? undefined : new vscode.ThemeColor('list.warningForeground'),
+  );
   item.contextValue = 'swarmNode';
   return item;
 }

@@ -23,9 +23,12 @@ export class DaemonStatusBar implements vscode.Disposable {
   private update(): void {
     const spec = this.hub.spec(this.defaultId);
     const status = this.hub.status(this.defaultId);
-    const icon = { idle: '$(vm-outline)', connecting: '$(loading~spin)', connected: '$(vm-active)' }[status.state as string] ?? '$(vm-outline)';
+    const icon =
+      { idle: '$(vm-outline)', connecting: '$(loading~spin)', connected: '$(vm-active)' }[status.state as string] ?? '$(vm-outline)';
     this.item.text = `${icon} ${spec?.daemon.label ?? this.defaultId}`;
-    this.item.backgroundColor = ['idle', 'connecting', 'connected'].includes(status.state) ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');
+    this.item.backgroundColor = ['idle', 'connecting', 'connected'].includes(status.state)
+      ? undefined
+      : new vscode.ThemeColor('statusBarItem.warningBackground');
     this.item.tooltip = spec
       ? `Default Docker daemon: ${spec.daemon.host} — ${status.state}${status.roundTripMs !== undefined && status.state === 'connected' ? `, ${status.roundTripMs.toFixed(1)} ms` : ''}${status.error ? `\n${status.error.message}` : ''}\nClick to test the connection.`
       : `Default Docker daemon "${this.defaultId}" is not configured: set containerExec.defaultDaemon.`;

@@ -71,17 +71,28 @@ export class ContainerExecDebugAdapter implements vscode.DebugAdapter {
     private readonly config: ContainerExecDebugConfiguration,
     private readonly onEnd: (end: DebugSessionEnd) => void,
   ) {
-    const task = runTask(s, { type: RUN_TASK_TYPE, recipe: config.recipe, configuration: config.configuration, args: config.args, env: config.env, runId: this.runId }, {
-      command: (cmd, recipe) => {
-        this.cmd = { cmd, recipe };
-        return debugCommand(cmd, recipe, this.port);
+    const task = runTask(
+      s,
+      {
+        type: RUN_TASK_TYPE,
+        recipe: config.recipe,
+        configuration: config.configuration,
+        args: config.args,
+        env: config.env,
+        runId: this.runId,
       },
-      onChosen: (recipe, configuration, image) => (this.chosen = { recipe, configuration, image }),
-      onStarted: (run) => void this.attach(run),
-      onOutput: (chunk, stream) => this.output(this.decoders[stream].write(chunk), stream),
-      onStatus: (text) => this.output(`[container-exec] ${text}\n`, 'console'),
-      onEnded: (record, outcome, error) => this.runEnded(record, outcome, error),
-    });
+      {
+        command: (cmd, recipe) => {
+          this.cmd = { cmd, recipe };
+          return debugCommand(cmd, recipe, this.port);
+        },
+        onChosen: (recipe, configuration, image) => (this.chosen = { recipe, configuration, image }),
+        onStarted: (run) => void this.attach(run),
+        onOutput: (chunk, stream) => this.output(this.decoders[stream].write(chunk), stream),
+        onStatus: (text) => this.output(`[container-exec] ${text}\n`, 'console'),
+        onEnded: (record, outcome, error) => this.runEnded(record, outcome, error),
+      },
+    );
     executeToEnd(task).catch((e: Error) => this.runEnded(undefined, undefined, e));
   }
 
@@ -189,6 +200,13 @@ export class ContainerExecDebugAdapter implements vscode.DebugAdapter {
   }
 
   private respond(request: DapMessage, success: boolean, message?: string): void {
-    this.sent.fire({ seq: 0, type: 'response', request_seq: request.seq, command: request.command, success, ...(message ? { message, body: { error: { id: 1, format: message, showUser: true } } } : {}) } as vscode.DebugProtocolMessage);
+    this.sent.fire({
+      seq: 0,
+      type: 'response',
+      request_seq: request.seq,
+      command: request.command,
+      success,
+      ...(message ? { message, body: { error: { id: 1, format: message, showUser: true } } } : {}),
+    } as vscode.DebugProtocolMessage);
   }
 }

@@ -14,7 +14,8 @@ export const DEBUG_TYPE = 'container-exec';
 let endsEmitter: vscode.EventEmitter<DebugSessionEnd> | undefined;
 /** Made at first use: the bundle must load without VS Code (the core test loads it in plain node). */
 const ends = () => (endsEmitter ??= new vscode.EventEmitter<DebugSessionEnd>());
-export const debugSessionEnds: vscode.Event<DebugSessionEnd> = (listener, thisArgs, disposables) => ends().event(listener, thisArgs, disposables);
+export const debugSessionEnds: vscode.Event<DebugSessionEnd> = (listener, thisArgs, disposables) =>
+  ends().event(listener, thisArgs, disposables);
 let lastProblem: string | undefined;
 export const lastDebugProblem = () => lastProblem;
 
@@ -39,10 +40,18 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
   }
 
   /** The recipe as a run takes it (workspace-relative), checked to be Python before any run exists. */
-  resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, c: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+  resolveDebugConfigurationWithSubstitutedVariables(
+    _folder: vscode.WorkspaceFolder | undefined,
+    c: vscode.DebugConfiguration,
+  ): vscode.DebugConfiguration | undefined {
     lastProblem = undefined;
-    if (!vscode.workspace.workspaceFolders?.length) return refuse(this.s, 'Open a folder first: a debug run uploads the workspace folder its recipe is in.');
-    if (typeof c.recipe !== 'string' || !c.recipe) return refuse(this.s, `launch configuration "${c.name}": "recipe" must be the path of a Python recipe of the workspace (e.g. "\${file}").`);
+    if (!vscode.workspace.workspaceFolders?.length)
+      return refuse(this.s, 'Open a folder first: a debug run uploads the workspace folder its recipe is in.');
+    if (typeof c.recipe !== 'string' || !c.recipe)
+      return refuse(
+        this.s,
+        `launch configuration "${c.name}": "recipe" must be the path of a Python recipe of the workspace (e.g. "\${file}").`,
+      );
     try {
       const ws = workspaceDir();
       const recipe = recipeInWorkspace(path.resolve(ws, c.recipe), ws);
@@ -62,11 +71,16 @@ async function addDebugpyAndRebuild(s: Services, name: string): Promise<void> {
     const at = raw.findIndex((c) => (c as { name?: unknown })?.name === name);
     if (at < 0) continue;
     const entry = raw[at] as { build?: Record<string, unknown> };
-    await writeConfigurations(scope, raw.map((c, i) => (i === at ? { ...entry, build: { ...entry.build, debugpy: true } } : c)));
+    await writeConfigurations(
+      scope,
+      raw.map((c, i) => (i === at ? { ...entry, build: { ...entry.build, debugpy: true } } : c)),
+    );
     await vscode.commands.executeCommand('containerExec.buildBaseImage', name);
     return;
   }
-  void vscode.window.showErrorMessage(`Configuration ${name} is not in your settings (the local default has no build options): set containerExec.localDefaultImage to an image with debugpy.`);
+  void vscode.window.showErrorMessage(
+    `Configuration ${name} is not in your settings (the local default has no build options): set containerExec.localDefaultImage to an image with debugpy.`,
+  );
 }
 
 export function registerDebug(s: Services): void {
@@ -83,7 +97,9 @@ export function registerDebug(s: Services): void {
             s.log.error(`[run ${end.runId}] ${end.problem}`);
             if (end.debugpyMissing) {
               const { configuration } = end.debugpyMissing;
-              void vscode.window.showErrorMessage(end.problem, 'Add debugpy and Rebuild').then((a) => a && addDebugpyAndRebuild(s, configuration));
+              void vscode.window
+                .showErrorMessage(end.problem, 'Add debugpy and Rebuild')
+                .then((a) => a && addDebugpyAndRebuild(s, configuration));
             } else void vscode.window.showErrorMessage(end.problem);
           }),
         ),
@@ -92,11 +108,26 @@ export function registerDebug(s: Services): void {
 }
 
 /** Debug Recipe (editor title, Explorer, palette) and Re-run in Debug (Runs view): a `container-exec` session. */
-export async function debugRecipe(s: Services, file: string, opts: { configuration?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<boolean> {
+export async function debugRecipe(
+  s: Services,
+  file: string,
+  opts: { configuration?: string; args?: string[]; env?: Record<string, string> } = {},
+): Promise<boolean> {
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
   if (doc?.isDirty) await doc.save();
-  const config: ContainerExecDebugConfiguration = { type: DEBUG_TYPE, request: 'launch', name: `Debug ${path.basename(file)}`, recipe: file, ...opts };
+  const config: ContainerExecDebugConfiguration = {
+    type: DEBUG_TYPE,
+    request: 'launch',
+    name: `Debug ${path.basename(file)}`,
+    recipe: file,
+    ...opts,
+  };
   return vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], config);
 }
 
-export const rerunInDebug = (s: Services, r: RunRecord) => debugRecipe(s, path.join(workspaceDir(), r.recipe), { configuration: r.chosenBy === 'local default' ? undefined : r.configuration, args: r.args, env: r.env });
+export const rerunInDebug = (s: Services, r: RunRecord) =>
+  debugRecipe(s, path.join(workspaceDir(), r.recipe), {
+    configuration: r.chosenBy === 'local default' ? undefined : r.configuration,
+    args: r.args,
+    env: r.env,
+  });

@@ -25,7 +25,11 @@ function recipePath(arg: unknown): string {
 }
 
 /** Starts a run as a task (one task per run) and resolves when it ends. */
-async function startRun(s: Services, recipe: string, opts: { configuration?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<RunResult> {
+async function startRun(
+  s: Services,
+  recipe: string,
+  opts: { configuration?: string; args?: string[]; env?: Record<string, string> } = {},
+): Promise<RunResult> {
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === recipe);
   if (doc?.isDirty) await doc.save(); // what runs is what the user sees
   const runId = newRunId();
@@ -39,8 +43,15 @@ async function pickRunConfiguration(s: Services): Promise<string | undefined> {
   const items = s.configurations.catalog
     .current()
     .items.filter((i) => !usageDenied(i.config, groups))
-    .map((i) => ({ label: i.config.name, description: `${i.config.daemon} · ${s.daemons.hub.status(i.config.daemon).state}`, detail: [i.config.baseImage || 'default base image', limitsSummary(i.config), i.config.runtime ?? ''].filter(Boolean).join(' · ') }));
-  if (!items.length) throw new Error('No configuration you may use: create one in the Execution Configurations view (or run with Run Recipe, which falls back to the local default).');
+    .map((i) => ({
+      label: i.config.name,
+      description: `${i.config.daemon} · ${s.daemons.hub.status(i.config.daemon).state}`,
+      detail: [i.config.baseImage || 'default base image', limitsSummary(i.config), i.config.runtime ?? ''].filter(Boolean).join(' · '),
+    }));
+  if (!items.length)
+    throw new Error(
+      'No configuration you may use: create one in the Execution Configurations view (or run with Run Recipe, which falls back to the local default).',
+    );
   return (await vscode.window.showQuickPick(items, { placeHolder: 'Configuration to run the recipe on' }))?.label;
 }
 
@@ -56,7 +67,12 @@ async function keptRunOf(s: Services, arg: unknown): Promise<RunRecord | undefin
   if (arg) return runOf(s, arg);
   const kept = s.runs.history.all().filter((r) => r.outputsKept);
   if (!kept.length) throw new Error('No run has outputs left in a container: every run brought its outputs back.');
-  const items = kept.map((r) => ({ label: r.recipe, description: `${r.id} · container ${r.outputsKept!.container} on ${r.outputsKept!.target.id}`, detail: r.outputsKept!.reason, id: r.id }));
+  const items = kept.map((r) => ({
+    label: r.recipe,
+    description: `${r.id} · container ${r.outputsKept!.container} on ${r.outputsKept!.target.id}`,
+    detail: r.outputsKept!.reason,
+    id: r.id,
+  }));
   const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Run whose outputs to fetch from its container' });
   return picked && s.runs.history.get(picked.id);
 }
@@ -67,8 +83,12 @@ async function keptRunOf(s: Services, arg: unknown): Promise<RunRecord | undefin
  */
 async function fetchKeptRunOutputs(s: Services, r: RunRecord): Promise<string | undefined> {
   const kept = r.outputsKept;
-  if (!kept) throw new Error(`Run ${r.id} has no outputs left in a container: ${r.outputs ? `they are in ${r.outputs}` : 'it brought back none'}.`);
-  const backend = await s.runs.backends.open(kept.target, { context: `it holds container ${kept.container} with the outputs of run ${r.id}`, hint: 'Add it back in the Daemons view, then fetch again.' });
+  if (!kept)
+    throw new Error(`Run ${r.id} has no outputs left in a container: ${r.outputs ? `they are in ${r.outputs}` : 'it brought back none'}.`);
+  const backend = await s.runs.backends.open(kept.target, {
+    context: `it holds container ${kept.container} with the outputs of run ${r.id}`,
+    hint: 'Add it back in the Daemons view, then fetch again.',
+  });
   const where = targetText(kept.target);
   const caps = outputCaps();
   const folder = await prepareRunFolder(workspaceDir(), r.id);
@@ -86,7 +106,11 @@ async function fetchKeptRunOutputs(s: Services, r: RunRecord): Promise<string | 
     );
     const record = s.runs.history.get(r.id) ?? r;
     if (got.gone) {
-      await s.runs.history.put({ ...record, outputsKept: undefined, message: `${record.message ?? ''} The outputs left in container ${kept.container} are gone: it is no longer on ${where}.`.trim() });
+      await s.runs.history.put({
+        ...record,
+        outputsKept: undefined,
+        message: `${record.message ?? ''} The outputs left in container ${kept.container} are gone: it is no longer on ${where}.`.trim(),
+      });
       throw new Error(`Container ${kept.container} is no longer on ${where}: the outputs of run ${r.id} it held are gone.`);
     }
     const reason = got.capped && `${capText(got.capped)}: fetched ${got.entries} entries (${(got.bytes / 1e6).toFixed(1)} MB)`;
@@ -112,7 +136,11 @@ export const RUN_COMMANDS = {
   },
   'containerExec.rerun': (s: Services, arg?: unknown) => {
     const r = runOf(s, arg);
-    return startRun(s, path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', r.recipe), { configuration: r.chosenBy === 'local default' ? undefined : r.configuration, args: r.args, env: r.env });
+    return startRun(s, path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', r.recipe), {
+      configuration: r.chosenBy === 'local default' ? undefined : r.configuration,
+      args: r.args,
+      env: r.env,
+    });
   },
   'containerExec.stopRun': (s: Services, arg?: unknown) => {
     const r = runOf(s, arg);
@@ -142,10 +170,17 @@ export const RUN_COMMANDS = {
   'containerExec.clearRunHistory': (s: Services) => s.runs.history.clearFinished(),
   /** Removes the containers of lost runs on a daemon (picked when not given); returns their ids. */
   'containerExec.removeLostRunContainers': async (s: Services, daemonId?: string) => {
-    const id = daemonId ?? (await vscode.window.showQuickPick((await s.daemons.sources()).specs.map((d) => d.daemon.id), { placeHolder: 'Daemon whose lost-run containers to remove' }));
+    const id =
+      daemonId ??
+      (await vscode.window.showQuickPick(
+        (await s.daemons.sources()).specs.map((d) => d.daemon.id),
+        { placeHolder: 'Daemon whose lost-run containers to remove' },
+      ));
     if (!id) return undefined;
     const removed = await s.runs.removeLostRunContainers(id);
-    void vscode.window.showInformationMessage(removed.length ? `Removed ${removed.length} container(s) of lost runs on ${id}.` : `No containers of lost runs on ${id}.`);
+    void vscode.window.showInformationMessage(
+      removed.length ? `Removed ${removed.length} container(s) of lost runs on ${id}.` : `No containers of lost runs on ${id}.`,
+    );
     return removed;
   },
 };

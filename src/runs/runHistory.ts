@@ -62,7 +62,13 @@ export class RunHistory implements vscode.Disposable {
     });
     // runs "running" when the window closed ended with it: their containers are offered for cleanup later
     for (const r of this.records)
-      if (r.state === 'running' || r.state === 'queued') Object.assign(r, { state: 'failed', message: 'VS Code closed while the run was going on.', lost: true, endedAt: r.endedAt ?? r.startedAt });
+      if (r.state === 'running' || r.state === 'queued')
+        Object.assign(r, {
+          state: 'failed',
+          message: 'VS Code closed while the run was going on.',
+          lost: true,
+          endedAt: r.endedAt ?? r.startedAt,
+        });
   }
 
   all(): readonly RunRecord[] {
@@ -80,12 +86,12 @@ export class RunHistory implements vscode.Disposable {
     else this.records.unshift(record);
     const limit = Math.max(1, settings().get<number>('runHistorySize') ?? 50);
     // running runs are never dropped, nor runs whose outputs wait in a container (it would look lost)
-    await this.save(this.records.filter((r, i) => i < limit || (r.state === 'running' || r.state === 'queued') || r.outputsKept));
+    await this.save(this.records.filter((r, i) => i < limit || r.state === 'running' || r.state === 'queued' || r.outputsKept));
   }
 
   /** Keeps running runs and runs whose outputs are still to be fetched. */
   clearFinished(): Promise<void> {
-    return this.save(this.records.filter((r) => (r.state === 'running' || r.state === 'queued') || r.outputsKept));
+    return this.save(this.records.filter((r) => r.state === 'running' || r.state === 'queued' || r.outputsKept));
   }
 
   private async save(records: RunRecord[]): Promise<void> {

@@ -3,7 +3,17 @@ import { createWriteStream } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { newRunId, prepareRunFolder, recipeInWorkspace, runRecipe, targetOf, DEFAULT_OUTPUT_PATH, type Configuration, type RunHandle, type RunOutcome } from '../core';
+import {
+  newRunId,
+  prepareRunFolder,
+  recipeInWorkspace,
+  runRecipe,
+  targetOf,
+  DEFAULT_OUTPUT_PATH,
+  type Configuration,
+  type RunHandle,
+  type RunOutcome,
+} from '../core';
 import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
 import { registryAuthFor } from '../configurations/registrySecrets';
 import type { Services } from '../services';
@@ -53,7 +63,11 @@ export function runTask(s: Services, def: RunTaskDefinition, debug?: DebugRunHoo
     new vscode.CustomExecution(async (resolved) => new RunTerminal(s, resolved as RunTaskDefinition, debug)),
   );
   // shared: runs going on at once get terminals of their own, finished ones are reused; a debug run shows in the Debug Console
-  task.presentationOptions = { reveal: debug ? vscode.TaskRevealKind.Never : vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Shared, clear: true };
+  task.presentationOptions = {
+    reveal: debug ? vscode.TaskRevealKind.Never : vscode.TaskRevealKind.Always,
+    panel: vscode.TaskPanelKind.Shared,
+    clear: true,
+  };
   return task;
 }
 
@@ -70,7 +84,10 @@ export class RunTaskProvider implements vscode.TaskProvider {
 }
 
 /** containerExec.outputMaxMB / outputMaxEntries as they are now (a retry reads them again: raise a cap, fetch again). */
-export const outputCaps = () => ({ outputMaxBytes: (settings().get<number>('outputMaxMB') ?? 2048) * 1e6, outputMaxEntries: settings().get<number>('outputMaxEntries') ?? 100000 });
+export const outputCaps = () => ({
+  outputMaxBytes: (settings().get<number>('outputMaxMB') ?? 2048) * 1e6,
+  outputMaxEntries: settings().get<number>('outputMaxEntries') ?? 100000,
+});
 
 /** What every container of a configuration gets from the settings, for a run, a debug session or a shell. */
 export async function containerRequest(s: Services, config: Configuration, ws: string, folder: string) {
@@ -100,7 +117,11 @@ export const DEFAULT_TERMINAL_MAX_MBPS = 3;
 function terminalBytesPerSecond(): { bytesPerSecond: number; warning?: string } {
   const raw = settings().get<unknown>('terminalMaxMBps');
   const r = z.number().min(0).optional().safeParse(raw);
-  if (!r.success) return { bytesPerSecond: DEFAULT_TERMINAL_MAX_MBPS * 1e6, warning: `containerExec.terminalMaxMBps must be a number of MB a second, 0 or more (it is ${JSON.stringify(raw)}): using ${DEFAULT_TERMINAL_MAX_MBPS}.` };
+  if (!r.success)
+    return {
+      bytesPerSecond: DEFAULT_TERMINAL_MAX_MBPS * 1e6,
+      warning: `containerExec.terminalMaxMBps must be a number of MB a second, 0 or more (it is ${JSON.stringify(raw)}): using ${DEFAULT_TERMINAL_MAX_MBPS}.`,
+    };
   const mbps = r.data ?? DEFAULT_TERMINAL_MAX_MBPS;
   return { bytesPerSecond: mbps === 0 ? Infinity : mbps * 1e6 };
 }
@@ -138,15 +159,20 @@ class RunTerminal extends TaskTerminal {
   private async runOnce(): Promise<number> {
     const { s, def, debug } = this;
     const rate = terminalBytesPerSecond();
-    if (rate.bytesPerSecond !== Infinity) this.pace(rate.bytesPerSecond, (bytes) => `${C.dim}${C.yellow}… ${formatBytes(bytes)} more in run.log — Show Run Logs${C.reset}`);
+    if (rate.bytesPerSecond !== Infinity)
+      this.pace(rate.bytesPerSecond, (bytes) => `${C.dim}${C.yellow}… ${formatBytes(bytes)} more in run.log — Show Run Logs${C.reset}`);
     if (rate.warning) this.line(`${C.yellow}${rate.warning}${C.reset}`);
     // the workspace folder is what is uploaded: without one there is nothing sensible to send
-    if (!vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder first: a run uploads the workspace folder its recipe is in.');
+    if (!vscode.workspace.workspaceFolders?.length)
+      throw new Error('Open a folder first: a run uploads the workspace folder its recipe is in.');
     const ws = workspaceDir();
     const recipe = recipeInWorkspace(path.resolve(ws, def.recipe), ws);
     const { config, chosenBy } = chooseRunConfiguration(s.configurations.catalog, recipe, def.configuration);
     const target = targetOf(config);
-    const backend = await s.runs.backends.open(target, { context: `configuration ${config.name}`, hint: 'Add it in the Daemons view, or pick another configuration.' });
+    const backend = await s.runs.backends.open(target, {
+      context: `configuration ${config.name}`,
+      hint: 'Add it in the Daemons view, or pick another configuration.',
+    });
     const image = (await basePlan(s.context, config)).tag;
     debug?.onChosen(recipe, config.name, image);
     const id = this.runId;
@@ -157,12 +183,28 @@ class RunTerminal extends TaskTerminal {
     // writes block rather than tens of MB piling up in the host (their garbage collection stalls it)
     let drained: Promise<unknown> | undefined;
     const logBehind = () => (drained ??= once(log, 'drain').finally(() => (drained = undefined)));
-    let record: RunRecord = { id, ...(debug ? { kind: 'debug' as const } : {}), recipe, configuration: config.name, chosenBy, target, image, args: def.args ?? [], env: def.env ?? {}, state: 'running', startedAt: Date.now(), logFile: path.join(folder, 'run.log') };
+    let record: RunRecord = {
+      id,
+      ...(debug ? { kind: 'debug' as const } : {}),
+      recipe,
+      configuration: config.name,
+      chosenBy,
+      target,
+      image,
+      args: def.args ?? [],
+      env: def.env ?? {},
+      state: 'running',
+      startedAt: Date.now(),
+      logFile: path.join(folder, 'run.log'),
+    };
     const update = (patch: Partial<RunRecord>) => s.runs.history.put((record = { ...record, ...patch }));
     await update({});
     s.runs.started(id, this.abort);
-    if (s.runs.history.all().some((r) => r.lost && r.target.kind === target.kind && r.target.id === target.id)) void s.runs.offerLostRunCleanup(target);
-    this.line(`${C.bold}Run ${id}${C.reset}: ${recipe} on ${C.bold}${config.name}${C.reset} (${chosenBy}) · ${backend.description} · ${image}`);
+    if (s.runs.history.all().some((r) => r.lost && r.target.kind === target.kind && r.target.id === target.id))
+      void s.runs.offerLostRunCleanup(target);
+    this.line(
+      `${C.bold}Run ${id}${C.reset}: ${recipe} on ${C.bold}${config.name}${C.reset} (${chosenBy}) · ${backend.description} · ${image}`,
+    );
     s.log.info(`[run ${id}] ${recipe} on ${config.name} (${chosenBy}), daemon ${config.daemon}, image ${image}`);
     const output = { bytes: 0, firstAt: 0, lastAt: 0 };
     try {
@@ -205,14 +247,27 @@ class RunTerminal extends TaskTerminal {
           },
           onContainer: (containerId) => void update({ containerId, placement: backend.placement }),
           onQueued: (reason) => {
-            void update(reason ? { state: 'queued', message: reason } : { state: 'running', message: undefined, placement: backend.placement });
+            void update(
+              reason ? { state: 'queued', message: reason } : { state: 'running', message: undefined, placement: backend.placement },
+            );
             if (reason) this.line(`${C.dim}${reason}${C.reset}`);
           },
           onStarted: debug && ((run) => debug.onStarted(run)),
         },
       );
       const outputsKept = outcome.outputsKept && { ...outcome.outputsKept, target };
-      await update({ state: outcome.state, exitCode: outcome.exitCode, oomKilled: outcome.oomKilled || undefined, message: outcome.message, endedAt: Date.now(), outputs: outcome.outputs, lost: outcome.lost, outputsKept, outputBytes: output.bytes, outputMs: output.lastAt - output.firstAt });
+      await update({
+        state: outcome.state,
+        exitCode: outcome.exitCode,
+        oomKilled: outcome.oomKilled || undefined,
+        message: outcome.message,
+        endedAt: Date.now(),
+        outputs: outcome.outputs,
+        lost: outcome.lost,
+        outputsKept,
+        outputBytes: output.bytes,
+        outputMs: output.lastAt - output.firstAt,
+      });
       const seconds = ((record.endedAt! - record.startedAt) / 1000).toFixed(1);
       const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, outcome.outputs)}` : ''}${outputsKept ? ` · the rest still in container ${outputsKept.container} (Fetch Run Outputs)` : ''}`;
       if (outcome.state === 'succeeded') this.line(`${C.green}Run succeeded in ${seconds} s${outputs}${C.reset}`);
@@ -235,6 +290,7 @@ class RunTerminal extends TaskTerminal {
   }
 
   private async offerBuild(configuration: string, message: string): Promise<void> {
-    if ((await vscode.window.showErrorMessage(message, 'Build Base Image')) === 'Build Base Image') await vscode.commands.executeCommand('containerExec.buildBaseImage', configuration);
+    if ((await vscode.window.showErrorMessage(message, 'Build Base Image')) === 'Build Base Image')
+      await vscode.commands.executeCommand('containerExec.buildBaseImage', configuration);
   }
 }

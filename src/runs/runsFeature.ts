@@ -1,5 +1,17 @@
 import * as vscode from 'vscode';
-import { BackendRegistry, BudgetsSchema, DOCKER_DAEMON, DOCKER_SWARM, dockerDaemonProvider, dockerPoolProvider, dockerSwarmProvider, targetText, type ExecutionBackend, type LostRun, type RunTarget } from '../core';
+import {
+  BackendRegistry,
+  BudgetsSchema,
+  DOCKER_DAEMON,
+  DOCKER_SWARM,
+  dockerDaemonProvider,
+  dockerPoolProvider,
+  dockerSwarmProvider,
+  targetText,
+  type ExecutionBackend,
+  type LostRun,
+  type RunTarget,
+} from '../core';
 import { workspaceDir } from '../builds/basePlan';
 import type { ConfigurationsFeature } from '../configurations/configurationsFeature';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
@@ -36,15 +48,26 @@ export class RunsFeature implements vscode.Disposable {
     this.tree = new RunsTreeProvider(this.history);
     const unregister = this.backends.register(dockerDaemonProvider(async (id) => (await daemons.spec(id))?.daemon));
     // a swarm is reached through its manager; its nodes' daemons are found among all the daemons known
-    const unregisterSwarm = this.backends.register(dockerSwarmProvider(async (id) => (await daemons.spec(id))?.daemon, async () => (await daemons.sources()).specs.map((s) => s.daemon)));
+    const unregisterSwarm = this.backends.register(
+      dockerSwarmProvider(
+        async (id) => (await daemons.spec(id))?.daemon,
+        async () => (await daemons.sources()).specs.map((s) => s.daemon),
+      ),
+    );
     // a pool target is a configuration's name: its daemons and the user's budget on it (containerExec.budgets)
     const unregisterPools = this.backends.register(
       dockerPoolProvider(async (id) => {
         const config = configurations?.catalog.current().items.find((i) => i.config.name === id)?.config;
         if (!config?.pool) return undefined;
         const budgets = BudgetsSchema.safeParse(settings().get<unknown>('budgets') ?? {});
-        if (!budgets.success) throw new Error(`containerExec.budgets: ${budgets.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        return { name: id, daemons: await Promise.all(config.pool.map(async (d) => ({ id: d, daemon: (await daemons.spec(d))?.daemon }))), budget: budgets.data[id], stillConfigured: () => Boolean(configurations?.catalog.current().items.some((i) => i.config.name === id && i.config.pool)) };
+        if (!budgets.success)
+          throw new Error(`containerExec.budgets: ${budgets.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        return {
+          name: id,
+          daemons: await Promise.all(config.pool.map(async (d) => ({ id: d, daemon: (await daemons.spec(d))?.daemon }))),
+          budget: budgets.data[id],
+          stillConfigured: () => Boolean(configurations?.catalog.current().items.some((i) => i.config.name === id && i.config.pool)),
+        };
       }),
     );
     this.disposables.push(
@@ -59,9 +82,14 @@ export class RunsFeature implements vscode.Disposable {
         if (c.what !== 'state' || daemons.hub.status(c.id).state !== 'connected') return;
         void this.offerLostRunCleanup({ kind: DOCKER_DAEMON, id: c.id });
         // a swarm manager may hold the services of swarm runs lost with it (or with VS Code)
-        void daemons.hub.list(c.id, 'swarm').then((s) => (s.membership.manager ? this.offerLostRunCleanup({ kind: DOCKER_SWARM, id: c.id }) : undefined), () => undefined);
+        void daemons.hub.list(c.id, 'swarm').then(
+          (s) => (s.membership.manager ? this.offerLostRunCleanup({ kind: DOCKER_SWARM, id: c.id }) : undefined),
+          () => undefined,
+        );
       }),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('containerExec.recipeInterpreters') && this.publishRecipeExtensions()),
+      vscode.workspace.onDidChangeConfiguration(
+        (e) => e.affectsConfiguration('containerExec.recipeInterpreters') && this.publishRecipeExtensions(),
+      ),
     );
     this.publishRecipeExtensions();
   }
@@ -70,7 +98,9 @@ export class RunsFeature implements vscode.Disposable {
   private publishRecipeExtensions(): void {
     const extensions = Object.keys(recipeInterpreters());
     // resourceExtname is compared as written: ".R" also stands for ".r" (as recipeCommand reads it)
-    void vscode.commands.executeCommand('setContext', 'containerExec.recipeExtensions', [...new Set([...extensions, ...extensions.map((e) => e.toLowerCase())])]);
+    void vscode.commands.executeCommand('setContext', 'containerExec.recipeExtensions', [
+      ...new Set([...extensions, ...extensions.map((e) => e.toLowerCase())]),
+    ]);
   }
 
   started(id: string, abort: AbortController): void {
@@ -109,7 +139,9 @@ export class RunsFeature implements vscode.Disposable {
     return this.withBackend(target, async (backend) => {
       const targets = containers ?? (await this.lost(backend));
       for (const c of targets) await backend.removeLost(c);
-      this.log.info(`Removed ${targets.length} container(s) of lost runs on ${targetText(target)}: ${targets.map((c) => c.name).join(', ')}`);
+      this.log.info(
+        `Removed ${targets.length} container(s) of lost runs on ${targetText(target)}: ${targets.map((c) => c.name).join(', ')}`,
+      );
       if (target.kind === DOCKER_DAEMON) void this.daemons.hub.refresh(target.id);
       return targets.map((c) => c.id);
     });
@@ -120,7 +152,9 @@ export class RunsFeature implements vscode.Disposable {
     const target = asTarget(on);
     const where = targetText(target);
     try {
-      const fresh = (await this.withBackend(target, (backend) => this.lost(backend))).filter((c) => !this.offered.has(`${key(target)}/${c.id}`));
+      const fresh = (await this.withBackend(target, (backend) => this.lost(backend))).filter(
+        (c) => !this.offered.has(`${key(target)}/${c.id}`),
+      );
       if (!fresh.length) return;
       fresh.forEach((c) => this.offered.add(`${key(target)}/${c.id}`));
       const answer = await vscode.window.showWarningMessage(

@@ -19,7 +19,9 @@ export class RunsStatusBar implements vscode.Disposable {
     const queued = all.filter((r) => r.state === 'queued');
     if (!running && !queued.length) return this.item.hide();
     this.item.text = `$(run-all) ${running} running${queued.length ? ` · ${queued.length} queued` : ''}`;
-    this.item.tooltip = queued.length ? `Queued: ${queued.map((r) => `${r.recipe} — ${r.message ?? 'queued'}`).join('\n')}` : `${running} runs going on`;
+    this.item.tooltip = queued.length
+      ? `Queued: ${queued.map((r) => `${r.recipe} — ${r.message ?? 'queued'}`).join('\n')}`
+      : `${running} runs going on`;
     this.item.show();
   }
 

@@ -55,12 +55,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const started = new Date(r.startedAt);
     item.id = r.id;
     item.iconPath = ICONS[r.state]();
-    item.description = [...(r.kind === 'debug' ? ['debug'] : []), r.configuration, r.target.id, stateText(r), duration(r), started.toLocaleTimeString(), ...(r.outputsKept ? ['outputs still in container'] : [])].join(' · ');
+    item.description = [
+      ...(r.kind === 'debug' ? ['debug'] : []),
+      r.configuration,
+      r.target.id,
+      stateText(r),
+      duration(r),
+      started.toLocaleTimeString(),
+      ...(r.outputsKept ? ['outputs still in container'] : []),
+    ].join(' · ');
     // ".kept" before ".outputs": menus match /\.outputs$/ and /\.kept/
     item.contextValue = `run.${r.state === 'running' || r.state === 'queued' ? 'running' : 'finished'}${r.outputsKept ? '.kept' : ''}${r.outputs ? '.outputs' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${r.recipe}** — run \`${r.id}\`\n\n`);
-    md.appendMarkdown(`Configuration: ${r.configuration}${r.chosenBy ? ` (${r.chosenBy})` : ''} · ${targetText(r.target).replace(/"/g, '')}${r.image ? ` · image \`${r.image}\`` : ''}\n\n`);
+    md.appendMarkdown(
+      `Configuration: ${r.configuration}${r.chosenBy ? ` (${r.chosenBy})` : ''} · ${targetText(r.target).replace(/"/g, '')}${r.image ? ` · image \`${r.image}\`` : ''}\n\n`,
+    );
     md.appendMarkdown(`State: ${stateText(r)} · ${duration(r)} · started ${started.toLocaleString()}\n\n`);
     if (r.placement) md.appendText(`Placed on daemon ${r.placement.daemon}: ${r.placement.reason}\n\n`);
     if (r.args.length) md.appendMarkdown(`Arguments: \`${r.args.join(' ')}\`\n\n`);
@@ -68,7 +78,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     if (r.outputsKept) {
       // the reason may quote an error: text, not markdown
       md.appendMarkdown('\n\n');
-      md.appendText(`Outputs still in container ${r.outputsKept.container} on ${targetText(r.outputsKept.target).replace(/"/g, '')} (${r.outputsKept.reason}): `);
+      md.appendText(
+        `Outputs still in container ${r.outputsKept.container} on ${targetText(r.outputsKept.target).replace(/"/g, '')} (${r.outputsKept.reason}): `,
+      );
       md.appendMarkdown('**Fetch Run Outputs** brings them back, then removes the container.');
     }
     item.tooltip = md;

@@ -12,7 +12,17 @@ export const InlineDaemon = z
   .object({
     id: z.string().min(1),
     host: z.string().min(1),
-    tls: z.object({ enabled: z.boolean(), verify: z.boolean(), certPath: z.string().optional(), ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).strict().optional(),
+    tls: z
+      .object({
+        enabled: z.boolean(),
+        verify: z.boolean(),
+        certPath: z.string().optional(),
+        ca: z.string().optional(),
+        cert: z.string().optional(),
+        key: z.string().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type InlineDaemon = z.infer<typeof InlineDaemon>;
@@ -24,11 +34,34 @@ export type DaemonRef = z.infer<typeof DaemonRef>;
 export const PathField = z.enum(['certPath', 'ca', 'cert', 'key']);
 
 /** The resource keys the form edits; ulimits, advanced and any other resource key are kept as stored. */
-export const FORM_RESOURCE_KEYS = ['memory', 'memoryReservation', 'memorySwap', 'cpus', 'cpuShares', 'cpusetCpus', 'pidsLimit', 'shmSize'] as const;
+export const FORM_RESOURCE_KEYS = [
+  'memory',
+  'memoryReservation',
+  'memorySwap',
+  'cpus',
+  'cpuShares',
+  'cpusetCpus',
+  'pidsLimit',
+  'shmSize',
+] as const;
 /** The configuration keys the form edits; build and any other key are kept as stored. */
-export const FORM_KEYS = ['name', 'description', 'daemon', 'baseImage', 'registry', 'resources', 'runtime', 'gpus', 'gpuCapabilities', 'env', 'network', 'allowedGroups'] as const;
+export const FORM_KEYS = [
+  'name',
+  'description',
+  'daemon',
+  'baseImage',
+  'registry',
+  'resources',
+  'runtime',
+  'gpus',
+  'gpuCapabilities',
+  'env',
+  'network',
+  'allowedGroups',
+] as const;
 
-const anyOf = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, z.unknown().optional()])) as Record<K, z.ZodOptional<z.ZodUnknown>>;
+const anyOf = <K extends string>(keys: readonly K[]) =>
+  Object.fromEntries(keys.map((k) => [k, z.unknown().optional()])) as Record<K, z.ZodOptional<z.ZodUnknown>>;
 
 /**
  * What the form sends: only the keys it edits (values are checked by the configuration schema after
@@ -63,11 +96,21 @@ export function mergeFormIntoEntry(stored: unknown, form: FormConfig): Record<st
 export const FromWebview = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }).strict(),
   z.object({ type: z.literal('cancel') }).strict(),
-  z.object({ type: z.literal('save'), config: FormConfig, scope: Scope, inlineDaemon: InlineDaemon.optional(), registryPassword: z.string().optional() }).strict(),
+  z
+    .object({
+      type: z.literal('save'),
+      config: FormConfig,
+      scope: Scope,
+      inlineDaemon: InlineDaemon.optional(),
+      registryPassword: z.string().optional(),
+    })
+    .strict(),
   z.object({ type: z.literal('pickPath'), field: PathField }).strict(),
   z.object({ type: z.literal('testConnection'), daemon: DaemonRef }).strict(),
   z.object({ type: z.literal('daemonInfo'), daemon: DaemonRef }).strict(),
-  z.object({ type: z.literal('testRegistry'), daemon: DaemonRef, url: z.string().min(1), username: z.string(), password: z.string() }).strict(),
+  z
+    .object({ type: z.literal('testRegistry'), daemon: DaemonRef, url: z.string().min(1), username: z.string(), password: z.string() })
+    .strict(),
 ]);
 export type FromWebview = z.infer<typeof FromWebview>;
 
@@ -86,7 +129,17 @@ export interface DaemonCapacity {
 }
 
 export type ToWebview =
-  | { type: 'init'; config: Record<string, unknown> | undefined; originalName?: string; scope: 'user' | 'workspace'; hasWorkspace: boolean; daemons: DaemonChoice[]; takenNames: string[]; groups: string[]; hasPassword: boolean }
+  | {
+      type: 'init';
+      config: Record<string, unknown> | undefined;
+      originalName?: string;
+      scope: 'user' | 'workspace';
+      hasWorkspace: boolean;
+      daemons: DaemonChoice[];
+      takenNames: string[];
+      groups: string[];
+      hasPassword: boolean;
+    }
   | { type: 'daemonInfo'; key: string; info?: DaemonCapacity; error?: string }
   | { type: 'pickedPath'; field: z.infer<typeof PathField>; path: string }
   | { type: 'connectionResult'; ok: boolean; text: string }

@@ -1,5 +1,14 @@
 import * as vscode from 'vscode';
-import { newRunId, prepareRunFolder, runRecipe, targetOf, type ExecSession, type ExecutionBackend, type RunHandle, type RunOutcome } from '../core';
+import {
+  newRunId,
+  prepareRunFolder,
+  runRecipe,
+  targetOf,
+  type ExecSession,
+  type ExecutionBackend,
+  type RunHandle,
+  type RunOutcome,
+} from '../core';
 import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
 import type { RunRecord } from '../runs/runHistory';
 import { containerRequest } from '../runs/runTask';
@@ -123,7 +132,10 @@ export class ConfigurationShell extends ShellTerminal {
     if (!vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder first: a shell gets the workspace folder uploaded.');
     const config = s.configurations.catalog.find(this.configuration, 'picked for Open Shell');
     const ws = workspaceDir();
-    const backend: ExecutionBackend = await s.runs.backends.open(targetOf(config), { context: `configuration ${config.name}`, hint: 'Add it in the Daemons view, or pick another configuration.' });
+    const backend: ExecutionBackend = await s.runs.backends.open(targetOf(config), {
+      context: `configuration ${config.name}`,
+      hint: 'Add it in the Daemons view, or pick another configuration.',
+    });
     try {
       const image = (await basePlan(s.context, config)).tag;
       const folder = await prepareRunFolder(ws, this.runId);
@@ -164,9 +176,14 @@ export class ConfigurationShell extends ShellTerminal {
       const detail = shellError?.message ?? outcome.message;
       const noShell = noShellMessage(image, config.name, detail);
       if (noShell) return { message: noShell, failed: true, code: 1 };
-      if (shellError) return { message: `The shell could not start in ${config.name}'s container: ${shellError.message}`, failed: true, code: 1 };
+      if (shellError)
+        return { message: `The shell could not start in ${config.name}'s container: ${shellError.message}`, failed: true, code: 1 };
       if (outcome.state === 'failed' && code < 0) return { message: outcome.message, failed: true, code: 1 };
-      return { message: `Shell exited${code >= 0 ? ` (code ${code})` : ''}; the container was removed.${outcome.outputs ? ` Outputs in ${outcome.outputs}.` : ''}`, failed: false, code: Math.max(code, 0) };
+      return {
+        message: `Shell exited${code >= 0 ? ` (code ${code})` : ''}; the container was removed.${outcome.outputs ? ` Outputs in ${outcome.outputs}.` : ''}`,
+        failed: false,
+        code: Math.max(code, 0),
+      };
     } finally {
       backend.dispose();
     }
@@ -186,7 +203,13 @@ export class RunShell extends ShellTerminal {
     this.dimensions = dimensions;
     void this.start().then(
       (code) => this.finish(`Shell exited (code ${code}); run ${this.record.id} goes on.`, false, code),
-      (e: Error) => this.finish(noShellMessage(this.record.image ?? '', this.record.configuration, e.message) ?? `No shell in run ${this.record.id}: ${e.message}`, true, 1),
+      (e: Error) =>
+        this.finish(
+          noShellMessage(this.record.image ?? '', this.record.configuration, e.message) ??
+            `No shell in run ${this.record.id}: ${e.message}`,
+          true,
+          1,
+        ),
     );
   }
 

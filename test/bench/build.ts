@@ -10,7 +10,6 @@ import { buildImage, createDaemonClient, packContext } from '../../src/core';
 import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
 
-
 async function buildBench(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-build-'));
   fs.mkdirSync(path.join(dir, 'files'));
@@ -23,17 +22,28 @@ async function buildBench(): Promise<void> {
   try {
     for (let i = 0; i < 5; i++) {
       let t0 = performance.now();
-      execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'build', '-q', '--no-cache', '-t', 'local/ce-bench-cli:1', dir], { stdio: 'ignore', env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+      execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'build', '-q', '--no-cache', '-t', 'local/ce-bench-cli:1', dir], {
+        stdio: 'ignore',
+        env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      });
       cli.push(performance.now() - t0);
       t0 = performance.now();
       const packed = await packContext(dir);
-      await buildImage(client, packed.stream, { tag: 'local/ce-bench-ours:1', labels: {}, noCache: true, signal: new AbortController().signal, onLine: () => undefined });
+      await buildImage(client, packed.stream, {
+        tag: 'local/ce-bench-ours:1',
+        labels: {},
+        noCache: true,
+        signal: new AbortController().signal,
+        onLine: () => undefined,
+      });
       ours.push(performance.now() - t0);
     }
     const [o, c] = [median(ours.slice(1)), median(cli.slice(1))];
     console.log(`bench build: vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} cli-ms=${c.toFixed(0)} context-mb=20`);
   } finally {
-    execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'rmi', '-f', 'local/ce-bench-cli:1', 'local/ce-bench-ours:1'], { stdio: 'ignore' });
+    execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'rmi', '-f', 'local/ce-bench-cli:1', 'local/ce-bench-ours:1'], {
+      stdio: 'ignore',
+    });
     client.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -52,7 +62,9 @@ async function contextBench(): Promise<void> {
     const packed = await packContext(dir);
     const t0 = performance.now();
     await new Promise((r) => packed.stream.on('end', r).resume());
-    console.log(`bench build-context: sent-mb=${(packed.sentBytes() / 1e6).toFixed(1)} total-mb=${(200 * 1.048576).toFixed(1)} pack-ms=${(performance.now() - t0).toFixed(0)}`);
+    console.log(
+      `bench build-context: sent-mb=${(packed.sentBytes() / 1e6).toFixed(1)} total-mb=${(200 * 1.048576).toFixed(1)} pack-ms=${(performance.now() - t0).toFixed(0)}`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -7,7 +7,24 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_INTERPRETERS, DapReader, DockerDaemonBackend, WORKSPACE_IN_CONTAINER, attachArguments, createDaemonClient, debugCommand, debugPort, encodeDap, newRunId, relayCommand, runRecipe, validateConfiguration, type DapMessage, type DaemonClient, type RunHandle } from '../../src/core';
+import {
+  DEFAULT_INTERPRETERS,
+  DapReader,
+  DockerDaemonBackend,
+  WORKSPACE_IN_CONTAINER,
+  attachArguments,
+  createDaemonClient,
+  debugCommand,
+  debugPort,
+  encodeDap,
+  newRunId,
+  relayCommand,
+  runRecipe,
+  validateConfiguration,
+  type DapMessage,
+  type DaemonClient,
+  type RunHandle,
+} from '../../src/core';
 import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
 
@@ -21,7 +38,8 @@ async function debugOnce(client: DaemonClient, ws: string, config: Parameters<ty
   let seq = 1;
   const onStarted = async (run: RunHandle) => {
     const relay = await run.exec(relayCommand(['python3', 'recipe.py'], 'recipe.py', port), { stdin: true });
-    const send = (command: string, args: Record<string, unknown> = {}) => relay.stdin.write(encodeDap({ seq: seq++, type: 'request', command, arguments: args }));
+    const send = (command: string, args: Record<string, unknown> = {}) =>
+      relay.stdin.write(encodeDap({ seq: seq++, type: 'request', command, arguments: args }));
     const reader = new DapReader((m: DapMessage) => {
       if (m.type === 'response' && m.command === 'initialize') {
         send('attach', attachArguments({}, ws, WORKSPACE_IN_CONTAINER));
@@ -39,16 +57,39 @@ async function debugOnce(client: DaemonClient, ws: string, config: Parameters<ty
   const runId = newRunId();
   const outcome = await runRecipe(
     new DockerDaemonBackend(client),
-    { id: runId, recipe: 'recipe.py', kind: 'debug', command: (cmd) => debugCommand(cmd, 'recipe.py', port), config, image: need('PYTHON_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(ws, '.runs', runId), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
-    { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: () => undefined, onStarted: (run) => void onStarted(run) },
+    {
+      id: runId,
+      recipe: 'recipe.py',
+      kind: 'debug',
+      command: (cmd) => debugCommand(cmd, 'recipe.py', port),
+      config,
+      image: need('PYTHON_IMAGE'),
+      pull: false,
+      workspaceDir: ws,
+      outputsDir: path.join(ws, '.runs', runId),
+      groups: [],
+      interpreters: DEFAULT_INTERPRETERS,
+      extensionVersion: 'bench',
+    },
+    {
+      signal: new AbortController().signal,
+      onOutput: () => undefined,
+      onStatus: () => undefined,
+      onWarning: () => undefined,
+      onStarted: (run) => void onStarted(run),
+    },
   );
-  if (outcome.state !== 'succeeded' || !stoppedAt) throw new Error(`debug run: ${outcome.message}${stoppedAt ? '' : ' (never stopped at the breakpoint)'}`);
+  if (outcome.state !== 'succeeded' || !stoppedAt)
+    throw new Error(`debug run: ${outcome.message}${stoppedAt ? '' : ' (never stopped at the breakpoint)'}`);
   return stoppedAt - t0;
 }
 
 async function debugBench(client: DaemonClient): Promise<void> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-debug-'));
-  fs.writeFileSync(path.join(ws, 'recipe.py'), 'import os\nos.makedirs("out", exist_ok=True)\nopen("out/result.txt", "w").write("42")\nprint("done")\n');
+  fs.writeFileSync(
+    path.join(ws, 'recipe.py'),
+    'import os\nos.makedirs("out", exist_ok=True)\nopen("out/result.txt", "w").write("42")\nprint("done")\n',
+  );
   for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(ws, `input-${i}.csv`), 'a,b\n1,2\n'.repeat(200));
   const r = validateConfiguration({ name: 'bench', daemon: 'local', baseImage: need('PYTHON_IMAGE') });
   if (!r.ok) throw new Error('bench configuration');
@@ -60,7 +101,18 @@ async function debugBench(client: DaemonClient): Promise<void> {
       const runId = newRunId();
       const outcome = await runRecipe(
         new DockerDaemonBackend(client),
-        { id: runId, recipe: 'recipe.py', config: r.config, image: need('PYTHON_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(ws, '.runs', runId), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
+        {
+          id: runId,
+          recipe: 'recipe.py',
+          config: r.config,
+          image: need('PYTHON_IMAGE'),
+          pull: false,
+          workspaceDir: ws,
+          outputsDir: path.join(ws, '.runs', runId),
+          groups: [],
+          interpreters: DEFAULT_INTERPRETERS,
+          extensionVersion: 'bench',
+        },
         { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: () => undefined },
       );
       if (outcome.state !== 'succeeded') throw new Error(`run: ${outcome.message}`);

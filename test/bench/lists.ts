@@ -5,7 +5,14 @@
 //     connected and listed, vs the same for a single daemon; and when the blackholed one is marked.
 import { execFileSync } from 'node:child_process';
 import * as http from 'node:http';
-import { createDaemonClient, DaemonHub, listContainers, listImages, parseDaemonDescription, type DaemonDescriptionInput } from '../../src/core';
+import {
+  createDaemonClient,
+  DaemonHub,
+  listContainers,
+  listImages,
+  parseDaemonDescription,
+  type DaemonDescriptionInput,
+} from '../../src/core';
 import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
 
@@ -42,7 +49,11 @@ async function list200(): Promise<void> {
   for (let i = 0; i < want; i += 20)
     await Promise.all(
       Array.from({ length: Math.min(20, want - i) }, (_, k) =>
-        docker.createContainer({ Image: need('BUSYBOX_IMAGE'), Cmd: ['true'], Labels: { 'container-exec.bench': String(process.pid), 'container-exec.configuration': `cfg-${(i + k) % 7}` } }),
+        docker.createContainer({
+          Image: need('BUSYBOX_IMAGE'),
+          Cmd: ['true'],
+          Labels: { 'container-exec.bench': String(process.pid), 'container-exec.configuration': `cfg-${(i + k) % 7}` },
+        }),
       ),
     );
   try {
@@ -64,7 +75,9 @@ async function list200(): Promise<void> {
     }
     const [oursMs, rawMs] = [median(oursS.slice(1)), median(rawS.slice(1))];
     const cliMs = await time(7, cli);
-    console.log(`bench list-200: vs-raw=${(oursMs / rawMs).toFixed(2)} vs-cli=${(oursMs / cliMs).toFixed(2)} ours-ms=${oursMs.toFixed(1)} raw-ms=${rawMs.toFixed(1)} cli-ms=${cliMs.toFixed(1)} containers=${count}`);
+    console.log(
+      `bench list-200: vs-raw=${(oursMs / rawMs).toFixed(2)} vs-cli=${(oursMs / cliMs).toFixed(2)} ours-ms=${oursMs.toFixed(1)} raw-ms=${rawMs.toFixed(1)} cli-ms=${cliMs.toFixed(1)} containers=${count}`,
+    );
   } finally {
     await docker.pruneContainers({ filters: { label: [label] } });
     client.dispose();
@@ -92,7 +105,11 @@ async function refreshBlackhole(): Promise<void> {
       }),
     );
     hub.dispose();
-    return { reachableMs: Math.max(...measured.map((id) => done[id]!)), blackholeMs: done.void, states: measured.every((id) => done[id] !== undefined) };
+    return {
+      reachableMs: Math.max(...measured.map((id) => done[id]!)),
+      blackholeMs: done.void,
+      states: measured.every((id) => done[id] !== undefined),
+    };
   };
   await refresh(reachable, ['local', 'tcp', 'tls']); // warm-up
   // "single" = the slowest of the three refreshed alone: perfect parallelism would match it
@@ -111,7 +128,9 @@ async function refreshBlackhole(): Promise<void> {
   const sum = Object.values(perDaemon).reduce((a, b) => a + b, 0);
   console.log(
     `bench refresh-4-blackhole: vs-single=${(four / single).toFixed(2)} vs-sequential=${(four / sum).toFixed(2)} three-reachable-ms=${four.toFixed(1)} ` +
-      `single-ms=${single.toFixed(1)} (${Object.entries(perDaemon).map(([id, ms]) => `${id}=${ms.toFixed(1)}`).join(' ')}) blackhole-ms=${median(holes).toFixed(0)} blackhole-deadline-ms=1500`,
+      `single-ms=${single.toFixed(1)} (${Object.entries(perDaemon)
+        .map(([id, ms]) => `${id}=${ms.toFixed(1)}`)
+        .join(' ')}) blackhole-ms=${median(holes).toFixed(0)} blackhole-deadline-ms=1500`,
   );
 }
 

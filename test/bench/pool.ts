@@ -6,7 +6,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_INTERPRETERS, PoolBackend, newRunId, runRecipe, validateConfiguration, type DaemonDescriptionInput, type PoolSpec } from '../../src/core';
+import {
+  DEFAULT_INTERPRETERS,
+  PoolBackend,
+  newRunId,
+  runRecipe,
+  validateConfiguration,
+  type DaemonDescriptionInput,
+  type PoolSpec,
+} from '../../src/core';
 import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
 
@@ -16,7 +24,11 @@ const daemons: Record<string, () => DaemonDescriptionInput> = {
   tcp: () => ({ id: 'tcp', host: need('DOCKER_TCP_HOST') }),
   blackhole: () => ({ id: 'blackhole', host: need('DOCKER_BLACKHOLE_HOST'), timeoutMs: 1500 }),
 };
-const spec = (name: string, ids: string[], perDaemonRuns?: number): PoolSpec => ({ name, daemons: ids.map((id) => ({ id, daemon: daemons[id]!() })), budget: perDaemonRuns ? { perDaemonRuns } : undefined });
+const spec = (name: string, ids: string[], perDaemonRuns?: number): PoolSpec => ({
+  name,
+  daemons: ids.map((id) => ({ id, daemon: daemons[id]!() })),
+  budget: perDaemonRuns ? { perDaemonRuns } : undefined,
+});
 const config = (name: string) => {
   const r = validateConfiguration({ name, pool: ['local'], baseImage: need('BUSYBOX_IMAGE'), resources: { memory: '16m' } });
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
@@ -35,7 +47,18 @@ async function makespan(ids: string[], runs: number): Promise<number> {
       try {
         const o = await runRecipe(
           backend,
-          { id, recipe: 'job.sh', config: config(name), image: need('BUSYBOX_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(ws, id), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
+          {
+            id,
+            recipe: 'job.sh',
+            config: config(name),
+            image: need('BUSYBOX_IMAGE'),
+            pull: false,
+            workspaceDir: ws,
+            outputsDir: path.join(ws, id),
+            groups: [],
+            interpreters: DEFAULT_INTERPRETERS,
+            extensionVersion: 'bench',
+          },
           { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: () => undefined },
         );
         if (o.state !== 'succeeded') throw new Error(`run ${id}: ${o.message}`);
@@ -51,7 +74,9 @@ async function makespan(ids: string[], runs: number): Promise<number> {
 async function poolDispatch(): Promise<void> {
   const three = await makespan(['local', 'tcp', 'tls'], 12);
   const one = await makespan(['local'], 12);
-  console.log(`bench pool-dispatch: vs-one-daemon=${(three / one).toFixed(2)} three-daemons-ms=${three.toFixed(0)} one-daemon-ms=${one.toFixed(0)} runs=12 slots-per-daemon=2 goal<=0.4`);
+  console.log(
+    `bench pool-dispatch: vs-one-daemon=${(three / one).toFixed(2)} three-daemons-ms=${three.toFixed(0)} one-daemon-ms=${one.toFixed(0)} runs=12 slots-per-daemon=2 goal<=0.4`,
+  );
 }
 
 async function placement(): Promise<void> {
@@ -66,7 +91,9 @@ async function placement(): Promise<void> {
     backend.dispose();
   }
   const total = median(samples);
-  console.log(`bench placement: ms=${Math.max(0, total - 1500).toFixed(1)} total-ms=${total.toFixed(0)} blackhole-deadline-ms=1500 daemons=4 goal<=20`);
+  console.log(
+    `bench placement: ms=${Math.max(0, total - 1500).toFixed(1)} total-ms=${total.toFixed(0)} blackhole-deadline-ms=1500 daemons=4 goal<=20`,
+  );
 }
 
 runBenches(poolDispatch, placement);

@@ -12,7 +12,17 @@ import { StringDecoder } from 'node:string_decoder';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_INTERPRETERS, DockerDaemonBackend, createDaemonClient, newRunId, packWorkspace, runRecipe, scanWorkspace, validateConfiguration, type DaemonClient } from '../../src/core';
+import {
+  DEFAULT_INTERPRETERS,
+  DockerDaemonBackend,
+  createDaemonClient,
+  newRunId,
+  packWorkspace,
+  runRecipe,
+  scanWorkspace,
+  validateConfiguration,
+  type DaemonClient,
+} from '../../src/core';
 import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
 
@@ -21,7 +31,10 @@ const ROUNDS = 7;
 
 async function runTrivial(client: DaemonClient): Promise<void> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-run-'));
-  fs.writeFileSync(path.join(ws, 'recipe.py'), 'import os\nos.makedirs("out", exist_ok=True)\nopen("out/result.txt", "w").write("42")\nprint("done")\n');
+  fs.writeFileSync(
+    path.join(ws, 'recipe.py'),
+    'import os\nos.makedirs("out", exist_ok=True)\nopen("out/result.txt", "w").write("42")\nprint("done")\n',
+  );
   for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(ws, `input-${i}.csv`), 'a,b\n1,2\n'.repeat(200));
   const r = validateConfiguration({ name: 'bench', daemon: 'local', baseImage: need('PYTHON_IMAGE') });
   if (!r.ok) throw new Error('bench configuration');
@@ -43,11 +56,23 @@ async function runTrivial(client: DaemonClient): Promise<void> {
       const runId = newRunId();
       const outcome = await runRecipe(
         new DockerDaemonBackend(client),
-        { id: runId, recipe: 'recipe.py', config: r.config, image: need('PYTHON_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(dest, runId), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
+        {
+          id: runId,
+          recipe: 'recipe.py',
+          config: r.config,
+          image: need('PYTHON_IMAGE'),
+          pull: false,
+          workspaceDir: ws,
+          outputsDir: path.join(dest, runId),
+          groups: [],
+          interpreters: DEFAULT_INTERPRETERS,
+          extensionVersion: 'bench',
+        },
         { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: () => undefined },
       );
       ours.push(performance.now() - t0);
-      if (outcome.state !== 'succeeded' || fs.readFileSync(path.join(dest, runId, 'out', 'result.txt'), 'utf8') !== '42') throw new Error(`our run failed: ${outcome.message}`);
+      if (outcome.state !== 'succeeded' || fs.readFileSync(path.join(dest, runId, 'out', 'result.txt'), 'utf8') !== '42')
+        throw new Error(`our run failed: ${outcome.message}`);
       fs.rmSync(dest, { recursive: true, force: true });
     }
     const [o, c] = [median(ours.slice(1)), median(cli.slice(1))];
@@ -79,13 +104,19 @@ async function upload50(client: DaemonClient): Promise<void> {
       t0 = performance.now();
       const scan = await scanWorkspace(ws);
       const packed = packWorkspace(ws, scan);
-      await client.call('upload', (d, abortSignal) => d.getContainer(b).putArchive(packed.stream, { path: '/workspace', abortSignal } as never), { timeoutMs: 60000 });
+      await client.call(
+        'upload',
+        (d, abortSignal) => d.getContainer(b).putArchive(packed.stream, { path: '/workspace', abortSignal } as never),
+        { timeoutMs: 60000 },
+      );
       ours.push(performance.now() - t0);
       sent = packed.sentBytes();
       docker('rm', b);
     }
     const [o, c] = [median(ours.slice(1)), median(cli.slice(1))];
-    console.log(`bench upload-50mb: vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} cli-ms=${c.toFixed(0)} files=2000 sent-mb=${(sent / 1e6).toFixed(1)}`);
+    console.log(
+      `bench upload-50mb: vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} cli-ms=${c.toFixed(0)} files=2000 sent-mb=${(sent / 1e6).toFixed(1)}`,
+    );
   } finally {
     fs.rmSync(ws, { recursive: true, force: true });
   }
@@ -93,7 +124,10 @@ async function upload50(client: DaemonClient): Promise<void> {
 
 async function logsCore(client: DaemonClient): Promise<void> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-logs-'));
-  fs.writeFileSync(path.join(ws, 'print_lots.py'), 'import sys\nblock = (("x" * 99) + "\\n").encode() * 10000\nfor _ in range(100):\n    sys.stdout.buffer.write(block)\nsys.stdout.flush()\n');
+  fs.writeFileSync(
+    path.join(ws, 'print_lots.py'),
+    'import sys\nblock = (("x" * 99) + "\\n").encode() * 10000\nfor _ in range(100):\n    sys.stdout.buffer.write(block)\nsys.stdout.flush()\n',
+  );
   const r = validateConfiguration({ name: 'bench', daemon: 'local', baseImage: need('PYTHON_IMAGE') });
   if (!r.ok) throw new Error('bench configuration');
   const log = fs.createWriteStream(path.join(ws, 'run.log'));
@@ -108,7 +142,18 @@ async function logsCore(client: DaemonClient): Promise<void> {
     const runId = newRunId();
     const outcome = await runRecipe(
       new DockerDaemonBackend(client),
-      { id: runId, recipe: 'print_lots.py', config: r.config, image: need('PYTHON_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(ws, 'runs', runId), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
+      {
+        id: runId,
+        recipe: 'print_lots.py',
+        config: r.config,
+        image: need('PYTHON_IMAGE'),
+        pull: false,
+        workspaceDir: ws,
+        outputsDir: path.join(ws, 'runs', runId),
+        groups: [],
+        interpreters: DEFAULT_INTERPRETERS,
+        extensionVersion: 'bench',
+      },
       {
         signal: new AbortController().signal,
         onOutput: (chunk) => {
@@ -124,7 +169,9 @@ async function logsCore(client: DaemonClient): Promise<void> {
     );
     delay.disable();
     if (outcome.state !== 'succeeded' || terminalChars < 100e6) throw new Error(`logs run failed: ${outcome.message}`);
-    console.log(`bench logs-core: mb-per-s=${(bytes / 1e6 / ((last - first) / 1000)).toFixed(1)} max-stall-ms=${(delay.max / 1e6).toFixed(1)} mb=${(bytes / 1e6).toFixed(0)} stream-ms=${(last - first).toFixed(0)}`);
+    console.log(
+      `bench logs-core: mb-per-s=${(bytes / 1e6 / ((last - first) / 1000)).toFixed(1)} max-stall-ms=${(delay.max / 1e6).toFixed(1)} mb=${(bytes / 1e6).toFixed(0)} stream-ms=${(last - first).toFixed(0)}`,
+    );
   } finally {
     log.end();
     fs.rmSync(ws, { recursive: true, force: true });

@@ -17,10 +17,22 @@ export async function run(): Promise<void> {
   const ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
   const recipe = path.join(ws, 'print_lots.py');
   // 100-byte lines, written a megabyte at a time, then a last line the terminal must show
-  fs.writeFileSync(recipe, `import sys\nblock = (("x" * 99) + "\\n").encode() * 10000\nfor _ in range(${LOG_MB}):\n    sys.stdout.buffer.write(block)\nprint("the last line")\n`);
+  fs.writeFileSync(
+    recipe,
+    `import sys\nblock = (("x" * 99) + "\\n").encode() * 10000\nfor _ in range(${LOG_MB}):\n    sys.stdout.buffer.write(block)\nprint("the last line")\n`,
+  );
   // BENCH_TERMINAL_MBPS: another terminal budget (0.1: next to nothing shown, to tell the terminal's share of the stalls)
-  if (process.env.BENCH_TERMINAL_MBPS) await vscode.workspace.getConfiguration('containerExec').update('terminalMaxMBps', Number(process.env.BENCH_TERMINAL_MBPS), vscode.ConfigurationTarget.Workspace);
-  await vscode.workspace.getConfiguration('containerExec').update('configurations', [{ name: 'bench-logs', daemon: 'local', baseImage: need('PYTHON_IMAGE') }], vscode.ConfigurationTarget.Workspace);
+  if (process.env.BENCH_TERMINAL_MBPS)
+    await vscode.workspace
+      .getConfiguration('containerExec')
+      .update('terminalMaxMBps', Number(process.env.BENCH_TERMINAL_MBPS), vscode.ConfigurationTarget.Workspace);
+  await vscode.workspace
+    .getConfiguration('containerExec')
+    .update(
+      'configurations',
+      [{ name: 'bench-logs', daemon: 'local', baseImage: need('PYTHON_IMAGE') }],
+      vscode.ConfigurationTarget.Workspace,
+    );
   const timeline: string[] = [];
   let t0 = Date.now();
   const terminal = { chars: 0, firstAt: 0, lastAt: 0, text: '' };
@@ -40,7 +52,10 @@ export async function run(): Promise<void> {
       const detail = (e as PerformanceEntry & { detail?: { kind?: number; flags?: number } }).detail;
       gcs.push({ ms: e.duration, major: detail?.kind === 4 });
       // the long ones, in the timeline: kind 1 scavenge, 4 mark-compact, 8 incremental marking; flags 4 forced (e.g. external memory)
-      if (e.duration > 20) timeline.push(`gc t=${((Date.now() - t0) / 1000).toFixed(1)} ms=${e.duration.toFixed(0)} kind=${detail?.kind} flags=${detail?.flags}`);
+      if (e.duration > 20)
+        timeline.push(
+          `gc t=${((Date.now() - t0) / 1000).toFixed(1)} ms=${e.duration.toFixed(0)} kind=${detail?.kind} flags=${detail?.flags}`,
+        );
     }
   });
   gc.observe({ entryTypes: ['gc'] });
@@ -57,12 +72,18 @@ export async function run(): Promise<void> {
     const cpu = process.cpuUsage(lastCpu);
     lastCpu = process.cpuUsage();
     const m = process.memoryUsage();
-    timeline.push(`t=${((Date.now() - t0) / 1000).toFixed(1)} cpu%=${((cpu.user + cpu.system) / 5000).toFixed(0)} heapMB=${(m.heapUsed / 1e6).toFixed(0)} extMB=${(m.external / 1e6).toFixed(0)} termKB=${((terminal.chars - lastChars) / 1e3).toFixed(0)} gcs=${gcs.length} stallMs=${(slice.max / 1e6).toFixed(0)}`);
+    timeline.push(
+      `t=${((Date.now() - t0) / 1000).toFixed(1)} cpu%=${((cpu.user + cpu.system) / 5000).toFixed(0)} heapMB=${(m.heapUsed / 1e6).toFixed(0)} extMB=${(m.external / 1e6).toFixed(0)} termKB=${((terminal.chars - lastChars) / 1e3).toFixed(0)} gcs=${gcs.length} stallMs=${(slice.max / 1e6).toFixed(0)}`,
+    );
     slices.push({ at: Date.now(), maxMs: slice.max / 1e6 });
     slice.reset();
     lastChars = terminal.chars;
   }, 500);
-  const r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', vscode.Uri.file(recipe), 'bench-logs');
+  const r = await vscode.commands.executeCommand<RunResult>(
+    'containerExec.runRecipeOnConfiguration',
+    vscode.Uri.file(recipe),
+    'bench-logs',
+  );
   const wallMs = Date.now() - t0;
   clearInterval(sampler);
   slices.push({ at: Date.now(), maxMs: slice.max / 1e6 });
@@ -72,7 +93,10 @@ export async function run(): Promise<void> {
   gc.disconnect();
   writes.dispose();
   if (r.exitCode !== 0 || !r.record) throw new Error(`bench logs: the run failed: ${r.record?.message}`);
-  if (!terminal.text.includes('the last line')) throw new Error(`bench logs: the terminal did not show the recipe's last line; it ended with ${JSON.stringify(terminal.text.slice(-300))}`);
+  if (!terminal.text.includes('the last line'))
+    throw new Error(
+      `bench logs: the terminal did not show the recipe's last line; it ended with ${JSON.stringify(terminal.text.slice(-300))}`,
+    );
   const result = {
     bytes: r.record.outputBytes!,
     streamMs: r.record.outputMs!,

@@ -9,7 +9,15 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_INTERPRETERS, DockerSwarmBackend, createDaemonClient, newRunId, runRecipe, validateConfiguration, type DaemonDescriptionInput } from '../../src/core';
+import {
+  DEFAULT_INTERPRETERS,
+  DockerSwarmBackend,
+  createDaemonClient,
+  newRunId,
+  runRecipe,
+  validateConfiguration,
+  type DaemonDescriptionInput,
+} from '../../src/core';
 import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
 
@@ -18,7 +26,11 @@ const nodes = (): DaemonDescriptionInput[] => [
   { id: 'swarm-w1', host: need('DOCKER_SWARM_WORKER1_HOST') },
   { id: 'swarm-w2', host: need('DOCKER_SWARM_WORKER2_HOST') },
 ];
-const docker = (...args: string[]) => execFileSync('docker', ['-H', need('DOCKER_SWARM_MANAGER_HOST'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const docker = (...args: string[]) =>
+  execFileSync('docker', ['-H', need('DOCKER_SWARM_MANAGER_HOST'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 const ROUNDS = 5;
 
 async function runOnSwarm(ws: string, configInput: Record<string, unknown>, recipe: string): Promise<void> {
@@ -29,7 +41,18 @@ async function runOnSwarm(ws: string, configInput: Record<string, unknown>, reci
   try {
     const outcome = await runRecipe(
       backend,
-      { id, recipe, config: r.config, image: need('BUSYBOX_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(ws, '.container-exec', 'runs', id), groups: [], interpreters: DEFAULT_INTERPRETERS, extensionVersion: 'bench' },
+      {
+        id,
+        recipe,
+        config: r.config,
+        image: need('BUSYBOX_IMAGE'),
+        pull: false,
+        workspaceDir: ws,
+        outputsDir: path.join(ws, '.container-exec', 'runs', id),
+        groups: [],
+        interpreters: DEFAULT_INTERPRETERS,
+        extensionVersion: 'bench',
+      },
       { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: () => undefined },
     );
     if (outcome.state !== 'succeeded') throw new Error(`our swarm run failed: ${outcome.message}`);
@@ -47,7 +70,21 @@ async function swarmRun(): Promise<void> {
     for (let i = 0; i < ROUNDS; i++) {
       const name = `ce-bench-cli-${process.pid}-${i}`;
       let t0 = performance.now();
-      docker('service', 'create', '--quiet', '--name', name, '--mode', 'replicated-job', '--restart-condition', 'none', need('BUSYBOX_IMAGE'), 'sh', '-c', 'mkdir -p out; echo 42 > out/result.txt; echo done');
+      docker(
+        'service',
+        'create',
+        '--quiet',
+        '--name',
+        name,
+        '--mode',
+        'replicated-job',
+        '--restart-condition',
+        'none',
+        need('BUSYBOX_IMAGE'),
+        'sh',
+        '-c',
+        'mkdir -p out; echo 42 > out/result.txt; echo done',
+      );
       const logs = docker('service', 'logs', '--raw', name);
       docker('service', 'rm', name);
       cli.push(performance.now() - t0);
@@ -58,7 +95,9 @@ async function swarmRun(): Promise<void> {
       ours.push(performance.now() - t0);
     }
     const [o, c] = [median(ours.slice(1)), median(cli.slice(1))];
-    console.log(`bench swarm-run: vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} cli-ms=${c.toFixed(0)} (ours also moves the workspace in and out/ back)`);
+    console.log(
+      `bench swarm-run: vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} cli-ms=${c.toFixed(0)} (ours also moves the workspace in and out/ back)`,
+    );
   } finally {
     fs.rmSync(ws, { recursive: true, force: true });
   }
@@ -76,7 +115,9 @@ async function swarmSpread(): Promise<void> {
   try {
     const spread = await makespan(big);
     const one = await makespan({ ...big, swarm: { nodeLabels: { 'dockerenv.role': 'swarm-m' } } });
-    console.log(`bench swarm-spread: vs-one-node=${(spread / one).toFixed(2)} swarm-ms=${spread.toFixed(0)} one-node-ms=${one.toFixed(0)} runs=6 nodes=3`);
+    console.log(
+      `bench swarm-spread: vs-one-node=${(spread / one).toFixed(2)} swarm-ms=${spread.toFixed(0)} one-node-ms=${one.toFixed(0)} runs=6 nodes=3`,
+    );
   } finally {
     fs.rmSync(ws, { recursive: true, force: true });
   }

@@ -1,6 +1,16 @@
 // The Docker-daemon back-end against the execution back-end contract, on every testbed daemon, and the registry.
 import * as assert from 'node:assert/strict';
-import { BackendRegistry, DOCKER_DAEMON, DockerDaemonBackend, DockerSwarmBackend, createDaemonClient, dockerDaemonProvider, migrateRunRecord, targetOf, type DaemonDescriptionInput } from '../../src/core';
+import {
+  BackendRegistry,
+  DOCKER_DAEMON,
+  DockerDaemonBackend,
+  DockerSwarmBackend,
+  createDaemonClient,
+  dockerDaemonProvider,
+  migrateRunRecord,
+  targetOf,
+  type DaemonDescriptionInput,
+} from '../../src/core';
 import { backendContract } from '../support/backendContract';
 import { need } from '../support/testbed';
 
@@ -13,7 +23,11 @@ const daemons: Record<string, () => DaemonDescriptionInput> = {
 };
 
 for (const [name, daemon] of Object.entries(daemons))
-  backendContract(`Docker daemon over ${name}`, { open: () => new DockerDaemonBackend(createDaemonClient(daemon()), true), image: need('BUSYBOX_IMAGE'), daemonId: daemon().id });
+  backendContract(`Docker daemon over ${name}`, {
+    open: () => new DockerDaemonBackend(createDaemonClient(daemon()), true),
+    image: need('BUSYBOX_IMAGE'),
+    daemonId: daemon().id,
+  });
 
 // the swarm: runs are services its manager places on any of the three nodes, reached through their daemons
 const swarmNodes = (): DaemonDescriptionInput[] => [
@@ -21,7 +35,11 @@ const swarmNodes = (): DaemonDescriptionInput[] => [
   { id: 'swarm-w1', host: need('DOCKER_SWARM_WORKER1_HOST') },
   { id: 'swarm-w2', host: need('DOCKER_SWARM_WORKER2_HOST') },
 ];
-backendContract('Docker Swarm through its manager', { open: () => new DockerSwarmBackend(createDaemonClient(swarmNodes()[0]!), async () => swarmNodes(), true), image: need('BUSYBOX_IMAGE'), daemonId: 'swarm-m' });
+backendContract('Docker Swarm through its manager', {
+  open: () => new DockerSwarmBackend(createDaemonClient(swarmNodes()[0]!), async () => swarmNodes(), true),
+  image: need('BUSYBOX_IMAGE'),
+  daemonId: 'swarm-m',
+});
 
 describe('back-end registry', () => {
   it('opens the back-end of a target by kind; an unknown kind or id is an error naming it', async () => {
@@ -33,22 +51,40 @@ describe('back-end registry', () => {
       return b.description;
     });
     assert.equal(seen, `daemon "local" (${need('DOCKER_LOCAL_HOST')})`);
-    await assert.rejects(registry.open({ kind: DOCKER_DAEMON, id: 'gone' }, { context: 'configuration c', hint: 'Add it.' }), /^Error: Daemon not found: "gone" \(configuration c\)\. Add it\.$/);
-    await assert.rejects(registry.open({ kind: 'swarm', id: 'm1' }), /No back-end for targets of kind "swarm": this version knows docker-daemon/);
+    await assert.rejects(
+      registry.open({ kind: DOCKER_DAEMON, id: 'gone' }, { context: 'configuration c', hint: 'Add it.' }),
+      /^Error: Daemon not found: "gone" \(configuration c\)\. Add it\.$/,
+    );
+    await assert.rejects(
+      registry.open({ kind: 'swarm', id: 'm1' }),
+      /No back-end for targets of kind "swarm": this version knows docker-daemon/,
+    );
   });
 });
 
 describe('run targets (pure)', () => {
-  it('a configuration\'s target is its daemon; a record from before back-ends (daemon, outputsKept.daemon) reads as a Docker-daemon target', () => {
+  it("a configuration's target is its daemon; a record from before back-ends (daemon, outputsKept.daemon) reads as a Docker-daemon target", () => {
     assert.deepEqual(targetOf({ daemon: 'gpu-box' }), { kind: DOCKER_DAEMON, id: 'gpu-box' });
-    const old = { id: 'r1', recipe: 'a.py', configuration: 'c', daemon: 'tls', containerId: 'abc', outputsKept: { container: 'container-exec-run-r1', daemon: 'tls', outputPath: '/workspace/out', reason: 'cap' } };
+    const old = {
+      id: 'r1',
+      recipe: 'a.py',
+      configuration: 'c',
+      daemon: 'tls',
+      containerId: 'abc',
+      outputsKept: { container: 'container-exec-run-r1', daemon: 'tls', outputPath: '/workspace/out', reason: 'cap' },
+    };
     assert.deepEqual(migrateRunRecord(old), {
       id: 'r1',
       recipe: 'a.py',
       configuration: 'c',
       target: { kind: DOCKER_DAEMON, id: 'tls' },
       containerId: 'abc',
-      outputsKept: { container: 'container-exec-run-r1', target: { kind: DOCKER_DAEMON, id: 'tls' }, outputPath: '/workspace/out', reason: 'cap' },
+      outputsKept: {
+        container: 'container-exec-run-r1',
+        target: { kind: DOCKER_DAEMON, id: 'tls' },
+        outputPath: '/workspace/out',
+        reason: 'cap',
+      },
     });
     const current = { id: 'r2', target: { kind: 'swarm', id: 'm1' } };
     assert.deepEqual(migrateRunRecord(current), current);

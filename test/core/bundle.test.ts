@@ -12,7 +12,8 @@ describe('extension bundle', () => {
   it('ships no native addon and none of the packages we replace (ssh2, cpu-features, grpc, protobufjs)', () => {
     const text = fs.readFileSync(BUNDLE, 'utf8');
     assert.doesNotMatch(text, /require\(["'][^"']+\.node["']\)/);
-    for (const marker of ['cpufeatures', 'sshcrypto', 'ssh-userauth', 'grpc.max_', 'protobufjs/']) assert.ok(!text.includes(marker), `bundle contains ${marker}`);
+    for (const marker of ['cpufeatures', 'sshcrypto', 'ssh-userauth', 'grpc.max_', 'protobufjs/'])
+      assert.ok(!text.includes(marker), `bundle contains ${marker}`);
     assert.ok(text.includes('dial-stdio'), 'the OpenSSH transport is bundled');
   });
 

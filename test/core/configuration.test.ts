@@ -20,7 +20,35 @@ describe('execution configuration schema', () => {
   // [what, input, expected error (regex on the message of `field`) or null when valid]
   const table: [string, Record<string, unknown>, [string, RegExp] | null][] = [
     ['minimal', { name: 'small' }, null],
-    ['every field', { name: 'gpu.large_1', description: 'x', daemon: 'tcp', baseImage: 'img:1', registry: { url: 'r:5000', username: 'u' }, resources: { memory: '2g', memoryReservation: '1g', memorySwap: '3g', cpus: 1.5, cpuShares: 512, cpusetCpus: '0-1', pidsLimit: 100, shmSize: '64m', ulimits: { nofile: { soft: 1024, hard: 2048 } }, advanced: { CpuPeriod: 100000, MemorySwappiness: 0 } }, runtime: 'nvidia', gpus: 'all', gpuCapabilities: ['gpu', 'utility'], env: { A_1: 'x' }, network: 'bridge', allowedGroups: ['data'] }, null],
+    [
+      'every field',
+      {
+        name: 'gpu.large_1',
+        description: 'x',
+        daemon: 'tcp',
+        baseImage: 'img:1',
+        registry: { url: 'r:5000', username: 'u' },
+        resources: {
+          memory: '2g',
+          memoryReservation: '1g',
+          memorySwap: '3g',
+          cpus: 1.5,
+          cpuShares: 512,
+          cpusetCpus: '0-1',
+          pidsLimit: 100,
+          shmSize: '64m',
+          ulimits: { nofile: { soft: 1024, hard: 2048 } },
+          advanced: { CpuPeriod: 100000, MemorySwappiness: 0 },
+        },
+        runtime: 'nvidia',
+        gpus: 'all',
+        gpuCapabilities: ['gpu', 'utility'],
+        env: { A_1: 'x' },
+        network: 'bridge',
+        allowedGroups: ['data'],
+      },
+      null,
+    ],
     ['memory 512m', { name: 'a', resources: { memory: '512m' } }, null],
     ['memory 1.5GiB', { name: 'a', resources: { memory: '1.5GiB' } }, null],
     ['memory as bytes', { name: 'a', resources: { memory: 104857600 } }, null],
@@ -31,11 +59,23 @@ describe('execution configuration schema', () => {
     ['name with space', { name: 'my config' }, ['name', /name must start with a letter or digit/]],
     ['name starting with dash', { name: '-x' }, ['name', /name must start/]],
     ['missing name', {}, ['name', /name/]],
-    ['memory unit typo', { name: 'a', resources: { memory: '2 gigs' } }, ['resources.memory', /resources\.memory: "2 gigs" is not a size like 512m, 2g or 1\.5GiB/]],
+    [
+      'memory unit typo',
+      { name: 'a', resources: { memory: '2 gigs' } },
+      ['resources.memory', /resources\.memory: "2 gigs" is not a size like 512m, 2g or 1\.5GiB/],
+    ],
     ['memory below Docker minimum', { name: 'a', resources: { memory: '4m' } }, ['resources.memory', /at least 6m/]],
     ['negative memory', { name: 'a', resources: { memory: '-5m' } }, ['resources.memory', /is not a size/]],
-    ['reservation above memory', { name: 'a', resources: { memory: '1g', memoryReservation: '2g' } }, ['resources.memoryReservation', /must not exceed resources\.memory/]],
-    ['swap below memory', { name: 'a', resources: { memory: '2g', memorySwap: '1g' } }, ['resources.memorySwap', /at least resources\.memory/]],
+    [
+      'reservation above memory',
+      { name: 'a', resources: { memory: '1g', memoryReservation: '2g' } },
+      ['resources.memoryReservation', /must not exceed resources\.memory/],
+    ],
+    [
+      'swap below memory',
+      { name: 'a', resources: { memory: '2g', memorySwap: '1g' } },
+      ['resources.memorySwap', /at least resources\.memory/],
+    ],
     ['swap without memory', { name: 'a', resources: { memorySwap: '1g' } }, ['resources.memorySwap', /needs resources\.memory/]],
     ['cpus as text', { name: 'a', resources: { cpus: '1.5' } }, ['resources.cpus', /resources\.cpus must be a number of CPUs like 1\.5/]],
     ['cpus zero', { name: 'a', resources: { cpus: 0 } }, ['resources.cpus', /more than 0/]],
@@ -43,9 +83,21 @@ describe('execution configuration schema', () => {
     ['cpuset malformed', { name: 'a', resources: { cpusetCpus: '0-' } }, ['resources.cpusetCpus', /like 0-3,5/]],
     ['cpuset reversed', { name: 'a', resources: { cpusetCpus: '3-1' } }, ['resources.cpusetCpus', /like 0-3,5/]],
     ['pids zero', { name: 'a', resources: { pidsLimit: 0 } }, ['resources.pidsLimit', /positive integer, or -1/]],
-    ['unknown ulimit', { name: 'a', resources: { ulimits: { files: { soft: 1, hard: 2 } } } }, ['resources.ulimits.files', /unknown limit "files"/]],
-    ['ulimit soft above hard', { name: 'a', resources: { ulimits: { nofile: { soft: 10, hard: 5 } } } }, ['resources.ulimits.nofile', /soft must not exceed hard/]],
-    ['advanced key not allowed', { name: 'a', resources: { advanced: { Privileged: true } } }, ['resources.advanced.Privileged', /"Privileged" is not an allowed HostConfig resource key/]],
+    [
+      'unknown ulimit',
+      { name: 'a', resources: { ulimits: { files: { soft: 1, hard: 2 } } } },
+      ['resources.ulimits.files', /unknown limit "files"/],
+    ],
+    [
+      'ulimit soft above hard',
+      { name: 'a', resources: { ulimits: { nofile: { soft: 10, hard: 5 } } } },
+      ['resources.ulimits.nofile', /soft must not exceed hard/],
+    ],
+    [
+      'advanced key not allowed',
+      { name: 'a', resources: { advanced: { Privileged: true } } },
+      ['resources.advanced.Privileged', /"Privileged" is not an allowed HostConfig resource key/],
+    ],
     ['unknown resource key', { name: 'a', resources: { memroy: '1g' } }, ['resources', /unknown setting "memroy"/]],
     ['unknown top-level key', { name: 'a', image: 'x' }, ['(configuration)', /unknown setting "image"/]],
     ['gpus zero', { name: 'a', gpus: 0 }, ['gpus', /gpus must be "none", "all", a count like 2, or a list of device ids/]],
@@ -75,7 +127,20 @@ describe('execution configuration schema', () => {
   });
 
   it('turns a configuration into the Engine API HostConfig', () => {
-    const r = validateConfiguration({ name: 'a', network: 'none', runtime: 'nvidia', gpus: 2, resources: { memory: '1.5g', memorySwap: -1, cpus: 1.5, pidsLimit: 50, ulimits: { nofile: { soft: 1, hard: 2 } }, advanced: { CpuPeriod: 50000 } } });
+    const r = validateConfiguration({
+      name: 'a',
+      network: 'none',
+      runtime: 'nvidia',
+      gpus: 2,
+      resources: {
+        memory: '1.5g',
+        memorySwap: -1,
+        cpus: 1.5,
+        pidsLimit: 50,
+        ulimits: { nofile: { soft: 1, hard: 2 } },
+        advanced: { CpuPeriod: 50000 },
+      },
+    });
     assert.ok(r.ok);
     assert.deepEqual(toHostConfig(r.config), {
       Memory: 1.5 * GiB,
@@ -93,7 +158,10 @@ describe('execution configuration schema', () => {
   it('settings: each entry validated alone; duplicate names rejected', () => {
     const raw = [{ name: 'a' }, { name: 'b', resources: { memory: 'lots' } }, { name: 'a', daemon: 'x' }];
     const entries = parseConfigurationSettings(raw);
-    assert.deepEqual(entries.map((e) => e.ok), [true, false, false]);
+    assert.deepEqual(
+      entries.map((e) => e.ok),
+      [true, false, false],
+    );
     assert.match((entries[1] as { error: string }).error, /resources\.memory: "lots"/);
     assert.match((entries[2] as { error: string }).error, /Duplicate name "a"/);
     assert.equal(copyName('a', new Set(['a', 'a-copy'])), 'a-copy-2');
@@ -102,7 +170,10 @@ describe('execution configuration schema', () => {
   it('permissions: allowed groups, DSS messages; the choice order; a deleted default is "not found"', () => {
     assert.equal(usageDenied({ name: 'gpu', allowedGroups: [] }, ['users']), undefined);
     assert.equal(usageDenied({ name: 'gpu', allowedGroups: ['ml', 'users'] }, ['users']), undefined);
-    assert.match(usageDenied({ name: 'gpu', allowedGroups: ['ml'] }, ['users'])!, /^No usage permission on configuration gpu \(allowed groups: ml; yours: users\)/);
+    assert.match(
+      usageDenied({ name: 'gpu', allowedGroups: ['ml'] }, ['users'])!,
+      /^No usage permission on configuration gpu \(allowed groups: ml; yours: users\)/,
+    );
     assert.deepEqual(chooseConfiguration({ recipe: 'r', projectDefault: 'p', globalDefault: 'g' }), { name: 'r', from: 'recipe' });
     assert.deepEqual(chooseConfiguration({ projectDefault: 'p', globalDefault: 'g' }), { name: 'p', from: 'project default' });
     assert.deepEqual(chooseConfiguration({ explicit: 'e', recipe: 'r' }), { name: 'e', from: 'explicit' });
@@ -124,7 +195,10 @@ describe('configuration capacity against a real daemon (/info of the plain-TCP t
   };
 
   it('accepts limits within the daemon (memory below MemTotal, cpus up to NCPU, runtime nvidia)', () => {
-    assert.deepEqual(check({ resources: { memory: '64m', cpus: info.cpus }, runtime: 'nvidia', gpus: 'all' }), { errors: [], warnings: [] });
+    assert.deepEqual(check({ resources: { memory: '64m', cpus: info.cpus }, runtime: 'nvidia', gpus: 'all' }), {
+      errors: [],
+      warnings: [],
+    });
   });
   it('rejects memory above MemTotal', () => {
     const r = check({ resources: { memory: `${Math.ceil(info.memTotalBytes / GiB) + 1}g` } });
@@ -132,7 +206,10 @@ describe('configuration capacity against a real daemon (/info of the plain-TCP t
   });
   it('rejects cpus above NCPU and cpuset beyond the last CPU', () => {
     const r = check({ resources: { cpus: info.cpus + 1, cpusetCpus: `0-${info.cpus}` } });
-    assert.deepEqual(r.errors.map((e) => e.field), ['resources.cpus', 'resources.cpusetCpus']);
+    assert.deepEqual(
+      r.errors.map((e) => e.field),
+      ['resources.cpus', 'resources.cpusetCpus'],
+    );
     assert.match(r.errors[0]!.message, new RegExp(`exceeds the ${info.cpus} CPUs`));
   });
   it('rejects a runtime the daemon lacks, naming the ones it has; warns about GPUs without a GPU runtime', () => {

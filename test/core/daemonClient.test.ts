@@ -9,10 +9,17 @@ import { need } from '../support/testbed';
 
 /** The server version the docker CLI reports for a host: the reference our client must match. */
 function cliServerVersion(args: string[]): string {
-  return execFileSync('docker', [...args, 'version', '--format', '{{.Server.Version}}'], { encoding: 'utf8', env: { ...process.env, DOCKER_CONFIG: os.tmpdir() } }).trim();
+  return execFileSync('docker', [...args, 'version', '--format', '{{.Server.Version}}'], {
+    encoding: 'utf8',
+    env: { ...process.env, DOCKER_CONFIG: os.tmpdir() },
+  }).trim();
 }
 
-async function expectFailure(d: DaemonDescriptionInput, kind: DaemonErrorKind, pattern: RegExp): Promise<{ error: DaemonError; ms: number }> {
+async function expectFailure(
+  d: DaemonDescriptionInput,
+  kind: DaemonErrorKind,
+  pattern: RegExp,
+): Promise<{ error: DaemonError; ms: number }> {
   const client = createDaemonClient(d);
   const t0 = performance.now();
   try {
@@ -41,17 +48,46 @@ describe('daemon client against the testbed daemons', function () {
     [
       'TCP + TLS via a certificate folder',
       () => ({ id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: certs() } }),
-      () => ['--tlsverify', '--tlscacert', `${certs()}/ca.pem`, '--tlscert', `${certs()}/cert.pem`, '--tlskey', `${certs()}/key.pem`, '-H', need('DOCKER_TLS_HOST')],
+      () => [
+        '--tlsverify',
+        '--tlscacert',
+        `${certs()}/ca.pem`,
+        '--tlscert',
+        `${certs()}/cert.pem`,
+        '--tlskey',
+        `${certs()}/key.pem`,
+        '-H',
+        need('DOCKER_TLS_HOST'),
+      ],
       'dockerenv.role=tls',
     ],
     [
       'TCP + TLS via individual files',
-      () => ({ id: 'tls-files', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, ca: need('DOCKER_TLS_CA'), cert: need('DOCKER_TLS_CERT'), key: need('DOCKER_TLS_KEY') } }),
-      () => ['--tlsverify', '--tlscacert', need('DOCKER_TLS_CA'), '--tlscert', need('DOCKER_TLS_CERT'), '--tlskey', need('DOCKER_TLS_KEY'), '-H', need('DOCKER_TLS_HOST')],
+      () => ({
+        id: 'tls-files',
+        host: need('DOCKER_TLS_HOST'),
+        tls: { enabled: true, ca: need('DOCKER_TLS_CA'), cert: need('DOCKER_TLS_CERT'), key: need('DOCKER_TLS_KEY') },
+      }),
+      () => [
+        '--tlsverify',
+        '--tlscacert',
+        need('DOCKER_TLS_CA'),
+        '--tlscert',
+        need('DOCKER_TLS_CERT'),
+        '--tlskey',
+        need('DOCKER_TLS_KEY'),
+        '-H',
+        need('DOCKER_TLS_HOST'),
+      ],
       'dockerenv.role=tls',
     ],
     // the ssh daemon forwards to the plain-TCP daemon's socket
-    ['ssh (system OpenSSH)', () => ({ id: 'ssh', host: need('DOCKER_SSH_HOST'), ssh: { configFile: need('DOCKER_SSH_CONFIG') } }), () => ['-H', need('DOCKER_TCP_HOST')], 'dockerenv.role=tcp'],
+    [
+      'ssh (system OpenSSH)',
+      () => ({ id: 'ssh', host: need('DOCKER_SSH_HOST'), ssh: { configFile: need('DOCKER_SSH_CONFIG') } }),
+      () => ['-H', need('DOCKER_TCP_HOST')],
+      'dockerenv.role=tcp',
+    ],
   ];
 
   for (const [name, describeDaemon, cliArgs, label] of endpoints)
@@ -89,19 +125,31 @@ describe('daemon client against the testbed daemons', function () {
   it('TLS endpoint without client certificates: says a client certificate is required', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-ca-only-'));
     fs.copyFileSync(need('DOCKER_TLS_CA'), path.join(dir, 'ca.pem'));
-    await expectFailure({ id: 'x', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: dir } }, 'tls', /requires a client certificate/);
+    await expectFailure(
+      { id: 'x', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: dir } },
+      'tls',
+      /requires a client certificate/,
+    );
   });
 
   it('wrong CA: says the server certificate is not signed by that CA, naming the file', async () => {
     const dir = need('DOCKER_TLS_WRONG_CA_CERT_PATH');
-    await expectFailure({ id: 'x', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: dir } }, 'tls', new RegExp(`not signed by the CA in ${dir}/ca\\.pem`));
+    await expectFailure(
+      { id: 'x', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: dir } },
+      'tls',
+      new RegExp(`not signed by the CA in ${dir}/ca\\.pem`),
+    );
   });
 
   it('a certificate folder without key.pem: the message names the missing file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-no-key-'));
     fs.copyFileSync(need('DOCKER_TLS_CA'), path.join(dir, 'ca.pem'));
     fs.copyFileSync(need('DOCKER_TLS_CERT'), path.join(dir, 'cert.pem'));
-    const { error } = await expectFailure({ id: 'x', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: dir } }, 'config', /key\.pem is missing/);
+    const { error } = await expectFailure(
+      { id: 'x', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: dir } },
+      'config',
+      /key\.pem is missing/,
+    );
     assert.ok(error.message.includes(path.join(dir, 'key.pem')), error.message);
   });
 
@@ -114,7 +162,11 @@ describe('daemon client against the testbed daemons', function () {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as net.AddressInfo).port;
     await new Promise((r) => server.close(r)); // a port that was just free: nothing listens now
-    const { ms } = await expectFailure({ id: 'x', host: `tcp://127.0.0.1:${port}` }, 'refused', /Nothing listens at tcp:\/\/127\.0\.0\.1:\d+ \(connection refused\)/);
+    const { ms } = await expectFailure(
+      { id: 'x', host: `tcp://127.0.0.1:${port}` },
+      'refused',
+      /Nothing listens at tcp:\/\/127\.0\.0\.1:\d+ \(connection refused\)/,
+    );
     assert.ok(ms < 1000, `took ${ms} ms`);
   });
 
@@ -126,12 +178,20 @@ describe('daemon client against the testbed daemons', function () {
   });
 
   it('no socket file: says so, naming the path', async () => {
-    await expectFailure({ id: 'x', host: 'unix:///tmp/container-exec-no-such.sock' }, 'unreachable', /No Docker socket at \/tmp\/container-exec-no-such\.sock/);
+    await expectFailure(
+      { id: 'x', host: 'unix:///tmp/container-exec-no-such.sock' },
+      'unreachable',
+      /No Docker socket at \/tmp\/container-exec-no-such\.sock/,
+    );
   });
 
   it('blackholed address: the default 5 s deadline fires and the request is aborted, not left pending', async () => {
     const before = tcpHandles();
-    const { ms } = await expectFailure({ id: 'x', host: need('DOCKER_BLACKHOLE_HOST') }, 'timeout', /did not answer version within 5000 ms/);
+    const { ms } = await expectFailure(
+      { id: 'x', host: need('DOCKER_BLACKHOLE_HOST') },
+      'timeout',
+      /did not answer version within 5000 ms/,
+    );
     assert.ok(ms >= 4900 && ms < 5900, `took ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(tcpHandles(), before, 'the timed-out socket is still open');
@@ -172,8 +232,15 @@ describe('daemon client against the testbed daemons', function () {
 
   it('ssh with an unknown host key: explains how to accept it', async () => {
     const cfg = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ce-ssh-')), 'ssh_config');
-    fs.writeFileSync(cfg, fs.readFileSync(need('DOCKER_SSH_CONFIG'), 'utf8').replace(/UserKnownHostsFile .*/, 'UserKnownHostsFile /dev/null'));
-    await expectFailure({ id: 'x', host: need('DOCKER_SSH_HOST'), ssh: { configFile: cfg } }, 'ssh', /Host key verification failed.*unknown or changed/);
+    fs.writeFileSync(
+      cfg,
+      fs.readFileSync(need('DOCKER_SSH_CONFIG'), 'utf8').replace(/UserKnownHostsFile .*/, 'UserKnownHostsFile /dev/null'),
+    );
+    await expectFailure(
+      { id: 'x', host: need('DOCKER_SSH_HOST'), ssh: { configFile: cfg } },
+      'ssh',
+      /Host key verification failed.*unknown or changed/,
+    );
   });
 
   it('ssh with a refused key: says authentication failed', async () => {
@@ -181,11 +248,19 @@ describe('daemon client against the testbed daemons', function () {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'other')]);
     const cfg = path.join(dir, 'ssh_config');
     fs.writeFileSync(cfg, fs.readFileSync(need('DOCKER_SSH_CONFIG'), 'utf8').replace(/IdentityFile .*/, `IdentityFile ${dir}/other`));
-    await expectFailure({ id: 'x', host: need('DOCKER_SSH_HOST'), ssh: { configFile: cfg } }, 'ssh', /Permission denied.*authentication failed/);
+    await expectFailure(
+      { id: 'x', host: need('DOCKER_SSH_HOST'), ssh: { configFile: cfg } },
+      'ssh',
+      /Permission denied.*authentication failed/,
+    );
   });
 
   it('ssh without an OpenSSH client: says which command is missing', async () => {
-    await expectFailure({ id: 'x', host: need('DOCKER_SSH_HOST'), ssh: { command: '/nonexistent/ssh' } }, 'ssh', /"\/nonexistent\/ssh" is not installed/);
+    await expectFailure(
+      { id: 'x', host: need('DOCKER_SSH_HOST'), ssh: { command: '/nonexistent/ssh' } },
+      'ssh',
+      /"\/nonexistent\/ssh" is not installed/,
+    );
   });
 
   it('ssh: dispose ends the kept-alive ssh process', async () => {

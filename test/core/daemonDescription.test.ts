@@ -24,14 +24,20 @@ describe('daemon description', () => {
     it(`rejects ${host}: ${why}`, () => {
       assert.throws(
         () => parseHost(host),
-        (e: unknown) => e instanceof DaemonError && e.kind === 'config' && e.message.includes(`"${host}"`) && e.message.includes(why) && e.message.includes('tcp://HOST:PORT'),
+        (e: unknown) =>
+          e instanceof DaemonError &&
+          e.kind === 'config' &&
+          e.message.includes(`"${host}"`) &&
+          e.message.includes(why) &&
+          e.message.includes('tcp://HOST:PORT'),
       );
     });
 
   it('reports every invalid field of a description, naming the daemon', () => {
     assert.throws(
       () => parseDaemonDescription({ id: 'gpu-box', host: 'tcp://h:1', timeoutMs: -5, tls: { enabled: true, colour: 'red' } }),
-      (e: unknown) => e instanceof DaemonError && /Invalid daemon "gpu-box"/.test(e.message) && /timeoutMs/.test(e.message) && /tls/.test(e.message),
+      (e: unknown) =>
+        e instanceof DaemonError && /Invalid daemon "gpu-box"/.test(e.message) && /timeoutMs/.test(e.message) && /tls/.test(e.message),
     );
   });
 
@@ -44,11 +50,14 @@ describe('daemon description', () => {
   it('reads the local daemon from DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH like the docker CLI', () => {
     assert.equal(localDaemonFromEnvironment({}, 'linux').host, 'unix:///var/run/docker.sock');
     assert.equal(localDaemonFromEnvironment({}, 'win32').host, 'npipe:////./pipe/docker_engine');
-    assert.deepEqual(localDaemonFromEnvironment({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' }, 'linux').tls, {
-      enabled: true,
-      verify: true,
-      certPath: '/certs',
-    });
+    assert.deepEqual(
+      localDaemonFromEnvironment({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' }, 'linux').tls,
+      {
+        enabled: true,
+        verify: true,
+        certPath: '/certs',
+      },
+    );
     // port 2376 alone does not turn TLS on
     assert.equal(localDaemonFromEnvironment({ DOCKER_HOST: 'tcp://h:2376' }, 'linux').tls, undefined);
   });

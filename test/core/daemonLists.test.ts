@@ -22,7 +22,10 @@ import { until } from '../support/until';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const docker = (args: string[], extraEnv: Record<string, string> = {}) =>
-  execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_CONFIG: fs.mkdtempSync(path.join(os.tmpdir(), 'ce-cfg-')), ...extraEnv } }).trim();
+  execFileSync('docker', args, {
+    encoding: 'utf8',
+    env: { ...process.env, DOCKER_CONFIG: fs.mkdtempSync(path.join(os.tmpdir(), 'ce-cfg-')), ...extraEnv },
+  }).trim();
 
 describe('daemon lists, contexts, events and the hub', function () {
   this.timeout(60000);
@@ -31,8 +34,20 @@ describe('daemon lists, contexts, events and the hub', function () {
   const endpoints = (): [string, DaemonDescriptionInput, string[]][] => [
     ['unix socket', { id: 'local', host: need('DOCKER_LOCAL_HOST') }, ['-H', need('DOCKER_LOCAL_HOST')]],
     ['plain TCP', { id: 'tcp', host: need('DOCKER_TCP_HOST') }, ['-H', need('DOCKER_TCP_HOST')]],
-    ['TLS by folder', { id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: certs() } }, ['-H', need('DOCKER_TLS_SOCK')]],
-    ['TLS by files', { id: 'tls2', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, ca: need('DOCKER_TLS_CA'), cert: need('DOCKER_TLS_CERT'), key: need('DOCKER_TLS_KEY') } }, ['-H', need('DOCKER_TLS_SOCK')]],
+    [
+      'TLS by folder',
+      { id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: certs() } },
+      ['-H', need('DOCKER_TLS_SOCK')],
+    ],
+    [
+      'TLS by files',
+      {
+        id: 'tls2',
+        host: need('DOCKER_TLS_HOST'),
+        tls: { enabled: true, ca: need('DOCKER_TLS_CA'), cert: need('DOCKER_TLS_CERT'), key: need('DOCKER_TLS_KEY') },
+      },
+      ['-H', need('DOCKER_TLS_SOCK')],
+    ],
     ['ssh', { id: 'ssh', host: need('DOCKER_SSH_HOST'), ssh: { configFile: need('DOCKER_SSH_CONFIG') } }, ['-H', need('DOCKER_TCP_HOST')]],
   ];
 
@@ -40,7 +55,18 @@ describe('daemon lists, contexts, events and the hub', function () {
     it(`lists containers, images and volumes on endpoint #${i + 1} (socket, TCP, TLS folder, TLS files, ssh)`, async () => {
       const [name, d, cli] = endpoints()[i]!;
       const tag = `ce-list-${i}-${process.pid}`;
-      const id = docker([...cli, 'create', '--name', tag, '--label', 'container-exec.configuration=small', '--label', 'container-exec.recipe=hello.py', need('BUSYBOX_IMAGE'), 'true']);
+      const id = docker([
+        ...cli,
+        'create',
+        '--name',
+        tag,
+        '--label',
+        'container-exec.configuration=small',
+        '--label',
+        'container-exec.recipe=hello.py',
+        need('BUSYBOX_IMAGE'),
+        'true',
+      ]);
       docker([...cli, 'volume', 'create', tag]);
       const client = createDaemonClient(d);
       try {
@@ -52,7 +78,10 @@ describe('daemon lists, contexts, events and the hub', function () {
         assert.equal(mine.configuration, 'small');
         assert.equal(mine.recipe, 'hello.py');
         const images = await listImages(client);
-        assert.ok(images.some((im) => im.tags.includes(need('BUSYBOX_IMAGE'))), `${name}: images ${images.flatMap((im) => im.tags)}`);
+        assert.ok(
+          images.some((im) => im.tags.includes(need('BUSYBOX_IMAGE'))),
+          `${name}: images ${images.flatMap((im) => im.tags)}`,
+        );
         assert.ok((await listVolumes(client)).some((v) => v.name === tag));
       } finally {
         client.dispose();
@@ -64,26 +93,59 @@ describe('daemon lists, contexts, events and the hub', function () {
   it('discovers contexts made by `docker context create` (plain TCP, and TLS with ca=,cert=,key=) and they work', async () => {
     const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-contexts-'));
     const env = { DOCKER_CONFIG: cfg };
-    execFileSync('docker', ['context', 'create', 'plain-tcp', '--description', 'the plain daemon', '--docker', `host=${need('DOCKER_TCP_HOST')}`], { env: { ...process.env, ...env }, stdio: 'ignore' });
-    execFileSync('docker', ['context', 'create', 'secure', '--docker', `host=${need('DOCKER_TLS_HOST')},ca=${need('DOCKER_TLS_CA')},cert=${need('DOCKER_TLS_CERT')},key=${need('DOCKER_TLS_KEY')}`], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    execFileSync(
+      'docker',
+      ['context', 'create', 'plain-tcp', '--description', 'the plain daemon', '--docker', `host=${need('DOCKER_TCP_HOST')}`],
+      { env: { ...process.env, ...env }, stdio: 'ignore' },
+    );
+    execFileSync(
+      'docker',
+      [
+        'context',
+        'create',
+        'secure',
+        '--docker',
+        `host=${need('DOCKER_TLS_HOST')},ca=${need('DOCKER_TLS_CA')},cert=${need('DOCKER_TLS_CERT')},key=${need('DOCKER_TLS_KEY')}`,
+      ],
+      { env: { ...process.env, ...env }, stdio: 'ignore' },
+    );
     fs.writeFileSync(path.join(cfg, 'config.json'), JSON.stringify({ currentContext: 'secure' }));
     const { daemons, problems } = await discoverDaemons({ DOCKER_CONFIG: cfg }, os.homedir());
     assert.deepEqual(problems, []);
-    assert.deepEqual(daemons.map((x) => [x.context, x.source, x.current]), [['default', 'environment', false], ['plain-tcp', 'context', false], ['secure', 'context', true]]);
+    assert.deepEqual(
+      daemons.map((x) => [x.context, x.source, x.current]),
+      [
+        ['default', 'environment', false],
+        ['plain-tcp', 'context', false],
+        ['secure', 'context', true],
+      ],
+    );
     const plain = daemons[1]!;
     assert.equal(plain.description, 'the plain daemon');
     assert.equal(plain.daemon.tls, undefined);
     const secure = daemons[2]!;
     const tlsDir = path.join(cfg, 'contexts/tls', contextDigest('secure'), 'docker');
-    assert.deepEqual(secure.daemon.tls, { enabled: true, verify: true, ca: `${tlsDir}/ca.pem`, cert: `${tlsDir}/cert.pem`, key: `${tlsDir}/key.pem` });
+    assert.deepEqual(secure.daemon.tls, {
+      enabled: true,
+      verify: true,
+      ca: `${tlsDir}/ca.pem`,
+      cert: `${tlsDir}/cert.pem`,
+      key: `${tlsDir}/key.pem`,
+    });
     for (const x of [plain, secure]) {
       const client = createDaemonClient(x.daemon);
       assert.match((await client.version()).version, /^\d+\./);
       client.dispose();
     }
     // DOCKER_CONTEXT wins over config.json; DOCKER_HOST wins over both
-    assert.equal((await discoverDaemons({ DOCKER_CONFIG: cfg, DOCKER_CONTEXT: 'plain-tcp' })).daemons.find((x) => x.current)?.context, 'plain-tcp');
-    assert.equal((await discoverDaemons({ DOCKER_CONFIG: cfg, DOCKER_HOST: 'tcp://127.0.0.1:1' })).daemons.find((x) => x.current)?.context, 'default');
+    assert.equal(
+      (await discoverDaemons({ DOCKER_CONFIG: cfg, DOCKER_CONTEXT: 'plain-tcp' })).daemons.find((x) => x.current)?.context,
+      'plain-tcp',
+    );
+    assert.equal(
+      (await discoverDaemons({ DOCKER_CONFIG: cfg, DOCKER_HOST: 'tcp://127.0.0.1:1' })).daemons.find((x) => x.current)?.context,
+      'default',
+    );
   });
 
   it('reports an unreadable context file instead of dropping it silently', async () => {

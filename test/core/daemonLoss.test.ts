@@ -30,7 +30,11 @@ const TIMEOUT_MS = 5000;
 const DEADLINE_MS = HEARTBEAT_MS * 3 + TIMEOUT_MS;
 
 /** Runs a sh recipe on busybox; `onStarted` is called once, when the recipe's first output arrives. */
-async function runOn(daemon: DaemonDescriptionInput, recipe: string, onStarted: () => void): Promise<{ outcome: RunOutcome; ws: string; id: string; stdout: string }> {
+async function runOn(
+  daemon: DaemonDescriptionInput,
+  recipe: string,
+  onStarted: () => void,
+): Promise<{ outcome: RunOutcome; ws: string; id: string; stdout: string }> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-lost-'));
   fs.writeFileSync(path.join(ws, 'recipe.sh'), recipe);
   const r = validateConfiguration({ name: 'lost-test', daemon: daemon.id, baseImage: need('BUSYBOX_IMAGE') });
@@ -96,7 +100,10 @@ describe('a daemon that vanishes mid-call (the crash daemon of the testbed)', fu
       const mine = lost.filter((c) => c.labels[LABELS.run] === id);
       assert.equal(mine.length, 1, JSON.stringify(lost.map((c) => c.labels)));
       await removeContainer(client, mine[0]!.id);
-      assert.deepEqual((await listContainers(client)).filter((c) => c.labels[LABELS.run] === id), []);
+      assert.deepEqual(
+        (await listContainers(client)).filter((c) => c.labels[LABELS.run] === id),
+        [],
+      );
     } finally {
       client.dispose();
     }
@@ -110,7 +117,12 @@ describe('a daemon that vanishes mid-call (the crash daemon of the testbed)', fu
     assert.ok(r.outcome.lost);
     assert.equal(r.stdout, 'started\n');
     assert.ok(failedAfter < DEADLINE_MS, `failed ${failedAfter} ms after the kill (deadline ${DEADLINE_MS} ms)`);
-    assert.match(r.outcome.message, new RegExp(`Daemon "crash" \\(${host.replace(/[/.]/g, '\\$&')}\\) stopped answering mid-run: .*its container will be offered for cleanup`));
+    assert.match(
+      r.outcome.message,
+      new RegExp(
+        `Daemon "crash" \\(${host.replace(/[/.]/g, '\\$&')}\\) stopped answering mid-run: .*its container will be offered for cleanup`,
+      ),
+    );
     await cleanUpLostRun(r.ws, r.id);
   });
 
@@ -194,7 +206,10 @@ describe('a daemon that vanishes mid-call (the crash daemon of the testbed)', fu
       assert.ok(failedAfter < DEADLINE_MS, `failed ${failedAfter} ms after the kill (deadline ${DEADLINE_MS} ms)`);
       assert.match(e.message, new RegExp(`${host.replace(/[/.]/g, '\\$&')}`), e.message);
       assert.match(e.message, /the build stream from .* was cut before its end|stopped answering during the build/);
-      assert.ok(lines.some((l) => l.kind === 'step'), JSON.stringify(lines));
+      assert.ok(
+        lines.some((l) => l.kind === 'step'),
+        JSON.stringify(lines),
+      );
     } finally {
       packed.stream.destroy();
       client.dispose();

@@ -12,7 +12,10 @@ describe('containerExec.daemons settings', () => {
 
   it('validates each entry on its own and keeps the invalid ones with their reason', () => {
     const entries = parseDaemonSettings(raw);
-    assert.deepEqual(entries.map((e) => e.ok), [true, false, false, false, false]);
+    assert.deepEqual(
+      entries.map((e) => e.ok),
+      [true, false, false, false, false],
+    );
     const errors = entries.filter((e) => !e.ok).map((e) => (e as { error: string }).error);
     assert.match(errors[0]!, /Invalid daemon host "ftp:\/\/h": unknown scheme/);
     assert.match(errors[1]!, /Invalid daemon "\(no id\)": id/);
@@ -32,6 +35,9 @@ describe('containerExec.daemons settings', () => {
 
   it('removing one daemon removes that entry only: the invalid one of the same id stays', () => {
     assert.deepEqual(deleteEntry(raw, DAEMONS_LIST, 'user settings', { index: 0, raw: raw[0] }), raw.slice(1));
-    assert.throws(() => deleteEntry(raw, DAEMONS_LIST, 'user settings', { index: 3, raw: raw[0] }), /Settings changed meanwhile: containerExec\.daemons\[3\] in user settings is no longer the daemon "a"/);
+    assert.throws(
+      () => deleteEntry(raw, DAEMONS_LIST, 'user settings', { index: 3, raw: raw[0] }),
+      /Settings changed meanwhile: containerExec\.daemons\[3\] in user settings is no longer the daemon "a"/,
+    );
   });
 });

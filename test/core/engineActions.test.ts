@@ -1,6 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createDaemonClient, followContainerLogs, listContainers, listImages, removeContainer, removeImage, stopContainer } from '../../src/core';
+import {
+  createDaemonClient,
+  followContainerLogs,
+  listContainers,
+  listImages,
+  removeContainer,
+  removeImage,
+  stopContainer,
+} from '../../src/core';
 import { need } from '../support/testbed';
 
 describe('container and image actions (plain TCP daemon)', function () {
@@ -46,10 +54,19 @@ describe('container and image actions (plain TCP daemon)', function () {
       await stopContainer(client, id, { graceSeconds: 1 }); // busybox sleep as PID 1 ignores SIGTERM
       assert.equal((await listContainers(client)).find((c) => c.id === id)?.state, 'exited');
       await removeContainer(client, id);
-      assert.equal((await listContainers(client)).some((c) => c.id === id), false);
+      assert.equal(
+        (await listContainers(client)).some((c) => c.id === id),
+        false,
+      );
       await removeImage(client, tag);
-      assert.equal((await listImages(client)).some((i) => i.tags.includes(tag)), false);
-      assert.ok((await listImages(client)).some((i) => i.tags.includes(need('BUSYBOX_IMAGE'))), 'only the tag went');
+      assert.equal(
+        (await listImages(client)).some((i) => i.tags.includes(tag)),
+        false,
+      );
+      assert.ok(
+        (await listImages(client)).some((i) => i.tags.includes(need('BUSYBOX_IMAGE'))),
+        'only the tag went',
+      );
     } finally {
       client.dispose();
       execFileSync('docker', [...cli(), 'rm', '-f', id], { stdio: 'ignore' });

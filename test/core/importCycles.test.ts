@@ -9,7 +9,8 @@ const SRC = path.join(ROOT, 'src');
 /** Relative module specifiers a TypeScript file imports or re-exports (type-only imports too: they tie modules just as well). */
 function relativeImports(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
-  const re = /(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]*)['"]|import\s*\(\s*['"](\.[^'"]*)['"]\s*\)|require\s*\(\s*['"](\.[^'"]*)['"]\s*\)|import\s+['"](\.[^'"]*)['"]/g;
+  const re =
+    /(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]*)['"]|import\s*\(\s*['"](\.[^'"]*)['"]\s*\)|require\s*\(\s*['"](\.[^'"]*)['"]\s*\)|import\s+['"](\.[^'"]*)['"]/g;
   return [...text.matchAll(re)].map((m) => m[1] ?? m[2] ?? m[3] ?? m[4]!);
 }
 
@@ -19,7 +20,9 @@ function resolve(from: string, spec: string): string | undefined {
 }
 
 function tsFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 }
 
 /** Every import cycle among the files under `root`, each as the chain of files that closes it. */
@@ -45,7 +48,10 @@ export function importCycles(root: string): string[][] {
 describe('import cycles', () => {
   it('no import cycle under src/', () => {
     const cycles = importCycles(SRC);
-    assert.deepEqual(cycles.map((c) => c.join(' -> ')), []);
+    assert.deepEqual(
+      cycles.map((c) => c.join(' -> ')),
+      [],
+    );
   });
 
   it('the walker finds a cycle (self-check on a sample tree)', () => {

@@ -9,19 +9,25 @@ const CORE = path.join(ROOT, 'src/core');
 /** Every module specifier a TypeScript file imports or requires. */
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
-  const re = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
+  const re =
+    /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
   return [...text.matchAll(re)].map((m) => m[1] ?? m[2] ?? m[3] ?? m[4]!);
 }
 
 function tsFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 }
 
 describe('core layering', () => {
   it('finds the core modules and their imports', () => {
     const files = tsFiles(CORE);
     assert.ok(files.length >= 5, `expected the core modules in ${CORE}`);
-    assert.ok(importsOf(path.join(CORE, 'daemonClient.ts')).includes('dockerode'), 'the import scanner must see daemonClient.ts importing dockerode');
+    assert.ok(
+      importsOf(path.join(CORE, 'daemonClient.ts')).includes('dockerode'),
+      'the import scanner must see daemonClient.ts importing dockerode',
+    );
   });
 
   it('src/core never imports vscode, directly or through a module outside src/core', () => {

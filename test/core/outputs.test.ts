@@ -24,7 +24,8 @@ import { need } from '../support/testbed';
 function tarOf(entries: Array<tarStream.Headers & { body?: string }>): NodeJS.ReadableStream {
   const pack = tarStream.pack();
   void (async () => {
-    for (const { body, ...header } of entries) await new Promise<void>((resolve, reject) => pack.entry(header, body ?? '', (e) => (e ? reject(e) : resolve())));
+    for (const { body, ...header } of entries)
+      await new Promise<void>((resolve, reject) => pack.entry(header, body ?? '', (e) => (e ? reject(e) : resolve())));
     pack.finalize();
   })();
   return pack;
@@ -78,13 +79,33 @@ describe('output archives: each entry judged alone, nothing lands outside the ru
     );
     assert.deepEqual(
       got.skipped.map((s) => s.name),
-      ['../evil', '/abs', 'out/../../escape', 'out/esc', 'out/planted/through.txt', 'out/sub/through.txt', 'out/hard-out', 'out/pipe', 'out/tty'],
+      [
+        '../evil',
+        '/abs',
+        'out/../../escape',
+        'out/esc',
+        'out/planted/through.txt',
+        'out/sub/through.txt',
+        'out/hard-out',
+        'out/pipe',
+        'out/tty',
+      ],
     );
     assert.match(got.skipped.find((s) => s.name === 'out/esc')!.reason, /a link to \.\.\/\.\., outside \/workspace\/out/);
     assert.deepEqual(fs.readdirSync(outside), []);
     assert.deepEqual(fs.readdirSync(top).sort(), ['outside', 'run']);
     // the skipped link is not there, so its "through" file is an ordinary file in an ordinary folder of the run
-    assert.deepEqual(tree(dest), ['out/', 'out/after.txt', 'out/esc/', 'out/esc/through.txt', 'out/file.txt', 'out/hard-in', 'out/inside', `out/planted -> ${outside}`, 'out/sub -> .']);
+    assert.deepEqual(tree(dest), [
+      'out/',
+      'out/after.txt',
+      'out/esc/',
+      'out/esc/through.txt',
+      'out/file.txt',
+      'out/hard-in',
+      'out/inside',
+      `out/planted -> ${outside}`,
+      'out/sub -> .',
+    ]);
     assert.equal(fs.readFileSync(path.join(dest, 'out/file.txt'), 'utf8'), 'kept');
     assert.equal(fs.readFileSync(path.join(dest, 'out/hard-in'), 'utf8'), 'kept');
     assert.equal(fs.readFileSync(path.join(dest, 'out/inside'), 'utf8'), 'replaces the link, not what it points at');
@@ -132,7 +153,20 @@ async function runSh(recipe: string, opts: Partial<RunRequest> = {}): Promise<Ra
   try {
     const outcome = await runRecipe(
       new DockerDaemonBackend(client),
-      { id, recipe: 'recipe.sh', config: r.config, image: need('BUSYBOX_IMAGE'), pull: false, workspaceDir: ws, outputsDir: runDir, groups: ['root'], interpreters: DEFAULT_INTERPRETERS, graceSeconds: 1, extensionVersion: '9.9.9-test', ...opts },
+      {
+        id,
+        recipe: 'recipe.sh',
+        config: r.config,
+        image: need('BUSYBOX_IMAGE'),
+        pull: false,
+        workspaceDir: ws,
+        outputsDir: runDir,
+        groups: ['root'],
+        interpreters: DEFAULT_INTERPRETERS,
+        graceSeconds: 1,
+        extensionVersion: '9.9.9-test',
+        ...opts,
+      },
       { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: (t) => warnings.push(t) },
     );
     return { outcome, warnings, ws, id, runDir };
@@ -180,7 +214,8 @@ describe('outputs on a real daemon: odd entries are skipped, caps keep the conta
     for (const name of ['out/up', 'out/venv-python', 'out/pipe']) assert.equal(count(warned, `${name} (`), 1, `${name} in: ${warned}`);
     assert.match(warned, /out\/venv-python \(a link to \/usr\/bin\/python3, outside \/workspace\/out\)/);
     assert.match(warned, /out\/pipe \(a FIFO\)/);
-    for (const gone of ['up', 'venv-python', 'pipe']) assert.ok(!fs.existsSync(path.join(out, gone)) && !isLink(path.join(out, gone)), gone);
+    for (const gone of ['up', 'venv-python', 'pipe'])
+      assert.ok(!fs.existsSync(path.join(out, gone)) && !isLink(path.join(out, gone)), gone);
     // nothing beside the run folder: the workspace holds the recipe and the run folder, the run folder its out/
     assert.deepEqual(fs.readdirSync(r.ws).sort(), ['.container-exec', 'recipe.sh']);
     assert.deepEqual(fs.readdirSync(path.dirname(r.runDir)), [r.id]);

@@ -22,7 +22,11 @@ import { need } from '../support/testbed';
 
 const daemons = {
   local: (): DaemonDescriptionInput => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }),
-  tls: (): DaemonDescriptionInput => ({ id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } }),
+  tls: (): DaemonDescriptionInput => ({
+    id: 'tls',
+    host: need('DOCKER_TLS_HOST'),
+    tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') },
+  }),
   tcp: (): DaemonDescriptionInput => ({ id: 'tcp', host: need('DOCKER_TCP_HOST') }),
   blackhole: (): DaemonDescriptionInput => ({ id: 'blackhole', host: need('DOCKER_BLACKHOLE_HOST'), timeoutMs: 1500 }),
 };
@@ -30,10 +34,20 @@ type Name = keyof typeof daemons;
 
 /** A pool name of its own per test: budgets and usage are counted per pool. */
 const poolName = (what: string) => `pool-${what}-${Math.random().toString(36).slice(2, 7)}`;
-const spec = (name: string, ids: (Name | string)[], budget?: Budget): PoolSpec => ({ name, daemons: ids.map((id) => ({ id, daemon: (daemons as Record<string, () => DaemonDescriptionInput>)[id]?.() })), budget });
+const spec = (name: string, ids: (Name | string)[], budget?: Budget): PoolSpec => ({
+  name,
+  daemons: ids.map((id) => ({ id, daemon: (daemons as Record<string, () => DaemonDescriptionInput>)[id]?.() })),
+  budget,
+});
 
 const config = (name: string, input: Record<string, unknown> = {}) => {
-  const r = validateConfiguration({ name, pool: ['local'], baseImage: need('BUSYBOX_IMAGE'), resources: { memory: '32m', cpus: 0.1 }, ...input });
+  const r = validateConfiguration({
+    name,
+    pool: ['local'],
+    baseImage: need('BUSYBOX_IMAGE'),
+    resources: { memory: '32m', cpus: 0.1 },
+    ...input,
+  });
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   return r.config;
 };
@@ -52,7 +66,12 @@ interface Ran {
 }
 
 /** One run through the driver on a fresh pool back-end (as one run task does), a shell recipe. */
-async function runOn(s: PoolSpec, c: ReturnType<typeof config>, script: string, opts: { signal?: AbortSignal; image?: string; onQueued?: (r: string | undefined) => void } = {}): Promise<Ran> {
+async function runOn(
+  s: PoolSpec,
+  c: ReturnType<typeof config>,
+  script: string,
+  opts: { signal?: AbortSignal; image?: string; onQueued?: (r: string | undefined) => void } = {},
+): Promise<Ran> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-pool-'));
   fs.writeFileSync(path.join(ws, 'job.sh'), script);
   const backend = new PoolBackend(s);
@@ -61,7 +80,19 @@ async function runOn(s: PoolSpec, c: ReturnType<typeof config>, script: string, 
   try {
     ran.outcome = await runRecipe(
       backend,
-      { id, recipe: 'job.sh', config: c, image: opts.image ?? need('BUSYBOX_IMAGE'), pull: false, workspaceDir: ws, outputsDir: path.join(ws, 'out-local'), groups: [], interpreters: DEFAULT_INTERPRETERS, graceSeconds: 1, extensionVersion: '9.9.9-test' },
+      {
+        id,
+        recipe: 'job.sh',
+        config: c,
+        image: opts.image ?? need('BUSYBOX_IMAGE'),
+        pull: false,
+        workspaceDir: ws,
+        outputsDir: path.join(ws, 'out-local'),
+        groups: [],
+        interpreters: DEFAULT_INTERPRETERS,
+        graceSeconds: 1,
+        extensionVersion: '9.9.9-test',
+      },
       {
         signal: opts.signal ?? new AbortController().signal,
         onOutput: (b) => {
@@ -100,7 +131,11 @@ async function leftOf(runIds: string[], on: Name[] = ['local', 'tcp', 'tls']) {
   return found;
 }
 
-backendContract('Docker pool of one daemon (socket)', { open: () => new PoolBackend(spec('contract-pool', ['local'])), image: need('BUSYBOX_IMAGE'), daemonId: 'contract-pool' });
+backendContract('Docker pool of one daemon (socket)', {
+  open: () => new PoolBackend(spec('contract-pool', ['local'])),
+  image: need('BUSYBOX_IMAGE'),
+  daemonId: 'contract-pool',
+});
 
 describe('pool placement (testbed)', function () {
   this.timeout(120000);
@@ -113,7 +148,12 @@ describe('pool placement (testbed)', function () {
     try {
       // containers of someone else holding every CPU of the primary
       for (let i = 0; i < 2; i++) {
-        const c = await docker.createContainer({ name: `ce-pool-load-${Date.now()}-${i}`, Image: need('BUSYBOX_IMAGE'), Cmd: ['sleep', '60'], HostConfig: { NanoCpus: Math.round((info.cpus / 2) * 1e9) } });
+        const c = await docker.createContainer({
+          name: `ce-pool-load-${Date.now()}-${i}`,
+          Image: need('BUSYBOX_IMAGE'),
+          Cmd: ['sleep', '60'],
+          HostConfig: { NanoCpus: Math.round((info.cpus / 2) * 1e9) },
+        });
         load.push(c.id);
         await c.start();
       }
@@ -124,9 +164,16 @@ describe('pool placement (testbed)', function () {
       assert.equal(ran.placement?.daemon, 'tcp', JSON.stringify(ran.placement));
       assert.match(ran.placement!.reason, /^tcp: [\d.]+ of \d+ CPUs free/);
       assert.match(ran.placement!.reason, /local: 0 of \d+ CPUs free/);
-      assert.ok(ran.status.some((s) => /Placed on daemon "tcp"/.test(s)), ran.status.join('\n'));
+      assert.ok(
+        ran.status.some((s) => /Placed on daemon "tcp"/.test(s)),
+        ran.status.join('\n'),
+      );
     } finally {
-      for (const id of load) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+      for (const id of load)
+        await docker
+          .getContainer(id)
+          .remove({ force: true })
+          .catch(() => undefined);
       local.dispose();
     }
   });
@@ -168,28 +215,46 @@ describe('pool faults (testbed)', function () {
   it('a pool naming an unknown daemon', async () => {
     const name = poolName('unknown');
     const cap = await probe(spec(name, ['local', 'nope']), config(name));
-    assert.match(cap.errors[0]!.message, /pool "pool-unknown-\w+" names daemon "nope", which no daemon setting has: add it in the Daemons view or remove it from the configuration's pool/);
+    assert.match(
+      cap.errors[0]!.message,
+      /pool "pool-unknown-\w+" names daemon "nope", which no daemon setting has: add it in the Daemons view or remove it from the configuration's pool/,
+    );
   });
 
   it('a pool where no daemon can ever run the configuration says why per daemon', async () => {
     const name = poolName('never');
     const cap = await probe(spec(name, ['local', 'tls']), config(name, { runtime: 'fake' }));
-    assert.match(cap.errors[0]!.message, /no daemon of pool "pool-never-\w+" can run configuration pool-never-\w+: local: runtime "fake" is not available on daemon "local".*; tls: runtime "fake" is not available on daemon "tls"/);
+    assert.match(
+      cap.errors[0]!.message,
+      /no daemon of pool "pool-never-\w+" can run configuration pool-never-\w+: local: runtime "fake" is not available on daemon "local".*; tls: runtime "fake" is not available on daemon "tls"/,
+    );
   });
 
   it('every daemon unreachable', async () => {
     const name = poolName('dark');
-    const cap = await probe({ name, daemons: [{ id: 'b1', daemon: { ...daemons.blackhole(), id: 'b1' } }, { id: 'b2', daemon: { ...daemons.blackhole(), id: 'b2' } }] }, config(name));
+    const cap = await probe(
+      {
+        name,
+        daemons: [
+          { id: 'b1', daemon: { ...daemons.blackhole(), id: 'b1' } },
+          { id: 'b2', daemon: { ...daemons.blackhole(), id: 'b2' } },
+        ],
+      },
+      config(name),
+    );
     assert.match(cap.errors[0]!.message, /no daemon of pool "pool-dark-\w+" answered: b1: .*did not answer info within 1500 ms.*; b2: /);
   });
 
-  it('a budget smaller than one run\'s request is refused at once, not queued', async () => {
+  it("a budget smaller than one run's request is refused at once, not queued", async () => {
     const name = poolName('small');
     const t0 = Date.now();
     const ran = await runOn(spec(name, ['local'], { memory: '16m' }), config(name), 'echo never');
     assert.equal(ran.outcome.state, 'failed');
     assert.equal(ran.outcome.failure, 'capacity');
-    assert.match(ran.outcome.message, /the run asks 32m memory, more than your whole memory budget on pool "pool-small-\w+": 16m \(containerExec.budgets\)/);
+    assert.match(
+      ran.outcome.message,
+      /the run asks 32m memory, more than your whole memory budget on pool "pool-small-\w+": 16m \(containerExec.budgets\)/,
+    );
     assert.equal(ran.queued.length, 0);
     assert.ok(Date.now() - t0 < 10000);
   });
@@ -215,8 +280,15 @@ describe('pool budgets and queue (testbed)', function () {
       assert.ok(overlapping.length <= 1, `run ${r.id} started with ${overlapping.length} others going`);
     }
     const order = done.map((r) => r.admittedAt!);
-    assert.deepEqual([...order].sort((a, b) => a - b), order, 'runs admitted in the order they came');
-    assert.ok(done.slice(2).every((r) => r.queued.some((q) => /^queued \d(st|nd|rd|th): /.test(q))), JSON.stringify(done.map((r) => r.queued)));
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+      'runs admitted in the order they came',
+    );
+    assert.ok(
+      done.slice(2).every((r) => r.queued.some((q) => /^queued \d(st|nd|rd|th): /.test(q))),
+      JSON.stringify(done.map((r) => r.queued)),
+    );
     assert.ok(done[2]!.queued.includes('queued 1st: your budget of 2 concurrent runs has 2 running'), JSON.stringify(done[2]!.queued));
   });
 
@@ -229,7 +301,10 @@ describe('pool budgets and queue (testbed)', function () {
     const second = await runOn(s, c, 'echo second');
     const firstRan = await first;
     assert.equal(second.outcome.state, 'succeeded', second.outcome.message);
-    assert.ok(second.queued.some((q) => q === 'queued 1st: your memory budget 48m has 32m in use'), JSON.stringify(second.queued));
+    assert.ok(
+      second.queued.some((q) => q === 'queued 1st: your memory budget 48m has 32m in use'),
+      JSON.stringify(second.queued),
+    );
     assert.ok(second.startedAt! >= firstRan.endedAt - 1500, 'the second started once the first ended');
   });
 
@@ -262,7 +337,10 @@ describe('pool: a queued run whose configuration is deleted (testbed)', function
     const [a, b] = await Promise.all([first, second]);
     assert.equal(a.outcome.state, 'succeeded', a.outcome.message); // admitted before the deletion: it runs to its end
     assert.equal(b.outcome.state, 'failed');
-    assert.match(b.outcome.message, new RegExp(`configuration ${name} was deleted while its run waited in the queue of pool "${name}": nothing was created`));
+    assert.match(
+      b.outcome.message,
+      new RegExp(`configuration ${name} was deleted while its run waited in the queue of pool "${name}": nothing was created`),
+    );
     assert.deepEqual(await leftOf([a.id, b.id], ['local']), []);
   });
 });
@@ -282,11 +360,19 @@ describe('pool image copy (testbed)', function () {
       const ran = await runOn(spec(name, ['tls', 'tcp']), config(name, { runtime: 'fake' }), 'echo copied', { image: tag });
       assert.equal(ran.outcome.state, 'succeeded', ran.outcome.message);
       assert.equal(ran.placement?.daemon, 'tcp');
-      assert.ok(ran.status.some((t) => t === `Copying image ${tag} from daemon "tls" to "tcp"`), ran.status.join('\n'));
+      assert.ok(
+        ran.status.some((t) => t === `Copying image ${tag} from daemon "tls" to "tcp"`),
+        ran.status.join('\n'),
+      );
       assert.match(ran.stdout, /copied/);
     } finally {
       for (const c of [tls, tcp]) {
-        await (await c.docker()).getImage(tag).remove().catch(() => undefined);
+        await (
+          await c.docker()
+        )
+          .getImage(tag)
+          .remove()
+          .catch(() => undefined);
         c.dispose();
       }
     }

@@ -28,7 +28,11 @@ import { need } from '../support/testbed';
 
 const daemons = {
   local: (): DaemonDescriptionInput => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }),
-  tls: (): DaemonDescriptionInput => ({ id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } }),
+  tls: (): DaemonDescriptionInput => ({
+    id: 'tls',
+    host: need('DOCKER_TLS_HOST'),
+    tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') },
+  }),
   tcp: (): DaemonDescriptionInput => ({ id: 'tcp', host: need('DOCKER_TCP_HOST') }),
   ssh: (): DaemonDescriptionInput => ({ id: 'ssh', host: need('DOCKER_SSH_HOST'), ssh: { configFile: need('DOCKER_SSH_CONFIG') } }),
 };
@@ -131,7 +135,10 @@ describe('recipes: commands, globs, run ids (pure)', () => {
     assert.deepEqual(recipeCommand('a/b.py', DEFAULT_INTERPRETERS, ['--n', '3']), ['python3', 'a/b.py', '--n', '3']);
     assert.deepEqual(recipeCommand('x.R', DEFAULT_INTERPRETERS), ['Rscript', 'x.R']);
     assert.deepEqual(recipeCommand('x.py', { '.py': 'python3 -X utf8' }), ['python3', '-X', 'utf8', 'x.py']);
-    assert.throws(() => recipeCommand('notes.txt', DEFAULT_INTERPRETERS), /notes\.txt is not a recipe: no interpreter for "\.txt" files.*containerExec\.recipeInterpreters/);
+    assert.throws(
+      () => recipeCommand('notes.txt', DEFAULT_INTERPRETERS),
+      /notes\.txt is not a recipe: no interpreter for "\.txt" files.*containerExec\.recipeInterpreters/,
+    );
   });
   it('picks the first matching glob of containerExec.recipeConfigurations', () => {
     const globs = { 'gpu/**': 'gpu-config', '*.R': 'r-config', '**/*.py': 'python-config' };
@@ -150,13 +157,36 @@ describe('recipes: commands, globs, run ids (pure)', () => {
 describe('the workspace upload honours .gitignore files and containerExec.uploadExclude', () => {
   it('lists what would be sent', async () => {
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-scan-'));
-    const files = ['recipe.py', '.gitignore', 'secret.log', 'data/big.bin', 'data/keep.csv', 'src/.gitignore', 'src/a.py', 'src/tmp/x', 'src/lib/tmp.py', '.git/HEAD', '.container-exec/runs/1/out/r.txt', 'node_modules/m/index.js'];
+    const files = [
+      'recipe.py',
+      '.gitignore',
+      'secret.log',
+      'data/big.bin',
+      'data/keep.csv',
+      'src/.gitignore',
+      'src/a.py',
+      'src/tmp/x',
+      'src/lib/tmp.py',
+      '.git/HEAD',
+      '.container-exec/runs/1/out/r.txt',
+      'node_modules/m/index.js',
+    ];
     for (const f of files) {
       fs.mkdirSync(path.dirname(path.join(ws, f)), { recursive: true });
       fs.writeFileSync(path.join(ws, f), f === '.gitignore' ? '*.log\n/node_modules/\n' : f === 'src/.gitignore' ? 'tmp/\n' : 'x');
     }
     const scan = await scanWorkspace(ws, ['data/*.bin']);
-    assert.deepEqual(scan.entries, ['.gitignore', 'data', 'data/keep.csv', 'recipe.py', 'src', 'src/.gitignore', 'src/a.py', 'src/lib', 'src/lib/tmp.py']);
+    assert.deepEqual(scan.entries, [
+      '.gitignore',
+      'data',
+      'data/keep.csv',
+      'recipe.py',
+      'src',
+      'src/.gitignore',
+      'src/a.py',
+      'src/lib',
+      'src/lib/tmp.py',
+    ]);
     assert.equal(scan.files, 6);
     fs.rmSync(ws, { recursive: true, force: true });
   });
@@ -204,18 +234,29 @@ describe('runs on real daemons: upload, logs, outputs, limits, faults', function
 
   for (const which of ['local', 'tls', 'ssh'] as const)
     it(`a python recipe on the ${which} daemon prints in order and its out/result.txt comes back; nothing is left behind`, async () => {
-      const r = await run(daemons[which](), {}, { 'recipe.py': RECIPE, '.gitignore': '*.log\n', 'secret.log': 'no', 'data/big.bin': 'x' }, { uploadExclude: ['data/'], uploadWarnBytes: 100 });
+      const r = await run(
+        daemons[which](),
+        {},
+        { 'recipe.py': RECIPE, '.gitignore': '*.log\n', 'secret.log': 'no', 'data/big.bin': 'x' },
+        { uploadExclude: ['data/'], uploadWarnBytes: 100 },
+      );
       assert.equal(r.outcome.state, 'succeeded', `${r.outcome.message}\n${r.text}`);
-      assert.ok(r.status.some((s) => /^warning: Uploading 0\.0 MB \(2 files\) from .*more than containerExec\.uploadWarnMB/.test(s)), r.status.join('\n'));
+      assert.ok(
+        r.status.some((s) => /^warning: Uploading 0\.0 MB \(2 files\) from .*more than containerExec\.uploadWarnMB/.test(s)),
+        r.status.join('\n'),
+      );
       assert.equal(r.outcome.exitCode, 0);
       // each stream in order; across the two pipes Docker gives no order (as with docker run)
-      assert.equal(r.stdout, 'hello from the recipe\nline 0\nline 1\nline 2\nignored file uploaded: False\nexcluded folder uploaded: False\n');
+      assert.equal(
+        r.stdout,
+        'hello from the recipe\nline 0\nline 1\nline 2\nignored file uploaded: False\nexcluded folder uploaded: False\n',
+      );
       assert.equal(r.stderr, 'to stderr\n');
       assert.equal(output(r, 'result.txt'), `result of ${r.id}`);
       assert.deepEqual(await runContainers(daemons[which](), r.id), []);
     });
 
-  it('the configuration\'s memory limit and CPU quota are applied (read from the cgroup inside)', async () => {
+  it("the configuration's memory limit and CPU quota are applied (read from the cgroup inside)", async () => {
     const recipe = `import os
 def read(*paths):
     for p in paths:
@@ -230,20 +271,32 @@ print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
   });
 
   it('a GPU configuration on the TCP daemon sees NVIDIA_VISIBLE_DEVICES; a "fake" runtime runs with HostConfig.Runtime=fake', async () => {
-    const gpu = await run(daemons.tcp(), { gpus: 'all' }, { 'recipe.py': 'import os\nprint("gpus", os.environ.get("NVIDIA_VISIBLE_DEVICES"))\n' });
+    const gpu = await run(
+      daemons.tcp(),
+      { gpus: 'all' },
+      { 'recipe.py': 'import os\nprint("gpus", os.environ.get("NVIDIA_VISIBLE_DEVICES"))\n' },
+    );
     assert.equal(gpu.outcome.state, 'succeeded', gpu.outcome.message);
     assert.match(gpu.stdout, /^gpus \S+/);
     assert.doesNotMatch(gpu.stdout, /gpus None/);
 
     const fake = await run(daemons.tcp(), { runtime: 'fake' }, { 'recipe.py': 'print("on fake")\n' }, { keepContainer: true });
     assert.equal(fake.outcome.state, 'succeeded', fake.outcome.message);
-    const runtime = execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'inspect', '-f', '{{.HostConfig.Runtime}}', fake.outcome.containerId!], { encoding: 'utf8' }).trim();
+    const runtime = execFileSync(
+      'docker',
+      ['-H', need('DOCKER_TCP_HOST'), 'inspect', '-f', '{{.HostConfig.Runtime}}', fake.outcome.containerId!],
+      { encoding: 'utf8' },
+    ).trim();
     execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'rm', '-f', fake.outcome.containerId!], { stdio: 'ignore' });
     assert.equal(runtime, 'fake');
   });
 
   it('an unreachable daemon fails the run within its deadline, naming the host', async () => {
-    const r = await run({ id: 'void', host: need('DOCKER_BLACKHOLE_HOST').replace(/^(?!tcp:)/, 'tcp://'), timeoutMs: 1500 }, {}, { 'recipe.py': 'print(1)\n' });
+    const r = await run(
+      { id: 'void', host: need('DOCKER_BLACKHOLE_HOST').replace(/^(?!tcp:)/, 'tcp://'), timeoutMs: 1500 },
+      {},
+      { 'recipe.py': 'print(1)\n' },
+    );
     assert.equal(r.outcome.failure, 'daemon');
     assert.ok(r.ms < 4000, `took ${r.ms} ms`);
     assert.match(r.outcome.message, /127\.0\.0\.1:23799 did not answer info within 1500 ms/);
@@ -268,25 +321,42 @@ print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
   it('an image the daemon lacks: "build it first", or the registry\'s pull error', async () => {
     const built = await run(daemons.local(), {}, { 'recipe.py': 'print(1)\n' }, { image: 'container-exec/base-nothing:0' });
     assert.equal(built.outcome.failure, 'image-missing');
-    assert.match(built.outcome.message, /Image container-exec\/base-nothing:0 of configuration run-test is not on daemon "local" .*build it first \(Build Base Image\)/);
-    const pulled = await run(daemons.local(), {}, { 'recipe.py': 'print(1)\n' }, { image: `${need('DOCKER_REGISTRY')}/no-such-image:1`, pull: true });
+    assert.match(
+      built.outcome.message,
+      /Image container-exec\/base-nothing:0 of configuration run-test is not on daemon "local" .*build it first \(Build Base Image\)/,
+    );
+    const pulled = await run(
+      daemons.local(),
+      {},
+      { 'recipe.py': 'print(1)\n' },
+      { image: `${need('DOCKER_REGISTRY')}/no-such-image:1`, pull: true },
+    );
     assert.equal(pulled.outcome.failure, 'image-missing');
     assert.match(pulled.outcome.message, /could not be pulled: .*not found|could not be pulled: .*unknown/i);
   });
 
-  it('an image the TLS daemon lacks is pulled from the configuration\'s registry, then runs', async () => {
+  it("an image the TLS daemon lacks is pulled from the configuration's registry, then runs", async () => {
     const ref = `${need('DOCKER_REGISTRY')}/python:3-bookworm`;
-    const tlsCli = (...args: string[]) => execFileSync('docker', ['-H', need('DOCKER_TLS_SOCK'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const tlsCli = (...args: string[]) =>
+      execFileSync('docker', ['-H', need('DOCKER_TLS_SOCK'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       tlsCli('rmi', ref);
     } catch {
       // not there: as it should be
     }
     try {
-      const r = await run(daemons.tls(), { registry: { url: need('DOCKER_REGISTRY') } }, { 'recipe.py': 'print("pulled and ran")\n' }, { image: ref, pull: true });
+      const r = await run(
+        daemons.tls(),
+        { registry: { url: need('DOCKER_REGISTRY') } },
+        { 'recipe.py': 'print("pulled and ran")\n' },
+        { image: ref, pull: true },
+      );
       assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
       assert.equal(r.stdout, 'pulled and ran\n');
-      assert.ok(r.status.some((s) => s === `Pulling ${ref} from ${need('DOCKER_REGISTRY')}`), r.status.join('\n'));
+      assert.ok(
+        r.status.some((s) => s === `Pulling ${ref} from ${need('DOCKER_REGISTRY')}`),
+        r.status.join('\n'),
+      );
       assert.match(tlsCli('image', 'inspect', '-f', '{{.Id}}', ref), /^sha256:/);
     } finally {
       tlsCli('rmi', ref);
@@ -294,7 +364,11 @@ print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
   });
 
   it('a non-zero exit fails the run with its code, and the outputs written so far still come back', async () => {
-    const r = await run(daemons.local(), {}, { 'recipe.py': 'import os, sys\nos.makedirs("out", exist_ok=True)\nopen("out/partial.txt", "w").write("half")\nsys.exit(3)\n' });
+    const r = await run(
+      daemons.local(),
+      {},
+      { 'recipe.py': 'import os, sys\nos.makedirs("out", exist_ok=True)\nopen("out/partial.txt", "w").write("half")\nsys.exit(3)\n' },
+    );
     assert.equal(r.outcome.state, 'failed');
     assert.equal(r.outcome.failure, 'exit');
     assert.equal(r.outcome.exitCode, 3);
@@ -303,7 +377,11 @@ print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
   });
 
   it('out of memory with a 32m configuration is reported as OOM-killed (exit 137)', async () => {
-    const r = await run(daemons.local(), { resources: { memory: '32m', memorySwap: '32m' } }, { 'recipe.py': 'x = bytearray(200 * 1024 * 1024)\nprint("survived")\n' });
+    const r = await run(
+      daemons.local(),
+      { resources: { memory: '32m', memorySwap: '32m' } },
+      { 'recipe.py': 'x = bytearray(200 * 1024 * 1024)\nprint("survived")\n' },
+    );
     assert.equal(r.outcome.failure, 'oom', r.outcome.message);
     assert.equal(r.outcome.exitCode, 137);
     assert.ok(r.outcome.oomKilled);
@@ -312,8 +390,14 @@ print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
 
   it('cancel mid-run stops the container, fetches the outputs so far and leaves no container', async () => {
     const ctl = new AbortController();
-    const recipe = 'import os, time\nos.makedirs("out", exist_ok=True)\nopen("out/early.txt", "w").write("before cancel")\nprint("started", flush=True)\ntime.sleep(60)\n';
-    const r = await run(daemons.local(), {}, { 'recipe.py': recipe }, { signal: ctl.signal, onOutput: (t) => t.includes('started') && ctl.abort() });
+    const recipe =
+      'import os, time\nos.makedirs("out", exist_ok=True)\nopen("out/early.txt", "w").write("before cancel")\nprint("started", flush=True)\ntime.sleep(60)\n';
+    const r = await run(
+      daemons.local(),
+      {},
+      { 'recipe.py': recipe },
+      { signal: ctl.signal, onOutput: (t) => t.includes('started') && ctl.abort() },
+    );
     assert.equal(r.outcome.state, 'cancelled', r.outcome.message);
     assert.ok(r.ms < 20000, `took ${r.ms} ms`);
     assert.equal(output(r, 'early.txt'), 'before cancel');
@@ -321,8 +405,11 @@ print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
   });
 
   it('five concurrent runs on two daemons all finish with their own outputs', async () => {
-    const recipe = 'import os, time\ntime.sleep(1)\nos.makedirs("out", exist_ok=True)\nopen("out/result.txt", "w").write(os.environ["WHO"])\nprint("done", os.environ["WHO"])\n';
-    const runs = await Promise.all([0, 1, 2, 3, 4].map((i) => run(i % 2 ? daemons.tcp() : daemons.local(), { env: { WHO: `run-${i}` } }, { 'recipe.py': recipe })));
+    const recipe =
+      'import os, time\ntime.sleep(1)\nos.makedirs("out", exist_ok=True)\nopen("out/result.txt", "w").write(os.environ["WHO"])\nprint("done", os.environ["WHO"])\n';
+    const runs = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) => run(i % 2 ? daemons.tcp() : daemons.local(), { env: { WHO: `run-${i}` } }, { 'recipe.py': recipe })),
+    );
     for (const [i, r] of runs.entries()) {
       assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
       assert.equal(r.stdout, `done run-${i}\n`);

@@ -57,7 +57,13 @@ describe('validation of inputs from settings (field and value named)', () => {
     });
 
   it('accepts the usual image references and registry addresses', () => {
-    for (const c of [{ baseImage: 'debian:bookworm-slim' }, { baseImage: '127.0.0.1:5000/local/python:3-bookworm' }, { baseImage: 'img@sha256:abcd' }, { registry: { url: 'registry.example.com:5000/team' } }, { build: { from: 'nvidia/cuda:12.4.1-runtime-ubuntu22.04', pipPackages: ['numpy>=2; python_version > "3.8"', "it's"] } }])
+    for (const c of [
+      { baseImage: 'debian:bookworm-slim' },
+      { baseImage: '127.0.0.1:5000/local/python:3-bookworm' },
+      { baseImage: 'img@sha256:abcd' },
+      { registry: { url: 'registry.example.com:5000/team' } },
+      { build: { from: 'nvidia/cuda:12.4.1-runtime-ubuntu22.04', pipPackages: ['numpy>=2; python_version > "3.8"', "it's"] } },
+    ])
       assert.ok(validateConfiguration({ name: 'c', ...c }).ok, JSON.stringify(c));
   });
 
@@ -78,27 +84,42 @@ describe('validation of inputs from settings (field and value named)', () => {
     assert.throws(() => parseHost('ssh://me;id@build-box'), /ssh user "me;id"/);
     assert.throws(() => parseHost('ssh://me@-oProxyCommand=id'), /ssh host name "-oProxyCommand=id" may only use/);
     assert.throws(() => parseDaemonDescription({ id: 'x', host: 'ssh://`id`@h' }), /Invalid daemon host "ssh:\/\/`id`@h": ssh user "`id`"/);
-    assert.deepEqual(parseHost('ssh://deploy.user-1@build-box:2222'), { scheme: 'ssh', hostname: 'build-box', port: 2222, user: 'deploy.user-1' });
+    assert.deepEqual(parseHost('ssh://deploy.user-1@build-box:2222'), {
+      scheme: 'ssh',
+      hostname: 'build-box',
+      port: 2222,
+      user: 'deploy.user-1',
+    });
   });
 
   it('run ids from tasks.json: only the newRunId format', () => {
     checkRunId(newRunId());
     for (const bad of ['../../x', 'x/../../y', '20261128-041502-a3f9/..', ''])
-      assert.throws(() => checkRunId(bad), (e: Error) => e.message.includes('runId') && e.message.includes(`"${bad}"`));
+      assert.throws(
+        () => checkRunId(bad),
+        (e: Error) => e.message.includes('runId') && e.message.includes(`"${bad}"`),
+      );
   });
 
   it('a workspace daemon with ssh.command or ssh.configFile is refused, naming the field and the value', () => {
     const d = parseDaemonDescription({ id: 'evil', host: 'ssh://h', ssh: { command: '/repo/x.sh', configFile: '/repo/cfg' } });
     const why = workspaceDaemonRefusal(d)!;
     assert.match(why, /ssh\.command and ssh\.configFile \("\/repo\/x\.sh", "\/repo\/cfg"\) of daemon "evil" comes from workspace settings/);
-    assert.match(workspaceDaemonRefusal(parseDaemonDescription({ id: 'e2', host: 'ssh://h', ssh: { configFile: 'cfg' } }))!, /ssh\.configFile \("cfg"\)/);
+    assert.match(
+      workspaceDaemonRefusal(parseDaemonDescription({ id: 'e2', host: 'ssh://h', ssh: { configFile: 'cfg' } }))!,
+      /ssh\.configFile \("cfg"\)/,
+    );
     assert.equal(workspaceDaemonRefusal(parseDaemonDescription({ id: 'ok', host: 'ssh://h' })), undefined);
   });
 
   it('passwords are redacted: every occurrence, in every registry error branch', () => {
     assert.equal(redactSecrets('p4ss and p4ss again', ['p4ss']), '*** and *** again');
     const auth = { serveraddress: 'r:5001', username: 'u', password: 's3cr3t' };
-    for (const daemonSaid of ['unauthorized: s3cr3t rejected, s3cr3t', 'dial tcp: connection refused (s3cr3t)', 'something else s3cr3t s3cr3t']) {
+    for (const daemonSaid of [
+      'unauthorized: s3cr3t rejected, s3cr3t',
+      'dial tcp: connection refused (s3cr3t)',
+      'something else s3cr3t s3cr3t',
+    ]) {
       const msg = explainRegistryFailure(new Error(daemonSaid), 'Image push of', 'r:5001/x', auth).message;
       assert.ok(!msg.includes('s3cr3t'), msg);
       assert.equal(msg.split('***').length - 1, daemonSaid.split('s3cr3t').length - 1, msg);
@@ -111,8 +132,14 @@ describe('workspace paths resolve inside the workspace (real paths)', () => {
     const s = sandbox();
     try {
       fs.symlinkSync(path.join(s.home, '.ssh'), path.join(s.ws, 'keys'));
-      await assert.rejects(pathInside(s.ws, '../home/.profile', 'build.dockerfile'), /build\.dockerfile "\.\.\/home\/\.profile" leads outside the workspace/);
-      await assert.rejects(pathInside(s.ws, 'keys/id_ed25519', 'build.copyToBuildContext[0]'), /build\.copyToBuildContext\[0\] "keys\/id_ed25519" leads outside the workspace \(.*home\/\.ssh\/id_ed25519/);
+      await assert.rejects(
+        pathInside(s.ws, '../home/.profile', 'build.dockerfile'),
+        /build\.dockerfile "\.\.\/home\/\.profile" leads outside the workspace/,
+      );
+      await assert.rejects(
+        pathInside(s.ws, 'keys/id_ed25519', 'build.copyToBuildContext[0]'),
+        /build\.copyToBuildContext\[0\] "keys\/id_ed25519" leads outside the workspace \(.*home\/\.ssh\/id_ed25519/,
+      );
       await assert.rejects(pathInside(s.ws, path.join(s.home, '.profile'), 'f'), /leads outside/);
       assert.equal(await pathInside(s.ws, 'docker/Dockerfile', 'f'), fs.realpathSync(path.join(s.ws, 'docker/Dockerfile')));
       assert.equal(await pathInside(s.ws, 'not/yet/there', 'f'), path.join(fs.realpathSync(s.ws), 'not/yet/there'));
@@ -128,8 +155,14 @@ describe('workspace paths resolve inside the workspace (real paths)', () => {
       const cases: [Record<string, unknown>, RegExp][] = [
         [{ dockerfile: '../home/.profile' }, /build\.dockerfile of configuration c "\.\.\/home\/\.profile" leads outside/],
         [{ dockerfilePrepend: '../home/.profile' }, /build\.dockerfilePrepend of configuration c "\.\.\/home\/\.profile"/],
-        [{ dockerfileAppend: path.join(s.home, '.profile') }, /build\.dockerfileAppend of configuration c ".*home\/\.profile" leads outside/],
-        [{ copyToBuildContext: ['docker/Dockerfile', '../home/.ssh/id_ed25519'] }, /build\.copyToBuildContext\[1\] of configuration c "\.\.\/home\/\.ssh\/id_ed25519"/],
+        [
+          { dockerfileAppend: path.join(s.home, '.profile') },
+          /build\.dockerfileAppend of configuration c ".*home\/\.profile" leads outside/,
+        ],
+        [
+          { copyToBuildContext: ['docker/Dockerfile', '../home/.ssh/id_ed25519'] },
+          /build\.copyToBuildContext\[1\] of configuration c "\.\.\/home\/\.ssh\/id_ed25519"/,
+        ],
         [{ copyToBuildContext: ['innocent.txt'] }, /build\.copyToBuildContext\[0\] of configuration c "innocent\.txt" leads outside/],
       ];
       for (const [build, expected] of cases) {
@@ -157,7 +190,11 @@ describe('run folder (core)', () => {
       fs.mkdirSync(outside);
       fs.symlinkSync(outside, path.join(s.ws, '.container-exec'));
       const id = newRunId();
-      await assert.rejects(prepareRunFolder(s.ws, id), (e: Error) => /run folder ".*\.container-exec\/runs\/.*" leads outside the workspace/.test(e.message) && e.message.includes(outside));
+      await assert.rejects(
+        prepareRunFolder(s.ws, id),
+        (e: Error) =>
+          /run folder ".*\.container-exec\/runs\/.*" leads outside the workspace/.test(e.message) && e.message.includes(outside),
+      );
       assert.deepEqual(fs.readdirSync(outside), [], 'nothing was created through the link');
       // runs/ itself a link, and run.log a link inside a real run folder: refused too
       fs.rmSync(path.join(s.ws, '.container-exec'));

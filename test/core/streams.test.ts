@@ -59,7 +59,12 @@ describe('demultiplexing Docker frames: limits (pure)', () => {
   };
 
   it('a header announcing 1 GB ends the stream with an error; the frames before it arrive, split headers and payloads too', async () => {
-    const all = Buffer.concat([frame(1, 'before\n'), frame(2, 'z'.repeat(5000)), frame(1, '', 1024 * 1024 * 1024), Buffer.from('garbage that is never read')]);
+    const all = Buffer.concat([
+      frame(1, 'before\n'),
+      frame(2, 'z'.repeat(5000)),
+      frame(1, '', 1024 * 1024 * 1024),
+      Buffer.from('garbage that is never read'),
+    ]);
     for (const step of [1, 3, 8, 13, 4096, all.length]) {
       const s = new PassThrough();
       const got: string[] = [];
@@ -67,7 +72,10 @@ describe('demultiplexing Docker frames: limits (pure)', () => {
       const failed = new Promise<Error>((resolve) => s.on('error', resolve));
       for (let i = 0; i < all.length && !s.destroyed; i += step) s.write(all.subarray(i, i + step));
       const e = await failed;
-      assert.match(e.message, /announced 1073741824 bytes, more than the limit of 67108864 bytes: the stream is corrupt or not multiplexed/);
+      assert.match(
+        e.message,
+        /announced 1073741824 bytes, more than the limit of 67108864 bytes: the stream is corrupt or not multiplexed/,
+      );
       assert.deepEqual(got, ['1:before\n:7', `2:${'z'.repeat(10)}:5000`], `chunks of ${step}`);
       assert.ok(s.destroyed);
     }
@@ -148,7 +156,11 @@ describe('daemon client: streams and waits end on abort and on a cut connection 
     cut.resume();
     cut.write('half');
     cut.destroy();
-    await assert.rejects(failing, (e: DaemonError) => e.kind === 'unreachable' && /the build stream from unix:\/\/\/nonexistent\/docker\.sock was cut before its end/.test(e.message));
+    await assert.rejects(
+      failing,
+      (e: DaemonError) =>
+        e.kind === 'unreachable' && /the build stream from unix:\/\/\/nonexistent\/docker\.sock was cut before its end/.test(e.message),
+    );
 
     const broken = new PassThrough();
     const erring = client.streamEnd('logs', broken, never);

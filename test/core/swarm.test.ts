@@ -58,7 +58,14 @@ interface Ran {
 async function run(
   configInput: Record<string, unknown>,
   script: string,
-  opts: { manager?: DaemonDescriptionInput; known?: () => DaemonDescriptionInput[]; signal?: AbortSignal; onStatus?: (t: string) => void; request?: Partial<RunRequest>; image?: string } = {},
+  opts: {
+    manager?: DaemonDescriptionInput;
+    known?: () => DaemonDescriptionInput[];
+    signal?: AbortSignal;
+    onStatus?: (t: string) => void;
+    request?: Partial<RunRequest>;
+    image?: string;
+  } = {},
 ): Promise<Ran> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-swarm-'));
   fs.writeFileSync(path.join(ws, 'recipe.sh'), script);
@@ -75,7 +82,20 @@ async function run(
   try {
     ran.outcome = await runRecipe(
       backend,
-      { id, recipe: 'recipe.sh', config: r.config, image, pull: false, workspaceDir: ws, outputsDir: path.join(ws, '.container-exec', 'runs', id), groups: ['root'], interpreters: DEFAULT_INTERPRETERS, graceSeconds: 2, extensionVersion: '9.9.9-test', ...opts.request },
+      {
+        id,
+        recipe: 'recipe.sh',
+        config: r.config,
+        image,
+        pull: false,
+        workspaceDir: ws,
+        outputsDir: path.join(ws, '.container-exec', 'runs', id),
+        groups: ['root'],
+        interpreters: DEFAULT_INTERPRETERS,
+        graceSeconds: 2,
+        extensionVersion: '9.9.9-test',
+        ...opts.request,
+      },
       {
         signal: opts.signal ?? new AbortController().signal,
         onOutput: (chunk) => {
@@ -115,7 +135,10 @@ async function leftovers(id: string): Promise<string[]> {
   }
   return left;
 }
-const nothingLeft = (id: string) => until(`nothing of run ${id} left`, 15000, async () => (await leftovers(id)).length === 0).catch(async (e: Error) => assert.fail(`${e.message}: ${(await leftovers(id)).join(', ')}`));
+const nothingLeft = (id: string) =>
+  until(`nothing of run ${id} left`, 15000, async () => (await leftovers(id)).length === 0).catch(async (e: Error) =>
+    assert.fail(`${e.message}: ${(await leftovers(id)).join(', ')}`),
+  );
 
 const LIMITS = `
 if [ -f /sys/fs/cgroup/memory.max ]; then echo "mem $(cat /sys/fs/cgroup/memory.max)"; echo "cpu $(cat /sys/fs/cgroup/cpu.max)"
@@ -125,8 +148,11 @@ else echo "mem $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"; echo "cpu $(
 describe('Docker Swarm back-end (testbed swarm)', function () {
   this.timeout(120000);
 
-  it('a recipe runs on the node Swarm chose, with the configuration\'s limits; its output in order; out/ comes back; no service or container is left', async () => {
-    const r = await run({ resources: { memory: '64m', cpus: 0.5 } }, `cat input.txt\n${LIMITS}\nfor i in 1 2 3 4 5; do echo "line $i"; done\nmkdir -p out; echo "$CONTAINER_EXEC_RUN_ID" > out/result.txt\n`);
+  it("a recipe runs on the node Swarm chose, with the configuration's limits; its output in order; out/ comes back; no service or container is left", async () => {
+    const r = await run(
+      { resources: { memory: '64m', cpus: 0.5 } },
+      `cat input.txt\n${LIMITS}\nfor i in 1 2 3 4 5; do echo "line $i"; done\nmkdir -p out; echo "$CONTAINER_EXEC_RUN_ID" > out/result.txt\n`,
+    );
     assert.equal(r.outcome.state, 'succeeded', `${r.outcome.message}\n${r.status.join('\n')}`);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines[0], 'from the workspace');
@@ -136,11 +162,14 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
     assert.equal(fs.readFileSync(path.join(r.ws, '.container-exec', 'runs', r.id, 'out', 'result.txt'), 'utf8'), `${r.id}\n`);
     const ids = await Promise.all(allNodes().map(nodeIdOf));
     assert.ok(r.node && ids.includes(r.node), `the task's node ${r.node} is one of the swarm's ${ids.join(', ')}`);
-    assert.ok(r.status.some((s) => s.startsWith(`Running on node ${r.node!.slice(0, 12)}`)), r.status.join('\n'));
+    assert.ok(
+      r.status.some((s) => s.startsWith(`Running on node ${r.node!.slice(0, 12)}`)),
+      r.status.join('\n'),
+    );
     await nothingLeft(r.id);
   });
 
-  it('three runs that reserve most of a node run on three different nodes at once; a fourth is queued with Swarm\'s reason and starts when one ends', async () => {
+  it("three runs that reserve most of a node run on three different nodes at once; a fourth is queued with Swarm's reason and starts when one ends", async () => {
     const big = { resources: { cpus: 1.5, memory: '32m' } };
     const script = 'echo started; sleep 4; echo done\n';
     const first = [run(big, script), run(big, script), run(big, script)];
@@ -153,7 +182,10 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
     assert.equal(new Set(ran.map((r) => r.node)).size, 3, `three nodes: ${ran.map((r) => r.node).join(', ')}`);
     // the three overlapped: each started before any ended
     assert.ok(Math.max(...ran.map((r) => r.startedAt!)) < Math.min(...ran.map((r) => r.endedAt)), 'the three ran at once');
-    assert.ok(queued.some((q) => /insufficient resources/.test(q)), `queued with Swarm's reason: ${queued.join(' | ')}`);
+    assert.ok(
+      queued.some((q) => /insufficient resources/.test(q)),
+      `queued with Swarm's reason: ${queued.join(' | ')}`,
+    );
     assert.ok(last.startedAt! >= Math.min(...ran.map((r) => r.endedAt)) - 1500, 'the fourth started when one of the three ended');
     for (const r of [...ran, last]) await nothingLeft(r.id);
   });
@@ -168,7 +200,10 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
 
   it('Stop mid-run ends the task: its outputs still come back, and the service goes', async () => {
     const stop = new AbortController();
-    const p = run({}, 'mkdir -p out; echo partial > out/partial.txt; echo ready; sleep 60\n', { signal: stop.signal, onStatus: (t) => t.startsWith('Running sh') && setTimeout(() => stop.abort(), 1000) });
+    const p = run({}, 'mkdir -p out; echo partial > out/partial.txt; echo ready; sleep 60\n', {
+      signal: stop.signal,
+      onStatus: (t) => t.startsWith('Running sh') && setTimeout(() => stop.abort(), 1000),
+    });
     const r = await p;
     assert.equal(r.outcome.state, 'cancelled', r.outcome.message);
     assert.equal(fs.readFileSync(path.join(r.ws, '.container-exec', 'runs', r.id, 'out', 'partial.txt'), 'utf8'), 'partial\n');
@@ -176,11 +211,19 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
   });
 
   describe('bad input and faults', () => {
-    it('cancel while queued: the run shows Swarm\'s reason, then is cancelled and its service removed', async () => {
+    it("cancel while queued: the run shows Swarm's reason, then is cancelled and its service removed", async () => {
       const stop = new AbortController();
-      const r = await run({ swarm: { nodeLabels: { 'dockerenv.role': 'nowhere' } } }, 'echo never\n', { signal: stop.signal, onStatus: (t) => /^Queued.*no suitable node/.test(t) && stop.abort() });
+      const r = await run({ swarm: { nodeLabels: { 'dockerenv.role': 'nowhere' } } }, 'echo never\n', {
+        signal: stop.signal,
+        onStatus: (t) => /^Queued.*no suitable node/.test(t) && stop.abort(),
+      });
       assert.equal(r.outcome.state, 'cancelled', r.outcome.message);
-      assert.ok(r.status.some((s) => /^Queued on swarm of manager "swarm-m".*: no suitable node \(scheduling constraints not satisfied on 3 nodes\)/.test(s)), r.status.join('\n'));
+      assert.ok(
+        r.status.some((s) =>
+          /^Queued on swarm of manager "swarm-m".*: no suitable node \(scheduling constraints not satisfied on 3 nodes\)/.test(s),
+        ),
+        r.status.join('\n'),
+      );
       assert.equal(r.stdout, '');
       await nothingLeft(r.id);
     });
@@ -188,7 +231,10 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
     it('a daemon that is in no swarm is refused as a swarm target', async () => {
       const r = await run({}, 'echo never\n', { manager: { id: 'tcp', host: need('DOCKER_TCP_HOST') } });
       assert.equal(r.outcome.failure, 'capacity');
-      assert.match(r.outcome.message, /daemon "tcp" \(tcp:\/\/127\.0\.0\.1:23750\) is not in a swarm \(its swarm state is "inactive"\).*Run "docker swarm init" there, or remove "swarm" from configuration swarm-test/);
+      assert.match(
+        r.outcome.message,
+        /daemon "tcp" \(tcp:\/\/127\.0\.0\.1:23750\) is not in a swarm \(its swarm state is "inactive"\).*Run "docker swarm init" there, or remove "swarm" from configuration swarm-test/,
+      );
     });
 
     it('a worker given as the target is refused: only a manager places services', async () => {
@@ -200,7 +246,10 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
     it('a request larger than every node is refused with the numbers, before anything is created', async () => {
       const r = await run({ resources: { memory: '4096g', cpus: 64 } }, 'echo never\n');
       assert.equal(r.outcome.failure, 'capacity');
-      assert.match(r.outcome.message, /a run reserves 4096g of memory, but the largest node of swarm of manager "swarm-m" .* has [\d.]+g \(3 nodes\)/);
+      assert.match(
+        r.outcome.message,
+        /a run reserves 4096g of memory, but the largest node of swarm of manager "swarm-m" .* has [\d.]+g \(3 nodes\)/,
+      );
       assert.match(r.outcome.message, /resources\.cpus 64 exceeds every node of .*: the largest has 2 CPUs/);
       assert.match(r.outcome.message, /Nothing was created/);
       assert.deepEqual(await leftovers(r.id), []);
@@ -211,11 +260,19 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
       const knowNoW2 = () => [swarm.manager(), swarm.w1()];
       const r = await run({ gpus: 1 }, 'echo never\n', { known: knowNoW2 });
       assert.equal(r.outcome.failure, 'capacity');
-      assert.match(r.outcome.message, new RegExp(`only nodes the extension cannot reach could hold the run: \\S+ \\(${w2.slice(0, 12)}\\); their outputs could not come back`));
+      assert.match(
+        r.outcome.message,
+        new RegExp(
+          `only nodes the extension cannot reach could hold the run: \\S+ \\(${w2.slice(0, 12)}\\); their outputs could not come back`,
+        ),
+      );
       const ok = await run({}, 'echo fine\n', { known: knowNoW2 });
       assert.equal(ok.outcome.state, 'succeeded', ok.outcome.message);
       assert.notEqual(ok.node, w2);
-      assert.ok(ok.status.some((s) => s.startsWith('warning: runs are not placed on') && s.includes(w2.slice(0, 12))), ok.status.join('\n'));
+      assert.ok(
+        ok.status.some((s) => s.startsWith('warning: runs are not placed on') && s.includes(w2.slice(0, 12))),
+        ok.status.join('\n'),
+      );
     });
 
     it('a node drained mid-run: Swarm (20.10) lets the running job task finish there, its outputs come back; new runs stay off the drained node', async () => {
@@ -223,11 +280,15 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
       const m = createDaemonClient(swarm.manager());
       let draining: Promise<void> | undefined;
       try {
-        const r = await run({ swarm: { nodeLabels: { 'dockerenv.role': 'swarm-w1' } } }, 'echo ready; sleep 4; mkdir -p out; echo after > out/after.txt\n', {
-          onStatus: (t) => {
-            if (t.startsWith('Running sh') && !draining) draining = setNodeAvailability(m, w1, 'drain');
+        const r = await run(
+          { swarm: { nodeLabels: { 'dockerenv.role': 'swarm-w1' } } },
+          'echo ready; sleep 4; mkdir -p out; echo after > out/after.txt\n',
+          {
+            onStatus: (t) => {
+              if (t.startsWith('Running sh') && !draining) draining = setNodeAvailability(m, w1, 'drain');
+            },
           },
-        });
+        );
         await draining;
         assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
         assert.equal(r.node, w1);
@@ -245,7 +306,7 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
       }
     });
 
-    it('the manager stopped mid-run fails the run within the deadline; once it is back, the run\'s service is found by label and removed', async function () {
+    it("the manager stopped mid-run fails the run within the deadline; once it is back, the run's service is found by label and removed", async function () {
       this.timeout(180000);
       const w1 = await nodeIdOf(swarm.w1());
       let stoppedAt = 0;
@@ -272,7 +333,9 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
       const m = createDaemonClient(swarm.manager());
       const backend = new DockerSwarmBackend(m, async () => known(), true);
       try {
-        const lost = await until('the lost service listed', 30000, async () => (await backend.findLost(r.ws, new Set()).catch(() => [])).find((l) => l.runId === r.id));
+        const lost = await until('the lost service listed', 30000, async () =>
+          (await backend.findLost(r.ws, new Set()).catch(() => [])).find((l) => l.runId === r.id),
+        );
         assert.equal(lost.name, `container-exec-run-${r.id}`);
         const tasks = await listTasks(m, { service: [lost.name] });
         assert.equal(tasks[0]?.nodeId, w1);
@@ -284,11 +347,24 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
     });
 
     it('fields Swarm cannot honour are refused on a swarm configuration, each with why', () => {
-      const r = validateConfiguration({ name: 's', daemon: 'swarm-m', swarm: {}, runtime: 'nvidia', gpus: 'all', resources: { cpusetCpus: '0', shmSize: '64m' } });
+      const r = validateConfiguration({
+        name: 's',
+        daemon: 'swarm-m',
+        swarm: {},
+        runtime: 'nvidia',
+        gpus: 'all',
+        resources: { cpusetCpus: '0', shmSize: '64m' },
+      });
       assert.ok(!r.ok);
       assert.deepEqual(r.errors.map((e) => e.field).sort(), ['gpus', 'resources.cpusetCpus', 'resources.shmSize', 'runtime']);
-      assert.match(r.errors.find((e) => e.field === 'runtime')!.message, /^runtime: Docker Swarm cannot honour it on a swarm configuration \(a swarm service has no per-service runtime/);
-      assert.ok(validateConfiguration({ name: 's', daemon: 'local', runtime: 'nvidia', gpus: 'all' }).ok, 'the same fields are fine without swarm');
+      assert.match(
+        r.errors.find((e) => e.field === 'runtime')!.message,
+        /^runtime: Docker Swarm cannot honour it on a swarm configuration \(a swarm service has no per-service runtime/,
+      );
+      assert.ok(
+        validateConfiguration({ name: 's', daemon: 'local', runtime: 'nvidia', gpus: 'all' }).ok,
+        'the same fields are fine without swarm',
+      );
     });
   });
 });

@@ -11,7 +11,7 @@ function pacer(o: { bytesPerSecond: number; queueBytes: number; tailBytes: numbe
     shown,
     /** Takes what the budget allows every 16 ms for `ms`. */
     run(ms: number) {
-      for (const end = now + ms; now < end; ) {
+      for (const end = now + ms; now < end;) {
         now += 16;
         shown.push(...p.take());
       }
@@ -24,8 +24,10 @@ function pacer(o: { bytesPerSecond: number; queueBytes: number; tailBytes: numbe
     },
   };
 }
-const lines = (from: number, to: number) => Buffer.from(Array.from({ length: to - from }, (_, i) => `line ${String(from + i).padStart(6, '0')} ${'x'.repeat(87)}\n`).join('')); // 100 bytes each
-const outputText = (shown: Piece[]) => shown.map((p) => (p.kind === 'output' ? p.bytes.toString() : p.kind === 'text' ? p.text : `<skipped ${p.bytes}>\n`)).join('');
+const lines = (from: number, to: number) =>
+  Buffer.from(Array.from({ length: to - from }, (_, i) => `line ${String(from + i).padStart(6, '0')} ${'x'.repeat(87)}\n`).join('')); // 100 bytes each
+const outputText = (shown: Piece[]) =>
+  shown.map((p) => (p.kind === 'output' ? p.bytes.toString() : p.kind === 'text' ? p.text : `<skipped ${p.bytes}>\n`)).join('');
 const outputBytes = (shown: Piece[]) => shown.reduce((n, p) => n + (p.kind === 'output' ? p.bytes.length : 0), 0);
 
 describe('terminal pacer (what a run terminal shows of a chatty recipe)', function () {
@@ -39,7 +41,10 @@ describe('terminal pacer (what a run terminal shows of a chatty recipe)', functi
     t.p.finish();
     t.drain();
     assert.equal(outputText(t.shown), `Run 1\n${lines(0, 100)}oops\n${lines(100, 200)}`);
-    assert.deepEqual(t.shown.filter((p) => p.kind === 'output' && p.stream === 'stderr').map((p) => (p as { bytes: Buffer }).bytes.toString()), ['oops\n']);
+    assert.deepEqual(
+      t.shown.filter((p) => p.kind === 'output' && p.stream === 'stderr').map((p) => (p as { bytes: Buffer }).bytes.toString()),
+      ['oops\n'],
+    );
     assert.equal(t.p.skippedTotal, 0);
   });
 
@@ -67,9 +72,15 @@ describe('terminal pacer (what a run terminal shows of a chatty recipe)', functi
     assert.ok(drainMs <= 1300, `drained in ${drainMs} ms`);
     // every shown line is whole, and in order
     const shownLines = text.split('\n').filter((l) => l && !l.startsWith('<skipped') && l !== 'Run succeeded');
-    assert.ok(shownLines.every((l) => /^line \d{6} x{87}$/.test(l)), 'a cut line');
+    assert.ok(
+      shownLines.every((l) => /^line \d{6} x{87}$/.test(l)),
+      'a cut line',
+    );
     const numbers = shownLines.map((l) => Number(l.slice(5, 11)));
-    assert.ok(numbers.every((n, i) => i === 0 || n > numbers[i - 1]!), 'out of order');
+    assert.ok(
+      numbers.every((n, i) => i === 0 || n > numbers[i - 1]!),
+      'out of order',
+    );
     // the end: the last line the recipe printed, then our own line
     assert.ok(text.endsWith('line 199999 ' + 'x'.repeat(87) + '\nRun succeeded\n'), text.slice(-300));
     assert.ok(text.includes('<skipped'), 'no skip note');

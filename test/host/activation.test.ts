@@ -9,7 +9,14 @@ export const EXTENSION_ID = 'container-exec.container-exec';
 describe('Container Exec in a real extension host', () => {
   let ext: vscode.Extension<ContainerExecApi>;
   let api: ContainerExecApi;
-  const manifest = () => ext.packageJSON as { contributes: { commands: { command: string }[]; views: Record<string, { id: string; name: string }[]>; viewsContainers: { activitybar: { id: string; title: string }[] } } };
+  const manifest = () =>
+    ext.packageJSON as {
+      contributes: {
+        commands: { command: string }[];
+        views: Record<string, { id: string; name: string }[]>;
+        viewsContainers: { activitybar: { id: string; title: string }[] };
+      };
+    };
 
   before(async () => {
     const found = vscode.extensions.getExtension<ContainerExecApi>(EXTENSION_ID);
@@ -32,20 +39,33 @@ describe('Container Exec in a real extension host', () => {
     const registered = new Set(await vscode.commands.getCommands(true));
     const contributed = manifest().contributes.commands.map((c) => c.command);
     assert.ok(contributed.length >= 10);
-    assert.deepEqual(contributed.filter((c) => !registered.has(c)), []);
+    assert.deepEqual(
+      contributed.filter((c) => !registered.has(c)),
+      [],
+    );
   });
 
   it('contributes the Container Exec container with its three views, each of which opens', async () => {
-    assert.deepEqual(manifest().contributes.viewsContainers.activitybar.map((c) => [c.id, c.title]), [['containerExec', 'Container Exec']]);
+    assert.deepEqual(
+      manifest().contributes.viewsContainers.activitybar.map((c) => [c.id, c.title]),
+      [['containerExec', 'Container Exec']],
+    );
     assert.deepEqual(
       manifest().contributes.views.containerExec!.map((v) => [v.id, v.name]),
-      [['containerExec.daemons', 'Daemons'], ['containerExec.configurations', 'Execution Configurations'], ['containerExec.runs', 'Runs']],
+      [
+        ['containerExec.daemons', 'Daemons'],
+        ['containerExec.configurations', 'Execution Configurations'],
+        ['containerExec.runs', 'Runs'],
+      ],
     );
-    for (const id of ['containerExec.configurations', 'containerExec.runs', 'containerExec.daemons']) await vscode.commands.executeCommand(`${id}.focus`);
+    for (const id of ['containerExec.configurations', 'containerExec.runs', 'containerExec.daemons'])
+      await vscode.commands.executeCommand(`${id}.focus`);
   });
 
   it('Test Connection (palette) reaches the default daemon and reports the version the docker CLI sees', async () => {
-    const expected = execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
+    const expected = execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'version', '--format', '{{.Server.Version}}'], {
+      encoding: 'utf8',
+    }).trim();
     const r = await vscode.commands.executeCommand<{ version: string; roundTripMs: number } | undefined>('containerExec.testConnection');
     assert.ok(r, 'the command reported a failure (see the Container Exec log)');
     assert.equal(r.version, expected);

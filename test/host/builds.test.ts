@@ -45,7 +45,11 @@ describe('base image builds as VS Code tasks (real host, real daemons)', functio
     assert.deepEqual(tasks.map((t) => t.name).sort(), ['Build base image: broken-build', 'Build base image: py-local']);
     const code = await run(tasks.find((t) => t.name === 'Build base image: py-local')!);
     assert.equal(code, 0);
-    const labels = execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'image', 'inspect', tag, '--format', '{{json .Config.Labels}}'], { encoding: 'utf8' });
+    const labels = execFileSync(
+      'docker',
+      ['-H', need('DOCKER_LOCAL_HOST'), 'image', 'inspect', tag, '--format', '{{json .Config.Labels}}'],
+      { encoding: 'utf8' },
+    );
     assert.match(labels, /"container-exec.kind":"base"/);
     assert.match(labels, /"container-exec.configuration":"py-local"/);
   });
@@ -68,13 +72,28 @@ describe('code env images as tasks (real host, real daemons)', function () {
   const config = () => vscode.workspace.getConfiguration('containerExec');
   const ws = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
   const baseTag = `local/ce-host-shim:${Date.now()}`;
-  const envTags = () => execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'images', '--format', '{{.Repository}}:{{.Tag}}', `${baseTag.split(':')[0]}-codeenv-analytics`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  const envTags = () =>
+    execFileSync(
+      'docker',
+      ['-H', need('DOCKER_LOCAL_HOST'), 'images', '--format', '{{.Repository}}:{{.Tag}}', `${baseTag.split(':')[0]}-codeenv-analytics`],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n')
+      .filter(Boolean);
 
   before(async () => {
     // a base whose "python3 -m pip" only records its arguments: no package index is reachable here
-    fs.writeFileSync(path.join(ws(), 'shim.Dockerfile'), `FROM ${need('BUSYBOX_IMAGE')}\nRUN printf '#!/bin/sh\\necho "pip $*" >> /installed.log\\n' > /bin/python3 && chmod +x /bin/python3\n`);
+    fs.writeFileSync(
+      path.join(ws(), 'shim.Dockerfile'),
+      `FROM ${need('BUSYBOX_IMAGE')}\nRUN printf '#!/bin/sh\\necho "pip $*" >> /installed.log\\n' > /bin/python3 && chmod +x /bin/python3\n`,
+    );
     fs.writeFileSync(path.join(ws(), 'requirements.txt'), 'pandas==2.2.2\n');
-    await config().update('configurations', [{ name: 'shim', daemon: 'local', build: { dockerfile: 'shim.Dockerfile', tag: baseTag } }], vscode.ConfigurationTarget.Workspace);
+    await config().update(
+      'configurations',
+      [{ name: 'shim', daemon: 'local', build: { dockerfile: 'shim.Dockerfile', tag: baseTag } }],
+      vscode.ConfigurationTarget.Workspace,
+    );
     await config().update('codeEnvs', [{ name: 'analytics', requirements: 'requirements.txt' }], vscode.ConfigurationTarget.Workspace);
   });
   after(() => {
@@ -102,8 +121,31 @@ describe('stale base images', function () {
 
   it('an image labelled with an older extension version is marked stale in the configurations tree, missing ones as not built', async () => {
     const api = await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate();
-    execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'build', '-q', '-t', tag, '--label', 'container-exec.version=0.0.1', '--label', 'container-exec.kind=base', '-'], { input: `FROM ${need('BUSYBOX_IMAGE')}\n` });
-    await config().update('configurations', [{ name: 'old', daemon: 'local', build: { from: need('BUSYBOX_IMAGE'), python: false, tag } }, { name: 'never-built', daemon: 'local', build: { tag: 'local/ce-never-built:1' } }], vscode.ConfigurationTarget.Workspace);
+    execFileSync(
+      'docker',
+      [
+        '-H',
+        need('DOCKER_LOCAL_HOST'),
+        'build',
+        '-q',
+        '-t',
+        tag,
+        '--label',
+        'container-exec.version=0.0.1',
+        '--label',
+        'container-exec.kind=base',
+        '-',
+      ],
+      { input: `FROM ${need('BUSYBOX_IMAGE')}\n` },
+    );
+    await config().update(
+      'configurations',
+      [
+        { name: 'old', daemon: 'local', build: { from: need('BUSYBOX_IMAGE'), python: false, tag } },
+        { name: 'never-built', daemon: 'local', build: { tag: 'local/ce-never-built:1' } },
+      ],
+      vscode.ConfigurationTarget.Workspace,
+    );
     await vscode.commands.executeCommand('containerExec.daemons.focus'); // the daemon connects while its view is visible
     const description = async (name: string) => {
       const node = api.configurations.children().find((n) => n.kind === 'configuration' && n.item.config.name === name);

@@ -12,7 +12,10 @@ describe('Execution configurations through the commands (real host, real setting
   let api: ContainerExecApi;
   const config = () => vscode.workspace.getConfiguration('containerExec');
   const workspaceConfigs = () => config().inspect<unknown[]>('configurations')?.workspaceValue;
-  const node = (name: string) => until(`${name} in the tree`, 5000, () => api.configurations.children().find((n) => n.kind === 'configuration' && n.item.config.name === name));
+  const node = (name: string) =>
+    until(`${name} in the tree`, 5000, () =>
+      api.configurations.children().find((n) => n.kind === 'configuration' && n.item.config.name === name),
+    );
   const newEditor = () => until('a new editor', 5000, () => api.configurations.openEditors().find((k) => k.startsWith('new/')));
 
   before(async () => {
@@ -26,7 +29,11 @@ describe('Execution configurations through the commands (real host, real setting
   it('New Configuration: the editor saves what the form sends, in one update of the chosen scope', async () => {
     await vscode.commands.executeCommand('containerExec.newConfiguration');
     const editor = await newEditor();
-    await api.configurations.deliver(editor, { type: 'save', config: { name: 'cpu-small', daemon: 'tcp', resources: { memory: '512m', cpus: 1 } }, scope: 'workspace' });
+    await api.configurations.deliver(editor, {
+      type: 'save',
+      config: { name: 'cpu-small', daemon: 'tcp', resources: { memory: '512m', cpus: 1 } },
+      scope: 'workspace',
+    });
     assert.deepEqual(workspaceConfigs(), [{ name: 'cpu-small', daemon: 'tcp', resources: { memory: '512m', cpus: 1 } }]);
     assert.ok(!api.configurations.openEditors().includes(editor), 'a saved editor closes');
     const item = await api.configurations.item(await node('cpu-small'));
@@ -38,7 +45,11 @@ describe('Execution configurations through the commands (real host, real setting
     await vscode.commands.executeCommand('containerExec.newConfiguration');
     const editor = await newEditor();
     const before = JSON.stringify(workspaceConfigs());
-    for (const cfg of [{ name: 'x', resources: { memory: 'lots' } }, { name: 'x', daemon: 'nowhere' }, { name: 'cpu-small', daemon: 'tcp' }])
+    for (const cfg of [
+      { name: 'x', resources: { memory: 'lots' } },
+      { name: 'x', daemon: 'nowhere' },
+      { name: 'cpu-small', daemon: 'tcp' },
+    ])
       await api.configurations.deliver(editor, { type: 'save', config: cfg, scope: 'workspace' });
     await api.configurations.deliver(editor, { type: 'save', config: { name: 'x' }, scope: 'everywhere' });
     assert.equal(JSON.stringify(workspaceConfigs()), before);
@@ -50,7 +61,11 @@ describe('Execution configurations through the commands (real host, real setting
     await vscode.commands.executeCommand('containerExec.editConfiguration', n);
     await vscode.commands.executeCommand('containerExec.editConfiguration', n);
     assert.equal(api.configurations.openEditors().filter((k) => k === 'workspace/cpu-small').length, 1);
-    await api.configurations.deliver('workspace/cpu-small', { type: 'save', config: { name: 'cpu-medium', daemon: 'tcp', resources: { memory: '1g', cpus: 1.5 } }, scope: 'workspace' });
+    await api.configurations.deliver('workspace/cpu-small', {
+      type: 'save',
+      config: { name: 'cpu-medium', daemon: 'tcp', resources: { memory: '1g', cpus: 1.5 } },
+      scope: 'workspace',
+    });
     assert.deepEqual(workspaceConfigs(), [{ name: 'cpu-medium', daemon: 'tcp', resources: { memory: '1g', cpus: 1.5 } }]);
   });
 
@@ -70,22 +85,38 @@ describe('Execution configurations through the commands (real host, real setting
     const d = config().inspect<string>('defaultConfiguration');
     assert.equal(d?.workspaceValue, 'cpu-medium');
     assert.equal(d?.globalValue, 'cpu-medium');
-    await until('marks', 5000, async () => /★ project default · ☆ global default/.test(String((await api.configurations.item(await node('cpu-medium'))).description)) || undefined);
+    await until(
+      'marks',
+      5000,
+      async () =>
+        /★ project default · ☆ global default/.test(String((await api.configurations.item(await node('cpu-medium'))).description)) ||
+        undefined,
+    );
     await config().update('defaultConfiguration', undefined, vscode.ConfigurationTarget.Global);
   });
 
   it('shows a configuration the user may not use as locked, a missing daemon as "daemon not found", an invalid entry with its error', async () => {
     await config().update(
       'configurations',
-      [...(workspaceConfigs() ?? []), { name: 'ml-only', allowedGroups: ['no-such-group-here'] }, { name: 'orphan', daemon: 'deleted-daemon' }, { name: 'bad', resources: { cpus: 'two' } }],
+      [
+        ...(workspaceConfigs() ?? []),
+        { name: 'ml-only', allowedGroups: ['no-such-group-here'] },
+        { name: 'orphan', daemon: 'deleted-daemon' },
+        { name: 'bad', resources: { cpus: 'two' } },
+      ],
       vscode.ConfigurationTarget.Workspace,
     );
     const locked = await api.configurations.item(await node('ml-only'));
     assert.match(String(locked.contextValue), /^configuration\.valid\.locked(\.rebuild)?$/);
-    assert.match((locked.tooltip as vscode.MarkdownString).value, /No usage permission on configuration ml-only \(allowed groups: no-such-group-here/);
+    assert.match(
+      (locked.tooltip as vscode.MarkdownString).value,
+      /No usage permission on configuration ml-only \(allowed groups: no-such-group-here/,
+    );
     const orphan = await api.configurations.item(await node('orphan'));
     assert.match((orphan.tooltip as vscode.MarkdownString).value, /daemon not found/);
-    const invalid = await until('invalid node', 5000, () => api.configurations.children().find((n): n is Extract<ConfigurationNode, { kind: 'invalid' }> => n.kind === 'invalid'));
+    const invalid = await until('invalid node', 5000, () =>
+      api.configurations.children().find((n): n is Extract<ConfigurationNode, { kind: 'invalid' }> => n.kind === 'invalid'),
+    );
     assert.match(String((await api.configurations.item(invalid)).tooltip), /resources\.cpus must be a number of CPUs/);
     assert.deepEqual((workspaceConfigs() ?? [])[3], { name: 'bad', resources: { cpus: 'two' } }, 'the invalid entry is kept as written');
   });
@@ -99,11 +130,17 @@ describe('Settings edits keep every entry the user had (real host, real settings
     const i = config().inspect<unknown>('configurations');
     return scope === 'user' ? i?.globalValue : i?.workspaceValue;
   };
-  const setConfigs = (scope: 'user' | 'workspace', value: unknown) => config().update('configurations', value, scope === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
+  const setConfigs = (scope: 'user' | 'workspace', value: unknown) =>
+    config().update('configurations', value, scope === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
   /** The tree node of `name` once it shows `raw` (the tree re-reads settings on their change event). */
   const node = (name: string, raw: unknown) =>
     until(`${name} in the tree, as ${JSON.stringify(raw)}`, 5000, () =>
-      api.configurations.children().find((n): n is Extract<ConfigurationNode, { kind: 'configuration' }> => n.kind === 'configuration' && n.item.config.name === name && isDeepStrictEqual(n.item.origin.raw, raw)),
+      api.configurations
+        .children()
+        .find(
+          (n): n is Extract<ConfigurationNode, { kind: 'configuration' }> =>
+            n.kind === 'configuration' && n.item.config.name === name && isDeepStrictEqual(n.item.origin.raw, raw),
+        ),
     );
   /** Opens the editor on `name` and returns the form the webview would show, from the host's init message. */
   const openForm = async (name: string, raw: unknown) => {
@@ -156,8 +193,22 @@ describe('Settings edits keep every entry the user had (real host, real settings
       name: 'full',
       description: 'every section',
       daemon: 'tcp',
-      resources: { memory: '1g', cpus: 1, ulimits: { nofile: { soft: 1024, hard: 2048 }, nproc: { soft: 64, hard: 128 } }, advanced: { CpuPeriod: 100000, MemorySwappiness: 0, BlkioWeight: 300 } },
-      build: { from: 'debian:12-slim', python: true, r: true, systemPackages: ['git', 'curl'], pipPackages: ['numpy==2.1.0'], cuda: { enabled: true, version: '12.4' }, dockerfileAppend: 'RUN echo appended', tag: 'my/full:1' },
+      resources: {
+        memory: '1g',
+        cpus: 1,
+        ulimits: { nofile: { soft: 1024, hard: 2048 }, nproc: { soft: 64, hard: 128 } },
+        advanced: { CpuPeriod: 100000, MemorySwappiness: 0, BlkioWeight: 300 },
+      },
+      build: {
+        from: 'debian:12-slim',
+        python: true,
+        r: true,
+        systemPackages: ['git', 'curl'],
+        pipPackages: ['numpy==2.1.0'],
+        cuda: { enabled: true, version: '12.4' },
+        dockerfileAppend: 'RUN echo appended',
+        tag: 'my/full:1',
+      },
     };
     await setConfigs('workspace', [structuredClone(full)]);
     const { editor, form } = await openForm('full', full);
@@ -168,7 +219,11 @@ describe('Settings edits keep every entry the user had (real host, real settings
     assert.deepEqual(saved.build, full.build);
     assert.deepEqual((saved.resources as Record<string, unknown>).ulimits, full.resources.ulimits);
     assert.deepEqual((saved.resources as Record<string, unknown>).advanced, full.resources.advanced);
-    assert.deepEqual(saved, { name: 'full', daemon: 'tcp', resources: { ...full.resources, memory: '2g' }, build: full.build }, 'the memory changed, the cleared description is gone, nothing else moved');
+    assert.deepEqual(
+      saved,
+      { name: 'full', daemon: 'tcp', resources: { ...full.resources, memory: '2g' }, build: full.build },
+      'the memory changed, the cleared description is gone, nothing else moved',
+    );
   });
 
   it('with duplicates and invalid entries of the same name, an edit and a delete touch only the entry they were read from', async () => {
@@ -183,7 +238,11 @@ describe('Settings edits keep every entry the user had (real host, real settings
     form.memory = '1g';
     assert.equal((await save(editor, form)).ok, true);
     const edited = { ...list[1], resources: { memory: '1g' } };
-    assert.deepEqual(configs('workspace'), [list[0], edited, list[2], list[3]], 'the invalid gpu before it and the duplicate after it are kept as written');
+    assert.deepEqual(
+      configs('workspace'),
+      [list[0], edited, list[2], list[3]],
+      'the invalid gpu before it and the duplicate after it are kept as written',
+    );
 
     await vscode.commands.executeCommand('containerExec.deleteConfiguration', await node('gpu', edited), { confirm: false });
     assert.deepEqual(configs('workspace'), [list[0], list[2], list[3]], 'only the valid gpu is deleted');
@@ -194,10 +253,16 @@ describe('Settings edits keep every entry the user had (real host, real settings
     await vscode.commands.executeCommand('containerExec.newConfiguration');
     const editor = await until('a new editor', 5000, () => api.configurations.openEditors().find((k) => k.startsWith('new/')));
     const result = await api.configurations.deliver(editor, { type: 'save', config: { name: 'bad', daemon: 'tcp' }, scope: 'user' });
-    assert.deepEqual(result.map((m) => m.type), ['saveResult']);
+    assert.deepEqual(
+      result.map((m) => m.type),
+      ['saveResult'],
+    );
     const errors = (result[0] as { errors: { field: string; message: string }[] }).errors;
     assert.equal(errors[0]?.field, 'name');
-    assert.match(errors[0]!.message, /^name "bad" is held by an invalid entry, containerExec\.configurations\[2\] in workspace settings \(resources\.cpus must be a number of CPUs.*\): fix or remove that entry in settings\.json first/);
+    assert.match(
+      errors[0]!.message,
+      /^name "bad" is held by an invalid entry, containerExec\.configurations\[2\] in workspace settings \(resources\.cpus must be a number of CPUs.*\): fix or remove that entry in settings\.json first/,
+    );
     assert.deepEqual(configs('workspace'), before);
     assert.equal(configs('user'), undefined);
     await api.configurations.deliver(editor, { type: 'cancel' });
@@ -208,21 +273,34 @@ describe('Settings edits keep every entry the user had (real host, real settings
     await vscode.commands.executeCommand('containerExec.newConfiguration');
     const editor = await until('a new editor', 5000, () => api.configurations.openEditors().find((k) => k.startsWith('new/')));
     const result = await api.configurations.deliver(editor, { type: 'save', config: { name: 'fresh', daemon: 'tcp' }, scope: 'user' });
-    assert.deepEqual(result, [{ type: 'saveResult', ok: false, errors: [{ field: '(configuration)', message: 'containerExec.configurations in user settings is not an array: fix it in settings.json' }] }]);
+    assert.deepEqual(result, [
+      {
+        type: 'saveResult',
+        ok: false,
+        errors: [
+          { field: '(configuration)', message: 'containerExec.configurations in user settings is not an array: fix it in settings.json' },
+        ],
+      },
+    ]);
     assert.deepEqual(configs('user'), { name: 'not-a-list', daemon: 'tcp' });
     await api.configurations.deliver(editor, { type: 'cancel' });
     await setConfigs('user', undefined);
   });
 
   it('a scope move writes the new entry first: when that write fails, the configuration stays where it was', async () => {
-    const mover = { name: 'mover', daemon: 'tcp', resources: { memory: '1g', ulimits: { nofile: { soft: 10, hard: 20 } } }, build: { r: true } };
+    const mover = {
+      name: 'mover',
+      daemon: 'tcp',
+      resources: { memory: '1g', ulimits: { nofile: { soft: 10, hard: 20 } } },
+      build: { r: true },
+    };
     await setConfigs('user', [structuredClone(mover)]);
     const workspaceBefore = structuredClone(configs('workspace'));
     const { editor, form } = await openForm('mover', mover);
     form.scope = 'workspace';
     const refused = await withUnwritableWorkspaceSettings(() => save(editor, form));
     assert.equal(refused.ok, false);
-    assert.match(refused.errors[0]!.message, /^Unable to write into workspace settings/, 'the failure is VS Code\'s own');
+    assert.match(refused.errors[0]!.message, /^Unable to write into workspace settings/, "the failure is VS Code's own");
     assert.deepEqual(configs('user'), [mover], 'still in user settings, as written');
     assert.deepEqual(configs('workspace'), workspaceBefore);
 
@@ -233,12 +311,20 @@ describe('Settings edits keep every entry the user had (real host, real settings
   });
 
   it('a scope move whose removal of the old entry fails says the configuration now exists in both scopes', async () => {
-    const mover = { name: 'mover', daemon: 'tcp', resources: { memory: '1g', ulimits: { nofile: { soft: 10, hard: 20 } } }, build: { r: true } };
+    const mover = {
+      name: 'mover',
+      daemon: 'tcp',
+      resources: { memory: '1g', ulimits: { nofile: { soft: 10, hard: 20 } } },
+      build: { r: true },
+    };
     const { editor, form } = await openForm('mover', mover);
     form.scope = 'user';
     const result = await withUnwritableWorkspaceSettings(() => save(editor, form));
     assert.equal(result.ok, false);
-    assert.match(result.errors[0]!.message, /^Configuration "mover" was saved in user settings, but removing it from workspace settings failed \(.+\): it now exists in both scopes; delete the workspace one by hand\.$/);
+    assert.match(
+      result.errors[0]!.message,
+      /^Configuration "mover" was saved in user settings, but removing it from workspace settings failed \(.+\): it now exists in both scopes; delete the workspace one by hand\.$/,
+    );
     assert.deepEqual(configs('user'), [mover]);
     assert.deepEqual((configs('workspace') as unknown[]).at(-1), mover);
   });

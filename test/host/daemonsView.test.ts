@@ -16,8 +16,16 @@ describe('Daemons view (real daemons, real host)', function () {
     api = await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate();
     // the ssh daemon names an ssh_config file: honoured from user settings only
     const all = testbedDaemonSettings() as { id: string }[];
-    await vscode.workspace.getConfiguration('containerExec').update('daemons', all.filter((d) => d.id === 'ssh'), vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('containerExec').update('daemons', all.filter((d) => d.id !== 'ssh'), vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace.getConfiguration('containerExec').update(
+      'daemons',
+      all.filter((d) => d.id === 'ssh'),
+      vscode.ConfigurationTarget.Global,
+    );
+    await vscode.workspace.getConfiguration('containerExec').update(
+      'daemons',
+      all.filter((d) => d.id !== 'ssh'),
+      vscode.ConfigurationTarget.Workspace,
+    );
     await vscode.commands.executeCommand('containerExec.daemons.focus');
   });
   after(() => vscode.workspace.getConfiguration('containerExec').update('daemons', undefined, vscode.ConfigurationTarget.Global));
@@ -44,7 +52,10 @@ describe('Daemons view (real daemons, real host)', function () {
       assert.deepEqual(groups.map(label), ['Info', 'Images', 'Containers', 'Volumes']);
       const images = await api.daemons.children(groups[1]);
       const tooltips = images.map((n) => String(api.daemons.item(n).tooltip));
-      assert.ok(tooltips.some((t) => t.split('\n').includes(need('BUSYBOX_IMAGE'))), `${id}: ${tooltips}`);
+      assert.ok(
+        tooltips.some((t) => t.split('\n').includes(need('BUSYBOX_IMAGE'))),
+        `${id}: ${tooltips}`,
+      );
       const info = await api.daemons.children(groups[0]);
       assert.ok(info.map(label).includes('Runtimes'));
       assert.match(String(api.daemons.item(info.find((n) => label(n) === 'Engine')!).description), /^Docker \d+\.\d+.*, API 1\.\d+/);
@@ -67,9 +78,13 @@ describe('Daemons view (real daemons, real host)', function () {
     const containers = groups[2]!;
     await api.daemons.children(containers); // load (and cache) the list first
     const name = `ce-view-${Date.now()}`;
-    const id = execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'run', '-d', '--name', name, need('BUSYBOX_IMAGE'), 'sleep', '30'], { encoding: 'utf8' }).trim();
+    const id = execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'run', '-d', '--name', name, need('BUSYBOX_IMAGE'), 'sleep', '30'], {
+      encoding: 'utf8',
+    }).trim();
     try {
-      const row = await until('container in the view', 5000, async () => (await api.daemons.children(containers)).find((n) => label(n) === name));
+      const row = await until('container in the view', 5000, async () =>
+        (await api.daemons.children(containers)).find((n) => label(n) === name),
+      );
       assert.equal(api.daemons.item(row).contextValue, 'container.running');
       assert.ok(id.length > 10);
     } finally {
@@ -82,10 +97,16 @@ describe('Daemons view (real daemons, real host)', function () {
     await vscode.commands.executeCommand('containerExec.setDefaultDaemon', await daemon('tcp'));
     try {
       assert.equal(config().get('defaultDaemon'), 'tcp');
-      const expected = execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
+      const expected = execFileSync('docker', ['-H', need('DOCKER_TCP_HOST'), 'version', '--format', '{{.Server.Version}}'], {
+        encoding: 'utf8',
+      }).trim();
       const r = await vscode.commands.executeCommand<{ version: string } | undefined>('containerExec.testConnection');
       assert.equal(r?.version, expected);
-      await until('tcp marked default', 3000, async () => /default/.test(String(api.daemons.item((await daemon('tcp'))!).description)) || undefined);
+      await until(
+        'tcp marked default',
+        3000,
+        async () => /default/.test(String(api.daemons.item((await daemon('tcp'))!).description)) || undefined,
+      );
     } finally {
       await config().update('defaultDaemon', undefined, vscode.ConfigurationTarget.Global);
     }

@@ -25,7 +25,8 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
   const recipe = () => path.join(ws(), 'recipes', 'debugme.py');
   let api: ContainerExecApi;
   let tracker: vscode.Disposable;
-  const containersOf = (host: string, runId: string) => execFileSync('docker', ['-H', host, 'ps', '-aq', '--filter', `label=container-exec.run=${runId}`], { encoding: 'utf8' }).trim();
+  const containersOf = (host: string, runId: string) =>
+    execFileSync('docker', ['-H', host, 'ps', '-aq', '--filter', `label=container-exec.run=${runId}`], { encoding: 'utf8' }).trim();
 
   before(async () => {
     api = (await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate())!;
@@ -38,11 +39,22 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
     });
     fs.mkdirSync(path.join(ws(), 'recipes'), { recursive: true });
     // line 4 (the print) is where the breakpoint goes: m is 42 there
-    fs.writeFileSync(recipe(), 'import os\nn = 6\nm = n * 7\nprint("value", m)\nos.makedirs("out", exist_ok=True)\nopen("out/answer.txt", "w").write(str(m))\n');
+    fs.writeFileSync(
+      recipe(),
+      'import os\nn = 6\nm = n * 7\nprint("value", m)\nos.makedirs("out", exist_ok=True)\nopen("out/answer.txt", "w").write(str(m))\n',
+    );
     const daemons = testbedDaemonSettings() as { id: string }[];
     // the ssh daemon names an ssh_config file: honoured from user settings only
-    await config().update('daemons', daemons.filter((d) => d.id === 'ssh'), vscode.ConfigurationTarget.Global);
-    await config().update('daemons', daemons.filter((d) => d.id !== 'ssh'), vscode.ConfigurationTarget.Workspace);
+    await config().update(
+      'daemons',
+      daemons.filter((d) => d.id === 'ssh'),
+      vscode.ConfigurationTarget.Global,
+    );
+    await config().update(
+      'daemons',
+      daemons.filter((d) => d.id !== 'ssh'),
+      vscode.ConfigurationTarget.Workspace,
+    );
     await config().update('stopGraceSeconds', 2, vscode.ConfigurationTarget.Workspace);
     await config().update(
       'configurations',
@@ -85,7 +97,14 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
         resolve();
       });
     });
-    const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders![0], { type: 'container-exec', request: 'launch', name: `debug on ${configuration}`, recipe: 'recipes/debugme.py', configuration, ...extra });
+    const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders![0], {
+      type: 'container-exec',
+      request: 'launch',
+      name: `debug on ${configuration}`,
+      recipe: 'recipes/debugme.py',
+      configuration,
+      ...extra,
+    });
     return { ok, started, ended, terminated };
   }
 
@@ -100,10 +119,14 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
       const { ok, started, ended, terminated } = await start(configuration);
       assert.equal(ok, true);
       const session = await started;
-      const stopped = await until('the stopped event', 150000, async () => seen.get(session.id)?.find((m) => m.type === 'event' && m.event === 'stopped'));
+      const stopped = await until('the stopped event', 150000, async () =>
+        seen.get(session.id)?.find((m) => m.type === 'event' && m.event === 'stopped'),
+      );
       assert.equal(stopped.body?.reason, 'breakpoint');
       const threadId = stopped.body?.threadId as number;
-      const trace = (await session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 })) as { stackFrames: { id: number; line: number; source?: { path?: string } }[] };
+      const trace = (await session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 })) as {
+        stackFrames: { id: number; line: number; source?: { path?: string } }[];
+      };
       const top = trace.stackFrames[0]!;
       assert.equal(top.line, 4);
       // the path mapping (workspace folder <-> /workspace) shows the local file
@@ -120,7 +143,10 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
       assert.equal(fs.readFileSync(path.join(ws(), '.container-exec', 'runs', end.runId, 'out', 'answer.txt'), 'utf8'), '42');
       assert.match(fs.readFileSync(end.record!.logFile, 'utf8'), /value 42\n/);
       // the recipe's output reached the Debug Console too
-      const outputs = seen.get(session.id)!.filter((m) => m.event === 'output').map((m) => String(m.body?.output));
+      const outputs = seen
+        .get(session.id)!
+        .filter((m) => m.event === 'output')
+        .map((m) => String(m.body?.output));
       // (debugpy sends print()'s pieces as separate output events: "value", " ", "42", "\n")
       assert.ok(outputs.join('').includes('value 42\n'), JSON.stringify(outputs));
       assert.equal(containersOf(host(), end.runId), '');
@@ -153,7 +179,11 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    await config().update('configurations', [...(config().get<object[]>('configurations') ?? []), { name: 'dbg-plain', daemon: 'local', baseImage: noDebugpy }], vscode.ConfigurationTarget.Workspace);
+    await config().update(
+      'configurations',
+      [...(config().get<object[]>('configurations') ?? []), { name: 'dbg-plain', daemon: 'local', baseImage: noDebugpy }],
+      vscode.ConfigurationTarget.Workspace,
+    );
     const { ended } = await start('dbg-plain');
     const end = await ended;
     assert.match(end.problem ?? '', /^Image local\/python-nodebugpy:test of configuration dbg-plain has no debugpy .*build\.debugpy/);
@@ -165,9 +195,18 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
   it('a recipe that is not Python is refused before any run, naming it', async () => {
     fs.writeFileSync(path.join(ws(), 'recipes', 'hello.sh'), 'echo hi\n');
     const count = api.runs.children().length;
-    const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders![0], { type: 'container-exec', request: 'launch', name: 'sh', recipe: 'recipes/hello.sh', configuration: 'dbg-local' });
+    const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders![0], {
+      type: 'container-exec',
+      request: 'launch',
+      name: 'sh',
+      recipe: 'recipes/hello.sh',
+      configuration: 'dbg-local',
+    });
     assert.equal(ok, false);
-    assert.equal(api.debug.lastProblem(), 'recipes/hello.sh is not a Python recipe (it runs with sh): Debug Recipe debugs Python recipes (.py files run by python3) with debugpy. Use Run Recipe for it.');
+    assert.equal(
+      api.debug.lastProblem(),
+      'recipes/hello.sh is not a Python recipe (it runs with sh): Debug Recipe debugs Python recipes (.py files run by python3) with debugpy. Use Run Recipe for it.',
+    );
     assert.equal(api.runs.children().length, count);
   });
 
@@ -180,7 +219,7 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
     assert.match(end.problem ?? '', /failed before the debugger attached: .*127\.0\.0\.1:23799/);
   });
 
-  it('the recipe exits before the debugger attaches (a broken debugpy in the workspace shadows the image\'s): the session says so', async () => {
+  it("the recipe exits before the debugger attaches (a broken debugpy in the workspace shadows the image's): the session says so", async () => {
     const shadow = path.join(ws(), 'debugpy');
     fs.mkdirSync(shadow, { recursive: true });
     fs.writeFileSync(path.join(shadow, '__init__.py'), 'raise SystemExit(5)\n');

@@ -14,7 +14,8 @@ describe('Open Shell in the extension host (real host, real daemon, tty exec)', 
   const config = () => vscode.workspace.getConfiguration('containerExec');
   const ws = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
   const local = () => need('DOCKER_LOCAL_HOST');
-  const containersOf = (runId: string) => execFileSync('docker', ['-H', local(), 'ps', '-aq', '--filter', `label=container-exec.run=${runId}`], { encoding: 'utf8' }).trim();
+  const containersOf = (runId: string) =>
+    execFileSync('docker', ['-H', local(), 'ps', '-aq', '--filter', `label=container-exec.run=${runId}`], { encoding: 'utf8' }).trim();
   let api: ContainerExecApi;
   const noShellImage = 'local/noshell:test';
 
@@ -28,7 +29,11 @@ describe('Open Shell in the extension host (real host, real daemon, tty exec)', 
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(path.join(ws(), 'recipes'), { recursive: true });
     fs.writeFileSync(path.join(ws(), 'recipes', 'sleepy.py'), 'import time\nprint("sleeping", flush=True)\ntime.sleep(40)\n');
-    await config().update('daemons', (testbedDaemonSettings() as { id: string }[]).filter((d) => d.id !== 'ssh'), vscode.ConfigurationTarget.Workspace);
+    await config().update(
+      'daemons',
+      (testbedDaemonSettings() as { id: string }[]).filter((d) => d.id !== 'ssh'),
+      vscode.ConfigurationTarget.Workspace,
+    );
     await config().update('stopGraceSeconds', 2, vscode.ConfigurationTarget.Workspace);
     await config().update(
       'configurations',
@@ -76,17 +81,30 @@ describe('Open Shell in the extension host (real host, real daemon, tty exec)', 
 
   it('an image without /bin/sh: the terminal says so, naming the image; no container left', async () => {
     const shell = (await vscode.commands.executeCommand<ShellResult>('containerExec.openShell', 'sh-none'))!;
-    assert.match(await shell.ended, /^Image local\/noshell:test of configuration sh-none has no \/bin\/sh: Open Shell needs a shell in the image/);
+    assert.match(
+      await shell.ended,
+      /^Image local\/noshell:test of configuration sh-none has no \/bin\/sh: Open Shell needs a shell in the image/,
+    );
     assert.equal(containersOf(shell.runId!), '');
   });
 
-  it('Open Shell in Run: a shell in a running run\'s container; exiting it leaves the run going', async () => {
-    const running = vscode.commands.executeCommand<{ runId: string; record?: { state: string } }>('containerExec.runRecipeOnConfiguration', vscode.Uri.file(path.join(ws(), 'recipes', 'sleepy.py')), 'sh-local');
-    const node = await until('the running run', 60000, () => api.runs.children().find((n) => n.record.recipe === 'recipes/sleepy.py' && n.record.state === 'running' && n.record.containerId));
-    await until('the recipe started', 60000, () => fs.existsSync(node.record.logFile) && fs.readFileSync(node.record.logFile, 'utf8').includes('sleeping'));
+  it("Open Shell in Run: a shell in a running run's container; exiting it leaves the run going", async () => {
+    const running = vscode.commands.executeCommand<{ runId: string; record?: { state: string } }>(
+      'containerExec.runRecipeOnConfiguration',
+      vscode.Uri.file(path.join(ws(), 'recipes', 'sleepy.py')),
+      'sh-local',
+    );
+    const node = await until('the running run', 60000, () =>
+      api.runs.children().find((n) => n.record.recipe === 'recipes/sleepy.py' && n.record.state === 'running' && n.record.containerId),
+    );
+    await until(
+      'the recipe started',
+      60000,
+      () => fs.existsSync(node.record.logFile) && fs.readFileSync(node.record.logFile, 'utf8').includes('sleeping'),
+    );
     const shell = await vscode.commands.executeCommand<ShellResult>('containerExec.openShellInRun', node);
     shell.terminal.sendText('echo in-run-$CONTAINER_EXEC_RUN_ID');
-    await until('the run\'s environment in the shell', 20000, () => shell.output().includes(`in-run-${node.record.id}`));
+    await until("the run's environment in the shell", 20000, () => shell.output().includes(`in-run-${node.record.id}`));
     shell.terminal.sendText('exit');
     assert.match(await shell.ended, /^Shell exited \(code 0\); run .* goes on\./);
     shell.terminal.dispose();

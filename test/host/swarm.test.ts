@@ -18,7 +18,10 @@ describe('Docker Swarm in the extension host (the testbed swarm, real host)', fu
   before(async () => {
     api = (await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate())!;
     fs.mkdirSync(path.join(ws(), 'recipes'), { recursive: true });
-    fs.writeFileSync(path.join(ws(), 'recipes', 'on-swarm.py'), 'import os\nfor i in range(3):\n    print("swarm line", i, flush=True)\nos.makedirs("out", exist_ok=True)\nopen("out/where.txt", "w").write(os.environ["CONTAINER_EXEC_CONFIGURATION"])\n');
+    fs.writeFileSync(
+      path.join(ws(), 'recipes', 'on-swarm.py'),
+      'import os\nfor i in range(3):\n    print("swarm line", i, flush=True)\nos.makedirs("out", exist_ok=True)\nopen("out/where.txt", "w").write(os.environ["CONTAINER_EXEC_CONFIGURATION"])\n',
+    );
     await config().update(
       'daemons',
       [
@@ -28,22 +31,30 @@ describe('Docker Swarm in the extension host (the testbed swarm, real host)', fu
       ],
       vscode.ConfigurationTarget.Workspace,
     );
-    await config().update('configurations', [{ name: 'py-swarm', daemon: 'swarm-m', baseImage: need('PYTHON_IMAGE'), swarm: {}, resources: { memory: '64m', cpus: 0.5 } }], vscode.ConfigurationTarget.Workspace);
+    await config().update(
+      'configurations',
+      [{ name: 'py-swarm', daemon: 'swarm-m', baseImage: need('PYTHON_IMAGE'), swarm: {}, resources: { memory: '64m', cpus: 0.5 } }],
+      vscode.ConfigurationTarget.Workspace,
+    );
     await config().update('defaultConfiguration', 'py-swarm', vscode.ConfigurationTarget.Workspace);
   });
   after(async () => {
-    for (const key of ['defaultConfiguration', 'configurations', 'daemons']) await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    for (const key of ['defaultConfiguration', 'configurations', 'daemons'])
+      await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
   });
 
   it('Run Recipe on a swarm configuration: the run targets the swarm, its output is in run.log in order, out/ comes back', async () => {
-    const r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipe', vscode.Uri.file(path.join(ws(), 'recipes', 'on-swarm.py')));
+    const r = await vscode.commands.executeCommand<RunResult>(
+      'containerExec.runRecipe',
+      vscode.Uri.file(path.join(ws(), 'recipes', 'on-swarm.py')),
+    );
     assert.equal(r.exitCode, 0, r.record?.message);
     assert.deepEqual(r.record?.target, { kind: 'docker-swarm', id: 'swarm-m' });
     assert.match(fs.readFileSync(r.record!.logFile, 'utf8'), /swarm line 0\nswarm line 1\nswarm line 2\n/);
     assert.equal(fs.readFileSync(path.join(ws(), '.container-exec', 'runs', r.record!.id, 'out', 'where.txt'), 'utf8'), 'py-swarm');
   });
 
-  it('Daemons view: the manager shows its Swarm Nodes (state, availability, role, CPUs, memory, the GPU worker\'s generic resource); a worker does not', async () => {
+  it("Daemons view: the manager shows its Swarm Nodes (state, availability, role, CPUs, memory, the GPU worker's generic resource); a worker does not", async () => {
     await vscode.commands.executeCommand('containerExec.daemons.focus');
     const roots = await until('swarm daemons listed', 10000, async () => {
       const r = await api.daemons.children();
@@ -58,7 +69,10 @@ describe('Docker Swarm in the extension host (the testbed swarm, real host)', fu
     const nodes = (await api.daemons.children(groups[4])).filter((n) => n.kind === 'swarm-node');
     assert.equal(nodes.length, 3);
     const descriptions = nodes.map((n) => String(api.daemons.item(n).description));
-    assert.ok(descriptions.every((d) => /^ready · active · (manager( \(leader\))?|worker) · \d+ CPUs · [\d.]+ ?\w+ · .*\d+ run tasks?$/.test(d)), descriptions.join('\n'));
+    assert.ok(
+      descriptions.every((d) => /^ready · active · (manager( \(leader\))?|worker) · \d+ CPUs · [\d.]+ ?\w+ · .*\d+ run tasks?$/.test(d)),
+      descriptions.join('\n'),
+    );
     assert.equal(descriptions.filter((d) => d.includes('manager (leader)')).length, 1);
     assert.equal(descriptions.filter((d) => d.includes('NVIDIA-GPU×1')).length, 1, descriptions.join('\n'));
     const worker = roots.find((n) => n.kind === 'daemon' && n.id === 'swarm-w1')!;

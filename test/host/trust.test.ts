@@ -52,16 +52,29 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
       [
         { id: 'user-tcp', host: need('DOCKER_TCP_HOST') },
         // ssh logins take seconds on a loaded machine
-        { id: 'user-ssh', host: need('DOCKER_SSH_HOST'), ssh: { command: path.join(outside(), 'user-ssh.sh'), configFile: need('DOCKER_SSH_CONFIG') }, timeoutMs: 20000 },
+        {
+          id: 'user-ssh',
+          host: need('DOCKER_SSH_HOST'),
+          ssh: { command: path.join(outside(), 'user-ssh.sh'), configFile: need('DOCKER_SSH_CONFIG') },
+          timeoutMs: 20000,
+        },
       ],
       vscode.ConfigurationTarget.Global,
     );
-    await config().update('configurations', [{ name: 'user-cfg', daemon: 'user-tcp', baseImage: need('BUSYBOX_IMAGE') }], vscode.ConfigurationTarget.Global);
+    await config().update(
+      'configurations',
+      [{ name: 'user-cfg', daemon: 'user-tcp', baseImage: need('BUSYBOX_IMAGE') }],
+      vscode.ConfigurationTarget.Global,
+    );
     await config().update(
       'daemons',
       [
         { id: 'tcp', host: need('DOCKER_TCP_HOST') },
-        { id: 'ws-ssh', host: need('DOCKER_SSH_HOST'), ssh: { command: path.join(outside(), 'workspace-ssh.sh'), configFile: need('DOCKER_SSH_CONFIG') } },
+        {
+          id: 'ws-ssh',
+          host: need('DOCKER_SSH_HOST'),
+          ssh: { command: path.join(outside(), 'workspace-ssh.sh'), configFile: need('DOCKER_SSH_CONFIG') },
+        },
       ],
       vscode.ConfigurationTarget.Workspace,
     );
@@ -69,7 +82,16 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
       'configurations',
       [
         { name: 'ws-escape', daemon: 'tcp', build: { dockerfile: `../ce-outside-${stamp}/Dockerfile`, tag: `local/ce-escape:${stamp}` } },
-        { name: 'ws-copy', daemon: 'tcp', build: { from: need('BUSYBOX_IMAGE'), python: false, copyToBuildContext: [`../ce-outside-${stamp}/id_ed25519`], tag: `local/ce-copy:${stamp}` } },
+        {
+          name: 'ws-copy',
+          daemon: 'tcp',
+          build: {
+            from: need('BUSYBOX_IMAGE'),
+            python: false,
+            copyToBuildContext: [`../ce-outside-${stamp}/id_ed25519`],
+            tag: `local/ce-copy:${stamp}`,
+          },
+        },
       ],
       vscode.ConfigurationTarget.Workspace,
     );
@@ -89,7 +111,10 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
     const ignored = await until('ws-ssh shown as ignored', 10000, () => rootOf('ignored', 'ws-ssh'));
     const item = api.daemons.item(ignored);
     assert.equal(item.description, 'ignored workspace setting');
-    assert.match(String(item.tooltip), /ssh\.command and ssh\.configFile \(".*workspace-ssh\.sh", ".*"\) of daemon "ws-ssh" comes from workspace settings.*Define it in your user settings/);
+    assert.match(
+      String(item.tooltip),
+      /ssh\.command and ssh\.configFile \(".*workspace-ssh\.sh", ".*"\) of daemon "ws-ssh" comes from workspace settings.*Define it in your user settings/,
+    );
     assert.equal(await rootOf('daemon', 'ws-ssh'), undefined, 'no daemon node, so nothing connects to it');
     // the user's own ssh daemon runs its command: the marker check below can fail
     const userSsh = (await rootOf('daemon', 'user-ssh'))!;
@@ -102,7 +127,10 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
     api.trust.simulate(false);
     try {
       const ignoredTcp = await until('workspace tcp ignored', 10000, () => rootOf('ignored', 'tcp'));
-      assert.match(String(api.daemons.item(ignoredTcp).tooltip), /containerExec\.daemons\[0\] \(workspace settings\): ignored in Restricted Mode: this workspace is not trusted/);
+      assert.match(
+        String(api.daemons.item(ignoredTcp).tooltip),
+        /containerExec\.daemons\[0\] \(workspace settings\): ignored in Restricted Mode: this workspace is not trusted/,
+      );
       assert.ok(await rootOf('ignored', 'ws-ssh'));
       assert.equal(await rootOf('daemon', 'tcp'), undefined, 'the workspace daemon is not used');
       const userTcp = (await rootOf('daemon', 'user-tcp'))!;
@@ -116,10 +144,16 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
         const c = api.configurations.children();
         return c.some((n) => n.kind === 'ignored') ? c : undefined;
       });
-      assert.deepEqual(configs.filter((n) => n.kind === 'configuration').map((n) => n.kind === 'configuration' && n.item.config.name), ['user-cfg']);
+      assert.deepEqual(
+        configs.filter((n) => n.kind === 'configuration').map((n) => n.kind === 'configuration' && n.item.config.name),
+        ['user-cfg'],
+      );
       const ignoredNames = configs.filter((n) => n.kind === 'ignored').map((n) => n.kind === 'ignored' && n.entry.name);
       assert.deepEqual(ignoredNames, ['ws-escape', 'ws-copy']);
-      assert.match(String((await api.configurations.item(configs.find((n) => n.kind === 'ignored')!)).tooltip), /containerExec\.configurations\[0\] \(workspace settings\): ignored in Restricted Mode/);
+      assert.match(
+        String((await api.configurations.item(configs.find((n) => n.kind === 'ignored')!)).tooltip),
+        /containerExec\.configurations\[0\] \(workspace settings\): ignored in Restricted Mode/,
+      );
 
       const recipe = vscode.Uri.file(path.join(ws(), 'recipes', 'hello.sh'));
       const r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipe, 'user-cfg');
@@ -139,9 +173,14 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
     );
     await assert.rejects(
       Promise.resolve(vscode.commands.executeCommand('containerExec.showGeneratedDockerfile', 'ws-copy')),
-      new RegExp(`build\\.copyToBuildContext\\[0\\] of configuration ws-copy "\\.\\./ce-outside-${stamp}/id_ed25519" leads outside the workspace`),
+      new RegExp(
+        `build\\.copyToBuildContext\\[0\\] of configuration ws-copy "\\.\\./ce-outside-${stamp}/id_ed25519" leads outside the workspace`,
+      ),
     );
-    for (const [name, tag] of [['ws-escape', `local/ce-escape:${stamp}`], ['ws-copy', `local/ce-copy:${stamp}`]]) {
+    for (const [name, tag] of [
+      ['ws-escape', `local/ce-escape:${stamp}`],
+      ['ws-copy', `local/ce-copy:${stamp}`],
+    ]) {
       assert.equal(await vscode.commands.executeCommand<number | undefined>('containerExec.buildBaseImage', name), 1, name);
       assert.equal(hasImage(tag!), false, `${tag} was never built`);
     }
@@ -156,21 +195,41 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
     }
     await vscode.commands.executeCommand('containerExec.newConfiguration');
     const editor = await until('a new editor', 5000, () => api.configurations.openEditors().find((k) => k.startsWith('new/')));
-    const cfg = { name: 'ws-registry', daemon: 'tcp', baseImage: registryImage(), registry: { url: need('DOCKER_AUTH_REGISTRY'), username: need('DOCKER_AUTH_REGISTRY_USER') } };
-    await api.configurations.deliver(editor, { type: 'save', config: cfg, scope: 'workspace', registryPassword: need('DOCKER_AUTH_REGISTRY_PASSWORD') });
-    await until('ws-registry in the tree', 5000, () => api.configurations.children().find((n) => n.kind === 'configuration' && n.item.config.name === 'ws-registry'));
+    const cfg = {
+      name: 'ws-registry',
+      daemon: 'tcp',
+      baseImage: registryImage(),
+      registry: { url: need('DOCKER_AUTH_REGISTRY'), username: need('DOCKER_AUTH_REGISTRY_USER') },
+    };
+    await api.configurations.deliver(editor, {
+      type: 'save',
+      config: cfg,
+      scope: 'workspace',
+      registryPassword: need('DOCKER_AUTH_REGISTRY_PASSWORD'),
+    });
+    await until('ws-registry in the tree', 5000, () =>
+      api.configurations.children().find((n) => n.kind === 'configuration' && n.item.config.name === 'ws-registry'),
+    );
     const recipe = vscode.Uri.file(path.join(ws(), 'recipes', 'hello.sh'));
     const run = () => vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipe, 'ws-registry');
     const question = () => until('the password question', 20000, () => api.pendingPrompt());
 
     // refuse: "Do not send it" is the second item of the real quick pick
     let pending = run();
-    assert.match(await question(), new RegExp(`Send your stored password for ${need('DOCKER_AUTH_REGISTRY_USER')}@${need('DOCKER_AUTH_REGISTRY').replace(/\./g, '\\.')} to daemon tcp\\?`));
+    assert.match(
+      await question(),
+      new RegExp(
+        `Send your stored password for ${need('DOCKER_AUTH_REGISTRY_USER')}@${need('DOCKER_AUTH_REGISTRY').replace(/\./g, '\\.')} to daemon tcp\\?`,
+      ),
+    );
     await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     let r = await pending;
     assert.equal(r.exitCode, 1);
-    assert.match(r.record!.message!, /was not sent to daemon tcp .*configuration ws-registry comes from workspace settings.*Nothing was sent/);
+    assert.match(
+      r.record!.message!,
+      /was not sent to daemon tcp .*configuration ws-registry comes from workspace settings.*Nothing was sent/,
+    );
     assert.equal(hasImage(registryImage()), false, 'nothing was pulled');
     assert.equal(r.record?.containerId, undefined, 'no container was created');
 

@@ -4,7 +4,17 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LABELS, newRunId, scanWorkspace, validateConfiguration, workspaceLabel, type Configuration, type ExecutionBackend, type RunHandle, type RunSpec } from '../../src/core';
+import {
+  LABELS,
+  newRunId,
+  scanWorkspace,
+  validateConfiguration,
+  workspaceLabel,
+  type Configuration,
+  type ExecutionBackend,
+  type RunHandle,
+  type RunSpec,
+} from '../../src/core';
 
 export interface ContractSubject {
   /** A back-end bound to the target under test; disposed by the suite. */
@@ -34,7 +44,12 @@ export function backendContract(name: string, subject: ContractSubject): void {
       backend = subject.open();
       ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-contract-'));
       fs.writeFileSync(path.join(ws, 'input.txt'), 'from the workspace\n');
-      const r = validateConfiguration({ name: 'contract', daemon: subject.daemonId, baseImage: subject.image, resources: { memory: '64m' } });
+      const r = validateConfiguration({
+        name: 'contract',
+        daemon: subject.daemonId,
+        baseImage: subject.image,
+        resources: { memory: '64m' },
+      });
       assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
       config = r.config;
     });
@@ -101,7 +116,9 @@ export function backendContract(name: string, subject: ContractSubject): void {
     });
 
     it('start → output in order per stream → wait with the exit code → outputs fetched → remove (twice is fine)', async () => {
-      const { handle, follow, out, started } = await start('cat input.txt; for i in 1 2 3; do echo "out $i"; echo "err $i" >&2; done; echo "$WHO" > out/who.txt; exit 3');
+      const { handle, follow, out, started } = await start(
+        'cat input.txt; for i in 1 2 3; do echo "out $i"; echo "err $i" >&2; done; echo "$WHO" > out/who.txt; exit 3',
+      );
       assert.match(out.created, /^\w+/);
       const exit = await handle.wait(follow.signal);
       await started.output;
@@ -142,7 +159,7 @@ export function backendContract(name: string, subject: ContractSubject): void {
       }
     });
 
-    it('stop(grace) ends a running run: wait answers with the signal\'s exit code', async () => {
+    it("stop(grace) ends a running run: wait answers with the signal's exit code", async () => {
       const { handle, follow } = await start('trap "exit 143" TERM; echo started; sleep 60 & wait');
       const t0 = Date.now();
       await handle.stop(1);
@@ -157,10 +174,19 @@ export function backendContract(name: string, subject: ContractSubject): void {
       const { runId, handle, follow } = await start('sleep 60');
       try {
         const lost = await backend.findLost(ws, new Set());
-        assert.deepEqual(lost.filter((l) => l.runId === runId).map((l) => l.name), [handle.name]);
-        assert.deepEqual((await backend.findLost(ws, new Set([runId]))).filter((l) => l.runId === runId), []);
+        assert.deepEqual(
+          lost.filter((l) => l.runId === runId).map((l) => l.name),
+          [handle.name],
+        );
+        assert.deepEqual(
+          (await backend.findLost(ws, new Set([runId]))).filter((l) => l.runId === runId),
+          [],
+        );
         await backend.removeLost(lost.find((l) => l.runId === runId)!);
-        assert.deepEqual((await backend.findLost(ws, new Set())).filter((l) => l.runId === runId), []);
+        assert.deepEqual(
+          (await backend.findLost(ws, new Set())).filter((l) => l.runId === runId),
+          [],
+        );
       } finally {
         follow.abort();
         await handle.remove();

@@ -14,7 +14,15 @@ export async function launchBrowser(runDir: string, chromiumPath = process.env.C
     headless: true,
     viewport: { width: 1400, height: 860 },
     env: { ...process.env, XDG_CONFIG_HOME: `${profile}/xdg-config`, XDG_CACHE_HOME: `${profile}/xdg-cache` } as Record<string, string>,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
     ctx,
@@ -38,7 +46,11 @@ export function workbenchUrl(serverUrl: string, folder: string, extDir: string, 
  * Opens the workbench with extensionTestsPath and waits for the host's mocha to finish; the extension
  * host's console reaches `onLog`. Resolves with the exit code the workbench reports (0 pass, 1 fail).
  */
-export async function runInHost(ctx: BrowserContext, url: string, opts: { timeoutMs?: number; onLog?: (s: string) => void } = {}): Promise<number | 'timeout'> {
+export async function runInHost(
+  ctx: BrowserContext,
+  url: string,
+  opts: { timeoutMs?: number; onLog?: (s: string) => void } = {},
+): Promise<number | 'timeout'> {
   const { timeoutMs = 600000, onLog = console.log } = opts; // a deadline for a hung host, not a measure: a loaded machine takes minutes
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   const done = new Promise<number>((resolve) => {
@@ -46,7 +58,11 @@ export async function runInHost(ctx: BrowserContext, url: string, opts: { timeou
     void page.exposeFunction('codeAutomationLog', (type: string, args: unknown) => {
       const text = format(...(Array.isArray(args) ? args : [args]));
       // the workbench forwards the extension host's console (mocha's reporter); the gallery is offline here
-      if (!/open-vsx\.org|marketplace|ENOTFOUND/.test(text) && (type === 'error' || /^\s*(✔|✓|\d+\)|\d+ (passing|failing|pending))|^\s{2,}\S/.test(text))) onLog(text);
+      if (
+        !/open-vsx\.org|marketplace|ENOTFOUND/.test(text) &&
+        (type === 'error' || /^\s*(✔|✓|\d+\)|\d+ (passing|failing|pending))|^\s{2,}\S/.test(text))
+      )
+        onLog(text);
     });
   });
   await page.goto(url, { timeout: 120000 }); // a loaded machine serves the workbench slowly
@@ -67,7 +83,9 @@ export async function openWorkbench(page: Page, url: string): Promise<void> {
   await page.goto(url, { timeout: 120000 }); // a loaded machine serves the workbench slowly
   await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
   await page.waitForFunction(() => !!(globalThis as unknown as { driver?: unknown }).driver, undefined, { timeout: 60000 });
-  await page.evaluate(() => (globalThis as unknown as { driver: { whenWorkbenchRestored(): Promise<void> } }).driver.whenWorkbenchRestored());
+  await page.evaluate(() =>
+    (globalThis as unknown as { driver: { whenWorkbenchRestored(): Promise<void> } }).driver.whenWorkbenchRestored(),
+  );
   await activityItem(page, 'Container Exec');
 }
 
@@ -75,7 +93,9 @@ export async function openWorkbench(page: Page, url: string): Promise<void> {
 export async function activityItem(page: Page, title: string, timeoutMs = 90000) {
   const item = page.locator('.activitybar .action-item', { has: page.locator(`a[aria-label^="${title}"]`) }).first();
   await item.waitFor({ timeout: timeoutMs }).catch(() => {
-    throw new Error(`The activity bar shows no "${title}" item within ${timeoutMs / 1000} s (is the extension loaded? see the code-server log)`);
+    throw new Error(
+      `The activity bar shows no "${title}" item within ${timeoutMs / 1000} s (is the extension loaded? see the code-server log)`,
+    );
   });
   return item;
 }
@@ -87,9 +107,13 @@ export async function activityItem(page: Page, title: string, timeoutMs = 90000)
  */
 export async function showViewContainer(page: Page, title: string): Promise<void> {
   const item = await activityItem(page, title);
-  const shown = async () => (await page.locator('.part.sidebar').isVisible()) && /\bchecked\b/.test((await item.getAttribute('class')) ?? '');
+  const shown = async () =>
+    (await page.locator('.part.sidebar').isVisible()) && /\bchecked\b/.test((await item.getAttribute('class')) ?? '');
   if (!(await shown())) await item.locator('a').click();
-  await page.locator('.part.sidebar .composite.title', { hasText: new RegExp(title, 'i') }).first().waitFor({ timeout: 10000 });
+  await page
+    .locator('.part.sidebar .composite.title', { hasText: new RegExp(title, 'i') })
+    .first()
+    .waitFor({ timeout: 10000 });
 }
 
 /**
@@ -132,7 +156,13 @@ export async function clickUntil(target: Locator, then: Locator, what: string, t
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await target.click({ timeout: 30000 });
-    if (await then.waitFor({ timeout: everyMs }).then(() => true, () => false)) return;
+    if (
+      await then.waitFor({ timeout: everyMs }).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     if (Date.now() > deadline) throw new Error(`${what}: nothing happened within ${timeoutMs / 1000} s`);
   }
 }

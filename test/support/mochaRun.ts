@@ -21,7 +21,14 @@ export function findTests(dir: string, suffix = '.test.js'): string[] {
 
 export function runMocha(suite: string, files: string[], opts: Mocha.MochaOptions = {}): Promise<SuiteResult> {
   const grep = process.env.TEST_GREP;
-  const mocha = new Mocha({ ui: 'bdd', color: !!process.stdout.isTTY, timeout: 20000, reporter: 'spec', ...(grep ? { grep } : {}), ...opts });
+  const mocha = new Mocha({
+    ui: 'bdd',
+    color: !!process.stdout.isTTY,
+    timeout: 20000,
+    reporter: 'spec',
+    ...(grep ? { grep } : {}),
+    ...opts,
+  });
   files.forEach((f) => mocha.addFile(f));
   const result: SuiteResult = { suite, passes: [], failures: [] };
   return new Promise((resolve) => {

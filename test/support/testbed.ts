@@ -13,7 +13,8 @@ let cached: Testbed | undefined;
 export function testbed(): Testbed {
   if (cached) return cached;
   const file = process.env.CONTAINER_EXEC_TESTBED_ENV || `${process.env.CONTAINER_EXEC_TESTBED || '/tmp/container-exec-testbed'}/env`;
-  if (!fs.existsSync(file)) throw new Error(`No testbed endpoints at ${file}: run "bash scripts/testbed.sh start" (as root) or "npm test".`);
+  if (!fs.existsSync(file))
+    throw new Error(`No testbed endpoints at ${file}: run "bash scripts/testbed.sh start" (as root) or "npm test".`);
   const env: Testbed = {};
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
@@ -32,8 +33,17 @@ export function need(key: string): string {
 export function testbedDaemonSettings(): unknown[] {
   return [
     { id: 'tcp', label: 'tcp (plain)', host: need('DOCKER_TCP_HOST') },
-    { id: 'tls', label: 'tls (cert folder)', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } },
-    { id: 'tls-files', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, ca: need('DOCKER_TLS_CA'), cert: need('DOCKER_TLS_CERT'), key: need('DOCKER_TLS_KEY') } },
+    {
+      id: 'tls',
+      label: 'tls (cert folder)',
+      host: need('DOCKER_TLS_HOST'),
+      tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') },
+    },
+    {
+      id: 'tls-files',
+      host: need('DOCKER_TLS_HOST'),
+      tls: { enabled: true, ca: need('DOCKER_TLS_CA'), cert: need('DOCKER_TLS_CERT'), key: need('DOCKER_TLS_KEY') },
+    },
     { id: 'ssh', host: need('DOCKER_SSH_HOST'), ssh: { configFile: need('DOCKER_SSH_CONFIG') } },
     { id: 'void', label: 'blackholed', host: need('DOCKER_BLACKHOLE_HOST'), timeoutMs: 1500 },
     { id: 'broken', host: 'tcp://no-port-here' },
@@ -41,7 +51,8 @@ export function testbedDaemonSettings(): unknown[] {
 }
 
 const TESTBED_SCRIPT = path.resolve(__dirname, '../../../scripts/testbed.sh');
-const testbedScript = (...args: string[]) => execFileSync('bash', [TESTBED_SCRIPT, ...args, need('DOCKERENV_STATE')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const testbedScript = (...args: string[]) =>
+  execFileSync('bash', [TESTBED_SCRIPT, ...args, need('DOCKERENV_STATE')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /**
  * The throwaway "crash" daemon (scripts/testbed.sh start-daemon crash): tests may SIGKILL it, never the
@@ -54,7 +65,9 @@ export function startCrashDaemon(): string {
 }
 
 const testbedScriptAsync = (...args: string[]) =>
-  new Promise<void>((resolve, reject) => execFile('bash', [TESTBED_SCRIPT, ...args, need('DOCKERENV_STATE')], (e) => (e ? reject(e) : resolve())));
+  new Promise<void>((resolve, reject) =>
+    execFile('bash', [TESTBED_SCRIPT, ...args, need('DOCKERENV_STATE')], (e) => (e ? reject(e) : resolve())),
+  );
 
 /** SIGKILLs the crash daemon's dockerd (its containers live on, as after a real crash). Asynchronous: the test's event loop goes on meanwhile. */
 export const killCrashDaemon = () => testbedScriptAsync('kill-daemon', 'crash');

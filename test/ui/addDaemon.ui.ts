@@ -21,7 +21,10 @@ describe('Add Daemon (quick input + file dialog)', function () {
   });
   after(async () => browser?.close());
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await page.screenshot({ path: path.join(env('SCREENSHOT_DIR'), `failure-${this.currentTest.title.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      await page
+        .screenshot({ path: path.join(env('SCREENSHOT_DIR'), `failure-${this.currentTest.title.replace(/\W+/g, '-')}.png`) })
+        .catch(() => undefined);
   });
 
   it('adds a TLS daemon with a certificate folder picked in the file dialog, tests it and saves it to workspace settings', async () => {
@@ -52,10 +55,15 @@ describe('Add Daemon (quick input + file dialog)', function () {
     await input.fill('tls-added');
     await page.keyboard.press('Enter');
     await pick('Workspace settings');
-    for (let i = 0; i < 100 && !/tls-added/.test(fs.existsSync(settingsFile()) ? fs.readFileSync(settingsFile(), 'utf8') : ''); i++) await page.waitForTimeout(100);
+    for (let i = 0; i < 100 && !/tls-added/.test(fs.existsSync(settingsFile()) ? fs.readFileSync(settingsFile(), 'utf8') : ''); i++)
+      await page.waitForTimeout(100);
     const saved = JSON.parse(fs.readFileSync(settingsFile(), 'utf8'))['containerExec.daemons'] as { id: string }[];
     const added = saved.find((d) => d.id === 'tls-added');
-    assert.deepEqual(added, { id: 'tls-added', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, verify: true, certPath: need('DOCKER_TLS_CERT_PATH') } });
+    assert.deepEqual(added, {
+      id: 'tls-added',
+      host: need('DOCKER_TLS_HOST'),
+      tls: { enabled: true, verify: true, certPath: need('DOCKER_TLS_CERT_PATH') },
+    });
     assert.deepEqual(saved[0], { id: 'broken', host: 'tcp://no-port-here' }, 'the invalid entry written by hand is kept');
     // the new daemon shows up, connected
     await showViewContainer(page, 'Container Exec');

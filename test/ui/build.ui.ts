@@ -16,7 +16,21 @@ describe('Build Base Image in the terminal', function () {
     fs.mkdirSync(path.dirname(settings), { recursive: true });
     fs.writeFileSync(
       settings,
-      JSON.stringify({ 'containerExec.daemons': testbedDaemonSettings().filter((d) => (d as { id: string }).id !== 'broken'), 'containerExec.configurations': [{ name: 'python-small', daemon: 'local', resources: { memory: '512m', cpus: 1 }, build: { from: need('PYTHON_IMAGE'), pipPackages: [], tag } }] }, null, 2),
+      JSON.stringify(
+        {
+          'containerExec.daemons': testbedDaemonSettings().filter((d) => (d as { id: string }).id !== 'broken'),
+          'containerExec.configurations': [
+            {
+              name: 'python-small',
+              daemon: 'local',
+              resources: { memory: '512m', cpus: 1 },
+              build: { from: need('PYTHON_IMAGE'), pipPackages: [], tag },
+            },
+          ],
+        },
+        null,
+        2,
+      ),
     );
     browser = await launchBrowser(env('UI_RUN_DIR'));
     page = browser.ctx.pages()[0] ?? (await browser.ctx.newPage());
@@ -28,7 +42,8 @@ describe('Build Base Image in the terminal', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await page.screenshot({ path: path.join(env('SCREENSHOT_DIR'), 'failure-build.png') }).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      await page.screenshot({ path: path.join(env('SCREENSHOT_DIR'), 'failure-build.png') }).catch(() => undefined);
   });
 
   it('streams the build into a task terminal and ends with a summary', async () => {
@@ -37,8 +52,14 @@ describe('Build Base Image in the terminal', function () {
     await runCommand(page, 'Container Exec: Build Base Image…');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'python-small' }).first().click();
     // the terminal (xterm's DOM renderer in headless chromium) shows the daemon's steps, then our summary
-    await page.locator('.xterm-rows', { hasText: /Built local\/ce-ui-build:1/ }).first().waitFor({ timeout: 20000 });
-    await page.locator('.xterm-rows', { hasText: /Step \d+\/\d+ : / }).first().waitFor();
+    await page
+      .locator('.xterm-rows', { hasText: /Built local\/ce-ui-build:1/ })
+      .first()
+      .waitFor({ timeout: 20000 });
+    await page
+      .locator('.xterm-rows', { hasText: /Step \d+\/\d+ : / })
+      .first()
+      .waitFor();
     await page.mouse.move(700, 300);
     await page.screenshot({ path: path.join(env('SCREENSHOT_DIR'), 'build-terminal.png') });
   });

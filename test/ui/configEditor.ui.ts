@@ -15,7 +15,12 @@ describe('configuration editor (webview)', function () {
   const heading = () => form().locator('h1', { hasText: 'New execution configuration' });
   /** Each test starts from the form: opened by New Configuration unless an earlier test left it open. */
   const openForm = async () => {
-    if (await heading().isVisible().catch(() => false)) return;
+    if (
+      await heading()
+        .isVisible()
+        .catch(() => false)
+    )
+      return;
     await runCommand(page, 'Container Exec: New Configuration…');
     await heading().waitFor({ timeout: 30000 });
   };
@@ -46,7 +51,10 @@ describe('configuration editor (webview)', function () {
 
   before(async () => {
     fs.mkdirSync(path.dirname(settingsFile()), { recursive: true });
-    fs.writeFileSync(settingsFile(), JSON.stringify({ 'containerExec.daemons': testbedDaemonSettings().filter((d) => (d as { id: string }).id !== 'broken') }, null, 2));
+    fs.writeFileSync(
+      settingsFile(),
+      JSON.stringify({ 'containerExec.daemons': testbedDaemonSettings().filter((d) => (d as { id: string }).id !== 'broken') }, null, 2),
+    );
     browser = await launchBrowser(env('UI_RUN_DIR'));
     page = browser.ctx.pages()[0] ?? (await browser.ctx.newPage());
     page.on('pageerror', (e) => console.log(`      [browser] ${e.message}`));
@@ -54,12 +62,22 @@ describe('configuration editor (webview)', function () {
   });
   after(async () => browser?.close());
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await shot(`failure-${this.currentTest.title.replace(/\W+/g, '-')}.png`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      await shot(`failure-${this.currentTest.title.replace(/\W+/g, '-')}.png`).catch(() => undefined);
   });
 
   it('New Configuration opens the form with every section', async () => {
     await openForm();
-    assert.deepEqual(await form().locator('h2').allInnerTexts(), ['General', 'Daemon', 'Image and registry', 'Resources', 'GPU', 'Permissions', 'Environment', 'Save to']);
+    assert.deepEqual(await form().locator('h2').allInnerTexts(), [
+      'General',
+      'Daemon',
+      'Image and registry',
+      'Resources',
+      'GPU',
+      'Permissions',
+      'Environment',
+      'Save to',
+    ]);
   });
 
   it('Test Connection: the TLS daemon with a wrong certificate folder shows the error, with the testbed folder it connects', async () => {
@@ -69,10 +87,14 @@ describe('configuration editor (webview)', function () {
     await fill('newHost', need('DOCKER_TLS_HOST'));
     await fill('certPath', need('DOCKER_TLS_WRONG_CA_CERT_PATH'));
     await form().locator('#test-connection-button').click();
-    await form().locator('#connection-result.bad', { hasText: /not signed by the CA/ }).waitFor({ timeout: 15000 });
+    await form()
+      .locator('#connection-result.bad', { hasText: /not signed by the CA/ })
+      .waitFor({ timeout: 15000 });
     await fill('certPath', need('DOCKER_TLS_CERT_PATH'));
     await form().locator('#test-connection-button').click();
-    await form().locator('#connection-result.ok', { hasText: /Connected: Docker \d+/ }).waitFor({ timeout: 15000 });
+    await form()
+      .locator('#connection-result.ok', { hasText: /Connected: Docker \d+/ })
+      .waitFor({ timeout: 15000 });
     await choose('daemonMode', 'A configured or discovered daemon');
   });
 
@@ -81,8 +103,12 @@ describe('configuration editor (webview)', function () {
     await choose('daemonMode', 'A configured or discovered daemon');
     await fill('name', 'gpu-small');
     await choose('daemon', 'tcp (plain)');
-    await form().locator('#capacity', { hasText: /runtimes .*nvidia/ }).waitFor({ timeout: 15000 });
-    const runtimes = await field('runtime').locator('vscode-option').evaluateAll((os) => os.map((o) => o.getAttribute('value')));
+    await form()
+      .locator('#capacity', { hasText: /runtimes .*nvidia/ })
+      .waitFor({ timeout: 15000 });
+    const runtimes = await field('runtime')
+      .locator('vscode-option')
+      .evaluateAll((os) => os.map((o) => o.getAttribute('value')));
     assert.ok(runtimes.includes('fake') && runtimes.includes('nvidia'), `runtimes: ${runtimes}`);
     await fill('memory', '2 gigs');
     await form().locator('#err-memory', { hasText: 'resources.memory: "2 gigs" is not a size like 512m' }).waitFor();
@@ -95,9 +121,27 @@ describe('configuration editor (webview)', function () {
   it('a crafted message that bypasses the form is rejected by the host', async () => {
     await openForm();
     const before = fs.readFileSync(settingsFile(), 'utf8');
-    await form().locator('body').evaluate(() => (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({ type: 'save', config: { name: 'evil', resources: { advanced: { Privileged: true } } }, scope: 'root' }));
-    await form().locator('#banner', { hasText: /Rejected a malformed message from the configuration editor: .*scope/ }).waitFor({ timeout: 10000 });
-    await form().locator('body').evaluate(() => (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({ type: 'save', config: { name: 'evil', resources: { advanced: { Privileged: true } } }, scope: 'user' }));
+    await form()
+      .locator('body')
+      .evaluate(() =>
+        (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({
+          type: 'save',
+          config: { name: 'evil', resources: { advanced: { Privileged: true } } },
+          scope: 'root',
+        }),
+      );
+    await form()
+      .locator('#banner', { hasText: /Rejected a malformed message from the configuration editor: .*scope/ })
+      .waitFor({ timeout: 10000 });
+    await form()
+      .locator('body')
+      .evaluate(() =>
+        (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({
+          type: 'save',
+          config: { name: 'evil', resources: { advanced: { Privileged: true } } },
+          scope: 'user',
+        }),
+      );
     await page.waitForTimeout(800);
     assert.equal(fs.readFileSync(settingsFile(), 'utf8'), before, 'the host saved a configuration the schema forbids');
   });
@@ -107,7 +151,9 @@ describe('configuration editor (webview)', function () {
     await choose('daemonMode', 'A configured or discovered daemon');
     await fill('name', 'gpu-small');
     await choose('daemon', 'tcp (plain)');
-    await form().locator('#capacity', { hasText: /runtimes .*nvidia/ }).waitFor({ timeout: 15000 });
+    await form()
+      .locator('#capacity', { hasText: /runtimes .*nvidia/ })
+      .waitFor({ timeout: 15000 });
     await fill('description', 'Small GPU jobs');
     await fill('memory', '64m');
     await fill('memoryReservation', '32m');
@@ -120,12 +166,16 @@ describe('configuration editor (webview)', function () {
     await fill('registryUser', need('DOCKER_AUTH_REGISTRY_USER'));
     await fill('registryPassword', need('DOCKER_AUTH_REGISTRY_PASSWORD'));
     await form().locator('#test-registry-login-button').click();
-    await form().locator('#registry-result.ok', { hasText: /Logged in to 127\.0\.0\.1:5001/ }).waitFor({ timeout: 20000 });
+    await form()
+      .locator('#registry-result.ok', { hasText: /Logged in to 127\.0\.0\.1:5001/ })
+      .waitFor({ timeout: 20000 });
     await fill('allowedGroups', 'root, ml');
     await fill('env', 'MODEL_DIR=/models\nSEED=42');
     await fill('network', 'bridge');
     await form().locator('#row-memory').scrollIntoViewIfNeeded(); // the resources and the GPU part in the picture
-    await form().locator('#row-memory').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await form()
+      .locator('#row-memory')
+      .evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await shot('config-editor-light.png');
     // the dark theme through the workspace settings (the palette would leave the webview's focus)
     fs.writeFileSync(settingsFile(), JSON.stringify({ ...settings(), 'workbench.colorTheme': 'Default Dark Modern' }, null, 2));
@@ -152,6 +202,9 @@ describe('configuration editor (webview)', function () {
     await showViewContainer(page, 'Container Exec');
     const row = page.locator('.part.sidebar .monaco-list-row', { has: page.locator('.label-name', { hasText: 'gpu-small' }) });
     await row.waitFor({ timeout: 10000 });
-    assert.match(await row.locator('.label-description').innerText(), /tcp · default base image · mem 64m · 1 CPU · pids 100 · shm 16m · nvidia · GPU all/);
+    assert.match(
+      await row.locator('.label-description').innerText(),
+      /tcp · default base image · mem 64m · 1 CPU · pids 100 · shm 16m · nvidia · GPU all/,
+    );
   });
 });

@@ -16,12 +16,19 @@ describe('packaged extension', function () {
     const extensionsDir = path.join(runDir, 'extensions');
     fs.rmSync(runDir, { recursive: true, force: true });
     fs.mkdirSync(extensionsDir, { recursive: true });
-    execFileSync(tools.NODE24, [tools.CODE_SERVER, '--extensions-dir', extensionsDir, '--user-data-dir', path.join(runDir, 'ud'), '--install-extension', vsix], { stdio: 'pipe' });
+    execFileSync(
+      tools.NODE24,
+      [tools.CODE_SERVER, '--extensions-dir', extensionsDir, '--user-data-dir', path.join(runDir, 'ud'), '--install-extension', vsix],
+      { stdio: 'pipe' },
+    );
     const installed = fs.readdirSync(extensionsDir).filter((d) => d.startsWith('container-exec.container-exec-'));
     assert.equal(installed.length, 1, `installed: ${fs.readdirSync(extensionsDir)}`);
     assert.ok(fs.existsSync(path.join(extensionsDir, installed[0]!, 'dist/extension.js')));
 
-    const { startCodeServer } = (await import(path.join(ROOT, 'scripts/lib/codeServer.mjs'))) as typeof import('../../scripts/lib/codeServer.mjs', { with: { 'resolution-mode': 'import' } });
+    const { startCodeServer } = (await import(path.join(ROOT, 'scripts/lib/codeServer.mjs'))) as typeof import(
+      '../../scripts/lib/codeServer.mjs',
+      { with: { 'resolution-mode': 'import' } }
+    );
     const server = await startCodeServer({ tools, runDir, workspace: env('UI_WORKSPACE'), extensionsDir, smokeTestDriver: false });
     const browser = await launchBrowser(runDir);
     try {

@@ -3,7 +3,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { launchBrowser, openWorkbench, runCommand, showNotifications, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
+import {
+  launchBrowser,
+  openWorkbench,
+  runCommand,
+  showNotifications,
+  showViewContainer,
+  uiEnv as env,
+  workbenchUrl,
+} from '../support/browser';
 import { need, testbedDaemonSettings } from '../support/testbed';
 
 describe('workbench UI', function () {
@@ -21,7 +29,10 @@ describe('workbench UI', function () {
   });
   after(async () => browser?.close());
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await page.screenshot({ path: path.join(shots(), `failure-${this.currentTest.title.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      await page
+        .screenshot({ path: path.join(shots(), `failure-${this.currentTest.title.replace(/\W+/g, '-')}.png`) })
+        .catch(() => undefined);
   });
 
   it('shows the Container Exec container with Daemons, Execution Configurations and Runs', async () => {
@@ -30,7 +41,10 @@ describe('workbench UI', function () {
     await sidebar.locator('.title-label', { hasText: /Container Exec/i }).waitFor();
     const headers = sidebar.locator('.pane-header .title');
     await headers.first().waitFor();
-    assert.deepEqual((await headers.allInnerTexts()).map((t) => t.trim().toUpperCase()), ['DAEMONS', 'EXECUTION CONFIGURATIONS', 'RUNS']);
+    assert.deepEqual(
+      (await headers.allInnerTexts()).map((t) => t.trim().toUpperCase()),
+      ['DAEMONS', 'EXECUTION CONFIGURATIONS', 'RUNS'],
+    );
     // each view starts with its welcome content
     await sidebar.locator('.welcome-view-content', { hasText: 'Execution configurations' }).waitFor();
     await sidebar.locator('.welcome-view-content', { hasText: 'Runs of workspace recipes' }).waitFor();
@@ -40,12 +54,31 @@ describe('workbench UI', function () {
 
   it('shows all testbed daemons at once; one expands to Info, Images, Containers, Volumes', async () => {
     const cli = ['-H', need('DOCKER_TCP_HOST')];
-    const id = execFileSync('docker', [...cli, 'run', '-d', '--name', 'train-model', '--label', 'container-exec.configuration=gpu-small', '--label', 'container-exec.recipe=train.py', need('BUSYBOX_IMAGE'), 'sleep', '60'], { encoding: 'utf8' }).trim();
+    const id = execFileSync(
+      'docker',
+      [
+        ...cli,
+        'run',
+        '-d',
+        '--name',
+        'train-model',
+        '--label',
+        'container-exec.configuration=gpu-small',
+        '--label',
+        'container-exec.recipe=train.py',
+        need('BUSYBOX_IMAGE'),
+        'sleep',
+        '60',
+      ],
+      { encoding: 'utf8' },
+    ).trim();
     try {
       await showViewContainer(page, 'Container Exec');
       const sidebar = page.locator('.part.sidebar');
-      const row = (text: string | RegExp) => sidebar.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: text }) }).first();
-      for (const name of ['tcp (plain)', 'tls (cert folder)', 'tls-files', 'ssh', 'blackholed', 'broken', 'Local']) await row(name).waitFor({ timeout: 20000 });
+      const row = (text: string | RegExp) =>
+        sidebar.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: text }) }).first();
+      for (const name of ['tcp (plain)', 'tls (cert folder)', 'tls-files', 'ssh', 'blackholed', 'broken', 'Local'])
+        await row(name).waitFor({ timeout: 20000 });
       // connected daemons show the connected icon; the blackholed one turns unreachable
       await row('tcp (plain)').locator('.codicon-vm-active').waitFor({ timeout: 20000 });
       await row('blackholed').locator('.label-description', { hasText: 'unreachable' }).waitFor({ timeout: 20000 });

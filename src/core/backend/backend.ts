@@ -32,7 +32,13 @@ export const targetOf = (c: Pick<Configuration, 'daemon'> & { name?: string; poo
 
 /** A target in words: `daemon "local"`, `swarm of manager "m1"`, `pool "gpu-pool"`. */
 export const targetText = (t: RunTarget): string =>
-  t.kind === DOCKER_DAEMON ? `daemon "${t.id}"` : t.kind === DOCKER_SWARM ? `swarm of manager "${t.id}"` : t.kind === DOCKER_POOL ? `pool "${t.id}"` : `${t.kind} "${t.id}"`;
+  t.kind === DOCKER_DAEMON
+    ? `daemon "${t.id}"`
+    : t.kind === DOCKER_SWARM
+      ? `swarm of manager "${t.id}"`
+      : t.kind === DOCKER_POOL
+        ? `pool "${t.id}"`
+        : `${t.kind} "${t.id}"`;
 
 /**
  * Records written before back-ends named the daemon alone (`daemon`, `outputsKept.daemon`): read as a

@@ -37,9 +37,13 @@ export class BackendRegistry {
     const context = why.context ? ` (${why.context})` : '';
     const hint = why.hint ? ` ${why.hint}` : '';
     const provider = this.providers.get(target.kind);
-    if (!provider) throw new Error(`No back-end for targets of kind "${target.kind}"${context}: this version knows ${this.kinds().join(', ') || 'none'}.${hint}`);
+    if (!provider)
+      throw new Error(
+        `No back-end for targets of kind "${target.kind}"${context}: this version knows ${this.kinds().join(', ') || 'none'}.${hint}`,
+      );
     const backend = await provider.open(target.id);
-    if (!backend) throw new Error(`${provider.noun[0]!.toUpperCase()}${provider.noun.slice(1)} not found: "${target.id}"${context}.${hint}`);
+    if (!backend)
+      throw new Error(`${provider.noun[0]!.toUpperCase()}${provider.noun.slice(1)} not found: "${target.id}"${context}.${hint}`);
     return backend;
   }
 

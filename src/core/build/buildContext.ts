@@ -44,7 +44,11 @@ export async function packContext(dir: string): Promise<PackedContext> {
  * A temporary context holding a generated Dockerfile, the files it copies (name -> source path) and
  * generated files (name -> content); `dispose` deletes it.
  */
-export async function writeContext(dockerfile: string, files: Record<string, string>, contents: Record<string, string> = {}): Promise<{ dir: string; dispose: () => Promise<void> }> {
+export async function writeContext(
+  dockerfile: string,
+  files: Record<string, string>,
+  contents: Record<string, string> = {},
+): Promise<{ dir: string; dispose: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'container-exec-build-'));
   await writeFile(path.join(dir, 'Dockerfile'), dockerfile);
   for (const [name, src] of Object.entries(files)) {
@@ -56,8 +60,12 @@ export async function writeContext(dockerfile: string, files: Record<string, str
 }
 
 /** The context a plan builds from: a custom Dockerfile's own folder, or a temporary one with the generated Dockerfile. */
-export async function planContext(plan: { dockerfile: string; files: Record<string, string>; context?: { dir: string; dockerfile: string } }, contents: Record<string, string> = {}): Promise<{ packed: PackedContext; dockerfile: string; dispose: () => Promise<void> }> {
-  if (plan.context) return { packed: await packContext(plan.context.dir), dockerfile: plan.context.dockerfile, dispose: async () => undefined };
+export async function planContext(
+  plan: { dockerfile: string; files: Record<string, string>; context?: { dir: string; dockerfile: string } },
+  contents: Record<string, string> = {},
+): Promise<{ packed: PackedContext; dockerfile: string; dispose: () => Promise<void> }> {
+  if (plan.context)
+    return { packed: await packContext(plan.context.dir), dockerfile: plan.context.dockerfile, dispose: async () => undefined };
   const ctx = await writeContext(plan.dockerfile, plan.files, contents);
   return { packed: await packContext(ctx.dir), dockerfile: 'Dockerfile', dispose: ctx.dispose };
 }

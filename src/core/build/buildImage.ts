@@ -30,7 +30,16 @@ export class BuildError extends Error {
 export async function buildImage(
   client: DaemonClient,
   context: Readable,
-  o: { tag: string; labels: Record<string, string>; buildArgs?: Record<string, string>; dockerfile?: string; noCache?: boolean; signal: AbortSignal; onLine: (l: BuildLine) => void; heartbeatMs?: number },
+  o: {
+    tag: string;
+    labels: Record<string, string>;
+    buildArgs?: Record<string, string>;
+    dockerfile?: string;
+    noCache?: boolean;
+    signal: AbortSignal;
+    onLine: (l: BuildLine) => void;
+    heartbeatMs?: number;
+  },
 ): Promise<BuildResult> {
   const t0 = performance.now();
   // a daemon that stops answering fails the build: a RUN step may send nothing for minutes, and
@@ -41,17 +50,25 @@ export async function buildImage(
   if (o.signal.aborted) ctl.abort();
   let lost: DaemonError | undefined;
   const stopHeartbeat = client.heartbeat(o.heartbeatMs ?? 2000, (e) => {
-    lost = new DaemonError('unreachable', client.host, `daemon ${client.host} stopped answering during the build: ${e.message}`, { cause: e });
+    lost = new DaemonError('unreachable', client.host, `daemon ${client.host} stopped answering during the build: ${e.message}`, {
+      cause: e,
+    });
     ctl.abort();
   });
   let imageId = '';
   let failure: string | undefined;
   try {
     // a Dockerfile the daemon cannot parse is refused at once (HTTP 400), before any stream
-    const stream = await buildImageStream(client, context as NodeJS.ReadableStream, { t: o.tag, labels: o.labels, buildargs: o.buildArgs ?? {}, dockerfile: o.dockerfile ?? 'Dockerfile', nocache: o.noCache ?? false }, ctl.signal)
-      .catch((e: unknown) => {
-        throw e instanceof DaemonError && e.kind === 'api' ? new BuildError(explainBuildFailure(e.message.replace(/^.*refused build: HTTP \d+ /, '')), { cause: e }) : e;
-      });
+    const stream = await buildImageStream(
+      client,
+      context as NodeJS.ReadableStream,
+      { t: o.tag, labels: o.labels, buildargs: o.buildArgs ?? {}, dockerfile: o.dockerfile ?? 'Dockerfile', nocache: o.noCache ?? false },
+      ctl.signal,
+    ).catch((e: unknown) => {
+      throw e instanceof DaemonError && e.kind === 'api'
+        ? new BuildError(explainBuildFailure(e.message.replace(/^.*refused build: HTTP \d+ /, '')), { cause: e })
+        : e;
+    });
     const handle = (line: string) => {
       let m: { stream?: string; status?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string } };
       try {
@@ -70,7 +87,9 @@ export async function buildImage(
         }
       } else if (m.status) o.onLine({ kind: 'status', text: m.status });
     };
-    onLines(stream, handle, { onLongLine: (max) => o.onLine({ kind: 'status', text: `(a line of the build stream longer than ${max / 1048576} MiB was skipped)` }) });
+    onLines(stream, handle, {
+      onLongLine: (max) => o.onLine({ kind: 'status', text: `(a line of the build stream longer than ${max / 1048576} MiB was skipped)` }),
+    });
     await client.streamEnd('build', stream, ctl.signal);
   } catch (e) {
     throw lost ?? e;
@@ -91,7 +110,8 @@ export async function buildImage(
 /** Adds what to do to the daemon's words. */
 export function explainBuildFailure(message: string): string {
   if (/returned a non-zero code/i.test(message)) return `${message} — a RUN step failed: its output is just above.`;
-  if (/dockerfile parse error|unknown instruction/i.test(message)) return `${message} — the Dockerfile has a syntax error (check the prepend/append fragments).`;
+  if (/dockerfile parse error|unknown instruction/i.test(message))
+    return `${message} — the Dockerfile has a syntax error (check the prepend/append fragments).`;
   if (/pull access denied|repository does not exist|manifest unknown|manifest .* not found|no such host|not found/i.test(message))
     return `${message} — the FROM image is missing: build or pull it on this daemon first, or push it to the configuration's registry.`;
   return message;

@@ -18,14 +18,22 @@ export interface RegistryAuth {
  * not). The stream is cut when `signal` aborts or the daemon misses two pings: a layer may take
  * minutes, and through a dead network not even the connection's close arrives.
  */
-async function follow(client: DaemonClient, what: string, open: (signal: AbortSignal) => Promise<NodeJS.ReadableStream>, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
+async function follow(
+  client: DaemonClient,
+  what: string,
+  open: (signal: AbortSignal) => Promise<NodeJS.ReadableStream>,
+  signal: AbortSignal,
+  onLine: (text: string) => void,
+): Promise<void> {
   const ctl = new AbortController();
   const onAbort = () => ctl.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) ctl.abort();
   let lost: DaemonError | undefined;
   const stopHeartbeat = client.heartbeat(HEARTBEAT_MS, (e) => {
-    lost = new DaemonError('unreachable', client.host, `daemon ${client.host} stopped answering during the ${what}: ${e.message}`, { cause: e });
+    lost = new DaemonError('unreachable', client.host, `daemon ${client.host} stopped answering during the ${what}: ${e.message}`, {
+      cause: e,
+    });
     ctl.abort();
   });
   try {
@@ -33,7 +41,13 @@ async function follow(client: DaemonClient, what: string, open: (signal: AbortSi
     let failure: string | undefined;
     onLines(stream, (line) => {
       try {
-        const m = JSON.parse(line) as { status?: string; id?: string; progress?: string; error?: string; errorDetail?: { message?: string } };
+        const m = JSON.parse(line) as {
+          status?: string;
+          id?: string;
+          progress?: string;
+          error?: string;
+          errorDetail?: { message?: string };
+        };
         if (m.errorDetail || m.error) failure = m.errorDetail?.message ?? m.error;
         else if (m.status && !m.progress) onLine(m.id ? `${m.id}: ${m.status}` : m.status);
       } catch {
@@ -56,13 +70,24 @@ export function explainRegistryFailure(e: unknown, action: string, ref: string, 
   const msg = redactSecrets((e as Error).message, [auth?.password]);
   const who = auth?.username ? ` as ${auth.username}` : ' anonymously';
   if (/unauthorized|authentication required|no basic auth credentials|denied|401/i.test(msg))
-    return new Error(`${action} ${ref} failed: ${auth?.serveraddress ?? 'the registry'} refused${who} (${msg}). Check the registry username and password (Test Registry Login in the configuration editor).`, { cause: e });
+    return new Error(
+      `${action} ${ref} failed: ${auth?.serveraddress ?? 'the registry'} refused${who} (${msg}). Check the registry username and password (Test Registry Login in the configuration editor).`,
+      { cause: e },
+    );
   if (/connection refused|no such host|i\/o timeout|connection reset/i.test(msg))
-    return new Error(`${action} ${ref} failed: registry ${auth?.serveraddress ?? ''} is unreachable from the daemon (${msg})`, { cause: e });
+    return new Error(`${action} ${ref} failed: registry ${auth?.serveraddress ?? ''} is unreachable from the daemon (${msg})`, {
+      cause: e,
+    });
   return new Error(`${action} ${ref} failed: ${msg}`, { cause: e });
 }
 
-export async function pushImage(client: DaemonClient, ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
+export async function pushImage(
+  client: DaemonClient,
+  ref: string,
+  auth: RegistryAuth | undefined,
+  signal: AbortSignal,
+  onLine: (text: string) => void,
+): Promise<void> {
   try {
     await follow(client, 'push', (s) => pushImageStream(client, ref, auth, s), signal, onLine);
   } catch (e) {
@@ -71,7 +96,13 @@ export async function pushImage(client: DaemonClient, ref: string, auth: Registr
   }
 }
 
-export async function pullImage(client: DaemonClient, ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
+export async function pullImage(
+  client: DaemonClient,
+  ref: string,
+  auth: RegistryAuth | undefined,
+  signal: AbortSignal,
+  onLine: (text: string) => void,
+): Promise<void> {
   try {
     await follow(client, 'pull', (s) => pullImageStream(client, ref, auth, s), signal, onLine);
   } catch (e) {

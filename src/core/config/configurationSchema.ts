@@ -10,7 +10,8 @@ export const CONFIG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const memory = (field: string, allowUnlimited = false) =>
   z.union([z.string(), z.number()]).superRefine((v, ctx) => {
     if (allowUnlimited && (v === -1 || v === '-1')) return;
-    if (parseMemory(v) === undefined) ctx.addIssue({ code: 'custom', message: `${field}: "${v}" is not ${MEMORY_FORM}${allowUnlimited ? ', or -1 for unlimited' : ''}` });
+    if (parseMemory(v) === undefined)
+      ctx.addIssue({ code: 'custom', message: `${field}: "${v}" is not ${MEMORY_FORM}${allowUnlimited ? ', or -1 for unlimited' : ''}` });
   });
 
 /** HostConfig resource keys beyond the common ones, accepted under resources.advanced. */
@@ -36,7 +37,23 @@ export const ADVANCED_RESOURCE_KEYS = [
   'KernelMemoryTCP',
 ] as const;
 
-export const ULIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack'] as const;
+export const ULIMIT_NAMES = [
+  'core',
+  'cpu',
+  'data',
+  'fsize',
+  'locks',
+  'memlock',
+  'msgqueue',
+  'nice',
+  'nofile',
+  'nproc',
+  'rss',
+  'rtprio',
+  'rttime',
+  'sigpending',
+  'stack',
+] as const;
 
 const Ulimit = z
   .object({ soft: z.number().int().min(-1), hard: z.number().int().min(-1) })
@@ -48,19 +65,31 @@ export const ResourcesSchema = z
     memory: memory('resources.memory').optional(),
     memoryReservation: memory('resources.memoryReservation').optional(),
     memorySwap: memory('resources.memorySwap', true).optional(),
-    cpus: z.number({ error: 'resources.cpus must be a number of CPUs like 1.5 (as docker run --cpus)' }).positive({ error: 'resources.cpus must be more than 0' }).optional(),
+    cpus: z
+      .number({ error: 'resources.cpus must be a number of CPUs like 1.5 (as docker run --cpus)' })
+      .positive({ error: 'resources.cpus must be more than 0' })
+      .optional(),
     cpuShares: z.number().int().min(2, { error: 'resources.cpuShares must be an integer of at least 2 (1024 = one share)' }).optional(),
     cpusetCpus: z
       .string()
       .refine((v) => parseCpuset(v) !== undefined, { message: 'resources.cpusetCpus must list CPUs like 0-3,5' })
       .optional(),
-    pidsLimit: z.number().int().refine((n) => n === -1 || n > 0, { message: 'resources.pidsLimit must be a positive integer, or -1 for unlimited' }).optional(),
+    pidsLimit: z
+      .number()
+      .int()
+      .refine((n) => n === -1 || n > 0, { message: 'resources.pidsLimit must be a positive integer, or -1 for unlimited' })
+      .optional(),
     shmSize: memory('resources.shmSize').optional(),
     ulimits: z
       .record(z.string(), Ulimit)
       .superRefine((u, ctx) => {
         for (const name of Object.keys(u))
-          if (!(ULIMIT_NAMES as readonly string[]).includes(name)) ctx.addIssue({ code: 'custom', path: [name], message: `resources.ulimits: unknown limit "${name}" (known: ${ULIMIT_NAMES.join(', ')})` });
+          if (!(ULIMIT_NAMES as readonly string[]).includes(name))
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `resources.ulimits: unknown limit "${name}" (known: ${ULIMIT_NAMES.join(', ')})`,
+            });
       })
       .optional(),
     advanced: z
@@ -68,7 +97,11 @@ export const ResourcesSchema = z
       .superRefine((a, ctx) => {
         for (const key of Object.keys(a))
           if (!(ADVANCED_RESOURCE_KEYS as readonly string[]).includes(key))
-            ctx.addIssue({ code: 'custom', path: [key], message: `resources.advanced: "${key}" is not an allowed HostConfig resource key (allowed: ${ADVANCED_RESOURCE_KEYS.join(', ')})` });
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: `resources.advanced: "${key}" is not an allowed HostConfig resource key (allowed: ${ADVANCED_RESOURCE_KEYS.join(', ')})`,
+            });
       })
       .optional(),
   })
@@ -77,15 +110,31 @@ export const ResourcesSchema = z
     const mem = r.memory !== undefined ? parseMemory(r.memory) : undefined;
     const reservation = r.memoryReservation !== undefined ? parseMemory(r.memoryReservation) : undefined;
     const swap = r.memorySwap !== undefined && r.memorySwap !== -1 && r.memorySwap !== '-1' ? parseMemory(r.memorySwap) : undefined;
-    if (mem !== undefined && mem < 6 * 1024 * 1024) ctx.addIssue({ code: 'custom', path: ['memory'], message: 'resources.memory must be at least 6m (Docker\'s minimum)' });
-    if (mem !== undefined && reservation !== undefined && reservation > mem) ctx.addIssue({ code: 'custom', path: ['memoryReservation'], message: 'resources.memoryReservation must not exceed resources.memory' });
-    if (swap !== undefined && mem === undefined) ctx.addIssue({ code: 'custom', path: ['memorySwap'], message: 'resources.memorySwap needs resources.memory (it is memory + swap)' });
-    if (swap !== undefined && mem !== undefined && swap < mem) ctx.addIssue({ code: 'custom', path: ['memorySwap'], message: 'resources.memorySwap is memory + swap: it must be at least resources.memory' });
+    if (mem !== undefined && mem < 6 * 1024 * 1024)
+      ctx.addIssue({ code: 'custom', path: ['memory'], message: "resources.memory must be at least 6m (Docker's minimum)" });
+    if (mem !== undefined && reservation !== undefined && reservation > mem)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['memoryReservation'],
+        message: 'resources.memoryReservation must not exceed resources.memory',
+      });
+    if (swap !== undefined && mem === undefined)
+      ctx.addIssue({ code: 'custom', path: ['memorySwap'], message: 'resources.memorySwap needs resources.memory (it is memory + swap)' });
+    if (swap !== undefined && mem !== undefined && swap < mem)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['memorySwap'],
+        message: 'resources.memorySwap is memory + swap: it must be at least resources.memory',
+      });
   });
 
 export type Gpus = 'none' | 'all' | number | string[];
 export const GpusSchema = z.custom<Gpus>(
-  (v) => v === 'none' || v === 'all' || (Number.isInteger(v) && (v as number) > 0) || (Array.isArray(v) && v.length > 0 && v.every((id) => typeof id === 'string' && id.length > 0)),
+  (v) =>
+    v === 'none' ||
+    v === 'all' ||
+    (Number.isInteger(v) && (v as number) > 0) ||
+    (Array.isArray(v) && v.length > 0 && v.every((id) => typeof id === 'string' && id.length > 0)),
   { error: 'gpus must be "none", "all", a count like 2, or a list of device ids like ["0", "GPU-3a2f…"]' },
 );
 
@@ -95,12 +144,20 @@ const REGISTRY_URL = /^[A-Za-z0-9][A-Za-z0-9.-]*(:\d+)?(\/[A-Za-z0-9._-]+)*$/;
 const shown = (v: string) => JSON.stringify(v);
 const imageRef = (field: string) =>
   z.string().superRefine((v, ctx) => {
-    if (v !== '' && !IMAGE_REF.test(v)) ctx.addIssue({ code: 'custom', message: `${field}: ${shown(v)} is not an image reference like debian:bookworm-slim or registry:5000/team/base:1 (no spaces, newlines or other characters)` });
+    if (v !== '' && !IMAGE_REF.test(v))
+      ctx.addIssue({
+        code: 'custom',
+        message: `${field}: ${shown(v)} is not an image reference like debian:bookworm-slim or registry:5000/team/base:1 (no spaces, newlines or other characters)`,
+      });
   });
 /** A pip requirement (name, extras, version specifiers, markers) on one line: it is quoted for the shell, but a newline would end the RUN. */
 const pipPackage = z.string().superRefine((v, ctx) => {
   // eslint-disable-next-line no-control-regex
-  if (!v.trim() || /[\x00-\x1f\x7f]/.test(v)) ctx.addIssue({ code: 'custom', message: `build.pipPackages: ${shown(v)} is not a pip requirement like numpy==2.1 (one line, no control characters)` });
+  if (!v.trim() || /[\x00-\x1f\x7f]/.test(v))
+    ctx.addIssue({
+      code: 'custom',
+      message: `build.pipPackages: ${shown(v)} is not a pip requirement like numpy==2.1 (one line, no control characters)`,
+    });
 });
 
 /** How the base image of a configuration is built (dssadmin build-base-image's options). Paths are workspace-relative or absolute. */
@@ -111,8 +168,19 @@ export const BuildOptionsSchema = z
     r: z.boolean().default(false),
     /** debugpy in the image (Debug Recipe): Debian's python3-debugpy when the image lacks it. */
     debugpy: z.boolean().default(false),
-    cuda: z.object({ enabled: z.boolean(), version: z.string().regex(/^\d+\.\d+(\.\d+)?$/, { error: 'build.cuda.version must look like 12.4 or 12.4.1' }).default('12.4.1') }).strict().optional(),
-    systemPackages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, { error: 'build.systemPackages: use Debian package names' })).default([]),
+    cuda: z
+      .object({
+        enabled: z.boolean(),
+        version: z
+          .string()
+          .regex(/^\d+\.\d+(\.\d+)?$/, { error: 'build.cuda.version must look like 12.4 or 12.4.1' })
+          .default('12.4.1'),
+      })
+      .strict()
+      .optional(),
+    systemPackages: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, { error: 'build.systemPackages: use Debian package names' }))
+      .default([]),
     pipPackages: z.array(pipPackage).default([]),
     httpProxy: z.string().optional(),
     httpsProxy: z.string().optional(),
@@ -120,7 +188,10 @@ export const BuildOptionsSchema = z
     dockerfilePrepend: z.string().optional(),
     dockerfileAppend: z.string().optional(),
     copyToBuildContext: z.array(z.string().min(1)).default([]),
-    tag: z.string().regex(/^[a-z0-9][a-z0-9._/:-]*$/, { error: 'build.tag must be an image reference like my/base:1.0' }).optional(),
+    tag: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._/:-]*$/, { error: 'build.tag must be an image reference like my/base:1.0' })
+      .optional(),
     dockerfile: z.string().optional(),
   })
   .strict();
@@ -133,20 +204,42 @@ const GENERIC_KIND = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** `swarm`: the configuration's daemon is a manager of a Docker Swarm; runs become swarm jobs placed by its scheduler. */
 export const SwarmOptionsSchema = z
   .object({
-    constraints: z.array(z.string().regex(CONSTRAINT, { error: 'swarm.constraints: each must look like node.labels.zone==a or node.role!=manager' })).default([]),
-    nodeLabels: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), z.string().regex(/^[^\s]+$/, { error: 'swarm.nodeLabels: values have no spaces' })).default({}),
-    gpuResource: z.string().regex(GENERIC_KIND, { error: 'swarm.gpuResource must be a generic resource kind like NVIDIA-GPU' }).default('NVIDIA-GPU'),
+    constraints: z
+      .array(z.string().regex(CONSTRAINT, { error: 'swarm.constraints: each must look like node.labels.zone==a or node.role!=manager' }))
+      .default([]),
+    nodeLabels: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/),
+        z.string().regex(/^[^\s]+$/, { error: 'swarm.nodeLabels: values have no spaces' }),
+      )
+      .default({}),
+    gpuResource: z
+      .string()
+      .regex(GENERIC_KIND, { error: 'swarm.gpuResource must be a generic resource kind like NVIDIA-GPU' })
+      .default('NVIDIA-GPU'),
   })
   .strict();
 export type SwarmOptions = z.output<typeof SwarmOptionsSchema>;
 
 /** Fields a swarm service cannot carry: refused on a swarm configuration, each with why. */
 const SWARM_REFUSED: { field: string; set: (c: Record<string, unknown>, r: Record<string, unknown>) => boolean; why: string }[] = [
-  { field: 'runtime', set: (c) => c.runtime !== undefined, why: 'a swarm service has no per-service runtime (set the default runtime of the nodes\' daemons instead)' },
+  {
+    field: 'runtime',
+    set: (c) => c.runtime !== undefined,
+    why: "a swarm service has no per-service runtime (set the default runtime of the nodes' daemons instead)",
+  },
   { field: 'network', set: (c) => c.network !== undefined, why: 'swarm tasks join overlay networks, not a daemon network mode' },
-  { field: 'gpus', set: (c) => c.gpus === 'all' || Array.isArray(c.gpus), why: 'Swarm reserves GPUs as a count of the swarm.gpuResource generic resource: give gpus as a number' },
+  {
+    field: 'gpus',
+    set: (c) => c.gpus === 'all' || Array.isArray(c.gpus),
+    why: 'Swarm reserves GPUs as a count of the swarm.gpuResource generic resource: give gpus as a number',
+  },
   { field: 'resources.cpusetCpus', set: (_c, r) => r.cpusetCpus !== undefined, why: 'a swarm service cannot pin CPUs' },
-  { field: 'resources.cpuShares', set: (_c, r) => r.cpuShares !== undefined, why: 'a swarm service has no CPU shares (use resources.cpus)' },
+  {
+    field: 'resources.cpuShares',
+    set: (_c, r) => r.cpuShares !== undefined,
+    why: 'a swarm service has no CPU shares (use resources.cpus)',
+  },
   { field: 'resources.memorySwap', set: (_c, r) => r.memorySwap !== undefined, why: 'a swarm service has no swap limit' },
   { field: 'resources.shmSize', set: (_c, r) => r.shmSize !== undefined, why: 'a swarm service has no --shm-size' },
   { field: 'resources.advanced', set: (_c, r) => r.advanced !== undefined, why: 'a swarm service takes no raw HostConfig keys' },
@@ -159,7 +252,9 @@ export const ConfigurationSchema = z
     daemon: z.string().min(1).default('local'),
     /** A pool of daemon ids instead of one daemon: each run is placed on the least-loaded one that can take it. */
     pool: z
-      .array(z.string().min(1, { error: 'pool: a daemon id must not be empty' }), { error: 'pool must be a list of daemon ids like ["local", "gpu-box"]' })
+      .array(z.string().min(1, { error: 'pool: a daemon id must not be empty' }), {
+        error: 'pool must be a list of daemon ids like ["local", "gpu-box"]',
+      })
       .min(1, { error: 'pool must name at least one daemon' })
       .refine((ids) => new Set(ids).size === ids.length, { message: 'pool names a daemon twice' })
       .optional(),
@@ -170,34 +265,58 @@ export const ConfigurationSchema = z
           .string()
           .min(1, { error: 'registry.url must not be empty (e.g. registry.example.com:5000)' })
           .superRefine((v, ctx) => {
-            if (v && !REGISTRY_URL.test(v)) ctx.addIssue({ code: 'custom', message: `registry.url: ${shown(v)} is not a registry address like registry.example.com:5000 (host[:port][/path], no scheme, spaces or newlines)` });
+            if (v && !REGISTRY_URL.test(v))
+              ctx.addIssue({
+                code: 'custom',
+                message: `registry.url: ${shown(v)} is not a registry address like registry.example.com:5000 (host[:port][/path], no scheme, spaces or newlines)`,
+              });
           }),
         username: z.string().optional(),
       })
       .strict()
       .optional(),
     resources: ResourcesSchema.default({}),
-    runtime: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'runtime must be a Docker runtime name like nvidia' }).optional(),
+    runtime: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'runtime must be a Docker runtime name like nvidia' })
+      .optional(),
     gpus: GpusSchema.default('none'),
     gpuCapabilities: z.array(z.string().min(1)).min(1).default(['gpu']),
     env: z
       .record(z.string(), z.string())
       .superRefine((e, ctx) => {
         for (const k of Object.keys(e))
-          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: `env: "${k}" is not a variable name (letters, digits, _; not starting with a digit)` });
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+            ctx.addIssue({
+              code: 'custom',
+              path: [k],
+              message: `env: "${k}" is not a variable name (letters, digits, _; not starting with a digit)`,
+            });
       })
       .default({}),
     network: z.string().min(1).optional(),
     swarm: SwarmOptionsSchema.optional(),
     allowedGroups: z.array(z.string().min(1)).default([]),
-    build: BuildOptionsSchema.default({ python: true, r: false, debugpy: false, systemPackages: [], pipPackages: [], copyToBuildContext: [] }),
+    build: BuildOptionsSchema.default({
+      python: true,
+      r: false,
+      debugpy: false,
+      systemPackages: [],
+      pipPackages: [],
+      copyToBuildContext: [],
+    }),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (!c.swarm) return;
     const r = c.resources as Record<string, unknown>;
     for (const f of SWARM_REFUSED)
-      if (f.set(c as Record<string, unknown>, r)) ctx.addIssue({ code: 'custom', path: f.field.split('.'), message: `${f.field}: Docker Swarm cannot honour it on a swarm configuration (${f.why}): remove it, or remove "swarm"` });
+      if (f.set(c as Record<string, unknown>, r))
+        ctx.addIssue({
+          code: 'custom',
+          path: f.field.split('.'),
+          message: `${f.field}: Docker Swarm cannot honour it on a swarm configuration (${f.why}): remove it, or remove "swarm"`,
+        });
   });
 
 export type ConfigurationInput = z.input<typeof ConfigurationSchema>;
@@ -217,7 +336,12 @@ export function validateConfiguration(input: unknown): { ok: true; config: Confi
     ok: false,
     errors: r.error.issues.map((i) => {
       const field = i.path.join('.') || '(configuration)';
-      const message = i.code === 'unrecognized_keys' ? `${field === '(configuration)' ? '' : `${field}: `}unknown setting ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message.startsWith(field.split('.')[0]!) ? i.message : `${field}: ${i.message}`;
+      const message =
+        i.code === 'unrecognized_keys'
+          ? `${field === '(configuration)' ? '' : `${field}: `}unknown setting ${i.keys.map((k) => `"${k}"`).join(', ')}`
+          : i.message.startsWith(field.split('.')[0]!)
+            ? i.message
+            : `${field}: ${i.message}`;
       return { field, message };
     }),
   };

@@ -31,7 +31,12 @@ export function copyName(name: string, taken: Set<string>): string {
  * Which configuration a run uses, DSS order: explicit pick > the recipe's own > project (workspace)
  * default > global (user) default. Returns the name and where it came from.
  */
-export function chooseConfiguration(o: { explicit?: string; recipe?: string; projectDefault?: string; globalDefault?: string }): { name: string; from: 'explicit' | 'recipe' | 'project default' | 'global default' } | undefined {
+export function chooseConfiguration(o: {
+  explicit?: string;
+  recipe?: string;
+  projectDefault?: string;
+  globalDefault?: string;
+}): { name: string; from: 'explicit' | 'recipe' | 'project default' | 'global default' } | undefined {
   if (o.explicit) return { name: o.explicit, from: 'explicit' };
   if (o.recipe) return { name: o.recipe, from: 'recipe' };
   if (o.projectDefault) return { name: o.projectDefault, from: 'project default' };

@@ -4,7 +4,11 @@ import type { Configuration } from './configurationSchema';
 /** The OS user's groups, as `id -Gn` reports them (deadline 3 s). */
 export function currentUserGroups(): Promise<string[]> {
   return new Promise((resolve, reject) =>
-    execFile('id', ['-Gn'], { timeout: 3000 }, (err, stdout) => (err ? reject(new Error(`cannot read your groups with "id -Gn": ${err.message}`)) : resolve(stdout.trim().split(/\s+/).filter(Boolean)))),
+    execFile('id', ['-Gn'], { timeout: 3000 }, (err, stdout) =>
+      err
+        ? reject(new Error(`cannot read your groups with "id -Gn": ${err.message}`))
+        : resolve(stdout.trim().split(/\s+/).filter(Boolean)),
+    ),
   );
 }
 

@@ -16,7 +16,11 @@ export function parseMemory(text: string | number): number | undefined {
 }
 
 export function formatMemory(bytes: number): string {
-  for (const [unit, size] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const)
+  for (const [unit, size] of [
+    ['g', 1024 ** 3],
+    ['m', 1024 ** 2],
+    ['k', 1024],
+  ] as const)
     if (bytes >= size) return `${+(bytes / size).toFixed(2)}${unit}`;
   return `${bytes}b`;
 }

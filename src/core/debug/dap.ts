@@ -28,7 +28,8 @@ export class DapReader {
     for (;;) {
       const end = this.buffer.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (this.buffer.length > 1024) throw new Error(`not a DAP stream: no header end in ${JSON.stringify(this.buffer.subarray(0, 80).toString('latin1'))}`);
+        if (this.buffer.length > 1024)
+          throw new Error(`not a DAP stream: no header end in ${JSON.stringify(this.buffer.subarray(0, 80).toString('latin1'))}`);
         return;
       }
       const header = this.buffer.subarray(0, end).toString('ascii');

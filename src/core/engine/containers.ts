@@ -7,33 +7,62 @@ import { demuxFrames } from '../run/demux';
 // @types/dockerode does not say so, and types answers loosely: the casts stay in this folder.
 
 /** POST /containers/create; the new container's id. */
-export async function createContainer(client: DaemonClient, body: Record<string, unknown> & { name: string }, opts?: CallOptions): Promise<string> {
+export async function createContainer(
+  client: DaemonClient,
+  body: Record<string, unknown> & { name: string },
+  opts?: CallOptions,
+): Promise<string> {
   const created = await client.call('create container', (d, abortSignal) => d.createContainer({ ...body, abortSignal } as never), opts);
   return created.id;
 }
 
 /** PUT /containers/{id}/archive: unpacks a tar stream at `path` in the container. */
-export async function putArchive(client: DaemonClient, id: string, tar: NodeJS.ReadableStream, path: string, opts?: CallOptions): Promise<void> {
+export async function putArchive(
+  client: DaemonClient,
+  id: string,
+  tar: NodeJS.ReadableStream,
+  path: string,
+  opts?: CallOptions,
+): Promise<void> {
   await client.call('upload workspace', (d, abortSignal) => d.getContainer(id).putArchive(tar, { path, abortSignal } as never), opts);
 }
 
 /** GET /containers/{id}/archive: a tar stream of `path` in the container. */
 export function getArchive(client: DaemonClient, id: string, path: string, opts?: CallOptions): Promise<NodeJS.ReadableStream> {
-  return client.call('fetch outputs', (d, abortSignal) => d.getContainer(id).getArchive({ path, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, opts);
+  return client.call(
+    'fetch outputs',
+    (d, abortSignal) => d.getContainer(id).getArchive({ path, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    opts,
+  );
 }
 
 /** POST /containers/{id}/attach: the multiplexed stdout and stderr stream. */
 export function attachContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<NodeJS.ReadableStream> {
-  return client.call('attach', (d, abortSignal) => d.getContainer(id).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, opts);
+  return client.call(
+    'attach',
+    (d, abortSignal) =>
+      d
+        .getContainer(id)
+        .attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    opts,
+  );
 }
 
 export async function startContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<void> {
-  await client.call('start container', (d, abortSignal) => d.getContainer(id).start({ abortSignal } as never) as unknown as Promise<unknown>, opts);
+  await client.call(
+    'start container',
+    (d, abortSignal) => d.getContainer(id).start({ abortSignal } as never) as unknown as Promise<unknown>,
+    opts,
+  );
 }
 
 /** POST /containers/{id}/wait: answers when the container exits, so only `signal` ends it. */
 export function waitContainer(client: DaemonClient, id: string, signal: AbortSignal): Promise<{ StatusCode: number }> {
-  return client.unbounded('wait', (d, abortSignal) => d.getContainer(id).wait({ abortSignal } as never) as unknown as Promise<{ StatusCode: number }>, signal);
+  return client.unbounded(
+    'wait',
+    (d, abortSignal) => d.getContainer(id).wait({ abortSignal } as never) as unknown as Promise<{ StatusCode: number }>,
+    signal,
+  );
 }
 
 export interface ContainerInspect {
@@ -42,17 +71,28 @@ export interface ContainerInspect {
 }
 
 export function inspectContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<ContainerInspect> {
-  return client.call('inspect container', (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as never) as unknown as Promise<ContainerInspect>, opts);
+  return client.call(
+    'inspect container',
+    (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as never) as unknown as Promise<ContainerInspect>,
+    opts,
+  );
 }
 
 /** Stops like `docker stop`: SIGTERM, then SIGKILL after `graceSeconds`; the deadline allows for that wait. */
 export async function stopContainer(client: DaemonClient, id: string, opts: CallOptions & { graceSeconds?: number } = {}): Promise<void> {
   const t = opts.graceSeconds ?? 10;
-  await client.call('stop container', (d, abortSignal) => d.getContainer(id).stop({ t, abortSignal } as object), { timeoutMs: client.daemon.timeoutMs + t * 1000, ...opts });
+  await client.call('stop container', (d, abortSignal) => d.getContainer(id).stop({ t, abortSignal } as object), {
+    timeoutMs: client.daemon.timeoutMs + t * 1000,
+    ...opts,
+  });
 }
 
 export async function removeContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<void> {
-  await client.call('remove container', (d, abortSignal) => d.getContainer(id).remove({ force: true, v: true, abortSignal } as object), opts);
+  await client.call(
+    'remove container',
+    (d, abortSignal) => d.getContainer(id).remove({ force: true, v: true, abortSignal } as object),
+    opts,
+  );
 }
 
 /**
@@ -60,11 +100,22 @@ export async function removeContainer(client: DaemonClient, id: string, opts?: C
  * stdout and stderr are demultiplexed unless the container has a TTY. Resolves when the stream ends
  * or `signal` aborts; rejects when it is cut or corrupt.
  */
-export async function followContainerLogs(client: DaemonClient, id: string, onText: (text: string, stream: 'stdout' | 'stderr') => void, signal: AbortSignal, tail = 500): Promise<void> {
-  const info = (await client.call('inspect container', (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as object), { signal })) as { Config?: { Tty?: boolean } };
+export async function followContainerLogs(
+  client: DaemonClient,
+  id: string,
+  onText: (text: string, stream: 'stdout' | 'stderr') => void,
+  signal: AbortSignal,
+  tail = 500,
+): Promise<void> {
+  const info = (await client.call('inspect container', (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as object), {
+    signal,
+  })) as { Config?: { Tty?: boolean } };
   const stream = await client.unbounded(
     'follow logs',
-    (d, abortSignal) => d.getContainer(id).logs({ follow: true, stdout: true, stderr: true, tail, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    (d, abortSignal) =>
+      d
+        .getContainer(id)
+        .logs({ follow: true, stdout: true, stderr: true, tail, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
     signal,
   );
   const decoders = { 1: new StringDecoder('utf8'), 2: new StringDecoder('utf8') };
@@ -85,11 +136,30 @@ export interface ExecInstance {
 }
 
 /** POST /containers/{id}/exec. */
-export async function createExec(client: DaemonClient, id: string, body: { Cmd: string[]; AttachStdin: boolean; Tty: boolean; Env?: string[]; WorkingDir?: string }, opts?: CallOptions): Promise<ExecInstance> {
-  const exec = await client.call('create exec', (d, abortSignal) => d.getContainer(id).exec({ AttachStdout: true, AttachStderr: true, ...body, abortSignal } as never), opts);
+export async function createExec(
+  client: DaemonClient,
+  id: string,
+  body: { Cmd: string[]; AttachStdin: boolean; Tty: boolean; Env?: string[]; WorkingDir?: string },
+  opts?: CallOptions,
+): Promise<ExecInstance> {
+  const exec = await client.call(
+    'create exec',
+    (d, abortSignal) => d.getContainer(id).exec({ AttachStdout: true, AttachStderr: true, ...body, abortSignal } as never),
+    opts,
+  );
   return {
-    start: ({ stdin, tty }, o) => client.call('start exec', (_d, abortSignal) => exec.start({ hijack: true, stdin, Tty: tty, abortSignal } as never) as unknown as Promise<Duplex>, o),
-    inspect: (o) => client.call('inspect exec', (_d, abortSignal) => exec.inspect({ abortSignal } as never) as unknown as Promise<{ Running: boolean; ExitCode: number | null }>, o),
+    start: ({ stdin, tty }, o) =>
+      client.call(
+        'start exec',
+        (_d, abortSignal) => exec.start({ hijack: true, stdin, Tty: tty, abortSignal } as never) as unknown as Promise<Duplex>,
+        o,
+      ),
+    inspect: (o) =>
+      client.call(
+        'inspect exec',
+        (_d, abortSignal) => exec.inspect({ abortSignal } as never) as unknown as Promise<{ Running: boolean; ExitCode: number | null }>,
+        o,
+      ),
     resize: async (w, h, o) => {
       await client.call('resize exec', (_d, abortSignal) => exec.resize({ w, h, abortSignal } as never) as unknown as Promise<unknown>, o);
     },

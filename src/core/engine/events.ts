@@ -29,7 +29,12 @@ export async function followEvents(client: DaemonClient, onEvent: (e: EngineEven
   try {
     stream = await client.unbounded(
       'event stream',
-      (d, abortSignal) => d.getEvents({ since, filters: { type: ['container', 'image', 'volume'] }, abortSignal } as object) as Promise<NodeJS.ReadableStream>,
+      (d, abortSignal) =>
+        d.getEvents({
+          since,
+          filters: { type: ['container', 'image', 'volume'] },
+          abortSignal,
+        } as object) as Promise<NodeJS.ReadableStream>,
       signal,
     );
   } catch {

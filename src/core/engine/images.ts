@@ -11,7 +11,11 @@ export interface EngineAuth {
 }
 
 export function inspectImage(client: DaemonClient, ref: string, opts?: CallOptions): Promise<{ Id: string; Size: number }> {
-  return client.call('inspect image', (d, abortSignal) => d.getImage(ref).inspect({ abortSignal } as never) as unknown as Promise<{ Id: string; Size: number }>, opts);
+  return client.call(
+    'inspect image',
+    (d, abortSignal) => d.getImage(ref).inspect({ abortSignal } as never) as unknown as Promise<{ Id: string; Size: number }>,
+    opts,
+  );
 }
 
 /** True when the daemon has the image; false on 404; any other failure throws. */
@@ -35,18 +39,46 @@ export interface EngineBuildOptions {
 }
 
 /** POST /build: the JSON-lines progress stream; a build takes as long as it takes, so only `signal` ends it. */
-export function buildImageStream(client: DaemonClient, context: NodeJS.ReadableStream, o: EngineBuildOptions, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
-  return client.unbounded('build', (d, abortSignal) => d.buildImage(context, { ...o, rm: true, forcerm: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, signal);
+export function buildImageStream(
+  client: DaemonClient,
+  context: NodeJS.ReadableStream,
+  o: EngineBuildOptions,
+  signal: AbortSignal,
+): Promise<NodeJS.ReadableStream> {
+  return client.unbounded(
+    'build',
+    (d, abortSignal) =>
+      d.buildImage(context, { ...o, rm: true, forcerm: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    signal,
+  );
 }
 
 /** POST /images/{ref}/push: the JSON-lines progress stream, ended by `signal`. */
-export function pushImageStream(client: DaemonClient, ref: string, auth: EngineAuth | undefined, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
-  return client.unbounded('push', (d, abortSignal) => d.getImage(ref).push({ authconfig: auth, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, signal);
+export function pushImageStream(
+  client: DaemonClient,
+  ref: string,
+  auth: EngineAuth | undefined,
+  signal: AbortSignal,
+): Promise<NodeJS.ReadableStream> {
+  return client.unbounded(
+    'push',
+    (d, abortSignal) => d.getImage(ref).push({ authconfig: auth, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    signal,
+  );
 }
 
 /** POST /images/create: the JSON-lines progress stream, ended by `signal`. */
-export function pullImageStream(client: DaemonClient, ref: string, auth: EngineAuth | undefined, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
-  return client.unbounded('pull', (d, abortSignal) => d.pull(ref, { authconfig: auth, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, signal);
+export function pullImageStream(
+  client: DaemonClient,
+  ref: string,
+  auth: EngineAuth | undefined,
+  signal: AbortSignal,
+): Promise<NodeJS.ReadableStream> {
+  return client.unbounded(
+    'pull',
+    (d, abortSignal) => d.pull(ref, { authconfig: auth, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    signal,
+  );
 }
 
 /** POST /auth: the daemon logs in to the registry (a registry that is slow to answer gets `timeoutMs`). */

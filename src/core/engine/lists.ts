@@ -3,7 +3,10 @@ import type { CallOptions, DaemonClient } from '../daemonClient';
 import { parseEngineAnswer } from '../engineTypes';
 import { LABELS } from '../labels';
 
-const Labels = z.record(z.string(), z.string()).nullish().transform((l) => l ?? {});
+const Labels = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((l) => l ?? {});
 
 const ContainerAnswer = z.object({
   Id: z.string(),
@@ -24,7 +27,9 @@ const ImageAnswer = z.object({
   Labels,
 });
 const VolumesAnswer = z.object({
-  Volumes: z.array(z.object({ Name: z.string(), Driver: z.string(), Mountpoint: z.string().optional(), CreatedAt: z.string().optional(), Labels })).nullish(),
+  Volumes: z
+    .array(z.object({ Name: z.string(), Driver: z.string(), Mountpoint: z.string().optional(), CreatedAt: z.string().optional(), Labels }))
+    .nullish(),
 });
 
 export interface ContainerSummary {
@@ -79,7 +84,9 @@ export async function listImages(client: DaemonClient, opts?: CallOptions): Prom
     sizeBytes: i.Size,
     createdAt: new Date(i.Created * 1000),
     labels: i.Labels,
-    builtBy: i.Labels[LABELS.kind] ? { kind: i.Labels[LABELS.kind]!, version: i.Labels[LABELS.version], configuration: i.Labels[LABELS.configuration] } : undefined,
+    builtBy: i.Labels[LABELS.kind]
+      ? { kind: i.Labels[LABELS.kind]!, version: i.Labels[LABELS.version], configuration: i.Labels[LABELS.configuration] }
+      : undefined,
   }));
 }
 

@@ -16,10 +16,20 @@ export interface Reservation {
   gpus: number;
 }
 
-const Listed = z.array(z.object({ Id: z.string(), Labels: z.record(z.string(), z.string()).nullish(), State: z.string().optional(), Created: z.number().optional() }));
+const Listed = z.array(
+  z.object({
+    Id: z.string(),
+    Labels: z.record(z.string(), z.string()).nullish(),
+    State: z.string().optional(),
+    Created: z.number().optional(),
+  }),
+);
 const Inspected = z.object({
   Id: z.string(),
-  Config: z.object({ Labels: z.record(z.string(), z.string()).nullish() }).partial().optional(),
+  Config: z
+    .object({ Labels: z.record(z.string(), z.string()).nullish() })
+    .partial()
+    .optional(),
   HostConfig: z
     .object({
       NanoCpus: z.number().nullish(),
@@ -40,7 +50,11 @@ export async function runningReservations(client: DaemonClient, opts: CallOption
   const inspected = await Promise.all(
     listed.map((c) =>
       client
-        .call('inspect container', (d, abortSignal) => d.getContainer(c.Id).inspect({ abortSignal } as never) as unknown as Promise<unknown>, opts)
+        .call(
+          'inspect container',
+          (d, abortSignal) => d.getContainer(c.Id).inspect({ abortSignal } as never) as unknown as Promise<unknown>,
+          opts,
+        )
         .then((a) => parseEngineAnswer(client.host, '/containers/{id}/json', Inspected, a))
         // gone between the list and the inspect: it holds nothing any more
         .catch(() => undefined),
@@ -63,14 +77,46 @@ export interface LabelledContainer {
 }
 
 /** Containers carrying `label=value`, any state. */
-export async function labelledContainers(client: DaemonClient, label: string, value: string, opts: CallOptions = {}): Promise<LabelledContainer[]> {
-  const raw = await client.call('list containers', (d, abortSignal) => d.listContainers({ all: true, filters: { label: [`${label}=${value}`] }, abortSignal } as object), opts);
-  return parseEngineAnswer(client.host, '/containers/json', Listed, raw).map((c) => ({ id: c.Id, state: c.State ?? '', createdSec: c.Created ?? 0, labels: c.Labels ?? {} }));
+export async function labelledContainers(
+  client: DaemonClient,
+  label: string,
+  value: string,
+  opts: CallOptions = {},
+): Promise<LabelledContainer[]> {
+  const raw = await client.call(
+    'list containers',
+    (d, abortSignal) => d.listContainers({ all: true, filters: { label: [`${label}=${value}`] }, abortSignal } as object),
+    opts,
+  );
+  return parseEngineAnswer(client.host, '/containers/json', Listed, raw).map((c) => ({
+    id: c.Id,
+    state: c.State ?? '',
+    createdSec: c.Created ?? 0,
+    labels: c.Labels ?? {},
+  }));
 }
 
 /** A container never started, holding a run's place in a budget while the run is set up (optimistic admission). */
-export async function createClaim(client: DaemonClient, name: string, image: string, labels: Record<string, string>, opts: CallOptions = {}): Promise<string> {
-  const created = await client.call('create claim container', (d, abortSignal) => d.createContainer({ name, Image: image, Cmd: ['true'], Labels: labels, HostConfig: { LogConfig: { Type: 'none', Config: {} } }, abortSignal } as never), opts);
+export async function createClaim(
+  client: DaemonClient,
+  name: string,
+  image: string,
+  labels: Record<string, string>,
+  opts: CallOptions = {},
+): Promise<string> {
+  const created = await client.call(
+    'create claim container',
+    (d, abortSignal) =>
+      d.createContainer({
+        name,
+        Image: image,
+        Cmd: ['true'],
+        Labels: labels,
+        HostConfig: { LogConfig: { Type: 'none', Config: {} } },
+        abortSignal,
+      } as never),
+    opts,
+  );
   return z.object({ id: z.string() }).parse(created).id;
 }
 
@@ -78,7 +124,13 @@ export async function createClaim(client: DaemonClient, name: string, image: str
  * Streams image `ref` from one daemon to another (GET /images/get → POST /images/load), reporting bytes
  * as they pass. Ends only by its end or `signal`; a stream cut on either side rejects naming the side.
  */
-export async function copyImage(from: DaemonClient, to: DaemonClient, ref: string, signal: AbortSignal, onBytes: (bytes: number) => void): Promise<void> {
+export async function copyImage(
+  from: DaemonClient,
+  to: DaemonClient,
+  ref: string,
+  signal: AbortSignal,
+  onBytes: (bytes: number) => void,
+): Promise<void> {
   const saved = await from.call('save image', (d) => d.getImage(ref).get() as unknown as Promise<NodeJS.ReadableStream>, { signal });
   let bytes = 0;
   saved.on('data', (b: Buffer) => onBytes((bytes += b.length)));
@@ -90,7 +142,11 @@ export async function copyImage(from: DaemonClient, to: DaemonClient, ref: strin
   // the load answers when it has read the whole archive: a cut save ends it (the load sees a truncated tar)
   sent.catch(onCut);
   try {
-    const answer = await to.unbounded('load image', (d, abortSignal) => d.loadImage(saved as never, { abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, cut.signal);
+    const answer = await to.unbounded(
+      'load image',
+      (d, abortSignal) => d.loadImage(saved as never, { abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+      cut.signal,
+    );
     let text = '';
     answer.on('data', (b: Buffer) => (text += b.toString()));
     await to.streamEnd('image load', answer, cut.signal);
@@ -98,8 +154,15 @@ export async function copyImage(from: DaemonClient, to: DaemonClient, ref: strin
     const error = /"error(?:Detail)?"\s*:\s*(?:\{[^}]*"message"\s*:\s*)?"([^"]+)"/.exec(text)?.[1];
     if (error) throw new Error(`${to.host} refused the image ${ref}: ${error}`);
   } catch (e) {
-    const saveError = await sent.then(() => undefined, (se: Error) => se);
-    if (saveError && !signal.aborted) throw new Error(`Copying image ${ref} from ${from.host} to ${to.host} was cut after ${(bytes / 1e6).toFixed(1)} MB: ${saveError.message}`, { cause: e });
+    const saveError = await sent.then(
+      () => undefined,
+      (se: Error) => se,
+    );
+    if (saveError && !signal.aborted)
+      throw new Error(
+        `Copying image ${ref} from ${from.host} to ${to.host} was cut after ${(bytes / 1e6).toFixed(1)} MB: ${saveError.message}`,
+        { cause: e },
+      );
     throw e instanceof Error ? e : new Error(String(e));
   } finally {
     signal.removeEventListener('abort', onCut);

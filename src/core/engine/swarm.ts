@@ -41,15 +41,31 @@ const GenericResource = z.object({
 
 const NodeAnswer = z.object({
   ID: z.string(),
-  Spec: z.object({ Role: z.string().default('worker'), Availability: z.string().default('active'), Labels: z.record(z.string(), z.string()).nullish() }).loose(),
+  Spec: z
+    .object({
+      Role: z.string().default('worker'),
+      Availability: z.string().default('active'),
+      Labels: z.record(z.string(), z.string()).nullish(),
+    })
+    .loose(),
   Description: z
     .object({
       Hostname: z.string().default(''),
-      Resources: z.object({ NanoCPUs: z.number().default(0), MemoryBytes: z.number().default(0), GenericResources: z.array(GenericResource).nullish() }).loose().default({ NanoCPUs: 0, MemoryBytes: 0 }),
+      Resources: z
+        .object({
+          NanoCPUs: z.number().default(0),
+          MemoryBytes: z.number().default(0),
+          GenericResources: z.array(GenericResource).nullish(),
+        })
+        .loose()
+        .default({ NanoCPUs: 0, MemoryBytes: 0 }),
     })
     .loose()
     .default({ Hostname: '', Resources: { NanoCPUs: 0, MemoryBytes: 0 } }),
-  Status: z.object({ State: z.string().default('unknown'), Addr: z.string().default(''), Message: z.string().optional() }).loose().default({ State: 'unknown', Addr: '' }),
+  Status: z
+    .object({ State: z.string().default('unknown'), Addr: z.string().default(''), Message: z.string().optional() })
+    .loose()
+    .default({ State: 'unknown', Addr: '' }),
   ManagerStatus: z.object({ Leader: z.boolean().optional(), Reachability: z.string().optional() }).loose().nullish(),
 });
 
@@ -73,12 +89,17 @@ export interface SwarmNode {
 
 /** GET /nodes (a manager only). */
 export async function listNodes(client: DaemonClient, opts: CallOptions = {}): Promise<SwarmNode[]> {
-  const raw = await client.call('list nodes', (d, abortSignal) => d.listNodes({ abortSignal } as never) as unknown as Promise<unknown>, opts);
+  const raw = await client.call(
+    'list nodes',
+    (d, abortSignal) => d.listNodes({ abortSignal } as never) as unknown as Promise<unknown>,
+    opts,
+  );
   return parseEngineAnswer(client.host, '/nodes', z.array(NodeAnswer), raw).map((n) => {
     const generic: Record<string, number> = {};
     for (const g of n.Description.Resources.GenericResources ?? []) {
       if (g.NamedResourceSpec) generic[g.NamedResourceSpec.Kind] = (generic[g.NamedResourceSpec.Kind] ?? 0) + 1;
-      if (g.DiscreteResourceSpec) generic[g.DiscreteResourceSpec.Kind] = (generic[g.DiscreteResourceSpec.Kind] ?? 0) + g.DiscreteResourceSpec.Value;
+      if (g.DiscreteResourceSpec)
+        generic[g.DiscreteResourceSpec.Kind] = (generic[g.DiscreteResourceSpec.Kind] ?? 0) + g.DiscreteResourceSpec.Value;
     }
     return {
       id: n.ID,
@@ -101,10 +122,21 @@ export interface ServiceSpec {
   Name: string;
   Labels: Record<string, string>;
   TaskTemplate: {
-    ContainerSpec: { Image: string; Command: string[]; Env: string[]; Dir: string; Labels: Record<string, string>; Ulimits?: { Name: string; Soft: number; Hard: number }[] };
+    ContainerSpec: {
+      Image: string;
+      Command: string[];
+      Env: string[];
+      Dir: string;
+      Labels: Record<string, string>;
+      Ulimits?: { Name: string; Soft: number; Hard: number }[];
+    };
     Resources: {
       Limits: { MemoryBytes?: number; NanoCPUs?: number; Pids?: number };
-      Reservations: { MemoryBytes?: number; NanoCPUs?: number; GenericResources?: { DiscreteResourceSpec: { Kind: string; Value: number } }[] };
+      Reservations: {
+        MemoryBytes?: number;
+        NanoCPUs?: number;
+        GenericResources?: { DiscreteResourceSpec: { Kind: string; Value: number } }[];
+      };
     };
     RestartPolicy: { Condition: 'none'; MaxAttempts: number };
     Placement: { Constraints: string[] };
@@ -114,20 +146,31 @@ export interface ServiceSpec {
 
 /** POST /services/create; returns the service id. Not cancelled mid-request: a service made but never heard of would be left behind. */
 export async function createService(client: DaemonClient, spec: ServiceSpec): Promise<string> {
-  const service = await client.call('create service', (d, abortSignal) => d.createService({ ...spec, abortSignal } as never) as unknown as Promise<unknown>);
+  const service = await client.call(
+    'create service',
+    (d, abortSignal) => d.createService({ ...spec, abortSignal } as never) as unknown as Promise<unknown>,
+  );
   return z.object({ id: z.string() }).loose().parse(service).id;
 }
 
 /** DELETE /services/{name}; an already-gone service is not an error. */
 export async function removeService(client: DaemonClient, nameOrId: string, opts: CallOptions = {}): Promise<void> {
   try {
-    await client.call('remove service', (d, abortSignal) => d.getService(nameOrId).remove({ abortSignal } as never) as unknown as Promise<unknown>, opts);
+    await client.call(
+      'remove service',
+      (d, abortSignal) => d.getService(nameOrId).remove({ abortSignal } as never) as unknown as Promise<unknown>,
+      opts,
+    );
   } catch (e) {
     if (!/HTTP 404|no such service|not found/i.test((e as Error).message)) throw e;
   }
 }
 
-const ServiceAnswer = z.object({ ID: z.string(), Spec: z.object({ Name: z.string(), Labels: z.record(z.string(), z.string()).nullish() }).loose(), CreatedAt: z.string().optional() });
+const ServiceAnswer = z.object({
+  ID: z.string(),
+  Spec: z.object({ Name: z.string(), Labels: z.record(z.string(), z.string()).nullish() }).loose(),
+  CreatedAt: z.string().optional(),
+});
 
 export interface SwarmService {
   id: string;
@@ -137,8 +180,16 @@ export interface SwarmService {
 
 /** GET /services filtered by labels (`key=value` or `key`). */
 export async function listServices(client: DaemonClient, labels: string[], opts: CallOptions = {}): Promise<SwarmService[]> {
-  const raw = await client.call('list services', (d, abortSignal) => d.listServices({ filters: JSON.stringify({ label: labels }), abortSignal } as never) as unknown as Promise<unknown>, opts);
-  return parseEngineAnswer(client.host, '/services', z.array(ServiceAnswer), raw).map((s) => ({ id: s.ID, name: s.Spec.Name, labels: s.Spec.Labels ?? {} }));
+  const raw = await client.call(
+    'list services',
+    (d, abortSignal) => d.listServices({ filters: JSON.stringify({ label: labels }), abortSignal } as never) as unknown as Promise<unknown>,
+    opts,
+  );
+  return parseEngineAnswer(client.host, '/services', z.array(ServiceAnswer), raw).map((s) => ({
+    id: s.ID,
+    name: s.Spec.Name,
+    labels: s.Spec.Labels ?? {},
+  }));
 }
 
 const TaskAnswer = z.object({
@@ -152,7 +203,10 @@ const TaskAnswer = z.object({
       State: z.string().default(''),
       Message: z.string().default(''),
       Err: z.string().default(''),
-      ContainerStatus: z.object({ ContainerID: z.string().default(''), ExitCode: z.number().default(0) }).loose().nullish(),
+      ContainerStatus: z
+        .object({ ContainerID: z.string().default(''), ExitCode: z.number().default(0) })
+        .loose()
+        .nullish(),
     })
     .loose()
     .default({ State: '', Message: '', Err: '' }),
@@ -173,8 +227,16 @@ export interface SwarmTask {
 }
 
 /** GET /tasks of one service, newest first. */
-export async function listTasks(client: DaemonClient, filters: { service?: string[]; label?: string[] }, opts: CallOptions = {}): Promise<SwarmTask[]> {
-  const raw = await client.call('list tasks', (d, abortSignal) => d.listTasks({ filters: JSON.stringify(filters), abortSignal } as never) as unknown as Promise<unknown>, opts);
+export async function listTasks(
+  client: DaemonClient,
+  filters: { service?: string[]; label?: string[] },
+  opts: CallOptions = {},
+): Promise<SwarmTask[]> {
+  const raw = await client.call(
+    'list tasks',
+    (d, abortSignal) => d.listTasks({ filters: JSON.stringify(filters), abortSignal } as never) as unknown as Promise<unknown>,
+    opts,
+  );
   return parseEngineAnswer(client.host, '/tasks', z.array(TaskAnswer), raw)
     .map((t) => ({
       id: t.ID,
@@ -192,10 +254,29 @@ export async function listTasks(client: DaemonClient, filters: { service?: strin
 }
 
 /** POST /nodes/{id}/update with a new availability (tests drain a node). */
-export async function setNodeAvailability(client: DaemonClient, nodeId: string, availability: 'active' | 'pause' | 'drain', opts: CallOptions = {}): Promise<void> {
-  const node = await client.call('inspect node', (d, abortSignal) => d.getNode(nodeId).inspect({ abortSignal } as never) as unknown as Promise<unknown>, opts);
-  const n = z.object({ Version: z.object({ Index: z.number() }), Spec: z.record(z.string(), z.unknown()) }).loose().parse(node);
-  await client.call('update node', (d, abortSignal) => d.getNode(nodeId).update({ version: n.Version.Index, ...n.Spec, Availability: availability, abortSignal } as never) as unknown as Promise<unknown>, opts);
+export async function setNodeAvailability(
+  client: DaemonClient,
+  nodeId: string,
+  availability: 'active' | 'pause' | 'drain',
+  opts: CallOptions = {},
+): Promise<void> {
+  const node = await client.call(
+    'inspect node',
+    (d, abortSignal) => d.getNode(nodeId).inspect({ abortSignal } as never) as unknown as Promise<unknown>,
+    opts,
+  );
+  const n = z
+    .object({ Version: z.object({ Index: z.number() }), Spec: z.record(z.string(), z.unknown()) })
+    .loose()
+    .parse(node);
+  await client.call(
+    'update node',
+    (d, abortSignal) =>
+      d
+        .getNode(nodeId)
+        .update({ version: n.Version.Index, ...n.Spec, Availability: availability, abortSignal } as never) as unknown as Promise<unknown>,
+    opts,
+  );
 }
 
 /** GET /images/get: the image as a tar stream (`docker save`). The body has no deadline: the caller's signal ends it. */
@@ -204,7 +285,17 @@ export async function saveImage(client: DaemonClient, ref: string, signal: Abort
     'save image',
     (d, abortSignal) =>
       new Promise((resolve, reject) =>
-        d.modem.dial({ path: '/images/get?', method: 'GET', options: { names: ref }, isStream: true, abortSignal, statusCodes: { 200: true, 404: 'no such image', 500: 'server error' } } as never, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as Readable))),
+        d.modem.dial(
+          {
+            path: '/images/get?',
+            method: 'GET',
+            options: { names: ref },
+            isStream: true,
+            abortSignal,
+            statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
+          } as never,
+          (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as Readable)),
+        ),
       ) as Promise<Readable>,
     { signal },
   )) as Readable;
@@ -212,7 +303,11 @@ export async function saveImage(client: DaemonClient, ref: string, signal: Abort
 
 /** POST /images/load (`docker load`) of `tar`; resolves when the daemon loaded it, rejects with the daemon's error. */
 export async function loadImage(client: DaemonClient, tar: Readable, signal: AbortSignal): Promise<void> {
-  const answer = (await client.unbounded('load image', (d, abortSignal) => d.loadImage(tar, { quiet: true, abortSignal } as never) as unknown as Promise<Readable>, signal)) as Readable;
+  const answer = (await client.unbounded(
+    'load image',
+    (d, abortSignal) => d.loadImage(tar, { quiet: true, abortSignal } as never) as unknown as Promise<Readable>,
+    signal,
+  )) as Readable;
   let text = '';
   for await (const chunk of answer) text += (chunk as Buffer).toString();
   const error = /"error(?:Detail)?"\s*:\s*(?:\{[^}]*"message"\s*:\s*)?"([^"]+)"/.exec(text);
@@ -221,7 +316,14 @@ export async function loadImage(client: DaemonClient, tar: Readable, signal: Abo
 
 /** POST /containers/{id}/attach (stream, stdout, stderr): the multiplexed output from now on; ended by `follow`. */
 export async function attachOutput(client: DaemonClient, container: string, follow: AbortSignal): Promise<NodeJS.ReadableStream> {
-  return (await client.call('attach', (d, abortSignal) => d.getContainer(container).attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>, { signal: follow })) as NodeJS.ReadableStream;
+  return (await client.call(
+    'attach',
+    (d, abortSignal) =>
+      d
+        .getContainer(container)
+        .attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    { signal: follow },
+  )) as NodeJS.ReadableStream;
 }
 
 /** A daemon's swarm at a glance, for the Daemons view: its membership; on a manager, the nodes and the run services with their tasks. */
@@ -233,7 +335,8 @@ export interface SwarmOverview {
 
 export async function swarmOverview(client: DaemonClient, opts: CallOptions & { manager?: boolean } = {}): Promise<SwarmOverview> {
   // a daemon whose /info already said it is no manager needs no second look
-  const membership = opts.manager === false ? { nodeId: '', state: 'inactive', manager: false, error: '' } : await swarmMembership(client, opts);
+  const membership =
+    opts.manager === false ? { nodeId: '', state: 'inactive', manager: false, error: '' } : await swarmMembership(client, opts);
   if (membership.state !== 'active' || !membership.manager) return { membership, nodes: [], runs: [] };
   const [nodes, services] = await Promise.all([listNodes(client, opts), listServices(client, ['container-exec.kind=run'], opts)]);
   const tasks = services.length ? await listTasks(client, { service: services.map((s) => s.name) }, opts) : [];

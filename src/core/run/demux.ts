@@ -15,7 +15,11 @@ export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
  * `onFrame` may return a promise: reading pauses until it settles (the frames of the chunk at hand
  * still come, in order).
  */
-export function demuxFrames(stream: NodeJS.ReadableStream, onFrame: (payload: Buffer, fd: 1 | 2) => unknown, maxFrameBytes = MAX_FRAME_BYTES): void {
+export function demuxFrames(
+  stream: NodeJS.ReadableStream,
+  onFrame: (payload: Buffer, fd: 1 | 2) => unknown,
+  maxFrameBytes = MAX_FRAME_BYTES,
+): void {
   // back-pressure: a frame whose consumer answers with a promise (its log is behind) pauses the reading
   // until every such promise settled, so the daemon's writes wait instead of the host buffering them
   let waiting = 0;
@@ -41,7 +45,7 @@ export function demuxFrames(stream: NodeJS.ReadableStream, onFrame: (payload: Bu
     }
     const out = Buffer.allocUnsafe(n);
     let used = 0; // chunks consumed, dropped at once: shifting each is quadratic when a frame spans many small chunks
-    for (let at = 0; at < n; ) {
+    for (let at = 0; at < n;) {
       const b = queue[used]!;
       const k = Math.min(b.length, n - at);
       b.copy(out, at, 0, k);
@@ -67,7 +71,9 @@ export function demuxFrames(stream: NodeJS.ReadableStream, onFrame: (payload: Bu
       if (size > maxFrameBytes) {
         broken = true;
         queue.length = 0;
-        const e = new Error(`a frame header of the container's output announced ${size} bytes, more than the limit of ${maxFrameBytes} bytes: the stream is corrupt or not multiplexed (a container with a TTY?), so it was closed`);
+        const e = new Error(
+          `a frame header of the container's output announced ${size} bytes, more than the limit of ${maxFrameBytes} bytes: the stream is corrupt or not multiplexed (a container with a TTY?), so it was closed`,
+        );
         const s = stream as NodeJS.ReadableStream & { destroy?(e: Error): void };
         if (s.destroy) s.destroy(e);
         else s.emit('error', e);

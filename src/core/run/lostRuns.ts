@@ -9,7 +9,15 @@ import { workspaceLabel } from './recipe';
  * one window at most, so no other window owns them). `activeRunIds` also holds the runs whose outputs
  * are still in their container (a cut fetch): those containers are not lost, they wait for Fetch Run Outputs.
  */
-export async function findLostRunContainers(client: DaemonClient, workspaceDir: string, activeRunIds: ReadonlySet<string>, opts?: CallOptions): Promise<ContainerSummary[]> {
+export async function findLostRunContainers(
+  client: DaemonClient,
+  workspaceDir: string,
+  activeRunIds: ReadonlySet<string>,
+  opts?: CallOptions,
+): Promise<ContainerSummary[]> {
   const mine = workspaceLabel(workspaceDir);
-  return (await listContainers(client, opts)).filter((c) => c.labels[LABELS.workspace] === mine && c.labels[LABELS.run] && !c.labels[LABELS.kept] && !activeRunIds.has(c.labels[LABELS.run]!));
+  return (await listContainers(client, opts)).filter(
+    (c) =>
+      c.labels[LABELS.workspace] === mine && c.labels[LABELS.run] && !c.labels[LABELS.kept] && !activeRunIds.has(c.labels[LABELS.run]!),
+  );
 }

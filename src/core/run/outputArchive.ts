@@ -55,7 +55,12 @@ const lstatOrUndefined = (p: string) => lstat(p).catch((e: NodeJS.ErrnoException
  * `..` are refused, and nothing is written through a link (every folder on the way is checked to be a
  * real folder once, so the cost stays linear in the archive). Stops at a cap, leaving the rest unread.
  */
-export function extractOutputArchive(source: NodeJS.ReadableStream, dest: string, outputPath: string, caps: OutputCaps = {}): Promise<ExtractedOutputs> {
+export function extractOutputArchive(
+  source: NodeJS.ReadableStream,
+  dest: string,
+  outputPath: string,
+  caps: OutputCaps = {},
+): Promise<ExtractedOutputs> {
   const root = path.resolve(dest);
   const outInContainer = path.posix.resolve(outputPath);
   // archive names are relative to the output folder's parent in the container
@@ -86,8 +91,10 @@ export function extractOutputArchive(source: NodeJS.ReadableStream, dest: string
 
   const entry = async (header: tarStream.Headers, body: Readable): Promise<boolean> => {
     const size = header.type === 'file' || header.type === 'contiguous-file' ? (header.size ?? 0) : 0;
-    if (caps.maxEntries !== undefined && result.entries >= caps.maxEntries) return Boolean((result.capped = { cap: 'maxEntries', limit: caps.maxEntries }));
-    if (caps.maxBytes !== undefined && result.bytes + size > caps.maxBytes) return Boolean((result.capped = { cap: 'maxBytes', limit: caps.maxBytes }));
+    if (caps.maxEntries !== undefined && result.entries >= caps.maxEntries)
+      return Boolean((result.capped = { cap: 'maxEntries', limit: caps.maxEntries }));
+    if (caps.maxBytes !== undefined && result.bytes + size > caps.maxBytes)
+      return Boolean((result.capped = { cap: 'maxBytes', limit: caps.maxBytes }));
     result.entries++;
     const shown = header.name.replace(/\/+$/, '');
     const skip = async (reason: string) => {
@@ -124,7 +131,8 @@ export function extractOutputArchive(source: NodeJS.ReadableStream, dest: string
         const to = header.linkname ?? '';
         const from = path.posix.dirname(path.posix.join(base, name));
         const resolved = path.posix.resolve(from, to);
-        if (resolved !== outInContainer && !resolved.startsWith(`${outInContainer}/`)) return skip(`a link to ${to}, outside ${outputPath}`);
+        if (resolved !== outInContainer && !resolved.startsWith(`${outInContainer}/`))
+          return skip(`a link to ${to}, outside ${outputPath}`);
         if (!(await clear(target))) return skip('a folder of that name came first');
         try {
           // relative and normalized: it climbs only through real folders of the output folder

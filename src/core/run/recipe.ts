@@ -12,7 +12,9 @@ export function recipeCommand(recipe: string, interpreters: Record<string, strin
   // an exact match first (".R"), then any case (".r" files are common too)
   const interpreter = (interpreters[ext] ?? Object.entries(interpreters).find(([e]) => e.toLowerCase() === ext.toLowerCase())?.[1])?.trim();
   if (!interpreter)
-    throw new Error(`${recipe} is not a recipe: no interpreter for "${ext || '(no extension)'}" files. Recipes are ${Object.keys(interpreters).join(', ')} files; add one in containerExec.recipeInterpreters.`);
+    throw new Error(
+      `${recipe} is not a recipe: no interpreter for "${ext || '(no extension)'}" files. Recipes are ${Object.keys(interpreters).join(', ')} files; add one in containerExec.recipeInterpreters.`,
+    );
   return [...interpreter.split(/\s+/), recipe, ...args];
 }
 
@@ -22,13 +24,17 @@ export function recipeCommand(recipe: string, interpreters: Record<string, strin
  */
 export function recipeInWorkspace(file: string, workspaceDir: string): string {
   const rel = path.relative(workspaceDir, file);
-  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${file} is outside the workspace folder ${workspaceDir}: only files of the workspace can run as recipes (the folder is what is uploaded).`);
+  if (!rel || rel.startsWith('..') || path.isAbsolute(rel))
+    throw new Error(
+      `${file} is outside the workspace folder ${workspaceDir}: only files of the workspace can run as recipes (the folder is what is uploaded).`,
+    );
   return rel.split(path.sep).join('/');
 }
 
 /** containerExec.recipeConfigurations: the first glob (in the order written) that matches the recipe names its configuration. */
 export function recipeConfiguration(recipe: string, globs: Record<string, string> | undefined): string | undefined {
-  for (const [glob, name] of Object.entries(globs ?? {})) if (minimatch(recipe, glob, { dot: true, matchBase: !glob.includes('/') })) return name;
+  for (const [glob, name] of Object.entries(globs ?? {}))
+    if (minimatch(recipe, glob, { dot: true, matchBase: !glob.includes('/') })) return name;
   return undefined;
 }
 

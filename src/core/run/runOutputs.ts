@@ -35,7 +35,13 @@ export function capText(capped: OutputCap): string {
  * Copies the container's output folder into `dest` (as `docker cp`: dest/<folder name>/...), each entry
  * judged alone (see extractOutputArchive). The body has no deadline of its own: an idle one ends it.
  */
-export async function fetchOutputs(client: DaemonClient, container: string, outputPath: string, dest: string, opts: FetchOutputsOptions = {}): Promise<FetchedOutputs> {
+export async function fetchOutputs(
+  client: DaemonClient,
+  container: string,
+  outputPath: string,
+  dest: string,
+  opts: FetchOutputsOptions = {},
+): Promise<FetchedOutputs> {
   const idleMs = Math.max(client.daemon.timeoutMs, 30000);
   let stream: NodeJS.ReadableStream & { destroy(e?: Error): void };
   try {
@@ -59,7 +65,13 @@ export async function fetchOutputs(client: DaemonClient, container: string, outp
     await mkdir(dest, { recursive: true });
     const got = await extractOutputArchive(stream.pipe(watchdog), dest, outputPath, opts);
     if (got.skipped.length) opts.onWarning?.(skippedWarning(outputPath, got.skipped));
-    return { folder: path.join(dest, path.posix.basename(outputPath)), skipped: got.skipped.map((s) => s.name), capped: got.capped, entries: got.entries, bytes: got.bytes };
+    return {
+      folder: path.join(dest, path.posix.basename(outputPath)),
+      skipped: got.skipped.map((s) => s.name),
+      capped: got.capped,
+      entries: got.entries,
+      bytes: got.bytes,
+    };
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     clearTimeout(idle);
@@ -76,7 +88,13 @@ export interface RetrievedOutputs extends FetchedOutputs {
 }
 
 /** Fetches the outputs a run left in its kept container (a cut or failed fetch), then removes the container unless cut again. */
-export async function retrieveKeptOutputs(client: DaemonClient, container: string, outputPath: string, dest: string, opts: FetchOutputsOptions = {}): Promise<RetrievedOutputs> {
+export async function retrieveKeptOutputs(
+  client: DaemonClient,
+  container: string,
+  outputPath: string,
+  dest: string,
+  opts: FetchOutputsOptions = {},
+): Promise<RetrievedOutputs> {
   let labels: Record<string, string>;
   try {
     const info = await inspectContainer(client, container, { signal: opts.signal });

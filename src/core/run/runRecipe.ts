@@ -144,7 +144,11 @@ async function prepare(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
   }
   hooks.onStatus(`Checking ${backend.description}`);
   const capacity = await backend.probe(c, { signal, onStatus: hooks.onStatus, onQueued: hooks.onQueued });
-  if (capacity.errors.length) throw new RunError('capacity', `Cannot run on configuration ${c.name}: ${capacity.errors.map((e) => e.message).join('; ')}. Nothing was created.`);
+  if (capacity.errors.length)
+    throw new RunError(
+      'capacity',
+      `Cannot run on configuration ${c.name}: ${capacity.errors.map((e) => e.message).join('; ')}. Nothing was created.`,
+    );
   for (const w of capacity.warnings) hooks.onWarning(w.message);
 
   if (await backend.hasImage(req.image, { signal })) return cmd;
@@ -155,7 +159,10 @@ async function prepare(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
     await backend.pullImage(req.image, req.registryAuth, signal, (line) => hooks.onStatus(line));
   } catch (e) {
     if (signal.aborted) throw e;
-    throw new RunError('image-missing', `${missing} and could not be pulled: ${(e as Error).message}. Build it (Build Base Image) or push it to the registry.`);
+    throw new RunError(
+      'image-missing',
+      `${missing} and could not be pulled: ${(e as Error).message}. Build it (Build Base Image) or push it to the registry.`,
+    );
   }
   return cmd;
 }
@@ -184,7 +191,9 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
   try {
     const scan = await scanWorkspace(req.workspaceDir, req.uploadExclude);
     if (req.uploadWarnBytes !== undefined && scan.bytes > req.uploadWarnBytes)
-      hooks.onWarning(`Uploading ${(scan.bytes / 1e6).toFixed(1)} MB (${scan.files} files) from ${req.workspaceDir}: more than containerExec.uploadWarnMB. Exclude folders with .gitignore or containerExec.uploadExclude.`);
+      hooks.onWarning(
+        `Uploading ${(scan.bytes / 1e6).toFixed(1)} MB (${scan.files} files) from ${req.workspaceDir}: more than containerExec.uploadWarnMB. Exclude folders with .gitignore or containerExec.uploadExclude.`,
+      );
 
     const labels = {
       [LABELS.run]: req.id,
@@ -196,7 +205,14 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
       [LABELS.user]: osUser(),
       ...(req.keepContainer ? { [LABELS.kept]: 'true' } : {}),
     };
-    const env = { PYTHONUNBUFFERED: '1', ...c.env, ...req.env, CONTAINER_EXEC_RUN_ID: req.id, CONTAINER_EXEC_CONFIGURATION: c.name, CONTAINER_EXEC_OUTPUT: outputPath };
+    const env = {
+      PYTHONUNBUFFERED: '1',
+      ...c.env,
+      ...req.env,
+      CONTAINER_EXEC_RUN_ID: req.id,
+      CONTAINER_EXEC_CONFIGURATION: c.name,
+      CONTAINER_EXEC_OUTPUT: outputPath,
+    };
     const inWorkspace = path.posix.relative(WORKSPACE_IN_CONTAINER, outputPath);
     const { output } = await run.start(
       {
@@ -228,7 +244,10 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
     // a cut output stream is the first sign of a vanished target: ask it at once rather than at the next heartbeat
     const drained = output.catch(async (e: Error) => {
       if (streams.signal.aborted) return;
-      const pingError = await backend.ping().then(() => undefined, (pe: Error) => pe);
+      const pingError = await backend.ping().then(
+        () => undefined,
+        (pe: Error) => pe,
+      );
       if (pingError && !lost && !streams.signal.aborted) {
         lost = pingError;
         streams.abort();
@@ -254,15 +273,24 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
     await stopping;
     outcome.exitCode = exit.exitCode;
     outcome.oomKilled = exit.oomKilled;
-    if (signal.aborted) Object.assign(outcome, { state: 'cancelled', message: `Cancelled: the container was stopped (exit code ${outcome.exitCode}).` });
+    if (signal.aborted)
+      Object.assign(outcome, { state: 'cancelled', message: `Cancelled: the container was stopped (exit code ${outcome.exitCode}).` });
     else if (outcome.oomKilled)
-      Object.assign(outcome, { failure: 'oom', message: `OOM-killed: the recipe needed more memory than configuration ${c.name} allows (memory ${c.resources.memory ?? 'unlimited'}); exit code ${outcome.exitCode}.` });
+      Object.assign(outcome, {
+        failure: 'oom',
+        message: `OOM-killed: the recipe needed more memory than configuration ${c.name} allows (memory ${c.resources.memory ?? 'unlimited'}); exit code ${outcome.exitCode}.`,
+      });
     else if (outcome.exitCode === 0) Object.assign(outcome, { state: 'succeeded', message: 'Recipe exited with code 0.' });
     else Object.assign(outcome, { failure: 'exit', message: `Recipe exited with code ${outcome.exitCode}.` });
   } catch (e) {
     // whatever broke, a target that no longer answers is the reason
     if (!lost && !signal.aborted) await backend.ping().catch((pingError: Error) => (lost = pingError));
-    if (lost) Object.assign(outcome, { failure: 'daemon-lost', lost: true, message: `${capitalized(backend.description)} stopped answering mid-run: ${lost.message}. The run is marked failed; its container will be offered for cleanup when the ${backend.target.kind === DOCKER_DAEMON ? 'daemon' : 'target'} is back.` });
+    if (lost)
+      Object.assign(outcome, {
+        failure: 'daemon-lost',
+        lost: true,
+        message: `${capitalized(backend.description)} stopped answering mid-run: ${lost.message}. The run is marked failed; its container will be offered for cleanup when the ${backend.target.kind === DOCKER_DAEMON ? 'daemon' : 'target'} is back.`,
+      });
     else if (signal.aborted) Object.assign(outcome, { state: 'cancelled', message: 'Cancelled before the recipe ran.' });
     else Object.assign(outcome, { failure: 'engine', message: (e as Error).message });
   } finally {
@@ -281,14 +309,31 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
  * Outputs come back (also after a failure or cancel), then the container goes (by name: even one whose
  * create answer was lost). A fetch cut by a cap or failed keeps the container: the outputs are still in it.
  */
-async function finish(backend: ExecutionBackend, run: RunHandle, req: RunRequest, hooks: RunHooks, outcome: RunOutcome, outputPath: string, started: boolean): Promise<void> {
+async function finish(
+  backend: ExecutionBackend,
+  run: RunHandle,
+  req: RunRequest,
+  hooks: RunHooks,
+  outcome: RunOutcome,
+  outputPath: string,
+  started: boolean,
+): Promise<void> {
   const name = run.name;
   if (started) {
     hooks.onStatus(`Fetching ${outputPath}`);
     try {
-      const fetched = await run.fetchOutputs(outputPath, req.outputsDir, { maxBytes: req.outputMaxBytes, maxEntries: req.outputMaxEntries, onWarning: (t) => hooks.onWarning(t) });
+      const fetched = await run.fetchOutputs(outputPath, req.outputsDir, {
+        maxBytes: req.outputMaxBytes,
+        maxEntries: req.outputMaxEntries,
+        onWarning: (t) => hooks.onWarning(t),
+      });
       outcome.outputs = fetched.folder;
-      if (fetched.capped) outcome.outputsKept = { container: name, outputPath, reason: `${capText(fetched.capped)}: fetched ${fetched.entries} entries (${(fetched.bytes / 1e6).toFixed(1)} MB)` };
+      if (fetched.capped)
+        outcome.outputsKept = {
+          container: name,
+          outputPath,
+          reason: `${capText(fetched.capped)}: fetched ${fetched.entries} entries (${(fetched.bytes / 1e6).toFixed(1)} MB)`,
+        };
       else if (!outcome.outputs) hooks.onStatus(`No outputs: the recipe wrote nothing to ${outputPath}.`);
     } catch (e) {
       outcome.outputsKept = { container: name, outputPath, reason: `fetching them failed: ${(e as Error).message}` };

@@ -77,7 +77,8 @@ export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: strin
   const stop = new AbortController();
   let failure: Error | undefined;
   pipeline(pack, counted.stream, () => stop.abort());
-  const entry = (header: tarStream.Headers, body?: Buffer) => new Promise<void>((resolve, reject) => pack.entry(header, body ?? Buffer.alloc(0), (e) => (e ? reject(e) : resolve())));
+  const entry = (header: tarStream.Headers, body?: Buffer) =>
+    new Promise<void>((resolve, reject) => pack.entry(header, body ?? Buffer.alloc(0), (e) => (e ? reject(e) : resolve())));
   const reads = new Map<number, Promise<Buffer>>();
   const readAhead = (from: number) => {
     for (let i = from; i < scan.entries.length && reads.size < READ_AHEAD; i++)
@@ -108,7 +109,10 @@ export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: strin
           });
         else await entry({ ...header, type: 'file' });
       } catch (e) {
-        throw new Error(`cannot upload ${name} from ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}${/size mismatch/i.test((e as Error).message) ? ' (it changed while uploading)' : ''}`, { cause: e });
+        throw new Error(
+          `cannot upload ${name} from ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}${/size mismatch/i.test((e as Error).message) ? ' (it changed while uploading)' : ''}`,
+          { cause: e },
+        );
       }
     }
     for (const d of extraDirs) await entry({ name: d, type: 'directory', mode: 0o777, mtime: new Date() });

@@ -24,15 +24,29 @@ export function checkCapacity(c: Configuration, info: Pick<DaemonInfo, 'name' | 
     const v = r[field];
     const bytes = v === undefined ? undefined : parseMemory(v);
     if (bytes !== undefined && bytes > info.memTotalBytes)
-      errors.push({ field: `resources.${field}`, message: `resources.${field} ${v} exceeds the memory of ${daemon}: ${formatMemory(info.memTotalBytes)}` });
+      errors.push({
+        field: `resources.${field}`,
+        message: `resources.${field} ${v} exceeds the memory of ${daemon}: ${formatMemory(info.memTotalBytes)}`,
+      });
   }
-  if (r.cpus !== undefined && r.cpus > info.cpus) errors.push({ field: 'resources.cpus', message: `resources.cpus ${r.cpus} exceeds the ${info.cpus} CPUs of ${daemon}` });
+  if (r.cpus !== undefined && r.cpus > info.cpus)
+    errors.push({ field: 'resources.cpus', message: `resources.cpus ${r.cpus} exceeds the ${info.cpus} CPUs of ${daemon}` });
   const set = r.cpusetCpus ? parseCpuset(r.cpusetCpus) : undefined;
   const beyond = set?.filter((i) => i >= info.cpus);
-  if (beyond?.length) errors.push({ field: 'resources.cpusetCpus', message: `resources.cpusetCpus names CPU ${beyond.join(', ')}, but ${daemon} has CPUs 0-${info.cpus - 1}` });
+  if (beyond?.length)
+    errors.push({
+      field: 'resources.cpusetCpus',
+      message: `resources.cpusetCpus names CPU ${beyond.join(', ')}, but ${daemon} has CPUs 0-${info.cpus - 1}`,
+    });
   if (c.runtime && !info.runtimes.includes(c.runtime))
-    errors.push({ field: 'runtime', message: `runtime "${c.runtime}" is not available on ${daemon} (it has: ${info.runtimes.join(', ')})` });
+    errors.push({
+      field: 'runtime',
+      message: `runtime "${c.runtime}" is not available on ${daemon} (it has: ${info.runtimes.join(', ')})`,
+    });
   if ((c.gpus !== 'none' || (c.runtime && GPU_RUNTIME.test(c.runtime))) && !hasGpuRuntime(info))
-    warnings.push({ field: 'gpus', message: `${daemon} has no GPU-capable runtime (${info.runtimes.join(', ')}): GPU requests will fail there` });
+    warnings.push({
+      field: 'gpus',
+      message: `${daemon} has no GPU-capable runtime (${info.runtimes.join(', ')}): GPU requests will fail there`,
+    });
   return { errors, warnings };
 }

@@ -3,13 +3,37 @@ import { pullImage, type RegistryAuth } from '../../build/registry';
 import type { Configuration } from '../../config/configurationSchema';
 import { createDaemonClient, type DaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
-import { attachContainer, createContainer, createExec, imageExists, inspectContainer, putArchive, removeContainer, startContainer, stopContainer, waitContainer } from '../../engine';
+import {
+  attachContainer,
+  createContainer,
+  createExec,
+  imageExists,
+  inspectContainer,
+  putArchive,
+  removeContainer,
+  startContainer,
+  stopContainer,
+  waitContainer,
+} from '../../engine';
 import { isNotFound } from '../../errors';
 import { demuxFrames } from '../../run/demux';
 import { findLostRunContainers } from '../../run/lostRuns';
 import { fetchOutputs, retrieveKeptOutputs, type FetchOutputsOptions } from '../../run/runOutputs';
 import { packWorkspace } from '../../run/workspaceArchive';
-import { DOCKER_DAEMON, type Capacity, type ExecOptions, type ExecSession, type ExecutionBackend, type LostRun, type RunExit, type RunHandle, type RunSpec, type RunTarget, type StartHooks, type Started } from '../backend';
+import {
+  DOCKER_DAEMON,
+  type Capacity,
+  type ExecOptions,
+  type ExecSession,
+  type ExecutionBackend,
+  type LostRun,
+  type RunExit,
+  type RunHandle,
+  type RunSpec,
+  type RunTarget,
+  type StartHooks,
+  type Started,
+} from '../backend';
 import type { BackendProvider } from '../registry';
 import { checkCapacity, hasGpuRuntime } from './capacity';
 import { toHostConfig } from './hostConfig';
@@ -37,7 +61,10 @@ export class DockerDaemonBackend implements ExecutionBackend {
     const info = await this.client.info({ signal });
     const capacity = checkCapacity(c, info);
     if (c.gpus !== 'none' && !hasGpuRuntime(info))
-      capacity.errors.push({ field: 'gpus', message: `configuration ${c.name} asks for GPUs (gpus: ${JSON.stringify(c.gpus)}), but daemon "${c.daemon}" (${info.name}) has no GPU runtime (it has: ${info.runtimes.join(', ')})` });
+      capacity.errors.push({
+        field: 'gpus',
+        message: `configuration ${c.name} asks for GPUs (gpus: ${JSON.stringify(c.gpus)}), but daemon "${c.daemon}" (${info.name}) has no GPU runtime (it has: ${info.runtimes.join(', ')})`,
+      });
     return capacity;
   }
 
@@ -62,7 +89,11 @@ export class DockerDaemonBackend implements ExecutionBackend {
   }
 
   async findLost(workspaceDir: string, activeRunIds: ReadonlySet<string>, opts?: { signal?: AbortSignal }): Promise<LostRun[]> {
-    return (await findLostRunContainers(this.client, workspaceDir, activeRunIds, opts)).map((c) => ({ id: c.id, name: c.name, runId: c.labels['container-exec.run']! }));
+    return (await findLostRunContainers(this.client, workspaceDir, activeRunIds, opts)).map((c) => ({
+      id: c.id,
+      name: c.name,
+      runId: c.labels['container-exec.run']!,
+    }));
   }
 
   async removeLost(lost: LostRun, opts?: { signal?: AbortSignal }): Promise<void> {
@@ -210,7 +241,8 @@ export class DockerRun implements RunHandle {
         for (let i = 0; ; i++) {
           const info = await exec.inspect({ signal: opts.signal });
           if (!info.Running && info.ExitCode !== null) return info.ExitCode;
-          if (i >= 50) throw new Error(`exec ${cmd.join(' ')} in ${name} on ${client.host}: its stream ended but the command is still running`);
+          if (i >= 50)
+            throw new Error(`exec ${cmd.join(' ')} in ${name} on ${client.host}: its stream ended but the command is still running`);
           await new Promise((r) => setTimeout(r, 100));
         }
       },
@@ -221,7 +253,9 @@ export class DockerRun implements RunHandle {
 }
 
 /** The Docker-daemon provider: daemon ids resolved by `resolve` (settings, DOCKER_HOST, contexts: the UI's business). */
-export function dockerDaemonProvider(resolve: (id: string) => Promise<DaemonDescriptionInput | DaemonDescription | undefined>): BackendProvider {
+export function dockerDaemonProvider(
+  resolve: (id: string) => Promise<DaemonDescriptionInput | DaemonDescription | undefined>,
+): BackendProvider {
   return {
     kind: DOCKER_DAEMON,
     noun: 'daemon',

@@ -44,11 +44,16 @@ export function usageOf(requests: Iterable<string | undefined>): Usage {
 export function neverFits(b: Budget | undefined, r: RunAsk, pool: string): string | undefined {
   if (!b) return undefined;
   const memory = b.memory !== undefined ? parseMemory(b.memory)! : undefined;
-  if (memory !== undefined && r.memoryBytes > memory) return `the run asks ${formatMemory(r.memoryBytes)} memory, more than your whole memory budget on ${pool}: ${formatMemory(memory)} (containerExec.budgets)`;
-  if (memory !== undefined && r.memoryBytes === 0) return `the run sets no resources.memory, but your budget on ${pool} limits memory to ${formatMemory(memory)}: give the configuration a resources.memory (containerExec.budgets)`;
-  if (b.cpus !== undefined && r.cpus > b.cpus) return `the run asks ${r.cpus} CPUs, more than your whole CPU budget on ${pool}: ${b.cpus} (containerExec.budgets)`;
-  if (b.cpus !== undefined && r.cpus === 0) return `the run sets no resources.cpus, but your budget on ${pool} limits CPUs to ${b.cpus}: give the configuration a resources.cpus (containerExec.budgets)`;
-  if (b.gpus !== undefined && r.gpus > b.gpus) return `the run asks ${r.gpus} GPUs, more than your GPU budget on ${pool}: ${b.gpus} (containerExec.budgets)`;
+  if (memory !== undefined && r.memoryBytes > memory)
+    return `the run asks ${formatMemory(r.memoryBytes)} memory, more than your whole memory budget on ${pool}: ${formatMemory(memory)} (containerExec.budgets)`;
+  if (memory !== undefined && r.memoryBytes === 0)
+    return `the run sets no resources.memory, but your budget on ${pool} limits memory to ${formatMemory(memory)}: give the configuration a resources.memory (containerExec.budgets)`;
+  if (b.cpus !== undefined && r.cpus > b.cpus)
+    return `the run asks ${r.cpus} CPUs, more than your whole CPU budget on ${pool}: ${b.cpus} (containerExec.budgets)`;
+  if (b.cpus !== undefined && r.cpus === 0)
+    return `the run sets no resources.cpus, but your budget on ${pool} limits CPUs to ${b.cpus}: give the configuration a resources.cpus (containerExec.budgets)`;
+  if (b.gpus !== undefined && r.gpus > b.gpus)
+    return `the run asks ${r.gpus} GPUs, more than your GPU budget on ${pool}: ${b.gpus} (containerExec.budgets)`;
   return undefined;
 }
 
@@ -57,7 +62,8 @@ export function overBudget(b: Budget | undefined, used: Usage, r: RunAsk): strin
   if (!b) return undefined;
   if (b.maxRuns !== undefined && used.runs + 1 > b.maxRuns) return `your budget of ${b.maxRuns} concurrent runs has ${used.runs} running`;
   const memory = b.memory !== undefined ? parseMemory(b.memory)! : undefined;
-  if (memory !== undefined && used.memoryBytes + r.memoryBytes > memory) return `your memory budget ${formatMemory(memory)} has ${formatMemory(used.memoryBytes)} in use`;
+  if (memory !== undefined && used.memoryBytes + r.memoryBytes > memory)
+    return `your memory budget ${formatMemory(memory)} has ${formatMemory(used.memoryBytes)} in use`;
   if (b.cpus !== undefined && used.cpus + r.cpus > b.cpus + 1e-9) return `your CPU budget ${b.cpus} has ${used.cpus} in use`;
   if (b.gpus !== undefined && used.gpus + r.gpus > b.gpus) return `your GPU budget ${b.gpus} has ${used.gpus} in use`;
   return undefined;

@@ -13,8 +13,10 @@ export interface RunAsk {
 
 export function requestOf(c: Configuration): RunAsk {
   const r = c.resources;
-  const memory = r.memory !== undefined ? parseMemory(r.memory) : r.memoryReservation !== undefined ? parseMemory(r.memoryReservation) : undefined;
-  const gpus = c.gpus === 'none' ? 0 : c.gpus === 'all' ? 1 : typeof c.gpus === 'number' ? c.gpus : Array.isArray(c.gpus) ? c.gpus.length : 1;
+  const memory =
+    r.memory !== undefined ? parseMemory(r.memory) : r.memoryReservation !== undefined ? parseMemory(r.memoryReservation) : undefined;
+  const gpus =
+    c.gpus === 'none' ? 0 : c.gpus === 'all' ? 1 : typeof c.gpus === 'number' ? c.gpus : Array.isArray(c.gpus) ? c.gpus.length : 1;
   return { cpus: r.cpus ?? 0, memoryBytes: memory ?? 0, gpus };
 }
 
@@ -59,11 +61,19 @@ export function loadOf(c: Candidate): Load {
     cpus += r.cpus;
     memory += r.memoryBytes;
   }
-  return { id: c.id, cpus: c.info.cpus, freeCpus: Math.max(0, c.info.cpus - cpus), memoryBytes: c.info.memTotalBytes, freeMemoryBytes: Math.max(0, c.info.memTotalBytes - memory), running: c.reservations.length + [...c.placed.keys()].filter((k) => !seen.has(k)).length };
+  return {
+    id: c.id,
+    cpus: c.info.cpus,
+    freeCpus: Math.max(0, c.info.cpus - cpus),
+    memoryBytes: c.info.memTotalBytes,
+    freeMemoryBytes: Math.max(0, c.info.memTotalBytes - memory),
+    running: c.reservations.length + [...c.placed.keys()].filter((k) => !seen.has(k)).length,
+  };
 }
 
 const num = (n: number) => String(Math.round(n * 100) / 100);
-export const loadText = (l: Load) => `${l.id}: ${num(l.freeCpus)} of ${l.cpus} CPUs free, ${formatMemory(l.freeMemoryBytes)} of ${formatMemory(l.memoryBytes)} memory, ${l.running} running`;
+export const loadText = (l: Load) =>
+  `${l.id}: ${num(l.freeCpus)} of ${l.cpus} CPUs free, ${formatMemory(l.freeMemoryBytes)} of ${formatMemory(l.memoryBytes)} memory, ${l.running} running`;
 
 export interface Choice {
   chosen?: Load;
@@ -81,12 +91,21 @@ export function choose(candidates: Candidate[], request: RunAsk, perDaemonRuns?:
   const loads = candidates.map((c) => ({ c, l: loadOf(c) }));
   const why: string[] = [];
   const fitting = loads.filter(({ c, l }) => {
-    if (perDaemonRuns !== undefined && c.userRuns >= perDaemonRuns) return why.push(`${c.id}: your ${c.userRuns} of ${perDaemonRuns} run slots in use`), false;
-    if (request.cpus > l.freeCpus + 1e-9) return why.push(`${c.id}: ${num(l.freeCpus)} of ${l.cpus} CPUs free, the run asks ${request.cpus}`), false;
-    if (request.memoryBytes > l.freeMemoryBytes) return why.push(`${c.id}: ${formatMemory(l.freeMemoryBytes)} memory free, the run asks ${formatMemory(request.memoryBytes)}`), false;
+    if (perDaemonRuns !== undefined && c.userRuns >= perDaemonRuns)
+      return (why.push(`${c.id}: your ${c.userRuns} of ${perDaemonRuns} run slots in use`), false);
+    if (request.cpus > l.freeCpus + 1e-9)
+      return (why.push(`${c.id}: ${num(l.freeCpus)} of ${l.cpus} CPUs free, the run asks ${request.cpus}`), false);
+    if (request.memoryBytes > l.freeMemoryBytes)
+      return (
+        why.push(`${c.id}: ${formatMemory(l.freeMemoryBytes)} memory free, the run asks ${formatMemory(request.memoryBytes)}`),
+        false
+      );
     return true;
   });
-  fitting.sort((a, b) => b.l.freeCpus - a.l.freeCpus || b.l.freeMemoryBytes - a.l.freeMemoryBytes || a.l.running - b.l.running || a.c.userRuns - b.c.userRuns);
+  fitting.sort(
+    (a, b) =>
+      b.l.freeCpus - a.l.freeCpus || b.l.freeMemoryBytes - a.l.freeMemoryBytes || a.l.running - b.l.running || a.c.userRuns - b.c.userRuns,
+  );
   const chosen = fitting[0]?.l;
   const ordered = chosen ? [chosen, ...loads.map((x) => x.l).filter((l) => l !== chosen)] : loads.map((x) => x.l);
   return { chosen, reason: ordered.map(loadText).join('; '), full: chosen ? undefined : why.join('; ') };

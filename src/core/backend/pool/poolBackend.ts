@@ -8,7 +8,20 @@ import { removeContainer } from '../../engine/containers';
 import type { DaemonInfo } from '../../engineTypes';
 import { LABELS } from '../../labels';
 import { osUser } from '../../run/runRecipe';
-import { DOCKER_POOL, type Capacity, type ExecOptions, type ExecutionBackend, type LostRun, type Placement, type ProbeOptions, type RunHandle, type RunSpec, type RunTarget, type StartHooks, type Started } from '../backend';
+import {
+  DOCKER_POOL,
+  type Capacity,
+  type ExecOptions,
+  type ExecutionBackend,
+  type LostRun,
+  type Placement,
+  type ProbeOptions,
+  type RunHandle,
+  type RunSpec,
+  type RunTarget,
+  type StartHooks,
+  type Started,
+} from '../backend';
 import { checkCapacity, hasGpuRuntime } from '../docker/capacity';
 import { DockerDaemonBackend, runContainerName } from '../docker/dockerDaemonBackend';
 import type { BackendProvider } from '../registry';
@@ -81,33 +94,64 @@ export class PoolBackend implements ExecutionBackend {
 
   constructor(private readonly spec: PoolSpec) {
     this.target = { kind: DOCKER_POOL, id: spec.name };
-    this.members = spec.daemons.flatMap((d) => (d.daemon ? [{ id: d.id, backend: new DockerDaemonBackend(createDaemonClient(d.daemon), true) }] : []));
+    this.members = spec.daemons.flatMap((d) =>
+      d.daemon ? [{ id: d.id, backend: new DockerDaemonBackend(createDaemonClient(d.daemon), true) }] : [],
+    );
     this.unknown = spec.daemons.filter((d) => !d.daemon).map((d) => d.id);
   }
 
   get description(): string {
-    return this.chosen ? `daemon "${this.chosen.id}" of pool "${this.spec.name}" (${this.chosen.backend.client.host})` : `pool "${this.spec.name}" (${this.spec.daemons.map((d) => d.id).join(', ')})`;
+    return this.chosen
+      ? `daemon "${this.chosen.id}" of pool "${this.spec.name}" (${this.chosen.backend.client.host})`
+      : `pool "${this.spec.name}" (${this.spec.daemons.map((d) => d.id).join(', ')})`;
   }
 
   /** Every daemon asked at once, each within its own deadline: an unreachable one is an answer with an error. */
   private async ask(signal: AbortSignal, members = this.members): Promise<Answer[]> {
-    return Promise.all(members.map((member) => member.backend.client.info({ signal }).then((info) => ({ member, info }), (e: Error) => ({ member, error: e.message }))));
+    return Promise.all(
+      members.map((member) =>
+        member.backend.client.info({ signal }).then(
+          (info) => ({ member, info }),
+          (e: Error) => ({ member, error: e.message }),
+        ),
+      ),
+    );
   }
 
   /** What keeps `c` off a daemon for good (runtime, GPU runtime, memory, CPUs vs /info). */
   private static never(c: Configuration, id: string, info: DaemonInfo): FieldError[] {
     const errors = checkCapacity({ ...c, daemon: id }, info).errors;
-    if (c.gpus !== 'none' && !hasGpuRuntime(info)) errors.push({ field: 'gpus', message: `daemon "${id}" has no GPU runtime (it has: ${info.runtimes.join(', ')})` });
+    if (c.gpus !== 'none' && !hasGpuRuntime(info))
+      errors.push({ field: 'gpus', message: `daemon "${id}" has no GPU runtime (it has: ${info.runtimes.join(', ')})` });
     return errors;
   }
 
   /** The daemons that could ever run `c` (answers kept), or the error saying why none can. */
-  private async feasible(c: Configuration, signal: AbortSignal, members = this.members): Promise<{ ok: (Answer & { info: DaemonInfo })[]; errors: FieldError[] }> {
+  private async feasible(
+    c: Configuration,
+    signal: AbortSignal,
+    members = this.members,
+  ): Promise<{ ok: (Answer & { info: DaemonInfo })[]; errors: FieldError[] }> {
     const pool = `pool "${this.spec.name}"`;
-    if (this.unknown.length) return { ok: [], errors: [{ field: 'pool', message: `${pool} names ${this.unknown.map((u) => `daemon "${u}"`).join(', ')}, which no daemon setting has: add it in the Daemons view or remove it from the configuration's pool` }] };
+    if (this.unknown.length)
+      return {
+        ok: [],
+        errors: [
+          {
+            field: 'pool',
+            message: `${pool} names ${this.unknown.map((u) => `daemon "${u}"`).join(', ')}, which no daemon setting has: add it in the Daemons view or remove it from the configuration's pool`,
+          },
+        ],
+      };
     const answers = await this.ask(signal, members);
     const up = answers.filter((a): a is Answer & { info: DaemonInfo } => Boolean(a.info));
-    if (!up.length) return { ok: [], errors: [{ field: 'pool', message: `no daemon of ${pool} answered: ${answers.map((a) => `${a.member.id}: ${a.error}`).join('; ')}` }] };
+    if (!up.length)
+      return {
+        ok: [],
+        errors: [
+          { field: 'pool', message: `no daemon of ${pool} answered: ${answers.map((a) => `${a.member.id}: ${a.error}`).join('; ')}` },
+        ],
+      };
     // per field, each daemon's reason: the driver and the editor show them on the field they concern
     const byField = new Map<string, string[]>();
     const ok = up.filter((a) => {
@@ -117,7 +161,10 @@ export class PoolBackend implements ExecutionBackend {
     });
     const down = answers.filter((a) => a.error).map((a) => `${a.member.id}: unreachable (${a.error})`);
     if (!ok.length) {
-      const errors = [...byField].map(([field, why], i) => ({ field, message: `${i === 0 ? `no daemon of ${pool} can run configuration ${c.name}: ` : ''}${why.join('; ')}` }));
+      const errors = [...byField].map(([field, why], i) => ({
+        field,
+        message: `${i === 0 ? `no daemon of ${pool} can run configuration ${c.name}: ` : ''}${why.join('; ')}`,
+      }));
       if (down.length) errors[errors.length - 1]!.message += `; ${down.join('; ')}`;
       return { ok, errors };
     }
@@ -131,7 +178,9 @@ export class PoolBackend implements ExecutionBackend {
       answers.map(async (a) => {
         const runs = new Map<string, string | undefined>();
         const listed = await labelledContainers(a.member.backend.client, LABELS.pool, this.spec.name, { signal }).catch(() => []);
-        for (const c of listed) if (c.labels[LABELS.user] === this.user && (c.state === 'created' || c.state === 'running') && c.labels[LABELS.run]) runs.set(c.labels[LABELS.run]!, c.labels[LABELS.request]);
+        for (const c of listed)
+          if (c.labels[LABELS.user] === this.user && (c.state === 'created' || c.state === 'running') && c.labels[LABELS.run])
+            runs.set(c.labels[LABELS.run]!, c.labels[LABELS.request]);
         perDaemon.set(a.member.id, runs);
       }),
     );
@@ -139,16 +188,40 @@ export class PoolBackend implements ExecutionBackend {
   }
 
   /** One admission attempt: a daemon with room and a budget with room, or the reason it waits. */
-  private async tryAdmit(c: Configuration, request: RunAsk, ok: (Answer & { info: DaemonInfo })[], signal: AbortSignal, runId: string): Promise<{ member: Member; reason: string } | { wait: string }> {
-    const [usage, reservations] = await Promise.all([this.usage(ok, signal), Promise.all(ok.map((a) => runningReservations(a.member.backend.client, { signal }).catch(() => undefined)))]);
+  private async tryAdmit(
+    c: Configuration,
+    request: RunAsk,
+    ok: (Answer & { info: DaemonInfo })[],
+    signal: AbortSignal,
+    runId: string,
+  ): Promise<{ member: Member; reason: string } | { wait: string }> {
+    const [usage, reservations] = await Promise.all([
+      this.usage(ok, signal),
+      Promise.all(ok.map((a) => runningReservations(a.member.backend.client, { signal }).catch(() => undefined))),
+    ]);
     const all = new Map<string, string | undefined>();
     for (const m of usage.values()) for (const [k, v] of m) all.set(k, v);
     // runs of this process placed but not yet labelled on a daemon count too
-    for (const a of ok) for (const [k, v] of placedOn(this.spec.name, a.member.id)) if (!all.has(k) && k !== runId) all.set(k, requestLabel(v));
+    for (const a of ok)
+      for (const [k, v] of placedOn(this.spec.name, a.member.id)) if (!all.has(k) && k !== runId) all.set(k, requestLabel(v));
     all.delete(runId);
     const over = overBudget(this.spec.budget, usageOf(all.values()), request);
     if (over) return { wait: over };
-    const candidates: Candidate[] = ok.flatMap((a, i) => (reservations[i] ? [{ id: a.member.id, info: a.info, reservations: reservations[i]!, placed: placedOn(this.spec.name, a.member.id), userRuns: [...(usage.get(a.member.id)?.keys() ?? [])].filter((k) => k !== runId).length + [...placedOn(this.spec.name, a.member.id).keys()].filter((k) => k !== runId && !usage.get(a.member.id)?.has(k)).length }] : []));
+    const candidates: Candidate[] = ok.flatMap((a, i) =>
+      reservations[i]
+        ? [
+            {
+              id: a.member.id,
+              info: a.info,
+              reservations: reservations[i]!,
+              placed: placedOn(this.spec.name, a.member.id),
+              userRuns:
+                [...(usage.get(a.member.id)?.keys() ?? [])].filter((k) => k !== runId).length +
+                [...placedOn(this.spec.name, a.member.id).keys()].filter((k) => k !== runId && !usage.get(a.member.id)?.has(k)).length,
+            },
+          ]
+        : [],
+    );
     const choice = choose(candidates, request, this.spec.budget?.perDaemonRuns);
     if (!choice.chosen) return { wait: `no daemon has room now (${choice.full})` };
     return { member: ok.find((a) => a.member.id === choice.chosen!.id)!.member, reason: choice.reason };
@@ -173,9 +246,20 @@ export class PoolBackend implements ExecutionBackend {
       for (;;) {
         if (signal.aborted) throw new Error('cancelled while queued');
         if (this.spec.stillConfigured && !this.spec.stillConfigured())
-          return { errors: [{ field: 'pool', message: `configuration ${c.name} was deleted while its run waited in the queue of pool "${this.spec.name}": nothing was created` }], warnings: [] };
+          return {
+            errors: [
+              {
+                field: 'pool',
+                message: `configuration ${c.name} was deleted while its run waited in the queue of pool "${this.spec.name}": nothing was created`,
+              },
+            ],
+            warnings: [],
+          };
         const position = queue.indexOf(waiter) + 1;
-        const admitted = position === 1 ? await this.tryAdmit(c, request, ok, signal, runId) : { wait: `${position - 1} of your runs on this pool before it` };
+        const admitted =
+          position === 1
+            ? await this.tryAdmit(c, request, ok, signal, runId)
+            : { wait: `${position - 1} of your runs on this pool before it` };
         if ('member' in admitted) {
           this.chosen = admitted.member;
           this.placement = { daemon: admitted.member.id, reason: admitted.reason };
@@ -189,7 +273,11 @@ export class PoolBackend implements ExecutionBackend {
           following = true;
           // a run ending anywhere in the pool may make room: wake on container die/destroy events
           for (const a of ok)
-            void followEvents(a.member.backend.client, (e) => e.type === 'container' && ['die', 'destroy', 'stop'].includes(e.action) && waiter.wake(), events.signal);
+            void followEvents(
+              a.member.backend.client,
+              (e) => e.type === 'container' && ['die', 'destroy', 'stop'].includes(e.action) && waiter.wake(),
+              events.signal,
+            );
         }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, RECHECK_MS);
@@ -265,7 +353,12 @@ export class PoolBackend implements ExecutionBackend {
   async placeFor(c: Configuration, runId: string, signal: AbortSignal, without?: Member): Promise<Member> {
     if (without) placedOn(this.spec.name, without.id).delete(runId);
     this.runId = runId;
-    const cap = await this.place(c, runId, { signal }, this.members.filter((m) => m !== without));
+    const cap = await this.place(
+      c,
+      runId,
+      { signal },
+      this.members.filter((m) => m !== without),
+    );
     if (cap.errors.length) throw new Error(cap.errors.map((e) => e.message).join('; '));
     return this.need();
   }
@@ -287,7 +380,8 @@ export class PoolBackend implements ExecutionBackend {
   async ping(): Promise<void> {
     if (this.chosen) return this.chosen.backend.ping();
     const answers = await this.ask(AbortSignal.timeout(60000));
-    if (!answers.some((a) => a.info)) throw new Error(`no daemon of pool "${this.spec.name}" answered: ${answers.map((a) => `${a.member.id}: ${a.error}`).join('; ')}`);
+    if (!answers.some((a) => a.info))
+      throw new Error(`no daemon of pool "${this.spec.name}" answered: ${answers.map((a) => `${a.member.id}: ${a.error}`).join('; ')}`);
   }
 
   heartbeat(everyMs: number, onLost: (e: Error) => void): () => void {
@@ -295,20 +389,38 @@ export class PoolBackend implements ExecutionBackend {
   }
 
   async findLost(workspaceDir: string, activeRunIds: ReadonlySet<string>, opts?: { signal?: AbortSignal }): Promise<LostRun[]> {
-    const found = await Promise.all(this.members.map((m) => m.backend.findLost(workspaceDir, activeRunIds, opts).then((l) => l.map((x) => ({ ...x, id: `${m.id}/${x.id}` })), () => [])));
+    const found = await Promise.all(
+      this.members.map((m) =>
+        m.backend.findLost(workspaceDir, activeRunIds, opts).then(
+          (l) => l.map((x) => ({ ...x, id: `${m.id}/${x.id}` })),
+          () => [],
+        ),
+      ),
+    );
     return found.flat();
   }
 
   async removeLost(lost: LostRun, opts?: { signal?: AbortSignal }): Promise<void> {
     const slash = lost.id.indexOf('/');
     const member = this.members.find((m) => m.id === lost.id.slice(0, slash));
-    if (!member) throw new Error(`pool "${this.spec.name}" has no daemon "${lost.id.slice(0, slash)}" any more: remove container ${lost.name} in the Daemons view`);
+    if (!member)
+      throw new Error(
+        `pool "${this.spec.name}" has no daemon "${lost.id.slice(0, slash)}" any more: remove container ${lost.name} in the Daemons view`,
+      );
     await member.backend.removeLost({ ...lost, id: lost.id.slice(slash + 1) }, opts);
   }
 
-  async retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts?: Parameters<ExecutionBackend['retrieveKeptOutputs']>[3]) {
+  async retrieveKeptOutputs(
+    container: string,
+    outputPath: string,
+    dest: string,
+    opts?: Parameters<ExecutionBackend['retrieveKeptOutputs']>[3],
+  ) {
     for (const m of this.members) {
-      const there = await labelledContainers(m.backend.client, LABELS.pool, this.spec.name).then((l) => l.length > 0, () => false);
+      const there = await labelledContainers(m.backend.client, LABELS.pool, this.spec.name).then(
+        (l) => l.length > 0,
+        () => false,
+      );
       if (there) {
         try {
           return await m.backend.retrieveKeptOutputs(container, outputPath, dest, opts);
@@ -317,7 +429,9 @@ export class PoolBackend implements ExecutionBackend {
         }
       }
     }
-    throw new Error(`Container ${container} is on no daemon of pool "${this.spec.name}" (${this.members.map((m) => m.id).join(', ')}): it was removed, or its daemon is unreachable.`);
+    throw new Error(
+      `Container ${container} is on no daemon of pool "${this.spec.name}" (${this.members.map((m) => m.id).join(', ')}): it was removed, or its daemon is unreachable.`,
+    );
   }
 
   dispose(): void {
@@ -356,18 +470,35 @@ class PoolRun implements RunHandle {
       member = await this.pool.placeFor(spec.config, this.runId, hooks.signal);
     }
     const request = requestOf(spec.config);
-    const labels = { ...spec.labels, [LABELS.user]: this.pool.user, [LABELS.pool]: this.pool.poolName, [LABELS.request]: requestLabel(request) };
-    for (let replaced = false; ; ) {
+    const labels = {
+      ...spec.labels,
+      [LABELS.user]: this.pool.user,
+      [LABELS.pool]: this.pool.poolName,
+      [LABELS.request]: requestLabel(request),
+    };
+    for (let replaced = false; ;) {
       try {
         await this.claim(member, spec, labels, hooks);
         break;
       } catch (e) {
         // the chosen daemon vanished between placement and create: place again, once
-        if (replaced || hooks.signal.aborted || !(await member.backend.ping().then(() => false, () => true))) throw e;
+        if (
+          replaced ||
+          hooks.signal.aborted ||
+          !(await member.backend.ping().then(
+            () => false,
+            () => true,
+          ))
+        )
+          throw e;
         replaced = true;
         hooks.onStatus(`Daemon "${member.id}" stopped answering (${(e as Error).message}): placing the run again`);
         member = await this.pool.placeFor(spec.config, this.runId, hooks.signal, member);
-        if (!(await this.pool.hasImage(spec.image, { signal: hooks.signal }, hooks.onStatus))) throw new Error(`Image ${spec.image} is not on daemon "${member.id}" (where the run was placed again) nor on another daemon of pool "${this.pool.poolName}": build it there, or give the configuration a registry.`, { cause: e });
+        if (!(await this.pool.hasImage(spec.image, { signal: hooks.signal }, hooks.onStatus)))
+          throw new Error(
+            `Image ${spec.image} is not on daemon "${member.id}" (where the run was placed again) nor on another daemon of pool "${this.pool.poolName}": build it there, or give the configuration a registry.`,
+            { cause: e },
+          );
       }
     }
     this.member = member;
@@ -394,7 +525,9 @@ class PoolRun implements RunHandle {
       await createClaim(client, claimName, image, { ...labels, [LABELS.kind]: 'claim' }, { signal: hooks.signal });
       const budget = this.pool.budget;
       if (!budget) return;
-      const mine = (await labelledContainers(client, LABELS.user, this.pool.user, { signal: hooks.signal })).filter((c) => c.labels[LABELS.pool] === this.pool.poolName && (c.state === 'created' || c.state === 'running'));
+      const mine = (await labelledContainers(client, LABELS.user, this.pool.user, { signal: hooks.signal })).filter(
+        (c) => c.labels[LABELS.pool] === this.pool.poolName && (c.state === 'created' || c.state === 'running'),
+      );
       // the earliest claims keep their place; ours backs off if it is beyond the budget
       const byRun = new Map<string, { created: number; request?: string }>();
       for (const c of mine) {

@@ -4,7 +4,20 @@ import type { Configuration } from '../../config/configurationSchema';
 import { parseMemory } from '../../config/units';
 import { createDaemonClient, type DaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
-import { attachOutput, createService, listNodes, listServices, listTasks, loadImage, removeService, saveImage, swarmMembership, type ServiceSpec, type SwarmNode, type SwarmTask } from '../../engine/swarm';
+import {
+  attachOutput,
+  createService,
+  listNodes,
+  listServices,
+  listTasks,
+  loadImage,
+  removeService,
+  saveImage,
+  swarmMembership,
+  type ServiceSpec,
+  type SwarmNode,
+  type SwarmTask,
+} from '../../engine/swarm';
 import { putArchive, removeContainer } from '../../engine/containers';
 import { imageExists } from '../../engine/images';
 import { LABELS } from '../../labels';
@@ -12,7 +25,20 @@ import { demuxFrames } from '../../run/demux';
 import { workspaceLabel } from '../../run/recipe';
 import { retrieveKeptOutputs, type FetchOutputsOptions, type RetrievedOutputs } from '../../run/runOutputs';
 import { packWorkspace } from '../../run/workspaceArchive';
-import { DOCKER_SWARM, type Capacity, type ExecOptions, type ExecSession, type ExecutionBackend, type LostRun, type RunExit, type RunHandle, type RunSpec, type RunTarget, type StartHooks, type Started } from '../backend';
+import {
+  DOCKER_SWARM,
+  type Capacity,
+  type ExecOptions,
+  type ExecSession,
+  type ExecutionBackend,
+  type LostRun,
+  type RunExit,
+  type RunHandle,
+  type RunSpec,
+  type RunTarget,
+  type StartHooks,
+  type Started,
+} from '../backend';
 import { DockerRun, runContainerName } from '../docker/dockerDaemonBackend';
 import type { BackendProvider } from '../registry';
 import { configConstraints, placeRequest, swarmRequest } from './swarmPlacement';
@@ -98,9 +124,25 @@ export class DockerSwarmBackend implements ExecutionBackend {
     const daemon = `daemon "${this.manager.daemon.id}" (${this.manager.host})`;
     const m = await swarmMembership(this.manager, { signal });
     if (m.state !== 'active')
-      return { errors: [{ field: 'daemon', message: `${daemon} is not in a swarm (its swarm state is "${m.state}"${m.error ? `: ${m.error}` : ''}): a swarm configuration targets a swarm manager. Run "docker swarm init" there, or remove "swarm" from configuration ${c.name}` }], warnings: [] };
+      return {
+        errors: [
+          {
+            field: 'daemon',
+            message: `${daemon} is not in a swarm (its swarm state is "${m.state}"${m.error ? `: ${m.error}` : ''}): a swarm configuration targets a swarm manager. Run "docker swarm init" there, or remove "swarm" from configuration ${c.name}`,
+          },
+        ],
+        warnings: [],
+      };
     if (!m.manager)
-      return { errors: [{ field: 'daemon', message: `${daemon} is a worker of its swarm, not a manager: only a manager places services. Target a manager daemon of the swarm ("docker node ls" on a manager lists them)` }], warnings: [] };
+      return {
+        errors: [
+          {
+            field: 'daemon',
+            message: `${daemon} is a worker of its swarm, not a manager: only a manager places services. Target a manager daemon of the swarm ("docker node ls" on a manager lists them)`,
+          },
+        ],
+        warnings: [],
+      };
     const [nodes, reach] = await Promise.all([listNodes(this.manager, { signal }), this.nodes()]);
     const placed = placeRequest(swarmRequest(c), nodes, new Set(reach.keys()), this.description);
     return { errors: placed.errors, warnings: placed.warnings };
@@ -118,13 +160,17 @@ export class DockerSwarmBackend implements ExecutionBackend {
   /** Without a registry: `docker save` on the manager → `docker load` on every reachable node that lacks it. */
   async distributeImage(ref: string, nodes: SwarmNode[], signal: AbortSignal, onStatus: (text: string) => void): Promise<void> {
     const reach = await this.nodes();
-    const targets = nodes.filter((n) => n.state === 'ready' && n.availability === 'active' && reach.has(n.id) && reach.get(n.id)!.client !== this.manager);
+    const targets = nodes.filter(
+      (n) => n.state === 'ready' && n.availability === 'active' && reach.has(n.id) && reach.get(n.id)!.client !== this.manager,
+    );
     await Promise.all(
       targets.map(async (n) => {
         const { client } = reach.get(n.id)!;
         if (await imageExists(client, ref, { signal })) return;
         const t0 = Date.now();
-        onStatus(`Copying image ${ref} to node ${n.hostname} (${n.id.slice(0, 12)}, ${client.host}): save on the manager, load on the node`);
+        onStatus(
+          `Copying image ${ref} to node ${n.hostname} (${n.id.slice(0, 12)}, ${client.host}): save on the manager, load on the node`,
+        );
         const tar = await saveImage(this.manager, ref, signal);
         let bytes = 0;
         const counted = new PassThrough();
@@ -135,9 +181,14 @@ export class DockerSwarmBackend implements ExecutionBackend {
           await loadImage(client, counted, signal);
         } catch (e) {
           tar.destroy();
-          throw new Error(`Could not copy image ${ref} to node ${n.hostname} (${n.id.slice(0, 12)}) through ${client.host}: ${(e as Error).message}. Give the configuration a registry the nodes pull from, or make the node's daemon reachable.`, { cause: e });
+          throw new Error(
+            `Could not copy image ${ref} to node ${n.hostname} (${n.id.slice(0, 12)}) through ${client.host}: ${(e as Error).message}. Give the configuration a registry the nodes pull from, or make the node's daemon reachable.`,
+            { cause: e },
+          );
         }
-        onStatus(`Copied image ${ref} to node ${n.id.slice(0, 12)}: ${(bytes / 1e6).toFixed(1)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        onStatus(
+          `Copied image ${ref} to node ${n.id.slice(0, 12)}: ${(bytes / 1e6).toFixed(1)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        );
       }),
     );
   }
@@ -157,7 +208,9 @@ export class DockerSwarmBackend implements ExecutionBackend {
 
   async findLost(workspaceDir: string, activeRunIds: ReadonlySet<string>, opts?: { signal?: AbortSignal }): Promise<LostRun[]> {
     const services = await listServices(this.manager, [`${LABELS.workspace}=${workspaceLabel(workspaceDir)}`], opts);
-    return services.filter((s) => s.labels[LABELS.run] && !s.labels[LABELS.kept] && !activeRunIds.has(s.labels[LABELS.run]!)).map((s) => ({ id: s.id, name: s.name, runId: s.labels[LABELS.run]! }));
+    return services
+      .filter((s) => s.labels[LABELS.run] && !s.labels[LABELS.kept] && !activeRunIds.has(s.labels[LABELS.run]!))
+      .map((s) => ({ id: s.id, name: s.name, runId: s.labels[LABELS.run]! }));
   }
 
   async removeLost(lost: LostRun, opts?: { signal?: AbortSignal }): Promise<void> {
@@ -205,7 +258,8 @@ class SwarmRun implements RunHandle {
     const c = spec.config;
     const [nodes, reach] = await Promise.all([listNodes(this.manager, { signal }), this.backend.nodes()]);
     const placed = placeRequest(swarmRequest(c), nodes, new Set(reach.keys()), this.backend.description);
-    if (placed.errors.length) throw new Error(`Cannot run on configuration ${c.name}: ${placed.errors.map((e) => e.message).join('; ')}. Nothing was created.`);
+    if (placed.errors.length)
+      throw new Error(`Cannot run on configuration ${c.name}: ${placed.errors.map((e) => e.message).join('; ')}. Nothing was created.`);
     if (!c.registry) await this.backend.distributeImage(spec.image, nodes, signal, hooks.onStatus);
     if (signal.aborted) throw new Error('cancelled');
 
@@ -214,7 +268,10 @@ class SwarmRun implements RunHandle {
     const task = await this.placed(signal, hooks.onStatus);
 
     const node = reach.get(task.nodeId);
-    if (!node) throw new Error(`Swarm placed the run on node ${task.nodeId.slice(0, 12)}, whose daemon the extension does not know: its workspace cannot go in nor its outputs come out. Add that node's daemon to containerExec.daemons.`);
+    if (!node)
+      throw new Error(
+        `Swarm placed the run on node ${task.nodeId.slice(0, 12)}, whose daemon the extension does not know: its workspace cannot go in nor its outputs come out. Add that node's daemon to containerExec.daemons.`,
+      );
     const at: Located = { client: node.client, containerId: task.containerId, container: new DockerRun(node.client, task.containerId) };
     this.at = at;
     this.backend.activeNodes.add(node.client);
@@ -226,11 +283,16 @@ class SwarmRun implements RunHandle {
     output.catch(() => undefined);
 
     const { scan } = spec.workspace;
-    hooks.onStatus(`Running on node ${task.nodeId.slice(0, 12)} (${node.client.host}); uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${spec.workingDir}`);
+    hooks.onStatus(
+      `Running on node ${task.nodeId.slice(0, 12)} (${node.client.host}); uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${spec.workingDir}`,
+    );
     if (signal.aborted) throw new Error('cancelled');
     const packed = packWorkspace(spec.workspace.dir, scan, [...spec.workspace.emptyDirs, GATE_DIR]);
     try {
-      await putArchive(node.client, at.containerId, packed.stream, spec.workingDir, { signal, timeoutMs: node.client.daemon.timeoutMs + scan.bytes / 1000 });
+      await putArchive(node.client, at.containerId, packed.stream, spec.workingDir, {
+        signal,
+        timeoutMs: node.client.daemon.timeoutMs + scan.bytes / 1000,
+      });
     } catch (e) {
       throw packed.failure() ?? e;
     } finally {
@@ -247,8 +309,13 @@ class SwarmRun implements RunHandle {
       if (signal.aborted) throw new Error('cancelled');
       const [task] = await listTasks(this.manager, { service: [this.name] }, { signal });
       if (task?.state === 'running' && task.containerId) return task;
-      if (task && ENDED.has(task.state)) throw new Error(`Swarm could not run the task of ${this.name}: ${task.err || task.message} (task ${task.state})`);
-      const text = !task ? `Waiting for Swarm to make the task of ${this.name}` : QUEUED.has(task.state) ? `Queued on ${this.backend.description}: ${task.err || task.message}` : `Task ${task.state} on node ${task.nodeId.slice(0, 12)}: ${task.message}`;
+      if (task && ENDED.has(task.state))
+        throw new Error(`Swarm could not run the task of ${this.name}: ${task.err || task.message} (task ${task.state})`);
+      const text = !task
+        ? `Waiting for Swarm to make the task of ${this.name}`
+        : QUEUED.has(task.state)
+          ? `Queued on ${this.backend.description}: ${task.err || task.message}`
+          : `Task ${task.state} on node ${task.nodeId.slice(0, 12)}: ${task.message}`;
       if (text !== said) onStatus((said = text));
       // placement takes Swarm a moment: asked often at first, then gently while the run is queued
       await sleep(Date.now() - t0 < 5000 ? 100 : 500, signal);
@@ -278,7 +345,10 @@ class SwarmRun implements RunHandle {
     const [task] = await listTasks(this.manager, { service: [this.name] });
     if (task?.desiredState === 'shutdown' || task?.desiredState === 'remove') {
       const node = (await listNodes(this.manager).catch(() => [])).find((n) => n.id === task.nodeId);
-      const why = node && node.availability !== 'active' ? `its node ${node.hostname} (${node.id.slice(0, 12)}) was set to ${node.availability}` : `Swarm shut the task down (${task.message || task.state})`;
+      const why =
+        node && node.availability !== 'active'
+          ? `its node ${node.hostname} (${node.id.slice(0, 12)}) was set to ${node.availability}`
+          : `Swarm shut the task down (${task.message || task.state})`;
       throw new Error(`The run was stopped by the swarm, not by the recipe: ${why}; exit code ${exit.exitCode}`);
     }
     return exit;
@@ -358,7 +428,10 @@ export function serviceSpec(name: string, spec: RunSpec, exclusions: string[]): 
  * The Docker Swarm provider: a target id is the daemon id of a manager (resolved by `resolve`);
  * `known` lists every daemon the extension knows, among which the nodes' daemons are found.
  */
-export function dockerSwarmProvider(resolve: (id: string) => Promise<DaemonDescriptionInput | DaemonDescription | undefined>, known: () => Promise<(DaemonDescriptionInput | DaemonDescription)[]>): BackendProvider {
+export function dockerSwarmProvider(
+  resolve: (id: string) => Promise<DaemonDescriptionInput | DaemonDescription | undefined>,
+  known: () => Promise<(DaemonDescriptionInput | DaemonDescription)[]>,
+): BackendProvider {
   return {
     kind: DOCKER_SWARM,
     noun: 'swarm manager daemon',

@@ -16,7 +16,12 @@ export const DEFAULT_GPU_RESOURCE = 'NVIDIA-GPU';
 export function swarmRequest(c: Configuration): SwarmRequest {
   const r = c.resources;
   const mem = r.memoryReservation ?? r.memory;
-  return { memoryBytes: mem === undefined ? undefined : parseMemory(mem), cpus: r.cpus, gpus: typeof c.gpus === 'number' ? c.gpus : 0, gpuResource: c.swarm?.gpuResource ?? DEFAULT_GPU_RESOURCE };
+  return {
+    memoryBytes: mem === undefined ? undefined : parseMemory(mem),
+    cpus: r.cpus,
+    gpus: typeof c.gpus === 'number' ? c.gpus : 0,
+    gpuResource: c.swarm?.gpuResource ?? DEFAULT_GPU_RESOURCE,
+  };
 }
 
 /** Placement constraints of a configuration: its own, then its node labels. */
@@ -45,13 +50,24 @@ export function placeRequest(req: SwarmRequest, nodes: SwarmNode[], reachable: R
   const maxCpus = Math.max(0, ...nodes.map((n) => n.cpus));
   const maxGpus = Math.max(0, ...nodes.map((n) => n.generic[req.gpuResource] ?? 0));
   if (req.memoryBytes !== undefined && req.memoryBytes > maxMem)
-    errors.push({ field: 'resources.memory', message: `a run reserves ${formatMemory(req.memoryBytes)} of memory, but the largest node of ${swarmName} has ${formatMemory(maxMem)} (${nodes.length} nodes)` });
-  if (req.cpus !== undefined && req.cpus > maxCpus) errors.push({ field: 'resources.cpus', message: `resources.cpus ${req.cpus} exceeds every node of ${swarmName}: the largest has ${maxCpus} CPUs (${nodes.length} nodes)` });
+    errors.push({
+      field: 'resources.memory',
+      message: `a run reserves ${formatMemory(req.memoryBytes)} of memory, but the largest node of ${swarmName} has ${formatMemory(maxMem)} (${nodes.length} nodes)`,
+    });
+  if (req.cpus !== undefined && req.cpus > maxCpus)
+    errors.push({
+      field: 'resources.cpus',
+      message: `resources.cpus ${req.cpus} exceeds every node of ${swarmName}: the largest has ${maxCpus} CPUs (${nodes.length} nodes)`,
+    });
   if (req.gpus > maxGpus)
-    errors.push({ field: 'gpus', message: `gpus ${req.gpus} asks for ${req.gpus} "${req.gpuResource}" generic resources, but the most any node of ${swarmName} advertises is ${maxGpus} (dockerd --node-generic-resource ${req.gpuResource}=...)` });
+    errors.push({
+      field: 'gpus',
+      message: `gpus ${req.gpus} asks for ${req.gpus} "${req.gpuResource}" generic resources, but the most any node of ${swarmName} advertises is ${maxGpus} (dockerd --node-generic-resource ${req.gpuResource}=...)`,
+    });
   if (errors.length) return { errors, warnings, exclusions: [] };
 
-  const fits = (n: SwarmNode) => (req.memoryBytes ?? 0) <= n.memoryBytes && (req.cpus ?? 0) <= n.cpus && req.gpus <= (n.generic[req.gpuResource] ?? 0);
+  const fits = (n: SwarmNode) =>
+    (req.memoryBytes ?? 0) <= n.memoryBytes && (req.cpus ?? 0) <= n.cpus && req.gpus <= (n.generic[req.gpuResource] ?? 0);
   const unreachable = nodes.filter((n) => !reachable.has(n.id));
   const candidates = nodes.filter((n) => fits(n) && n.availability !== 'drain');
   if (candidates.length && candidates.every((n) => !reachable.has(n.id)))
@@ -60,6 +76,9 @@ export function placeRequest(req: SwarmRequest, nodes: SwarmNode[], reachable: R
       message: `only nodes the extension cannot reach could hold the run: ${candidates.map(nodeName).join(', ')}; their outputs could not come back. Add a daemon entry for each (containerExec.daemons, its /info names the node id)`,
     });
   else if (unreachable.length)
-    warnings.push({ field: 'swarm', message: `runs are not placed on ${unreachable.map(nodeName).join(', ')} of ${swarmName}: no daemon the extension knows is that node (add it to containerExec.daemons)` });
+    warnings.push({
+      field: 'swarm',
+      message: `runs are not placed on ${unreachable.map(nodeName).join(', ')} of ${swarmName}: no daemon the extension knows is that node (add it to containerExec.daemons)`,
+    });
   return { errors, warnings, exclusions: unreachable.map((n) => `node.id!=${n.id}`) };
 }
