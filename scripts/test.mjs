@@ -52,6 +52,7 @@ const env = {
 let stopHost = async () => undefined;
 let code = 1;
 try {
+  check('format', 'npm', ['run', '--silent', 'format:check']);
   check('type-check', 'npm', ['run', '--silent', 'typecheck']);
   check('lint', 'npm', ['run', '--silent', 'lint']);
   check('bundle (dist/extension.js, dist/webview.js)', 'npm', ['run', '--silent', 'bundle']);
