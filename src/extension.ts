@@ -53,6 +53,8 @@ export interface ContainerExecApi {
   readonly debug: { onDidEnd: vscode.Event<DebugSessionEnd>; lastProblem(): string | undefined };
   /** The title of the question the extension is asking in a quick pick (answered through the real UI by tests). */
   pendingPrompt(): string | undefined;
+  /** The choice the workbench has active in that question (known once it is on screen). */
+  promptActive(): string | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): ContainerExecApi {
@@ -94,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
     trust: { isTrusted: () => workspaceTrust.isTrusted(), simulate: (t) => workspaceTrust.simulate(t) },
     debug: { onDidEnd: debugSessionEnds, lastProblem: lastDebugProblem },
     pendingPrompt: () => prompts.pending(),
+    promptActive: () => prompts.active(),
   };
 }
 

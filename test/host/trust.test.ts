@@ -213,6 +213,18 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
     const recipe = vscode.Uri.file(path.join(ws(), 'recipes', 'hello.sh'));
     const run = () => vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipe, 'ws-registry');
     const question = () => until('the password question', 20000, () => api.pendingPrompt());
+    // through the real quick pick, once the workbench shows it (it reports the active choice): move down to
+    // `label`, then accept, as a user's keys would
+    const answer = async (label: string) => {
+      await until('the question on screen', 20000, () => api.promptActive());
+      await until(`"${label}" active`, 20000, async () => {
+        if (api.promptActive() === label) return true;
+        await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+        return false;
+      });
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await until('the question answered', 20000, () => api.pendingPrompt() === undefined);
+    };
 
     // refuse: "Do not send it" is the second item of the real quick pick
     let pending = run();
@@ -222,8 +234,7 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
         `Send your stored password for ${need('DOCKER_AUTH_REGISTRY_USER')}@${need('DOCKER_AUTH_REGISTRY').replace(/\./g, '\\.')} to daemon tcp\\?`,
       ),
     );
-    await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
-    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await answer('Do not send it');
     let r = await pending;
     assert.equal(r.exitCode, 1);
     assert.match(
@@ -242,7 +253,7 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
     await vscode.commands.executeCommand('containerExec.resetRegistryPasswordAnswers');
     pending = run();
     await question();
-    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await answer('Send the stored password');
     r = await pending;
     assert.equal(r.exitCode, 0, r.record?.message);
     assert.equal(hasImage(registryImage()), true, 'pulled with the stored password');
