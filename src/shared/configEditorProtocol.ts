@@ -90,6 +90,8 @@ export function mergeFormIntoEntry(stored: unknown, form: FormConfig): Record<st
   }
   if (Object.keys(resources).length) entry.resources = resources;
   else delete entry.resources;
+  // the form has no pool field: a pool configuration keeps its pool, and a daemon beside it would make the entry invalid
+  if (entry.pool !== undefined) delete entry.daemon;
   return entry;
 }
 

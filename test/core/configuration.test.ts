@@ -12,6 +12,7 @@ import {
   validateConfiguration,
   type DaemonInfo,
 } from '../../src/core';
+import { mergeFormIntoEntry } from '../../src/shared/configEditorProtocol';
 import { need } from '../support/testbed';
 
 const GiB = 1024 ** 3;
@@ -165,6 +166,42 @@ describe('execution configuration schema', () => {
     assert.match((entries[1] as { error: string }).error, /resources\.memory: "lots"/);
     assert.match((entries[2] as { error: string }).error, /Duplicate name "a"/);
     assert.equal(copyName('a', new Set(['a', 'a-copy'])), 'a-copy-2');
+  });
+
+  it('exactly one of daemon and pool: an entry giving both is invalid, naming the configuration and both fields', () => {
+    const both = validateConfiguration({ name: 'gpu-pool', daemon: 'tcp', pool: ['tls', 'tcp'] });
+    assert.ok(!both.ok);
+    assert.deepEqual(
+      both.errors.map((e) => e.field),
+      ['daemon'],
+    );
+    assert.match(
+      both.errors[0]!.message,
+      /^daemon and pool: configuration "gpu-pool" gives both "daemon" \("tcp"\) and "pool" \(\["tls","tcp"\]\): give exactly one/,
+    );
+    // the default daemon is no conflict: a pool alone, or a daemon alone, is valid
+    const pool = validateConfiguration({ name: 'gpu-pool', pool: ['tls', 'tcp'] });
+    assert.ok(pool.ok && pool.config.pool?.length === 2);
+    assert.ok(validateConfiguration({ name: 'one', daemon: 'tcp' }).ok);
+    // with other errors, each is reported
+    const more = validateConfiguration({ name: 'x', daemon: 'local', pool: ['local'], resources: { memory: 'lots' } });
+    assert.ok(!more.ok);
+    assert.deepEqual(more.errors.map((e) => e.field).sort(), ['daemon', 'resources.memory']);
+    // in the settings list: that entry invalid with the message, the others kept
+    const entries = parseConfigurationSettings([
+      { name: 'a', pool: ['local'] },
+      { name: 'b', daemon: 'local', pool: ['local'] },
+    ]);
+    assert.deepEqual(
+      entries.map((e) => e.ok),
+      [true, false],
+    );
+    assert.match((entries[1] as { error: string }).error, /configuration "b" gives both "daemon" \("local"\) and "pool"/);
+    // the editor has no pool field: saving a pool configuration does not add the form's daemon beside it
+    assert.deepEqual(mergeFormIntoEntry({ name: 'p', pool: ['local', 'tcp'] }, { name: 'p', daemon: 'local' }), {
+      name: 'p',
+      pool: ['local', 'tcp'],
+    });
   });
 
   it('permissions: allowed groups, DSS messages; the choice order; a deleted default is "not found"', () => {

@@ -1,5 +1,6 @@
 // Pools of daemons on the real testbed: placement, budgets and the queue, image copy, faults.
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,15 +11,19 @@ import {
   createDaemonClient,
   listContainers,
   newRunId,
+  osUser,
+  poolUsage,
   runRecipe,
+  scanWorkspace,
   validateConfiguration,
   type Budget,
   type DaemonDescriptionInput,
   type PoolSpec,
   type RunOutcome,
+  type Usage,
 } from '../../src/core';
 import { backendContract } from '../support/backendContract';
-import { need } from '../support/testbed';
+import { killCrashDaemon, need, startCrashDaemon, stopCrashDaemon } from '../support/testbed';
 
 const daemons = {
   local: (): DaemonDescriptionInput => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }),
@@ -70,7 +75,7 @@ async function runOn(
   s: PoolSpec,
   c: ReturnType<typeof config>,
   script: string,
-  opts: { signal?: AbortSignal; image?: string; onQueued?: (r: string | undefined) => void } = {},
+  opts: { signal?: AbortSignal; image?: string; onQueued?: (r: string | undefined) => void; onContainer?: () => void } = {},
 ): Promise<Ran> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-pool-'));
   fs.writeFileSync(path.join(ws, 'job.sh'), script);
@@ -100,7 +105,10 @@ async function runOn(
         },
         onStatus: (t) => ran.status.push(t),
         onWarning: (t) => ran.status.push(`warning: ${t}`),
-        onContainer: () => (ran.startedAt = Date.now()),
+        onContainer: () => {
+          ran.startedAt = Date.now();
+          opts.onContainer?.();
+        },
         onQueued: (r) => {
           if (r) ran.queued.push(r);
           else ran.admittedAt = Date.now();
@@ -292,6 +300,58 @@ describe('pool budgets and queue (testbed)', function () {
     assert.ok(done[2]!.queued.includes('queued 1st: your budget of 2 concurrent runs has 2 running'), JSON.stringify(done[2]!.queued));
   });
 
+  it('a second process counting the same label sees the same usage', async () => {
+    const name = poolName('count');
+    const ids: Name[] = ['local', 'tcp'];
+    const s = spec(name, ids, { maxRuns: 3 });
+    const c = config(name);
+    /** The pool's usage as another node process counts it: the compiled core, this OS user, the same daemons. */
+    const countElsewhere = () =>
+      new Promise<{ user: string; usage: Usage }>((resolve, reject) => {
+        const script = `const core = require(${JSON.stringify(path.resolve(__dirname, '../../src/core'))});
+const clients = JSON.parse(process.argv[1]).map((d) => core.createDaemonClient(d));
+core.poolUsage(clients, process.argv[2], core.osUser()).then(
+  (usage) => { process.stdout.write(JSON.stringify({ user: core.osUser(), usage })); clients.forEach((c) => c.dispose()); },
+  (e) => { console.error(e); process.exit(1); });`;
+        execFile(
+          process.execPath,
+          ['-e', script, JSON.stringify(ids.map((d) => daemons[d]())), name],
+          { timeout: 60000, encoding: 'utf8' },
+          (e, stdout, stderr) =>
+            e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as { user: string; usage: Usage }),
+        );
+      });
+    // two runs held going (until cancelled) while the other process counts
+    const cancel = new AbortController();
+    let created = 0;
+    let bothCreated: () => void = () => undefined;
+    const both = new Promise<void>((r) => (bothCreated = r));
+    const runs = [0, 1].map(() => runOn(s, c, 'sleep 60', { signal: cancel.signal, onContainer: () => ++created === 2 && bothCreated() }));
+    try {
+      const first = await Promise.race([both.then(() => 'created'), Promise.all(runs).then(() => 'ended')]);
+      assert.equal(first, 'created', 'the runs ended before both were created');
+      const clients = ids.map((d) => createDaemonClient(daemons[d]()));
+      const here = await poolUsage(clients, name, osUser()).finally(() => clients.forEach((cl) => cl.dispose()));
+      const there = await countElsewhere();
+      assert.equal(there.user, osUser());
+      assert.deepEqual({ ...here, cpus: here.cpus.toFixed(3) }, { runs: 2, cpus: '0.200', memoryBytes: 64 * 1024 * 1024, gpus: 0 });
+      assert.deepEqual(there.usage, here);
+    } finally {
+      cancel.abort();
+    }
+    const done = await Promise.all(runs);
+    for (const r of done) assert.equal(r.outcome.state, 'cancelled', r.outcome.message);
+    // the runs ended: the other process counts nothing left
+    assert.deepEqual((await countElsewhere()).usage, { runs: 0, cpus: 0, memoryBytes: 0, gpus: 0 });
+    assert.deepEqual(
+      await leftOf(
+        done.map((r) => r.id),
+        ids,
+      ),
+      [],
+    );
+  });
+
   it('a run over a memory budget waits, then starts when another ends', async () => {
     const name = poolName('mem');
     const s = spec(name, ['local'], { memory: '48m' });
@@ -375,6 +435,96 @@ describe('pool image copy (testbed)', function () {
           .catch(() => undefined);
         c.dispose();
       }
+    }
+  });
+});
+
+describe('pool: the chosen daemon vanishing between placement and create (the crash daemon of the testbed)', function () {
+  this.timeout(120000);
+  let host = '';
+  const crash = (): DaemonDescriptionInput => ({ id: 'crash', host, timeoutMs: 5000 });
+  before(() => (host = startCrashDaemon()));
+  after(() => stopCrashDaemon());
+
+  it('places the run again, once: it lands on the other daemon and the record says why', async () => {
+    const name = poolName('vanish');
+    const s: PoolSpec = {
+      name,
+      daemons: [
+        { id: 'crash', daemon: crash() },
+        { id: 'tcp', daemon: daemons.tcp() },
+      ],
+    };
+    const c = config(name);
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-pool-vanish-'));
+    const backend = new PoolBackend(s);
+    const runId = newRunId();
+    const signal = new AbortController().signal;
+    const status: string[] = [];
+    try {
+      // the driver's steps, with the crash daemon SIGKILLed after the probe placed the run there and found its image
+      assert.deepEqual((await backend.probe(c, { signal })).errors, []);
+      // the crash daemon runs nothing and reserves nothing, and ties keep the pool's order: it ranks first
+      assert.equal(backend.placement?.daemon, 'crash', JSON.stringify(backend.placement));
+      assert.equal(await backend.hasImage(need('BUSYBOX_IMAGE'), { signal }), true);
+      await killCrashDaemon();
+      const handle = backend.run(runId);
+      const follow = new AbortController();
+      let stdout = '';
+      const started = await handle.start(
+        {
+          runId,
+          image: need('BUSYBOX_IMAGE'),
+          cmd: ['sh', '-c', 'echo landed'],
+          workingDir: '/workspace',
+          env: {},
+          labels: { [LABELS.run]: runId, [LABELS.kind]: 'run' },
+          config: c,
+          workspace: { dir: ws, scan: await scanWorkspace(ws), emptyDirs: [] },
+          keep: false,
+        },
+        {
+          signal,
+          follow: follow.signal,
+          onOutput: (chunk) => {
+            stdout += chunk.toString();
+          },
+          onStatus: (t) => status.push(t),
+        },
+      );
+      try {
+        assert.deepEqual(await handle.wait(follow.signal), { exitCode: 0, oomKilled: false });
+        await started.output;
+        assert.equal(stdout, 'landed\n');
+      } finally {
+        follow.abort();
+        await handle.remove();
+      }
+      assert.equal(backend.placement?.daemon, 'tcp', JSON.stringify(backend.placement));
+      assert.match(
+        backend.placement!.reason,
+        /^placed again: daemon "crash" stopped answering between placement and create \(.+\); tcp: [\d.]+ of \d+ CPUs free/,
+      );
+      assert.equal(
+        status.filter((t) => /^Daemon "crash" stopped answering \(.+\): placing the run again$/.test(t)).length,
+        1,
+        status.join('\n'),
+      );
+      assert.deepEqual(await leftOf([runId], ['tcp']), []);
+    } finally {
+      backend.dispose();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+    // back up, the crash daemon has nothing of the run: it vanished before anything was created there
+    startCrashDaemon();
+    const client = createDaemonClient(crash());
+    try {
+      assert.deepEqual(
+        (await listContainers(client)).filter((x) => x.labels[LABELS.run] === runId),
+        [],
+      );
+    } finally {
+      client.dispose();
     }
   });
 });

@@ -8,3 +8,4 @@ export * from './swarm/swarmBackend';
 export * from './pool/budget';
 export * from './pool/placement';
 export * from './pool/poolBackend';
+export * from './pool/usage';

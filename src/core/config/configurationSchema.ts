@@ -328,21 +328,40 @@ export interface FieldError {
   message: string;
 }
 
+/**
+ * Exactly one of `daemon` and `pool`: the parsed configuration always has a daemon (its default), so
+ * only the entry as written tells whether both were given.
+ */
+function daemonAndPool(input: unknown): FieldError | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  const raw = input as Record<string, unknown>;
+  if (raw.daemon === undefined || raw.pool === undefined) return undefined;
+  const name = typeof raw.name === 'string' && raw.name ? shown(raw.name) : '(unnamed)';
+  return {
+    field: 'daemon',
+    message: `daemon and pool: configuration ${name} gives both "daemon" (${JSON.stringify(raw.daemon)}) and "pool" (${JSON.stringify(raw.pool)}): give exactly one (a pool places each run on one of its daemons, a daemon takes every run), and remove the other`,
+  };
+}
+
 /** Every problem of one configuration, each on its field. */
 export function validateConfiguration(input: unknown): { ok: true; config: Configuration } | { ok: false; errors: FieldError[] } {
   const r = ConfigurationSchema.safeParse(input);
-  if (r.success) return { ok: true, config: r.data };
+  const both = daemonAndPool(input);
+  if (r.success) return both ? { ok: false, errors: [both] } : { ok: true, config: r.data };
   return {
     ok: false,
-    errors: r.error.issues.map((i) => {
-      const field = i.path.join('.') || '(configuration)';
-      const message =
-        i.code === 'unrecognized_keys'
-          ? `${field === '(configuration)' ? '' : `${field}: `}unknown setting ${i.keys.map((k) => `"${k}"`).join(', ')}`
-          : i.message.startsWith(field.split('.')[0]!)
-            ? i.message
-            : `${field}: ${i.message}`;
-      return { field, message };
-    }),
+    errors: [
+      ...(both ? [both] : []),
+      ...r.error.issues.map((i) => {
+        const field = i.path.join('.') || '(configuration)';
+        const message =
+          i.code === 'unrecognized_keys'
+            ? `${field === '(configuration)' ? '' : `${field}: `}unknown setting ${i.keys.map((k) => `"${k}"`).join(', ')}`
+            : i.message.startsWith(field.split('.')[0]!)
+              ? i.message
+              : `${field}: ${i.message}`;
+        return { field, message };
+      }),
+    ],
   };
 }

@@ -27,6 +27,7 @@ import { DockerDaemonBackend, runContainerName } from '../docker/dockerDaemonBac
 import type { BackendProvider } from '../registry';
 import { neverFits, ordinal, overBudget, usageOf, type Budget } from './budget';
 import { choose, requestLabel, requestOf, type Candidate, type RunAsk } from './placement';
+import { userRunsOn } from './usage';
 
 /** A pool as its provider resolves it: its daemons (undefined: an id no daemon has), the user's budget on it. */
 export interface PoolSpec {
@@ -176,11 +177,9 @@ export class PoolBackend implements ExecutionBackend {
     const perDaemon = new Map<string, Map<string, string | undefined>>();
     await Promise.all(
       answers.map(async (a) => {
-        const runs = new Map<string, string | undefined>();
-        const listed = await labelledContainers(a.member.backend.client, LABELS.pool, this.spec.name, { signal }).catch(() => []);
-        for (const c of listed)
-          if (c.labels[LABELS.user] === this.user && (c.state === 'created' || c.state === 'running') && c.labels[LABELS.run])
-            runs.set(c.labels[LABELS.run]!, c.labels[LABELS.request]);
+        const runs = await userRunsOn(a.member.backend.client, this.spec.name, this.user, { signal }).catch(
+          () => new Map<string, string | undefined>(),
+        );
         perDaemon.set(a.member.id, runs);
       }),
     );
@@ -350,7 +349,7 @@ export class PoolBackend implements ExecutionBackend {
   }
 
   /** @internal for PoolRun: places a run started without a probe (the contract suite), or again after the chosen daemon vanished. */
-  async placeFor(c: Configuration, runId: string, signal: AbortSignal, without?: Member): Promise<Member> {
+  async placeFor(c: Configuration, runId: string, signal: AbortSignal, without?: Member, why?: string): Promise<Member> {
     if (without) placedOn(this.spec.name, without.id).delete(runId);
     this.runId = runId;
     const cap = await this.place(
@@ -360,6 +359,8 @@ export class PoolBackend implements ExecutionBackend {
       this.members.filter((m) => m !== without),
     );
     if (cap.errors.length) throw new Error(cap.errors.map((e) => e.message).join('; '));
+    // the run record says why it is not where it was first placed
+    if (why && this.placement) this.placement = { ...this.placement, reason: `placed again: ${why}; ${this.placement.reason}` };
     return this.need();
   }
 
@@ -493,7 +494,8 @@ class PoolRun implements RunHandle {
           throw e;
         replaced = true;
         hooks.onStatus(`Daemon "${member.id}" stopped answering (${(e as Error).message}): placing the run again`);
-        member = await this.pool.placeFor(spec.config, this.runId, hooks.signal, member);
+        const why = `daemon "${member.id}" stopped answering between placement and create (${(e as Error).message})`;
+        member = await this.pool.placeFor(spec.config, this.runId, hooks.signal, member, why);
         if (!(await this.pool.hasImage(spec.image, { signal: hooks.signal }, hooks.onStatus)))
           throw new Error(
             `Image ${spec.image} is not on daemon "${member.id}" (where the run was placed again) nor on another daemon of pool "${this.pool.poolName}": build it there, or give the configuration a registry.`,
