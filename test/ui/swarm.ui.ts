@@ -69,7 +69,7 @@ describe('Daemons view on a Docker Swarm', function () {
     if (box) {
       await page.mouse.move(box.x + box.width + 1, 430);
       await page.mouse.down();
-      await page.mouse.move(box.x + box.width + 320, 430, { steps: 5 });
+      await page.mouse.move(box.x + box.width + 420, 430, { steps: 5 });
       await page.mouse.up();
     }
     await page.mouse.move(1200, 700);
