@@ -129,6 +129,7 @@ if (process.env.UPDATE_SCREENSHOTS === '1') {
     'config-editor-dark.png',
     'build-terminal.png',
     'run-recipe.png',
+    'swarm-nodes.png',
   ]) {
     const from = path.join(RUN, 'screenshots', f);
     if (fs.existsSync(from)) fs.copyFileSync(from, path.join(ROOT, 'docs/screenshots', f));

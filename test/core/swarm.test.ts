@@ -2,6 +2,7 @@
 // swarm-w1 and swarm-w2, the last with a fake GPU): placement, limits, queueing, faults, nothing left behind.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -65,6 +66,8 @@ async function run(
     onStatus?: (t: string) => void;
     request?: Partial<RunRequest>;
     image?: string;
+    /** Called with the back-end before the run (a long-lived back-end has met its nodes before). */
+    before?: (backend: DockerSwarmBackend) => Promise<void>;
   } = {},
 ): Promise<Ran> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-swarm-'));
@@ -80,6 +83,7 @@ async function run(
   const ran: Partial<Ran> = { stdout: '', status: [], ws, id };
   const decoder = new StringDecoder('utf8');
   try {
+    await opts.before?.(backend);
     ran.outcome = await runRecipe(
       backend,
       {
@@ -139,6 +143,37 @@ const nothingLeft = (id: string) =>
   until(`nothing of run ${id} left`, 15000, async () => (await leftovers(id)).length === 0).catch(async (e: Error) =>
     assert.fail(`${e.message}: ${(await leftovers(id)).join(', ')}`),
   );
+
+/**
+ * A TCP path to a unix-socket daemon, to cut as a network would: until `cut()` every connection goes
+ * through to the real daemon; after it, connecting is refused and open connections are closed.
+ */
+async function relayTo(host: string): Promise<{ host: string; connections: () => number; cut: () => Promise<void> }> {
+  const socketPath = host.replace(/^unix:\/\//, '');
+  const open = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((down) => {
+    connections++;
+    const up = net.connect(socketPath);
+    for (const s of [down, up]) {
+      open.add(s);
+      s.on('error', () => (down.destroy(), up.destroy()));
+      s.on('close', () => (open.delete(s), down.destroy(), up.destroy()));
+    }
+    down.pipe(up).pipe(down);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    host: `tcp://127.0.0.1:${port}`,
+    connections: () => connections,
+    cut: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        open.forEach((s) => s.destroy());
+      }),
+  };
+}
 
 const LIMITS = `
 if [ -f /sys/fs/cgroup/memory.max ]; then echo "mem $(cat /sys/fs/cgroup/memory.max)"; echo "cpu $(cat /sys/fs/cgroup/cpu.max)"
@@ -273,6 +308,38 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
         ok.status.some((s) => s.startsWith('warning: runs are not placed on') && s.includes(w2.slice(0, 12))),
         ok.status.join('\n'),
       );
+    });
+
+    it("no registry, and a node's daemon that cannot be reached to copy the image: refused naming the node and what to do; nothing is left", async () => {
+      const w1 = await nodeIdOf(swarm.w1());
+      const relay = await relayTo(need('DOCKER_SWARM_WORKER1_HOST'));
+      try {
+        const r = await run({}, 'echo never\n', {
+          // the extension knows worker swarm-w1 only through the relay
+          known: () => [swarm.manager(), { id: 'swarm-w1', host: relay.host }, swarm.w2()],
+          // the back-end has met the node through its daemon (its /info named the node id), then the path to it goes
+          before: async (backend) => {
+            assert.ok((await backend.nodes()).has(w1), 'the back-end did not match swarm-w1 through the relay');
+            await relay.cut();
+          },
+        });
+        assert.ok(relay.connections() > 0, 'nothing went through the relay');
+        assert.equal(r.outcome.state, 'failed', r.outcome.message);
+        assert.equal(r.outcome.failure, 'engine', r.outcome.message);
+        const esc = (t: string) => t.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+        assert.match(
+          r.outcome.message,
+          new RegExp(
+            `^Could not copy image ${esc(need('BUSYBOX_IMAGE'))} to node \\S+ \\(${w1.slice(0, 12)}\\) through ${esc(relay.host)}: .+\\. ` +
+              esc("Give the configuration a registry the nodes pull from, or make the node's daemon reachable.") +
+              '$',
+          ),
+        );
+        assert.equal(r.stdout, '');
+        await nothingLeft(r.id);
+      } finally {
+        await relay.cut();
+      }
     });
 
     it('a node drained mid-run: Swarm (20.10) lets the running job task finish there, its outputs come back; new runs stay off the drained node', async () => {

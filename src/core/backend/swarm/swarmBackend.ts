@@ -166,7 +166,14 @@ export class DockerSwarmBackend implements ExecutionBackend {
     await Promise.all(
       targets.map(async (n) => {
         const { client } = reach.get(n.id)!;
-        if (await imageExists(client, ref, { signal })) return;
+        const copyFailed = (e: unknown) =>
+          new Error(
+            `Could not copy image ${ref} to node ${n.hostname} (${n.id.slice(0, 12)}) through ${client.host}: ${(e as Error).message}. Give the configuration a registry the nodes pull from, or make the node's daemon reachable.`,
+            { cause: e },
+          );
+        // a node whose daemon answered when the back-end learnt it may be unreachable by now
+        const present = await imageExists(client, ref, { signal }).catch((e: unknown) => Promise.reject(copyFailed(e)));
+        if (present) return;
         const t0 = Date.now();
         onStatus(
           `Copying image ${ref} to node ${n.hostname} (${n.id.slice(0, 12)}, ${client.host}): save on the manager, load on the node`,
@@ -181,10 +188,7 @@ export class DockerSwarmBackend implements ExecutionBackend {
           await loadImage(client, counted, signal);
         } catch (e) {
           tar.destroy();
-          throw new Error(
-            `Could not copy image ${ref} to node ${n.hostname} (${n.id.slice(0, 12)}) through ${client.host}: ${(e as Error).message}. Give the configuration a registry the nodes pull from, or make the node's daemon reachable.`,
-            { cause: e },
-          );
+          throw copyFailed(e);
         }
         onStatus(
           `Copied image ${ref} to node ${n.id.slice(0, 12)}: ${(bytes / 1e6).toFixed(1)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
