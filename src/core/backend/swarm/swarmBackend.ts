@@ -342,17 +342,19 @@ class SwarmRun implements RunHandle {
     return at;
   }
 
-  /** Throws when Swarm itself ended the task mid-run (its node drained or lost): the exit code is not the recipe's. */
+  /**
+   * Throws when Swarm itself ended the task mid-run (its node drained or paused): the exit code is not the
+   * recipe's. The task's desired state alone does not tell: a job task that exits non-zero is also set to
+   * `shutdown`, sometimes before this reads it (seen on a cold machine), so the node's availability decides.
+   */
   async wait(follow: AbortSignal): Promise<RunExit> {
     const exit = await (await this.located()).container.wait(follow);
     if (this.stopping) return exit;
     const [task] = await listTasks(this.manager, { service: [this.name] });
     if (task?.desiredState === 'shutdown' || task?.desiredState === 'remove') {
       const node = (await listNodes(this.manager).catch(() => [])).find((n) => n.id === task.nodeId);
-      const why =
-        node && node.availability !== 'active'
-          ? `its node ${node.hostname} (${node.id.slice(0, 12)}) was set to ${node.availability}`
-          : `Swarm shut the task down (${task.message || task.state})`;
+      if (!node || node.availability === 'active') return exit;
+      const why = `its node ${node.hostname} (${node.id.slice(0, 12)}) was set to ${node.availability}`;
       throw new Error(`The run was stopped by the swarm, not by the recipe: ${why}; exit code ${exit.exitCode}`);
     }
     return exit;
