@@ -81,7 +81,11 @@ export function explainRegistryFailure(e: unknown, action: string, ref: string, 
   return new Error(`${action} ${ref} failed: ${msg}`, { cause: e });
 }
 
-export async function pushImage(
+type Transfer = 'push' | 'pull';
+const TRANSFER = { push: { stream: pushImageStream, action: 'Image push of' }, pull: { stream: pullImageStream, action: 'Image pull of' } };
+
+async function transferImage(
+  what: Transfer,
   client: DaemonClient,
   ref: string,
   auth: RegistryAuth | undefined,
@@ -89,24 +93,25 @@ export async function pushImage(
   onLine: (text: string) => void,
 ): Promise<void> {
   try {
-    await follow(client, 'push', (s) => pushImageStream(client, ref, auth, s), signal, onLine);
+    await follow(client, what, (s) => TRANSFER[what].stream(client, ref, auth, s), signal, onLine);
   } catch (e) {
     if (e instanceof DaemonError && e.kind === 'cancelled') throw e;
-    throw explainRegistryFailure(e, 'Image push of', ref, auth);
+    throw explainRegistryFailure(e, TRANSFER[what].action, ref, auth);
   }
 }
 
-export async function pullImage(
+export const pushImage = (
   client: DaemonClient,
   ref: string,
   auth: RegistryAuth | undefined,
   signal: AbortSignal,
   onLine: (text: string) => void,
-): Promise<void> {
-  try {
-    await follow(client, 'pull', (s) => pullImageStream(client, ref, auth, s), signal, onLine);
-  } catch (e) {
-    if (e instanceof DaemonError && e.kind === 'cancelled') throw e;
-    throw explainRegistryFailure(e, 'Image pull of', ref, auth);
-  }
-}
+) => transferImage('push', client, ref, auth, signal, onLine);
+
+export const pullImage = (
+  client: DaemonClient,
+  ref: string,
+  auth: RegistryAuth | undefined,
+  signal: AbortSignal,
+  onLine: (text: string) => void,
+) => transferImage('pull', client, ref, auth, signal, onLine);
