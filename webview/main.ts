@@ -437,6 +437,23 @@ function save(): void {
   });
 }
 
+/** An action that could not be carried out, shown where that action shows its result. */
+function showFailure(m: Extract<ToWebview, { type: 'failed' }>): void {
+  if (!init) {
+    // the form never loaded: the reason replaces "Loading…"
+    document.getElementById('app')!.textContent = m.text;
+    return;
+  }
+  if (m.action === 'daemonInfo' && m.key) infos.set(m.key, { error: m.text });
+  else if (m.action === 'testConnection' || m.action === 'testRegistry') {
+    const out = document.getElementById(m.action === 'testConnection' ? 'connection-result' : 'registry-result')!;
+    out.className = 'result bad';
+    out.textContent = m.text;
+    return;
+  } else hostErrors = [{ field: '(configuration)', message: m.text }]; // in the banner until the next change
+  render();
+}
+
 window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
   const m = e.data;
   switch (m.type) {
@@ -466,6 +483,9 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
     case 'saveResult':
       hostErrors = m.errors;
       render();
+      break;
+    case 'failed':
+      showFailure(m);
       break;
     case 'rejected': {
       const banner = document.getElementById('banner')!;

@@ -273,14 +273,9 @@ describe('Settings edits keep every entry the user had (real host, real settings
     await vscode.commands.executeCommand('containerExec.newConfiguration');
     const editor = await until('a new editor', 5000, () => api.configurations.openEditors().find((k) => k.startsWith('new/')));
     const result = await api.configurations.deliver(editor, { type: 'save', config: { name: 'fresh', daemon: 'tcp' }, scope: 'user' });
+    // a save that cannot be carried out is reported as every editor action's failure is (`failed`)
     assert.deepEqual(result, [
-      {
-        type: 'saveResult',
-        ok: false,
-        errors: [
-          { field: '(configuration)', message: 'containerExec.configurations in user settings is not an array: fix it in settings.json' },
-        ],
-      },
+      { type: 'failed', action: 'save', text: 'containerExec.configurations in user settings is not an array: fix it in settings.json' },
     ]);
     assert.deepEqual(configs('user'), { name: 'not-a-list', daemon: 'tcp' });
     await api.configurations.deliver(editor, { type: 'cancel' });
