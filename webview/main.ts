@@ -465,7 +465,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       render();
       break;
     case 'daemonInfo':
-      infos.set(m.key, { info: m.info, error: m.error });
+      infos.set(m.key, { info: m.info });
       render();
       break;
     case 'pickedPath':
@@ -475,9 +475,9 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
     case 'connectionResult':
     case 'registryResult': {
       const out = document.getElementById(m.type === 'connectionResult' ? 'connection-result' : 'registry-result')!;
-      out.className = `result ${m.ok ? 'ok' : 'bad'}`;
+      out.className = 'result ok'; // a failure comes as `failed`
       out.textContent = m.text;
-      if (m.type === 'connectionResult' && m.ok) requestInfo();
+      if (m.type === 'connectionResult') requestInfo();
       break;
     }
     case 'saveResult':

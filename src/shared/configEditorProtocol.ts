@@ -142,10 +142,10 @@ export type ToWebview =
       groups: string[];
       hasPassword: boolean;
     }
-  | { type: 'daemonInfo'; key: string; info?: DaemonCapacity; error?: string }
+  | { type: 'daemonInfo'; key: string; info: DaemonCapacity }
   | { type: 'pickedPath'; field: z.infer<typeof PathField>; path: string }
-  | { type: 'connectionResult'; ok: boolean; text: string }
-  | { type: 'registryResult'; ok: boolean; text: string }
+  | { type: 'connectionResult'; ok: true; text: string }
+  | { type: 'registryResult'; ok: true; text: string }
   | { type: 'saveResult'; ok: boolean; errors: { field: string; message: string }[] }
   /**
    * Any action that could not be carried out (the form's load, a path pick, a connection or registry
