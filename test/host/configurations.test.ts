@@ -151,9 +151,16 @@ describe('Settings edits keep every entry the user had (real host, real settings
     assert.ok(init?.type === 'init', 'the host answers ready with init');
     return { editor, form: fromConfig(init.config, init.scope, init.daemons) };
   };
-  /** Delivers the save message the webview's Save button sends for `form`; resolves to the host's answer. */
+  /**
+   * Delivers the save message the webview's Save button sends for `form`; resolves to the host's answer:
+   * its saveResult, or (a save that could not be carried out, reported as every editor action's failure is)
+   * its `failed` message as the form shows it, a general error.
+   */
   const save = async (editor: string, form: Form) => {
     const replies = await api.configurations.deliver(editor, { type: 'save', config: toConfig(form).config, scope: form.scope });
+    const failed = replies.find((m) => m.type === 'failed');
+    if (failed?.type === 'failed' && failed.action === 'save')
+      return { type: 'saveResult' as const, ok: false, errors: [{ field: '(configuration)', message: failed.text }] };
     const result = replies.find((m) => m.type === 'saveResult');
     assert.ok(result?.type === 'saveResult', 'the host answers save with saveResult');
     return result;
