@@ -7,9 +7,7 @@ import { DEBUG_COMMANDS } from './debug/debugCommands';
 import { SHELL_COMMANDS } from './shell/shellCommands';
 import { forgetRegistryConsents } from './configurations/registrySecrets';
 import type { Services } from './services';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tree nodes and palette calls pass different arguments
-type CommandHandler = (s: Services, ...args: any[]) => unknown;
+import { runCommand, type CommandHandler } from './commandErrors';
 
 /** One registration table for commands: every id here is contributed in package.json, and vice versa (tested). */
 export const COMMANDS: Record<string, CommandHandler> = {
@@ -29,15 +27,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
 export function registerCommands(s: Services): void {
   for (const [id, handler] of Object.entries(COMMANDS))
     s.context.subscriptions.push(
-      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-        try {
-          return await handler(s, ...args);
-        } catch (e) {
-          // a command that fails says why, in words, and the log keeps it
-          s.log.error(`${id}: ${(e as Error).message}`);
-          void vscode.window.showErrorMessage((e as Error).message);
-          throw e;
-        }
-      }),
+      // a failing command is logged, shown with Retry / Edit / Show Log, and resolves (commandErrors.ts)
+      vscode.commands.registerCommand(id, (...args: unknown[]) => runCommand(s, id, handler, args)),
     );
 }

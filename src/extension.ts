@@ -55,6 +55,8 @@ export interface ContainerExecApi {
   pendingPrompt(): string | undefined;
   /** The choice the workbench has active in that question (known once it is on screen). */
   promptActive(): string | undefined;
+  /** The error message a failed command shows, with its actions (the first is the notification's primary one). */
+  shownError(): { text: string; actions: string[] } | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): ContainerExecApi {
@@ -97,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
     debug: { onDidEnd: debugSessionEnds, lastProblem: lastDebugProblem },
     pendingPrompt: () => prompts.pending(),
     promptActive: () => prompts.active(),
+    shownError: () => prompts.message(),
   };
 }
 

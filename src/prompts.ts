@@ -8,12 +8,27 @@ import * as vscode from 'vscode';
  * quick pick is on screen and keys reach it.
  */
 let pending: { title: string; active?: string } | undefined;
+/** The error message on screen (a failed command's), with its actions; the first is the notification's primary one. */
+let shown: { text: string; actions: string[] } | undefined;
 
 export const prompts = {
   /** The title of the question on screen, if any. */
   pending: (): string | undefined => pending?.title,
   /** The choice the workbench has active in that question, once it has shown it. */
   active: (): string | undefined => pending?.active,
+
+  /** The error message on screen, and its actions (in-host tests press the primary one through the workbench). */
+  message: (): { text: string; actions: string[] } | undefined => shown && { text: shown.text, actions: [...shown.actions] },
+
+  /** An error notification with `actions`; resolves with the one pressed, or undefined when it is closed. */
+  async showError<T extends string>(text: string, actions: readonly T[]): Promise<T | undefined> {
+    const message = (shown = { text, actions: [...actions] });
+    try {
+      return await vscode.window.showErrorMessage(text, ...actions);
+    } finally {
+      if (shown === message) shown = undefined;
+    }
+  },
 
   /** One of `choices` (the first is selected), or undefined when dismissed. */
   choose<T extends string>(title: string, detail: string, choices: readonly T[]): Promise<T | undefined> {

@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import * as vscode from 'vscode';
+import { isCancellation } from './core';
 import { TerminalPacer, type Piece } from './terminalPacer';
 
 /** ANSI colours for task terminals. */
@@ -21,7 +22,8 @@ const TICK_MS = 16;
 
 /**
  * A task's terminal (CustomExecution): `run` writes to it and returns the exit code; Ctrl+C or
- * closing the terminal aborts `abort`. A throw ends the task with code 1 and its message in red.
+ * closing the terminal aborts `abort`. Every failure, a build's or a run's, ends through `failed`: its
+ * reason in red and a non-zero exit code; a throw out of `run` ends the same way.
  */
 export abstract class TaskTerminal implements vscode.Pseudoterminal {
   private readonly written = new vscode.EventEmitter<string>();
@@ -42,11 +44,17 @@ export abstract class TaskTerminal implements vscode.Pseudoterminal {
   open(): void {
     void this.run().then(
       (code) => this.end(code),
-      (e) => {
-        this.line(`${C.red}${(e as Error).message}${C.reset}`);
-        this.end(1);
-      },
+      (e) => this.end(this.failed(e)),
     );
+  }
+
+  /**
+   * The one rule for a task that fails: the reason (an error's message, or the text given) as a red
+   * line, and the exit code to end with: `code`, else 130 when cancelled (Ctrl+C, Stop, Cancel), else 1.
+   */
+  protected failed(reason: unknown, code?: number): number {
+    this.line(`${C.red}${reason instanceof Error ? reason.message : String(reason)}${C.reset}`);
+    return code ?? (this.abort.signal.aborted || isCancellation(reason) ? 130 : 1);
   }
   /** The task ends once the terminal has shown what is left (the tail, the summary): at most a second or so. */
   private end(code: number): void {

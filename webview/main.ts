@@ -437,6 +437,23 @@ function save(): void {
   });
 }
 
+/** An action that could not be carried out, shown where that action shows its result. */
+function showFailure(m: Extract<ToWebview, { type: 'failed' }>): void {
+  if (!init) {
+    // the form never loaded: the reason replaces "Loading…"
+    document.getElementById('app')!.textContent = m.text;
+    return;
+  }
+  if (m.action === 'daemonInfo' && m.key) infos.set(m.key, { error: m.text });
+  else if (m.action === 'testConnection' || m.action === 'testRegistry') {
+    const out = document.getElementById(m.action === 'testConnection' ? 'connection-result' : 'registry-result')!;
+    out.className = 'result bad';
+    out.textContent = m.text;
+    return;
+  } else hostErrors = [{ field: '(configuration)', message: m.text }]; // in the banner until the next change
+  render();
+}
+
 window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
   const m = e.data;
   switch (m.type) {
@@ -448,7 +465,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       render();
       break;
     case 'daemonInfo':
-      infos.set(m.key, { info: m.info, error: m.error });
+      infos.set(m.key, { info: m.info });
       render();
       break;
     case 'pickedPath':
@@ -458,14 +475,17 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
     case 'connectionResult':
     case 'registryResult': {
       const out = document.getElementById(m.type === 'connectionResult' ? 'connection-result' : 'registry-result')!;
-      out.className = `result ${m.ok ? 'ok' : 'bad'}`;
+      out.className = 'result ok'; // a failure comes as `failed`
       out.textContent = m.text;
-      if (m.type === 'connectionResult' && m.ok) requestInfo();
+      if (m.type === 'connectionResult') requestInfo();
       break;
     }
     case 'saveResult':
       hostErrors = m.errors;
       render();
+      break;
+    case 'failed':
+      showFailure(m);
       break;
     case 'rejected': {
       const banner = document.getElementById('banner')!;

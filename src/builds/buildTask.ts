@@ -93,10 +93,9 @@ class BuildTerminal extends TaskTerminal {
     const { envs, errors } = readCodeEnvs();
     const env = envs.find((e) => e.name === this.def.codeEnv);
     if (!env) {
-      this.line(
-        `${C.red}Code env "${this.def.codeEnv}" not found in containerExec.codeEnvs${errors.length ? ` (${errors.join('; ')})` : ''}.${C.reset}`,
+      return this.failed(
+        `Code env "${this.def.codeEnv}" not found in containerExec.codeEnvs${errors.length ? ` (${errors.join('; ')})` : ''}.`,
       );
-      return 1;
     }
     const file = path.isAbsolute(env.requirements) ? env.requirements : path.join(workspaceDir(), env.requirements);
     let requirements: string;
@@ -108,12 +107,8 @@ class BuildTerminal extends TaskTerminal {
       if (fromWorkspace) await pathInside(workspaceDir(), env.requirements, `containerExec.codeEnvs "${env.name}" requirements`);
       requirements = await readFile(file, 'utf8');
     } catch (e) {
-      if (!(e as NodeJS.ErrnoException).code) {
-        this.line(`${C.red}${(e as Error).message}${C.reset}`);
-        return 1;
-      }
-      this.line(`${C.red}Code env ${env.name}: cannot read its requirements ${file} (${(e as NodeJS.ErrnoException).code}).${C.reset}`);
-      return 1;
+      if (!(e as NodeJS.ErrnoException).code) return this.failed(e);
+      return this.failed(`Code env ${env.name}: cannot read its requirements ${file} (${(e as NodeJS.ErrnoException).code}).`);
     }
     const plan = planCodeEnvImage(env, requirements, {
       tag: base.tag,
@@ -133,10 +128,13 @@ class BuildTerminal extends TaskTerminal {
       void this.s.daemons.hub.refresh(daemon.id);
       return 0;
     } catch (e) {
-      this.line(
-        `${C.red}${this.abort.signal.aborted ? 'Build cancelled.' : /No such image|not found|pull access/i.test((e as Error).message) ? `${(e as Error).message} — build the base image ${base.tag} first (Build Base Image).` : (e as Error).message}${C.reset}`,
+      return this.failed(
+        this.abort.signal.aborted
+          ? 'Build cancelled.'
+          : /No such image|not found|pull access/i.test((e as Error).message)
+            ? `${(e as Error).message} — build the base image ${base.tag} first (Build Base Image).`
+            : e,
       );
-      return this.abort.signal.aborted ? 130 : 1;
     } finally {
       client.dispose();
     }
@@ -149,23 +147,17 @@ class BuildTerminal extends TaskTerminal {
     try {
       config = s.configurations.catalog.find(name, 'named by the build task');
     } catch (e) {
-      this.line(`${C.red}${(e as Error).message}${C.reset}`);
-      return 1;
+      return this.failed(e);
     }
     const denied = usageDenied(config, await s.configurations.groups().catch(() => []));
-    if (denied) {
-      this.line(`${C.red}${denied}${C.reset}`);
-      return 1;
-    }
+    if (denied) return this.failed(denied);
     // with a registry the builder daemon builds and pushes; without one the configuration's own daemon builds
     const builderId = buildingDaemon(config);
     const spec = await s.daemons.spec(builderId);
-    if (!spec) {
-      this.line(
-        `${C.red}Daemon not found: "${builderId}" (configuration ${name}${config.registry ? ', builder daemon' : ''}). Add it in the Daemons view.${C.reset}`,
+    if (!spec)
+      return this.failed(
+        `Daemon not found: "${builderId}" (configuration ${name}${config.registry ? ', builder daemon' : ''}). Add it in the Daemons view.`,
       );
-      return 1;
-    }
     let plan: BaseImagePlan;
     let auth: Awaited<ReturnType<typeof registryAuthFor>>;
     try {
@@ -173,8 +165,7 @@ class BuildTerminal extends TaskTerminal {
       plan = await basePlan(s.context, config);
       if (this.def.target !== 'code-env') auth = await registryAuthFor(s.context, config, spec);
     } catch (e) {
-      this.line(`${C.red}${(e as Error).message}${C.reset}`);
-      return 1;
+      return this.failed(e);
     }
     if (this.def.target === 'code-env') return this.buildCodeEnv(config, spec.daemon, plan);
     this.line(`${C.bold}Building ${plan.tag}${C.reset} for configuration ${name} on ${spec.daemon.id} (${spec.daemon.host})`);
@@ -221,11 +212,8 @@ class BuildTerminal extends TaskTerminal {
             return 0;
           } catch (e) {
             const cancelled = this.abort.signal.aborted;
-            this.line(
-              `${C.red}${cancelled ? 'Build cancelled.' : e instanceof BuildError ? `Build failed: ${e.message}` : (e as Error).message}${C.reset}`,
-            );
             s.log.error(`[build ${name}] ${cancelled ? 'cancelled' : (e as Error).message}`);
-            return cancelled ? 130 : 1;
+            return this.failed(cancelled ? 'Build cancelled.' : e instanceof BuildError ? `Build failed: ${e.message}` : e);
           }
         },
       );

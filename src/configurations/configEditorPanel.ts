@@ -145,10 +145,16 @@ export class ConfigEditorPanels implements vscode.Disposable {
           return await this.save(panel, item, m);
       }
     } catch (e) {
-      this.log.error(`Configuration editor: ${(e as Error).message}`);
-      if (m.type === 'save')
-        this.post(panel, { type: 'saveResult', ok: false, errors: [{ field: '(configuration)', message: (e as Error).message }] });
+      this.reportFailure(panel, m, e);
     }
+  }
+
+  /** Every action's failure goes back to the form in one shape (`failed`), without the secrets it carried, and to the log. */
+  private reportFailure(panel: vscode.WebviewPanel, m: FromWebview, e: unknown): void {
+    const secrets = [m.type === 'testRegistry' ? m.password : undefined, m.type === 'save' ? m.registryPassword : undefined];
+    const text = redactSecrets(e instanceof Error ? e.message : String(e), secrets);
+    this.log.error(`Configuration editor, ${m.type}: ${text}`);
+    this.post(panel, { type: 'failed', action: m.type, text, ...('daemon' in m ? { key: daemonKey(m.daemon) } : {}) });
   }
 
   private async init(panel: vscode.WebviewPanel, item: ConfigurationItem | undefined): Promise<void> {
@@ -182,14 +188,8 @@ export class ConfigEditorPanels implements vscode.Disposable {
     panel: vscode.WebviewPanel,
     m: Extract<FromWebview, { type: 'testConnection' | 'daemonInfo' | 'testRegistry' }>,
   ): Promise<void> {
-    let description: DaemonDescription;
-    try {
-      description = await this.describe(m.daemon);
-    } catch (e) {
-      const text = (e as Error).message;
-      if (m.type === 'daemonInfo') return this.post(panel, { type: 'daemonInfo', key: daemonKey(m.daemon), error: text });
-      return this.post(panel, { type: m.type === 'testConnection' ? 'connectionResult' : 'registryResult', ok: false, text });
-    }
+    // a daemon that cannot be described or reached is this action's failure (reportFailure)
+    const description = await this.describe(m.daemon);
     const client = createDaemonClient(description);
     try {
       if (m.type === 'testConnection') {
@@ -214,10 +214,6 @@ export class ConfigEditorPanels implements vscode.Disposable {
           text: `Logged in to ${m.url} as ${m.username} (through daemon ${description.id})`,
         });
       }
-    } catch (e) {
-      const text = redactSecrets((e as Error).message, [m.type === 'testRegistry' ? m.password : undefined]);
-      if (m.type === 'daemonInfo') this.post(panel, { type: 'daemonInfo', key: daemonKey(m.daemon), error: text });
-      else this.post(panel, { type: m.type === 'testConnection' ? 'connectionResult' : 'registryResult', ok: false, text });
     } finally {
       client.dispose();
     }

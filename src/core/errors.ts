@@ -33,3 +33,7 @@ export const isNotFound = (e: unknown): boolean => e instanceof DaemonError && e
 export function isDaemonError(e: unknown): e is DaemonError {
   return e instanceof DaemonError;
 }
+
+/** The user (or the caller) cancelled: not a failure to report. `Canceled` is VS Code's CancellationError. */
+export const isCancellation = (e: unknown): boolean =>
+  (e instanceof DaemonError && e.kind === 'cancelled') || (e instanceof Error && (e.name === 'AbortError' || e.name === 'Canceled'));

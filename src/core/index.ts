@@ -1,5 +1,6 @@
 /** The core layer: talks to Docker and the file system, never to the VS Code API (a test enforces it). */
 export * from './errors';
+export * from './errorSubject';
 export * from './daemonDescription';
 export * from './tlsMaterial';
 export * from './engineTypes';

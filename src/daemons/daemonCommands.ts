@@ -34,31 +34,18 @@ async function pickDaemon(s: Services, node: unknown, placeHolder: string): Prom
   return pick?.id;
 }
 
-/** Runs `work` with a cancellable progress notification; errors are shown with their exact message. */
-async function withProgress<T>(s: Services, title: string, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
-  try {
-    return await withCancellableProgress(title, work);
-  } catch (e) {
-    const message = (e as Error).message;
-    s.log.error(`${title}: ${message}`);
-    void vscode.window.showErrorMessage(message, 'Show Log').then((a) => a && s.log.show());
-    return undefined;
-  }
-}
-
 /** Test Connection: ping + version of one daemon (the default one from the palette). */
 async function testConnection(s: Services, node?: unknown): Promise<(DaemonVersion & { roundTripMs: number }) | undefined> {
   const id = node ? await pickDaemon(s, node, 'Daemon to test') : (await s.daemons.sources()).defaultDaemon;
-  const spec = id ? s.daemons.hub.spec(id) : undefined;
-  if (!spec) {
-    void vscode.window.showErrorMessage(
+  if (!id) return undefined; // the pick was dismissed
+  const spec = s.daemons.hub.spec(id);
+  if (!spec)
+    throw new Error(
       `Daemon "${id}" is not configured: add it, or set containerExec.defaultDaemon to one of ${s.daemons.hub.ids().join(', ')}.`,
     );
-    return undefined;
-  }
   const client = createDaemonClient(spec.daemon);
   try {
-    return await withProgress(s, `Container Exec: testing ${spec.daemon.host}`, async (signal) => {
+    return await withCancellableProgress(`Container Exec: testing ${spec.daemon.host}`, async (signal) => {
       const r = await client.check({ signal });
       const text = `${spec.daemon.label ?? spec.daemon.id} (${spec.daemon.host}): ${r.summary}`;
       s.log.info(`Test Connection: ${text}`);
@@ -230,7 +217,7 @@ async function containerAction(s: Services, node: Node<'container'>, verb: 'Stop
       'Remove'
   )
     return;
-  await withProgress(s, `${verb === 'Stop' ? 'Stopping' : 'Removing'} ${node.container.name}`, (signal) =>
+  await withCancellableProgress(`${verb === 'Stop' ? 'Stopping' : 'Removing'} ${node.container.name}`, (signal) =>
     verb === 'Stop' ? stopContainer(client, node.container.id, { signal }) : removeContainer(client, node.container.id, { signal }),
   );
 }
@@ -240,7 +227,7 @@ async function removeImageCommand(s: Services, node: Node<'image'>): Promise<voi
   const name = node.image.tags[0] ?? node.image.id;
   if (!client || (await vscode.window.showWarningMessage(`Remove image ${name} on ${node.id}?`, { modal: true }, 'Remove')) !== 'Remove')
     return;
-  await withProgress(s, `Removing ${name}`, (signal) => removeImage(client, node.image.id, { signal }));
+  await withCancellableProgress(`Removing ${name}`, (signal) => removeImage(client, node.image.id, { signal }));
 }
 
 /** The daemon commands, for the one registration table in commands.ts. */

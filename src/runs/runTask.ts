@@ -147,12 +147,14 @@ class RunTerminal extends TaskTerminal {
     this.onDidWrite((text) => runTerminalWrites().fire({ runId: this.runId, text }));
   }
 
+  /** A run that cannot start (no folder, no such configuration, a bad daemon entry) ends as a failed build does. */
   protected async run(): Promise<number> {
     try {
       return await this.runOnce();
     } catch (e) {
+      this.s.log.error(`[run ${this.runId}] ${(e as Error).message}`);
       this.debug?.onEnded(this.s.runs.history.get(this.runId), undefined, e as Error);
-      throw e;
+      return this.failed(e);
     }
   }
 
@@ -270,14 +272,15 @@ class RunTerminal extends TaskTerminal {
       });
       const seconds = ((record.endedAt! - record.startedAt) / 1000).toFixed(1);
       const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, outcome.outputs)}` : ''}${outputsKept ? ` · the rest still in container ${outputsKept.container} (Fetch Run Outputs)` : ''}`;
+      let code = 0;
       if (outcome.state === 'succeeded') this.line(`${C.green}Run succeeded in ${seconds} s${outputs}${C.reset}`);
       else {
-        this.line(`${C.red}Run ${outcome.state} after ${seconds} s: ${outcome.message}${outputs}${C.reset}`);
+        code = this.failed(`Run ${outcome.state} after ${seconds} s: ${outcome.message}${outputs}`, exitCodeOf(outcome));
         s.log.error(`[run ${id}] ${outcome.state}: ${outcome.message}`);
         if (outcome.failure === 'image-missing' && chosenBy !== 'local default') void this.offerBuild(config.name, outcome.message);
       }
       debug?.onEnded(record, outcome);
-      return exitCodeOf(outcome);
+      return code;
     } catch (e) {
       // runRecipe never throws: this is the set-up around it (secret storage, a bad daemon entry); the record must not stay "running"
       await update({ state: 'failed', message: (e as Error).message, endedAt: Date.now() });

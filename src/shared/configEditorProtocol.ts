@@ -142,11 +142,17 @@ export type ToWebview =
       groups: string[];
       hasPassword: boolean;
     }
-  | { type: 'daemonInfo'; key: string; info?: DaemonCapacity; error?: string }
+  | { type: 'daemonInfo'; key: string; info: DaemonCapacity }
   | { type: 'pickedPath'; field: z.infer<typeof PathField>; path: string }
-  | { type: 'connectionResult'; ok: boolean; text: string }
-  | { type: 'registryResult'; ok: boolean; text: string }
+  | { type: 'connectionResult'; ok: true; text: string }
+  | { type: 'registryResult'; ok: true; text: string }
   | { type: 'saveResult'; ok: boolean; errors: { field: string; message: string }[] }
+  /**
+   * Any action that could not be carried out (the form's load, a path pick, a connection or registry
+   * test, a daemon's capacity read, a save): one shape for all, shown where that action shows its result;
+   * `key` is the daemon's (daemonKey) for the actions about one.
+   */
+  | { type: 'failed'; action: FromWebview['type']; text: string; key?: string }
   | { type: 'rejected'; text: string };
 
 /** The key a daemon reference is cached under (webview and host agree on it). */

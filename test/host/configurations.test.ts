@@ -151,9 +151,16 @@ describe('Settings edits keep every entry the user had (real host, real settings
     assert.ok(init?.type === 'init', 'the host answers ready with init');
     return { editor, form: fromConfig(init.config, init.scope, init.daemons) };
   };
-  /** Delivers the save message the webview's Save button sends for `form`; resolves to the host's answer. */
+  /**
+   * Delivers the save message the webview's Save button sends for `form`; resolves to the host's answer:
+   * its saveResult, or (a save that could not be carried out, reported as every editor action's failure is)
+   * its `failed` message as the form shows it, a general error.
+   */
   const save = async (editor: string, form: Form) => {
     const replies = await api.configurations.deliver(editor, { type: 'save', config: toConfig(form).config, scope: form.scope });
+    const failed = replies.find((m) => m.type === 'failed');
+    if (failed?.type === 'failed' && failed.action === 'save')
+      return { type: 'saveResult' as const, ok: false, errors: [{ field: '(configuration)', message: failed.text }] };
     const result = replies.find((m) => m.type === 'saveResult');
     assert.ok(result?.type === 'saveResult', 'the host answers save with saveResult');
     return result;
@@ -273,14 +280,9 @@ describe('Settings edits keep every entry the user had (real host, real settings
     await vscode.commands.executeCommand('containerExec.newConfiguration');
     const editor = await until('a new editor', 5000, () => api.configurations.openEditors().find((k) => k.startsWith('new/')));
     const result = await api.configurations.deliver(editor, { type: 'save', config: { name: 'fresh', daemon: 'tcp' }, scope: 'user' });
+    // a save that cannot be carried out is reported as every editor action's failure is (`failed`)
     assert.deepEqual(result, [
-      {
-        type: 'saveResult',
-        ok: false,
-        errors: [
-          { field: '(configuration)', message: 'containerExec.configurations in user settings is not an array: fix it in settings.json' },
-        ],
-      },
+      { type: 'failed', action: 'save', text: 'containerExec.configurations in user settings is not an array: fix it in settings.json' },
     ]);
     assert.deepEqual(configs('user'), { name: 'not-a-list', daemon: 'tcp' });
     await api.configurations.deliver(editor, { type: 'cancel' });
