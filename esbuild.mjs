@@ -1,4 +1,5 @@
-// Two bundles: dist/extension.js (node, cjs, `vscode` external) and dist/webview.js (browser, iife).
+// Three bundles: dist/extension.js (node, cjs, `vscode` external), dist/outputWorker.js (its output worker
+// thread) and dist/webview.js (browser, iife).
 // node esbuild.mjs [--production] [--watch]
 import * as fs from 'node:fs';
 import * as esbuild from 'esbuild';
@@ -29,20 +30,22 @@ const common = {
   plugins: watch ? [problemMatcher] : [],
 };
 
+const node = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode'],
+  // packages dockerode requires but we never use (see src/core/unbundled.ts): not shipped, not loaded
+  alias: Object.fromEntries(['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'].map((p) => [p, './src/core/unbundled.ts'])),
+  // any other optional native addon must not break the bundle: it resolves to an empty module
+  loader: { '.node': 'empty' },
+};
+
 const contexts = await Promise.all([
-  esbuild.context({
-    ...common,
-    entryPoints: ['src/extension.ts'],
-    outfile: 'dist/extension.js',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode'],
-    // packages dockerode requires but we never use (see src/core/unbundled.ts): not shipped, not loaded
-    alias: Object.fromEntries(['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'].map((p) => [p, './src/core/unbundled.ts'])),
-    // any other optional native addon must not break the bundle: it resolves to an empty module
-    loader: { '.node': 'empty' },
-  }),
+  esbuild.context({ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
+  // the worker thread that reads a run's output off the extension host's thread (src/core/run/outputThread.ts)
+  esbuild.context({ ...node, entryPoints: ['src/core/run/outputWorker.ts'], outfile: 'dist/outputWorker.js' }),
   esbuild.context({
     ...common,
     entryPoints: ['webview/main.ts'],

@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import * as vscode from 'vscode';
 import { isCancellation } from './core';
-import { TerminalPacer, type Piece } from './terminalPacer';
+import { TerminalPacer, pacingAt, type Piece } from './terminalPacer';
 
 /** ANSI colours for task terminals. */
 export const C = {
@@ -75,7 +75,7 @@ export abstract class TaskTerminal implements vscode.Pseudoterminal {
    * a second of budget is skipped but for its most recent lines, and `note` says how much.
    */
   protected pace(bytesPerSecond: number, note: (skippedBytes: number) => string): void {
-    this.pacer = new TerminalPacer({ bytesPerSecond, queueBytes: bytesPerSecond, tailBytes: Math.min(128 * 1024, bytesPerSecond / 4) });
+    this.pacer = new TerminalPacer(pacingAt(bytesPerSecond));
     this.skippedNote = note;
   }
 
@@ -97,6 +97,12 @@ export abstract class TaskTerminal implements vscode.Pseudoterminal {
   /** Output bytes of a stream (stderr in red), paced; decoded when shown. */
   protected writeBytes(chunk: Buffer, stream: 'stdout' | 'stderr' = 'stdout'): void {
     this.pacer.output(chunk, stream);
+    this.schedule();
+  }
+
+  /** Output paced elsewhere at this terminal's budget (the output worker): shown as it is, in order with our text. */
+  protected writePaced(pieces: Piece[]): void {
+    for (const p of pieces) this.pacer.paced(p);
     this.schedule();
   }
 

@@ -19,7 +19,7 @@ import { registryAuthFor } from '../configurations/registrySecrets';
 import type { Services } from '../services';
 import { settings } from '../settings';
 import { C, TaskTerminal } from '../taskTerminal';
-import { formatBytes } from '../terminalPacer';
+import { formatBytes, pacingAt } from '../terminalPacer';
 import type { RunRecord } from './runHistory';
 import { chooseRunConfiguration, recipeInterpreters } from './runConfiguration';
 
@@ -180,7 +180,8 @@ class RunTerminal extends TaskTerminal {
     const id = this.runId;
     // a tasks.json runId and a committed .container-exec symlink are checked before anything is written
     const folder = await prepareRunFolder(ws, id);
-    const log = createWriteStream(path.join(folder, 'run.log'), { highWaterMark: LOG_BUFFER_BYTES });
+    // appended to (O_APPEND): the output worker appends the recipe's output to it meanwhile
+    const log = createWriteStream(path.join(folder, 'run.log'), { flags: 'a', highWaterMark: LOG_BUFFER_BYTES });
     // run.log behind (a slow disk, a busy host): the output's reading waits for it, so the container's
     // writes block rather than tens of MB piling up in the host (their garbage collection stalls it)
     let drained: Promise<unknown> | undefined;
@@ -227,6 +228,16 @@ class RunTerminal extends TaskTerminal {
         },
         {
           signal: this.abort.signal,
+          // off the host's thread: a worker reads the output, writes run.log and paces the terminal; a debug
+          // session wants every byte here (its Debug Console), so it reads here
+          offThread: debug
+            ? undefined
+            : {
+                logFile: path.join(folder, 'run.log'),
+                terminal: pacingAt(rate.bytesPerSecond),
+                onPaced: (pieces) => this.writePaced(pieces),
+                onProgress: (p) => Object.assign(output, p),
+              },
           onOutput: (chunk, stream) => {
             output.firstAt ||= Date.now();
             output.lastAt = Date.now();

@@ -12,6 +12,8 @@ import {
   workspaceLabel,
   type Configuration,
   type ExecutionBackend,
+  type OffThreadOutput,
+  type Piece,
   type RunHandle,
   type RunSpec,
 } from '../../src/core';
@@ -60,7 +62,10 @@ export function backendContract(name: string, subject: ContractSubject): void {
     });
 
     /** Starts `script` (sh -c) as a run of this workspace; returns its handle, output and the follow controller. */
-    async function start(script: string, opts: { onOutput?: (t: string, s: 'stdout' | 'stderr') => void } = {}) {
+    async function start(
+      script: string,
+      opts: { onOutput?: (t: string, s: 'stdout' | 'stderr') => void; offThread?: OffThreadOutput } = {},
+    ) {
       const runId = newRunId();
       const handle = backend.run(runId);
       handles.push(handle);
@@ -84,6 +89,7 @@ export function backendContract(name: string, subject: ContractSubject): void {
           out[stream] += chunk.toString();
           opts.onOutput?.(chunk.toString(), stream);
         },
+        offThread: opts.offThread,
         onStatus: () => undefined,
         onCreated: (id) => (out.created = id),
       });
@@ -131,6 +137,43 @@ export function backendContract(name: string, subject: ContractSubject): void {
       assert.equal(fs.readFileSync(path.join(dest, 'out', 'who.txt'), 'utf8'), 'contract\n');
       follow.abort();
       await handle.remove();
+      await handle.remove();
+    });
+
+    it('offThread: a worker thread reads the output — the log gets every byte, the terminal a paced share with a skip note', async () => {
+      const logFile = path.join(ws, `run-${Date.now()}.log`);
+      fs.writeFileSync(logFile, '[container-exec] the caller appends too\n');
+      const pieces: Piece[] = [];
+      let progress = { bytes: 0, firstAt: 0, lastAt: 0 };
+      const offThread: OffThreadOutput = {
+        logFile,
+        // 20 KB/s against ~100 KB of output: a second's worth shown, then a skip, then the latest lines
+        terminal: { bytesPerSecond: 20000, queueBytes: 20000, tailBytes: 2000 },
+        onPaced: (p) => pieces.push(...p),
+        onProgress: (p) => (progress = p),
+      };
+      const { handle, follow, out, started } = await start(
+        'i=0; while [ $i -lt 2000 ]; do echo "line $i of the output, long enough to count"; i=$((i+1)); done; echo "an error" >&2; echo last',
+        { offThread },
+      );
+      assert.deepEqual(await handle.wait(follow.signal), { exitCode: 0, oomKilled: false });
+      await started.output;
+      assert.equal(out.stdout + out.stderr, '', 'onOutput is not called when the output is read off-thread');
+      const lines = Array.from({ length: 2000 }, (_, i) => `line ${i} of the output, long enough to count\n`).join('');
+      const log = fs.readFileSync(logFile, 'utf8');
+      // each stream in order; the daemon copies stdout and stderr apart, so the error line may come earlier
+      assert.equal(log.split('an error\n').length, 2, 'the error line once');
+      assert.equal(log.replace('an error\n', ''), `[container-exec] the caller appends too\n${lines}last\n`);
+      assert.equal(progress.bytes, Buffer.byteLength(log) - '[container-exec] the caller appends too\n'.length);
+      assert.ok(progress.firstAt > 0 && progress.lastAt >= progress.firstAt);
+      // every byte either shown or counted in a skip note; the first lines and the last ones shown
+      const shown = pieces.map((p) => (p.kind === 'output' ? Buffer.from(p.bytes).toString() : '')).join('');
+      const skipped = pieces.reduce((n, p) => n + (p.kind === 'skipped' ? p.bytes : 0), 0);
+      assert.ok(skipped > 50000, `most of it skipped (${skipped} bytes)`);
+      assert.equal(Buffer.byteLength(shown) + skipped, progress.bytes);
+      assert.ok(shown.startsWith('line 0 of the output'));
+      assert.ok(shown.replace('an error\n', '').endsWith('last\n'), shown.slice(-200));
+      follow.abort();
       await handle.remove();
     });
 

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { RegistryAuth } from '../build/registry';
 import type { Configuration, FieldError } from '../config/configurationSchema';
+import type { OffThreadOutput } from '../run/outputThread';
 import type { FetchedOutputs, FetchOutputsOptions, RetrievedOutputs } from '../run/runOutputs';
 import type { WorkspaceScan } from '../run/workspaceArchive';
 
@@ -103,6 +104,12 @@ export interface StartHooks {
    * the consumer is behind: the back-end stops reading until it settles (the run's writes then wait).
    */
   onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void | Promise<unknown>;
+  /**
+   * When set, the output is read off the caller's thread instead (readOutputOffThread: a worker owns the
+   * stream, writes the log, paces the terminal) and `onOutput` is not called. A back-end that reads its
+   * output from a container on a daemon does so; one that cannot, calls `onOutput` (and writes the log there).
+   */
+  offThread?: OffThreadOutput;
   onStatus(text: string): void;
   /** The run's resource exists (a container id): it belongs in the run record at once. */
   onCreated?(id: string): void;

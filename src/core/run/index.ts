@@ -5,3 +5,5 @@ export * from './runRecipe';
 export * from './lostRuns';
 export * from './outputArchive';
 export * from './runOutputs';
+export * from './outputThread';
+export * from './terminalPacer';

@@ -5,6 +5,7 @@ import type { Configuration } from '../config/configurationSchema';
 import { usageDenied } from '../config/permissions';
 import type { RegistryAuth } from '../build/registry';
 import { LABELS } from '../labels';
+import type { OffThreadOutput } from './outputThread';
 import { recipeCommand, workspaceLabel } from './recipe';
 import { capText } from './runOutputs';
 import { scanWorkspace } from './workspaceArchive';
@@ -69,6 +70,8 @@ export interface RunHooks {
    * Returning a promise (the consumer's log is behind) pauses the reading until it settles.
    */
   onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void | Promise<unknown>;
+  /** The output read off this thread, as StartHooks.offThread says (the extension host's runs). */
+  offThread?: OffThreadOutput;
   /** One line per step (uploading, starting, fetching outputs...). */
   onStatus(text: string): void;
   onWarning(text: string): void;
@@ -230,6 +233,7 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
         signal,
         follow: streams.signal,
         onOutput: hooks.onOutput,
+        offThread: hooks.offThread,
         onStatus: hooks.onStatus,
         onCreated: (id) => {
           outcome.containerId = id;

@@ -17,6 +17,7 @@ import {
 } from '../../engine';
 import { isNotFound } from '../../errors';
 import { demuxFrames } from '../../run/demux';
+import { readOutputOffThread } from '../../run/outputThread';
 import { findLostRunContainers } from '../../run/lostRuns';
 import { fetchOutputs, retrieveKeptOutputs, type FetchOutputsOptions } from '../../run/runOutputs';
 import { packWorkspace } from '../../run/workspaceArchive';
@@ -154,10 +155,14 @@ export class DockerRun implements RunHandle {
     }
 
     // attached before start, as `docker run` does: not a byte of output is missed
-    const stream = await attachContainer(client, created.id, { signal: hooks.follow });
-    demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
-    const output = client.streamEnd('output', stream, hooks.follow);
-    output.catch(() => undefined); // the driver reads it; until then an early cut is not unhandled
+    let output: Promise<void>;
+    if (hooks.offThread) ({ output } = await readOutputOffThread(client, created.id, hooks.follow, hooks.offThread));
+    else {
+      const stream = await attachContainer(client, created.id, { signal: hooks.follow });
+      demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
+      output = client.streamEnd('output', stream, hooks.follow);
+      output.catch(() => undefined); // the driver reads it; until then an early cut is not unhandled
+    }
 
     if (signal.aborted) throw new Error('cancelled');
     await startContainer(client, created.id);

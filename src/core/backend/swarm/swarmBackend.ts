@@ -22,6 +22,7 @@ import { putArchive, removeContainer } from '../../engine/containers';
 import { imageExists } from '../../engine/images';
 import { LABELS } from '../../labels';
 import { demuxFrames } from '../../run/demux';
+import { readOutputOffThread } from '../../run/outputThread';
 import { workspaceLabel } from '../../run/recipe';
 import { retrieveKeptOutputs, type FetchOutputsOptions, type RetrievedOutputs } from '../../run/runOutputs';
 import { packWorkspace } from '../../run/workspaceArchive';
@@ -281,10 +282,14 @@ class SwarmRun implements RunHandle {
     this.backend.activeNodes.add(node.client);
 
     // attached before the gate opens: not a byte of the recipe's output is missed
-    const stream = await attachOutput(node.client, at.containerId, hooks.follow);
-    demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
-    const output = node.client.streamEnd('output', stream, hooks.follow);
-    output.catch(() => undefined);
+    let output: Promise<void>;
+    if (hooks.offThread) ({ output } = await readOutputOffThread(node.client, at.containerId, hooks.follow, hooks.offThread));
+    else {
+      const stream = await attachOutput(node.client, at.containerId, hooks.follow);
+      demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
+      output = node.client.streamEnd('output', stream, hooks.follow);
+      output.catch(() => undefined);
+    }
 
     const { scan } = spec.workspace;
     hooks.onStatus(

@@ -1,0 +1,68 @@
+// The output worker thread on the testbed's primary daemon: what ends it (a follow abort while output
+// flows, a container that is not there) and that it always ends, with a clear error (the back-end
+// contract suite covers a whole run through it on every daemon kind).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  createContainer,
+  createDaemonClient,
+  readOutputOffThread,
+  removeContainer,
+  startContainer,
+  type OffThreadOutput,
+  type OutputProgress,
+} from '../../src/core';
+import { need } from '../support/testbed';
+
+describe('output worker thread (primary daemon)', function () {
+  this.timeout(60000);
+  const client = createDaemonClient({ id: 'local', host: need('DOCKER_LOCAL_HOST') });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-output-thread-'));
+  const containers: string[] = [];
+  after(async () => {
+    for (const c of containers) await removeContainer(client, c).catch(() => undefined);
+    client.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const sink = (logFile: string, progress: OutputProgress[]): OffThreadOutput => ({
+    logFile,
+    terminal: { bytesPerSecond: 100000, queueBytes: 100000, tailBytes: 10000 },
+    onPaced: () => undefined,
+    onProgress: (p) => progress.push(p),
+  });
+
+  it('a follow abort while the output flows ends it within the grace period; run.log has what came', async () => {
+    const name = `ce-output-thread-${Date.now()}`;
+    const id = await createContainer(client, {
+      name,
+      Image: need('BUSYBOX_IMAGE'),
+      Cmd: ['sh', '-c', 'while true; do echo "a line of output that never ends"; done'],
+      AttachStdout: true,
+      AttachStderr: true,
+      HostConfig: { LogConfig: { Type: 'none', Config: {} } },
+    });
+    containers.push(id);
+    const follow = new AbortController();
+    const logFile = path.join(dir, 'abort.log');
+    const progress: OutputProgress[] = [];
+    const { output } = await readOutputOffThread(client, id, follow.signal, sink(logFile, progress));
+    await startContainer(client, id);
+    while (!progress.at(-1)?.bytes) await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    follow.abort();
+    await assert.rejects(output, /cancelled/);
+    assert.ok(Date.now() - t0 < 2500, `ended ${Date.now() - t0} ms after the abort`);
+    assert.equal(fs.statSync(logFile).size, progress.at(-1)!.bytes, 'run.log flushed: every byte read is in it');
+    assert.match(fs.readFileSync(logFile, 'utf8').slice(0, 200), /^a line of output that never ends\n/);
+  });
+
+  it('a container that is not there: the attach fails with the daemon’s answer, never a hang', async () => {
+    const follow = new AbortController();
+    await assert.rejects(
+      readOutputOffThread(client, 'ce-output-thread-nothing', follow.signal, sink(path.join(dir, 'none.log'), [])),
+      /no such container|not found|404/i,
+    );
+  });
+});
