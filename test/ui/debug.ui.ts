@@ -113,10 +113,10 @@ describe('Debug Recipe in the workbench (gutter breakpoint, editor title, Variab
     const locals = page.locator('.debug-variables .monaco-list-row', { hasText: /^\s*Locals\s*$/ }).first();
     await locals.waitFor({ timeout: 30000 });
     if ((await locals.getAttribute('aria-expanded')) !== 'true') await locals.click();
-    const m = page.locator('.debug-variables .monaco-list-row', { hasText: /^\s*m\s*:\s*42\s*$/ }).first();
+    const m = page.locator('.debug-variables .monaco-list-row', { hasText: /^\s*m\s*[:=]\s*42\s*$/ }).first();
     await m.waitFor({ timeout: 30000 });
     await page
-      .locator('.debug-variables .monaco-list-row', { hasText: /^\s*n\s*:\s*6\s*$/ })
+      .locator('.debug-variables .monaco-list-row', { hasText: /^\s*n\s*[:=]\s*6\s*$/ })
       .first()
       .waitFor();
     await page.waitForTimeout(500);
