@@ -36,6 +36,7 @@ export interface Form {
   allowedGroups: string;
   env: string;
   network: string;
+  debugpy: boolean;
   scope: 'user' | 'workspace';
 }
 
@@ -74,6 +75,7 @@ export function emptyForm(): Form {
     allowedGroups: '',
     env: '',
     network: '',
+    debugpy: false,
     scope: 'user',
   };
 }
@@ -116,6 +118,7 @@ export function fromConfig(raw: Record<string, unknown> | undefined, scope: Form
       .map(([k, v]) => `${k}=${v}`)
       .join('\n'),
     network: str(raw.network),
+    debugpy: (raw.build as Record<string, unknown> | undefined)?.debugpy === true,
   });
   return f;
 }
@@ -150,6 +153,7 @@ const FIELD_OF: Record<string, keyof Form> = {
   env: 'env',
   network: 'network',
   allowedGroups: 'allowedGroups',
+  'build.debugpy': 'debugpy',
   'daemon.id': 'newId',
   'daemon.host': 'newHost',
   'registry.password': 'registryPassword',
@@ -202,6 +206,8 @@ export function toConfig(f: Form): { config: Record<string, unknown>; fieldOf: (
     ...(Object.keys(env).length ? { env } : {}),
     ...(f.network.trim() ? { network: f.network.trim() } : {}),
     ...(list(f.allowedGroups).length ? { allowedGroups: list(f.allowedGroups) } : {}),
+    // only the option the form shows: mergeFormIntoEntry keeps the entry's other build keys
+    ...(f.debugpy ? { build: { debugpy: true } } : {}),
   };
   const fieldOf = (path: string) =>
     FIELD_OF[path] ?? FIELD_OF[path.split('.').slice(0, 2).join('.')] ?? FIELD_OF[path.split('.')[0]!] ?? path;

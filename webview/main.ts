@@ -247,6 +247,15 @@ function render(): void {
     : '';
 }
 
+/** build.debugpy, the one build option the form edits (the others stay as stored). */
+const debugpyRow = () =>
+  row(
+    'Debugging',
+    'debugpy',
+    checkbox('Add debugpy to the base image (build.debugpy)'),
+    "Debug Recipe needs it: the built image's Dockerfile installs Debian's python3-debugpy when the image lacks it",
+  );
+
 function build(): void {
   const daemonOptions = (ds: DaemonChoice[]): [string, string][] => ds.map((d) => [d.id, `${d.label} — ${d.host}`]);
   const connection = el('div', { class: 'result', id: 'connection-result' });
@@ -330,6 +339,7 @@ function build(): void {
     ),
     el('h2', {}, 'Image and registry'),
     row('Base image', 'baseImage', text('empty = the base image Container Exec builds')),
+    debugpyRow(),
     row('Registry URL', 'registryUrl', text('registry.example.com:5000'), 'Optional: images are pushed there and pulled by remote daemons'),
     row('Username', 'registryUser', text()),
     row(

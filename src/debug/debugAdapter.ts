@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import {
   attachArguments,
   debugCommand,
+  debuggeeCommand,
   debugpyMissingMessage,
   debugPort,
   encodeDap,
@@ -107,7 +108,8 @@ export class ContainerExecDebugAdapter implements vscode.DebugAdapter {
     }
     if (m.type === 'request' && m.command === 'launch') {
       this.launchSeq = m.seq;
-      message = { ...m, command: 'attach', arguments: attachArguments(m.arguments ?? {}, workspaceDir(), WORKSPACE_IN_CONTAINER) };
+      const args = m.arguments ?? {};
+      message = { ...m, command: debuggeeCommand(args), arguments: attachArguments(args, workspaceDir(), WORKSPACE_IN_CONTAINER) };
     }
     // a session whose run is over just ends: the reason is in the Debug Console and a notification
     if (this.ended) return this.respond(m, true);
@@ -171,6 +173,8 @@ export class ContainerExecDebugAdapter implements vscode.DebugAdapter {
     const image = this.chosen?.image ?? record?.image ?? '';
     const configuration = this.chosen?.configuration ?? record?.configuration ?? '';
     if (error) end.problem = error.message;
+    // the daemon vanished mid-session: the run's own daemon-lost message, shown as the session's end
+    else if (outcome?.failure === 'daemon-lost') end.problem = outcome.message;
     else if (outcome && outcome.state === 'failed' && outcome.exitCode === DEBUGPY_MISSING_EXIT && !this.attached) {
       end.problem = debugpyMissingMessage(image, configuration);
       end.debugpyMissing = { configuration, image };
@@ -181,7 +185,7 @@ export class ContainerExecDebugAdapter implements vscode.DebugAdapter {
           : `The debug run of ${this.chosen?.recipe ?? this.config.recipe} failed before the debugger attached: ${outcome.message}`;
     for (const t of Object.values(this.decoders)) t.end();
     if (end.problem) this.output(`${end.problem}\n`, 'stderr');
-    if (outcome) this.output(`[container-exec] Run ${outcome.state}: ${outcome.message}\n`, 'console');
+    if (outcome && outcome.message !== end.problem) this.output(`[container-exec] Run ${outcome.state}: ${outcome.message}\n`, 'console');
     // requests still waiting (initialize, launch) are answered, not failed: VS Code would show a modal dialog
     // without the action a missing debugpy offers; the notification says why instead
     for (const m of this.queue.splice(0)) if (m.type === 'request') this.respond(m, true);

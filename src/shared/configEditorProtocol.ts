@@ -44,7 +44,9 @@ export const FORM_RESOURCE_KEYS = [
   'pidsLimit',
   'shmSize',
 ] as const;
-/** The configuration keys the form edits; build and any other key are kept as stored. */
+/** The build options the form edits; every other build key is kept as stored. */
+export const FORM_BUILD_KEYS = ['debugpy'] as const;
+/** The configuration keys the form edits; the other build keys and any other key are kept as stored. */
 export const FORM_KEYS = [
   'name',
   'description',
@@ -67,10 +69,27 @@ const anyOf = <K extends string>(keys: readonly K[]) =>
  * What the form sends: only the keys it edits (values are checked by the configuration schema after
  * the merge, so that each error names its field). A key it leaves out is one the user cleared.
  */
-export const FormConfig = z.object({ ...anyOf(FORM_KEYS), resources: z.object(anyOf(FORM_RESOURCE_KEYS)).strict().optional() }).strict();
+export const FormConfig = z
+  .object({
+    ...anyOf(FORM_KEYS),
+    resources: z.object(anyOf(FORM_RESOURCE_KEYS)).strict().optional(),
+    build: z.object(anyOf(FORM_BUILD_KEYS)).strict().optional(),
+  })
+  .strict();
 export type FormConfig = z.infer<typeof FormConfig>;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Sets or removes the form's keys of a nested section (resources, build); the section's other keys stay. */
+function mergeSection(entry: Record<string, unknown>, section: string, keys: readonly string[], form?: Record<string, unknown>): void {
+  const stored: Record<string, unknown> = isRecord(entry[section]) ? entry[section] : {};
+  for (const key of keys) {
+    if (form?.[key] === undefined) delete stored[key];
+    else stored[key] = form[key];
+  }
+  if (Object.keys(stored).length) entry[section] = stored;
+  else delete entry[section];
+}
 
 /**
  * The settings entry after a save: the stored one (a deep copy) with the form's keys set or, when the
@@ -83,13 +102,8 @@ export function mergeFormIntoEntry(stored: unknown, form: FormConfig): Record<st
     if (form[key] === undefined) delete entry[key];
     else entry[key] = form[key];
   }
-  const resources: Record<string, unknown> = isRecord(entry.resources) ? entry.resources : {};
-  for (const key of FORM_RESOURCE_KEYS) {
-    if (form.resources?.[key] === undefined) delete resources[key];
-    else resources[key] = form.resources[key];
-  }
-  if (Object.keys(resources).length) entry.resources = resources;
-  else delete entry.resources;
+  mergeSection(entry, 'resources', FORM_RESOURCE_KEYS, form.resources);
+  mergeSection(entry, 'build', FORM_BUILD_KEYS, form.build);
   // the form has no pool field: a pool configuration keeps its pool, and a daemon beside it would make the entry invalid
   if (entry.pool !== undefined) delete entry.daemon;
   return entry;

@@ -3,6 +3,7 @@ import {
   attachArguments,
   checkDebuggable,
   debugCommand,
+  debuggeeCommand,
   DapReader,
   DEFAULT_INTERPRETERS,
   encodeDap,
@@ -35,13 +36,16 @@ describe('Debug Recipe: DAP framing, the debugpy command, the base-image option 
     );
   });
 
-  it('the recipe runs under debugpy --listen on the loopback; the relay uses the same python; launch becomes attach with the path mapping', () => {
+  it('the recipe runs under debugpy listening on the loopback (in-process adapter); the relay uses the same python; launch becomes attach with the path mapping', () => {
     const cmd = debugCommand(['python3', 'recipes/a.py', '--n', '3'], 'recipes/a.py', 34567);
     assert.deepEqual(
       [cmd[0], cmd[1], cmd[2], ...cmd.slice(4)],
       ['python3', '-Xfrozen_modules=off', '-c', '34567', 'recipes/a.py', '--n', '3'],
     );
-    assert.match(cmd[3]!, /'--listen', '127\.0\.0\.1:' \+ sys\.argv\[1\], '--wait-for-client'/);
+    assert.match(
+      cmd[3]!,
+      /debugpy\.listen\(\('127\.0\.0\.1', int\(sys\.argv\[1\]\)\), in_process_debug_adapter=True\)\n[^]*debugpy\.wait_for_client\(\)\nrunpy\.run_path/,
+    );
     assert.deepEqual(
       relayCommand(['python3', 'recipes/a.py'], 'recipes/a.py', 34567).filter((_, i) => i !== 2),
       ['python3', '-c', '34567', '30'],
@@ -51,6 +55,10 @@ describe('Debug Recipe: DAP framing, the debugpy command, the base-image option 
       pathMappings: [{ localRoot: '/home/me/ws', remoteRoot: '/workspace' }],
       redirectOutput: false,
     });
+    assert.equal(debuggeeCommand({ recipe: 'x' }), 'attach');
+    // pydevd stops on entry for a launch only
+    assert.equal(debuggeeCommand({ recipe: 'x', stopOnEntry: true }), 'launch');
+    assert.equal(attachArguments({ stopOnEntry: true }, '/ws', '/workspace').stopOnEntry, true);
   });
 
   it('only Python recipes debug: a shell recipe is refused naming it and its interpreter', () => {

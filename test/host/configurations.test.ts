@@ -233,6 +233,29 @@ describe('Settings edits keep every entry the user had (real host, real settings
     );
   });
 
+  it('the debugpy checkbox saves build.debugpy and keeps every other key of the entry as stored; unticked, it removes only that key', async () => {
+    const stored = {
+      name: 'dbg',
+      daemon: 'tcp',
+      resources: { memory: '1g', ulimits: { nofile: { soft: 1024, hard: 2048 } } },
+      build: { systemPackages: ['git'], python: true, tag: 'my/dbg:1', cuda: { enabled: false } },
+      env: { SEED: '1' },
+    };
+    await setConfigs('workspace', [structuredClone(stored)]);
+    const first = await openForm('dbg', stored);
+    assert.equal(first.form.debugpy, false);
+    first.form.debugpy = true; // what ticking the checkbox sets
+    assert.deepEqual(await save(first.editor, first.form), { type: 'saveResult', ok: true, errors: [] });
+    const ticked = (configs('workspace') as Record<string, unknown>[])[0]!;
+    assert.equal(JSON.stringify(ticked), JSON.stringify({ ...stored, build: { ...stored.build, debugpy: true } }));
+    // the editor reads it back ticked; unticking removes build.debugpy alone
+    const second = await openForm('dbg', ticked);
+    assert.equal(second.form.debugpy, true);
+    second.form.debugpy = false;
+    assert.deepEqual(await save(second.editor, second.form), { type: 'saveResult', ok: true, errors: [] });
+    assert.equal(JSON.stringify((configs('workspace') as unknown[])[0]), JSON.stringify(stored));
+  });
+
   it('with duplicates and invalid entries of the same name, an edit and a delete touch only the entry they were read from', async () => {
     const list = [
       { name: 'gpu', resources: { memory: 'lots' } },

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ContainerExecApi } from '../../src/extension';
 import type { DebugSessionEnd } from '../../src/debug/debugAdapter';
-import { need, testbedDaemonSettings } from '../support/testbed';
+import { killCrashDaemon, need, startCrashDaemon, stopCrashDaemon, testbedDaemonSettings } from '../support/testbed';
 import { until } from '../support/until';
 
 interface Dap {
@@ -154,6 +154,23 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
       assert.match(String(api.runs.item(row).description), /^debug · /);
     });
 
+  it("stopOnEntry: with no breakpoint the session stops on the recipe's first line; continue runs it to the end", async () => {
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+    const { started, ended } = await start('dbg-local', { stopOnEntry: true });
+    const session = await started;
+    const stopped = await until('the stopped event', 150000, async () => seen.get(session.id)?.find((m) => m.event === 'stopped'));
+    assert.equal(stopped.body?.reason, 'entry');
+    const threadId = stopped.body?.threadId as number;
+    const trace = (await session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 })) as {
+      stackFrames: { line: number; source?: { path?: string } }[];
+    };
+    assert.equal(trace.stackFrames[0]!.line, 1);
+    assert.ok(trace.stackFrames[0]!.source?.path?.endsWith(recipe()), trace.stackFrames[0]!.source?.path);
+    await session.customRequest('continue', { threadId });
+    const end = await ended;
+    assert.equal(end.record?.state, 'succeeded', end.record?.message);
+  });
+
   it('stopping the session stops the run: cancelled, outputs still back, no container left', async () => {
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(recipe()), new vscode.Position(5, 0)))]);
@@ -166,6 +183,75 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
     // the recipe made out/ before the breakpoint on line 6: it came back
     assert.ok(fs.existsSync(path.join(ws(), '.container-exec', 'runs', end.runId, 'out')));
     assert.equal(containersOf(need('DOCKER_LOCAL_HOST'), end.runId), '');
+  });
+
+  it("the daemon stops mid-session (SIGKILLed at a breakpoint): the session ends with the run's daemon-lost message; once the daemon is back its container is found and removed", async () => {
+    // the testbed's throwaway crash daemon (never a shared one), with the python image copied in once
+    const crash = startCrashDaemon();
+    try {
+      execFileSync('docker', ['-H', crash, 'image', 'inspect', need('PYTHON_IMAGE')], { stdio: 'ignore' });
+    } catch {
+      execFileSync(
+        'bash',
+        ['-c', 'docker -H "$1" save "$3" | docker -H "$2" load -q', 'load', need('DOCKER_LOCAL_HOST'), crash, need('PYTHON_IMAGE')],
+        {
+          stdio: 'ignore',
+        },
+      );
+    }
+    const workspace = (key: string) =>
+      (config().inspect<object[]>(key)?.workspaceValue ?? []).filter((e) => !JSON.stringify(e).includes('crash'));
+    await config().update(
+      'daemons',
+      [...workspace('daemons'), { id: 'crash', host: crash, timeoutMs: 5000 }],
+      vscode.ConfigurationTarget.Workspace,
+    );
+    await config().update(
+      'configurations',
+      [...workspace('configurations'), { name: 'dbg-crash', daemon: 'crash', baseImage: need('PYTHON_IMAGE') }],
+      vscode.ConfigurationTarget.Workspace,
+    );
+    try {
+      vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+      vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(recipe()), new vscode.Position(3, 0)))]);
+      const { started, ended, terminated } = await start('dbg-crash');
+      const session = await started;
+      await until('the stopped event', 150000, async () => seen.get(session.id)?.find((m) => m.event === 'stopped'));
+      await killCrashDaemon();
+      const killedAt = Date.now();
+      const end = await ended;
+      await terminated;
+      // two missed 2 s heartbeats, each up to the daemon's 5 s deadline, and slack for a loaded machine
+      assert.ok(Date.now() - killedAt < 25000, `the session ended ${Date.now() - killedAt} ms after the kill`);
+      assert.equal(end.record?.state, 'failed', end.record?.message);
+      assert.equal(end.record?.lost, true);
+      const lostMessage = new RegExp(
+        `^Daemon "crash" \\(${crash.replace(/[/.]/g, '\\$&')}\\) stopped answering mid-run: .*its container will be offered for cleanup when the daemon is back\\.$`,
+      );
+      assert.match(end.record?.message ?? '', lostMessage);
+      assert.equal(end.problem, end.record?.message);
+      // the Debug Console said so
+      const said = seen
+        .get(session.id)!
+        .filter((m) => m.event === 'output')
+        .map((m) => String(m.body?.output))
+        .join('');
+      assert.ok(said.includes(end.record!.message!), said);
+      // the daemon back: the run's container is still there (a crash leaves it), found by the lost-run cleanup and removed
+      startCrashDaemon();
+      const left = containersOf(crash, end.runId);
+      assert.ok(left, 'the crash left the run container behind');
+      const removed = (await vscode.commands.executeCommand<string[]>('containerExec.removeLostRunContainers', 'crash')) ?? [];
+      assert.ok(
+        removed.some((id) => id.startsWith(left)),
+        `removed ${JSON.stringify(removed)}, not ${left}`,
+      );
+      assert.equal(containersOf(crash, end.runId), '');
+    } finally {
+      await config().update('configurations', workspace('configurations'), vscode.ConfigurationTarget.Workspace);
+      await config().update('daemons', workspace('daemons'), vscode.ConfigurationTarget.Workspace);
+      await stopCrashDaemon();
+    }
   });
 
   it('an image without debugpy: the session ends with a message naming the image and the option to add', async () => {

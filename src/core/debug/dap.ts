@@ -45,9 +45,14 @@ export class DapReader {
 }
 
 /**
- * The client's `launch` of a `container-exec` session, as debugpy's adapter wants it: an `attach` to
- * the recipe waiting under `debugpy --listen`, with the workspace folder mapped to /workspace.
+ * What the client's `launch` of a `container-exec` session becomes for debugpy (pydevd, in-process): an
+ * `attach` to the recipe waiting under debugpy, or a `launch` when it should stop on entry (pydevd stops
+ * on the recipe's first line only for a launch; it starts nothing either way).
  */
+export const debuggeeCommand = (launch: Record<string, unknown>): 'launch' | 'attach' =>
+  launch.stopOnEntry === true ? 'launch' : 'attach';
+
+/** The arguments of that request: the workspace folder mapped to /workspace. */
 export function attachArguments(launch: Record<string, unknown>, localRoot: string, remoteRoot: string): Record<string, unknown> {
   return {
     justMyCode: launch.justMyCode ?? true,
@@ -56,5 +61,6 @@ export function attachArguments(launch: Record<string, unknown>, localRoot: stri
     redirectOutput: false,
     ...(launch.__sessionId ? { __sessionId: launch.__sessionId } : {}),
     ...(launch.subProcess !== undefined ? { subProcess: launch.subProcess } : {}),
+    ...(launch.stopOnEntry === true ? { stopOnEntry: true } : {}),
   };
 }

@@ -2,10 +2,10 @@ import * as path from 'node:path';
 
 /**
  * Debugging a Python recipe in its run's container: the recipe runs as the container's main process
- * under `debugpy --listen 127.0.0.1:PORT --wait-for-client` (so the run's exit code, stop and OOM are the
- * recipe's own, as for a run), and the Debug Adapter Protocol reaches debugpy's adapter through an
- * Engine API exec of a small relay (its stdio <-> that loopback port). Nothing listens outside the
- * container's own network namespace; no port is published.
+ * under debugpy, listening on 127.0.0.1:PORT and waiting for the client (so the run's exit code, stop and
+ * OOM are the recipe's own, as for a run), and the Debug Adapter Protocol reaches it through an Engine
+ * API exec of a small relay (its stdio <-> that loopback port). Nothing listens outside the container's
+ * own network namespace; no port is published.
  */
 
 /** The exit code of the bootstrap when the image's python has no debugpy module. */
@@ -13,16 +13,33 @@ export const DEBUGPY_MISSING_EXIT = 97;
 /** The exit code of the relay when debugpy never listened (the recipe ended first). */
 export const RELAY_NO_ADAPTER_EXIT = 98;
 
-/** Runs debugpy's own command line (`python -m debugpy`) on the recipe; exits 97 when debugpy is missing. */
+/**
+ * Runs the recipe as `python RECIPE ARGS` would, under debugpy (exits 97 when debugpy is missing).
+ * debugpy's in-process adapter: pydevd itself speaks DAP on the port. `debugpy --listen` would spawn a
+ * second python for its adapter and have the debuggee connect to it, about a second more before the
+ * first stop. pydevd's plugin packages declare their namespaces with pkg_resources, half a second to
+ * import, and fall back to pkgutil without it: it is kept out while debugpy loads (then importable again).
+ * The part after the import is compiled under a file name in debugpy's folder: pydevd counts it as library
+ * code, so `stopOnEntry` (a step into user code) stops on the recipe's first line, not in this bootstrap.
+ */
 const BOOTSTRAP = [
   'import sys',
+  "sys.modules['pkg_resources'] = None",
   'try:',
   '    import debugpy',
   'except ImportError:',
   `    sys.stderr.write("container-exec: no debugpy module in this image's python\\n"); sys.exit(${DEBUGPY_MISSING_EXIT})`,
+  'import os',
+  'exec(compile("""',
   'import runpy',
-  "sys.argv = ['debugpy', '--listen', '127.0.0.1:' + sys.argv[1], '--wait-for-client'] + sys.argv[2:]",
-  "runpy.run_module('debugpy', run_name='__main__', alter_sys=True)",
+  "debugpy.listen(('127.0.0.1', int(sys.argv[1])), in_process_debug_adapter=True)",
+  "del sys.modules['pkg_resources']",
+  'sys.argv = sys.argv[2:]',
+  // as `python RECIPE` does (run_path does not): the recipe's folder first on sys.path
+  'sys.path.insert(0, os.path.dirname(sys.argv[0]))',
+  'debugpy.wait_for_client()',
+  "runpy.run_path(sys.argv[0], run_name='__main__')",
+  '""", os.path.join(os.path.dirname(debugpy.__file__), "_container_exec_bootstrap.py"), "exec"))',
 ].join('\n');
 
 /**
@@ -38,7 +55,7 @@ const RELAY = [
   "        s = socket.create_connection(('127.0.0.1', port)); break",
   '    except OSError:',
   `        if time.monotonic() > deadline: sys.stderr.write('container-exec: debugpy did not listen on 127.0.0.1:%d within %g s\\n' % (port, wait)); sys.exit(${RELAY_NO_ADAPTER_EXIT})`,
-  '        time.sleep(0.05)',
+  '        time.sleep(0.02)',
   's.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)',
   'def up():',
   '    while True:',
