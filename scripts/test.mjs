@@ -130,6 +130,7 @@ if (process.env.UPDATE_SCREENSHOTS === '1') {
     'build-terminal.png',
     'run-recipe.png',
     'swarm-nodes.png',
+    'pool-load.png',
   ]) {
     const from = path.join(RUN, 'screenshots', f);
     if (fs.existsSync(from)) fs.copyFileSync(from, path.join(ROOT, 'docs/screenshots', f));
