@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
-import { launchBrowser, openWorkbench, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
+import type { FrameLocator, Page } from 'playwright-core';
+import { launchBrowser, openWorkbench, runCommand, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
 import { need } from '../support/testbed';
 
 const daemons = () => [
@@ -21,8 +21,10 @@ describe('Execution Configurations view on a pool', function () {
   let page: Page;
   let container: string | undefined;
 
+  const settingsFile = () => path.join(env('UI_WORKSPACE'), '.vscode', 'settings.json');
+
   before(async () => {
-    const settings = path.join(env('UI_WORKSPACE'), '.vscode', 'settings.json');
+    const settings = settingsFile();
     fs.mkdirSync(path.dirname(settings), { recursive: true });
     fs.writeFileSync(
       settings,
@@ -97,5 +99,43 @@ describe('Execution Configurations view on a pool', function () {
     await page.waitForTimeout(500); // the sash's hover highlight fades
     fs.mkdirSync(env('SCREENSHOT_DIR'), { recursive: true });
     await page.screenshot({ path: path.join(env('SCREENSHOT_DIR'), 'pool-load.png') });
+  });
+
+  it('the editor targets a pool with a multi-select of the daemons; a pool of none is refused in the form', async () => {
+    const form = (): FrameLocator =>
+      page.locator('iframe.webview.ready').last().contentFrame().locator('iframe#active-frame').contentFrame();
+    const field = (key: string) => form().locator(`#f-${key}`);
+    const pick = async (key: string, label: string | RegExp) => {
+      await field(key).click();
+      await field(key).locator('[role="option"]', { hasText: label }).first().click();
+    };
+    await runCommand(page, 'Container Exec: New Configuration…');
+    await form().locator('h1', { hasText: 'New execution configuration' }).waitFor({ timeout: 30000 });
+    await field('name').locator('input').first().fill('picked-pool');
+    await pick('daemonMode', 'A pool of daemons');
+    await field('pool').waitFor({ state: 'visible' });
+    assert.equal(await field('daemon').isVisible(), false, 'one daemon or a pool, not both');
+    await form().locator('#save-button').click();
+    await form().locator('#err-pool', { hasText: 'pool: pick at least one daemon for the pool' }).waitFor({ timeout: 10000 });
+    /** The saved entry; VS Code may be writing the file this instant: a partial read counts as not yet. */
+    const saved = () => {
+      try {
+        const all = JSON.parse(fs.readFileSync(settingsFile(), 'utf8'))['containerExec.configurations'] as { name: string }[];
+        return all.find((c) => c.name === 'picked-pool');
+      } catch {
+        return undefined;
+      }
+    };
+    assert.equal(saved(), undefined, 'nothing saved');
+    // the multi-select stays open while options are toggled; OK closes it
+    await field('pool').click();
+    for (const label of [/^tcp \(plain\)/, /^tls \(cert folder\)/])
+      await field('pool').locator('[role="option"]', { hasText: label }).first().click();
+    await field('pool').locator('.button-accept').click();
+    assert.equal(await form().locator('#err-pool').innerText(), '');
+    await form().locator('#save-button').click();
+    for (const t0 = Date.now(); !saved(); await page.waitForTimeout(250))
+      if (Date.now() - t0 > 15000) assert.fail('the pool was not saved');
+    assert.deepEqual(saved(), { name: 'picked-pool', pool: ['tcp', 'tls'] });
   });
 });
