@@ -129,7 +129,7 @@ describe('Execution Configurations view on a pool', function () {
     assert.equal(saved(), undefined, 'nothing saved');
     // the multi-select stays open while options are toggled; OK closes it
     await field('pool').click();
-    for (const label of [/^tcp \(plain\)/, /^tls \(cert folder\)/])
+    for (const label of ['tcp (plain) — ', 'tls (cert folder) — '])
       await field('pool').locator('[role="option"]', { hasText: label }).first().click();
     await field('pool').locator('.button-accept').click();
     assert.equal(await form().locator('#err-pool').innerText(), '');
