@@ -131,6 +131,7 @@ if (process.env.UPDATE_SCREENSHOTS === '1') {
     'run-recipe.png',
     'swarm-nodes.png',
     'debug-recipe.png',
+    'pool-load.png',
   ]) {
     const from = path.join(RUN, 'screenshots', f);
     if (fs.existsSync(from)) fs.copyFileSync(from, path.join(ROOT, 'docs/screenshots', f));

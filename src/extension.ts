@@ -33,8 +33,10 @@ export interface ContainerExecApi {
   };
   /** The Execution Configurations view and editors, for tests. */
   readonly configurations: {
-    children(): ConfigurationNode[];
+    children(node?: ConfigurationNode): ConfigurationNode[];
     item(node: ConfigurationNode): Promise<vscode.TreeItem>;
+    /** Resolves once the pool daemons' loads being read are read. */
+    loadsSettled(): Promise<void>;
     openEditors(): string[];
     deliver(editor: string, message: unknown): Promise<ToWebview[]>;
   };
@@ -67,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   const daemons = new DaemonsFeature(log, version);
   const configurations = new ConfigurationsFeature(context, daemons, log);
   const runs = new RunsFeature(context, daemons, log, configurations);
+  configurations.followRuns(runs.history);
   context.subscriptions.push(log, logChannels, daemons, configurations, runs, watchWorkspaceTrust());
   const services: Services = { context, log, logChannels, daemons, configurations, runs };
   registerViews(services);
@@ -85,7 +88,8 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
       isLive: () => daemons.hub.isLive,
     },
     configurations: {
-      children: () => configurations.tree.getChildren(),
+      children: (node) => configurations.tree.getChildren(node),
+      loadsSettled: () => configurations.poolLoads.settled(),
       item: (node) => configurations.tree.getTreeItem(node),
       openEditors: () => configurations.editors.openPanels(),
       deliver: (editor, message) => configurations.editors.deliver(editor, message),

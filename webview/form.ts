@@ -5,8 +5,11 @@ import type { DaemonChoice } from '../src/shared/configEditorProtocol';
 export interface Form {
   name: string;
   description: string;
-  daemonMode: 'existing' | 'new';
+  /** The target: one daemon (configured, or defined here), or a pool of configured daemons. */
+  daemonMode: 'existing' | 'new' | 'pool';
   daemon: string;
+  /** The pool's daemon ids. */
+  pool: string[];
   newId: string;
   newHost: string;
   newTls: boolean;
@@ -46,6 +49,7 @@ export function emptyForm(): Form {
     description: '',
     daemonMode: 'existing',
     daemon: 'local',
+    pool: [],
     newId: '',
     newHost: '',
     newTls: true,
@@ -96,7 +100,8 @@ export function fromConfig(raw: Record<string, unknown> | undefined, scope: Form
   Object.assign(f, {
     name: str(raw.name),
     description: str(raw.description),
-    daemon: str(raw.daemon ?? 'local'),
+    daemon: str(raw.daemon ?? (daemons.some((d) => d.id === 'local') ? 'local' : (daemons[0]?.id ?? ''))),
+    ...(Array.isArray(raw.pool) ? { daemonMode: 'pool', pool: raw.pool.map(str) } : {}),
     baseImage: str(raw.baseImage),
     registryUrl: str(reg.url),
     registryUser: str(reg.username),
@@ -136,6 +141,7 @@ const FIELD_OF: Record<string, keyof Form> = {
   name: 'name',
   description: 'description',
   daemon: 'daemon',
+  pool: 'pool',
   baseImage: 'baseImage',
   'registry.url': 'registryUrl',
   'registry.username': 'registryUser',
@@ -194,7 +200,7 @@ export function toConfig(f: Form): { config: Record<string, unknown>; fieldOf: (
   const config: Record<string, unknown> = {
     name: f.name.trim(),
     ...(f.description.trim() ? { description: f.description.trim() } : {}),
-    daemon: f.daemonMode === 'new' ? f.newId.trim() : f.daemon,
+    ...(f.daemonMode === 'pool' ? { pool: f.pool } : { daemon: f.daemonMode === 'new' ? f.newId.trim() : f.daemon }),
     ...(f.baseImage.trim() ? { baseImage: f.baseImage.trim() } : {}),
     ...(f.registryUrl.trim()
       ? { registry: { url: f.registryUrl.trim(), ...(f.registryUser.trim() ? { username: f.registryUser.trim() } : {}) } }

@@ -2,6 +2,7 @@
 // components; validates as you type with the same schema the extension host applies on save.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-multi-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-radio/index.js';
 import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
@@ -13,6 +14,7 @@ import { validateConfiguration, type FieldError } from '../src/core/config/confi
 import { parseHost } from '../src/core/daemonDescription';
 import {
   daemonKey,
+  EMPTY_POOL_MESSAGE,
   type DaemonCapacity,
   type DaemonChoice,
   type DaemonRef,
@@ -37,7 +39,8 @@ const touched = new Set<string>();
 let attempted = false;
 const app = document.getElementById('app')!;
 
-type Control = HTMLElement & { value: string; checked?: boolean; invalid?: boolean };
+/** A form control; a multi-select's value is the list of its chosen values. */
+type Control = HTMLElement & { value: string | string[]; checked?: boolean; invalid?: boolean };
 const controls = new Map<keyof Form, Control>();
 
 function el<K extends keyof HTMLElementTagNameMap | string>(
@@ -91,6 +94,11 @@ function setOptions(s: Control, options: [string, string][]): void {
   const keep = s.value;
   s.replaceChildren(...options.map(([value, label]) => el('vscode-option', { value }, label)));
   if (options.some(([v]) => v === keep)) s.value = keep;
+}
+function multiSelect(options: [string, string][]): Control {
+  const s = el('vscode-multi-select') as Control;
+  s.replaceChildren(...options.map(([value, label]) => el('vscode-option', { value }, label)));
+  return s;
 }
 function button(label: string, onClick: () => void, secondary = false): HTMLElement {
   const b = el(
@@ -168,6 +176,10 @@ function problems(): { errors: Map<string, string>; warnings: Map<string, string
     } catch (e) {
       errors.set('newHost', (e as Error).message);
     }
+  } else if (form.daemonMode === 'pool') {
+    const unknown = form.pool.filter((id) => !init?.daemons.some((d) => d.id === id));
+    if (!form.pool.length) errors.set('pool', EMPTY_POOL_MESSAGE);
+    else if (unknown.length && init) errors.set('pool', `pool: daemon not found: ${unknown.map((d) => `"${d}"`).join(', ')}`);
   } else if (!form.daemon) errors.set('daemon', 'daemon: pick a daemon, or define a new one');
   else if (init && !init.daemons.some((d) => d.id === form.daemon)) errors.set('daemon', `daemon not found: "${form.daemon}"`);
   const ref = daemonRef();
@@ -191,11 +203,14 @@ function render(): void {
     const v = form[key];
     if (typeof v === 'boolean') {
       if (c.checked !== v) c.checked = v;
+    } else if (Array.isArray(v)) {
+      if (JSON.stringify(c.value) !== JSON.stringify(v)) c.value = v;
     } else if (c.value !== v) c.value = v;
   }
   const show = (key: string, visible: boolean) => ((document.getElementById(`row-${key}`) as HTMLElement).hidden = !visible);
   const newDaemon = form.daemonMode === 'new';
-  show('daemon', !newDaemon);
+  show('daemon', form.daemonMode === 'existing');
+  show('pool', form.daemonMode === 'pool');
   for (const k of ['newId', 'newHost', 'newTls']) show(k, newDaemon);
   show('newVerify', newDaemon && form.newTls);
   show('certMode', newDaemon && form.newTls);
@@ -256,6 +271,28 @@ const debugpyRow = () =>
     "Debug Recipe needs it: the built image's Dockerfile installs Debian's python3-debugpy when the image lacks it",
   );
 
+/** Where runs go: one daemon (configured, or defined here: the rows after these), or a pool of configured daemons. */
+function targetRows(daemons: [string, string][]): HTMLElement[] {
+  return [
+    row(
+      'Daemon',
+      'daemonMode',
+      select([
+        ['existing', 'A configured or discovered daemon'],
+        ['new', 'A new daemon, defined here'],
+        ['pool', 'A pool of daemons (each run on the least-loaded one)'],
+      ]),
+    ),
+    row('Use', 'daemon', select(daemons)),
+    row(
+      'Pool',
+      'pool',
+      multiSelect(daemons),
+      'Each run is placed on the daemon with the most free CPUs and memory that can take it; budgets: containerExec.budgets',
+    ),
+  ];
+}
+
 function build(): void {
   const daemonOptions = (ds: DaemonChoice[]): [string, string][] => ds.map((d) => [d.id, `${d.label} — ${d.host}`]);
   const connection = el('div', { class: 'result', id: 'connection-result' });
@@ -286,15 +323,7 @@ function build(): void {
     row('Name', 'name', text('gpu-large')),
     row('Description', 'description', text('What this configuration is for')),
     el('h2', {}, 'Daemon'),
-    row(
-      'Daemon',
-      'daemonMode',
-      select([
-        ['existing', 'A configured or discovered daemon'],
-        ['new', 'A new daemon, defined here'],
-      ]),
-    ),
-    row('Use', 'daemon', select(daemonOptions(init!.daemons))),
+    ...targetRows(daemonOptions(init!.daemons)),
     row('New daemon id', 'newId', text('build-box')),
     row(
       'Host',

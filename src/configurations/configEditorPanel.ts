@@ -16,7 +16,14 @@ import {
 } from '../core';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { rawDaemons, SECTION as DAEMONS_SECTION } from '../daemons/daemonSources';
-import { FromWebview, daemonKey, mergeFormIntoEntry, type DaemonRef, type ToWebview } from '../shared/configEditorProtocol';
+import {
+  EMPTY_POOL_MESSAGE,
+  FromWebview,
+  daemonKey,
+  mergeFormIntoEntry,
+  type DaemonRef,
+  type ToWebview,
+} from '../shared/configEditorProtocol';
 import { rawConfigurations, targetOf, whereOf, writeConfigurations, type ConfigurationItem } from './configurationSources';
 import type { ConfigurationCatalog } from './configurationCatalog';
 import { registrySecretKey } from './registrySecrets';
@@ -232,7 +239,10 @@ export class ConfigEditorPanels implements vscode.Disposable {
     const errors: { field: string; message: string }[] = [];
     const entry = mergeFormIntoEntry(item?.origin.raw, m.config);
     const r = validateConfiguration(entry);
-    if (!r.ok) errors.push(...r.errors);
+    // a pool of no daemons: the form's own message (it refuses it too) rather than the schema's
+    const emptyPool = Array.isArray(entry.pool) && !entry.pool.length;
+    if (!r.ok) errors.push(...r.errors.filter((e) => !(emptyPool && e.field === 'pool')));
+    if (emptyPool) errors.push({ field: 'pool', message: EMPTY_POOL_MESSAGE });
     const name = typeof entry.name === 'string' ? entry.name : '';
     const sources = this.catalog.current();
     const taken = sources.items.filter((i) => i.config.name !== item?.config.name).map((i) => i.config.name);
@@ -256,6 +266,13 @@ export class ConfigEditorPanels implements vscode.Disposable {
       } catch (e) {
         errors.push({ field: 'daemon.host', message: (e as Error).message });
       }
+    } else if (r.ok && r.config.pool) {
+      const unknown = r.config.pool.filter((d) => !daemonIds.has(d));
+      if (unknown.length)
+        errors.push({
+          field: 'pool',
+          message: `pool: daemon not found: ${unknown.map((d) => `"${d}"`).join(', ')}: add it or leave it out`,
+        });
     } else if (r.ok && !daemonIds.has(r.config.daemon)) errors.push({ field: 'daemon', message: `daemon not found: "${r.config.daemon}"` });
     if (m.registryPassword && !(r.ok && r.config.registry?.username))
       errors.push({ field: 'registry.username', message: 'registry.username is needed to store a password' });

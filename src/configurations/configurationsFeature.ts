@@ -6,6 +6,13 @@ import { ConfigEditorPanels } from './configEditorPanel';
 import { ConfigurationCatalog } from './configurationCatalog';
 import type { ConfigurationItem } from './configurationSources';
 import { ConfigurationsTreeProvider } from './configurationsTree';
+import { PoolLoads } from './poolLoads';
+
+/** What the tree needs of the run history (structural: the runs concern imports this one). */
+interface RunsSeen {
+  onDidChange: vscode.Event<void>;
+  all(): readonly { id: string; state: string }[];
+}
 
 /** The configurations concern: settings -> catalog -> tree; the editor panels. Reads no Docker until asked. */
 export class ConfigurationsFeature implements vscode.Disposable {
@@ -13,23 +20,47 @@ export class ConfigurationsFeature implements vscode.Disposable {
   /** What the configurations are: everyone reads them here. */
   readonly catalog = new ConfigurationCatalog();
   readonly tree: ConfigurationsTreeProvider;
+  /** Each pool daemon's load, shown under pool configurations. */
+  readonly poolLoads: PoolLoads;
   readonly editors: ConfigEditorPanels;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(context: vscode.ExtensionContext, daemons: DaemonsFeature, log: vscode.LogOutputChannel) {
+    this.poolLoads = new PoolLoads(daemons.hub, () => daemons.sources());
     this.tree = new ConfigurationsTreeProvider(
       this.catalog,
       () => this.groups(),
       async () => new Set((await daemons.sources()).specs.map((s) => s.daemon.id)),
       (c) => this.imageFreshness(c, context, daemons),
+      this.poolLoads,
     );
     this.editors = new ConfigEditorPanels(context, daemons, this.catalog, () => this.groups(), log);
     this.disposables.push(
       this.catalog,
       this.tree,
+      this.poolLoads,
       this.editors,
       // images built, pulled or removed, and daemons (dis)connecting, change the stale marks
       { dispose: daemons.hub.onDidChange((c) => (c.what === 'images' || c.what === 'state') && this.tree.refresh()).dispose },
+    );
+  }
+
+  /**
+   * A run starting or ending changes its daemon's load: the pool daemons' loads are read again then,
+   * also while no daemon event stream runs (the Daemons view hidden). Only state changes count.
+   */
+  followRuns(runs: RunsSeen): void {
+    let seen = '';
+    this.disposables.push(
+      runs.onDidChange(() => {
+        const now = runs
+          .all()
+          .map((r) => `${r.id}:${r.state}`)
+          .join(',');
+        if (now === seen) return;
+        seen = now;
+        this.poolLoads.runsChanged(new Set(this.catalog.current().items.flatMap((i) => i.config.pool ?? [])));
+      }),
     );
   }
 

@@ -1,24 +1,29 @@
 import * as vscode from 'vscode';
-import { limitsSummary, usageDenied, type ImageFreshness } from '../core';
+import { daemonLoadText, limitsSummary, usageDenied, type ImageFreshness } from '../core';
 import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
 import type { ConfigurationCatalog } from './configurationCatalog';
 import type { ConfigurationItem, IgnoredConfiguration, InvalidConfiguration } from './configurationSources';
+import type { PoolLoads } from './poolLoads';
 
 export type ConfigurationNode =
   | { kind: 'configuration'; item: ConfigurationItem }
   | { kind: 'invalid'; entry: InvalidConfiguration }
-  | { kind: 'ignored'; entry: IgnoredConfiguration };
+  | { kind: 'ignored'; entry: IgnoredConfiguration }
+  /** One daemon of a configuration's pool, with its load. */
+  | { kind: 'poolDaemon'; item: ConfigurationItem; daemon: string };
 
 /**
  * The Execution Configurations view: each configuration with its daemon, image, a one-line limits
  * summary, runtime/GPU badge and default marks; locked when the user's groups may not use it; the
- * daemon flagged when it does not exist; invalid entries shown with their error. A view of the catalog:
- * it refreshes when the catalog changes, or when what it marks (images, daemons) does.
+ * daemon flagged when it does not exist; invalid entries shown with their error; under a pool
+ * configuration, each of its daemons with its load. A view of the catalog (and of the pool loads): it
+ * refreshes when the catalog changes, or when what it marks (images, daemons, loads) does.
  */
 export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<ConfigurationNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly watch: vscode.Disposable;
+  private readonly watchLoads: { dispose(): void };
 
   constructor(
     private readonly catalog: ConfigurationCatalog,
@@ -26,8 +31,12 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
     private readonly daemonIds: () => Promise<Set<string>>,
     /** Whether the configuration's base image is built and current (undefined: cannot tell now). */
     private readonly freshness: (c: ConfigurationItem['config']) => Promise<ImageFreshness | undefined>,
+    private readonly loads: PoolLoads,
   ) {
     this.watch = catalog.onDidChange(() => this.refresh());
+    this.watchLoads = loads.onDidChange((id) => {
+      if (this.catalog.current().items.some((i) => i.config.pool?.includes(id))) this.refresh();
+    });
   }
 
   refresh(): void {
@@ -35,6 +44,8 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
   }
 
   getChildren(node?: ConfigurationNode): ConfigurationNode[] {
+    if (node?.kind === 'configuration')
+      return (node.item.config.pool ?? []).map((daemon) => ({ kind: 'poolDaemon', item: node.item, daemon }));
     if (node) return [];
     const s = this.catalog.current();
     return [
@@ -44,7 +55,30 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
     ];
   }
 
+  /** A pool daemon's load as known now (never waited for: a read in progress shows as such). */
+  private poolDaemonItem(node: Extract<ConfigurationNode, { kind: 'poolDaemon' }>): vscode.TreeItem {
+    const known = this.loads.now(node.daemon);
+    const item = new vscode.TreeItem(node.daemon);
+    item.id = `configuration/${node.item.scope}/${node.item.config.name}/pool/${node.daemon}`;
+    item.contextValue = 'configuration.poolDaemon';
+    if (!known) {
+      item.description = 'reading the load…';
+      item.iconPath = new vscode.ThemeIcon('loading~spin');
+    } else if (known.error !== undefined) {
+      item.description = `unreachable (${known.error})`;
+      item.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('errorForeground'));
+      item.tooltip = `Daemon "${node.daemon}" of pool ${node.item.config.name}: runs are placed on the other daemons while it does not answer.\n\n${known.error}`;
+    } else {
+      const l = known.load;
+      item.description = daemonLoadText(l);
+      item.iconPath = new vscode.ThemeIcon('server');
+      item.tooltip = `Daemon "${node.daemon}" of pool ${node.item.config.name}: ${daemonLoadText(l)}; ${l.running} running containers in all. Free = its CPUs and memory minus what its running containers reserve (their limits), as placement counts it.`;
+    }
+    return item;
+  }
+
   async getTreeItem(node: ConfigurationNode): Promise<vscode.TreeItem> {
+    if (node.kind === 'poolDaemon') return this.poolDaemonItem(node);
     if (node.kind === 'invalid') {
       const e = node.entry;
       return invalidSettingItem(
@@ -72,7 +106,9 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
       this.freshness(c).catch(() => undefined),
     ]);
     const denied = usageDenied(c, groups);
-    const missingDaemon = !daemons.has(c.daemon);
+    const missing = (c.pool ?? [c.daemon]).filter((d) => !daemons.has(d));
+    const missingDaemon = missing.length > 0;
+    const target = c.pool ? `pool ${c.pool.join(', ')}` : c.daemon;
     const marks = [c.name === s.projectDefault ? '★ project default' : '', c.name === s.globalDefault ? '☆ global default' : ''].filter(
       Boolean,
     );
@@ -80,7 +116,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
     const item = new vscode.TreeItem(c.name);
     item.id = `configuration/${scope}/${c.name}`;
     const imageMark = fresh?.state === 'stale' ? '⚠ stale image' : fresh?.state === 'missing' ? '○ image not built' : '';
-    item.description = [c.daemon, c.baseImage || 'default base image', limitsSummary(c), c.runtime ?? '', gpu, imageMark, ...marks]
+    item.description = [target, c.baseImage || 'default base image', limitsSummary(c), c.runtime ?? '', gpu, imageMark, ...marks]
       .filter(Boolean)
       .join(' · ');
     item.iconPath = denied
@@ -89,7 +125,9 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
         ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
         : new vscode.ThemeIcon(c.gpus !== 'none' || c.runtime ? 'circuit-board' : 'server-process');
     const md = new vscode.MarkdownString(`**${c.name}** (${scope} settings)${c.description ? `\n\n${c.description}` : ''}\n\n`, true);
-    md.appendMarkdown(`Daemon: \`${c.daemon}\`${missingDaemon ? ` — $(error) daemon not found: add it or pick another one` : ''}\n\n`);
+    md.appendMarkdown(
+      `${c.pool ? `Pool: ${c.pool.map((d) => `\`${d}\``).join(', ')} (each run placed on the least-loaded daemon)` : `Daemon: \`${c.daemon}\``}${missingDaemon ? ` — $(error) daemon not found: ${missing.join(', ')}: add it or pick another one` : ''}\n\n`,
+    );
     md.appendMarkdown(
       `Image: \`${c.baseImage || 'the default base image'}\`${c.registry ? ` via ${c.registry.url}` : ''}\n\nLimits: ${limitsSummary(c)}`,
     );
@@ -101,11 +139,13 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
     item.tooltip = md;
     item.contextValue = `configuration.valid${denied ? '.locked' : ''}${fresh && fresh.state !== 'current' ? '.rebuild' : ''}`;
     item.command = { command: 'containerExec.editConfiguration', title: 'Edit', arguments: [node] };
+    if (c.pool) item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
     return item;
   }
 
   dispose(): void {
     this.watch.dispose();
+    this.watchLoads.dispose();
     this.changed.dispose();
   }
 }

@@ -51,6 +51,7 @@ export const FORM_KEYS = [
   'name',
   'description',
   'daemon',
+  'pool',
   'baseImage',
   'registry',
   'resources',
@@ -66,7 +67,8 @@ const anyOf = <K extends string>(keys: readonly K[]) =>
   Object.fromEntries(keys.map((k) => [k, z.unknown().optional()])) as Record<K, z.ZodOptional<z.ZodUnknown>>;
 
 /**
- * What the form sends: only the keys it edits (values are checked by the configuration schema after
+ * What the form sends: only the keys it edits (a target is `daemon` or `pool`, never both: the one
+ * left out is removed from the entry) (values are checked by the configuration schema after
  * the merge, so that each error names its field). A key it leaves out is one the user cleared.
  */
 export const FormConfig = z
@@ -104,10 +106,12 @@ export function mergeFormIntoEntry(stored: unknown, form: FormConfig): Record<st
   }
   mergeSection(entry, 'resources', FORM_RESOURCE_KEYS, form.resources);
   mergeSection(entry, 'build', FORM_BUILD_KEYS, form.build);
-  // the form has no pool field: a pool configuration keeps its pool, and a daemon beside it would make the entry invalid
-  if (entry.pool !== undefined) delete entry.daemon;
   return entry;
 }
+
+/** The refusal of a pool of zero daemons, in the form and on save. */
+export const EMPTY_POOL_MESSAGE =
+  'pool: pick at least one daemon for the pool (or target a single daemon: choose "A configured or discovered daemon")';
 
 export const FromWebview = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }).strict(),

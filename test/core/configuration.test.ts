@@ -197,9 +197,15 @@ describe('execution configuration schema', () => {
       [true, false],
     );
     assert.match((entries[1] as { error: string }).error, /configuration "b" gives both "daemon" \("local"\) and "pool"/);
-    // the editor has no pool field: saving a pool configuration does not add the form's daemon beside it
-    assert.deepEqual(mergeFormIntoEntry({ name: 'p', pool: ['local', 'tcp'] }, { name: 'p', daemon: 'local' }), {
+    // the editor's target is a daemon or a pool: the one the form sends replaces the other
+    assert.deepEqual(mergeFormIntoEntry({ name: 'p', pool: ['local', 'tcp'], x: 1 }, { name: 'p', daemon: 'local' }), {
       name: 'p',
+      x: 1,
+      daemon: 'local',
+    });
+    assert.deepEqual(mergeFormIntoEntry({ name: 'p', daemon: 'local', x: 1 }, { name: 'p', pool: ['local', 'tcp'] }), {
+      name: 'p',
+      x: 1,
       pool: ['local', 'tcp'],
     });
   });

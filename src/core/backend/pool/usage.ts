@@ -1,7 +1,9 @@
 import type { CallOptions, DaemonClient } from '../../daemonClient';
-import { labelledContainers } from '../../engine/pool';
+import { labelledContainers, type Reservation } from '../../engine/pool';
+import type { DaemonInfo } from '../../engineTypes';
 import { LABELS } from '../../labels';
 import { usageOf, type Usage } from './budget';
+import { loadOf, type Load } from './placement';
 
 /**
  * One user's runs of a pool on one daemon, counted from its labelled containers (claims and run
@@ -23,3 +25,30 @@ export async function poolUsage(clients: DaemonClient[], pool: string, user: str
   for (const m of each) for (const [k, v] of m) all.set(k, v);
   return usageOf(all.values());
 }
+
+/** A pool daemon's load as the views show it: placement's free capacity, and the runs there (all users', this user's). */
+export interface DaemonLoad extends Load {
+  runs: number;
+  yours: number;
+}
+
+/** The load from the same reading placement ranks by (/info and the running containers' reservations). */
+export function daemonLoad(
+  id: string,
+  info: Pick<DaemonInfo, 'cpus' | 'memTotalBytes'>,
+  reservations: Reservation[],
+  user: string,
+): DaemonLoad {
+  const runs = reservations.filter((r) => r.labels[LABELS.run]);
+  return {
+    ...loadOf({ id, info, reservations, placed: new Map(), userRuns: 0 }),
+    runs: runs.length,
+    yours: runs.filter((r) => r.labels[LABELS.user] === user).length,
+  };
+}
+
+const gb = (bytes: number) => (bytes / 1024 ** 3).toFixed(1);
+const cpus = (n: number) => String(Math.round(n * 100) / 100);
+/** "1.5 of 4 CPUs, 2.0 of 7.8 GB free · 2 runs (1 yours)" */
+export const daemonLoadText = (l: DaemonLoad) =>
+  `${cpus(l.freeCpus)} of ${l.cpus} CPUs, ${gb(l.freeMemoryBytes)} of ${gb(l.memoryBytes)} GB free · ${l.runs} run${l.runs === 1 ? '' : 's'} (${l.yours} yours)`;
