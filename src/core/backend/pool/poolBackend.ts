@@ -118,7 +118,7 @@ export class PoolBackend implements ExecutionBackend {
   private async ask(signal: AbortSignal, members = this.members): Promise<Answer[]> {
     return Promise.all(
       members.map((member) =>
-        member.backend.client.info({ signal }).then(
+        member.load.info({ signal }).then(
           (info) => ({ member, info }),
           (e: Error) => ({ member, error: e.message }),
         ),
@@ -304,11 +304,21 @@ export class PoolBackend implements ExecutionBackend {
     if (!source) return false;
     onStatus?.(`Copying image ${ref} from daemon "${source.id}" to "${chosen.id}"`);
     let last = 0;
-    await copyImage(source.backend.client, chosen.backend.client, ref, signal, (bytes) => {
-      if (bytes - last < 8e6) return;
-      last = bytes;
-      onStatus?.(`Copying image ${ref}: ${(bytes / 1e6).toFixed(0)} MB`);
-    });
+    try {
+      await copyImage(source.backend.client, chosen.backend.client, ref, signal, (bytes) => {
+        if (bytes - last < 8e6) return;
+        last = bytes;
+        onStatus?.(`Copying image ${ref}: ${(bytes / 1e6).toFixed(0)} MB`);
+      });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      // docker load tags nothing from a cut archive: the target has no part of the image to clean up
+      const [from, to] = [source, chosen].map((m) => `daemon "${m.id}" (${m.backend.client.host})`);
+      throw new Error(
+        `Could not copy image ${ref} from ${from} to ${to}: ${(e as Error).message}. Nothing was created on "${chosen.id}": run again to copy it once more, or give the configuration a registry.`,
+        { cause: e },
+      );
+    }
     return true;
   }
 
