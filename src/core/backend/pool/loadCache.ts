@@ -2,9 +2,12 @@ import { createDaemonClient, type CallOptions, type DaemonClient } from '../../d
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
 import { followEvents, type EngineEvent } from '../../engine/events';
 import { containerHoldings, inspectHolding, type Holding } from '../../engine/pool';
+import type { DaemonInfo } from '../../engineTypes';
 
 /** How long a daemon's cache stays (its event stream open) after the last pool back-end using it is disposed. */
 const LINGER_MS = 20000;
+/** How long one /info answer serves the placements that follow it. */
+const INFO_FRESH_MS = 1000;
 /** Container events that change nothing placement counts. */
 const IGNORED = /^(exec_|attach|archive-path|extract-to-dir|resize|top|copy|export|commit|health_status)/;
 
@@ -44,6 +47,26 @@ class DaemonLoadCache {
     // the recount is shared: a caller's cancel leaves it, it does not abort it
     await untilAborted(ready, opts.signal);
     return [...this.holdings.values()];
+  }
+
+  private infoAsked: { at: number; answer: Promise<DaemonInfo> } | undefined;
+
+  /**
+   * The daemon's /info, one request for every run placed at the same moment (a dozen runs started at
+   * once ask once, not a dozen times); an answer is reused for INFO_FRESH_MS, a failure never.
+   */
+  info(opts: CallOptions = {}): Promise<DaemonInfo> {
+    const asked = this.infoAsked;
+    if (!asked || Date.now() - asked.at > INFO_FRESH_MS) {
+      const answer = this.client.info();
+      const entry = { at: Date.now(), answer };
+      this.infoAsked = entry;
+      answer.catch(() => {
+        if (this.infoAsked === entry) this.infoAsked = undefined;
+      });
+      return untilAborted(answer, opts.signal);
+    }
+    return untilAborted(asked.answer, opts.signal);
   }
 
   /** `listener` after each change applied (a container's new state, or its removal); returns the unsubscribe. */
@@ -145,4 +168,4 @@ export function acquireLoadCache(daemon: DaemonDescriptionInput | DaemonDescript
   };
 }
 
-export type LoadCache = Pick<DaemonLoadCache, 'holdingsNow' | 'onChange'>;
+export type LoadCache = Pick<DaemonLoadCache, 'holdingsNow' | 'onChange' | 'info'>;
