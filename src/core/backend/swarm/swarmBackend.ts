@@ -49,8 +49,8 @@ import { heartbeat } from '../../heartbeat';
  * upload (a tar is extracted in order: when it exists, the workspace is in), sent once the output is attached.
  */
 const GATE_DIR = '.container-exec-go';
-/** The task's command: wait for the gate, remove it, then the recipe (`"$@"`). Every image with a /bin/sh can run it. */
-const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.05 2>/dev/null || sleep 1; done; rmdir ${GATE_DIR}; exec "$@"`;
+/** The task's command: wait for the gate (looked for every 20 ms: the upload takes ~100), remove it, then the recipe (`"$@"`). Every image with a /bin/sh can run it. */
+const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.02 2>/dev/null || sleep 1; done; rmdir ${GATE_DIR}; exec "$@"`;
 /** Task states after which no container will run. */
 const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
 const QUEUED = new Set(['new', 'pending', 'assigned', 'allocated']);
@@ -321,8 +321,9 @@ class SwarmRun implements RunHandle {
           ? `Queued on ${this.backend.description}: ${task.err || task.message}`
           : `Task ${task.state} on node ${task.nodeId.slice(0, 12)}: ${task.message}`;
       if (text !== said) onStatus((said = text));
-      // placement takes Swarm a moment: asked often at first, then gently while the run is queued
-      await sleep(Date.now() - t0 < 5000 ? 100 : 500, signal);
+      // placement takes Swarm a moment (a few hundred ms): asked often at first, then gently while the run is queued
+      const waited = Date.now() - t0;
+      await sleep(waited < 2000 ? 25 : waited < 5000 ? 100 : 500, signal);
     }
   }
 
