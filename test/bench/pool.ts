@@ -2,7 +2,11 @@
 //   bench pool-dispatch: twelve 2-second runs over a pool of three daemons with 2 run slots each
 //     (perDaemonRuns 2), makespan against the same twelve on a pool of one daemon with 2 slots.
 //   bench placement: one placement among four daemons, one blackholed (its deadline excluded: the
-//     probe waits for it in parallel, so its deadline is subtracted), median of 5.
+//     probe waits for it in parallel, so its deadline is subtracted), median of 5 pool back-ends made one
+//     after another, as a window's runs make them: they read the load caches the daemons' event streams
+//     keep (src/core/backend/pool/loadCache.ts; warm from the run before, as in a window using the pool;
+//     a cold cache lists and inspects the daemon's containers, as every placement did before: ~30 ms
+//     more). Every placement still asks each daemon's /info within its deadline.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -9,6 +9,7 @@ import {
   LABELS,
   PoolBackend,
   createDaemonClient,
+  imageExists,
   listContainers,
   newRunId,
   osUser,
@@ -75,7 +76,13 @@ async function runOn(
   s: PoolSpec,
   c: ReturnType<typeof config>,
   script: string,
-  opts: { signal?: AbortSignal; image?: string; onQueued?: (r: string | undefined) => void; onContainer?: () => void } = {},
+  opts: {
+    signal?: AbortSignal;
+    image?: string;
+    onQueued?: (r: string | undefined) => void;
+    onContainer?: () => void;
+    onStatus?: (text: string) => void;
+  } = {},
 ): Promise<Ran> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-pool-'));
   fs.writeFileSync(path.join(ws, 'job.sh'), script);
@@ -103,7 +110,10 @@ async function runOn(
         onOutput: (b) => {
           ran.stdout += b.toString();
         },
-        onStatus: (t) => ran.status.push(t),
+        onStatus: (t) => {
+          ran.status.push(t);
+          opts.onStatus?.(t);
+        },
         onWarning: (t) => ran.status.push(`warning: ${t}`),
         onContainer: () => {
           ran.startedAt = Date.now();
@@ -526,5 +536,81 @@ describe('pool: the chosen daemon vanishing between placement and create (the cr
     } finally {
       client.dispose();
     }
+  });
+});
+
+describe('pool: an image copy cut mid-stream (the crash daemon of the testbed)', function () {
+  this.timeout(240000);
+  let host = '';
+  const crash = (): DaemonDescriptionInput => ({ id: 'crash', host, timeoutMs: 5000 });
+  const tag = `local/pool-cut:${Date.now().toString(36)}`;
+  let imageId = '';
+  const docker = (h: string, ...args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile('docker', ['-H', h, ...args], { encoding: 'utf8', timeout: 120000 }, (e, stdout, stderr) =>
+        e ? reject(new Error(`docker ${args.join(' ')}: ${stderr || e.message}`)) : resolve(stdout.trim()),
+      ),
+    );
+  before(async () => {
+    host = startCrashDaemon();
+    // an image only the crash daemon has, large enough (150 MB) that its save is still streaming when the daemon is killed
+    const maker = `pool-cut-maker-${process.pid}`;
+    await docker(host, 'run', '--name', maker, need('BUSYBOX_IMAGE'), 'dd', 'if=/dev/urandom', 'of=/big', 'bs=1M', 'count=150');
+    await docker(host, 'commit', maker, tag);
+    await docker(host, 'rm', maker);
+    imageId = await docker(host, 'image', 'inspect', '--format', '{{.Id}}', tag);
+  });
+  after(async () => {
+    await docker(need('DOCKER_TCP_HOST'), 'image', 'rm', '-f', tag).catch(() => undefined);
+    startCrashDaemon();
+    await docker(host, 'image', 'rm', '-f', tag).catch(() => undefined);
+    await stopCrashDaemon();
+  });
+
+  it('ends the run naming the image and both daemons, leaves nothing on the target, and a retry copies it', async () => {
+    const name = poolName('cut');
+    const s: PoolSpec = {
+      name,
+      daemons: [
+        { id: 'crash', daemon: crash() },
+        { id: 'tcp', daemon: daemons.tcp() },
+      ],
+    };
+    // runtime "fake" exists on TCP alone: the run lands there and the image comes from the crash daemon
+    const c = config(name, { runtime: 'fake' });
+    let killed: Promise<void> | undefined;
+    const cut = await runOn(s, c, 'echo never', {
+      image: tag,
+      // SIGKILLed once the first 8 MB passed: the save is cut mid-stream
+      onStatus: (t) => t.startsWith(`Copying image ${tag}: `) && (killed ??= killCrashDaemon()),
+    });
+    await killed;
+    assert.ok(killed, `the copy never reported progress: ${cut.status.join('\n')}`);
+    assert.equal(cut.outcome.state, 'failed');
+    assert.match(
+      cut.outcome.message,
+      new RegExp(
+        `^Could not copy image ${tag} from daemon "crash" \\(${host.replace(/[/.]/g, '\\$&')}\\) to daemon "tcp" \\(${need('DOCKER_TCP_HOST').replace(/[/.]/g, '\\$&')}\\): Copying image ${tag} from .+ was cut after [\\d.]+ MB: .+\\. Nothing was created on "tcp": run again to copy it once more, or give the configuration a registry\\.$`,
+      ),
+    );
+    assert.equal(cut.startedAt, undefined, 'no container was started');
+    // no half image on the target: neither the tag nor the image's content id
+    const tcp = createDaemonClient(daemons.tcp());
+    try {
+      assert.equal(await imageExists(tcp, tag), false, 'the cut copy left the tag on tcp');
+      assert.equal(await imageExists(tcp, imageId), false, 'the cut copy left the image on tcp');
+    } finally {
+      tcp.dispose();
+    }
+    assert.deepEqual(await leftOf([cut.id], ['tcp']), []);
+
+    // the crash daemon back (its data-root keeps the image): the same run copies it and runs
+    startCrashDaemon();
+    const retry = await runOn(s, c, 'echo copied', { image: tag });
+    assert.equal(retry.outcome.state, 'succeeded', retry.outcome.message);
+    assert.equal(retry.placement?.daemon, 'tcp');
+    assert.ok(retry.status.includes(`Copying image ${tag} from daemon "crash" to "tcp"`), retry.status.join('\n'));
+    assert.match(retry.stdout, /copied/);
+    assert.deepEqual(await leftOf([cut.id, retry.id], ['tcp']), []);
   });
 });

@@ -26,6 +26,7 @@ const Listed = z.array(
 );
 const Inspected = z.object({
   Id: z.string(),
+  State: z.object({ Status: z.string().optional() }).partial().optional(),
   Config: z
     .object({ Labels: z.record(z.string(), z.string()).nullish() })
     .partial()
@@ -43,30 +44,50 @@ const Inspected = z.object({
     .optional(),
 });
 
-/** Every running container's reservation (ours and others'): list, then inspect each, within the daemon's deadline. */
-export async function runningReservations(client: DaemonClient, opts: CallOptions = {}): Promise<Reservation[]> {
-  const raw = await client.call('list containers', (d, abortSignal) => d.listContainers({ abortSignal } as object), opts);
+/** One container as placement counts it: what it would hold while running, and its state (created, running, exited...). */
+export interface Holding extends Reservation {
+  state: string;
+}
+
+/** One container's holding, or undefined when it is gone (removed between an event or a list and this inspect). */
+export async function inspectHolding(client: DaemonClient, id: string, opts: CallOptions = {}): Promise<Holding | undefined> {
+  let raw: unknown;
+  try {
+    raw = await client.call(
+      'inspect container',
+      (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as never) as unknown as Promise<unknown>,
+      opts,
+    );
+  } catch (e) {
+    if (/HTTP 404|no such container/i.test((e as Error).message)) return undefined;
+    throw e;
+  }
+  const c = parseEngineAnswer(client.host, '/containers/{id}/json', Inspected, raw);
+  const h = c.HostConfig ?? {};
+  const cpus = h.NanoCpus ? h.NanoCpus / 1e9 : h.CpuQuota && h.CpuQuota > 0 ? h.CpuQuota / (h.CpuPeriod || 100000) : 0;
+  const gpus = (h.DeviceRequests ?? []).reduce((n, r) => n + (r.Count === -1 ? 1 : (r.Count ?? r.DeviceIDs?.length ?? 0)), 0);
+  return {
+    id: c.Id,
+    state: c.State?.Status ?? '',
+    labels: c.Config?.Labels ?? {},
+    cpus,
+    memoryBytes: h.Memory || h.MemoryReservation || 0,
+    gpus,
+  };
+}
+
+/** Every container's holding (`all`: in any state, else the running ones): list, then inspect each, within the daemon's deadline. */
+export async function containerHoldings(client: DaemonClient, opts: CallOptions & { all?: boolean } = {}): Promise<Holding[]> {
+  const raw = await client.call('list containers', (d, abortSignal) => d.listContainers({ all: opts.all, abortSignal } as object), opts);
   const listed = parseEngineAnswer(client.host, '/containers/json', Listed, raw);
-  const inspected = await Promise.all(
-    listed.map((c) =>
-      client
-        .call(
-          'inspect container',
-          (d, abortSignal) => d.getContainer(c.Id).inspect({ abortSignal } as never) as unknown as Promise<unknown>,
-          opts,
-        )
-        .then((a) => parseEngineAnswer(client.host, '/containers/{id}/json', Inspected, a))
-        // gone between the list and the inspect: it holds nothing any more
-        .catch(() => undefined),
-    ),
-  );
-  return inspected.flatMap((c) => {
-    if (!c) return [];
-    const h = c.HostConfig ?? {};
-    const cpus = h.NanoCpus ? h.NanoCpus / 1e9 : h.CpuQuota && h.CpuQuota > 0 ? h.CpuQuota / (h.CpuPeriod || 100000) : 0;
-    const gpus = (h.DeviceRequests ?? []).reduce((n, r) => n + (r.Count === -1 ? 1 : (r.Count ?? r.DeviceIDs?.length ?? 0)), 0);
-    return [{ id: c.Id, labels: c.Config?.Labels ?? {}, cpus, memoryBytes: h.Memory || h.MemoryReservation || 0, gpus }];
-  });
+  // gone between the list and the inspect: it holds nothing any more
+  const inspected = await Promise.all(listed.map((c) => inspectHolding(client, c.Id, opts).catch(() => undefined)));
+  return inspected.filter((c): c is Holding => Boolean(c));
+}
+
+/** Every running container's reservation (ours and others'). */
+export async function runningReservations(client: DaemonClient, opts: CallOptions = {}): Promise<Reservation[]> {
+  return containerHoldings(client, opts);
 }
 
 export interface LabelledContainer {

@@ -2,8 +2,7 @@ import type { RegistryAuth } from '../../build/registry';
 import type { Configuration, FieldError } from '../../config/configurationSchema';
 import { createDaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
-import { copyImage, createClaim, labelledContainers, runningReservations } from '../../engine/pool';
-import { followEvents } from '../../engine/events';
+import { copyImage, createClaim, labelledContainers } from '../../engine/pool';
 import { removeContainer } from '../../engine/containers';
 import type { DaemonInfo } from '../../engineTypes';
 import { LABELS } from '../../labels';
@@ -27,7 +26,8 @@ import { DockerDaemonBackend, runContainerName } from '../docker/dockerDaemonBac
 import type { BackendProvider } from '../registry';
 import { neverFits, ordinal, overBudget, usageOf, type Budget } from './budget';
 import { choose, requestLabel, requestOf, type Candidate, type RunAsk } from './placement';
-import { userRunsOn } from './usage';
+import { acquireLoadCache, type LoadCache } from './loadCache';
+import { userRunsIn } from './usage';
 
 /** A pool as its provider resolves it: its daemons (undefined: an id no daemon has), the user's budget on it. */
 export interface PoolSpec {
@@ -66,7 +66,12 @@ const wakeAll = (pool: string) => {
 interface Member {
   id: string;
   backend: DockerDaemonBackend;
+  /** What the daemon's containers hold, kept by its event stream (shared in this process). */
+  load: LoadCache;
+  release(): void;
 }
+/** Container states that hold a daemon's CPUs and memory. */
+const HOLDING = new Set(['running', 'paused', 'restarting']);
 interface Answer {
   member: Member;
   info?: DaemonInfo;
@@ -95,9 +100,11 @@ export class PoolBackend implements ExecutionBackend {
 
   constructor(private readonly spec: PoolSpec) {
     this.target = { kind: DOCKER_POOL, id: spec.name };
-    this.members = spec.daemons.flatMap((d) =>
-      d.daemon ? [{ id: d.id, backend: new DockerDaemonBackend(createDaemonClient(d.daemon), true) }] : [],
-    );
+    this.members = spec.daemons.flatMap((d) => {
+      if (!d.daemon) return [];
+      const { cache, release } = acquireLoadCache(d.daemon);
+      return [{ id: d.id, backend: new DockerDaemonBackend(createDaemonClient(d.daemon), true), load: cache, release }];
+    });
     this.unknown = spec.daemons.filter((d) => !d.daemon).map((d) => d.id);
   }
 
@@ -111,7 +118,7 @@ export class PoolBackend implements ExecutionBackend {
   private async ask(signal: AbortSignal, members = this.members): Promise<Answer[]> {
     return Promise.all(
       members.map((member) =>
-        member.backend.client.info({ signal }).then(
+        member.load.info({ signal }).then(
           (info) => ({ member, info }),
           (e: Error) => ({ member, error: e.message }),
         ),
@@ -172,21 +179,7 @@ export class PoolBackend implements ExecutionBackend {
     return { ok, errors: [] };
   }
 
-  /** This user's runs of the pool on each daemon (claims and run containers, one per run id, not ended). */
-  private async usage(answers: Answer[], signal: AbortSignal) {
-    const perDaemon = new Map<string, Map<string, string | undefined>>();
-    await Promise.all(
-      answers.map(async (a) => {
-        const runs = await userRunsOn(a.member.backend.client, this.spec.name, this.user, { signal }).catch(
-          () => new Map<string, string | undefined>(),
-        );
-        perDaemon.set(a.member.id, runs);
-      }),
-    );
-    return perDaemon;
-  }
-
-  /** One admission attempt: a daemon with room and a budget with room, or the reason it waits. */
+  /** One admission attempt: a daemon with room and a budget with room, or the reason it waits. Reads the daemons' load caches. */
   private async tryAdmit(
     c: Configuration,
     request: RunAsk,
@@ -194,10 +187,10 @@ export class PoolBackend implements ExecutionBackend {
     signal: AbortSignal,
     runId: string,
   ): Promise<{ member: Member; reason: string } | { wait: string }> {
-    const [usage, reservations] = await Promise.all([
-      this.usage(ok, signal),
-      Promise.all(ok.map((a) => runningReservations(a.member.backend.client, { signal }).catch(() => undefined))),
-    ]);
+    const holdings = await Promise.all(ok.map((a) => a.member.load.holdingsNow({ signal }).catch(() => undefined)));
+    // this user's runs of the pool on each daemon (claims and run containers, one per run id, not ended)
+    const usage = new Map(ok.map((a, i) => [a.member.id, userRunsIn(holdings[i] ?? [], this.spec.name, this.user)]));
+    const reservations = holdings.map((h) => h?.filter((x) => HOLDING.has(x.state)));
     const all = new Map<string, string | undefined>();
     for (const m of usage.values()) for (const [k, v] of m) all.set(k, v);
     // runs of this process placed but not yet labelled on a daemon count too
@@ -234,7 +227,7 @@ export class PoolBackend implements ExecutionBackend {
     let wake: () => void = () => undefined;
     const waiter: Waiter = { runId, wake: () => wake() };
     queue.push(waiter);
-    const events = new AbortController();
+    const unfollow: (() => void)[] = [];
     let following = false;
     try {
       const { ok, errors } = await this.feasible(c, signal, members);
@@ -270,13 +263,8 @@ export class PoolBackend implements ExecutionBackend {
         opts.onQueued?.(`queued ${ordinal(position)}: ${admitted.wait}`);
         if (!following) {
           following = true;
-          // a run ending anywhere in the pool may make room: wake on container die/destroy events
-          for (const a of ok)
-            void followEvents(
-              a.member.backend.client,
-              (e) => e.type === 'container' && ['die', 'destroy', 'stop'].includes(e.action) && waiter.wake(),
-              events.signal,
-            );
+          // a run ending anywhere in the pool may make room: wake on each change the daemons' events bring
+          for (const a of ok) unfollow.push(a.member.load.onChange(() => waiter.wake()));
         }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, RECHECK_MS);
@@ -290,7 +278,7 @@ export class PoolBackend implements ExecutionBackend {
         });
       }
     } finally {
-      events.abort();
+      unfollow.forEach((u) => u());
       if (queue.includes(waiter)) queue.splice(queue.indexOf(waiter), 1);
       queue[0]?.wake();
     }
@@ -316,11 +304,21 @@ export class PoolBackend implements ExecutionBackend {
     if (!source) return false;
     onStatus?.(`Copying image ${ref} from daemon "${source.id}" to "${chosen.id}"`);
     let last = 0;
-    await copyImage(source.backend.client, chosen.backend.client, ref, signal, (bytes) => {
-      if (bytes - last < 8e6) return;
-      last = bytes;
-      onStatus?.(`Copying image ${ref}: ${(bytes / 1e6).toFixed(0)} MB`);
-    });
+    try {
+      await copyImage(source.backend.client, chosen.backend.client, ref, signal, (bytes) => {
+        if (bytes - last < 8e6) return;
+        last = bytes;
+        onStatus?.(`Copying image ${ref}: ${(bytes / 1e6).toFixed(0)} MB`);
+      });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      // docker load tags nothing from a cut archive: the target has no part of the image to clean up
+      const [from, to] = [source, chosen].map((m) => `daemon "${m.id}" (${m.backend.client.host})`);
+      throw new Error(
+        `Could not copy image ${ref} from ${from} to ${to}: ${(e as Error).message}. Nothing was created on "${chosen.id}": run again to copy it once more, or give the configuration a registry.`,
+        { cause: e },
+      );
+    }
     return true;
   }
 
@@ -437,7 +435,10 @@ export class PoolBackend implements ExecutionBackend {
 
   dispose(): void {
     if (this.runId) this.released(this.runId);
-    for (const m of this.members) m.backend.dispose();
+    for (const m of this.members) {
+      m.backend.dispose();
+      m.release();
+    }
   }
 }
 

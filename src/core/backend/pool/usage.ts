@@ -11,9 +11,19 @@ import { loadOf, type Load } from './placement';
  * so every window and machine sharing the daemon counts the same runs.
  */
 export async function userRunsOn(client: DaemonClient, pool: string, user: string, opts: CallOptions = {}) {
+  return userRunsIn(await labelledContainers(client, LABELS.pool, pool, opts), pool, user);
+}
+
+/** The same count from containers already at hand (a daemon's load cache). */
+export function userRunsIn(containers: Iterable<{ state: string; labels: Record<string, string> }>, pool: string, user: string) {
   const runs = new Map<string, string | undefined>();
-  for (const c of await labelledContainers(client, LABELS.pool, pool, opts))
-    if (c.labels[LABELS.user] === user && (c.state === 'created' || c.state === 'running') && c.labels[LABELS.run])
+  for (const c of containers)
+    if (
+      c.labels[LABELS.pool] === pool &&
+      c.labels[LABELS.user] === user &&
+      (c.state === 'created' || c.state === 'running') &&
+      c.labels[LABELS.run]
+    )
       runs.set(c.labels[LABELS.run]!, c.labels[LABELS.request]);
   return runs;
 }

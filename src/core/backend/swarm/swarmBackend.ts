@@ -50,8 +50,8 @@ import { heartbeat } from '../../heartbeat';
  * upload (a tar is extracted in order: when it exists, the workspace is in), sent once the output is attached.
  */
 const GATE_DIR = '.container-exec-go';
-/** The task's command: wait for the gate, remove it, then the recipe (`"$@"`). Every image with a /bin/sh can run it. */
-const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.05 2>/dev/null || sleep 1; done; rmdir ${GATE_DIR}; exec "$@"`;
+/** The task's command: wait for the gate (looked for every 20 ms: the upload takes ~100), remove it, then the recipe (`"$@"`). Every image with a /bin/sh can run it. */
+const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.02 2>/dev/null || sleep 1; done; rmdir ${GATE_DIR}; exec "$@"`;
 /** Task states after which no container will run. */
 const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
 const QUEUED = new Set(['new', 'pending', 'assigned', 'allocated']);
@@ -66,6 +66,27 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     const t = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
+
+/** How long a daemon's swarm node id, once asked, is taken as known (a daemon seldom leaves or joins a swarm). */
+const NODE_ID_FRESH_MS = 30000;
+const nodeIds = new Map<string, { at: number; nodeId: string }>();
+
+/**
+ * The swarm node id of a daemon (empty when it is in no swarm), remembered per daemon for NODE_ID_FRESH_MS;
+ * a remembered one is still pinged (a cheap call, unlike /info): a daemon that does not answer now is no
+ * node the run can be reached on, and throws.
+ */
+async function nodeIdOf(client: DaemonClient, fresh: boolean): Promise<string> {
+  const key = JSON.stringify(client.daemon);
+  const known = nodeIds.get(key);
+  if (!fresh && known && Date.now() - known.at < NODE_ID_FRESH_MS) {
+    await client.ping();
+    return known.nodeId;
+  }
+  const { nodeId } = await swarmMembership(client);
+  nodeIds.set(key, { at: Date.now(), nodeId });
+  return nodeId;
+}
 
 /** A node whose daemon the extension reaches: the task container's calls go through it. */
 interface NodeDaemon {
@@ -100,18 +121,26 @@ export class DockerSwarmBackend implements ExecutionBackend {
     return `swarm of manager "${this.manager.daemon.id}" (${this.manager.host})`;
   }
 
-  /** Node id → the daemon of that node, among the daemons the extension knows (asked once per back-end). */
-  nodes(): Promise<Map<string, NodeDaemon>> {
+  /**
+   * Node id → the daemon of that node, among the daemons the extension knows (asked once per back-end;
+   * each daemon's node id is remembered for NODE_ID_FRESH_MS across back-ends: a run does not ask every
+   * daemon's /info again). `fresh`: ask them all now (a task landed on a node the map did not have).
+   */
+  nodes(fresh = false): Promise<Map<string, NodeDaemon>> {
+    if (fresh) {
+      void this.nodeDaemons?.then((m) => m.forEach((n) => n.owned && n.client.dispose())).catch(() => undefined);
+      this.nodeDaemons = undefined;
+    }
     this.nodeDaemons ??= (async () => {
       const map = new Map<string, NodeDaemon>();
-      const own = await swarmMembership(this.manager);
-      if (own.nodeId) map.set(own.nodeId, { client: this.manager, owned: false });
+      const own = await nodeIdOf(this.manager, fresh);
+      if (own) map.set(own, { client: this.manager, owned: false });
       const others = (await this.knownDaemons()).filter((d) => d.id !== this.manager.daemon.id);
       await Promise.all(
         others.map(async (d) => {
           const client = createDaemonClient(d);
-          const m = await swarmMembership(client).catch(() => undefined);
-          if (m?.nodeId && !map.has(m.nodeId)) map.set(m.nodeId, { client, owned: true });
+          const nodeId = await nodeIdOf(client, fresh).catch(() => undefined);
+          if (nodeId && !map.has(nodeId)) map.set(nodeId, { client, owned: true });
           else client.dispose();
         }),
       );
@@ -272,7 +301,8 @@ class SwarmRun implements RunHandle {
     hooks.onCreated?.(id);
     const task = await this.placed(signal, hooks.onStatus);
 
-    const node = reach.get(task.nodeId);
+    // a daemon that joined the swarm since its node id was remembered: asked again, once
+    const node = reach.get(task.nodeId) ?? (await this.backend.nodes(true)).get(task.nodeId);
     if (!node)
       throw new Error(
         `Swarm placed the run on node ${task.nodeId.slice(0, 12)}, whose daemon the extension does not know: its workspace cannot go in nor its outputs come out. Add that node's daemon to containerExec.daemons.`,
@@ -326,8 +356,9 @@ class SwarmRun implements RunHandle {
           ? `Queued on ${this.backend.description}: ${task.err || task.message}`
           : `Task ${task.state} on node ${task.nodeId.slice(0, 12)}: ${task.message}`;
       if (text !== said) onStatus((said = text));
-      // placement takes Swarm a moment: asked often at first, then gently while the run is queued
-      await sleep(Date.now() - t0 < 5000 ? 100 : 500, signal);
+      // placement takes Swarm a moment (a few hundred ms): asked often at first, then gently while the run is queued
+      const waited = Date.now() - t0;
+      await sleep(waited < 2000 ? 25 : waited < 5000 ? 100 : 500, signal);
     }
   }
 
