@@ -1,7 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import * as vscode from 'vscode';
-import { isCancellation } from './core';
-import { TerminalPacer, pacingAt, type Piece } from './terminalPacer';
+import { TerminalPacer, isCancellation, pacingAt, type Piece } from './core';
 
 /** ANSI colours for task terminals. */
 export const C = {

@@ -10,6 +10,8 @@ import {
   runRecipe,
   targetOf,
   DEFAULT_OUTPUT_PATH,
+  formatBytes,
+  pacingAt,
   type Configuration,
   type RunHandle,
   type RunOutcome,
@@ -19,7 +21,6 @@ import { registryAuthFor } from '../configurations/registrySecrets';
 import type { Services } from '../services';
 import { settings } from '../settings';
 import { C, TaskTerminal } from '../taskTerminal';
-import { formatBytes, pacingAt } from '../terminalPacer';
 import type { RunRecord } from './runHistory';
 import { chooseRunConfiguration, recipeInterpreters } from './runConfiguration';
 

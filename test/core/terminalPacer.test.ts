@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { TerminalPacer, formatBytes, type Piece } from '../../src/terminalPacer';
+import { TerminalPacer, formatBytes, type Piece } from '../../src/core/run/terminalPacer';
 
 /** A pacer on a clock the test moves. */
 function pacer(o: { bytesPerSecond: number; queueBytes: number; tailBytes: number }) {
