@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Started } from '../backend/backend';
 import type { DaemonClient } from '../daemonClient';
 import type { DaemonDescription } from '../daemonDescription';
 import type { PacerOptions, Piece } from './terminalPacer';
@@ -58,12 +57,17 @@ const asBuffers = (pieces: Piece[]): Piece[] =>
  * log first), rejects when it was cut or the worker failed (a clear message, never a hang), and
  * `follow` aborting ends it (the worker is terminated if it does not stop by itself).
  */
-export function readOutputOffThread(client: DaemonClient, container: string, follow: AbortSignal, sink: OffThreadOutput): Promise<Started> {
+export function readOutputOffThread(
+  client: DaemonClient,
+  container: string,
+  follow: AbortSignal,
+  sink: OffThreadOutput,
+): Promise<{ output: Promise<void> }> {
   const input: OutputWorkerInput = { daemon: client.daemon, container, logFile: sink.logFile, terminal: sink.terminal };
   const worker = new Worker(OUTPUT_WORKER_FILE, { workerData: input });
-  let attached!: (v: Started) => void;
+  let attached!: (v: { output: Promise<void> }) => void;
   let notAttached!: (e: Error) => void;
-  const started = new Promise<Started>((resolve, reject) => ((attached = resolve), (notAttached = reject)));
+  const started = new Promise<{ output: Promise<void> }>((resolve, reject) => ((attached = resolve), (notAttached = reject)));
   let settle!: { resolve(): void; reject(e: Error): void };
   const output = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   output.catch(() => undefined); // the driver reads it; until then an early cut is not unhandled
