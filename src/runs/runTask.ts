@@ -114,7 +114,7 @@ let terminalWrites: vscode.EventEmitter<{ runId: string; text: string }> | undef
 export const runTerminalWrites = () => (terminalWrites ??= new vscode.EventEmitter<{ runId: string; text: string }>());
 
 /** MB a second a run's terminal shows at most (containerExec.terminalMaxMBps; 0: no limit). */
-export const DEFAULT_TERMINAL_MAX_MBPS = 3;
+export const DEFAULT_TERMINAL_MAX_MBPS = 1;
 function terminalBytesPerSecond(): { bytesPerSecond: number; warning?: string } {
   const raw = settings().get<unknown>('terminalMaxMBps');
   const r = z.number().min(0).optional().safeParse(raw);
