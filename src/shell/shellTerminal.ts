@@ -17,6 +17,8 @@ import type { Services } from '../services';
 const DIM = '\x1b[2m';
 const RED = '\x1b[31m';
 const RESET = '\x1b[0m';
+/** How long typed-ahead input waits for the shell's first output before it is sent anyway. */
+const TYPED_AHEAD_FALLBACK_MS = 1000;
 const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
 
 /** The shell's container waits for SIGTERM (Stop: the keep-alive ends at once) while shells are exec'd into it. */
@@ -48,7 +50,7 @@ abstract class ShellTerminal implements vscode.Pseudoterminal {
 
   handleInput(data: string): void {
     // raw bytes to the tty: Ctrl+C is ^C for the process in the container, not for VS Code
-    if (this.session) this.session.stdin.write(data);
+    if (this.session && !this.typedAhead) this.session.stdin.write(data);
     else this.typedAhead += data;
   }
 
@@ -83,9 +85,21 @@ abstract class ShellTerminal implements vscode.Pseudoterminal {
     this.session = session;
     if (this.dimensions) void session.resize?.(this.dimensions.columns, this.dimensions.rows).catch(() => undefined);
     session.stdout.setEncoding('utf8');
-    session.stdout.on('data', (text: string) => this.written.fire(text));
-    if (this.typedAhead) session.stdin.write(this.typedAhead);
-    this.typedAhead = '';
+    // what was typed ahead goes in once the shell has printed (its prompt) or after a moment, not the
+    // instant the exec starts (a fresh CI once saw a shell that never ran the line typed ahead)
+    let typed = false;
+    const sendTypedAhead = () => {
+      if (typed) return;
+      typed = true;
+      clearTimeout(fallback);
+      if (this.typedAhead) session.stdin.write(this.typedAhead);
+      this.typedAhead = '';
+    };
+    const fallback = setTimeout(sendTypedAhead, TYPED_AHEAD_FALLBACK_MS);
+    session.stdout.on('data', (text: string) => {
+      this.written.fire(text);
+      sendTypedAhead();
+    });
     if (this.closedByUser) session.close();
     return session;
   }
