@@ -1,20 +1,28 @@
-import { daemonLoad, Emitter, osUser, type DaemonHub, type DaemonLoad } from '../core';
+import { acquireLoadCache, daemonLoad, Emitter, holdingCapacity, osUser, type DaemonHub, type DaemonLoad, type LoadCache } from '../core';
 
 type Disposable = { dispose(): void };
 
 export type PoolDaemonLoad = { load: DaemonLoad; error?: undefined } | { load?: undefined; error: string };
 
+interface Watched {
+  key: string;
+  cache: LoadCache;
+  release(): void;
+  unsubscribe(): void;
+}
+
 /**
- * Each pool daemon's load for the Configurations tree, read through the daemon hub (the one model of
- * daemon state: its /info and its running containers' reservations, which placement ranks by too).
+ * Each pool daemon's load for the Configurations tree, read from the load cache placement ranks by (one
+ * per daemon in this process, kept by the daemon's event stream): the tree shows what placement sees.
  * Never waits: `now` answers what is known and starts a read within the daemon's deadline; a change
- * comes when it is done. Read again only when something changed there (a container event, a state
- * change, a run starting or ending), so an unreachable daemon is not asked in a loop.
+ * comes when it is done. Read again only when something changed there (the cache's container events, the
+ * hub's state change of that daemon, a run starting or ending), so an unreachable daemon is not asked in a loop.
  */
 export class PoolLoads implements Disposable {
   private readonly known = new Map<string, PoolDaemonLoad>();
   private readonly fresh = new Set<string>();
   private readonly reading = new Map<string, Promise<void>>();
+  private readonly watched = new Map<string, Watched>();
   private readonly changes = new Emitter<string>();
   /** A daemon's load (or failure) was read. */
   readonly onDidChange = this.changes.event;
@@ -27,9 +35,7 @@ export class PoolLoads implements Disposable {
     private readonly user = osUser(),
   ) {
     this.watch = hub.onDidChange((c) => {
-      if (c.what !== 'reservations' && c.what !== 'info' && c.what !== 'state') return;
-      this.fresh.delete(c.id);
-      if (this.known.has(c.id)) this.read(c.id);
+      if (c.what === 'info' || c.what === 'state') this.stale(c.id);
     });
   }
 
@@ -39,9 +45,35 @@ export class PoolLoads implements Disposable {
     return this.known.get(id);
   }
 
-  /** A run started or ended on these daemons: their reservations changed even when no event stream runs. */
+  /** A run started or ended on these daemons (its container events may not have come yet). */
   runsChanged(ids: Iterable<string>): void {
-    for (const id of ids) if (this.known.has(id)) this.hub.forget(id, 'reservations');
+    for (const id of ids) this.stale(id);
+  }
+
+  private stale(id: string): void {
+    this.fresh.delete(id);
+    if (this.known.has(id)) this.read(id);
+  }
+
+  /** The daemon's load cache, re-acquired when its connection settings changed. */
+  private cacheOf(id: string): LoadCache {
+    const spec = this.hub.spec(id);
+    if (!spec) throw new Error(`no daemon "${id}" is configured or discovered: add it in the Daemons view`);
+    const key = JSON.stringify(spec.daemon);
+    const w = this.watched.get(id);
+    if (w?.key === key) return w.cache;
+    this.unwatch(id);
+    const { cache, release } = acquireLoadCache(spec.daemon);
+    const unsubscribe = cache.onChange(() => this.stale(id));
+    this.watched.set(id, { key, cache, release, unsubscribe });
+    return cache;
+  }
+
+  private unwatch(id: string): void {
+    const w = this.watched.get(id);
+    w?.unsubscribe();
+    w?.release();
+    this.watched.delete(id);
   }
 
   private read(id: string): void {
@@ -49,9 +81,9 @@ export class PoolLoads implements Disposable {
     const done = (async () => {
       try {
         await this.ready();
-        if (!this.hub.spec(id)) throw new Error(`no daemon "${id}" is configured or discovered: add it in the Daemons view`);
-        const [info, reservations] = await Promise.all([this.hub.list(id, 'info'), this.hub.list(id, 'reservations')]);
-        this.known.set(id, { load: daemonLoad(id, info, reservations, this.user) });
+        const cache = this.cacheOf(id);
+        const [info, holdings] = await Promise.all([cache.info(), cache.holdingsNow()]);
+        this.known.set(id, { load: daemonLoad(id, info, holdingCapacity(holdings), this.user) });
       } catch (e) {
         this.known.set(id, { error: (e as Error).message });
       }
@@ -70,6 +102,7 @@ export class PoolLoads implements Disposable {
 
   dispose(): void {
     this.watch.dispose();
+    for (const id of [...this.watched.keys()]) this.unwatch(id);
     this.changes.dispose();
   }
 }

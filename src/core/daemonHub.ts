@@ -3,7 +3,6 @@ import type { DaemonDescription } from './daemonDescription';
 import { Emitter } from './emitter';
 import { listContainers, listImages, listVolumes, type ContainerSummary, type ImageSummary, type VolumeSummary } from './engine/lists';
 import { followEvents } from './engine/events';
-import { runningReservations, type Reservation } from './engine/pool';
 import { swarmOverview, type SwarmOverview } from './engine/swarm';
 import type { DaemonInfo, DaemonVersion } from './engineTypes';
 import { DaemonError } from './errors';
@@ -30,7 +29,7 @@ export interface DaemonStatus {
   checkedAt?: Date;
 }
 
-export type ListKind = 'version' | 'info' | 'containers' | 'images' | 'volumes' | 'swarm' | 'reservations';
+export type ListKind = 'version' | 'info' | 'containers' | 'images' | 'volumes' | 'swarm';
 interface Lists {
   /** Not part of connecting: /version makes dockerd run runc and docker-init; tooltips ask for it. */
   version: DaemonVersion;
@@ -39,8 +38,6 @@ interface Lists {
   images: ImageSummary[];
   volumes: VolumeSummary[];
   swarm: SwarmOverview;
-  /** What the running containers hold (CPUs, memory, GPUs): a pool daemon's load, as placement reads it. */
-  reservations: Reservation[];
 }
 
 /** What changed: a daemon's state, or one of its lists (the tree refreshes just that node). */
@@ -70,7 +67,7 @@ class Daemon {
 
 const stateOf = (e: DaemonError): DaemonState =>
   e.kind === 'tls' ? 'tls-error' : e.kind === 'permission' ? 'permission-denied' : e.kind === 'config' ? 'invalid' : 'unreachable';
-const EVENT_LISTS: Record<string, ListKind[]> = { container: ['containers', 'reservations'], image: ['images'], volume: ['volumes'] };
+const EVENT_LISTS: Record<string, ListKind[]> = { container: ['containers'], image: ['images'], volume: ['volumes'] };
 
 /**
  * All daemons at once: their connection state, lazily loaded lists, and (while live, i.e. while a view
@@ -152,19 +149,12 @@ export class DaemonHub {
         images: () => listImages(d.client),
         volumes: () => listVolumes(d.client),
         swarm: async () => swarmOverview(d.client, { manager: (await this.list(id, 'info')).swarmManager }),
-        reservations: () => runningReservations(d.client),
       };
       p = load[kind]() as Promise<Lists[K]>;
       d.lists.set(kind, p);
       p.catch(() => d.lists.get(kind) === p && d.lists.delete(kind));
     }
     return p;
-  }
-
-  /** Forgets one cached list (a run started or ended there) and says so, as a daemon event would. */
-  forget(id: string, kind: ListKind): void {
-    const d = this.daemons.get(id);
-    if (d) this.invalidate(d, kind);
   }
 
   /** Forgets caches and reconnects: one daemon, or all. */

@@ -10,7 +10,7 @@ import {
   osUser,
   parseDaemonDescription,
   removeContainer,
-  runningReservations,
+  containerHoldings,
   startContainer,
 } from '../../src/core';
 import type { ContainerExecApi } from '../../src/extension';
@@ -89,7 +89,7 @@ describe('A pool in the Configurations tree and the editor (real host, real daem
       await startContainer(client, id);
       // what placement reads now, ours included (other engineers' containers come and go on tcp too)
       const shown = await until('the tree shows the load with the container', 20000, async () => {
-        const reservations = await runningReservations(client);
+        const reservations = await containerHoldings(client);
         if (!reservations.some((r) => r.id === id && Math.abs(r.cpus - 0.25) < 1e-9)) return undefined;
         const info = await client.info();
         const expected = daemonLoad('tcp', info, reservations, osUser());

@@ -85,11 +85,6 @@ export async function containerHoldings(client: DaemonClient, opts: CallOptions 
   return inspected.filter((c): c is Holding => Boolean(c));
 }
 
-/** Every running container's reservation (ours and others'). */
-export async function runningReservations(client: DaemonClient, opts: CallOptions = {}): Promise<Reservation[]> {
-  return containerHoldings(client, opts);
-}
-
 export interface LabelledContainer {
   id: string;
   state: string;

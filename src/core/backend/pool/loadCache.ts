@@ -169,3 +169,7 @@ export function acquireLoadCache(daemon: DaemonDescriptionInput | DaemonDescript
 }
 
 export type LoadCache = Pick<DaemonLoadCache, 'holdingsNow' | 'onChange' | 'info'>;
+
+const HOLDING = new Set(['running', 'paused', 'restarting']);
+/** The containers that hold their CPUs and memory now (a created or exited one holds nothing). */
+export const holdingCapacity = (holdings: Holding[]): Holding[] => holdings.filter((h) => HOLDING.has(h.state));

@@ -26,7 +26,7 @@ import { DockerDaemonBackend, runContainerName } from '../docker/dockerDaemonBac
 import type { BackendProvider } from '../registry';
 import { neverFits, ordinal, overBudget, usageOf, type Budget } from './budget';
 import { choose, requestLabel, requestOf, type Candidate, type RunAsk } from './placement';
-import { acquireLoadCache, type LoadCache } from './loadCache';
+import { acquireLoadCache, holdingCapacity, type LoadCache } from './loadCache';
 import { userRunsIn } from './usage';
 
 /** A pool as its provider resolves it: its daemons (undefined: an id no daemon has), the user's budget on it. */
@@ -70,8 +70,6 @@ interface Member {
   load: LoadCache;
   release(): void;
 }
-/** Container states that hold a daemon's CPUs and memory. */
-const HOLDING = new Set(['running', 'paused', 'restarting']);
 interface Answer {
   member: Member;
   info?: DaemonInfo;
@@ -190,7 +188,7 @@ export class PoolBackend implements ExecutionBackend {
     const holdings = await Promise.all(ok.map((a) => a.member.load.holdingsNow({ signal }).catch(() => undefined)));
     // this user's runs of the pool on each daemon (claims and run containers, one per run id, not ended)
     const usage = new Map(ok.map((a, i) => [a.member.id, userRunsIn(holdings[i] ?? [], this.spec.name, this.user)]));
-    const reservations = holdings.map((h) => h?.filter((x) => HOLDING.has(x.state)));
+    const reservations = holdings.map((h) => h && holdingCapacity(h));
     const all = new Map<string, string | undefined>();
     for (const m of usage.values()) for (const [k, v] of m) all.set(k, v);
     // runs of this process placed but not yet labelled on a daemon count too
