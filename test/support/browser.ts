@@ -179,3 +179,19 @@ export function uiEnv(k: string): string {
   if (!v) throw new Error(`${k} is not set: run the UI suite through "npm test"`);
   return v;
 }
+
+/** A screenshot for the README: the panes named folded, the sidebar widened for long descriptions. */
+export async function sidebarScreenshot(page: Page, sidebar: Locator, fold: string[], file: string): Promise<void> {
+  for (const pane of fold) await sidebar.locator('.pane-header', { hasText: pane }).first().click();
+  const box = await sidebar.boundingBox();
+  if (box) {
+    await page.mouse.move(box.x + box.width + 1, 430);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width + 420, 430, { steps: 5 });
+    await page.mouse.up();
+  }
+  await page.mouse.move(1200, 700);
+  await page.waitForTimeout(500); // the sash's hover highlight fades
+  fs.mkdirSync(uiEnv('SCREENSHOT_DIR'), { recursive: true });
+  await page.screenshot({ path: path.join(uiEnv('SCREENSHOT_DIR'), file) });
+}

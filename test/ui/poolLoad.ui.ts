@@ -6,7 +6,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { launchBrowser, openWorkbench, runCommand, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
+import {
+  launchBrowser,
+  openWorkbench,
+  runCommand,
+  showViewContainer,
+  sidebarScreenshot,
+  uiEnv as env,
+  workbenchUrl,
+} from '../support/browser';
 import { need } from '../support/testbed';
 
 const daemons = () => [
@@ -86,19 +94,8 @@ describe('Execution Configurations view on a pool', function () {
     assert.match(await description(/^tcp$/), /[1-9]\d* yours\)$/, 'our container on tcp is one of yours');
     assert.match(await description(/^void$/), /^unreachable \(.*within 1500 ms/);
 
-    // for the README: the other views folded, a sidebar wide enough for the loads
-    for (const pane of ['Daemons', 'Runs']) await sidebar.locator('.pane-header', { hasText: pane }).first().click();
-    const box = await sidebar.boundingBox();
-    if (box) {
-      await page.mouse.move(box.x + box.width + 1, 430);
-      await page.mouse.down();
-      await page.mouse.move(box.x + box.width + 420, 430, { steps: 5 });
-      await page.mouse.up();
-    }
-    await page.mouse.move(1200, 700);
-    await page.waitForTimeout(500); // the sash's hover highlight fades
-    fs.mkdirSync(env('SCREENSHOT_DIR'), { recursive: true });
-    await page.screenshot({ path: path.join(env('SCREENSHOT_DIR'), 'pool-load.png') });
+    // for the README
+    await sidebarScreenshot(page, sidebar, ['Daemons', 'Runs'], 'pool-load.png');
   });
 
   it('the editor targets a pool with a multi-select of the daemons; a pool of none is refused in the form', async () => {

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchBrowser, openWorkbench, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
+import { launchBrowser, openWorkbench, showViewContainer, sidebarScreenshot, uiEnv as env, workbenchUrl } from '../support/browser';
 import { need } from '../support/testbed';
 
 const nodes = () => [
@@ -63,18 +63,7 @@ describe('Daemons view on a Docker Swarm', function () {
       new RegExp(`^ready · active · worker · ${size} · ${need('DOCKER_SWARM_GPU_RESOURCE')}×1 · ${tasks}$`),
     );
 
-    // for the README: the other views folded, a sidebar wide enough for the nodes' descriptions
-    for (const pane of ['Execution Configurations', 'Runs']) await sidebar.locator('.pane-header', { hasText: pane }).click();
-    const box = await sidebar.boundingBox();
-    if (box) {
-      await page.mouse.move(box.x + box.width + 1, 430);
-      await page.mouse.down();
-      await page.mouse.move(box.x + box.width + 420, 430, { steps: 5 });
-      await page.mouse.up();
-    }
-    await page.mouse.move(1200, 700);
-    await page.waitForTimeout(500); // the sash's hover highlight fades
-    fs.mkdirSync(env('SCREENSHOT_DIR'), { recursive: true });
-    await page.screenshot({ path: path.join(env('SCREENSHOT_DIR'), 'swarm-nodes.png') });
+    // for the README
+    await sidebarScreenshot(page, sidebar, ['Execution Configurations', 'Runs'], 'swarm-nodes.png');
   });
 });
