@@ -198,7 +198,7 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
     const ids = await Promise.all(allNodes().map(nodeIdOf));
     assert.ok(r.node && ids.includes(r.node), `the task's node ${r.node} is one of the swarm's ${ids.join(', ')}`);
     assert.ok(
-      r.status.some((s) => s.startsWith(`Running on node ${r.node!.slice(0, 12)}`)),
+      r.status.some((s) => s.startsWith(`Placed on node ${r.node!.slice(0, 12)}`)),
       r.status.join('\n'),
     );
     await nothingLeft(r.id);
@@ -261,6 +261,20 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
       );
       assert.equal(r.stdout, '');
       await nothingLeft(r.id);
+    });
+
+    it('cancel once the service exists, before its container started: no container is started later either', async () => {
+      // Swarm (20.10) still starts the container of a job task assigned before its service was removed
+      for (let i = 0; i < 3; i++) {
+        const stop = new AbortController();
+        const r = await run({}, 'echo never\n', {
+          signal: stop.signal,
+          onStatus: (t) => /^(Waiting for Swarm|Queued|Task )/.test(t) && stop.abort(),
+        });
+        assert.equal(r.outcome.state, 'cancelled', `${r.outcome.message}\n${r.status.join('\n')}`);
+        await new Promise((resolve) => setTimeout(resolve, 3000)); // an orphan's container is made within ~1 s
+        assert.deepEqual(await leftovers(r.id), [], `round ${i}: ${r.status.join(' | ')}`);
+      }
     });
 
     it('a daemon that is in no swarm is refused as a swarm target', async () => {

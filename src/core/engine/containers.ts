@@ -66,8 +66,14 @@ export function waitContainer(client: DaemonClient, id: string, signal: AbortSig
 }
 
 export interface ContainerInspect {
-  State: { ExitCode: number; OOMKilled: boolean };
+  State: { ExitCode: number; OOMKilled: boolean; StartedAt?: string };
   Config: { Labels: Record<string, string> | null; Tty?: boolean };
+}
+
+/** Whether container `id` was ever started (a created one has the zero time as StartedAt). */
+export async function containerStarted(client: DaemonClient, id: string, opts?: CallOptions): Promise<boolean> {
+  const startedAt = (await inspectContainer(client, id, opts)).State.StartedAt;
+  return Boolean(startedAt) && !startedAt!.startsWith('0001-');
 }
 
 export function inspectContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<ContainerInspect> {

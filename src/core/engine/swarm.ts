@@ -4,6 +4,8 @@ import type { Readable } from 'node:stream';
 import * as z from 'zod';
 import type { CallOptions, DaemonClient } from '../daemonClient';
 import { parseEngineAnswer } from '../engineTypes';
+import { isNotFound } from '../errors';
+import { inspectContainer } from './containers';
 
 const SwarmInfoAnswer = z.object({
   Swarm: z
@@ -153,6 +155,32 @@ export async function createService(client: DaemonClient, spec: ServiceSpec): Pr
   return z.object({ id: z.string() }).loose().parse(service).id;
 }
 
+/**
+ * Shuts down the tasks of a job service before it is removed: Swarm (20.10) does not stop the task of a job
+ * whose service is removed, so one already assigned still gets its container made and started (seen
+ * here). An update does: the old task's desired state becomes "remove", and its agent stops it; the task
+ * the update makes fits no node. An already-gone service is not an error.
+ */
+export async function retireJobTasks(client: DaemonClient, nameOrId: string, opts: CallOptions = {}): Promise<void> {
+  try {
+    await client.call(
+      'retire job tasks',
+      async (d, abortSignal) => {
+        const service = d.getService(nameOrId);
+        const info = z
+          .object({ Version: z.object({ Index: z.number() }), Spec: z.object({ TaskTemplate: z.object({}).loose() }).loose() })
+          .loose()
+          .parse(await service.inspect({ abortSignal } as never));
+        const TaskTemplate = { ...info.Spec.TaskTemplate, Placement: { Constraints: ['node.id==container-exec-retired'] } };
+        await service.update({ version: info.Version.Index, ...info.Spec, TaskTemplate, abortSignal } as never);
+      },
+      opts,
+    );
+  } catch (e) {
+    if (!/HTTP 404|no such service|not found/i.test((e as Error).message)) throw e;
+  }
+}
+
 /** DELETE /services/{name}; an already-gone service is not an error. */
 export async function removeService(client: DaemonClient, nameOrId: string, opts: CallOptions = {}): Promise<void> {
   try {
@@ -251,6 +279,25 @@ export async function listTasks(
       createdAt: t.CreatedAt,
     }))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/**
+ * The container of swarm task `taskId` on its node's daemon, by the label the swarm agent gives it: found as
+ * soon as the agent created it, before the manager hears of it (the task reports it only once starting).
+ * A container being created is listed a moment before the daemon answers for it by id: until it does, none.
+ */
+export async function findTaskContainer(client: DaemonClient, taskId: string, opts: CallOptions = {}): Promise<string | undefined> {
+  const raw = await client.call(
+    'find task container',
+    (d, abortSignal) => d.listContainers({ all: true, filters: { label: [`com.docker.swarm.task.id=${taskId}`] }, abortSignal } as object),
+    opts,
+  );
+  const id = parseEngineAnswer(client.host, '/containers/json', z.array(z.object({ Id: z.string() }).loose()), raw)[0]?.Id;
+  if (!id) return undefined;
+  return inspectContainer(client, id, opts).then(
+    () => id,
+    (e: Error) => (isNotFound(e) ? undefined : Promise.reject(e)),
+  );
 }
 
 /** POST /nodes/{id}/update with a new availability (tests drain a node). */

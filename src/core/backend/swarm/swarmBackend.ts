@@ -7,18 +7,20 @@ import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDesc
 import {
   attachOutput,
   createService,
+  findTaskContainer,
   listNodes,
   listServices,
   listTasks,
   loadImage,
   removeService,
+  retireJobTasks,
   saveImage,
   swarmMembership,
   type ServiceSpec,
   type SwarmNode,
   type SwarmTask,
 } from '../../engine/swarm';
-import { putArchive, removeContainer } from '../../engine/containers';
+import { containerStarted, putArchive, removeContainer } from '../../engine/containers';
 import { imageExists } from '../../engine/images';
 import { LABELS } from '../../labels';
 import { demuxFrames } from '../../run/demux';
@@ -44,6 +46,7 @@ import { DockerRun, runContainerName } from '../docker/dockerDaemonBackend';
 import type { BackendProvider } from '../registry';
 import { configConstraints, placeRequest, swarmRequest } from './swarmPlacement';
 import { heartbeat } from '../../heartbeat';
+import { TaskWatch } from './taskWatch';
 
 /**
  * The folder the task's command waits for, in its working directory: the last entry of the workspace
@@ -55,17 +58,6 @@ const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.02 2>/dev/null || sleep 1; 
 /** Task states after which no container will run. */
 const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
 const QUEUED = new Set(['new', 'pending', 'assigned', 'allocated']);
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /** How long a daemon's swarm node id, once asked, is taken as known (a daemon seldom leaves or joins a swarm). */
 const NODE_ID_FRESH_MS = 30000;
@@ -297,68 +289,98 @@ class SwarmRun implements RunHandle {
     if (!c.registry) await this.backend.distributeImage(spec.image, nodes, signal, hooks.onStatus);
     if (signal.aborted) throw new Error('cancelled');
 
-    const id = await createService(this.manager, serviceSpec(this.name, spec, placed.exclusions));
-    hooks.onCreated?.(id);
-    const task = await this.placed(signal, hooks.onStatus);
-
-    // a daemon that joined the swarm since its node id was remembered: asked again, once
-    const node = reach.get(task.nodeId) ?? (await this.backend.nodes(true)).get(task.nodeId);
-    if (!node)
-      throw new Error(
-        `Swarm placed the run on node ${task.nodeId.slice(0, 12)}, whose daemon the extension does not know: its workspace cannot go in nor its outputs come out. Add that node's daemon to containerExec.daemons.`,
-      );
-    const at: Located = { client: node.client, containerId: task.containerId, container: new DockerRun(node.client, task.containerId) };
-    this.at = at;
-    this.backend.activeNodes.add(node.client);
-
-    // attached before the gate opens: not a byte of the recipe's output is missed
-    let output: Promise<void>;
-    if (hooks.offThread) ({ output } = await readOutputOffThread(node.client, at.containerId, hooks.follow, hooks.offThread));
-    else {
-      const stream = await attachOutput(node.client, at.containerId, hooks.follow);
-      demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
-      output = node.client.streamEnd('output', stream, hooks.follow);
-      output.catch(() => undefined);
-    }
-
-    const { scan } = spec.workspace;
-    hooks.onStatus(
-      `Running on node ${task.nodeId.slice(0, 12)} (${node.client.host}); uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${spec.workingDir}`,
-    );
-    if (signal.aborted) throw new Error('cancelled');
-    const packed = packWorkspace(spec.workspace.dir, scan, [...spec.workspace.emptyDirs, GATE_DIR]);
+    const serviceId = await createService(this.manager, serviceSpec(this.name, spec, placed.exclusions));
+    hooks.onCreated?.(serviceId);
+    const watch = new TaskWatch(this.manager, serviceId);
     try {
-      await putArchive(node.client, at.containerId, packed.stream, spec.workingDir, {
-        signal,
-        timeoutMs: node.client.daemon.timeoutMs + scan.bytes / 1000,
-      });
-    } catch (e) {
-      throw packed.failure() ?? e;
+      const { task, node, containerId } = await this.landed(watch, reach, signal, hooks.onStatus);
+      const at: Located = { client: node.client, containerId, container: new DockerRun(node.client, containerId) };
+      this.at = at;
+      this.backend.activeNodes.add(node.client);
+
+      // attached before the gate opens: not a byte of the recipe's output is missed. The container may not
+      // have started yet: attach and upload then go in before the start, or wait for it on the daemon.
+      let output: Promise<void>;
+      if (hooks.offThread) ({ output } = await readOutputOffThread(node.client, containerId, hooks.follow, hooks.offThread));
+      else {
+        const stream = await attachOutput(node.client, containerId, hooks.follow);
+        demuxFrames(stream, (payload, fd) => hooks.onOutput(payload, fd === 1 ? 'stdout' : 'stderr'));
+        output = node.client.streamEnd('output', stream, hooks.follow);
+        output.catch(() => undefined);
+      }
+
+      const { scan } = spec.workspace;
+      hooks.onStatus(
+        `Placed on node ${task.nodeId.slice(0, 12)} (${node.client.host}); uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${spec.workingDir}`,
+      );
+      if (signal.aborted) throw new Error('cancelled');
+      const packed = packWorkspace(spec.workspace.dir, scan, [...spec.workspace.emptyDirs, GATE_DIR]);
+      try {
+        await putArchive(node.client, containerId, packed.stream, spec.workingDir, {
+          signal,
+          timeoutMs: node.client.daemon.timeoutMs + scan.bytes / 1000,
+        });
+      } catch (e) {
+        throw packed.failure() ?? e;
+      } finally {
+        packed.destroy();
+      }
+      await this.running(watch, at, signal);
+      return { output };
     } finally {
-      packed.destroy();
+      watch.close();
     }
-    return { output };
   }
 
-  /** Waits until Swarm placed the task and its container runs; while it waits, says Swarm's reason. */
-  private async placed(signal: AbortSignal, onStatus: (text: string) => void): Promise<SwarmTask> {
+  /**
+   * Waits until Swarm placed the task and its node's daemon has its container (found there by label while
+   * the manager still says "preparing": the workspace can go in before the container starts); while it
+   * waits, says Swarm's reason.
+   */
+  private async landed(
+    watch: TaskWatch,
+    reach: Map<string, NodeDaemon>,
+    signal: AbortSignal,
+    onStatus: (text: string) => void,
+  ): Promise<{ task: SwarmTask; node: NodeDaemon; containerId: string }> {
     let said = '';
-    const t0 = Date.now();
+    let node: NodeDaemon | undefined;
     for (;;) {
-      if (signal.aborted) throw new Error('cancelled');
-      const [task] = await listTasks(this.manager, { service: [this.name] }, { signal });
-      if (task?.state === 'running' && task.containerId) return task;
+      const task = await watch.next(signal);
       if (task && ENDED.has(task.state))
         throw new Error(`Swarm could not run the task of ${this.name}: ${task.err || task.message} (task ${task.state})`);
+      if (task?.nodeId && !node) {
+        // a daemon that joined the swarm since its node id was remembered: asked again, once
+        node = reach.get(task.nodeId) ?? (await this.backend.nodes(true)).get(task.nodeId);
+        if (!node)
+          throw new Error(
+            `Swarm placed the run on node ${task.nodeId.slice(0, 12)}, whose daemon the extension does not know: its workspace cannot go in nor its outputs come out. Add that node's daemon to containerExec.daemons.`,
+          );
+      }
+      const containerId = task && node && (task.containerId || (await findTaskContainer(node.client, task.id, { signal })));
+      if (task && node && containerId) return { task, node, containerId };
       const text = !task
         ? `Waiting for Swarm to make the task of ${this.name}`
         : QUEUED.has(task.state)
           ? `Queued on ${this.backend.description}: ${task.err || task.message}`
           : `Task ${task.state} on node ${task.nodeId.slice(0, 12)}: ${task.message}`;
       if (text !== said) onStatus((said = text));
-      // placement takes Swarm a moment (a few hundred ms): asked often at first, then gently while the run is queued
-      const waited = Date.now() - t0;
-      await sleep(waited < 2000 ? 25 : waited < 5000 ? 100 : 500, signal);
+    }
+  }
+
+  /**
+   * Waits until the task's container started (a wait on one not started yet would answer at once). A task
+   * that ended first is fine if its container ran (a quick recipe); one whose container never started
+   * failed with Swarm's reason.
+   */
+  private async running(watch: TaskWatch, at: Located, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const task = await watch.next(signal);
+      if (task?.state === 'running') return;
+      if (task && ENDED.has(task.state)) {
+        if (await containerStarted(at.client, at.containerId, { signal })) return;
+        throw new Error(`Swarm could not start the task of ${this.name}: ${task.err || task.message} (task ${task.state})`);
+      }
     }
   }
 
@@ -416,8 +438,14 @@ class SwarmRun implements RunHandle {
     return at ? at.container.fetchOutputs(outputPath, dest, opts) : { skipped: [], entries: 0, bytes: 0 };
   }
 
-  /** The service goes, and its task container with it (at once, through the node: Swarm removes it later). */
+  /**
+   * The service goes, and its task container with it (at once, through the node: Swarm removes it later).
+   * A task not ended yet (cancelled while placed or starting) is shut down through the manager first: its
+   * container may not exist yet, and Swarm would still start it.
+   */
   async remove(opts?: { signal?: AbortSignal }): Promise<void> {
+    const [task] = await listTasks(this.manager, { service: [this.name] }, opts).catch(() => []);
+    if (task && !ENDED.has(task.state)) await retireJobTasks(this.manager, this.name, opts);
     const at = await this.locate(opts).catch(() => this.at);
     if (at) this.backend.activeNodes.delete(at.client);
     const container = async () => {
