@@ -156,10 +156,11 @@ export async function createService(client: DaemonClient, spec: ServiceSpec): Pr
 }
 
 /**
- * Shuts down the tasks of a job service before it is removed: Swarm (20.10) does not stop the task of a job
+ * Shuts down the task of a job service before it is removed: Swarm (20.10) does not stop the task of a job
  * whose service is removed, so one already assigned still gets its container made and started (seen
- * here). An update does: the old task's desired state becomes "remove", and its agent stops it; the task
- * the update makes fits no node. An already-gone service is not an error.
+ * here). An update to zero completions does: the task's desired state becomes "remove", its agent stops it
+ * (after the spec's stop grace period) and removes its container, and no new task is made. An
+ * already-gone service is not an error.
  */
 export async function retireJobTasks(client: DaemonClient, nameOrId: string, opts: CallOptions = {}): Promise<void> {
   try {
@@ -168,11 +169,11 @@ export async function retireJobTasks(client: DaemonClient, nameOrId: string, opt
       async (d, abortSignal) => {
         const service = d.getService(nameOrId);
         const info = z
-          .object({ Version: z.object({ Index: z.number() }), Spec: z.object({ TaskTemplate: z.object({}).loose() }).loose() })
+          .object({ Version: z.object({ Index: z.number() }), Spec: z.object({}).loose() })
           .loose()
           .parse(await service.inspect({ abortSignal } as never));
-        const TaskTemplate = { ...info.Spec.TaskTemplate, Placement: { Constraints: ['node.id==container-exec-retired'] } };
-        await service.update({ version: info.Version.Index, ...info.Spec, TaskTemplate, abortSignal } as never);
+        const Mode = { ReplicatedJob: { MaxConcurrent: 0, TotalCompletions: 0 } };
+        await service.update({ version: info.Version.Index, ...info.Spec, Mode, abortSignal } as never);
       },
       opts,
     );

@@ -17,6 +17,7 @@ import {
   saveImage,
   swarmMembership,
   type ServiceSpec,
+  type SwarmMembership,
   type SwarmNode,
   type SwarmTask,
 } from '../../engine/swarm';
@@ -59,25 +60,42 @@ const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.02 2>/dev/null || sleep 1; 
 const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
 const QUEUED = new Set(['new', 'pending', 'assigned', 'allocated']);
 
-/** How long a daemon's swarm node id, once asked, is taken as known (a daemon seldom leaves or joins a swarm). */
-const NODE_ID_FRESH_MS = 30000;
-const nodeIds = new Map<string, { at: number; nodeId: string }>();
+/** How long a daemon's swarm membership, once asked, is taken as known (a daemon seldom leaves or joins a swarm). */
+const MEMBERSHIP_FRESH_MS = 30000;
+const memberships = new Map<string, { at: number; answer: Promise<SwarmMembership> }>();
 
 /**
- * The swarm node id of a daemon (empty when it is in no swarm), remembered per daemon for NODE_ID_FRESH_MS;
- * a remembered one is still pinged (a cheap call, unlike /info): a daemon that does not answer now is no
- * node the run can be reached on, and throws.
+ * A daemon's swarm membership (its /info: slow, ~100-300 ms with runs starting), asked once for every run
+ * starting meanwhile and remembered for MEMBERSHIP_FRESH_MS while it is an active one; a remembered one is
+ * still pinged (a cheap call): a daemon that does not answer now is no node a run can be reached on.
  */
-async function nodeIdOf(client: DaemonClient, fresh: boolean): Promise<string> {
+async function membershipOf(client: DaemonClient, opts: { fresh?: boolean; signal?: AbortSignal } = {}): Promise<SwarmMembership> {
   const key = JSON.stringify(client.daemon);
-  const known = nodeIds.get(key);
-  if (!fresh && known && Date.now() - known.at < NODE_ID_FRESH_MS) {
-    await client.ping();
-    return known.nodeId;
+  let entry = memberships.get(key);
+  const remembered = !opts.fresh && entry && Date.now() - entry.at < MEMBERSHIP_FRESH_MS;
+  if (!remembered) {
+    // asked without any one run's signal, as it is shared (the call has its deadline): each stops at its own
+    const asked = { at: Date.now(), answer: swarmMembership(client) };
+    const forget = () => memberships.get(key) === asked && memberships.delete(key);
+    asked.answer.then((m) => m.state !== 'active' && forget(), forget);
+    memberships.set(key, (entry = asked));
   }
-  const { nodeId } = await swarmMembership(client);
-  nodeIds.set(key, { at: Date.now(), nodeId });
-  return nodeId;
+  const [membership] = await Promise.all([
+    untilAborted(entry!.answer, opts.signal),
+    remembered ? client.ping({ signal: opts.signal }) : undefined,
+  ]);
+  return membership;
+}
+
+/** `p`, or a rejection once `signal` aborts. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const cancelled = () => reject(new Error('cancelled'));
+    if (signal.aborted) return cancelled();
+    signal.addEventListener('abort', cancelled, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', cancelled));
+  });
 }
 
 /** A node whose daemon the extension reaches: the task container's calls go through it. */
@@ -125,13 +143,16 @@ export class DockerSwarmBackend implements ExecutionBackend {
     }
     this.nodeDaemons ??= (async () => {
       const map = new Map<string, NodeDaemon>();
-      const own = await nodeIdOf(this.manager, fresh);
+      const { nodeId: own } = await membershipOf(this.manager, { fresh });
       if (own) map.set(own, { client: this.manager, owned: false });
       const others = (await this.knownDaemons()).filter((d) => d.id !== this.manager.daemon.id);
       await Promise.all(
         others.map(async (d) => {
           const client = createDaemonClient(d);
-          const nodeId = await nodeIdOf(client, fresh).catch(() => undefined);
+          const nodeId = await membershipOf(client, { fresh }).then(
+            (m) => m.nodeId,
+            () => undefined,
+          );
           if (nodeId && !map.has(nodeId)) map.set(nodeId, { client, owned: true });
           else client.dispose();
         }),
@@ -144,7 +165,7 @@ export class DockerSwarmBackend implements ExecutionBackend {
 
   async probe(c: Configuration, { signal }: { signal: AbortSignal }): Promise<Capacity> {
     const daemon = `daemon "${this.manager.daemon.id}" (${this.manager.host})`;
-    const m = await swarmMembership(this.manager, { signal });
+    const m = await membershipOf(this.manager, { signal });
     if (m.state !== 'active')
       return {
         errors: [
@@ -384,14 +405,17 @@ class SwarmRun implements RunHandle {
     }
   }
 
-  /** The task container of this run, found from the manager when this handle did not start it. */
+  /**
+   * The task container of this run, found from the manager when this handle did not start it (on its node
+   * by label when the manager does not report it yet).
+   */
   async locate(opts?: { signal?: AbortSignal }): Promise<Located | undefined> {
     if (this.at) return this.at;
-    const tasks = await listTasks(this.manager, { service: [this.name] }, opts);
-    const task = tasks.find((t) => t.containerId);
-    const node = task && (await this.backend.nodes()).get(task.nodeId);
-    if (!task || !node) return undefined;
-    return (this.at = { client: node.client, containerId: task.containerId, container: new DockerRun(node.client, task.containerId) });
+    const [task] = await listTasks(this.manager, { service: [this.name] }, opts);
+    const node = task?.nodeId ? (await this.backend.nodes()).get(task.nodeId) : undefined;
+    const containerId = node && (task!.containerId || (await findTaskContainer(node.client, task!.id, opts)));
+    if (!node || !containerId) return undefined;
+    return (this.at = { client: node.client, containerId, container: new DockerRun(node.client, containerId) });
   }
 
   private async located(): Promise<Located> {
@@ -407,6 +431,7 @@ class SwarmRun implements RunHandle {
    */
   async wait(follow: AbortSignal): Promise<RunExit> {
     const exit = await (await this.located()).container.wait(follow);
+    this.exited = true;
     if (this.stopping) return exit;
     const [task] = await listTasks(this.manager, { service: [this.name] });
     if (task?.desiredState === 'shutdown' || task?.desiredState === 'remove') {
@@ -420,6 +445,8 @@ class SwarmRun implements RunHandle {
 
   /** Set by stop: the end that follows is ours. */
   private stopping = false;
+  /** Set by wait: the task's container ended, so its task has too. */
+  private exited = false;
 
   /** Stops the task's container (its outputs stay in it); a run still queued has none: its service goes. */
   async stop(graceSeconds: number): Promise<void> {
@@ -444,7 +471,7 @@ class SwarmRun implements RunHandle {
    * container may not exist yet, and Swarm would still start it.
    */
   async remove(opts?: { signal?: AbortSignal }): Promise<void> {
-    const [task] = await listTasks(this.manager, { service: [this.name] }, opts).catch(() => []);
+    const [task] = this.exited ? [] : await listTasks(this.manager, { service: [this.name] }, opts).catch(() => []);
     if (task && !ENDED.has(task.state)) await retireJobTasks(this.manager, this.name, opts);
     const at = await this.locate(opts).catch(() => this.at);
     if (at) this.backend.activeNodes.delete(at.client);
