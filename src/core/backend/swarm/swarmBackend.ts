@@ -319,8 +319,7 @@ class SwarmRun implements RunHandle {
       this.at = at;
       this.backend.activeNodes.add(node.client);
 
-      // attached before the gate opens: not a byte of the recipe's output is missed. The container may not
-      // have started yet: attach and upload then go in before the start, or wait for it on the daemon.
+      // attached before the gate opens: not a byte of the recipe's output is missed
       let output: Promise<void>;
       if (hooks.offThread) ({ output } = await readOutputOffThread(node.client, containerId, hooks.follow, hooks.offThread));
       else {
@@ -354,9 +353,11 @@ class SwarmRun implements RunHandle {
   }
 
   /**
-   * Waits until Swarm placed the task and its node's daemon has its container (found there by label while
-   * the manager still says "preparing": the workspace can go in before the container starts); while it
-   * waits, says Swarm's reason.
+   * Waits until Swarm placed the task and its node's daemon made its container (reported once starting: the
+   * attach and the upload then wait on the daemon for the start, which holds the container); while it
+   * waits, says Swarm's reason. (Found earlier on the node by label, the upload still goes in only when the
+   * container is not being started, and looking for it costs the daemons CPU a machine full of starting
+   * runs lacks, measured.)
    */
   private async landed(
     watch: TaskWatch,
@@ -378,8 +379,7 @@ class SwarmRun implements RunHandle {
             `Swarm placed the run on node ${task.nodeId.slice(0, 12)}, whose daemon the extension does not know: its workspace cannot go in nor its outputs come out. Add that node's daemon to containerExec.daemons.`,
           );
       }
-      const containerId = task && node && (task.containerId || (await findTaskContainer(node.client, task.id, { signal })));
-      if (task && node && containerId) return { task, node, containerId };
+      if (task && node && task.containerId) return { task, node, containerId: task.containerId };
       const text = !task
         ? `Waiting for Swarm to make the task of ${this.name}`
         : QUEUED.has(task.state)
