@@ -4,8 +4,10 @@
 //     as a job: docker service create --mode replicated-job (waits for the job) + docker service logs + rm.
 //     The CLI moves no workspace in and no outputs out: ours does both within the same time.
 //   bench swarm-spread: six 2-second runs that fit one per node, all started at once: their makespan on
-//     the 3-node swarm vs the same six held on one node (nodeLabels: the manager only); medians of 3.
-import { execFileSync } from 'node:child_process';
+//     the 3-node swarm vs the same six held on one node (nodeLabels: the manager only); medians of 3. Also
+//     the same for bare CLI jobs (cli-vs-one-node): what this machine allows without moving any file.
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,6 +33,7 @@ const docker = (...args: string[]) =>
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   }).trim();
+const dockerAsync = (...args: string[]) => promisify(execFile)('docker', ['-H', need('DOCKER_SWARM_MANAGER_HOST'), ...args]);
 const ROUNDS = 5;
 const SPREAD_ROUNDS = 3;
 
@@ -113,17 +116,37 @@ async function swarmSpread(): Promise<void> {
     await Promise.all(Array.from({ length: 6 }, () => runOnSwarm(ws, config, 'recipe.sh')));
     return performance.now() - t0;
   };
+  // the machine's own limit: the same six as bare CLI jobs (no files in or out). Three "nodes" here share
+  // 2 cores and one kernel: three container starts at once take ~2.4x one.
+  const cliMakespan = async (constraint: string[], round: number) => {
+    const names = Array.from({ length: 6 }, (_, i) => `ce-bench-spread-${process.pid}-${round}-${i}`);
+    const t0 = performance.now();
+    await Promise.all(
+      names.map((name) =>
+        // waits for the job to complete, as `docker service create` does for jobs
+        dockerAsync(
+          ...['service', 'create', '--quiet', '--name', name, '--mode', 'replicated-job', '--restart-condition', 'none'],
+          ...['--reserve-cpu', '1.5', '--reserve-memory', '32m', ...constraint],
+          ...[need('BUSYBOX_IMAGE'), 'sh', '-c', 'sleep 2; echo done'],
+        ),
+      ),
+    );
+    const ms = performance.now() - t0;
+    docker('service', 'rm', ...names);
+    return ms;
+  };
   try {
     // interleaved rounds, medians: one makespan swings by a second with what else the 2 cores do
-    const spreads: number[] = [];
-    const ones: number[] = [];
+    const [spreads, ones, cliSpreads, cliOnes]: [number[], number[], number[], number[]] = [[], [], [], []];
     for (let i = 0; i < SPREAD_ROUNDS; i++) {
       spreads.push(await makespan(big));
       ones.push(await makespan({ ...big, swarm: { nodeLabels: { 'dockerenv.role': 'swarm-m' } } }));
+      cliSpreads.push(await cliMakespan([], i));
+      cliOnes.push(await cliMakespan(['--constraint', 'node.labels.dockerenv.role==swarm-m'], i));
     }
-    const [spread, one] = [median(spreads), median(ones)];
+    const [spread, one, cliSpread, cliOne] = [spreads, ones, cliSpreads, cliOnes].map(median) as [number, number, number, number];
     console.log(
-      `bench swarm-spread: vs-one-node=${(spread / one).toFixed(2)} swarm-ms=${spread.toFixed(0)} one-node-ms=${one.toFixed(0)} runs=6 nodes=3 rounds=${SPREAD_ROUNDS}`,
+      `bench swarm-spread: vs-one-node=${(spread / one).toFixed(2)} swarm-ms=${spread.toFixed(0)} one-node-ms=${one.toFixed(0)} cli-vs-one-node=${(cliSpread / cliOne).toFixed(2)} cli-swarm-ms=${cliSpread.toFixed(0)} cli-one-node-ms=${cliOne.toFixed(0)} runs=6 nodes=3 rounds=${SPREAD_ROUNDS}`,
     );
   } finally {
     fs.rmSync(ws, { recursive: true, force: true });
