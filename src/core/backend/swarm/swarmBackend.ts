@@ -390,18 +390,16 @@ class SwarmRun implements RunHandle {
   }
 
   /**
-   * Waits until the task's container started (a wait on one not started yet would answer at once). A task
-   * that ended first is fine if its container ran (a quick recipe); one whose container never started
-   * failed with Swarm's reason.
+   * Waits until the task's container started (a wait on one not started yet would answer at once), asked
+   * of its node's daemon: the manager hears of it later. The upload usually waited for the start already.
+   * A task that ended with its container never started failed with Swarm's reason.
    */
   private async running(watch: TaskWatch, at: Located, signal: AbortSignal): Promise<void> {
     for (;;) {
+      if (await containerStarted(at.client, at.containerId, { signal })) return;
       const task = await watch.next(signal);
-      if (task?.state === 'running') return;
-      if (task && ENDED.has(task.state)) {
-        if (await containerStarted(at.client, at.containerId, { signal })) return;
+      if (task && ENDED.has(task.state) && !(await containerStarted(at.client, at.containerId, { signal })))
         throw new Error(`Swarm could not start the task of ${this.name}: ${task.err || task.message} (task ${task.state})`);
-      }
     }
   }
 
