@@ -2,10 +2,11 @@
 //   bench swarm-run: a trivial recipe through runRecipe on a swarm configuration (service create → placed →
 //     workspace in → gate → wait → outputs out → service removed) vs the Docker CLI running the same command
 //     as a job: docker service create --mode replicated-job (waits for the job) + docker service logs + rm.
-//     The CLI moves no workspace in and no outputs out: ours does both within the same time.
+//     The CLI moves no workspace in and no outputs out: ours does both (two archive calls, ~0.2 s each here).
 //   bench swarm-spread: six 2-second runs that fit one per node, all started at once: their makespan on
 //     the 3-node swarm vs the same six held on one node (nodeLabels: the manager only); medians of 3. Also
 //     the same for bare CLI jobs (cli-vs-one-node): what this machine allows without moving any file.
+// BENCH_SWARM=run: swarm-run alone.
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';

@@ -14,6 +14,7 @@ import {
   listContainers,
   listServices,
   listTasks,
+  removeService,
   setNodeAvailability,
   newRunId,
   runRecipe,
@@ -275,6 +276,36 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
         await new Promise((resolve) => setTimeout(resolve, 3000)); // an orphan's container is made within ~1 s
         assert.deepEqual(await leftovers(r.id), [], `round ${i}: ${r.status.join(' | ')}`);
       }
+    });
+
+    it('a service removed by hand while its run waits fails that run, naming why; a run waiting beside it goes on waiting', async () => {
+      const nowhere = { swarm: { nodeLabels: { 'dockerenv.role': 'nowhere' } } };
+      const victimId = newRunId();
+      const bystanderStop = new AbortController();
+      const bystander = run(nowhere, 'echo never\n', { signal: bystanderStop.signal });
+      const m = createDaemonClient(swarm.manager());
+      let removed = false;
+      const victim = await run(nowhere, 'echo never\n', {
+        request: { id: victimId },
+        onStatus: (t) => {
+          if (/^Queued/.test(t) && !removed) {
+            removed = true;
+            void removeService(m, `container-exec-run-${victimId}`);
+          }
+        },
+      }).finally(() => m.dispose());
+      assert.equal(victim.outcome.state, 'failed', victim.outcome.message);
+      assert.match(
+        victim.outcome.message,
+        /The run's service \w+ was removed from the swarm \(unix:.*\) while the run waited for Swarm to start it/,
+      );
+      // the bystander's own poll still answers: it is cancelled, not failed, when stopped
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      bystanderStop.abort();
+      const b = await bystander;
+      assert.equal(b.outcome.state, 'cancelled', `${b.outcome.message}\n${b.status.join('\n')}`);
+      await nothingLeft(victimId);
+      await nothingLeft(b.id);
     });
 
     it('a daemon that is in no swarm is refused as a swarm target', async () => {

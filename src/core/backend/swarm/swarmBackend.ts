@@ -319,6 +319,10 @@ class SwarmRun implements RunHandle {
       this.at = at;
       this.backend.activeNodes.add(node.client);
 
+      const { scan } = spec.workspace;
+      hooks.onStatus(
+        `Placed on node ${task.nodeId.slice(0, 12)} (${node.client.host}): starting its container, then uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${spec.workingDir}`,
+      );
       // attached before the gate opens: not a byte of the recipe's output is missed
       let output: Promise<void>;
       if (hooks.offThread) ({ output } = await readOutputOffThread(node.client, containerId, hooks.follow, hooks.offThread));
@@ -329,10 +333,6 @@ class SwarmRun implements RunHandle {
         output.catch(() => undefined);
       }
 
-      const { scan } = spec.workspace;
-      hooks.onStatus(
-        `Placed on node ${task.nodeId.slice(0, 12)} (${node.client.host}); uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${spec.workingDir}`,
-      );
       if (signal.aborted) throw new Error('cancelled');
       const packed = packWorkspace(spec.workspace.dir, scan, [...spec.workspace.emptyDirs, GATE_DIR]);
       try {
@@ -353,11 +353,9 @@ class SwarmRun implements RunHandle {
   }
 
   /**
-   * Waits until Swarm placed the task and its node's daemon made its container (reported once starting: the
-   * attach and the upload then wait on the daemon for the start, which holds the container); while it
-   * waits, says Swarm's reason. (Found earlier on the node by label, the upload still goes in only when the
-   * container is not being started, and looking for it costs the daemons CPU a machine full of starting
-   * runs lacks, measured.)
+   * Waits until Swarm placed the task and its node's daemon made its container (reported once starting:
+   * the attach and the upload then wait on the daemon for the start, which holds the container); while it
+   * waits, says Swarm's reason.
    */
   private async landed(
     watch: TaskWatch,

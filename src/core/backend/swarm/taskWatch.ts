@@ -48,7 +48,14 @@ async function poll(key: string, watch: Watch): Promise<void> {
           asked.map((w) =>
             listTasks(client, { service: [w.serviceId] }).then(
               ([t]) => w.onTask(t),
-              (e2: Error) => w.onError(e2),
+              (e2: Error) =>
+                w.onError(
+                  isNotFound(e2)
+                    ? new Error(
+                        `The run's service ${w.serviceId.slice(0, 12)} was removed from the swarm (${client.host}) while the run waited for Swarm to start it`,
+                      )
+                    : e2,
+                ),
             ),
           ),
         );
