@@ -2,12 +2,11 @@ import type { DaemonClient } from '../../daemonClient';
 import { listTasks, type SwarmTask } from '../../engine/swarm';
 import { isNotFound } from '../../errors';
 
-/**
- * One poll of a manager serves every run waiting on it: the tasks of all their services in one call. Six
- * runs started at once would otherwise each ask it 40 times a second, at ~3 ms of CPU a call on each side
- * (measured here), while the same machine starts their containers. (Not all run tasks by label: Swarm
- * keeps the tasks of removed job services, over a hundred after a few benches.)
- */
+// One poll of a manager serves every run waiting on it: the tasks of all their services in one call. Six
+// runs started at once would otherwise each ask it 40 times a second, at ~3 ms of CPU a call on each side
+// (measured here), while the same machine starts their containers. (Not all run tasks by label: Swarm
+// keeps the tasks of removed job services, over a hundred after a few benches.)
+
 interface Waiter {
   serviceId: string;
   client: DaemonClient;
@@ -25,7 +24,7 @@ interface Watch {
 const watches = new Map<string, Watch>();
 
 /** Placement takes Swarm a moment (a few hundred ms): asked often at first, then gently while a run is queued. */
-export function pollEveryMs(waitedMs: number): number {
+function pollEveryMs(waitedMs: number): number {
   return waitedMs < 2000 ? 25 : waitedMs < 5000 ? 100 : 500;
 }
 
