@@ -178,7 +178,7 @@ export async function retireJobTasks(client: DaemonClient, nameOrId: string, opt
       opts,
     );
   } catch (e) {
-    if (!/HTTP 404|no such service|not found/i.test((e as Error).message)) throw e;
+    if (!isNotFound(e)) throw e;
   }
 }
 

@@ -3,6 +3,7 @@ import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDesc
 import { followEvents, type EngineEvent } from '../../engine/events';
 import { containerHoldings, inspectHolding, type Holding } from '../../engine/pool';
 import type { DaemonInfo } from '../../engineTypes';
+import { untilAborted } from '../../untilAborted';
 
 /** How long a daemon's cache stays (its event stream open) after the last pool back-end using it is disposed. */
 const LINGER_MS = 20000;
@@ -126,22 +127,6 @@ class DaemonLoadCache {
     this.ready = undefined;
     this.client.dispose();
     this.onClosed();
-  }
-}
-
-/** `p`, or a rejection as soon as `signal` aborts (p itself goes on). */
-async function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  let onAbort: () => void = () => undefined;
-  const cancelled = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new Error('cancelled'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([p, cancelled]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
   }
 }
 

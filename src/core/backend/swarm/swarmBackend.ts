@@ -48,6 +48,7 @@ import type { BackendProvider } from '../registry';
 import { configConstraints, placeRequest, swarmRequest } from './swarmPlacement';
 import { heartbeat } from '../../heartbeat';
 import { TaskWatch } from './taskWatch';
+import { untilAborted } from '../../untilAborted';
 
 /**
  * The folder the task's command waits for, in its working directory: the last entry of the workspace
@@ -85,17 +86,6 @@ async function membershipOf(client: DaemonClient, opts: { fresh?: boolean; signa
     remembered ? client.ping({ signal: opts.signal }) : undefined,
   ]);
   return membership;
-}
-
-/** `p`, or a rejection once `signal` aborts. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  return new Promise<T>((resolve, reject) => {
-    const cancelled = () => reject(new Error('cancelled'));
-    if (signal.aborted) return cancelled();
-    signal.addEventListener('abort', cancelled, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', cancelled));
-  });
 }
 
 /** A node whose daemon the extension reaches: the task container's calls go through it. */
