@@ -22,4 +22,8 @@ export const LABELS = {
   pool: 'container-exec.pool',
   /** On run containers of a pool: what the run asked for, `cpus=1;memory=67108864;gpus=0` (budgets add these up). */
   request: 'container-exec.request',
+  /** On claim containers of a pool: when the claim was made (ISO time); an old claim stops counting (see claims.ts). */
+  claimedAt: 'container-exec.claimed-at',
+  /** On claim containers of a pool: which window made it (host and extension-host process id), for whoever reads it. */
+  claimOwner: 'container-exec.claim-owner',
 } as const;

@@ -26,6 +26,7 @@ const Listed = z.array(
 );
 const Inspected = z.object({
   Id: z.string(),
+  Created: z.string().optional(),
   State: z.object({ Status: z.string().optional() }).partial().optional(),
   Config: z
     .object({ Labels: z.record(z.string(), z.string()).nullish() })
@@ -47,6 +48,8 @@ const Inspected = z.object({
 /** One container as placement counts it: what it would hold while running, and its state (created, running, exited...). */
 export interface Holding extends Reservation {
   state: string;
+  /** When the daemon created it (ms since the epoch; 0 when it did not say). */
+  createdMs: number;
 }
 
 /** One container's holding, or undefined when it is gone (removed between an event or a list and this inspect). */
@@ -69,6 +72,7 @@ export async function inspectHolding(client: DaemonClient, id: string, opts: Cal
   return {
     id: c.Id,
     state: c.State?.Status ?? '',
+    createdMs: Date.parse(c.Created ?? '') || 0,
     labels: c.Config?.Labels ?? {},
     cpus,
     memoryBytes: h.Memory || h.MemoryReservation || 0,

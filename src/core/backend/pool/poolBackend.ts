@@ -4,6 +4,7 @@ import { createDaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
 import { copyImage, createClaim, labelledContainers } from '../../engine/pool';
 import { removeContainer } from '../../engine/containers';
+import { isNotFound } from '../../errors';
 import type { DaemonInfo } from '../../engineTypes';
 import { LABELS } from '../../labels';
 import { osUser } from '../../run/runRecipe';
@@ -25,9 +26,19 @@ import { checkCapacity, hasGpuRuntime } from '../docker/capacity';
 import { DockerDaemonBackend, runContainerName } from '../docker/dockerDaemonBackend';
 import type { BackendProvider } from '../registry';
 import { neverFits, ordinal, overBudget, usageOf, type Budget } from './budget';
+import {
+  CLAIM_MAX_AGE_MS,
+  CLAIM_SETTLE_MS,
+  claimOwner,
+  recountVerdict,
+  runsAmong,
+  type CountedRun,
+  type OurClaim,
+  type PoolContainer,
+} from './claims';
 import { choose, requestLabel, requestOf, type Candidate, type RunAsk } from './placement';
+import { untilAborted } from '../../untilAborted';
 import { acquireLoadCache, holdingCapacity, type LoadCache } from './loadCache';
-import { userRunsIn } from './usage';
 
 /** A pool as its provider resolves it: its daemons (undefined: an id no daemon has), the user's budget on it. */
 export interface PoolSpec {
@@ -59,6 +70,14 @@ const queueOf = (pool: string, user: string) => {
   if (!q) queues.set(key, (q = []));
   return q;
 };
+/** The user's runs last seen on each daemon of a pool (pool, daemon, user): what a daemon that does not answer counts for. */
+const lastSeen = new Map<string, Map<string, CountedRun>>();
+const requests = (runs: Map<string, CountedRun>) => new Map([...runs].map(([id, r]) => [id, r.request]));
+
+/** A run that backed off waits at least this long (doubling per back-off, jittered) before it claims again. */
+const BACKOFF_FIRST_MS = 500;
+const BACKOFF_MAX_MS = 8000;
+
 const wakeAll = (pool: string) => {
   for (const [key, q] of queues) if (key.startsWith(`${pool}\u0000`)) q[0]?.wake();
 };
@@ -95,6 +114,9 @@ export class PoolBackend implements ExecutionBackend {
   private runId: string | undefined;
   private config: Configuration | undefined;
   private status: ((text: string) => void) | undefined;
+  private queued: ((reason: string | undefined) => void) | undefined;
+  /** The run of this back-end (one per run task): its claim goes when the back-end is disposed. */
+  private current: PoolRun | undefined;
 
   constructor(private readonly spec: PoolSpec) {
     this.target = { kind: DOCKER_POOL, id: spec.name };
@@ -187,7 +209,9 @@ export class PoolBackend implements ExecutionBackend {
   ): Promise<{ member: Member; reason: string } | { wait: string }> {
     const holdings = await Promise.all(ok.map((a) => a.member.load.holdingsNow({ signal }).catch(() => undefined)));
     // this user's runs of the pool on each daemon (claims and run containers, one per run id, not ended)
-    const usage = new Map(ok.map((a, i) => [a.member.id, userRunsIn(holdings[i] ?? [], this.spec.name, this.user)]));
+    const usage = new Map(ok.map((a, i) => [a.member.id, requests(this.runsOn(a.member.id, holdings[i]).runs)]));
+    // a daemon that did not answer counts the runs last seen there (see runsOn)
+    for (const m of this.members) if (!usage.has(m.id)) usage.set(m.id, requests(this.runsOn(m.id, undefined).runs));
     const reservations = holdings.map((h) => h && holdingCapacity(h));
     const all = new Map<string, string | undefined>();
     for (const m of usage.values()) for (const [k, v] of m) all.set(k, v);
@@ -217,14 +241,24 @@ export class PoolBackend implements ExecutionBackend {
     return { member: ok.find((a) => a.member.id === choice.chosen!.id)!.member, reason: choice.reason };
   }
 
-  /** Places the run: waits (queued, first-come per user) until a daemon and the budget have room. */
-  private async place(c: Configuration, runId: string, opts: ProbeOptions, members = this.members): Promise<Capacity> {
+  /**
+   * Places the run: waits (queued, first-come per user) until a daemon and the budget have room. A run
+   * that `backedOff` goes first in the queue, and is not admitted before `until` (shown with its reason).
+   */
+  private async place(
+    c: Configuration,
+    runId: string,
+    opts: ProbeOptions,
+    members = this.members,
+    backedOff?: { reason: string; until: number },
+  ): Promise<Capacity> {
     const { signal } = opts;
     // first-come: the place in the queue is taken before anything is asked
     const queue = queueOf(this.spec.name, this.user);
     let wake: () => void = () => undefined;
     const waiter: Waiter = { runId, wake: () => wake() };
-    queue.push(waiter);
+    if (backedOff) queue.unshift(waiter);
+    else queue.push(waiter);
     const unfollow: (() => void)[] = [];
     let following = false;
     try {
@@ -246,10 +280,13 @@ export class PoolBackend implements ExecutionBackend {
             warnings: [],
           };
         const position = queue.indexOf(waiter) + 1;
+        const holdMs = backedOff ? backedOff.until - Date.now() : 0;
         const admitted =
-          position === 1
-            ? await this.tryAdmit(c, request, ok, signal, runId)
-            : { wait: `${position - 1} of your runs on this pool before it` };
+          holdMs > 0
+            ? { wait: `${backedOff!.reason}; trying again in ${(holdMs / 1000).toFixed(1)} s` }
+            : position === 1
+              ? await this.tryAdmit(c, request, ok, signal, runId)
+              : { wait: `${position - 1} of your runs on this pool before it` };
         if ('member' in admitted) {
           this.chosen = admitted.member;
           this.placement = { daemon: admitted.member.id, reason: admitted.reason };
@@ -265,7 +302,7 @@ export class PoolBackend implements ExecutionBackend {
           for (const a of ok) unfollow.push(a.member.load.onChange(() => waiter.wake()));
         }
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, RECHECK_MS);
+          const timer = setTimeout(done, holdMs > 0 ? Math.min(holdMs, RECHECK_MS) : RECHECK_MS);
           signal.addEventListener('abort', done, { once: true });
           function done() {
             clearTimeout(timer);
@@ -287,15 +324,19 @@ export class PoolBackend implements ExecutionBackend {
     this.runId ??= `pending-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     this.config = c;
     this.status = opts.onStatus;
+    this.queued = opts.onQueued;
     return this.place(c, this.runId, opts);
   }
 
-  /** True when the chosen daemon has the image, or got it copied from another pool daemon (no registry to pull from). */
-  async hasImage(ref: string, { signal }: { signal: AbortSignal }, onStatus = this.status): Promise<boolean> {
+  /**
+   * True when the chosen daemon has the image, or got it copied from another pool daemon (no registry to
+   * pull from; `copyAnyway`: a run placed again after a back-off takes it from where it was).
+   */
+  async hasImage(ref: string, { signal }: { signal: AbortSignal }, onStatus = this.status, copyAnyway = false): Promise<boolean> {
     const chosen = this.need();
     if (await chosen.backend.hasImage(ref, { signal })) return true;
     // a registry is where the image comes from: the driver pulls it
-    if (this.config?.registry) return false;
+    if (this.config?.registry && !copyAnyway) return false;
     const others = this.members.filter((m) => m !== chosen);
     const has = await Promise.all(others.map((m) => m.backend.hasImage(ref, { signal }).catch(() => false)));
     const source = others.find((_, i) => has[i]);
@@ -335,7 +376,7 @@ export class PoolBackend implements ExecutionBackend {
       }
     }
     this.runId = runId;
-    return new PoolRun(this, runId);
+    return (this.current = new PoolRun(this, runId));
   }
 
   /** @internal for PoolRun */
@@ -358,6 +399,58 @@ export class PoolBackend implements ExecutionBackend {
     // the run record says why it is not where it was first placed
     if (why && this.placement) this.placement = { ...this.placement, reason: `placed again: ${why}; ${this.placement.reason}` };
     return this.need();
+  }
+
+  /**
+   * @internal for PoolRun: a run whose claim backed off (`why`) waits in the queue again, first, for a
+   * hold-off that doubles with each back-off (jittered, at most BACKOFF_MAX_MS), then is placed again.
+   */
+  async waitAgain(c: Configuration, runId: string, signal: AbortSignal, from: Member, why: string, backoffs: number): Promise<Member> {
+    placedOn(this.spec.name, from.id).delete(runId);
+    const holdMs = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (backoffs - 1)) * (0.5 + Math.random() / 2);
+    const reason = `another window claimed the room at the same moment (${why})`;
+    const cap = await this.place(c, runId, { signal, onStatus: this.status, onQueued: this.queued }, this.members, {
+      reason,
+      until: Date.now() + holdMs,
+    });
+    if (cap.errors.length) throw new Error(cap.errors.map((e) => e.message).join('; '));
+    return this.need();
+  }
+
+  /**
+   * The user's runs of the pool on a daemon from its containers (expired claims apart). A daemon that did
+   * not answer (`undefined`) counts the runs this process last saw there: it may still run them, and
+   * counting nothing could let the budget overshoot; they stop counting when it answers again, or when
+   * it leaves the pool.
+   */
+  private runsOn(daemon: string, containers: Iterable<PoolContainer> | undefined): { runs: Map<string, CountedRun>; expired: string[] } {
+    const key = `${this.spec.name}\u0000${daemon}\u0000${this.user}`;
+    if (!containers) return { runs: lastSeen.get(key) ?? new Map(), expired: [] };
+    const found = runsAmong(containers, this.spec.name, this.user);
+    lastSeen.set(key, found.runs);
+    return found;
+  }
+
+  /**
+   * @internal for PoolRun: the recount once our claim exists, listed afresh from every daemon of the pool
+   * (each within its deadline); claims past their age bound are removed. Why the run backs off, or undefined.
+   */
+  async recount(ours: OurClaim, request: RunAsk, signal: AbortSignal): Promise<string | undefined> {
+    const budget = this.spec.budget;
+    if (!budget) return undefined;
+    const lists = await Promise.all(
+      this.members.map((m) => labelledContainers(m.backend.client, LABELS.pool, this.spec.name, { signal }).catch(() => undefined)),
+    );
+    if (signal.aborted) throw new Error('cancelled');
+    const daemons = this.members.map((m, i) => {
+      const { runs, expired } = this.runsOn(
+        m.id,
+        lists[i]?.map((c) => ({ ...c, createdMs: c.createdSec * 1000 })),
+      );
+      for (const id of expired) void removeContainer(m.backend.client, id).catch(() => undefined);
+      return { id: m.id, runs };
+    });
+    return recountVerdict(ours, daemons, budget, request);
   }
 
   /** @internal for PoolRun: the run is over; its place frees, and waiting runs re-check. */
@@ -432,29 +525,40 @@ export class PoolBackend implements ExecutionBackend {
   }
 
   dispose(): void {
+    // a window closing mid-admission: its claim goes first (best effort; else it expires, see claims.ts)
+    const dropping = this.current?.dropClaim() ?? Promise.resolve();
     if (this.runId) this.released(this.runId);
-    for (const m of this.members) {
-      m.backend.dispose();
-      m.release();
-    }
+    void dropping.finally(() => {
+      for (const m of this.members) {
+        m.backend.dispose();
+        m.release();
+      }
+    });
   }
 }
 
 /**
  * A pool run: a claim container (never started) holds its place in the budget while the run is set
- * up; after creating it every window recounts, and runs beyond the budget (the latest claims) back
- * off and wait again. The run container then goes where the claim is; the claim goes.
+ * up; once it exists the recount lists every daemon of the pool, and a run beyond the budget (a later
+ * claim) backs off into the queue again (claims.ts says why that holds). The run container then goes
+ * where the claim is; the claim goes, on every path.
  */
 class PoolRun implements RunHandle {
   readonly name: string;
   private inner: RunHandle | undefined;
   private member: Member | undefined;
+  /** Where our claim may exist (from just before its create until it is removed). */
+  private claimOn: Member | undefined;
 
   constructor(
     private readonly pool: PoolBackend,
     private readonly runId: string,
   ) {
     this.name = runContainerName(runId);
+  }
+
+  private get claimName() {
+    return `${this.name}-claim`;
   }
 
   private handle(): RunHandle {
@@ -476,11 +580,12 @@ class PoolRun implements RunHandle {
       [LABELS.pool]: this.pool.poolName,
       [LABELS.request]: requestLabel(request),
     };
-    for (let replaced = false; ;) {
+    for (let replaced = false, backoffs = 0; ;) {
+      let backOff: string | undefined;
       try {
-        await this.claim(member, spec, labels, hooks);
-        break;
+        backOff = await this.claim(member, spec.image, labels, request, hooks.signal);
       } catch (e) {
+        await this.dropClaim();
         // the chosen daemon vanished between placement and create: place again, once
         if (
           replaced ||
@@ -500,50 +605,72 @@ class PoolRun implements RunHandle {
             `Image ${spec.image} is not on daemon "${member.id}" (where the run was placed again) nor on another daemon of pool "${this.pool.poolName}": build it there, or give the configuration a registry.`,
             { cause: e },
           );
+        continue;
       }
+      if (!backOff) break;
+      // over the budget once every window's claim is counted: back into the queue, not a claim loop
+      await this.dropClaim();
+      hooks.onStatus(`Another window claimed the room at the same moment (${backOff}): waiting in the queue again`);
+      const from = member;
+      member = await this.pool.waitAgain(spec.config, this.runId, hooks.signal, from, backOff, ++backoffs);
+      if (member !== from && !(await this.pool.hasImage(spec.image, { signal: hooks.signal }, hooks.onStatus, true)))
+        throw new Error(
+          `Image ${spec.image} is not on daemon "${member.id}" (where the run was placed after waiting again) and could not be copied from "${from.id}": run again.`,
+        );
     }
     this.member = member;
     this.inner = member.backend.run(this.runId);
-    const claimName = `${this.name}-claim`;
     return this.inner.start(
       { ...spec, labels },
       {
         ...hooks,
         onCreated: (id) => {
-          void removeContainer(member.backend.client, claimName).catch(() => undefined);
+          void this.dropClaim();
           hooks.onCreated?.(id);
         },
       },
     );
   }
 
-  /** Claim, recount, back off while over: the claim exists when this resolves. */
-  private async claim(member: Member, spec: RunSpec, labels: Record<string, string>, hooks: StartHooks): Promise<void> {
-    const image = spec.image;
-    const client = member.backend.client;
-    const claimName = `${this.name}-claim`;
-    for (;;) {
-      await createClaim(client, claimName, image, { ...labels, [LABELS.kind]: 'claim' }, { signal: hooks.signal });
-      const budget = this.pool.budget;
-      if (!budget) return;
-      const mine = (await labelledContainers(client, LABELS.user, this.pool.user, { signal: hooks.signal })).filter(
-        (c) => c.labels[LABELS.pool] === this.pool.poolName && (c.state === 'created' || c.state === 'running'),
-      );
-      // the earliest claims keep their place; ours backs off if it is beyond the budget
-      const byRun = new Map<string, { created: number; request?: string }>();
-      for (const c of mine) {
-        const id = c.labels[LABELS.run]!;
-        const prev = byRun.get(id);
-        byRun.set(id, { created: Math.min(prev?.created ?? Infinity, c.createdSec), request: c.labels[LABELS.request] });
-      }
-      const ordered = [...byRun.entries()].sort((a, b) => a[1].created - b[1].created || a[0].localeCompare(b[0]));
-      const mineAt = ordered.findIndex(([id]) => id === this.runId);
-      const before = ordered.slice(0, mineAt < 0 ? ordered.length : mineAt);
-      if (!overBudget(budget, usageOf(before.map(([, v]) => v.request)), requestOf(spec.config))) return;
-      await removeContainer(client, claimName).catch(() => undefined);
-      hooks.onStatus('Another window took the last of the budget at the same moment: waiting for room');
-      await new Promise((r) => setTimeout(r, 500 + Math.random() * 1500));
-      if (hooks.signal.aborted) throw new Error('cancelled');
+  /**
+   * Creates our claim, waits CLAIM_SETTLE_MS and recounts (claims.ts). Resolves with the claim in place
+   * (undefined), or why the run must back off; throws on cancel or failure (the caller removes the claim).
+   */
+  private async claim(member: Member, image: string, labels: Record<string, string>, request: RunAsk, signal: AbortSignal) {
+    if (this.claimOn) await this.dropClaim(); // a claim a failed removal left
+    if (signal.aborted) throw new Error('cancelled');
+    this.claimOn = member;
+    const claimedAt = Date.now();
+    // not cancelled mid-request (its deadline holds): a claim the daemon made that we never heard of would be left
+    await createClaim(member.backend.client, this.claimName, image, {
+      ...labels,
+      [LABELS.kind]: 'claim',
+      [LABELS.claimedAt]: new Date(claimedAt).toISOString(),
+      [LABELS.claimOwner]: claimOwner(),
+    });
+    if (signal.aborted) throw new Error('cancelled');
+    if (!this.pool.budget) return undefined;
+    const took = Date.now() - claimedAt;
+    // claims made before ours become listable meanwhile (claims.ts)
+    if (took < CLAIM_SETTLE_MS) await untilAborted(new Promise((r) => setTimeout(r, CLAIM_SETTLE_MS - took)), signal);
+    const ours = { runId: this.runId, daemon: member.id, claimedAt, countEveryClaim: took >= CLAIM_SETTLE_MS };
+    const over = await this.pool.recount(ours, request, signal);
+    if (over) return over;
+    // others stop counting a claim past CLAIM_MAX_AGE_MS: a run container never follows one that old
+    if (Date.now() - claimedAt > CLAIM_MAX_AGE_MS / 2)
+      return `the admission took more than ${CLAIM_MAX_AGE_MS / 2000} s, its claim could soon stop counting`;
+    return undefined;
+  }
+
+  /** Removes our claim where it may exist (not found is fine); a failure leaves it to expire (claims.ts). */
+  async dropClaim(): Promise<void> {
+    const on = this.claimOn;
+    if (!on) return;
+    try {
+      await removeContainer(on.backend.client, this.claimName);
+      if (this.claimOn === on) this.claimOn = undefined;
+    } catch (e) {
+      if (isNotFound(e) && this.claimOn === on) this.claimOn = undefined;
     }
   }
 
@@ -561,7 +688,7 @@ class PoolRun implements RunHandle {
   }
   async remove(opts?: { signal?: AbortSignal }): Promise<void> {
     try {
-      if (this.member) await removeContainer(this.member.backend.client, `${this.name}-claim`, opts).catch(() => undefined);
+      await this.dropClaim();
       await this.inner?.remove(opts);
     } finally {
       this.pool.released(this.runId);

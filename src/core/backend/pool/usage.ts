@@ -3,29 +3,26 @@ import { labelledContainers, type Reservation } from '../../engine/pool';
 import type { DaemonInfo } from '../../engineTypes';
 import { LABELS } from '../../labels';
 import { usageOf, type Usage } from './budget';
+import { runsAmong, type PoolContainer } from './claims';
 import { loadOf, type Load } from './placement';
 
 /**
  * One user's runs of a pool on one daemon, counted from its labelled containers (claims and run
- * containers, created or running, one per run id): run id → its request label. Only labels are read,
- * so every window and machine sharing the daemon counts the same runs.
+ * containers, created or running, one per run id; claims past their age bound do not count): run id →
+ * its request label. Only labels are read, so every window and machine sharing the daemon counts the same runs.
  */
 export async function userRunsOn(client: DaemonClient, pool: string, user: string, opts: CallOptions = {}) {
-  return userRunsIn(await labelledContainers(client, LABELS.pool, pool, opts), pool, user);
+  const listed = await labelledContainers(client, LABELS.pool, pool, opts);
+  return userRunsIn(
+    listed.map((c) => ({ ...c, createdMs: c.createdSec * 1000 })),
+    pool,
+    user,
+  );
 }
 
 /** The same count from containers already at hand (a daemon's load cache). */
-export function userRunsIn(containers: Iterable<{ state: string; labels: Record<string, string> }>, pool: string, user: string) {
-  const runs = new Map<string, string | undefined>();
-  for (const c of containers)
-    if (
-      c.labels[LABELS.pool] === pool &&
-      c.labels[LABELS.user] === user &&
-      (c.state === 'created' || c.state === 'running') &&
-      c.labels[LABELS.run]
-    )
-      runs.set(c.labels[LABELS.run]!, c.labels[LABELS.request]);
-  return runs;
+export function userRunsIn(containers: Iterable<PoolContainer>, pool: string, user: string) {
+  return new Map([...runsAmong(containers, pool, user).runs].map(([id, r]) => [id, r.request]));
 }
 
 /** A user's usage of a pool over its daemons (an unreachable one counts nothing, as in admission). */
