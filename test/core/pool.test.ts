@@ -1,14 +1,17 @@
 // Pools of daemons on the real testbed: placement, budgets and the queue, image copy, faults.
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  CLAIM_MAX_AGE_MS,
   DEFAULT_INTERPRETERS,
   LABELS,
   PoolBackend,
   createDaemonClient,
+  followEvents,
   imageExists,
   listContainers,
   newRunId,
@@ -18,13 +21,16 @@ import {
   scanWorkspace,
   validateConfiguration,
   type Budget,
+  type DaemonClient,
   type DaemonDescriptionInput,
   type PoolSpec,
   type RunOutcome,
   type Usage,
 } from '../../src/core';
 import { backendContract } from '../support/backendContract';
+import type { WindowJob, WindowRan } from '../support/poolWindow';
 import { killCrashDaemon, need, startCrashDaemon, stopCrashDaemon } from '../support/testbed';
+import { until } from '../support/until';
 
 const daemons = {
   local: (): DaemonDescriptionInput => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }),
@@ -612,5 +618,339 @@ describe('pool: an image copy cut mid-stream (the crash daemon of the testbed)',
     assert.ok(retry.status.includes(`Copying image ${tag} from daemon "crash" to "tcp"`), retry.status.join('\n'));
     assert.match(retry.stdout, /copied/);
     assert.deepEqual(await leftOf([cut.id, retry.id], ['tcp']), []);
+  });
+});
+
+/** Windows of their own: node processes (test/support/poolWindow.ts), each with its own queue and caches, as VS Code windows have. */
+async function openWindows(n: number) {
+  const children: ChildProcess[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const child = fork(path.join(__dirname, '../support/poolWindow.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.push(child);
+      await new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(new Error(`window ${i} exited (${code}) before it was ready`)));
+      });
+    }
+  } catch (e) {
+    children.forEach((c) => c.kill());
+    throw e;
+  }
+  return {
+    /** Job i in window i, all from the same instant. */
+    run: (jobs: Omit<WindowJob, 'at'>[]): Promise<WindowRan[]> => {
+      const at = Date.now() + 300;
+      return Promise.all(
+        jobs.map(
+          (job, i) =>
+            new Promise<WindowRan>((resolve, reject) => {
+              children[i]!.once('message', (m: { ran?: WindowRan; error?: string }) =>
+                m.ran ? resolve(m.ran) : reject(new Error(m.error)),
+              );
+              children[i]!.send({ ...job, at });
+            }),
+        ),
+      );
+    },
+    close: () => children.forEach((c) => c.kill()),
+  };
+}
+
+/** A recipe stamping its start and end from inside the container (the host's uptime: the testbed's daemons share one kernel). */
+const stamped = (seconds: number) =>
+  `echo "start $(cut -d' ' -f1 /proc/uptime)"; sleep ${seconds}; echo "end $(cut -d' ' -f1 /proc/uptime)"`;
+function spanOf(r: WindowRan) {
+  const start = Number(/^start ([\d.]+)$/m.exec(r.stdout)?.[1]);
+  const end = Number(/^end ([\d.]+)$/m.exec(r.stdout)?.[1]);
+  assert.ok(start > 0 && end >= start, `run ${r.id} stamped no start and end: ${r.stdout} (${r.outcome.state}: ${r.outcome.message})`);
+  return { start, end };
+}
+/** The most recipes going at once, from their own stamps (one ending as another starts does not overlap). */
+function mostAtOnce(runs: WindowRan[]): number {
+  const edges = runs.flatMap((r) => {
+    const { start, end } = spanOf(r);
+    return [
+      [start, 1],
+      [end, -1],
+    ] as const;
+  });
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let most = 0;
+  for (const [, d] of edges) most = Math.max(most, (now += d));
+  return most;
+}
+
+/** A container held going on a daemon (`sleep 600`), removed by the returned function. */
+async function holdGoing(client: DaemonClient, labels: Record<string, string>, hostConfig: object = {}, start = true) {
+  const docker = await client.docker();
+  const c = await docker.createContainer({
+    name: `ce-pool-hold-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`,
+    Image: need('BUSYBOX_IMAGE'),
+    Cmd: ['sleep', '600'],
+    Labels: labels,
+    HostConfig: hostConfig,
+  });
+  if (start) await c.start();
+  return { id: c.id, remove: () => c.remove({ force: true }).catch(() => undefined) };
+}
+const runLabels = (pool: string, runId: string, kind = 'run') => ({
+  [LABELS.user]: osUser(),
+  [LABELS.pool]: pool,
+  [LABELS.run]: runId,
+  [LABELS.kind]: kind,
+  [LABELS.request]: 'cpus=0.1;memory=33554432;gpus=0',
+});
+
+describe('pool budgets across windows (processes admitting at the same instant, testbed)', function () {
+  this.timeout(600000);
+  let windows: Awaited<ReturnType<typeof openWindows>>;
+  before(async () => (windows = await openWindows(3)));
+  after(() => windows?.close());
+  const both = (): DaemonDescriptionInput[] => [daemons.local(), daemons.tcp()];
+
+  it('three windows admitting at the same instant against maxRuns 2 on a pool of two daemons, ten times: never more than two recipes overlap', async () => {
+    for (let rep = 0; rep < 10; rep++) {
+      const name = poolName(`three-${rep}`);
+      const job = { pool: name, daemons: both(), budget: { maxRuns: 2 }, script: stamped(1) };
+      const ran = await windows.run([job, job, job]);
+      for (const r of ran) assert.equal(r.outcome.state, 'succeeded', `rep ${rep}: ${r.outcome.message}\n${r.status.join('\n')}`);
+      assert.ok(mostAtOnce(ran) <= 2, `rep ${rep}: ${mostAtOnce(ran)} recipes at once: ${JSON.stringify(ran.map(spanOf))}`);
+      assert.deepEqual(
+        await leftOf(
+          ran.map((r) => r.id),
+          ['local', 'tcp'],
+        ),
+        [],
+      );
+    }
+  });
+
+  it('finding 3: with one run on daemon X and two windows admitting at once on Y, maxRuns 2 is not overshot (the recount lists every daemon)', async () => {
+    const local = createDaemonClient(daemons.local());
+    const cpus = (await local.info()).cpus;
+    for (let rep = 0; rep < 3; rep++) {
+      const name = poolName(`across-${rep}`);
+      // a run of this user's on "local" (another window's), holding every CPU there: the two windows' runs go to "tcp"
+      const held = await holdGoing(local, runLabels(name, `other-window-${rep}`), { NanoCpus: cpus * 1e9 });
+      try {
+        const job = { pool: name, daemons: both(), budget: { maxRuns: 2 }, script: stamped(1) };
+        const ran = await windows.run([job, job]);
+        for (const r of ran) assert.equal(r.outcome.state, 'succeeded', `rep ${rep}: ${r.outcome.message}\n${r.status.join('\n')}`);
+        assert.deepEqual(
+          ran.map((r) => r.placement?.daemon),
+          ['tcp', 'tcp'],
+        );
+        // the run on "local" holds one of the two: the windows' recipes never overlap
+        assert.equal(
+          mostAtOnce(ran),
+          1,
+          `rep ${rep}: both windows' recipes went at once beside the run on "local": ${JSON.stringify(ran.map(spanOf))}`,
+        );
+      } finally {
+        await held.remove();
+      }
+    }
+    local.dispose();
+  });
+
+  it('finding 3: two windows admitting at once on the same daemon, perDaemonRuns 1 is re-checked: the later claim goes to the other daemon', async () => {
+    const local = createDaemonClient(daemons.local());
+    const cpus = (await local.info()).cpus;
+    for (let rep = 0; rep < 3; rep++) {
+      const name = poolName(`slots-${rep}`);
+      // someone else's container holding half of "local"'s CPUs: both windows rank "tcp" first
+      const other = await holdGoing(local, {}, { NanoCpus: (cpus / 2) * 1e9 });
+      try {
+        const job = { pool: name, daemons: both(), budget: { perDaemonRuns: 1 }, script: stamped(1) };
+        const ran = await windows.run([job, job]);
+        for (const r of ran) assert.equal(r.outcome.state, 'succeeded', `rep ${rep}: ${r.outcome.message}\n${r.status.join('\n')}`);
+        const [a, b] = ran as [WindowRan, WindowRan];
+        if (a.placement?.daemon === b.placement?.daemon)
+          assert.equal(
+            mostAtOnce(ran),
+            1,
+            `rep ${rep}: two runs at once on "${a.placement?.daemon}" with perDaemonRuns 1: ${JSON.stringify(ran.map(spanOf))}`,
+          );
+      } finally {
+        await other.remove();
+      }
+    }
+    local.dispose();
+  });
+
+  it('the claim back-off waits in the queue: a window that lost the race shows why and claims at most once more, not every 0.5–2 s', async () => {
+    const local = createDaemonClient(daemons.local());
+    const stop = new AbortController();
+    const claims = new Map<string, number>();
+    void followEvents(
+      local,
+      (e) => {
+        const run = e.attributes[LABELS.run];
+        if (e.type === 'container' && e.action === 'create' && e.attributes[LABELS.kind] === 'claim' && run)
+          claims.set(run, (claims.get(run) ?? 0) + 1);
+      },
+      stop.signal,
+    );
+    let raced = 0;
+    try {
+      for (let rep = 0; rep < 4 && !raced; rep++) {
+        const name = poolName(`backoff-${rep}`);
+        const job = { pool: name, daemons: [daemons.local()], budget: { maxRuns: 1 }, script: stamped(4) };
+        const ran = await windows.run([job, job]);
+        for (const r of ran) assert.equal(r.outcome.state, 'succeeded', `rep ${rep}: ${r.outcome.message}\n${r.status.join('\n')}`);
+        assert.equal(mostAtOnce(ran), 1);
+        // the claims of both runs were created (their events came) before the runs ended
+        await until('the claim events', 5000, () => ran.every((r) => claims.has(r.id)));
+        const lost = ran.filter((r) => r.status.some((t) => /another window/i.test(t)));
+        if (!lost.length) continue; // no race this time: both did not pass admission at the same instant
+        raced++;
+        for (const r of lost) {
+          assert.ok(
+            claims.get(r.id)! <= 2,
+            `run ${r.id} created ${claims.get(r.id)} claims while the other ran 4 s:\n${r.status.join('\n')}`,
+          );
+          assert.ok(
+            r.queued.some((q) =>
+              /^queued 1st: another window claimed the room at the same moment \(your budget of 1 concurrent runs has 1 running\)/.test(q),
+            ),
+            JSON.stringify(r.queued),
+          );
+        }
+      }
+      assert.ok(raced, 'in 4 tries the two windows never admitted at the same instant: the back-off was not exercised');
+    } finally {
+      stop.abort();
+      local.dispose();
+    }
+  });
+});
+
+/**
+ * A TCP path to a unix-socket daemon that holds one exchange: the first request whose text matches
+ * `match` (side `request`: it and what follows on its connection are held) or its answer (side
+ * `response`: the daemon gets the request at once, the client gets nothing more on that connection) until
+ * `release()`. A held connection the client drops stays open to the daemon, which finishes its work.
+ */
+async function holdingRelay(host: string, match: RegExp, side: 'request' | 'response') {
+  const socketPath = host.replace(/^unix:\/\//, '');
+  const open = new Set<net.Socket>();
+  const releases: (() => void)[] = [];
+  let fired = false;
+  let onHeld: () => void = () => undefined;
+  const held = new Promise<void>((r) => (onHeld = r));
+  const server = net.createServer((down) => {
+    const up = net.connect(socketPath);
+    open.add(down).add(up);
+    let holdUp: Buffer[] | undefined;
+    let holdDown: Buffer[] | undefined;
+    down.on('data', (b: Buffer) => {
+      if (!fired && match.test(b.toString('latin1'))) {
+        fired = true;
+        if (side === 'request') holdUp = [];
+        else holdDown = [];
+        releases.push(() => {
+          if (holdUp) for (const x of holdUp.splice(0)) up.write(x);
+          if (holdDown && !down.destroyed) for (const x of holdDown.splice(0)) down.write(x);
+          holdUp = holdDown = undefined;
+        });
+        onHeld();
+      }
+      if (holdUp) holdUp.push(b);
+      else up.write(b);
+    });
+    up.on('data', (b: Buffer) => (holdDown ? holdDown.push(b) : !down.destroyed && down.write(b)));
+    down.on('error', () => undefined);
+    up.on('error', () => down.destroy());
+    down.on('close', () => open.delete(down));
+    up.on('close', () => (open.delete(up), down.destroy()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    held,
+    release: () => releases.splice(0).forEach((r) => r()),
+    close: () => {
+      server.close();
+      open.forEach((s) => s.destroy());
+    },
+  };
+}
+
+describe('pool claims are never left behind (testbed)', function () {
+  this.timeout(120000);
+  const CLAIM_CREATE = /^POST \S*\/containers\/create\?name=container-exec-run-\S*-claim[ &]/m;
+  const RECOUNT = /^GET \S*\/containers\/json\?\S*filters=\S*container-exec\.(user|pool)/m;
+
+  /** A run on a pool of "local" reached through `relay`, stopped when the relay holds its exchange; then a second run must not wait. */
+  async function stopWhenHeld(relay: Awaited<ReturnType<typeof holdingRelay>>, what: string) {
+    const name = poolName(what);
+    const s: PoolSpec = { name, daemons: [{ id: 'local', daemon: { id: 'local', host: relay.host } }], budget: { maxRuns: 1 } };
+    const cancel = new AbortController();
+    void relay.held.then(() => {
+      cancel.abort();
+      // the daemon's late answer, after the Stop
+      setTimeout(relay.release, 200);
+    });
+    const stopped = await runOn(s, config(name), 'echo never', { signal: cancel.signal });
+    assert.equal(stopped.outcome.state, 'cancelled', stopped.outcome.message);
+    assert.equal(stopped.startedAt, undefined, 'the run container was never created');
+    assert.deepEqual(await leftOf([stopped.id], ['local']), [], 'the claim was left behind');
+    // nothing holds the budget of 1: the next run of the pool goes without waiting
+    const queuedCancel = new AbortController();
+    const next = await runOn({ ...s, daemons: [{ id: 'local', daemon: daemons.local() }] }, config(name), 'echo next', {
+      signal: queuedCancel.signal,
+      onQueued: (r) => r && queuedCancel.abort(),
+    });
+    assert.deepEqual(next.queued, [], 'the next run queued behind a leftover claim');
+    assert.equal(next.outcome.state, 'succeeded', next.outcome.message);
+  }
+
+  it('finding 4: Stop during the recount leaves no claim, and the next run of a maxRuns 1 pool does not queue', async () => {
+    const relay = await holdingRelay(need('DOCKER_LOCAL_HOST'), RECOUNT, 'request');
+    try {
+      await stopWhenHeld(relay, 'stop-recount');
+    } finally {
+      relay.close();
+    }
+  });
+
+  it("finding 4: Stop while the claim's create is answered late leaves no claim, and the next run does not queue", async () => {
+    const relay = await holdingRelay(need('DOCKER_LOCAL_HOST'), CLAIM_CREATE, 'response');
+    try {
+      await stopWhenHeld(relay, 'stop-create');
+    } finally {
+      relay.close();
+    }
+  });
+
+  it(`finding 4: a claim older than ${CLAIM_MAX_AGE_MS / 60000} min whose window is gone stops counting and is removed by the next admission`, async () => {
+    const name = poolName('stale');
+    const local = createDaemonClient(daemons.local());
+    // a claim its window never removed (closed mid-admission): made 3 minutes ago by a process that is gone
+    const stale = await holdGoing(
+      local,
+      {
+        ...runLabels(name, 'gone-window-run', 'claim'),
+        [LABELS.claimedAt]: new Date(Date.now() - CLAIM_MAX_AGE_MS - 60000).toISOString(),
+        [LABELS.claimOwner]: 'gone-host:1',
+      },
+      {},
+      false,
+    );
+    try {
+      const cancel = new AbortController();
+      const ran = await runOn(spec(name, ['local'], { maxRuns: 1 }), config(name), 'echo went', {
+        signal: cancel.signal,
+        onQueued: (r) => r && cancel.abort(),
+      });
+      assert.deepEqual(ran.queued, [], 'the run queued behind the stale claim');
+      assert.equal(ran.outcome.state, 'succeeded', ran.outcome.message);
+      assert.deepEqual(await leftOf(['gone-window-run'], ['local']), [], 'the stale claim is still there');
+    } finally {
+      await stale.remove();
+      local.dispose();
+    }
   });
 });
