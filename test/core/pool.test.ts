@@ -755,7 +755,7 @@ describe('pool budgets across windows (processes admitting at the same instant, 
     local.dispose();
   });
 
-  it('finding 3: two windows admitting at once on the same daemon, perDaemonRuns 1 is re-checked: the later claim goes to the other daemon', async () => {
+  it('finding 3: two windows admitting at once on the same daemon, perDaemonRuns 1 is re-checked: never two runs at once on one daemon', async () => {
     const local = createDaemonClient(daemons.local());
     const cpus = (await local.info()).cpus;
     for (let rep = 0; rep < 3; rep++) {
