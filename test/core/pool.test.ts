@@ -17,6 +17,8 @@ import {
   newRunId,
   osUser,
   poolUsage,
+  recountVerdict,
+  runsAmong,
   runRecipe,
   scanWorkspace,
   validateConfiguration,
@@ -952,5 +954,52 @@ describe('pool claims are never left behind (testbed)', function () {
       await stale.remove();
       local.dispose();
     }
+  });
+});
+
+describe('pool claims: what the admission recount counts', () => {
+  const ask = { cpus: 0.1, memoryBytes: 32 * 1024 ** 2, gpus: 0 };
+  const req = 'cpus=0.1;memory=33554432;gpus=0';
+  const ours = { runId: 'r-b', daemon: 'y', claimedAt: 1000, countEveryClaim: false };
+
+  it('runs always count, claims made before ours count, later ones do not (every window orders them alike)', () => {
+    const daemons = [
+      { id: 'x', runs: new Map([['r-run', { request: req }]]) },
+      {
+        id: 'y',
+        runs: new Map([
+          ['r-a', { request: req, claimedAt: 1000 }], // same instant, run id before ours
+          ['r-c', { request: req, claimedAt: 1000 }], // same instant, after
+          ['r-d', { request: req, claimedAt: 1200 }],
+        ]),
+      },
+    ];
+    assert.equal(recountVerdict(ours, daemons, { maxRuns: 3 }, ask), undefined);
+    assert.equal(recountVerdict(ours, daemons, { maxRuns: 2 }, ask), 'your budget of 2 concurrent runs has 2 running');
+    // a claim whose create was slow counts every claim it sees
+    assert.equal(
+      recountVerdict({ ...ours, countEveryClaim: true }, daemons, { maxRuns: 4 }, ask),
+      'your budget of 4 concurrent runs has 4 running',
+    );
+    assert.equal(recountVerdict(ours, daemons, { perDaemonRuns: 1 }, ask), 'your 1 of 1 run slots on daemon "y" in use');
+  });
+
+  it(`a claim older than ${CLAIM_MAX_AGE_MS / 60000} min is expired, not counted; a run container wins over its claim`, () => {
+    const c = (id: string, run: string, kind: string, at: number) => ({
+      id,
+      state: 'created',
+      createdMs: at,
+      labels: { ...runLabels('p', run, kind), [LABELS.claimedAt]: new Date(at).toISOString() },
+    });
+    const now = 10 * CLAIM_MAX_AGE_MS;
+    const { runs, expired } = runsAmong(
+      [c('old', 'r1', 'claim', now - CLAIM_MAX_AGE_MS - 1), c('fresh', 'r2', 'claim', now - 1000), c('r2', 'r2', 'run', now)],
+      'p',
+      osUser(),
+      now,
+    );
+    assert.deepEqual(expired, ['old']);
+    assert.deepEqual([...runs.keys()], ['r2']);
+    assert.equal(runs.get('r2')!.claimedAt, undefined, 'the run container, not its claim');
   });
 });

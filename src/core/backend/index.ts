@@ -6,7 +6,7 @@ export * from './docker/dockerDaemonBackend';
 export * from './swarm/swarmPlacement';
 export * from './swarm/swarmBackend';
 export * from './pool/budget';
-export { CLAIM_MAX_AGE_MS, CLAIM_SETTLE_MS } from './pool/claims';
+export { CLAIM_MAX_AGE_MS, CLAIM_SETTLE_MS, recountVerdict, runsAmong } from './pool/claims';
 export { acquireLoadCache, holdingCapacity, type LoadCache } from './pool/loadCache';
 export * from './pool/placement';
 export * from './pool/poolBackend';

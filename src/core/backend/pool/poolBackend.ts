@@ -637,7 +637,8 @@ class PoolRun implements RunHandle {
    * (undefined), or why the run must back off; throws on cancel or failure (the caller removes the claim).
    */
   private async claim(member: Member, image: string, labels: Record<string, string>, request: RunAsk, signal: AbortSignal) {
-    if (this.claimOn) await this.dropClaim(); // a claim a failed removal left
+    // a claim a failed removal left here (one on a daemon that vanished is left to expire)
+    if (this.claimOn === member) await this.dropClaim();
     if (signal.aborted) throw new Error('cancelled');
     this.claimOn = member;
     const claimedAt = Date.now();
