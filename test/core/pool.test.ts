@@ -927,6 +927,49 @@ describe('pool claims are never left behind (testbed)', function () {
     }
   });
 
+  it('finding 4: a window closing mid-admission (its back-end disposed during the recount) removes its claim', async () => {
+    const relay = await holdingRelay(need('DOCKER_LOCAL_HOST'), RECOUNT, 'request');
+    const name = poolName('dispose');
+    const backend = new PoolBackend({
+      name,
+      daemons: [{ id: 'local', daemon: { id: 'local', host: relay.host } }],
+      budget: { maxRuns: 1 },
+    });
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-pool-dispose-'));
+    fs.writeFileSync(path.join(ws, 'job.sh'), 'echo never');
+    const cancel = new AbortController();
+    const id = newRunId();
+    const claim = `local:container-exec-run-${id}-claim`;
+    try {
+      const ran = runRecipe(
+        backend,
+        {
+          id,
+          recipe: 'job.sh',
+          config: config(name),
+          image: need('BUSYBOX_IMAGE'),
+          pull: false,
+          workspaceDir: ws,
+          outputsDir: path.join(ws, 'out-local'),
+          groups: [],
+          interpreters: DEFAULT_INTERPRETERS,
+          extensionVersion: '9.9.9-test',
+        },
+        { signal: cancel.signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: () => undefined },
+      );
+      await relay.held;
+      assert.deepEqual(await leftOf([id], ['local']), [claim], 'the claim exists while the recount is held');
+      backend.dispose();
+      await until('the claim removed after the dispose', 3 * 5000, async () => (await leftOf([id], ['local'])).length === 0);
+      cancel.abort();
+      relay.release();
+      await ran;
+    } finally {
+      relay.close();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
   it(`finding 4: a claim older than ${CLAIM_MAX_AGE_MS / 60000} min whose window is gone stops counting and is removed by the next admission`, async () => {
     const name = poolName('stale');
     const local = createDaemonClient(daemons.local());
