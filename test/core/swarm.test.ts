@@ -69,11 +69,17 @@ async function run(
     image?: string;
     /** Called with the back-end before the run (a long-lived back-end has met its nodes before). */
     before?: (backend: DockerSwarmBackend) => Promise<void>;
+    /** More files of the workspace, by relative path. */
+    files?: Record<string, string | Buffer>;
   } = {},
 ): Promise<Ran> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-swarm-'));
   fs.writeFileSync(path.join(ws, 'recipe.sh'), script);
   fs.writeFileSync(path.join(ws, 'input.txt'), 'from the workspace\n');
+  for (const [rel, body] of Object.entries(opts.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
+    fs.writeFileSync(path.join(ws, rel), body);
+  }
   const manager = opts.manager ?? swarm.manager();
   const image = opts.image ?? need('BUSYBOX_IMAGE');
   const r = validateConfiguration({ name: 'swarm-test', daemon: manager.id, baseImage: image, swarm: {}, ...configInput });
@@ -306,6 +312,20 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
       assert.equal(b.outcome.state, 'cancelled', `${b.outcome.message}\n${b.status.join('\n')}`);
       await nothingLeft(victimId);
       await nothingLeft(b.id);
+    });
+
+    it('a workspace folder named like the old gate marker (.container-exec-go) does not open the gate before the upload ends: the recipe sees the whole workspace, that folder included', async () => {
+      const big = 32 * 1024 * 1024;
+      const r = await run({}, 'cat .container-exec-go/keep.txt; wc -c < zz-big.bin; ls -A\n', {
+        files: { '.container-exec-go/keep.txt': 'kept\n', 'zz-big.bin': Buffer.alloc(big, 7) },
+      });
+      assert.equal(r.outcome.state, 'succeeded', `${r.outcome.message}\n${r.status.join('\n')}`);
+      const [kept, size, ...listing] = r.stdout.trim().split('\n');
+      assert.equal(kept, 'kept', r.stdout);
+      assert.equal(size?.trim(), String(big), `the recipe started before zz-big.bin was all in: ${r.stdout}`);
+      // the gate leaves nothing of its own in the working directory
+      assert.deepEqual(listing.sort(), ['.container-exec-go', 'input.txt', 'out', 'recipe.sh', 'zz-big.bin']);
+      await nothingLeft(r.id);
     });
 
     it('a daemon that is in no swarm is refused as a swarm target', async () => {

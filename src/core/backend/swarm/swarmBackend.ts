@@ -53,10 +53,14 @@ import { untilAborted } from '../../untilAborted';
 /**
  * The folder the task's command waits for, in its working directory: the last entry of the workspace
  * upload (a tar is extracted in order: when it exists, the workspace is in), sent once the output is attached.
+ * Under `.container-exec/`, which the upload never carries (ALWAYS_EXCLUDED): a workspace entry of that
+ * name would open the gate before the rest is in. Its parent is sent before it, world-writable (a
+ * non-root recipe removes both).
  */
-const GATE_DIR = '.container-exec-go';
+const GATE_PARENT = '.container-exec';
+const GATE_DIR = `${GATE_PARENT}/go`;
 /** The task's command: wait for the gate (looked for every 20 ms: the upload takes ~100), remove it, then the recipe (`"$@"`). Every image with a /bin/sh can run it. */
-const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.02 2>/dev/null || sleep 1; done; rmdir ${GATE_DIR}; exec "$@"`;
+const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.02 2>/dev/null || sleep 1; done; rmdir ${GATE_DIR} ${GATE_PARENT}; exec "$@"`;
 /** Task states after which no container will run. */
 const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
 const QUEUED = new Set(['new', 'pending', 'assigned', 'allocated']);
@@ -324,7 +328,7 @@ class SwarmRun implements RunHandle {
       }
 
       if (signal.aborted) throw new Error('cancelled');
-      const packed = packWorkspace(spec.workspace.dir, scan, [...spec.workspace.emptyDirs, GATE_DIR]);
+      const packed = packWorkspace(spec.workspace.dir, scan, [...spec.workspace.emptyDirs, GATE_PARENT, GATE_DIR]);
       try {
         await putArchive(node.client, containerId, packed.stream, spec.workingDir, {
           signal,
