@@ -5,6 +5,7 @@ export * from './docker/hostConfig';
 export * from './docker/dockerDaemonBackend';
 export * from './swarm/swarmPlacement';
 export * from './swarm/swarmBackend';
+export { mayServeNode, type KnownDaemon } from './swarm/nodeDaemons';
 export * from './pool/budget';
 export { acquireLoadCache, holdingCapacity, type LoadCache } from './pool/loadCache';
 export * from './pool/placement';
