@@ -436,6 +436,18 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
         for (const named of [`daemon "swarm-w2" (${need('DOCKER_SWARM_WORKER2_HOST')})`, `daemon "w2-other" (${relay.host})`])
           assert.ok(r.outcome.message.includes(named), `${named} in: ${r.outcome.message}`);
         assert.deepEqual(await leftovers(r.id), []);
+        // a run other nodes can hold goes there, with a warning that says why that node is left out
+        const elsewhere = await run({}, 'echo elsewhere\n', { known: () => [...allNodes(), { id: 'w2-other', host: relay.host }] });
+        assert.equal(elsewhere.outcome.state, 'succeeded', elsewhere.outcome.message);
+        assert.notEqual(elsewhere.node, w2);
+        assert.ok(
+          elsewhere.status.some(
+            (t) =>
+              t.startsWith('warning: runs are not placed on') && t.includes(w2.slice(0, 12)) && t.includes('each say they are that node'),
+          ),
+          elsewhere.status.join('\n'),
+        );
+        await nothingLeft(elsewhere.id);
         const alias = { id: 'w2-alias', host: need('DOCKER_SWARM_WORKER2_HOST') };
         const ok = await run({ gpus: 1 }, 'echo on w2\n', { known: () => [...allNodes(), alias] });
         assert.equal(ok.outcome.state, 'succeeded', `${ok.outcome.message}\n${ok.status.join('\n')}`);

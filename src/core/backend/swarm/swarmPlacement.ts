@@ -87,10 +87,15 @@ export function placeRequest(
       field: 'swarm',
       message: `only nodes the extension cannot reach could hold the run: ${candidates.map(nodeName).join(', ')}; their outputs could not come back. Add a daemon entry for each (containerExec.daemons, its /info names the node id)${why(candidates)}`,
     });
-  else if (unreachable.length)
-    warnings.push({
-      field: 'swarm',
-      message: `runs are not placed on ${unreachable.map(nodeName).join(', ')} of ${swarmName}: no daemon the extension knows is that node (add it to containerExec.daemons)${why(unreachable)}`,
-    });
+  else {
+    const unknown = unreachable.filter((n) => !refused.has(n.id));
+    if (unknown.length)
+      warnings.push({
+        field: 'swarm',
+        message: `runs are not placed on ${unknown.map(nodeName).join(', ')} of ${swarmName}: no daemon the extension knows is that node (add it to containerExec.daemons)`,
+      });
+    for (const n of unreachable.filter((n) => refused.has(n.id)))
+      warnings.push({ field: 'swarm', message: `runs are not placed on ${nodeName(n)} of ${swarmName}: ${refused.get(n.id)}` });
+  }
   return { errors, warnings, exclusions: unreachable.map((n) => `node.id!=${n.id}`) };
 }
