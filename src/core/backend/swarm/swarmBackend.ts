@@ -412,12 +412,13 @@ class SwarmRun implements RunHandle {
 
   /**
    * The service goes, and its task container with it (at once, through the node: Swarm removes it later).
-   * A task not ended yet (cancelled while placed or starting) is shut down through the manager first: its
-   * container may not exist yet, and Swarm would still start it.
+   * A task not ended yet, or not listed yet (cancelled while Swarm makes, places or starts it), is shut
+   * down through the manager first: its container may not exist yet, and Swarm would still start it.
    */
   async remove(opts?: { signal?: AbortSignal }): Promise<void> {
-    const [task] = this.exited ? [] : await listTasks(this.manager, { service: [this.name] }, opts).catch(() => []);
-    if (task && !ENDED.has(task.state)) await retireJobTasks(this.manager, this.name, opts);
+    const listed = this.exited ? undefined : await listTasks(this.manager, { service: [this.name] }, opts).catch(() => undefined);
+    // none listed yet is retired too: Swarm may be making the task right now, and would start it after the removal
+    if (listed && !(listed[0] && ENDED.has(listed[0].state))) await retireJobTasks(this.manager, this.name, opts);
     const at = await this.locate(opts).catch(() => this.at);
     if (at) this.backend.activeNodes.delete(at.client);
     const container = async () => {
