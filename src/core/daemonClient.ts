@@ -14,7 +14,7 @@ import {
   type DaemonVersion,
   type PingResult,
 } from './engineTypes';
-import { SshBridge } from './sshTransport';
+import { SshBridge, type SshTarget } from './sshTransport';
 import { loadTlsMaterial, type TlsMaterial } from './tlsMaterial';
 import { heartbeat } from './heartbeat';
 
@@ -36,7 +36,10 @@ export class DaemonClient {
   private sshBridge: SshBridge | undefined;
   private tls: TlsMaterial | undefined;
 
-  constructor(readonly daemon: DaemonDescription) {}
+  constructor(
+    readonly daemon: DaemonDescription,
+    private readonly hooks: Pick<SshTarget, 'onProcess'> = {},
+  ) {}
 
   get host(): string {
     return this.daemon.host;
@@ -103,6 +106,7 @@ export class DaemonClient {
           command: d.ssh?.command,
           configFile: d.ssh?.configFile,
           connectTimeoutMs: d.timeoutMs,
+          onProcess: this.hooks.onProcess,
         });
         return new Docker({ ...base, socketPath: await this.sshBridge.socketPath() });
     }

@@ -14,6 +14,8 @@ export interface SshTarget {
   command?: string;
   configFile?: string;
   connectTimeoutMs: number;
+  /** Told of each ssh process started (`running`) and ended: a thread that may be terminated lets its owner end them. */
+  onProcess?: (pid: number, running: boolean) => void;
 }
 
 /**
@@ -83,6 +85,8 @@ export class SshBridge {
   private bridge(conn: net.Socket): void {
     const child = spawn(this.target.command ?? 'ssh', sshArgs(this.target), { stdio: 'pipe', windowsHide: true });
     this.children.add(child);
+    const pid = child.pid;
+    if (pid) this.target.onProcess?.(pid, true);
     let stderr = '';
     let gotData = false;
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -99,6 +103,7 @@ export class SshBridge {
     });
     child.on('close', (code) => {
       this.children.delete(child);
+      if (pid) this.target.onProcess?.(pid, false);
       if (code !== 0 && code !== null && !gotData) this.failure = explainSshFailure(this.target, stderr, code);
       conn.end();
     });

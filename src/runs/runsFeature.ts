@@ -50,8 +50,8 @@ export class RunsFeature implements vscode.Disposable {
     // a swarm is reached through its manager; its nodes' daemons are found among all the daemons known
     const unregisterSwarm = this.backends.register(
       dockerSwarmProvider(
-        async (id) => (await daemons.spec(id))?.daemon,
-        async () => (await daemons.sources()).specs.map((s) => s.daemon),
+        (id) => daemons.spec(id),
+        async () => (await daemons.sources()).specs,
       ),
     );
     // a pool target is a configuration's name: its daemons and the user's budget on it (containerExec.budgets)

@@ -50,7 +50,11 @@ const SPREAD_ROUNDS = 3;
 async function runOnSwarm(ws: string, configInput: Record<string, unknown>, recipe: string): Promise<void> {
   const r = validateConfiguration({ name: 'bench-swarm', daemon: 'swarm-m', baseImage: need('BUSYBOX_IMAGE'), swarm: {}, ...configInput });
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  const backend = new DockerSwarmBackend(createDaemonClient(nodes()[0]!), async () => nodes(), true);
+  const backend = new DockerSwarmBackend(
+    createDaemonClient(nodes()[0]!),
+    async () => nodes().map((daemon) => ({ daemon, source: 'user' as const })),
+    true,
+  );
   const id = newRunId();
   try {
     const outcome = await runRecipe(

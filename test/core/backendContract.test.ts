@@ -36,7 +36,12 @@ const swarmNodes = (): DaemonDescriptionInput[] => [
   { id: 'swarm-w2', host: need('DOCKER_SWARM_WORKER2_HOST') },
 ];
 backendContract('Docker Swarm through its manager', {
-  open: () => new DockerSwarmBackend(createDaemonClient(swarmNodes()[0]!), async () => swarmNodes(), true),
+  open: () =>
+    new DockerSwarmBackend(
+      createDaemonClient(swarmNodes()[0]!),
+      async () => swarmNodes().map((daemon) => ({ daemon, source: 'user' as const })),
+      true,
+    ),
   image: need('BUSYBOX_IMAGE'),
   daemonId: 'swarm-m',
 });

@@ -2,6 +2,7 @@
 // flows, a container that is not there) and that it always ends, with a clear error (the back-end
 // contract suite covers a whole run through it on every daemon kind).
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,6 +16,7 @@ import {
   type OutputProgress,
 } from '../../src/core';
 import { need } from '../support/testbed';
+import { until } from '../support/until';
 
 describe('output worker thread (primary daemon)', function () {
   this.timeout(60000);
@@ -64,5 +66,60 @@ describe('output worker thread (primary daemon)', function () {
       readOutputOffThread(client, 'ce-output-thread-nothing', follow.signal, sink(path.join(dir, 'none.log'), [])),
       /no such container|not found|404/i,
     );
+  });
+
+  it('a worker terminated after its grace time leaves no running ssh process and no ssh socket folder behind (ssh daemon; run.log whose open never completes)', async () => {
+    const ssh = createDaemonClient({
+      id: 'ssh',
+      host: need('DOCKER_SSH_HOST'),
+      ssh: { configFile: need('DOCKER_SSH_CONFIG') },
+      timeoutMs: 20000,
+    });
+    // the ssh daemon's sessions reach the plain TCP daemon: the container is made there directly
+    const tcp = createDaemonClient({ id: 'tcp', host: need('DOCKER_TCP_HOST') });
+    // running ones: a killed child of a terminated worker stays a zombie (its reaper was the worker's loop) until the process exits
+    const sshChildren = () =>
+      new Set(
+        execFileSync('ps', ['-o', 'pid=,stat=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/))
+          .filter(([, stat, comm]) => comm === 'ssh' && !stat!.startsWith('Z'))
+          .map(([pid]) => pid!),
+      );
+    const before = sshChildren();
+    // the worker's temporary folders (its ssh socket's) land in a folder of this test alone
+    const tmp = fs.mkdtempSync(path.join(dir, 'tmp-'));
+    const savedTmp = process.env.TMPDIR;
+    // process.env turns undefined into "undefined"
+    const restoreTmp = () => (savedTmp === undefined ? delete process.env.TMPDIR : (process.env.TMPDIR = savedTmp));
+    // a FIFO nobody reads: the worker's run.log never opens, as on a stalled network file system, so it cannot stop by itself
+    const fifo = path.join(dir, 'stalled.log');
+    execFileSync('mkfifo', [fifo]);
+    let id: string | undefined;
+    try {
+      id = await createContainer(tcp, {
+        name: `ce-output-thread-ssh-${Date.now()}`,
+        Image: need('BUSYBOX_IMAGE'),
+        Cmd: ['sleep', '60'],
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      const follow = new AbortController();
+      process.env.TMPDIR = tmp;
+      const { output } = await readOutputOffThread(ssh, id, follow.signal, sink(fifo, [])).finally(restoreTmp);
+      await startContainer(tcp, id);
+      assert.ok(fs.readdirSync(tmp).length > 0, 'the worker made its ssh socket folder in the test folder');
+      follow.abort();
+      await assert.rejects(output, /did not stop when asked; it was terminated/);
+      await until('no ssh process of the worker left', 5000, () => [...sshChildren()].every((pid) => before.has(pid)));
+      await until('no ssh socket folder of the worker left', 5000, () => fs.readdirSync(tmp).length === 0);
+    } finally {
+      restoreTmp();
+      // release the blocked open (a reader appears), so no thread of the pool stays held
+      fs.closeSync(fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+      if (id) await removeContainer(tcp, id).catch(() => undefined);
+      ssh.dispose();
+      tcp.dispose();
+    }
   });
 });

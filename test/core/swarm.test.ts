@@ -21,6 +21,7 @@ import {
   swarmMembership,
   validateConfiguration,
   type DaemonDescriptionInput,
+  type KnownDaemon,
   type RunOutcome,
   type RunRequest,
 } from '../../src/core';
@@ -35,6 +36,7 @@ const swarm = {
 const allNodes = () => [swarm.manager(), swarm.w1(), swarm.w2()];
 /** The daemons the extension "knows": the swarm's three, and one that is in no swarm. */
 const known = () => [...allNodes(), { id: 'tcp', host: need('DOCKER_TCP_HOST') }];
+const asUser = (ds: DaemonDescriptionInput[]): KnownDaemon[] => ds.map((daemon) => ({ daemon, source: 'user' }));
 
 async function nodeIdOf(d: DaemonDescriptionInput): Promise<string> {
   const c = createDaemonClient(d);
@@ -63,24 +65,42 @@ async function run(
   opts: {
     manager?: DaemonDescriptionInput;
     known?: () => DaemonDescriptionInput[];
+    /** Daemons defined in workspace settings, besides `known` (the user's). */
+    workspaceKnown?: () => DaemonDescriptionInput[];
+    /** Where the manager's definition came from (default: user settings). */
+    managerSource?: KnownDaemon['source'];
     signal?: AbortSignal;
     onStatus?: (t: string) => void;
     request?: Partial<RunRequest>;
     image?: string;
     /** Called with the back-end before the run (a long-lived back-end has met its nodes before). */
     before?: (backend: DockerSwarmBackend) => Promise<void>;
+    /** More files of the workspace, by relative path. */
+    files?: Record<string, string | Buffer>;
   } = {},
 ): Promise<Ran> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-swarm-'));
   fs.writeFileSync(path.join(ws, 'recipe.sh'), script);
   fs.writeFileSync(path.join(ws, 'input.txt'), 'from the workspace\n');
+  for (const [rel, body] of Object.entries(opts.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
+    fs.writeFileSync(path.join(ws, rel), body);
+  }
   const manager = opts.manager ?? swarm.manager();
   const image = opts.image ?? need('BUSYBOX_IMAGE');
   const r = validateConfiguration({ name: 'swarm-test', daemon: manager.id, baseImage: image, swarm: {}, ...configInput });
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   const id = newRunId();
   const client = createDaemonClient(manager);
-  const backend = new DockerSwarmBackend(client, async () => (opts.known ?? known)(), true);
+  const backend = new DockerSwarmBackend(
+    client,
+    async () => [
+      ...asUser((opts.known ?? known)()),
+      ...(opts.workspaceKnown?.() ?? []).map((daemon) => ({ daemon, source: 'workspace' as const })),
+    ],
+    true,
+    opts.managerSource,
+  );
   const ran: Partial<Ran> = { stdout: '', status: [], ws, id };
   const decoder = new StringDecoder('utf8');
   try {
@@ -308,6 +328,20 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
       await nothingLeft(b.id);
     });
 
+    it('a workspace folder named like the old gate marker (.container-exec-go) does not open the gate before the upload ends: the recipe sees the whole workspace, that folder included', async () => {
+      const big = 32 * 1024 * 1024;
+      const r = await run({}, 'cat .container-exec-go/keep.txt; wc -c < zz-big.bin; ls -A\n', {
+        files: { '.container-exec-go/keep.txt': 'kept\n', 'zz-big.bin': Buffer.alloc(big, 7) },
+      });
+      assert.equal(r.outcome.state, 'succeeded', `${r.outcome.message}\n${r.status.join('\n')}`);
+      const [kept, size, ...listing] = r.stdout.trim().split('\n');
+      assert.equal(kept, 'kept', r.stdout);
+      assert.equal(size?.trim(), String(big), `the recipe started before zz-big.bin was all in: ${r.stdout}`);
+      // the gate leaves nothing of its own in the working directory
+      assert.deepEqual(listing.sort(), ['.container-exec-go', 'input.txt', 'out', 'recipe.sh', 'zz-big.bin']);
+      await nothingLeft(r.id);
+    });
+
     it('a daemon that is in no swarm is refused as a swarm target', async () => {
       const r = await run({}, 'echo never\n', { manager: { id: 'tcp', host: need('DOCKER_TCP_HOST') } });
       assert.equal(r.outcome.failure, 'capacity');
@@ -353,6 +387,75 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
         ok.status.some((s) => s.startsWith('warning: runs are not placed on') && s.includes(w2.slice(0, 12))),
         ok.status.join('\n'),
       );
+    });
+
+    it('a workspace daemon that says it is a node of a user-settings swarm is not trusted with it (an impostor would get the workspace and image): a run only that node could hold is refused naming the entry; a workspace-defined swarm may use it', async () => {
+      const w2 = await nodeIdOf(swarm.w2());
+      // a different daemon endpoint (an impostor's relay) that answers /info as swarm-w2 does
+      const relay = await relayTo(need('DOCKER_SWARM_WORKER2_HOST'));
+      try {
+        const impostor = () => [{ id: 'ws-w2', host: relay.host }];
+        const r = await run({ gpus: 1 }, 'echo never\n', { known: () => [swarm.manager(), swarm.w1()], workspaceKnown: impostor });
+        assert.equal(r.outcome.failure, 'capacity', `${r.outcome.message}\n${r.status.join('\n')}`);
+        assert.match(
+          r.outcome.message,
+          new RegExp(`only nodes the extension cannot reach could hold the run: \\S+ \\(${w2.slice(0, 12)}\\)`),
+        );
+        assert.ok(
+          r.outcome.message.includes(
+            `daemon "ws-w2" (${relay.host}) from workspace settings says it is that node, but workspace settings cannot name the nodes of a swarm whose manager is not theirs`,
+          ),
+          r.outcome.message,
+        );
+        assert.deepEqual(await leftovers(r.id), []);
+        // the manager itself from the workspace: the workspace's own daemons serve its swarm
+        const ok = await run({ gpus: 1 }, 'echo through the workspace daemon\n', {
+          known: () => [swarm.manager(), swarm.w1()],
+          workspaceKnown: impostor,
+          managerSource: 'workspace',
+        });
+        assert.equal(ok.outcome.state, 'succeeded', `${ok.outcome.message}\n${ok.status.join('\n')}`);
+        assert.equal(ok.node, w2);
+        assert.ok(
+          ok.status.some((t) => t.startsWith(`Placed on node ${w2.slice(0, 12)} (${relay.host})`)),
+          ok.status.join('\n'),
+        );
+        await nothingLeft(ok.id);
+      } finally {
+        await relay.cut();
+      }
+    });
+
+    it('two daemons with different connections that say they are the same node: that node is refused naming both; two entries with one connection are one daemon', async () => {
+      const w2 = await nodeIdOf(swarm.w2());
+      const relay = await relayTo(need('DOCKER_SWARM_WORKER2_HOST'));
+      try {
+        const r = await run({ gpus: 1 }, 'echo never\n', { known: () => [...allNodes(), { id: 'w2-other', host: relay.host }] });
+        assert.equal(r.outcome.failure, 'capacity', `${r.outcome.message}\n${r.status.join('\n')}`);
+        assert.match(r.outcome.message, new RegExp(`node \\S+ \\(${w2.slice(0, 12)}\\): daemon .* each say they are that node`));
+        for (const named of [`daemon "swarm-w2" (${need('DOCKER_SWARM_WORKER2_HOST')})`, `daemon "w2-other" (${relay.host})`])
+          assert.ok(r.outcome.message.includes(named), `${named} in: ${r.outcome.message}`);
+        assert.deepEqual(await leftovers(r.id), []);
+        // a run other nodes can hold goes there, with a warning that says why that node is left out
+        const elsewhere = await run({}, 'echo elsewhere\n', { known: () => [...allNodes(), { id: 'w2-other', host: relay.host }] });
+        assert.equal(elsewhere.outcome.state, 'succeeded', elsewhere.outcome.message);
+        assert.notEqual(elsewhere.node, w2);
+        assert.ok(
+          elsewhere.status.some(
+            (t) =>
+              t.startsWith('warning: runs are not placed on') && t.includes(w2.slice(0, 12)) && t.includes('each say they are that node'),
+          ),
+          elsewhere.status.join('\n'),
+        );
+        await nothingLeft(elsewhere.id);
+        const alias = { id: 'w2-alias', host: need('DOCKER_SWARM_WORKER2_HOST') };
+        const ok = await run({ gpus: 1 }, 'echo on w2\n', { known: () => [...allNodes(), alias] });
+        assert.equal(ok.outcome.state, 'succeeded', `${ok.outcome.message}\n${ok.status.join('\n')}`);
+        assert.equal(ok.node, w2);
+        await nothingLeft(ok.id);
+      } finally {
+        await relay.cut();
+      }
     });
 
     it("no registry, and a node's daemon that cannot be reached to copy the image: refused naming the node and what to do; nothing is left", async () => {
@@ -443,7 +546,7 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
         await startTestbed();
       }
       const m = createDaemonClient(swarm.manager());
-      const backend = new DockerSwarmBackend(m, async () => known(), true);
+      const backend = new DockerSwarmBackend(m, async () => asUser(known()), true);
       try {
         const lost = await until('the lost service listed', 30000, async () =>
           (await backend.findLost(r.ws, new Set()).catch(() => [])).find((l) => l.runId === r.id),

@@ -5,6 +5,7 @@ export * from './docker/hostConfig';
 export * from './docker/dockerDaemonBackend';
 export * from './swarm/swarmPlacement';
 export * from './swarm/swarmBackend';
+export { mayServeNode, type KnownDaemon } from './swarm/nodeDaemons';
 export * from './pool/budget';
 export { CLAIM_MAX_AGE_MS, CLAIM_SETTLE_MS, recountVerdict, runsAmong } from './pool/claims';
 export { acquireLoadCache, holdingCapacity, type LoadCache } from './pool/loadCache';

@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DaemonClient } from '../daemonClient';
@@ -37,6 +39,7 @@ export interface OutputWorkerInput {
 
 export type OutputWorkerMessage =
   | { type: 'attached' }
+  | { type: 'ssh-process'; pid: number; running: boolean }
   | { type: 'paced'; pieces: Piece[]; progress: OutputProgress }
   | { type: 'end'; progress: OutputProgress }
   | { type: 'failed'; message: string; progress: OutputProgress };
@@ -56,15 +59,29 @@ const asBuffers = (pieces: Piece[]): Piece[] =>
  * attached, so the container may start; `output` then ends as the attach stream does (flushed to the
  * log first), rejects when it was cut or the worker failed (a clear message, never a hang), and
  * `follow` aborting ends it (the worker is terminated if it does not stop by itself).
+ * Whatever the worker's client leaves when the worker is terminated before disposing it (ssh processes,
+ * its ssh socket folder: made in a temporary folder of this worker's own) is ended from here, on every end.
  */
-export function readOutputOffThread(
+export async function readOutputOffThread(
   client: DaemonClient,
   container: string,
   follow: AbortSignal,
   sink: OffThreadOutput,
 ): Promise<{ output: Promise<void> }> {
   const input: OutputWorkerInput = { daemon: client.daemon, container, logFile: sink.logFile, terminal: sink.terminal };
-  const worker = new Worker(OUTPUT_WORKER_FILE, { workerData: input });
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'container-exec-output-'));
+  const worker = new Worker(OUTPUT_WORKER_FILE, { workerData: input, env: { ...process.env, TMPDIR: tmp, TMP: tmp, TEMP: tmp } });
+  const sshProcesses = new Set<number>();
+  /** The worker said it ended: its client was disposed (its own `finally`), its processes are its to reap. */
+  let workerEnded = false;
+  // not after the termination only: that waits for the worker's file calls in flight, which may never end
+  const cleanUp = async () => {
+    const terminated = worker.terminate();
+    if (!workerEnded) sshProcesses.forEach(killQuietly);
+    await rm(tmp, { recursive: true, force: true });
+    await terminated;
+    if (!workerEnded) sshProcesses.forEach(killQuietly);
+  };
   let attached!: (v: { output: Promise<void> }) => void;
   let notAttached!: (e: Error) => void;
   const started = new Promise<{ output: Promise<void> }>((resolve, reject) => ((attached = resolve), (notAttached = reject)));
@@ -77,7 +94,7 @@ export function readOutputOffThread(
     done = true;
     follow.removeEventListener('abort', onAbort);
     clearTimeout(kill);
-    void worker.terminate();
+    void cleanUp().catch(() => undefined);
     if (e) {
       notAttached(e);
       settle.reject(e);
@@ -93,10 +110,14 @@ export function readOutputOffThread(
   };
   worker.on('message', (m: OutputWorkerMessage) => {
     if (m.type === 'attached') attached({ output });
-    else if (m.type === 'paced') {
+    else if (m.type === 'ssh-process') {
+      if (m.running) sshProcesses.add(m.pid);
+      else sshProcesses.delete(m.pid);
+    } else if (m.type === 'paced') {
       sink.onProgress(m.progress);
       sink.onPaced(asBuffers(m.pieces));
     } else {
+      workerEnded = true;
       sink.onProgress(m.progress);
       end(m.type === 'failed' ? new Error(m.message) : undefined);
     }
@@ -110,4 +131,13 @@ export function readOutputOffThread(
   if (follow.aborted) onAbort();
   else follow.addEventListener('abort', onAbort, { once: true });
   return started;
+}
+
+/** A process gone already is what was wanted. */
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid);
+  } catch {
+    // ESRCH: it ended
+  }
 }

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createDaemonClient } from '../daemonClient';
+import { DaemonClient } from '../daemonClient';
 import { attachContainer } from '../engine/containers';
 import { demuxFrames } from './demux';
 import type { OutputProgress, OutputWorkerInput, OutputWorkerMessage } from './outputThread';
@@ -20,7 +20,8 @@ const port = parentPort!;
 const post = (m: OutputWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 async function main(input: OutputWorkerInput, stop: AbortController, progress: OutputProgress): Promise<void> {
-  const client = createDaemonClient(input.daemon);
+  // the main side ends what the client leaves running if this thread is terminated before its `finally`
+  const client = new DaemonClient(input.daemon, { onProcess: (pid, running) => post({ type: 'ssh-process', pid, running }) });
   try {
     const stream = await attachContainer(client, input.container, { signal: stop.signal });
     const log = createWriteStream(input.logFile, { flags: 'a', highWaterMark: LOG_BUFFER_BYTES });

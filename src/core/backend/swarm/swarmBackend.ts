@@ -3,7 +3,7 @@ import { pullImage, type RegistryAuth } from '../../build/registry';
 import type { Configuration } from '../../config/configurationSchema';
 import { parseMemory } from '../../config/units';
 import { createDaemonClient, type DaemonClient } from '../../daemonClient';
-import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
+import type { DaemonSource } from '../../daemonHub';
 import {
   attachOutput,
   createService,
@@ -15,9 +15,7 @@ import {
   removeService,
   retireJobTasks,
   saveImage,
-  swarmMembership,
   type ServiceSpec,
-  type SwarmMembership,
   type SwarmNode,
   type SwarmTask,
 } from '../../engine/swarm';
@@ -48,52 +46,22 @@ import type { BackendProvider } from '../registry';
 import { configConstraints, placeRequest, swarmRequest } from './swarmPlacement';
 import { heartbeat } from '../../heartbeat';
 import { TaskWatch } from './taskWatch';
-import { untilAborted } from '../../untilAborted';
+import { findNodeDaemons, membershipOf, type KnownDaemon, type NodeDaemon, type NodeDaemons } from './nodeDaemons';
 
 /**
  * The folder the task's command waits for, in its working directory: the last entry of the workspace
  * upload (a tar is extracted in order: when it exists, the workspace is in), sent once the output is attached.
+ * Under `.container-exec/`, which the upload never carries (ALWAYS_EXCLUDED): a workspace entry of that
+ * name would open the gate before the rest is in. Its parent is sent before it, world-writable (a
+ * non-root recipe removes both).
  */
-const GATE_DIR = '.container-exec-go';
+const GATE_PARENT = '.container-exec';
+const GATE_DIR = `${GATE_PARENT}/go`;
 /** The task's command: wait for the gate (looked for every 20 ms: the upload takes ~100), remove it, then the recipe (`"$@"`). Every image with a /bin/sh can run it. */
-const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.02 2>/dev/null || sleep 1; done; rmdir ${GATE_DIR}; exec "$@"`;
+const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.02 2>/dev/null || sleep 1; done; rmdir ${GATE_DIR} ${GATE_PARENT}; exec "$@"`;
 /** Task states after which no container will run. */
 const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
 const QUEUED = new Set(['new', 'pending', 'assigned', 'allocated']);
-
-/** How long a daemon's swarm membership, once asked, is taken as known (a daemon seldom leaves or joins a swarm). */
-const MEMBERSHIP_FRESH_MS = 30000;
-const memberships = new Map<string, { at: number; answer: Promise<SwarmMembership> }>();
-
-/**
- * A daemon's swarm membership (its /info: slow, ~100-300 ms with runs starting), asked once for every run
- * starting meanwhile and remembered for MEMBERSHIP_FRESH_MS while it is an active one; a remembered one is
- * still pinged (a cheap call): a daemon that does not answer now is no node a run can be reached on.
- */
-async function membershipOf(client: DaemonClient, opts: { fresh?: boolean; signal?: AbortSignal } = {}): Promise<SwarmMembership> {
-  const key = JSON.stringify(client.daemon);
-  let entry = memberships.get(key);
-  const remembered = !opts.fresh && entry && Date.now() - entry.at < MEMBERSHIP_FRESH_MS;
-  if (!remembered) {
-    // asked without any one run's signal, as it is shared (the call has its deadline): each stops at its own
-    const asked = { at: Date.now(), answer: swarmMembership(client) };
-    const forget = () => memberships.get(key) === asked && memberships.delete(key);
-    asked.answer.then((m) => m.state !== 'active' && forget(), forget);
-    memberships.set(key, (entry = asked));
-  }
-  const [membership] = await Promise.all([
-    untilAborted(entry!.answer, opts.signal),
-    remembered ? client.ping({ signal: opts.signal }) : undefined,
-  ]);
-  return membership;
-}
-
-/** A node whose daemon the extension reaches: the task container's calls go through it. */
-interface NodeDaemon {
-  client: DaemonClient;
-  /** The client is this back-end's (not the manager's): disposed with it. */
-  owned: boolean;
-}
 
 /**
  * Runs as Docker Swarm jobs (replicated-job, one task, no restart) through a manager daemon. Swarm
@@ -105,14 +73,16 @@ interface NodeDaemon {
 export class DockerSwarmBackend implements ExecutionBackend {
   readonly kind = DOCKER_SWARM;
   readonly target: RunTarget;
-  private nodeDaemons: Promise<Map<string, NodeDaemon>> | undefined;
+  private nodeDaemons: Promise<NodeDaemons> | undefined;
   /** Node daemons with a run of this back-end on them: pinged with the manager. */
   readonly activeNodes = new Set<DaemonClient>();
 
   constructor(
     readonly manager: DaemonClient,
-    private readonly knownDaemons: () => Promise<(DaemonDescriptionInput | DaemonDescription)[]>,
+    private readonly knownDaemons: () => Promise<KnownDaemon[]>,
     private readonly owned = false,
+    /** Where the manager's definition came from: it decides which known daemons may serve as nodes (mayServeNode). */
+    private readonly managerSource: DaemonSource = 'user',
   ) {
     this.target = { kind: DOCKER_SWARM, id: manager.daemon.id };
   }
@@ -122,33 +92,20 @@ export class DockerSwarmBackend implements ExecutionBackend {
   }
 
   /**
-   * Node id → the daemon of that node, among the daemons the extension knows (asked once per back-end;
-   * each daemon's node id is remembered for NODE_ID_FRESH_MS across back-ends: a run does not ask every
-   * daemon's /info again). `fresh`: ask them all now (a task landed on a node the map did not have).
+   * Node id → the daemon of that node, among the daemons the extension knows (findNodeDaemons; asked once
+   * per back-end; each daemon's node id is remembered for a while across back-ends: a run does not ask
+   * every daemon's /info again). `fresh`: ask them all now (a task landed on a node the map did not have).
    */
   nodes(fresh = false): Promise<Map<string, NodeDaemon>> {
+    return this.nodeTable(fresh).then((t) => t.reach);
+  }
+
+  nodeTable(fresh = false): Promise<NodeDaemons> {
     if (fresh) {
-      void this.nodeDaemons?.then((m) => m.forEach((n) => n.owned && n.client.dispose())).catch(() => undefined);
+      void this.nodeDaemons?.then((t) => t.reach.forEach((n) => n.owned && n.client.dispose())).catch(() => undefined);
       this.nodeDaemons = undefined;
     }
-    this.nodeDaemons ??= (async () => {
-      const map = new Map<string, NodeDaemon>();
-      const { nodeId: own } = await membershipOf(this.manager, { fresh });
-      if (own) map.set(own, { client: this.manager, owned: false });
-      const others = (await this.knownDaemons()).filter((d) => d.id !== this.manager.daemon.id);
-      await Promise.all(
-        others.map(async (d) => {
-          const client = createDaemonClient(d);
-          const nodeId = await membershipOf(client, { fresh }).then(
-            (m) => m.nodeId,
-            () => undefined,
-          );
-          if (nodeId && !map.has(nodeId)) map.set(nodeId, { client, owned: true });
-          else client.dispose();
-        }),
-      );
-      return map;
-    })();
+    this.nodeDaemons ??= this.knownDaemons().then((known) => findNodeDaemons(this.manager, this.managerSource, known, fresh));
     this.nodeDaemons.catch(() => (this.nodeDaemons = undefined));
     return this.nodeDaemons;
   }
@@ -176,8 +133,8 @@ export class DockerSwarmBackend implements ExecutionBackend {
         ],
         warnings: [],
       };
-    const [nodes, reach] = await Promise.all([listNodes(this.manager, { signal }), this.nodes()]);
-    const placed = placeRequest(swarmRequest(c), nodes, new Set(reach.keys()), this.description);
+    const [nodes, { reach, refused }] = await Promise.all([listNodes(this.manager, { signal }), this.nodeTable()]);
+    const placed = placeRequest(swarmRequest(c), nodes, new Set(reach.keys()), this.description, refused);
     return { errors: placed.errors, warnings: placed.warnings };
   }
 
@@ -265,7 +222,7 @@ export class DockerSwarmBackend implements ExecutionBackend {
   }
 
   dispose(): void {
-    void this.nodeDaemons?.then((m) => m.forEach((n) => n.owned && n.client.dispose())).catch(() => undefined);
+    void this.nodeDaemons?.then((t) => t.reach.forEach((n) => n.owned && n.client.dispose())).catch(() => undefined);
     if (this.owned) this.manager.dispose();
   }
 }
@@ -293,8 +250,8 @@ class SwarmRun implements RunHandle {
   async start(spec: RunSpec, hooks: StartHooks): Promise<Started> {
     const { signal } = hooks;
     const c = spec.config;
-    const [nodes, reach] = await Promise.all([listNodes(this.manager, { signal }), this.backend.nodes()]);
-    const placed = placeRequest(swarmRequest(c), nodes, new Set(reach.keys()), this.backend.description);
+    const [nodes, { reach, refused }] = await Promise.all([listNodes(this.manager, { signal }), this.backend.nodeTable()]);
+    const placed = placeRequest(swarmRequest(c), nodes, new Set(reach.keys()), this.backend.description, refused);
     if (placed.errors.length)
       throw new Error(`Cannot run on configuration ${c.name}: ${placed.errors.map((e) => e.message).join('; ')}. Nothing was created.`);
     if (!c.registry) await this.backend.distributeImage(spec.image, nodes, signal, hooks.onStatus);
@@ -324,7 +281,7 @@ class SwarmRun implements RunHandle {
       }
 
       if (signal.aborted) throw new Error('cancelled');
-      const packed = packWorkspace(spec.workspace.dir, scan, [...spec.workspace.emptyDirs, GATE_DIR]);
+      const packed = packWorkspace(spec.workspace.dir, scan, [...spec.workspace.emptyDirs, GATE_PARENT, GATE_DIR]);
       try {
         await putArchive(node.client, containerId, packed.stream, spec.workingDir, {
           signal,
@@ -361,10 +318,12 @@ class SwarmRun implements RunHandle {
         throw new Error(`Swarm could not run the task of ${this.name}: ${task.err || task.message} (task ${task.state})`);
       if (task?.nodeId && !node) {
         // a daemon that joined the swarm since its node id was remembered: asked again, once
-        node = reach.get(task.nodeId) ?? (await this.backend.nodes(true)).get(task.nodeId);
+        const now = reach.get(task.nodeId) ? undefined : await this.backend.nodeTable(true);
+        node = reach.get(task.nodeId) ?? now?.reach.get(task.nodeId);
+        const refused = now?.refused.get(task.nodeId);
         if (!node)
           throw new Error(
-            `Swarm placed the run on node ${task.nodeId.slice(0, 12)}, whose daemon the extension does not know: its workspace cannot go in nor its outputs come out. Add that node's daemon to containerExec.daemons.`,
+            `Swarm placed the run on node ${task.nodeId.slice(0, 12)}, ${refused ? `which no run may use: ${refused}` : "whose daemon the extension does not know: its workspace cannot go in nor its outputs come out. Add that node's daemon to containerExec.daemons"}.`,
           );
       }
       if (task && node && task.containerId) return { task, node, containerId: task.containerId };
@@ -453,12 +412,13 @@ class SwarmRun implements RunHandle {
 
   /**
    * The service goes, and its task container with it (at once, through the node: Swarm removes it later).
-   * A task not ended yet (cancelled while placed or starting) is shut down through the manager first: its
-   * container may not exist yet, and Swarm would still start it.
+   * A task not ended yet, or not listed yet (cancelled while Swarm makes, places or starts it), is shut
+   * down through the manager first: its container may not exist yet, and Swarm would still start it.
    */
   async remove(opts?: { signal?: AbortSignal }): Promise<void> {
-    const [task] = this.exited ? [] : await listTasks(this.manager, { service: [this.name] }, opts).catch(() => []);
-    if (task && !ENDED.has(task.state)) await retireJobTasks(this.manager, this.name, opts);
+    const listed = this.exited ? undefined : await listTasks(this.manager, { service: [this.name] }, opts).catch(() => undefined);
+    // none listed yet is retired too: Swarm may be making the task right now, and would start it after the removal
+    if (listed && !(listed[0] && ENDED.has(listed[0].state))) await retireJobTasks(this.manager, this.name, opts);
     const at = await this.locate(opts).catch(() => this.at);
     if (at) this.backend.activeNodes.delete(at.client);
     const container = async () => {
@@ -512,15 +472,15 @@ export function serviceSpec(name: string, spec: RunSpec, exclusions: string[]): 
  * `known` lists every daemon the extension knows, among which the nodes' daemons are found.
  */
 export function dockerSwarmProvider(
-  resolve: (id: string) => Promise<DaemonDescriptionInput | DaemonDescription | undefined>,
-  known: () => Promise<(DaemonDescriptionInput | DaemonDescription)[]>,
+  resolve: (id: string) => Promise<KnownDaemon | undefined>,
+  known: () => Promise<KnownDaemon[]>,
 ): BackendProvider {
   return {
     kind: DOCKER_SWARM,
     noun: 'swarm manager daemon',
     open: async (id) => {
-      const daemon = await resolve(id);
-      return daemon && new DockerSwarmBackend(createDaemonClient(daemon), known, true);
+      const m = await resolve(id);
+      return m && new DockerSwarmBackend(createDaemonClient(m.daemon), known, true, m.source);
     },
   };
 }

@@ -41,9 +41,15 @@ export interface SwarmPlacement {
 /**
  * The request against the nodes' resources (/nodes): a request no node can ever hold is refused with the
  * numbers; if only nodes the extension cannot reach could hold it, it is refused naming them; nodes it
- * cannot reach are kept out of placement. A request that fits a node only later is Swarm's to queue.
+ * cannot reach are kept out of placement (`refused`: why some of them are, said after them). A request that fits a node only later is Swarm's to queue.
  */
-export function placeRequest(req: SwarmRequest, nodes: SwarmNode[], reachable: ReadonlySet<string>, swarmName: string): SwarmPlacement {
+export function placeRequest(
+  req: SwarmRequest,
+  nodes: SwarmNode[],
+  reachable: ReadonlySet<string>,
+  swarmName: string,
+  refused: ReadonlyMap<string, string> = new Map(),
+): SwarmPlacement {
   const errors: FieldError[] = [];
   const warnings: FieldError[] = [];
   const maxMem = Math.max(0, ...nodes.map((n) => n.memoryBytes));
@@ -69,16 +75,27 @@ export function placeRequest(req: SwarmRequest, nodes: SwarmNode[], reachable: R
   const fits = (n: SwarmNode) =>
     (req.memoryBytes ?? 0) <= n.memoryBytes && (req.cpus ?? 0) <= n.cpus && req.gpus <= (n.generic[req.gpuResource] ?? 0);
   const unreachable = nodes.filter((n) => !reachable.has(n.id));
+  // a refused node says why (two daemons claim it, or only one that may not serve it)
+  const why = (ns: SwarmNode[]) =>
+    ns
+      .filter((n) => refused.has(n.id))
+      .map((n) => `; node ${nodeName(n)}: ${refused.get(n.id)}`)
+      .join('');
   const candidates = nodes.filter((n) => fits(n) && n.availability !== 'drain');
   if (candidates.length && candidates.every((n) => !reachable.has(n.id)))
     errors.push({
       field: 'swarm',
-      message: `only nodes the extension cannot reach could hold the run: ${candidates.map(nodeName).join(', ')}; their outputs could not come back. Add a daemon entry for each (containerExec.daemons, its /info names the node id)`,
+      message: `only nodes the extension cannot reach could hold the run: ${candidates.map(nodeName).join(', ')}; their outputs could not come back. Add a daemon entry for each (containerExec.daemons, its /info names the node id)${why(candidates)}`,
     });
-  else if (unreachable.length)
-    warnings.push({
-      field: 'swarm',
-      message: `runs are not placed on ${unreachable.map(nodeName).join(', ')} of ${swarmName}: no daemon the extension knows is that node (add it to containerExec.daemons)`,
-    });
+  else {
+    const unknown = unreachable.filter((n) => !refused.has(n.id));
+    if (unknown.length)
+      warnings.push({
+        field: 'swarm',
+        message: `runs are not placed on ${unknown.map(nodeName).join(', ')} of ${swarmName}: no daemon the extension knows is that node (add it to containerExec.daemons)`,
+      });
+    for (const n of unreachable.filter((n) => refused.has(n.id)))
+      warnings.push({ field: 'swarm', message: `runs are not placed on ${nodeName(n)} of ${swarmName}: ${refused.get(n.id)}` });
+  }
   return { errors, warnings, exclusions: unreachable.map((n) => `node.id!=${n.id}`) };
 }
