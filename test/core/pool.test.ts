@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import {
   DEFAULT_INTERPRETERS,
   LABELS,
+  LOAD_RECOUNT_MS,
   PoolBackend,
   createDaemonClient,
   imageExists,
@@ -24,6 +25,7 @@ import {
   type Usage,
 } from '../../src/core';
 import { backendContract } from '../support/backendContract';
+import { Relay } from '../support/relay';
 import { killCrashDaemon, need, startCrashDaemon, stopCrashDaemon } from '../support/testbed';
 
 const daemons = {
@@ -412,6 +414,65 @@ describe('pool: a queued run whose configuration is deleted (testbed)', function
       new RegExp(`configuration ${name} was deleted while its run waited in the queue of pool "${name}": nothing was created`),
     );
     assert.deepEqual(await leftOf([a.id, b.id], ['local']), []);
+  });
+});
+
+describe('pool: a silent event stream (finding 5 of issue 23; a relay in front of the TCP daemon)', function () {
+  this.timeout(120000);
+  let relay: Relay;
+  // everything is forwarded but the /events answer: the stream stays open and says nothing, as through a NAT that dropped it
+  before(async () => (relay = await Relay.start(need('DOCKER_TCP_HOST'), (_, p) => (/\/events\b/.test(p) ? 0 : undefined))));
+  after(() => relay.close());
+
+  it(`finding 5: a queued run starts within ${LOAD_RECOUNT_MS / 1000} s (the stated recount period) of its blocker ending, with no event arriving`, async () => {
+    const name = poolName('silent');
+    const s: PoolSpec = { name, daemons: [{ id: 'relayed', daemon: { id: 'relayed', host: relay.host } }], budget: { maxRuns: 1 } };
+    const c = config(name);
+    const tcp = createDaemonClient(daemons.tcp());
+    const docker = await tcp.docker();
+    // the blocker: the user's run of this pool from another window (its labels are what budgets count)
+    const blocker = await docker.createContainer({
+      Image: need('BUSYBOX_IMAGE'),
+      Cmd: ['sleep', '600'],
+      Labels: {
+        [LABELS.user]: osUser(),
+        [LABELS.pool]: name,
+        [LABELS.run]: `blocker-${name}`,
+        [LABELS.request]: 'cpus=0.1;memory=0;gpus=0',
+      },
+    });
+    const cancel = new AbortController();
+    let endedAt = 0;
+    try {
+      await blocker.start();
+      const ran = runOn(s, c, 'echo admitted', {
+        signal: cancel.signal,
+        onQueued: (r) => {
+          if (!r || endedAt) return;
+          endedAt = -1;
+          // queued behind the blocker: it ends now; its die event goes nowhere (the relay drops it)
+          void blocker.kill().then(() => {
+            endedAt = Date.now();
+            setTimeout(() => cancel.abort(), 3 * LOAD_RECOUNT_MS).unref();
+          });
+        },
+      });
+      const r = await ran;
+      assert.ok(endedAt > 0, `the run was never queued behind the blocker: ${JSON.stringify(r.queued)}`);
+      assert.ok(relay.silencedAt, 'the daemon sent events, and the relay held them back');
+      assert.equal(
+        r.outcome.state,
+        'succeeded',
+        `not started within 3 × ${LOAD_RECOUNT_MS} ms of its blocker ending: ${r.outcome.message}`,
+      );
+      assert.ok(r.admittedAt! - endedAt <= 3 * LOAD_RECOUNT_MS, `admitted ${r.admittedAt! - endedAt} ms after the blocker ended`);
+      assert.match(r.stdout, /admitted/);
+      assert.deepEqual(await leftOf([r.id], ['tcp']), []);
+    } finally {
+      cancel.abort();
+      await blocker.remove({ force: true }).catch(() => undefined);
+      tcp.dispose();
+    }
   });
 });
 

@@ -6,7 +6,7 @@ export * from './docker/dockerDaemonBackend';
 export * from './swarm/swarmPlacement';
 export * from './swarm/swarmBackend';
 export * from './pool/budget';
-export { acquireLoadCache, holdingCapacity, type LoadCache } from './pool/loadCache';
+export { LOAD_RECOUNT_MS, acquireLoadCache, holdingCapacity, type LoadCache } from './pool/loadCache';
 export * from './pool/placement';
 export * from './pool/poolBackend';
 export * from './pool/usage';

@@ -76,7 +76,7 @@ interface Answer {
   error?: string;
 }
 
-/** Fallback re-check of a waiting run when no daemon event came (events are the main wake-up). */
+/** Fallback re-check of a waiting run when no daemon event came (events are the main wake-up; the caches it reads recount every LOAD_RECOUNT_MS meanwhile). */
 const RECHECK_MS = 3000;
 
 /**
@@ -95,6 +95,8 @@ export class PoolBackend implements ExecutionBackend {
   private runId: string | undefined;
   private config: Configuration | undefined;
   private status: ((text: string) => void) | undefined;
+  /** Ends keeping the placed run's daemon load fresh. */
+  private unkeep: (() => void) | undefined;
 
   constructor(private readonly spec: PoolSpec) {
     this.target = { kind: DOCKER_POOL, id: spec.name };
@@ -254,6 +256,9 @@ export class PoolBackend implements ExecutionBackend {
           this.chosen = admitted.member;
           this.placement = { daemon: admitted.member.id, reason: admitted.reason };
           placedOn(this.spec.name, admitted.member.id).set(runId, request);
+          // while the run is placed its daemon's load is recounted too, whatever its event stream says
+          this.unkeep?.();
+          this.unkeep = admitted.member.load.keepFresh();
           opts.onQueued?.(undefined);
           opts.onStatus?.(`Placed on daemon "${admitted.member.id}": ${admitted.reason}`);
           return { errors: [], warnings: [] };
@@ -261,8 +266,12 @@ export class PoolBackend implements ExecutionBackend {
         opts.onQueued?.(`queued ${ordinal(position)}: ${admitted.wait}`);
         if (!following) {
           following = true;
-          // a run ending anywhere in the pool may make room: wake on each change the daemons' events bring
-          for (const a of ok) unfollow.push(a.member.load.onChange(() => waiter.wake()));
+          // a run ending anywhere in the pool may make room: wake on each change the daemons' events (or recounts) bring
+          for (const a of ok)
+            unfollow.push(
+              a.member.load.onChange(() => waiter.wake()),
+              a.member.load.keepFresh(),
+            );
         }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, RECHECK_MS);
@@ -363,6 +372,8 @@ export class PoolBackend implements ExecutionBackend {
   /** @internal for PoolRun: the run is over; its place frees, and waiting runs re-check. */
   released(runId: string): void {
     for (const m of this.members) placedOn(this.spec.name, m.id).delete(runId);
+    this.unkeep?.();
+    this.unkeep = undefined;
     wakeAll(this.spec.name);
   }
 
