@@ -8,6 +8,7 @@ import {
   DEFAULT_INTERPRETERS,
   LABELS,
   LOAD_RECOUNT_MS,
+  copyIdleMs,
   PoolBackend,
   createDaemonClient,
   imageExists,
@@ -507,6 +508,72 @@ describe('pool image copy (testbed)', function () {
         c.dispose();
       }
     }
+  });
+});
+
+describe('pool: an image copy whose source goes silent mid-stream (finding 7 of issue 23; a relay in front of the socket daemon)', function () {
+  this.timeout(180000);
+  const tag = `local/pool-silent:${Date.now().toString(36)}`;
+  let imageId = '';
+  let relay: Relay;
+  const local = need('DOCKER_LOCAL_HOST');
+  const docker = (h: string, ...args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile('docker', ['-H', h, ...args], { encoding: 'utf8', timeout: 120000 }, (e, stdout, stderr) =>
+        e ? reject(new Error(`docker ${args.join(' ')}: ${stderr || e.message}`)) : resolve(stdout.trim()),
+      ),
+    );
+  before(async () => {
+    // an image only the socket daemon has, of 30 MB: the relay passes the first 1 MB of its save, then nothing (the connection stays open)
+    const maker = `pool-silent-maker-${process.pid}`;
+    await docker(local, 'run', '--name', maker, need('BUSYBOX_IMAGE'), 'dd', 'if=/dev/urandom', 'of=/big', 'bs=1M', 'count=30');
+    await docker(local, 'commit', maker, tag);
+    await docker(local, 'rm', maker);
+    imageId = await docker(local, 'image', 'inspect', '--format', '{{.Id}}', tag);
+    relay = await Relay.start(local, (_, p) => (/\/images\/get\b/.test(p) ? 1e6 : undefined));
+  });
+  after(async () => {
+    await relay?.close();
+    for (const h of [local, need('DOCKER_TCP_HOST')]) await docker(h, 'image', 'rm', '-f', tag).catch(() => undefined);
+  });
+
+  it("finding 7: the run fails within the copy's idle deadline naming the image and both daemons, and nothing is created on the target", async () => {
+    const name = poolName('silent-copy');
+    const source = { id: 'src', host: relay.host, timeoutMs: 1500 };
+    const target = { ...daemons.tcp(), timeoutMs: 1500 };
+    const s: PoolSpec = {
+      name,
+      daemons: [
+        { id: 'src', daemon: source },
+        { id: 'tcp', daemon: target },
+      ],
+    };
+    const [from, to] = [createDaemonClient(source), createDaemonClient(target)];
+    const idleMs = copyIdleMs(from, to);
+    const cancel = new AbortController();
+    // today's bound: without a deadline the copy waits for ever; the test cancels it after 3 × the deadline
+    void relay.firstSilence.then(() => setTimeout(() => cancel.abort(), 3 * idleMs).unref());
+    // runtime "fake" exists on TCP alone: the run lands there and the image comes from the relayed socket daemon
+    const ran = await runOn(s, config(name, { runtime: 'fake' }), 'echo never', { image: tag, signal: cancel.signal });
+    assert.ok(relay.silencedAt, `the save never went silent: ${ran.status.join('\n')}`);
+    assert.equal(ran.outcome.state, 'failed', ran.outcome.message);
+    assert.ok(ran.endedAt - relay.silencedAt <= 3 * idleMs, `ended ${ran.endedAt - relay.silencedAt} ms after the save went silent`);
+    const esc = (t: string) => t.replace(/[/.]/g, '\\$&');
+    assert.match(
+      ran.outcome.message,
+      new RegExp(
+        `^Could not copy image ${esc(tag)} from daemon "src" \\(${esc(relay.host)}\\) to daemon "tcp" \\(${esc(target.host)}\\): Copying image ${esc(tag)} from ${esc(relay.host)} to ${esc(target.host)} was cut after [\\d.]+ MB: ${esc(relay.host)} sent no bytes for ${idleMs} ms\\. Nothing was created on "tcp"`,
+      ),
+    );
+    assert.equal(ran.startedAt, undefined, 'no container was started');
+    try {
+      assert.equal(await imageExists(to, tag), false, 'the stalled copy left the tag on tcp');
+      assert.equal(await imageExists(to, imageId), false, 'the stalled copy left the image on tcp');
+    } finally {
+      from.dispose();
+      to.dispose();
+    }
+    assert.deepEqual(await leftOf([ran.id], ['tcp']), []);
   });
 });
 

@@ -31,10 +31,10 @@ export class Relay {
       const u = new URL(upstream.replace(/^tcp:/, 'http:'));
       return net.connect(Number(u.port), u.hostname);
     };
-    let relay!: Relay;
-    const server = net.createServer((client) => relay.pipe(client, connectUp(), rule));
+    const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    relay = new Relay(server, `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    const relay = new Relay(server, `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    server.on('connection', (client) => relay.pipe(client, connectUp(), rule));
     return relay;
   }
 

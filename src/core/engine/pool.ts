@@ -4,7 +4,7 @@ import { parseEngineAnswer } from '../engineTypes';
 
 /**
  * Engine calls of the pool back-end: what running containers reserve, a pool's labelled containers,
- * claims, and image copy daemon to daemon (save → load, streamed). Answers parsed here; casts live here.
+ * claims (image copies: imageCopy.ts). Answers parsed here; casts live here.
  */
 
 /** What one running container holds on its daemon: CPUs (limit or quota), memory (limit, else reservation), GPUs. */
@@ -134,53 +134,4 @@ export async function createClaim(
     opts,
   );
   return z.object({ id: z.string() }).parse(created).id;
-}
-
-/**
- * Streams image `ref` from one daemon to another (GET /images/get → POST /images/load), reporting bytes
- * as they pass. Ends only by its end or `signal`; a stream cut on either side rejects naming the side.
- */
-export async function copyImage(
-  from: DaemonClient,
-  to: DaemonClient,
-  ref: string,
-  signal: AbortSignal,
-  onBytes: (bytes: number) => void,
-): Promise<void> {
-  const saved = await from.call('save image', (d) => d.getImage(ref).get() as unknown as Promise<NodeJS.ReadableStream>, { signal });
-  let bytes = 0;
-  saved.on('data', (b: Buffer) => onBytes((bytes += b.length)));
-  const sent = from.streamEnd(`image save of ${ref}`, saved, signal);
-  sent.catch(() => undefined);
-  const cut = new AbortController();
-  const onCut = () => cut.abort();
-  signal.addEventListener('abort', onCut, { once: true });
-  // the load answers when it has read the whole archive: a cut save ends it (the load sees a truncated tar)
-  sent.catch(onCut);
-  try {
-    const answer = await to.unbounded(
-      'load image',
-      (d, abortSignal) => d.loadImage(saved as never, { abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
-      cut.signal,
-    );
-    let text = '';
-    answer.on('data', (b: Buffer) => (text += b.toString()));
-    await to.streamEnd('image load', answer, cut.signal);
-    await sent;
-    const error = /"error(?:Detail)?"\s*:\s*(?:\{[^}]*"message"\s*:\s*)?"([^"]+)"/.exec(text)?.[1];
-    if (error) throw new Error(`${to.host} refused the image ${ref}: ${error}`);
-  } catch (e) {
-    const saveError = await sent.then(
-      () => undefined,
-      (se: Error) => se,
-    );
-    if (saveError && !signal.aborted)
-      throw new Error(
-        `Copying image ${ref} from ${from.host} to ${to.host} was cut after ${(bytes / 1e6).toFixed(1)} MB: ${saveError.message}`,
-        { cause: e },
-      );
-    throw e instanceof Error ? e : new Error(String(e));
-  } finally {
-    signal.removeEventListener('abort', onCut);
-  }
 }
