@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import {
   DEFAULT_INTERPRETERS,
   LABELS,
+  INSPECT_CONCURRENCY,
   LOAD_RECOUNT_MS,
+  containerHoldings,
   copyIdleMs,
   PoolBackend,
   createDaemonClient,
@@ -507,6 +509,93 @@ describe('pool image copy (testbed)', function () {
           .catch(() => undefined);
         c.dispose();
       }
+    }
+  });
+});
+
+describe('pool: counting what containers hold on a daemon with many exited ones (issue 23; a relay in front of the TCP daemon)', function () {
+  this.timeout(240000);
+  const label = `container-exec.test-holdings`;
+  const value = `h${process.pid}-${Date.now().toString(36)}`;
+  const tcp = createDaemonClient(daemons.tcp());
+  const exited: string[] = [];
+  const running: string[] = [];
+  /** `n` containers of `cmd`, started, at most 6 at once. */
+  async function make(n: number, cmd: string[], into: string[]) {
+    const docker = await tcp.docker();
+    let next = 0;
+    const worker = async () => {
+      while (next < n) {
+        next++;
+        const c = await docker.createContainer({
+          Image: need('BUSYBOX_IMAGE'),
+          Cmd: cmd,
+          Labels: { [label]: value },
+          HostConfig: { NanoCpus: 1e8, LogConfig: { Type: 'none', Config: {} } },
+        });
+        into.push(c.id);
+        await c.start();
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, worker));
+  }
+  const ours = async () => (await listContainers(tcp)).filter((c) => c.labels[label] === value);
+  before(async () => {
+    await make(300, ['true'], exited);
+    await make(INSPECT_CONCURRENCY + 4, ['sleep', '600'], running);
+    // `true` ends at once, but let every one of them be exited before counting
+    for (let t0 = Date.now(); (await ours()).filter((c) => c.state === 'exited').length < 300;) {
+      assert.ok(Date.now() - t0 < 60000, 'the 300 containers did not all exit');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+  after(async () => {
+    const docker = await tcp.docker();
+    const ids = [...exited, ...running];
+    while (ids.length)
+      await Promise.all(
+        ids.splice(0, 10).map((id) =>
+          docker
+            .getContainer(id)
+            .remove({ force: true })
+            .catch(() => undefined),
+        ),
+      );
+    tcp.dispose();
+  });
+
+  it(`inspects only the containers that hold something, at most ${INSPECT_CONCURRENCY} at once; the exited ones are read from the list`, async () => {
+    let inspects = 0;
+    const relay = await Relay.start(need('DOCKER_TCP_HOST'), (_, p) => void (/\/containers\/[0-9a-f]+\/json/.test(p) && inspects++));
+    const client = createDaemonClient({ id: 'relayed', host: relay.host });
+    try {
+      const holdings = await containerHoldings(client, { all: true });
+      const byId = new Map(holdings.map((h) => [h.id, h]));
+      for (const id of exited) assert.equal(byId.get(id)?.state, 'exited', `exited container ${id} was not counted as exited`);
+      for (const id of exited) assert.equal(byId.get(id)?.labels[label], value);
+      for (const id of running) assert.deepEqual([byId.get(id)?.state, byId.get(id)?.cpus], ['running', 0.1]);
+      const holdingNow = holdings.filter((h) => ['running', 'paused', 'restarting'].includes(h.state)).length;
+      // other tests' containers may start or end meanwhile: a few inspects of slack, not 300
+      assert.ok(inspects <= holdingNow + 10, `${inspects} inspects for ${holdingNow} containers holding something`);
+      assert.ok(relay.maxOpen <= INSPECT_CONCURRENCY + 1, `${relay.maxOpen} connections at once`);
+    } finally {
+      client.dispose();
+      await relay.close();
+    }
+  });
+
+  it('an inspect that fails (not a 404) fails the count instead of reading the container as gone', async () => {
+    const victim = running[0]!;
+    const relay = await Relay.start(need('DOCKER_TCP_HOST'), (_, p) => (p.includes(`/containers/${victim}/json`) ? 'cut' : undefined));
+    const client = createDaemonClient({ id: 'relayed', host: relay.host });
+    try {
+      await assert.rejects(containerHoldings(client, { all: true }), (e: Error) => {
+        assert.doesNotMatch(e.message, /HTTP 404|no such container/i);
+        return true;
+      });
+    } finally {
+      client.dispose();
+      await relay.close();
     }
   });
 });

@@ -14,6 +14,9 @@ const REQUEST_LINE = /(?:^|\r\n)(GET|POST|PUT|DELETE|HEAD) (\S+) HTTP\/1\.[01]\r
 export class Relay {
   /** When a response first went silent (its allowance of bytes passed), as Date.now(). */
   silencedAt: number | undefined;
+  /** The most connections open through the relay at once (Node opens one per request in flight). */
+  maxOpen = 0;
+  private open = 0;
   private readonly sockets = new Set<net.Socket>();
   private silenced: (() => void) | undefined;
   /** Resolves when a response first goes silent. */
@@ -39,6 +42,8 @@ export class Relay {
   }
 
   private pipe(client: net.Socket, up: net.Socket, rule: RelayRule): void {
+    this.maxOpen = Math.max(this.maxOpen, ++this.open);
+    client.on('close', () => this.open--);
     for (const s of [client, up]) {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

@@ -44,7 +44,7 @@ const Inspected = z.object({
     .optional(),
 });
 
-/** One container as placement counts it: what it would hold while running, and its state (created, running, exited...). */
+/** One container as placement counts it: its state (created, running, exited...) and what it holds (inspected in a holding state; zero in another). */
 export interface Holding extends Reservation {
   state: string;
 }
@@ -76,13 +76,33 @@ export async function inspectHolding(client: DaemonClient, id: string, opts: Cal
   };
 }
 
-/** Every container's holding (`all`: in any state, else the running ones): list, then inspect each, within the daemon's deadline. */
+/** States in which a container holds its CPUs and memory now (a created or exited one holds nothing). */
+export const HOLDING_STATES: ReadonlySet<string> = new Set(['running', 'paused', 'restarting']);
+/** How many inspects one recount has in flight at once on a daemon (thousands of containers must not mean thousands of requests at once). */
+export const INSPECT_CONCURRENCY = 8;
+
+/**
+ * Every container's holding (`all`: in any state, else the running ones), within the daemon's deadline.
+ * Only containers in a holding state are inspected (for their HostConfig), at most INSPECT_CONCURRENCY
+ * at once; the others are read from the list (state and labels, holding nothing). An inspect that fails
+ * for another reason than the container being gone fails the whole count: the caller counts again later.
+ */
 export async function containerHoldings(client: DaemonClient, opts: CallOptions & { all?: boolean } = {}): Promise<Holding[]> {
   const raw = await client.call('list containers', (d, abortSignal) => d.listContainers({ all: opts.all, abortSignal } as object), opts);
   const listed = parseEngineAnswer(client.host, '/containers/json', Listed, raw);
-  // gone between the list and the inspect: it holds nothing any more
-  const inspected = await Promise.all(listed.map((c) => inspectHolding(client, c.Id, opts).catch(() => undefined)));
-  return inspected.filter((c): c is Holding => Boolean(c));
+  const idle = listed.filter((c) => !HOLDING_STATES.has(c.State ?? ''));
+  const holding = listed.filter((c) => HOLDING_STATES.has(c.State ?? '')).map((c) => c.Id);
+  const inspected: (Holding | undefined)[] = [];
+  // a few workers take the next id in turn; one failing ends the count
+  const worker = async () => {
+    for (let id = holding.shift(); id !== undefined; id = holding.shift()) inspected.push(await inspectHolding(client, id, opts));
+  };
+  await Promise.all(Array.from({ length: Math.min(INSPECT_CONCURRENCY, holding.length) }, worker));
+  return [
+    ...idle.map((c) => ({ id: c.Id, state: c.State ?? '', labels: c.Labels ?? {}, cpus: 0, memoryBytes: 0, gpus: 0 })),
+    // gone between the list and the inspect (undefined): it holds nothing any more
+    ...inspected.filter((c): c is Holding => Boolean(c)),
+  ];
 }
 
 export interface LabelledContainer {

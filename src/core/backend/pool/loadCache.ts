@@ -1,7 +1,7 @@
 import { createDaemonClient, type CallOptions, type DaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
 import { followEvents, type EngineEvent } from '../../engine/events';
-import { containerHoldings, inspectHolding, type Holding } from '../../engine/pool';
+import { HOLDING_STATES, containerHoldings, inspectHolding, type Holding } from '../../engine/pool';
 import type { DaemonInfo } from '../../engineTypes';
 import { untilAborted } from '../../untilAborted';
 
@@ -217,6 +217,5 @@ export function acquireLoadCache(daemon: DaemonDescriptionInput | DaemonDescript
 
 export type LoadCache = Pick<DaemonLoadCache, 'holdingsNow' | 'onChange' | 'info' | 'keepFresh'>;
 
-const HOLDING = new Set(['running', 'paused', 'restarting']);
 /** The containers that hold their CPUs and memory now (a created or exited one holds nothing). */
-export const holdingCapacity = (holdings: Holding[]): Holding[] => holdings.filter((h) => HOLDING.has(h.state));
+export const holdingCapacity = (holdings: Holding[]): Holding[] => holdings.filter((h) => HOLDING_STATES.has(h.state));
