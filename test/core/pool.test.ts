@@ -424,10 +424,18 @@ describe('pool: a silent event stream (finding 5 of issue 23; a relay in front o
   this.timeout(120000);
   let relay: Relay;
   // everything is forwarded but the /events answer: the stream stays open and says nothing, as through a NAT that dropped it
-  before(async () => (relay = await Relay.start(need('DOCKER_TCP_HOST'), (_, p) => (/\/events\b/.test(p) ? 0 : undefined))));
+  let streams = 0;
+  before(
+    async () =>
+      (relay = await Relay.start(need('DOCKER_TCP_HOST'), (_, p) => {
+        if (!/\/events\b/.test(p)) return undefined;
+        streams++;
+        return 0;
+      })),
+  );
   after(() => relay.close());
 
-  it(`finding 5: a queued run starts within ${LOAD_RECOUNT_MS / 1000} s (the stated recount period) of its blocker ending, with no event arriving`, async () => {
+  it(`finding 5: a queued run starts within the stated recount period (${LOAD_RECOUNT_MS / 1000} s, 3× allowed) of its blocker ending though no event arrives, and the stream is opened again`, async () => {
     const name = poolName('silent');
     const s: PoolSpec = { name, daemons: [{ id: 'relayed', daemon: { id: 'relayed', host: relay.host } }], budget: { maxRuns: 1 } };
     const c = config(name);
@@ -463,6 +471,7 @@ describe('pool: a silent event stream (finding 5 of issue 23; a relay in front o
       const r = await ran;
       assert.ok(endedAt > 0, `the run was never queued behind the blocker: ${JSON.stringify(r.queued)}`);
       assert.ok(relay.silencedAt, 'the daemon sent events, and the relay held them back');
+      assert.ok(streams >= 2, `the recount that found the blocker ended did not open a new event stream (${streams} opened)`);
       assert.equal(
         r.outcome.state,
         'succeeded',
