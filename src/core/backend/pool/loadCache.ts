@@ -153,6 +153,8 @@ class DaemonLoadCache {
     for (const h of all) if ((this.issued.get(h.id) ?? 0) <= gen) fresh.set(h.id, h);
     // entries inspected after this recount began are newer than its answers
     for (const [id, h] of this.holdings) if ((this.issued.get(id) ?? 0) > gen && !fresh.has(id)) fresh.set(id, h);
+    // a container neither listed nor inspected since is gone: its bookkeeping goes too (an answer still on its way is then ignored)
+    for (const [id, g] of this.issued) if (g <= gen && !fresh.has(id)) this.issued.delete(id);
     const missed = fresh.size !== this.holdings.size || [...fresh].some(([id, h]) => this.holdings.get(id)?.state !== h.state);
     this.holdings = fresh;
     return missed;
