@@ -609,7 +609,7 @@ describe('pool: counting what containers hold on a daemon with many exited ones 
   });
 });
 
-describe('pool: an image copy whose source goes silent mid-stream (finding 7 of issue 23; a relay in front of the socket daemon)', function () {
+describe('pool: an image copy whose source or target goes silent mid-stream (finding 7 of issue 23; relays in front of real daemons)', function () {
   this.timeout(180000);
   const tag = `local/pool-silent:${Date.now().toString(36)}`;
   let imageId = '';
@@ -672,6 +672,62 @@ describe('pool: an image copy whose source goes silent mid-stream (finding 7 of 
       to.dispose();
     }
     assert.deepEqual(await leftOf([ran.id], ['tcp']), []);
+  });
+
+  it('finding 7: a target that freezes once the archive is on its way fails the run through its heartbeat, naming the image and both daemons', async () => {
+    // the target behind a relay that freezes (every byte dropped both ways, pings too) after 8 MB went through
+    const frozen = await Relay.start(need('DOCKER_TCP_HOST'), () => undefined);
+    const name = poolName('frozen-target');
+    const source = { id: 'local', host: local, timeoutMs: 1500 };
+    const target = { id: 'tcp', host: frozen.host, timeoutMs: 1500 };
+    const s: PoolSpec = {
+      name,
+      daemons: [
+        { id: 'local', daemon: source },
+        { id: 'tcp', daemon: target },
+      ],
+    };
+    const [from, to] = [createDaemonClient(source), createDaemonClient(target)];
+    const idleMs = copyIdleMs(from, to);
+    from.dispose();
+    to.dispose();
+    const cancel = new AbortController();
+    let frozenAt = 0;
+    try {
+      const ran = await runOn(s, config(name, { runtime: 'fake' }), 'echo never', {
+        image: tag,
+        signal: cancel.signal,
+        onStatus: (t) => {
+          if (frozenAt || !t.startsWith(`Copying image ${tag}: `)) return;
+          frozenAt = Date.now();
+          frozen.freeze();
+          // without a heartbeat the copy waits for ever: the test cancels it after 3 × the idle deadline
+          setTimeout(() => cancel.abort(), 3 * idleMs).unref();
+        },
+      });
+      assert.ok(frozenAt, `the copy never reported progress: ${ran.status.join('\n')}`);
+      assert.equal(ran.outcome.state, 'failed', ran.outcome.message);
+      assert.ok(ran.endedAt - frozenAt <= 3 * idleMs, `ended ${ran.endedAt - frozenAt} ms after the target froze`);
+      const esc = (t: string) => t.replace(/[/.]/g, '\\$&');
+      assert.match(
+        ran.outcome.message,
+        new RegExp(
+          `^Could not copy image ${esc(tag)} from daemon "local" \\(${esc(local)}\\) to daemon "tcp" \\(${esc(frozen.host)}\\): Copying image ${esc(tag)} from ${esc(local)} to ${esc(frozen.host)} was cut after [\\d.]+ MB: ${esc(frozen.host)} stopped answering during the copy \\(.+\\)\\. Nothing was created on "tcp"`,
+        ),
+      );
+      assert.equal(ran.startedAt, undefined, 'no container was started');
+    } finally {
+      cancel.abort();
+      await frozen.close();
+    }
+    // the relay gone, the daemon behind it saw the archive cut: it tagged nothing
+    const tcp = createDaemonClient(daemons.tcp());
+    try {
+      assert.equal(await imageExists(tcp, tag), false, 'the cut copy left the tag on tcp');
+      assert.equal(await imageExists(tcp, imageId), false, 'the cut copy left the image on tcp');
+    } finally {
+      tcp.dispose();
+    }
   });
 });
 

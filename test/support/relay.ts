@@ -17,6 +17,7 @@ export class Relay {
   /** The most connections open through the relay at once (Node opens one per request in flight). */
   maxOpen = 0;
   private open = 0;
+  private frozen = false;
   private readonly sockets = new Set<net.Socket>();
   private silenced: (() => void) | undefined;
   /** Resolves when a response first goes silent. */
@@ -54,6 +55,7 @@ export class Relay {
     // the rule of the latest request on this connection (Node sends the next request only after the previous response)
     let allowance: number | undefined;
     client.on('data', (chunk: Buffer) => {
+      if (this.frozen) return;
       for (const m of chunk.toString('latin1').matchAll(REQUEST_LINE)) {
         const r = rule(m[1]!, m[2]!);
         if (r === 'cut') {
@@ -65,6 +67,7 @@ export class Relay {
       up.write(chunk);
     });
     up.on('data', (chunk: Buffer) => {
+      if (this.frozen) return;
       if (allowance === undefined) {
         client.write(chunk);
         return;
@@ -76,6 +79,11 @@ export class Relay {
         this.silenced?.();
       }
     });
+  }
+
+  /** From now on every byte either way is dropped, connections stay open and new ones are accepted: a frozen daemon (SIGSTOP) as its clients see it. */
+  freeze(): void {
+    this.frozen = true;
   }
 
   close(): Promise<void> {
