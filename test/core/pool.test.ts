@@ -9,6 +9,10 @@ import {
   CLAIM_MAX_AGE_MS,
   DEFAULT_INTERPRETERS,
   LABELS,
+  INSPECT_CONCURRENCY,
+  LOAD_RECOUNT_MS,
+  containerHoldings,
+  copyIdleMs,
   PoolBackend,
   createDaemonClient,
   followEvents,
@@ -31,6 +35,7 @@ import {
 } from '../../src/core';
 import { backendContract } from '../support/backendContract';
 import type { WindowJob, WindowRan } from '../support/poolWindow';
+import { Relay } from '../support/relay';
 import { killCrashDaemon, need, startCrashDaemon, stopCrashDaemon } from '../support/testbed';
 import { until } from '../support/until';
 
@@ -423,6 +428,74 @@ describe('pool: a queued run whose configuration is deleted (testbed)', function
   });
 });
 
+describe('pool: a silent event stream (finding 5 of issue 23; a relay in front of the TCP daemon)', function () {
+  this.timeout(120000);
+  let relay: Relay;
+  // everything is forwarded but the /events answer: the stream stays open and says nothing, as through a NAT that dropped it
+  let streams = 0;
+  before(
+    async () =>
+      (relay = await Relay.start(need('DOCKER_TCP_HOST'), (_, p) => {
+        if (!/\/events\b/.test(p)) return undefined;
+        streams++;
+        return 0;
+      })),
+  );
+  after(() => relay.close());
+
+  it(`finding 5: a queued run starts within the stated recount period (${LOAD_RECOUNT_MS / 1000} s, 3× allowed) of its blocker ending though no event arrives, and the stream is opened again`, async () => {
+    const name = poolName('silent');
+    const s: PoolSpec = { name, daemons: [{ id: 'relayed', daemon: { id: 'relayed', host: relay.host } }], budget: { maxRuns: 1 } };
+    const c = config(name);
+    const tcp = createDaemonClient(daemons.tcp());
+    const docker = await tcp.docker();
+    // the blocker: the user's run of this pool from another window (its labels are what budgets count)
+    const blocker = await docker.createContainer({
+      Image: need('BUSYBOX_IMAGE'),
+      Cmd: ['sleep', '600'],
+      Labels: {
+        [LABELS.user]: osUser(),
+        [LABELS.pool]: name,
+        [LABELS.run]: `blocker-${name}`,
+        [LABELS.request]: 'cpus=0.1;memory=0;gpus=0',
+      },
+    });
+    const cancel = new AbortController();
+    let endedAt = 0;
+    try {
+      await blocker.start();
+      const ran = runOn(s, c, 'echo admitted', {
+        signal: cancel.signal,
+        onQueued: (r) => {
+          if (!r || endedAt) return;
+          endedAt = -1;
+          // queued behind the blocker: it ends now; its die event goes nowhere (the relay drops it)
+          void blocker.kill().then(() => {
+            endedAt = Date.now();
+            setTimeout(() => cancel.abort(), 3 * LOAD_RECOUNT_MS).unref();
+          });
+        },
+      });
+      const r = await ran;
+      assert.ok(endedAt > 0, `the run was never queued behind the blocker: ${JSON.stringify(r.queued)}`);
+      assert.ok(relay.silencedAt, 'the daemon sent events, and the relay held them back');
+      assert.ok(streams >= 2, `the recount that found the blocker ended did not open a new event stream (${streams} opened)`);
+      assert.equal(
+        r.outcome.state,
+        'succeeded',
+        `not started within 3 × ${LOAD_RECOUNT_MS} ms of its blocker ending: ${r.outcome.message}`,
+      );
+      assert.ok(r.admittedAt! - endedAt <= 3 * LOAD_RECOUNT_MS, `admitted ${r.admittedAt! - endedAt} ms after the blocker ended`);
+      assert.match(r.stdout, /admitted/);
+      assert.deepEqual(await leftOf([r.id], ['tcp']), []);
+    } finally {
+      cancel.abort();
+      await blocker.remove({ force: true }).catch(() => undefined);
+      tcp.dispose();
+    }
+  });
+});
+
 describe('pool image copy (testbed)', function () {
   this.timeout(180000);
 
@@ -453,6 +526,215 @@ describe('pool image copy (testbed)', function () {
           .catch(() => undefined);
         c.dispose();
       }
+    }
+  });
+});
+
+describe('pool: counting what containers hold on a daemon with many exited ones (issue 23; a relay in front of the TCP daemon)', function () {
+  this.timeout(240000);
+  const label = `container-exec.test-holdings`;
+  const value = `h${process.pid}-${Date.now().toString(36)}`;
+  const tcp = createDaemonClient(daemons.tcp());
+  const exited: string[] = [];
+  const running: string[] = [];
+  /** `n` containers of `cmd`, started, at most 6 at once. */
+  async function make(n: number, cmd: string[], into: string[]) {
+    const docker = await tcp.docker();
+    let next = 0;
+    const worker = async () => {
+      while (next < n) {
+        next++;
+        const c = await docker.createContainer({
+          Image: need('BUSYBOX_IMAGE'),
+          Cmd: cmd,
+          Labels: { [label]: value },
+          HostConfig: { NanoCpus: 1e8, LogConfig: { Type: 'none', Config: {} } },
+        });
+        into.push(c.id);
+        await c.start();
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, worker));
+  }
+  const ours = async () => (await listContainers(tcp)).filter((c) => c.labels[label] === value);
+  before(async () => {
+    await make(300, ['true'], exited);
+    await make(INSPECT_CONCURRENCY + 4, ['sleep', '600'], running);
+    // `true` ends at once, but let every one of them be exited before counting
+    for (let t0 = Date.now(); (await ours()).filter((c) => c.state === 'exited').length < 300;) {
+      assert.ok(Date.now() - t0 < 60000, 'the 300 containers did not all exit');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+  after(async () => {
+    const docker = await tcp.docker();
+    const ids = [...exited, ...running];
+    while (ids.length)
+      await Promise.all(
+        ids.splice(0, 10).map((id) =>
+          docker
+            .getContainer(id)
+            .remove({ force: true })
+            .catch(() => undefined),
+        ),
+      );
+    tcp.dispose();
+  });
+
+  it(`inspects only the containers that hold something, at most ${INSPECT_CONCURRENCY} at once; the exited ones are read from the list`, async () => {
+    let inspects = 0;
+    const relay = await Relay.start(need('DOCKER_TCP_HOST'), (_, p) => void (/\/containers\/[0-9a-f]+\/json/.test(p) && inspects++));
+    const client = createDaemonClient({ id: 'relayed', host: relay.host });
+    try {
+      const holdings = await containerHoldings(client, { all: true });
+      const byId = new Map(holdings.map((h) => [h.id, h]));
+      for (const id of exited) assert.equal(byId.get(id)?.state, 'exited', `exited container ${id} was not counted as exited`);
+      for (const id of exited) assert.equal(byId.get(id)?.labels[label], value);
+      for (const id of running) assert.deepEqual([byId.get(id)?.state, byId.get(id)?.cpus], ['running', 0.1]);
+      const holdingNow = holdings.filter((h) => ['running', 'paused', 'restarting'].includes(h.state)).length;
+      // other tests' containers may start or end meanwhile: a few inspects of slack, not 300
+      assert.ok(inspects <= holdingNow + 10, `${inspects} inspects for ${holdingNow} containers holding something`);
+      assert.ok(relay.maxOpen <= INSPECT_CONCURRENCY + 1, `${relay.maxOpen} connections at once`);
+    } finally {
+      client.dispose();
+      await relay.close();
+    }
+  });
+
+  it('an inspect that fails (not a 404) fails the count instead of reading the container as gone', async () => {
+    const victim = running[0]!;
+    const relay = await Relay.start(need('DOCKER_TCP_HOST'), (_, p) => (p.includes(`/containers/${victim}/json`) ? 'cut' : undefined));
+    const client = createDaemonClient({ id: 'relayed', host: relay.host });
+    try {
+      await assert.rejects(containerHoldings(client, { all: true }), (e: Error) => {
+        assert.doesNotMatch(e.message, /HTTP 404|no such container/i);
+        return true;
+      });
+    } finally {
+      client.dispose();
+      await relay.close();
+    }
+  });
+});
+
+describe('pool: an image copy whose source or target goes silent mid-stream (finding 7 of issue 23; relays in front of real daemons)', function () {
+  this.timeout(180000);
+  const tag = `local/pool-silent:${Date.now().toString(36)}`;
+  let imageId = '';
+  let relay: Relay;
+  const local = need('DOCKER_LOCAL_HOST');
+  const docker = (h: string, ...args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile('docker', ['-H', h, ...args], { encoding: 'utf8', timeout: 120000 }, (e, stdout, stderr) =>
+        e ? reject(new Error(`docker ${args.join(' ')}: ${stderr || e.message}`)) : resolve(stdout.trim()),
+      ),
+    );
+  before(async () => {
+    // an image only the socket daemon has, of 30 MB: the relay passes the first 1 MB of its save, then nothing (the connection stays open)
+    const maker = `pool-silent-maker-${process.pid}`;
+    await docker(local, 'run', '--name', maker, need('BUSYBOX_IMAGE'), 'dd', 'if=/dev/urandom', 'of=/big', 'bs=1M', 'count=30');
+    await docker(local, 'commit', maker, tag);
+    await docker(local, 'rm', maker);
+    imageId = await docker(local, 'image', 'inspect', '--format', '{{.Id}}', tag);
+    relay = await Relay.start(local, (_, p) => (/\/images\/get\b/.test(p) ? 1e6 : undefined));
+  });
+  after(async () => {
+    await relay?.close();
+    for (const h of [local, need('DOCKER_TCP_HOST')]) await docker(h, 'image', 'rm', '-f', tag).catch(() => undefined);
+  });
+
+  it("finding 7: the run fails within the copy's idle deadline naming the image and both daemons, and nothing is created on the target", async () => {
+    const name = poolName('silent-copy');
+    const source = { id: 'src', host: relay.host, timeoutMs: 1500 };
+    const target = { ...daemons.tcp(), timeoutMs: 1500 };
+    const s: PoolSpec = {
+      name,
+      daemons: [
+        { id: 'src', daemon: source },
+        { id: 'tcp', daemon: target },
+      ],
+    };
+    const [from, to] = [createDaemonClient(source), createDaemonClient(target)];
+    const idleMs = copyIdleMs(from, to);
+    const cancel = new AbortController();
+    // today's bound: without a deadline the copy waits for ever; the test cancels it after 3 × the deadline
+    void relay.firstSilence.then(() => setTimeout(() => cancel.abort(), 3 * idleMs).unref());
+    // runtime "fake" exists on TCP alone: the run lands there and the image comes from the relayed socket daemon
+    const ran = await runOn(s, config(name, { runtime: 'fake' }), 'echo never', { image: tag, signal: cancel.signal });
+    assert.ok(relay.silencedAt, `the save never went silent: ${ran.status.join('\n')}`);
+    assert.equal(ran.outcome.state, 'failed', ran.outcome.message);
+    assert.ok(ran.endedAt - relay.silencedAt <= 3 * idleMs, `ended ${ran.endedAt - relay.silencedAt} ms after the save went silent`);
+    const esc = (t: string) => t.replace(/[/.]/g, '\\$&');
+    assert.match(
+      ran.outcome.message,
+      new RegExp(
+        `^Could not copy image ${esc(tag)} from daemon "src" \\(${esc(relay.host)}\\) to daemon "tcp" \\(${esc(target.host)}\\): Copying image ${esc(tag)} from ${esc(relay.host)} to ${esc(target.host)} was cut after [\\d.]+ MB: ${esc(relay.host)} sent no bytes for ${idleMs} ms\\. Nothing was created on "tcp"`,
+      ),
+    );
+    assert.equal(ran.startedAt, undefined, 'no container was started');
+    try {
+      assert.equal(await imageExists(to, tag), false, 'the stalled copy left the tag on tcp');
+      assert.equal(await imageExists(to, imageId), false, 'the stalled copy left the image on tcp');
+    } finally {
+      from.dispose();
+      to.dispose();
+    }
+    assert.deepEqual(await leftOf([ran.id], ['tcp']), []);
+  });
+
+  it('finding 7: a target that freezes once the archive is on its way fails the run through its heartbeat, naming the image and both daemons', async () => {
+    // the target behind a relay that freezes (every byte dropped both ways, pings too) after 8 MB went through
+    const frozen = await Relay.start(need('DOCKER_TCP_HOST'), () => undefined);
+    const name = poolName('frozen-target');
+    const source = { id: 'local', host: local, timeoutMs: 1500 };
+    const target = { id: 'tcp', host: frozen.host, timeoutMs: 1500 };
+    const s: PoolSpec = {
+      name,
+      daemons: [
+        { id: 'local', daemon: source },
+        { id: 'tcp', daemon: target },
+      ],
+    };
+    const [from, to] = [createDaemonClient(source), createDaemonClient(target)];
+    const idleMs = copyIdleMs(from, to);
+    from.dispose();
+    to.dispose();
+    const cancel = new AbortController();
+    let frozenAt = 0;
+    try {
+      const ran = await runOn(s, config(name, { runtime: 'fake' }), 'echo never', {
+        image: tag,
+        signal: cancel.signal,
+        onStatus: (t) => {
+          if (frozenAt || !t.startsWith(`Copying image ${tag}: `)) return;
+          frozenAt = Date.now();
+          frozen.freeze();
+          // without a heartbeat the copy waits for ever: the test cancels it after 3 × the idle deadline
+          setTimeout(() => cancel.abort(), 3 * idleMs).unref();
+        },
+      });
+      assert.ok(frozenAt, `the copy never reported progress: ${ran.status.join('\n')}`);
+      assert.equal(ran.outcome.state, 'failed', ran.outcome.message);
+      assert.ok(ran.endedAt - frozenAt <= 3 * idleMs, `ended ${ran.endedAt - frozenAt} ms after the target froze`);
+      const esc = (t: string) => t.replace(/[/.]/g, '\\$&');
+      assert.match(
+        ran.outcome.message,
+        new RegExp(
+          `^Could not copy image ${esc(tag)} from daemon "local" \\(${esc(local)}\\) to daemon "tcp" \\(${esc(frozen.host)}\\): Copying image ${esc(tag)} from ${esc(local)} to ${esc(frozen.host)} was cut after [\\d.]+ MB: ${esc(frozen.host)} stopped answering during the copy \\(.+\\)\\. Nothing was created on "tcp"`,
+        ),
+      );
+      assert.equal(ran.startedAt, undefined, 'no container was started');
+    } finally {
+      cancel.abort();
+      await frozen.close();
+    }
+    // the relay gone, the daemon behind it saw the archive cut: it tagged nothing
+    const tcp = createDaemonClient(daemons.tcp());
+    try {
+      assert.equal(await imageExists(tcp, tag), false, 'the cut copy left the tag on tcp');
+      assert.equal(await imageExists(tcp, imageId), false, 'the cut copy left the image on tcp');
+    } finally {
+      tcp.dispose();
     }
   });
 });

@@ -1,6 +1,7 @@
 // The Docker Swarm back-end on the testbed's 3-node swarm (scripts/testbed.sh: manager swarm-m, workers
 // swarm-w1 and swarm-w2, the last with a fake GPU): placement, limits, queueing, faults, nothing left behind.
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -10,7 +11,9 @@ import {
   DEFAULT_INTERPRETERS,
   DockerSwarmBackend,
   LABELS,
+  copyIdleMs,
   createDaemonClient,
+  imageExists,
   listContainers,
   listServices,
   listTasks,
@@ -25,6 +28,7 @@ import {
   type RunOutcome,
   type RunRequest,
 } from '../../src/core';
+import { Relay } from '../support/relay';
 import { need, startTestbed, stopSwarmDaemon } from '../support/testbed';
 import { until } from '../support/until';
 
@@ -487,6 +491,57 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
         await nothingLeft(r.id);
       } finally {
         await relay.cut();
+      }
+    });
+
+    it("finding 7 of issue 23: a copy to the nodes whose save goes silent mid-stream fails within the copy's idle deadline naming the image, the node and both daemons; nothing is left", async () => {
+      const docker = (h: string, ...args: string[]) =>
+        new Promise<string>((resolve, reject) =>
+          execFile('docker', ['-H', h, ...args], { encoding: 'utf8', timeout: 120000 }, (e, stdout, stderr) =>
+            e ? reject(new Error(`docker ${args.join(' ')}: ${stderr || e.message}`)) : resolve(stdout.trim()),
+          ),
+        );
+      const m = need('DOCKER_SWARM_MANAGER_HOST');
+      const tag = `local/swarm-silent:${Date.now().toString(36)}`;
+      // an image of 30 MB only the manager has; the relay passes the first 1 MB of each save, then nothing (the connection stays open)
+      const maker = `swarm-silent-maker-${process.pid}`;
+      await docker(m, 'run', '--name', maker, need('BUSYBOX_IMAGE'), 'dd', 'if=/dev/urandom', 'of=/big', 'bs=1M', 'count=30');
+      await docker(m, 'commit', maker, tag);
+      await docker(m, 'rm', maker);
+      const relay = await Relay.start(m, (_, p) => (/\/images\/get\b/.test(p) ? 1e6 : undefined));
+      const manager = { id: 'swarm-m', host: relay.host, timeoutMs: 1500 };
+      const nodes = [swarm.w1(), swarm.w2()].map((d) => ({ ...d, timeoutMs: 1500 }));
+      const idleMs = copyIdleMs(createDaemonClient(manager), createDaemonClient(nodes[0]!));
+      const cancel = new AbortController();
+      // without a deadline the copy waits for ever: the test cancels it after 3 × the deadline
+      void relay.firstSilence.then(() => setTimeout(() => cancel.abort(), 3 * idleMs).unref());
+      try {
+        const r = await run({}, 'echo never\n', { manager, image: tag, signal: cancel.signal, known: () => [swarm.manager(), ...nodes] });
+        assert.ok(relay.silencedAt, `the save never went silent: ${r.status.join('\n')}`);
+        assert.equal(r.outcome.state, 'failed', r.outcome.message);
+        assert.ok(r.endedAt - relay.silencedAt <= 3 * idleMs, `ended ${r.endedAt - relay.silencedAt} ms after the save went silent`);
+        const esc = (t: string) => t.replace(/[.*+?^$()|[\]\\{}/]/g, '\\$&');
+        assert.match(
+          r.outcome.message,
+          new RegExp(
+            `^Could not copy image ${esc(tag)} to node \\S+ \\([0-9a-z]{12}\\) through (unix://\\S+): Copying image ${esc(tag)} from ${esc(relay.host)} to \\1 was cut after [\\d.]+ MB: ${esc(relay.host)} sent no bytes for ${idleMs} ms\\. `,
+          ),
+        );
+        assert.equal(r.stdout, '');
+        await nothingLeft(r.id);
+        for (const d of nodes) {
+          const c = createDaemonClient(d);
+          try {
+            assert.equal(await imageExists(c, tag), false, `the stalled copy left the image on ${d.id}`);
+          } finally {
+            c.dispose();
+          }
+        }
+      } finally {
+        cancel.abort();
+        await relay.close();
+        for (const h of [m, need('DOCKER_SWARM_WORKER1_HOST'), need('DOCKER_SWARM_WORKER2_HOST')])
+          await docker(h, 'image', 'rm', '-f', tag).catch(() => undefined);
       }
     });
 

@@ -8,7 +8,7 @@ export * from './swarm/swarmBackend';
 export { mayServeNode, type KnownDaemon } from './swarm/nodeDaemons';
 export * from './pool/budget';
 export { CLAIM_MAX_AGE_MS, CLAIM_SETTLE_MS, recountVerdict, runsAmong } from './pool/claims';
-export { acquireLoadCache, holdingCapacity, type LoadCache } from './pool/loadCache';
+export { LOAD_RECOUNT_MS, acquireLoadCache, holdingCapacity, type LoadCache } from './pool/loadCache';
 export * from './pool/placement';
 export * from './pool/poolBackend';
 export * from './pool/usage';

@@ -5,3 +5,4 @@ export * from './lists';
 export * from './events';
 export * from './swarm';
 export * from './pool';
+export * from './imageCopy';

@@ -4,7 +4,7 @@ import { parseEngineAnswer } from '../engineTypes';
 
 /**
  * Engine calls of the pool back-end: what running containers reserve, a pool's labelled containers,
- * claims, and image copy daemon to daemon (save → load, streamed). Answers parsed here; casts live here.
+ * claims (image copies: imageCopy.ts). Answers parsed here; casts live here.
  */
 
 /** What one running container holds on its daemon: CPUs (limit or quota), memory (limit, else reservation), GPUs. */
@@ -45,7 +45,7 @@ const Inspected = z.object({
     .optional(),
 });
 
-/** One container as placement counts it: what it would hold while running, and its state (created, running, exited...). */
+/** One container as placement counts it: its state (created, running, exited...) and what it holds (inspected in a holding state; zero in another). */
 export interface Holding extends Reservation {
   state: string;
   /** When the daemon created it (ms since the epoch; 0 when it did not say). */
@@ -80,13 +80,42 @@ export async function inspectHolding(client: DaemonClient, id: string, opts: Cal
   };
 }
 
-/** Every container's holding (`all`: in any state, else the running ones): list, then inspect each, within the daemon's deadline. */
+/** States in which a container holds its CPUs and memory now (a created or exited one holds nothing). */
+export const HOLDING_STATES: ReadonlySet<string> = new Set(['running', 'paused', 'restarting']);
+/** How many inspects one recount has in flight at once on a daemon (thousands of containers must not mean thousands of requests at once). */
+export const INSPECT_CONCURRENCY = 8;
+
+/**
+ * Every container's holding (`all`: in any state, else the running ones), within the daemon's deadline.
+ * Only containers in a holding state are inspected (for their HostConfig), at most INSPECT_CONCURRENCY
+ * at once; the others are read from the list (state and labels, holding nothing). An inspect that fails
+ * for another reason than the container being gone fails the whole count: the caller counts again later.
+ */
 export async function containerHoldings(client: DaemonClient, opts: CallOptions & { all?: boolean } = {}): Promise<Holding[]> {
   const raw = await client.call('list containers', (d, abortSignal) => d.listContainers({ all: opts.all, abortSignal } as object), opts);
   const listed = parseEngineAnswer(client.host, '/containers/json', Listed, raw);
-  // gone between the list and the inspect: it holds nothing any more
-  const inspected = await Promise.all(listed.map((c) => inspectHolding(client, c.Id, opts).catch(() => undefined)));
-  return inspected.filter((c): c is Holding => Boolean(c));
+  const idle = listed.filter((c) => !HOLDING_STATES.has(c.State ?? ''));
+  const holding = listed.filter((c) => HOLDING_STATES.has(c.State ?? '')).map((c) => c.Id);
+  const inspected: (Holding | undefined)[] = [];
+  // a few workers take the next id in turn; one failing ends the count
+  let next = 0;
+  const worker = async () => {
+    while (next < holding.length) inspected.push(await inspectHolding(client, holding[next++]!, opts));
+  };
+  await Promise.all(Array.from({ length: Math.min(INSPECT_CONCURRENCY, holding.length) }, worker));
+  return [
+    ...idle.map((c) => ({
+      id: c.Id,
+      state: c.State ?? '',
+      createdMs: (c.Created ?? 0) * 1000,
+      labels: c.Labels ?? {},
+      cpus: 0,
+      memoryBytes: 0,
+      gpus: 0,
+    })),
+    // gone between the list and the inspect (undefined): it holds nothing any more
+    ...inspected.filter((c): c is Holding => Boolean(c)),
+  ];
 }
 
 export interface LabelledContainer {
@@ -138,53 +167,4 @@ export async function createClaim(
     opts,
   );
   return z.object({ id: z.string() }).parse(created).id;
-}
-
-/**
- * Streams image `ref` from one daemon to another (GET /images/get → POST /images/load), reporting bytes
- * as they pass. Ends only by its end or `signal`; a stream cut on either side rejects naming the side.
- */
-export async function copyImage(
-  from: DaemonClient,
-  to: DaemonClient,
-  ref: string,
-  signal: AbortSignal,
-  onBytes: (bytes: number) => void,
-): Promise<void> {
-  const saved = await from.call('save image', (d) => d.getImage(ref).get() as unknown as Promise<NodeJS.ReadableStream>, { signal });
-  let bytes = 0;
-  saved.on('data', (b: Buffer) => onBytes((bytes += b.length)));
-  const sent = from.streamEnd(`image save of ${ref}`, saved, signal);
-  sent.catch(() => undefined);
-  const cut = new AbortController();
-  const onCut = () => cut.abort();
-  signal.addEventListener('abort', onCut, { once: true });
-  // the load answers when it has read the whole archive: a cut save ends it (the load sees a truncated tar)
-  sent.catch(onCut);
-  try {
-    const answer = await to.unbounded(
-      'load image',
-      (d, abortSignal) => d.loadImage(saved as never, { abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
-      cut.signal,
-    );
-    let text = '';
-    answer.on('data', (b: Buffer) => (text += b.toString()));
-    await to.streamEnd('image load', answer, cut.signal);
-    await sent;
-    const error = /"error(?:Detail)?"\s*:\s*(?:\{[^}]*"message"\s*:\s*)?"([^"]+)"/.exec(text)?.[1];
-    if (error) throw new Error(`${to.host} refused the image ${ref}: ${error}`);
-  } catch (e) {
-    const saveError = await sent.then(
-      () => undefined,
-      (se: Error) => se,
-    );
-    if (saveError && !signal.aborted)
-      throw new Error(
-        `Copying image ${ref} from ${from.host} to ${to.host} was cut after ${(bytes / 1e6).toFixed(1)} MB: ${saveError.message}`,
-        { cause: e },
-      );
-    throw e instanceof Error ? e : new Error(String(e));
-  } finally {
-    signal.removeEventListener('abort', onCut);
-  }
 }

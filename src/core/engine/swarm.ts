@@ -1,6 +1,5 @@
-// Docker Swarm through the Engine API: swarm state, nodes, services, tasks, image save/load. Typed
+// Docker Swarm through the Engine API: swarm state, nodes, services, tasks (image copies: imageCopy.ts). Typed
 // functions over a DaemonClient; every answer parsed by zod; the dockerode casts live here alone.
-import type { Readable } from 'node:stream';
 import * as z from 'zod';
 import type { CallOptions, DaemonClient } from '../daemonClient';
 import { parseEngineAnswer } from '../engineTypes';
@@ -325,41 +324,6 @@ export async function setNodeAvailability(
         .update({ version: n.Version.Index, ...n.Spec, Availability: availability, abortSignal } as never) as unknown as Promise<unknown>,
     opts,
   );
-}
-
-/** GET /images/get: the image as a tar stream (`docker save`). The body has no deadline: the caller's signal ends it. */
-export async function saveImage(client: DaemonClient, ref: string, signal: AbortSignal): Promise<Readable> {
-  return (await client.call(
-    'save image',
-    (d, abortSignal) =>
-      new Promise((resolve, reject) =>
-        d.modem.dial(
-          {
-            path: '/images/get?',
-            method: 'GET',
-            options: { names: ref },
-            isStream: true,
-            abortSignal,
-            statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
-          } as never,
-          (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as Readable)),
-        ),
-      ) as Promise<Readable>,
-    { signal },
-  )) as Readable;
-}
-
-/** POST /images/load (`docker load`) of `tar`; resolves when the daemon loaded it, rejects with the daemon's error. */
-export async function loadImage(client: DaemonClient, tar: Readable, signal: AbortSignal): Promise<void> {
-  const answer = (await client.unbounded(
-    'load image',
-    (d, abortSignal) => d.loadImage(tar, { quiet: true, abortSignal } as never) as unknown as Promise<Readable>,
-    signal,
-  )) as Readable;
-  let text = '';
-  for await (const chunk of answer) text += (chunk as Buffer).toString();
-  const error = /"error(?:Detail)?"\s*:\s*(?:\{[^}]*"message"\s*:\s*)?"([^"]+)"/.exec(text);
-  if (error) throw new Error(`${client.host} could not load the image: ${error[1]}`);
 }
 
 /** POST /containers/{id}/attach (stream, stdout, stderr): the multiplexed output from now on; ended by `follow`. */

@@ -1,7 +1,7 @@
 import { createDaemonClient, type CallOptions, type DaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
 import { followEvents, type EngineEvent } from '../../engine/events';
-import { containerHoldings, inspectHolding, type Holding } from '../../engine/pool';
+import { HOLDING_STATES, containerHoldings, inspectHolding, type Holding } from '../../engine/pool';
 import type { DaemonInfo } from '../../engineTypes';
 import { untilAborted } from '../../untilAborted';
 
@@ -9,14 +9,21 @@ import { untilAborted } from '../../untilAborted';
 const LINGER_MS = 20000;
 /** How long one /info answer serves the placements that follow it. */
 const INFO_FRESH_MS = 1000;
+/**
+ * While a run is queued or placed, every daemon's containers are recounted this often: an event stream
+ * can go silent without closing (NAT, a proxy, a daemon restart the client never saw), and a queued run
+ * must still start within this period of room freeing. A recount that finds what the stream missed
+ * reconnects the stream. Idle caches (no run queued or placed) do not recount.
+ */
+export const LOAD_RECOUNT_MS = 5000;
 /** Container events that change nothing placement counts. */
 const IGNORED = /^(exec_|attach|archive-path|extract-to-dir|resize|top|copy|export|commit|health_status)/;
 
 /**
  * What one daemon's containers hold, kept current by its event stream: a container event re-inspects
  * that container alone, a destroy drops it. Placement reads this instead of listing and inspecting every
- * container of every daemon. The whole set is recounted when the stream (re)connects and whenever a read
- * finds no live stream. It only ranks daemons: budgets are still recounted from the daemon after the
+ * container of every daemon. The whole set is recounted when the stream (re)connects, whenever a read
+ * finds no live stream, and every LOAD_RECOUNT_MS while kept fresh (a run queued or placed). It only ranks daemons: budgets are still recounted from the daemon after the
  * claim is created (optimistic admission), so a stale entry cannot overshoot one.
  */
 class DaemonLoadCache {
@@ -28,6 +35,10 @@ class DaemonLoadCache {
   private readonly listeners = new Set<() => void>();
   private ready: Promise<void> | undefined;
   private stream: AbortController | undefined;
+  /** Holders of keepFresh (runs queued or placed); the recount timer runs while there is one. */
+  private keepers = 0;
+  private recountTimer: ReturnType<typeof setInterval> | undefined;
+  private recounting = false;
   users = 0;
   linger: ReturnType<typeof setTimeout> | undefined;
 
@@ -76,10 +87,54 @@ class DaemonLoadCache {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Recounts every LOAD_RECOUNT_MS until the returned function is called (by every caller that asked):
+   * a silent event stream then costs a queued run at most that period. Returns the release.
+   */
+  keepFresh(): () => void {
+    if (this.keepers++ === 0) {
+      this.recountTimer = setInterval(() => void this.recountNow(), LOAD_RECOUNT_MS);
+      this.recountTimer.unref?.();
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.keepers === 0) clearInterval(this.recountTimer);
+    };
+  }
+
+  private async recountNow(): Promise<void> {
+    if (this.recounting) return;
+    this.recounting = true;
+    try {
+      const ready = this.ready;
+      if (!ready) {
+        // no live stream: connecting recounts
+        await this.holdingsNow();
+        this.notify();
+      } else if (await ready.then(() => this.recount())) {
+        // the recount found a change no event brought: the stream is silent, follow a new one
+        this.follow();
+        this.notify();
+      }
+    } catch {
+      this.ready = undefined; // unreadable now: the next read or recount connects again
+    } finally {
+      this.recounting = false;
+    }
+  }
+
   private async connect(): Promise<void> {
+    // events first: a change during the recount is replayed (the stream starts at this second) and re-inspected
+    this.follow();
+    await this.recount();
+  }
+
+  /** (Re)opens the event stream; the old one, if any, is closed. */
+  private follow(): void {
     this.stream?.abort();
     const stream = (this.stream = new AbortController());
-    // events first: a change during the recount is replayed (the stream starts at this second) and re-inspected
     const onEvent = (e: EngineEvent) => e.type === 'container' && e.id && !IGNORED.test(e.action) && this.changed(e.id, e.action);
     void followEvents(this.client, onEvent, stream.signal).then(() => {
       // the stream ended (the daemon went away, or close): the next read recounts and reconnects
@@ -88,13 +143,21 @@ class DaemonLoadCache {
         this.ready = undefined;
       }
     });
+  }
+
+  /** Reads every container again; true when the cache was wrong about one (a change its stream did not bring). */
+  private async recount(): Promise<boolean> {
     const gen = ++this.gen;
     const all = await containerHoldings(this.client, { all: true });
     const fresh = new Map<string, Holding>();
     for (const h of all) if ((this.issued.get(h.id) ?? 0) <= gen) fresh.set(h.id, h);
     // entries inspected after this recount began are newer than its answers
     for (const [id, h] of this.holdings) if ((this.issued.get(id) ?? 0) > gen && !fresh.has(id)) fresh.set(id, h);
+    // a container neither listed nor inspected since is gone: its bookkeeping goes too (an answer still on its way is then ignored)
+    for (const [id, g] of this.issued) if (g <= gen && !fresh.has(id)) this.issued.delete(id);
+    const missed = fresh.size !== this.holdings.size || [...fresh].some(([id, h]) => this.holdings.get(id)?.state !== h.state);
     this.holdings = fresh;
+    return missed;
   }
 
   private changed(id: string, action: string): void {
@@ -122,6 +185,7 @@ class DaemonLoadCache {
   }
 
   close(): void {
+    clearInterval(this.recountTimer);
     this.stream?.abort();
     this.stream = undefined;
     this.ready = undefined;
@@ -153,8 +217,7 @@ export function acquireLoadCache(daemon: DaemonDescriptionInput | DaemonDescript
   };
 }
 
-export type LoadCache = Pick<DaemonLoadCache, 'holdingsNow' | 'onChange' | 'info'>;
+export type LoadCache = Pick<DaemonLoadCache, 'holdingsNow' | 'onChange' | 'info' | 'keepFresh'>;
 
-const HOLDING = new Set(['running', 'paused', 'restarting']);
 /** The containers that hold their CPUs and memory now (a created or exited one holds nothing). */
-export const holdingCapacity = (holdings: Holding[]): Holding[] => holdings.filter((h) => HOLDING.has(h.state));
+export const holdingCapacity = (holdings: Holding[]): Holding[] => holdings.filter((h) => HOLDING_STATES.has(h.state));

@@ -2,7 +2,8 @@ import type { RegistryAuth } from '../../build/registry';
 import type { Configuration, FieldError } from '../../config/configurationSchema';
 import { createDaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
-import { copyImage, createClaim, labelledContainers } from '../../engine/pool';
+import { createClaim, labelledContainers } from '../../engine/pool';
+import { copyImage } from '../../engine/imageCopy';
 import { removeContainer } from '../../engine/containers';
 import { isNotFound } from '../../errors';
 import type { DaemonInfo } from '../../engineTypes';
@@ -95,7 +96,7 @@ interface Answer {
   error?: string;
 }
 
-/** Fallback re-check of a waiting run when no daemon event came (events are the main wake-up). */
+/** Fallback re-check of a waiting run when no daemon event came (events are the main wake-up; the caches it reads recount every LOAD_RECOUNT_MS meanwhile). */
 const RECHECK_MS = 3000;
 
 /**
@@ -117,6 +118,8 @@ export class PoolBackend implements ExecutionBackend {
   private queued: ((reason: string | undefined) => void) | undefined;
   /** The run of this back-end (one per run task): its claim goes when the back-end is disposed. */
   private current: PoolRun | undefined;
+  /** Ends keeping the placed run's daemon load fresh. */
+  private unkeep: (() => void) | undefined;
 
   constructor(private readonly spec: PoolSpec) {
     this.target = { kind: DOCKER_POOL, id: spec.name };
@@ -291,6 +294,9 @@ export class PoolBackend implements ExecutionBackend {
           this.chosen = admitted.member;
           this.placement = { daemon: admitted.member.id, reason: admitted.reason };
           placedOn(this.spec.name, admitted.member.id).set(runId, request);
+          // while the run is placed its daemon's load is recounted too, whatever its event stream says
+          this.unkeep?.();
+          this.unkeep = admitted.member.load.keepFresh();
           opts.onQueued?.(undefined);
           opts.onStatus?.(`Placed on daemon "${admitted.member.id}": ${admitted.reason}`);
           return { errors: [], warnings: [] };
@@ -298,8 +304,12 @@ export class PoolBackend implements ExecutionBackend {
         opts.onQueued?.(`queued ${ordinal(position)}: ${admitted.wait}`);
         if (!following) {
           following = true;
-          // a run ending anywhere in the pool may make room: wake on each change the daemons' events bring
-          for (const a of ok) unfollow.push(a.member.load.onChange(() => waiter.wake()));
+          // a run ending anywhere in the pool may make room: wake on each change the daemons' events (or recounts) bring
+          for (const a of ok)
+            unfollow.push(
+              a.member.load.onChange(() => waiter.wake()),
+              a.member.load.keepFresh(),
+            );
         }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, holdMs > 0 ? Math.min(holdMs, RECHECK_MS) : RECHECK_MS);
@@ -456,6 +466,8 @@ export class PoolBackend implements ExecutionBackend {
   /** @internal for PoolRun: the run is over; its place frees, and waiting runs re-check. */
   released(runId: string): void {
     for (const m of this.members) placedOn(this.spec.name, m.id).delete(runId);
+    this.unkeep?.();
+    this.unkeep = undefined;
     wakeAll(this.spec.name);
   }
 

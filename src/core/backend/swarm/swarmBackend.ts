@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import { pullImage, type RegistryAuth } from '../../build/registry';
 import type { Configuration } from '../../config/configurationSchema';
 import { parseMemory } from '../../config/units';
@@ -11,16 +10,15 @@ import {
   listNodes,
   listServices,
   listTasks,
-  loadImage,
   removeService,
   retireJobTasks,
-  saveImage,
   type ServiceSpec,
   type SwarmNode,
   type SwarmTask,
 } from '../../engine/swarm';
 import { containerStarted, putArchive, removeContainer } from '../../engine/containers';
 import { imageExists } from '../../engine/images';
+import { copyImage } from '../../engine/imageCopy';
 import { LABELS } from '../../labels';
 import { demuxFrames } from '../../run/demux';
 import { readOutputOffThread } from '../../run/outputThread';
@@ -168,16 +166,11 @@ export class DockerSwarmBackend implements ExecutionBackend {
         onStatus(
           `Copying image ${ref} to node ${n.hostname} (${n.id.slice(0, 12)}, ${client.host}): save on the manager, load on the node`,
         );
-        const tar = await saveImage(this.manager, ref, signal);
         let bytes = 0;
-        const counted = new PassThrough();
-        tar.on('data', (b: Buffer) => (bytes += b.length));
-        tar.on('error', (e) => counted.destroy(e));
-        tar.pipe(counted);
         try {
-          await loadImage(client, counted, signal);
+          await copyImage(this.manager, client, ref, signal, (b) => (bytes = b));
         } catch (e) {
-          tar.destroy();
+          if (signal.aborted) throw e;
           throw copyFailed(e);
         }
         onStatus(
