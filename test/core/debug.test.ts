@@ -7,6 +7,7 @@ import {
   DapReader,
   DEFAULT_INTERPRETERS,
   encodeDap,
+  MAX_DAP_MESSAGE_BYTES,
   planBaseImage,
   relayCommand,
   validateConfiguration,
@@ -30,10 +31,62 @@ describe('Debug Recipe: DAP framing, the debugpy command, the base-image option 
       ],
     );
     assert.equal(got[0]!.body!.output, 'héllo → 42\n');
+    // a byte at a time, and everything in one chunk, give the same
+    for (const size of [1, bytes.length]) {
+      const again: DapMessage[] = [];
+      const r = new DapReader((m) => again.push(m));
+      for (let i = 0; i < bytes.length; i += size) r.push(bytes.subarray(i, i + size));
+      assert.deepEqual(again, got);
+    }
     assert.throws(
       () => new DapReader(() => undefined).push(Buffer.from('Content-Type: x\r\n\r\n{}')),
       /not a DAP stream: header "Content-Type: x" has no Content-Length/,
     );
+  });
+
+  it('DAP reader: a Content-Length over the limit is refused naming the limit, before any of its body is read', () => {
+    const reader = new DapReader(() => assert.fail('no message'));
+    assert.throws(
+      () => reader.push(Buffer.from(`Content-Length: ${MAX_DAP_MESSAGE_BYTES + 1}\r\n\r\n{`)),
+      new RegExp(
+        `not a DAP stream: a message of ${MAX_DAP_MESSAGE_BYTES + 1} bytes \\(its Content-Length\\) is over the 64 MB a DAP message may have`,
+      ),
+    );
+    // at the limit it is taken (only the header is fed: nothing is held for it)
+    assert.doesNotThrow(() => new DapReader(() => undefined).push(Buffer.from(`Content-Length: ${MAX_DAP_MESSAGE_BYTES}\r\n\r\n`)));
+  });
+
+  it('DAP reader: linear in the bytes fed in 1 KB chunks (4 MB as two 2 MB messages costs about what it costs as 32 of 128 KB, not 16×)', function () {
+    this.timeout(120000);
+    /** A message of `bytes` (a body padded with JSON whitespace: what is measured is the reader, not JSON.parse). */
+    const message = (bytes: number) => {
+      const body = Buffer.from(`{"seq":1,"type":"event","event":"output"}${' '.repeat(bytes)}`);
+      return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`), body]);
+    };
+    /** CPU ms (steadier than wall time on a shared machine) to read 4 MB as messages of `bytes`, fed in 1 KB chunks; the least of 3. */
+    const cost = (bytes: number) => {
+      const m = message(bytes);
+      let least = Infinity;
+      for (let trial = 0; trial < 3; trial++) {
+        let got = 0;
+        const c0 = process.cpuUsage();
+        for (let k = 0; k < (4 * 1024 * 1024) / bytes; k++) {
+          const reader = new DapReader(() => got++);
+          for (let i = 0; i < m.length; i += 1024) reader.push(m.subarray(i, i + 1024));
+        }
+        const c = process.cpuUsage(c0);
+        assert.equal(got, (4 * 1024 * 1024) / bytes);
+        least = Math.min(least, (c.user + c.system) / 1000);
+      }
+      return least;
+    };
+    const ratios: number[] = [];
+    for (let trial = 0; trial < 3; trial++) {
+      const ratio = cost(2 * 1024 * 1024) / cost(128 * 1024);
+      ratios.push(ratio);
+      if (ratio < 4) return;
+    }
+    assert.fail(`4 MB as 2 MB messages cost ${ratios.map((r) => r.toFixed(1)).join(', ')}× what it costs as 128 KB ones: not linear`);
   });
 
   it('the recipe runs under debugpy listening on the loopback (in-process adapter); the relay uses the same python; launch becomes attach with the path mapping', () => {
