@@ -1,5 +1,17 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
+  createDaemonClient,
+  debugNetworkRefusal,
+  debugPort,
+  DockerDaemonBackend,
+  LABELS,
+  listContainers,
+  newRunId,
+  runRecipe,
   attachArguments,
   checkDebuggable,
   debugCommand,
@@ -13,6 +25,7 @@ import {
   validateConfiguration,
   type DapMessage,
 } from '../../src/core';
+import { need } from '../support/testbed';
 
 describe('Debug Recipe: DAP framing, the debugpy command, the base-image option (pure)', () => {
   it('DAP messages come out whole however the stream cuts them, multi-byte text included', () => {
@@ -135,5 +148,85 @@ describe('Debug Recipe: DAP framing, the debugpy command, the base-image option 
     const off = validateConfiguration({ name: 'dbg' });
     assert.ok(off.ok);
     assert.doesNotMatch((await planBaseImage(off.config, { extensionVersion: '1', workspaceDir: '/' })).dockerfile, /debugpy/);
+  });
+});
+
+describe('Debug Recipe on a configuration with `network: host` (testbed, the local daemon: this machine is its host)', function () {
+  this.timeout(120000);
+
+  it("is refused naming the field, before anything is created: debugpy's loopback port would be the daemon host's", async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-debug-net-'));
+    fs.writeFileSync(path.join(ws, 'recipe.py'), 'print("debugged")\n');
+    const r = validateConfiguration({ name: 'dbg-hostnet', daemon: 'local', baseImage: need('PYTHON_IMAGE'), network: 'host' });
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+    const client = createDaemonClient({ id: 'local', host: need('DOCKER_LOCAL_HOST') });
+    const backend = new DockerDaemonBackend(client);
+    const id = newRunId();
+    const port = debugPort();
+    const cancel = new AbortController();
+    let created = false;
+    let settled = false;
+    /** Whether anything on this host (the daemon's) reached the debugger's port while the run went. */
+    let reached = false;
+    const outcome = runRecipe(
+      backend,
+      {
+        id,
+        recipe: 'recipe.py',
+        config: r.config,
+        image: need('PYTHON_IMAGE'),
+        pull: false,
+        workspaceDir: ws,
+        outputsDir: path.join(ws, 'out-local'),
+        groups: [],
+        interpreters: DEFAULT_INTERPRETERS,
+        graceSeconds: 1,
+        extensionVersion: '9.9.9-test',
+        kind: 'debug',
+        command: (cmd) => debugCommand(cmd, 'recipe.py', port),
+      },
+      {
+        signal: cancel.signal,
+        onOutput: () => undefined,
+        onStatus: () => undefined,
+        onWarning: () => undefined,
+        onContainer: () => (created = true),
+      },
+    ).finally(() => (settled = true));
+    try {
+      // while the run goes: can this host connect to debugpy? (an unpatched run listens within a few seconds)
+      while (!settled && !reached) {
+        reached = await new Promise<boolean>((resolve) => {
+          const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+          socket.on('error', () => resolve(false));
+        });
+        if (reached) cancel.abort();
+        else await new Promise((res) => setTimeout(res, 100));
+      }
+      const o = await outcome;
+      assert.ok(!reached, `debugpy of run ${id} was reachable at 127.0.0.1:${port} of the daemon's host`);
+      assert.equal(o.state, 'failed');
+      assert.equal(o.failure, 'permission');
+      assert.match(
+        o.message,
+        /^Debug Recipe does not debug on configuration dbg-hostnet: its network is "host", .* Remove "network" from configuration dbg-hostnet/,
+      );
+      assert.equal(created, false);
+      assert.deepEqual(
+        (await listContainers(client)).filter((c) => c.labels[LABELS.run] === id),
+        [],
+      );
+    } finally {
+      cancel.abort();
+      await outcome.catch(() => undefined);
+      client.dispose();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
+  it('a bridge, user-defined or no network debugs as before; a shared namespace (container:, ns:) is refused too', () => {
+    for (const network of [undefined, 'bridge', 'none', 'my-net']) assert.equal(debugNetworkRefusal('c', network), undefined);
+    assert.match(debugNetworkRefusal('c', 'container:db')!, /its network is "container:db", so debugpy's port .* on the loopback of db/);
+    assert.match(debugNetworkRefusal('c', 'ns:/run/netns/x')!, /its network is "ns:\/run\/netns\/x"/);
   });
 });
