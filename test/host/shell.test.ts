@@ -139,15 +139,18 @@ describe('Open Shell in the extension host (real host, real daemon, tty exec)', 
       execFileSync('docker', ['-H', host, 'ps', '-q', '--filter', `label=container-exec.run=${node.record.id}`], {
         encoding: 'utf8',
       }).trim();
-    const shell = await vscode.commands.executeCommand<ShellResult>('containerExec.openShellInRun', node);
-    shell.terminal.sendText('echo in-pool-run-$CONTAINER_EXEC_RUN_ID');
-    await until("the run's environment in the shell", 20000, () => shell.output().includes(`in-pool-run-${node.record.id}`));
-    shell.terminal.sendText('exit');
-    assert.match(await shell.ended, /^Shell exited \(code 0\); run .* goes on\./);
-    shell.terminal.dispose();
-    assert.ok(onLanded(), `the run's container still runs on ${landed}`);
-    assert.equal(api.runs.children().find((n) => n.record.id === node.record.id)?.record.state, 'running');
-    await vscode.commands.executeCommand('containerExec.stopRun', node);
+    try {
+      const shell = await vscode.commands.executeCommand<ShellResult>('containerExec.openShellInRun', node);
+      shell.terminal.sendText('echo in-pool-run-$CONTAINER_EXEC_RUN_ID');
+      await until("the run's environment in the shell", 20000, () => shell.output().includes(`in-pool-run-${node.record.id}`));
+      shell.terminal.sendText('exit');
+      assert.match(await shell.ended, /^Shell exited \(code 0\); run .* goes on\./);
+      shell.terminal.dispose();
+      assert.ok(onLanded(), `the run's container still runs on ${landed}`);
+      assert.equal(api.runs.children().find((n) => n.record.id === node.record.id)?.record.state, 'running');
+    } finally {
+      await vscode.commands.executeCommand('containerExec.stopRun', node);
+    }
     const r = await running;
     assert.equal(r.record?.state, 'cancelled');
     assert.equal(onLanded(), '');
