@@ -57,7 +57,7 @@ describe('Debug Recipe: DAP framing, the debugpy command, the base-image option 
     );
   });
 
-  it('DAP reader: a Content-Length over the limit is refused naming the limit, before any of its body is read', () => {
+  it('DAP reader (lesser finding: any Content-Length trusted): one over the limit is refused naming the limit, before any of its body is read', () => {
     const reader = new DapReader(() => assert.fail('no message'));
     assert.throws(
       () => reader.push(Buffer.from(`Content-Length: ${MAX_DAP_MESSAGE_BYTES + 1}\r\n\r\n{`)),
@@ -69,7 +69,7 @@ describe('Debug Recipe: DAP framing, the debugpy command, the base-image option 
     assert.doesNotThrow(() => new DapReader(() => undefined).push(Buffer.from(`Content-Length: ${MAX_DAP_MESSAGE_BYTES}\r\n\r\n`)));
   });
 
-  it('DAP reader: linear in the bytes fed in 1 KB chunks (4 MB as two 2 MB messages costs about what it costs as 32 of 128 KB, not 16×)', function () {
+  it('DAP reader (lesser finding: quadratic re-concatenation): linear in the bytes fed in 1 KB chunks (4 MB as two 2 MB messages costs about what it costs as 32 of 128 KB, not 16×)', function () {
     this.timeout(120000);
     /** A message of `bytes` (a body padded with JSON whitespace: what is measured is the reader, not JSON.parse). */
     const message = (bytes: number) => {
@@ -154,7 +154,7 @@ describe('Debug Recipe: DAP framing, the debugpy command, the base-image option 
 describe('Debug Recipe on a configuration with `network: host` (testbed, the local daemon: this machine is its host)', function () {
   this.timeout(120000);
 
-  it("is refused naming the field, before anything is created: debugpy's loopback port would be the daemon host's", async () => {
+  it("suspicion confirmed, debugpy on the daemon host's loopback: the debug run is refused naming the field, before anything is created", async () => {
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-debug-net-'));
     fs.writeFileSync(path.join(ws, 'recipe.py'), 'print("debugged")\n');
     const r = validateConfiguration({ name: 'dbg-hostnet', daemon: 'local', baseImage: need('PYTHON_IMAGE'), network: 'host' });
