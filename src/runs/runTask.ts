@@ -115,7 +115,7 @@ export const runTerminalWrites = () => (terminalWrites ??= new vscode.EventEmitt
 
 /** MB a second a run's terminal shows at most (containerExec.terminalMaxMBps; 0: no limit). */
 export const DEFAULT_TERMINAL_MAX_MBPS = 1;
-function terminalBytesPerSecond(): { bytesPerSecond: number; warning?: string } {
+export function terminalBytesPerSecond(): { bytesPerSecond: number; warning?: string } {
   const raw = settings().get<unknown>('terminalMaxMBps');
   const r = z.number().min(0).optional().safeParse(raw);
   if (!r.success)

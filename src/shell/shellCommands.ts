@@ -9,8 +9,10 @@ export interface ShellResult {
   terminal: vscode.Terminal;
   runId?: string;
   ended: Promise<string>;
-  /** What the terminal showed so far. */
+  /** What the terminal showed so far (its last 64 KB). */
   output(): string;
+  /** Characters handed to the terminal so far. */
+  shown(): number;
 }
 
 export const SHELL_COMMANDS = {
@@ -21,7 +23,7 @@ export const SHELL_COMMANDS = {
     const pty = new ConfigurationShell(s, name);
     const terminal = vscode.window.createTerminal({ name: `Shell: ${name}`, pty, iconPath: new vscode.ThemeIcon('terminal') });
     terminal.show();
-    return { terminal, runId: pty.runId, ended: pty.ended, output: () => pty.transcript };
+    return { terminal, runId: pty.runId, ended: pty.ended, output: () => pty.transcript.toString(), shown: () => pty.shownChars };
   },
   'containerExec.openShellInRun': (s: Services, arg?: unknown): ShellResult => {
     const id = typeof arg === 'string' ? arg : (arg as RunNode | undefined)?.record.id;
@@ -31,6 +33,6 @@ export const SHELL_COMMANDS = {
     const pty = new RunShell(s, record);
     const terminal = vscode.window.createTerminal({ name: `Shell: run ${record.id}`, pty, iconPath: new vscode.ThemeIcon('terminal') });
     terminal.show();
-    return { terminal, runId: record.id, ended: pty.ended, output: () => pty.transcript };
+    return { terminal, runId: record.id, ended: pty.ended, output: () => pty.transcript.toString(), shown: () => pty.shownChars };
   },
 };

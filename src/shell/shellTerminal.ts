@@ -1,6 +1,11 @@
+import { StringDecoder } from 'node:string_decoder';
 import * as vscode from 'vscode';
 import {
+  formatBytes,
   newRunId,
+  pacingAt,
+  TerminalPacer,
+  TextTail,
   prepareRunFolder,
   runRecipe,
   targetOf,
@@ -11,7 +16,7 @@ import {
 } from '../core';
 import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
 import type { RunRecord } from '../runs/runHistory';
-import { containerRequest } from '../runs/runTask';
+import { containerRequest, terminalBytesPerSecond } from '../runs/runTask';
 import type { Services } from '../services';
 
 const DIM = '\x1b[2m';
@@ -19,6 +24,10 @@ const RED = '\x1b[31m';
 const RESET = '\x1b[0m';
 /** How long typed-ahead input waits for the shell's first output before it is sent anyway. */
 const TYPED_AHEAD_FALLBACK_MS = 1000;
+/** How often the terminal is written to (one message a tick carries every chunk that came meanwhile). */
+const TICK_MS = 16;
+/** The shell's output waits in the container (its stream is paused) once this much is held for the terminal. */
+const MIN_HELD_BYTES = 128 * 1024;
 const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
 
 /** The shell's container waits for SIGTERM (Stop: the keep-alive ends at once) while shells are exec'd into it. */
@@ -26,7 +35,7 @@ const KEEP_ALIVE = ['/bin/sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 
 
 /** A shell in a terminal, never throwing: what ended it is written in the terminal and in `ended`. */
 abstract class ShellTerminal implements vscode.Pseudoterminal {
-  protected readonly written = new vscode.EventEmitter<string>();
+  private readonly written = new vscode.EventEmitter<string>();
   readonly onDidWrite = this.written.event;
   private readonly closed = new vscode.EventEmitter<number | void>();
   readonly onDidClose = this.closed.event;
@@ -37,10 +46,73 @@ abstract class ShellTerminal implements vscode.Pseudoterminal {
   readonly ended = new Promise<string>((r) => (this.endResolve = r));
   protected closedByUser = false;
   /** What the terminal showed (the last 64 KB), for tests. */
-  transcript = '';
+  readonly transcript = new TextTail(65536);
+  /** Characters handed to the terminal in all, for tests. */
+  shownChars = 0;
+  /**
+   * The shell's output is shown at containerExec.terminalMaxMBps, as a run's: beyond what a second of that
+   * holds, the stream is paused (the command in the container waits on its tty, as on a slow terminal).
+   */
+  private readonly pacer: TerminalPacer;
+  private readonly holdBytes: number;
+  private held = 0;
+  private readonly decoder = new StringDecoder('utf8');
+  private tick: NodeJS.Timeout | undefined;
+  private closeCode: number | undefined;
 
   constructor(protected readonly s: Services) {
-    this.onDidWrite((text) => (this.transcript = (this.transcript + text).slice(-65536)));
+    this.onDidWrite((text) => {
+      this.transcript.push(text);
+      this.shownChars += text.length;
+    });
+    const { bytesPerSecond } = terminalBytesPerSecond();
+    this.holdBytes = Math.max(MIN_HELD_BYTES, bytesPerSecond === Infinity ? Infinity : bytesPerSecond / 2);
+    this.pacer = new TerminalPacer(
+      bytesPerSecond === Infinity
+        ? { bytesPerSecond: Infinity, queueBytes: Infinity, tailBytes: 0 }
+        : { ...pacingAt(bytesPerSecond), queueBytes: 2 * this.holdBytes },
+    );
+  }
+
+  /** Text of our own, in order with the shell's output. */
+  protected write(text: string): void {
+    this.pacer.text(text);
+    this.schedule();
+  }
+
+  /** The shell's output, paced; its stream paused while the terminal is behind. */
+  private output(bytes: Buffer, stream: NodeJS.ReadableStream): void {
+    this.pacer.output(bytes, 'stdout');
+    this.held += bytes.length;
+    if (this.held >= this.holdBytes) {
+      stream.pause();
+      this.resumeWhenShown = () => stream.resume();
+    }
+    this.schedule();
+  }
+  private resumeWhenShown: (() => void) | undefined;
+
+  private schedule(): void {
+    this.tick ??= setTimeout(() => this.drain(), TICK_MS);
+  }
+
+  private drain(): void {
+    this.tick = undefined;
+    let text = '';
+    for (const p of this.pacer.take()) {
+      if (p.kind === 'output') {
+        this.held -= p.bytes.length;
+        text += this.decoder.write(p.bytes);
+      } else if (p.kind === 'text') text += p.text;
+      else text += `\r\n${DIM}… ${formatBytes(p.bytes)} of output skipped (containerExec.terminalMaxMBps)${RESET}\r\n`;
+    }
+    if (text) this.written.fire(text);
+    if (this.resumeWhenShown && this.held < this.holdBytes / 2) {
+      this.resumeWhenShown();
+      this.resumeWhenShown = undefined;
+    }
+    if (this.pacer.pending) this.schedule();
+    else if (this.closeCode !== undefined) this.closed.fire(this.closeCode);
   }
 
   abstract open(dimensions: vscode.TerminalDimensions | undefined): void;
@@ -69,14 +141,17 @@ abstract class ShellTerminal implements vscode.Pseudoterminal {
   protected stopped(): void {}
 
   protected status(text: string): void {
-    this.written.fire(`${DIM}${crlf(text)}${RESET}\r\n`);
+    this.write(`${DIM}${crlf(text)}${RESET}\r\n`);
   }
 
+  /** Ends the terminal once what is left to show was shown (at most about a second of budget). */
   protected finish(message: string, failed: boolean, code: number): void {
-    if (failed) this.written.fire(`${RED}${crlf(message)}${RESET}\r\n`);
+    if (failed) this.write(`${RED}${crlf(message)}${RESET}\r\n`);
     else this.status(message);
     this.endResolve(message);
-    if (!this.closedByUser) this.closed.fire(code);
+    if (this.closedByUser) return;
+    this.closeCode = code;
+    this.schedule();
   }
 
   /** `/bin/sh` in the run's container on a tty, piped to the terminal. */
@@ -84,7 +159,6 @@ abstract class ShellTerminal implements vscode.Pseudoterminal {
     const session = await run.exec(['/bin/sh'], { tty: true, stdin: true, env: { TERM: 'xterm-256color' }, workingDir: '/workspace' });
     this.session = session;
     if (this.dimensions) void session.resize?.(this.dimensions.columns, this.dimensions.rows).catch(() => undefined);
-    session.stdout.setEncoding('utf8');
     // what was typed ahead goes in once the shell has printed (its prompt) or after a moment, not the
     // instant the exec starts (a fresh CI once saw a shell that never ran the line typed ahead)
     let typed = false;
@@ -96,8 +170,8 @@ abstract class ShellTerminal implements vscode.Pseudoterminal {
       this.typedAhead = '';
     };
     const fallback = setTimeout(sendTypedAhead, TYPED_AHEAD_FALLBACK_MS);
-    session.stdout.on('data', (text: string) => {
-      this.written.fire(text);
+    session.stdout.on('data', (bytes: Buffer) => {
+      this.output(bytes, session.stdout);
       sendTypedAhead();
     });
     if (this.closedByUser) session.close();
@@ -170,7 +244,7 @@ export class ConfigurationShell extends ShellTerminal {
         },
         {
           signal: this.abort.signal,
-          onOutput: (chunk) => this.written.fire(crlf(chunk.toString('utf8'))),
+          onOutput: (chunk) => this.write(crlf(chunk.toString('utf8'))),
           onStatus: (text) => this.status(text),
           onWarning: (text) => this.status(text),
           onStarted: (run) => {

@@ -16,6 +16,7 @@ import {
   PoolBackend,
   createDaemonClient,
   followEvents,
+  placedRunIds,
   imageExists,
   listContainers,
   newRunId,
@@ -95,12 +96,14 @@ async function runOn(
     onQueued?: (r: string | undefined) => void;
     onContainer?: () => void;
     onStatus?: (text: string) => void;
+    onOutput?: (text: string) => void;
+    id?: string;
   } = {},
 ): Promise<Ran> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-pool-'));
   fs.writeFileSync(path.join(ws, 'job.sh'), script);
   const backend = new PoolBackend(s);
-  const id = newRunId();
+  const id = opts.id ?? newRunId();
   const ran: Ran = { outcome: undefined as never, id, status: [], queued: [], stdout: '', endedAt: 0 };
   try {
     ran.outcome = await runRecipe(
@@ -122,6 +125,7 @@ async function runOn(
         signal: opts.signal ?? new AbortController().signal,
         onOutput: (b) => {
           ran.stdout += b.toString();
+          opts.onOutput?.(b.toString());
         },
         onStatus: (t) => {
           ran.status.push(t);
@@ -404,6 +408,45 @@ core.poolUsage(clients, process.argv[2], core.osUser()).then(
     assert.equal(b.outcome.state, 'cancelled', b.outcome.message);
     assert.equal(b.startedAt, undefined);
     assert.deepEqual(await leftOf([a.id, b.id], ['local']), []);
+  });
+});
+
+describe('pool: Open Shell in Run (finding 6, testbed)', function () {
+  this.timeout(120000);
+  it("a shell exec reaches a running pool run's container on the daemon it landed on; closing it leaves the run placed and going", async () => {
+    const name = poolName('shell');
+    const s = spec(name, ['local', 'tcp'], { maxRuns: 2 });
+    const id = newRunId();
+    const cancel = new AbortController();
+    let printed = '';
+    const running = runOn(s, config(name), 'echo started; sleep 60', { id, signal: cancel.signal, onOutput: (t) => (printed += t) });
+    let settled = false;
+    void running.finally(() => (settled = true));
+    try {
+      await until('the run started', 60000, () => printed.includes('started') || settled);
+      assert.ok(!settled, 'the run ended before the shell');
+      assert.ok(placedRunIds(name).includes(id), 'the run is placed');
+      // as Open Shell in Run does: a back-end of the run's target opened for the exec alone, then disposed
+      const shellBackend = new PoolBackend(s);
+      let out = '';
+      try {
+        const session = await shellBackend.run(id).exec(['/bin/sh', '-c', 'echo "in-run-$CONTAINER_EXEC_RUN_ID"; exit 3']);
+        session.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        assert.equal(await session.exit(), 3);
+      } finally {
+        shellBackend.dispose();
+      }
+      assert.equal(out, `in-run-${id}\n`);
+      // the shell's back-end released nothing: the run still counts in placement, and goes on
+      assert.deepEqual(placedRunIds(name), [id]);
+      assert.ok(!settled, 'the run ended with the shell');
+    } finally {
+      cancel.abort();
+    }
+    const ran = await running;
+    assert.equal(ran.outcome.state, 'cancelled', ran.outcome.message);
+    assert.deepEqual(placedRunIds(name), []);
+    assert.deepEqual(await leftOf([id], ['local', 'tcp']), []);
   });
 });
 

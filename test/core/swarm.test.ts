@@ -270,6 +270,39 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
     await nothingLeft(r.id);
   });
 
+  it("Open Shell in Run on a swarm run (finding 6): an exec from another back-end of the swarm reaches the task's container on its node; the run goes on", async () => {
+    const stop = new AbortController();
+    const id = newRunId();
+    let running = false;
+    const p = run({}, 'echo ready; sleep 60\n', {
+      signal: stop.signal,
+      request: { id },
+      onStatus: (t) => t.startsWith('Running sh') && (running = true),
+    });
+    let ended = false;
+    void p.finally(() => (ended = true));
+    try {
+      await until('the run running', 90000, () => running || ended);
+      // as Open Shell in Run does: a back-end of the run's target opened for the exec alone, then disposed
+      const other = new DockerSwarmBackend(createDaemonClient(swarm.manager()), async () => asUser(known()), true);
+      let out = '';
+      try {
+        const session = await other.run(id).exec(['/bin/sh', '-c', 'echo "in-run-$CONTAINER_EXEC_RUN_ID"']);
+        session.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        assert.equal(await session.exit(), 0);
+      } finally {
+        other.dispose();
+      }
+      assert.equal(out, `in-run-${id}\n`);
+      assert.ok(!ended, 'the run ended with the shell');
+    } finally {
+      stop.abort();
+    }
+    const r = await p;
+    assert.equal(r.outcome.state, 'cancelled', r.outcome.message);
+    await nothingLeft(id);
+  });
+
   describe('bad input and faults', () => {
     it("cancel while queued: the run shows Swarm's reason, then is cancelled and its service removed", async () => {
       const stop = new AbortController();

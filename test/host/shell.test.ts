@@ -40,12 +40,14 @@ describe('Open Shell in the extension host (real host, real daemon, tty exec)', 
       [
         { name: 'sh-local', daemon: 'local', baseImage: need('PYTHON_IMAGE') },
         { name: 'sh-none', daemon: 'local', baseImage: noShellImage },
+        { name: 'sh-pool', pool: ['local', 'tcp'], baseImage: need('PYTHON_IMAGE') },
       ],
       vscode.ConfigurationTarget.Workspace,
     );
   });
   after(async () => {
     await config().update('stopGraceSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+    await config().update('terminalMaxMBps', undefined, vscode.ConfigurationTarget.Workspace);
   });
 
   it('Open Shell on Configuration: python3 prints 42 in the container, Ctrl+C reaches the process, exit removes the container', async () => {
@@ -113,5 +115,73 @@ describe('Open Shell in the extension host (real host, real daemon, tty exec)', 
     const r = await running;
     assert.equal(r.record?.state, 'cancelled');
     assert.equal(containersOf(node.record.id), '');
+  });
+
+  it('Open Shell in Run on a pool run (finding 6): the shell opens on the daemon the run landed on; exiting it leaves the run placed and going', async () => {
+    const running = vscode.commands.executeCommand<{ runId: string; record?: { state: string } }>(
+      'containerExec.runRecipeOnConfiguration',
+      vscode.Uri.file(path.join(ws(), 'recipes', 'sleepy.py')),
+      'sh-pool',
+    );
+    const node = await until('the running pool run', 60000, () =>
+      api.runs
+        .children()
+        .find((n) => n.record.configuration === 'sh-pool' && n.record.state === 'running' && n.record.containerId && n.record.placement),
+    );
+    await until(
+      'the recipe started',
+      60000,
+      () => fs.existsSync(node.record.logFile) && fs.readFileSync(node.record.logFile, 'utf8').includes('sleeping'),
+    );
+    const landed = node.record.placement!.daemon;
+    const host = landed === 'local' ? local() : need('DOCKER_TCP_HOST');
+    const onLanded = () =>
+      execFileSync('docker', ['-H', host, 'ps', '-q', '--filter', `label=container-exec.run=${node.record.id}`], {
+        encoding: 'utf8',
+      }).trim();
+    try {
+      const shell = await vscode.commands.executeCommand<ShellResult>('containerExec.openShellInRun', node);
+      shell.terminal.sendText('echo in-pool-run-$CONTAINER_EXEC_RUN_ID');
+      await until("the run's environment in the shell", 20000, () => shell.output().includes(`in-pool-run-${node.record.id}`));
+      shell.terminal.sendText('exit');
+      assert.match(await shell.ended, /^Shell exited \(code 0\); run .* goes on\./);
+      shell.terminal.dispose();
+      assert.ok(onLanded(), `the run's container still runs on ${landed}`);
+      assert.equal(api.runs.children().find((n) => n.record.id === node.record.id)?.record.state, 'running');
+    } finally {
+      await vscode.commands.executeCommand('containerExec.stopRun', node);
+    }
+    const r = await running;
+    assert.equal(r.record?.state, 'cancelled');
+    assert.equal(onLanded(), '');
+  });
+
+  it('Open Shell output is paced (lesser finding): `yes` reaches the terminal at about containerExec.terminalMaxMBps, and Ctrl+C stops it at once', async () => {
+    const budget = 0.2e6;
+    await config().update('terminalMaxMBps', budget / 1e6, vscode.ConfigurationTarget.Workspace);
+    const shell = (await vscode.commands.executeCommand<ShellResult>('containerExec.openShell', 'sh-local'))!;
+    try {
+      await until('the container', 60000, () => containersOf(shell.runId!));
+      shell.terminal.sendText('echo ready-$((1+1))');
+      await until('the shell', 20000, () => shell.output().includes('ready-2'));
+      shell.terminal.sendText('yes');
+      await until("yes's output", 20000, () => shell.output().includes('y\r\ny\r\ny\r\n'));
+      // three seconds of budget shown: how long it took says the rate the terminal was handed
+      const c0 = shell.shown();
+      const t0 = Date.now();
+      await until('three seconds of budget shown', 60000, () => shell.shown() - c0 >= 3 * budget);
+      const rate = (shell.shown() - c0) / ((Date.now() - t0) / 1000);
+      assert.ok(rate <= 1.5 * budget, `the terminal was handed ${Math.round(rate)} characters a second; its budget is ${budget}`);
+      shell.terminal.sendText('\x03', false);
+      shell.terminal.sendText('echo after-$((20+1))');
+      await until('the command after Ctrl+C', 20000, () => shell.output().includes('after-21'));
+      shell.terminal.sendText('exit');
+      assert.match(await shell.ended, /^Shell exited \(code \d+\); the container was removed\./);
+    } finally {
+      shell.terminal.dispose();
+      await shell.ended;
+      await config().update('terminalMaxMBps', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.equal(containersOf(shell.runId!), '');
   });
 });

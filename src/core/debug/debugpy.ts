@@ -95,6 +95,22 @@ export function relayCommand(cmd: string[], recipe: string, port: number, waitSe
 /** A loopback port for debugpy in the container (random: a configuration with host networking shares the host's loopback). */
 export const debugPort = () => 20000 + Math.floor(Math.random() * 40000);
 
+/**
+ * Why a debug run cannot use `network`, or undefined: debugpy listens on 127.0.0.1 in the container, and
+ * with the host's network namespace (`host`) or another's (`container:…`, Podman's `ns:…`) that loopback is
+ * shared: any process there could connect to the debugger first and run code as the recipe.
+ */
+export function debugNetworkRefusal(configuration: string, network: string | undefined): string | undefined {
+  const shared =
+    network === 'host'
+      ? "the daemon host's loopback"
+      : network && /^(container|ns):/.test(network)
+        ? `the loopback of ${network.replace(/^\w+:/, '')}`
+        : undefined;
+  if (!shared) return undefined;
+  return `Debug Recipe does not debug on configuration ${configuration}: its network is "${network}", so debugpy's port (127.0.0.1 in the container) would be on ${shared}, where any process could connect to the debugger before VS Code and run code as the recipe. Nothing was created. Remove "network" from configuration ${configuration} (or set a bridge or user-defined network) to debug; Run Recipe is not affected.`;
+}
+
 /** Debug Recipe debugs Python: the recipe's interpreter must be a python. */
 export function checkDebuggable(recipe: string, interpreters: Record<string, string>): void {
   const ext = path.posix.extname(recipe);

@@ -7,3 +7,4 @@ export * from './outputArchive';
 export * from './runOutputs';
 export * from './outputThread';
 export * from './terminalPacer';
+export * from './textTail';

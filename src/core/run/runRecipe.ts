@@ -4,6 +4,7 @@ import { DOCKER_DAEMON, targetText, type ExecutionBackend, type RunHandle } from
 import type { Configuration } from '../config/configurationSchema';
 import { usageDenied } from '../config/permissions';
 import type { RegistryAuth } from '../build/registry';
+import { debugNetworkRefusal } from '../debug/debugpy';
 import { LABELS } from '../labels';
 import type { OffThreadOutput } from './outputThread';
 import { recipeCommand, workspaceLabel } from './recipe';
@@ -145,6 +146,8 @@ async function prepare(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
   } catch (e) {
     throw new RunError('recipe', (e as Error).message);
   }
+  const sharedLoopback = req.kind === 'debug' ? debugNetworkRefusal(c.name, c.network) : undefined;
+  if (sharedLoopback) throw new RunError('permission', sharedLoopback);
   hooks.onStatus(`Checking ${backend.description}`);
   const capacity = await backend.probe(c, { signal, onStatus: hooks.onStatus, onQueued: hooks.onQueued });
   if (capacity.errors.length)

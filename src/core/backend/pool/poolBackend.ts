@@ -59,6 +59,10 @@ const placedOn = (pool: string, daemon: string) => {
   return m;
 };
 
+/** The runs this process placed on pool `pool` and not yet released (what placement counts before their containers show). */
+export const placedRunIds = (pool: string): string[] =>
+  [...placedRuns].flatMap(([key, m]) => (key.startsWith(`${pool}\u0000`) ? [...m.keys()] : []));
+
 /** Waiting runs, first-come, per pool and user; `wake` re-checks the head. */
 interface Waiter {
   runId: string;
@@ -113,6 +117,8 @@ export class PoolBackend implements ExecutionBackend {
   private chosen: Member | undefined;
   placement: Placement | undefined;
   private runId: string | undefined;
+  /** The run whose place in the pool this back-end holds (it placed it): the only one it releases. */
+  private holds: string | undefined;
   private config: Configuration | undefined;
   private status: ((text: string) => void) | undefined;
   private queued: ((reason: string | undefined) => void) | undefined;
@@ -297,6 +303,7 @@ export class PoolBackend implements ExecutionBackend {
           // while the run is placed its daemon's load is recounted too, whatever its event stream says
           this.unkeep?.();
           this.unkeep = admitted.member.load.keepFresh();
+          this.holds = runId;
           opts.onQueued?.(undefined);
           opts.onStatus?.(`Placed on daemon "${admitted.member.id}": ${admitted.reason}`);
           return { errors: [], warnings: [] };
@@ -383,6 +390,7 @@ export class PoolBackend implements ExecutionBackend {
       if (r) {
         placed.delete(this.runId);
         placed.set(runId, r);
+        if (this.holds === this.runId) this.holds = runId;
       }
     }
     this.runId = runId;
@@ -463,8 +471,34 @@ export class PoolBackend implements ExecutionBackend {
     return recountVerdict(ours, daemons, budget, request);
   }
 
-  /** @internal for PoolRun: the run is over; its place frees, and waiting runs re-check. */
+  /**
+   * @internal for PoolRun: the daemon holding run `runId`'s container (not its claim), asked of every
+   * daemon of the pool at once, each within its deadline.
+   */
+  async landedOn(runId: string, signal?: AbortSignal): Promise<Member> {
+    const answers = await Promise.all(
+      this.members.map((m) =>
+        labelledContainers(m.backend.client, LABELS.run, runId, { signal }).then(
+          (list) => ({ m, has: list.some((c) => c.labels[LABELS.pool] === this.spec.name && c.labels[LABELS.kind] !== 'claim') }),
+          (e: Error) => ({ m, has: false, error: e.message }),
+        ),
+      ),
+    );
+    const found = answers.find((a) => a.has);
+    if (found) return found.m;
+    const down = answers.flatMap((a) => ('error' in a ? [`${a.m.id}: ${a.error}`] : []));
+    throw new Error(
+      `run ${runId} has no container on any daemon of pool "${this.spec.name}" (${this.spec.daemons.map((d) => d.id).join(', ')})${down.length ? `; unreachable: ${down.join('; ')}` : ''}: it ended, or its daemon is not reachable.`,
+    );
+  }
+
+  /**
+   * @internal for PoolRun: the run is over; its place frees, and waiting runs re-check. Only a run this
+   * back-end placed: one opened for another's run (a shell, a fetch) never frees that run's place.
+   */
   released(runId: string): void {
+    if (runId !== this.holds) return;
+    this.holds = undefined;
     for (const m of this.members) placedOn(this.spec.name, m.id).delete(runId);
     this.unkeep?.();
     this.unkeep = undefined;
@@ -539,7 +573,7 @@ export class PoolBackend implements ExecutionBackend {
   dispose(): void {
     // a window closing mid-admission: its claim goes first (best effort; else it expires, see claims.ts)
     const dropping = this.current?.dropClaim() ?? Promise.resolve();
-    if (this.runId) this.released(this.runId);
+    if (this.holds) this.released(this.holds);
     void dropping.finally(() => {
       for (const m of this.members) {
         m.backend.dispose();
@@ -573,9 +607,12 @@ class PoolRun implements RunHandle {
     return `${this.name}-claim`;
   }
 
-  private handle(): RunHandle {
-    if (!this.inner) throw new Error(`run ${this.runId} of pool "${this.pool.poolName}" was not started`);
-    return this.inner;
+  /** The run's container: the one this handle started, else found by its run label on the pool's daemons (a shell, a stop from elsewhere). */
+  private async handle(signal?: AbortSignal): Promise<RunHandle> {
+    if (this.inner) return this.inner;
+    const member = await this.pool.landedOn(this.runId, signal);
+    this.member = member;
+    return (this.inner = member.backend.run(this.runId));
   }
 
   async start(spec: RunSpec, hooks: StartHooks): Promise<Started> {
@@ -687,17 +724,17 @@ class PoolRun implements RunHandle {
     }
   }
 
-  wait(follow: AbortSignal) {
-    return this.handle().wait(follow);
+  async wait(follow: AbortSignal) {
+    return (await this.handle(follow)).wait(follow);
   }
-  stop(graceSeconds: number) {
-    return this.handle().stop(graceSeconds);
+  async stop(graceSeconds: number) {
+    return (await this.handle()).stop(graceSeconds);
   }
-  exec(cmd: string[], opts?: ExecOptions) {
-    return this.handle().exec(cmd, opts);
+  async exec(cmd: string[], opts?: ExecOptions) {
+    return (await this.handle(opts?.signal)).exec(cmd, opts);
   }
-  fetchOutputs(path: string, dest: string, opts?: Parameters<RunHandle['fetchOutputs']>[2]) {
-    return this.handle().fetchOutputs(path, dest, opts);
+  async fetchOutputs(path: string, dest: string, opts?: Parameters<RunHandle['fetchOutputs']>[2]) {
+    return (await this.handle(opts?.signal)).fetchOutputs(path, dest, opts);
   }
   async remove(opts?: { signal?: AbortSignal }): Promise<void> {
     try {
