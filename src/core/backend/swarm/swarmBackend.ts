@@ -23,6 +23,7 @@ import {
 } from '../../engine/swarm';
 import { containerStarted, putArchive, removeContainer } from '../../engine/containers';
 import { imageExists } from '../../engine/images';
+import { labelledContainers } from '../../engine/pool';
 import { LABELS } from '../../labels';
 import { demuxFrames } from '../../run/demux';
 import { readOutputOffThread } from '../../run/outputThread';
@@ -35,7 +36,9 @@ import {
   type ExecOptions,
   type ExecSession,
   type ExecutionBackend,
+  type KeptOutputsOptions,
   type LostRun,
+  type Placement,
   type RunExit,
   type RunHandle,
   type RunSpec,
@@ -108,6 +111,8 @@ export class DockerSwarmBackend implements ExecutionBackend {
   private nodeDaemons: Promise<Map<string, NodeDaemon>> | undefined;
   /** Node daemons with a run of this back-end on them: pinged with the manager. */
   readonly activeNodes = new Set<DaemonClient>();
+  /** The daemon of the node the last run's task landed on (its record names it: Fetch Run Outputs goes there). */
+  placement: Placement | undefined;
 
   constructor(
     readonly manager: DaemonClient,
@@ -254,14 +259,53 @@ export class DockerSwarmBackend implements ExecutionBackend {
     await new SwarmRun(this, lost.name).remove(opts);
   }
 
-  /** Outputs left in a kept run's task container (`container`: the service name in its record), fetched through its node; then the service goes. */
-  async retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts?: FetchOutputsOptions): Promise<RetrievedOutputs> {
-    const run = new SwarmRun(this, container);
-    const at = await run.locate();
-    if (!at) return { skipped: [], entries: 0, bytes: 0, removed: false, gone: true };
-    const got = await retrieveKeptOutputs(at.client, at.containerId, outputPath, dest, opts);
-    if (got.removed) await run.remove({ signal: opts?.signal });
-    return got;
+  /**
+   * Outputs left in a kept run's task container (`container`: the service name in its record), fetched
+   * through the daemon of the node it landed on (`landedOn`; a record without it: the node the manager
+   * names); then the service goes. Gone only when that daemon answers that it has no such container.
+   */
+  async retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts: KeptOutputsOptions = {}): Promise<RetrievedOutputs> {
+    const gone = { skipped: [], entries: 0, bytes: 0, removed: false, gone: true };
+    const retry = `The outputs stay in its container: run Fetch Run Outputs again once it answers.`;
+    let client: DaemonClient;
+    let dispose = () => {};
+    if (opts.landedOn !== undefined) {
+      const known = opts.landedOn === this.manager.daemon.id ? undefined : (await this.knownDaemons()).find((d) => d.id === opts.landedOn);
+      if (opts.landedOn !== this.manager.daemon.id && !known)
+        throw new Error(
+          `Run ${container} landed on daemon "${opts.landedOn}", which is no longer defined: add it back in the Daemons view, then run Fetch Run Outputs again.`,
+        );
+      client = known ? createDaemonClient(known) : this.manager;
+      if (known) dispose = () => client.dispose();
+    } else {
+      const [task] = await listTasks(this.manager, { service: [container] }, opts);
+      // the manager has no task of that service: it went with its service, and its container with it
+      if (!task) return gone;
+      const node = task.nodeId ? ((await this.nodes()).get(task.nodeId) ?? (await this.nodes(true)).get(task.nodeId)) : undefined;
+      if (!node)
+        throw new Error(
+          `The task of ${container} is on node ${task.nodeId.slice(0, 12) || '(none)'}, whose daemon did not answer or is not among the daemons the extension knows. ${retry}`,
+        );
+      client = node.client;
+    }
+    try {
+      let found: string | undefined;
+      try {
+        found = (await labelledContainers(client, 'com.docker.swarm.service.name', container, opts))[0]?.id;
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        throw new Error(
+          `Daemon "${client.daemon.id}" (${client.host}), where run ${container} landed, did not answer: ${(e as Error).message}. ${retry}`,
+          { cause: e },
+        );
+      }
+      if (!found) return gone;
+      const got = await retrieveKeptOutputs(client, found, outputPath, dest, opts);
+      if (got.removed) await removeService(this.manager, container, { signal: opts.signal });
+      return got;
+    } finally {
+      dispose();
+    }
   }
 
   dispose(): void {
@@ -308,6 +352,7 @@ class SwarmRun implements RunHandle {
       const at: Located = { client: node.client, containerId, container: new DockerRun(node.client, containerId) };
       this.at = at;
       this.backend.activeNodes.add(node.client);
+      this.backend.placement = { daemon: node.client.daemon.id, reason: `Swarm placed its task on node ${task.nodeId.slice(0, 12)}` };
 
       const { scan } = spec.workspace;
       hooks.onStatus(
