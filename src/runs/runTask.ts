@@ -162,7 +162,7 @@ class RunTerminal extends TaskTerminal {
   }
 
   private async runOnce(): Promise<number> {
-    const { s, def, debug } = this;
+    const { s, def } = this;
     const rate = terminalBytesPerSecond();
     if (rate.bytesPerSecond !== Infinity)
       this.pace(rate.bytesPerSecond, (bytes) => `${C.dim}${C.yellow}… ${formatBytes(bytes)} more in run.log — Show Run Logs${C.reset}`);
