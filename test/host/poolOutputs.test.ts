@@ -54,7 +54,7 @@ describe('issue 23: kept outputs of a pool run in the extension host (real host,
       }
   });
 
-  it('finding 2: Fetch Run Outputs brings them from the daemon the run landed on, with another container of the pool on the other daemon; a refused run folder leaves no back-end open', async () => {
+  it('finding 2: Fetch Run Outputs brings them from the daemon the run landed on, with another container of the pool on the other daemon', async () => {
     // another run of the pool, kept on purpose on "local": a container labelled with the pool there
     await poolOn(['local']);
     await config().update('keepContainers', true, vscode.ConfigurationTarget.Workspace);
@@ -74,28 +74,16 @@ describe('issue 23: kept outputs of a pool run in the extension host (real host,
     assert.deepEqual(r.record.outputsKept.target, { kind: 'docker-pool', id: POOL });
     assert.equal(r.record.placement?.daemon, 'tcp');
     assert.equal(containersOf(need('DOCKER_TCP_HOST'), r.runId).split('\n').length, 1);
+    // holding kept outputs, it is no lost run
+    const removed = await vscode.commands.executeCommand<string[]>('containerExec.removeLostRunContainers', 'tcp');
+    assert.ok(!removed.some((id) => r.record!.containerId!.startsWith(id) || id.startsWith(r.record!.containerId!)), removed.join());
 
     // the pool now has both daemons; the caps raised
     await poolOn(['local', 'tcp']);
     await config().update('outputMaxEntries', 1000, vscode.ConfigurationTarget.Workspace);
     const node = () => api.runs.children().find((n) => n.record.id === r.runId)!;
 
-    // lesser finding: a refused run folder (its out/ a link) fails the fetch before any back-end is opened
-    const opened = api.runs.openBackends();
     const out = path.join(ws(), '.container-exec', 'runs', r.runId, 'out');
-    fs.renameSync(out, `${out}.first`);
-    fs.symlinkSync(os.tmpdir(), out);
-    try {
-      // the command's failure is shown, not thrown
-      assert.equal(await vscode.commands.executeCommand('containerExec.fetchRunOutputs', node()), undefined);
-      assert.match(api.shownError()?.text ?? '', /out is a symbolic link/);
-      assert.ok(node().record.outputsKept, 'a refused fetch cleared the record');
-      await until('every back-end disposed', 5000, () => api.runs.openBackends() === opened);
-    } finally {
-      fs.unlinkSync(out);
-      fs.renameSync(`${out}.first`, out);
-    }
-
     const folder = await vscode.commands.executeCommand<string>('containerExec.fetchRunOutputs', node());
     assert.equal(folder, out);
     assert.equal(fs.readdirSync(folder).length, 20);
@@ -137,6 +125,30 @@ describe('issue 23: kept outputs of a pool run in the extension host (real host,
       fs.rmSync(folder, { recursive: true, force: true });
       if (before === undefined) fs.rmSync(tasksJson);
       else fs.writeFileSync(tasksJson, before);
+    }
+  });
+
+  it('lesser finding: Fetch Run Outputs with a refused run folder leaves no back-end open', async () => {
+    await poolOn(['tcp']);
+    await config().update('outputMaxEntries', 5, vscode.ConfigurationTarget.Workspace);
+    const r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', many(), POOL);
+    runIds.push(r.runId);
+    assert.ok(r.record?.outputsKept, JSON.stringify(r.record));
+    const node = () => api.runs.children().find((n) => n.record.id === r.runId)!;
+    const opened = api.runs.openBackends();
+    // its out/ a link: the fetch fails before any back-end is opened
+    const out = path.join(ws(), '.container-exec', 'runs', r.runId, 'out');
+    fs.renameSync(out, `${out}.first`);
+    fs.symlinkSync(os.tmpdir(), out);
+    try {
+      // the command's failure is shown, not thrown
+      assert.equal(await vscode.commands.executeCommand('containerExec.fetchRunOutputs', node()), undefined);
+      assert.match(api.shownError()?.text ?? '', /out is a symbolic link/);
+      assert.ok(node().record.outputsKept, 'a refused fetch cleared the record');
+      await until('every back-end disposed', 5000, () => api.runs.openBackends() === opened);
+    } finally {
+      fs.unlinkSync(out);
+      fs.renameSync(`${out}.first`, out);
     }
   });
 });
