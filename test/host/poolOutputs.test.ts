@@ -85,7 +85,7 @@ describe('issue 23: kept outputs of a pool run in the extension host (real host,
 
     const out = path.join(ws(), '.container-exec', 'runs', r.runId, 'out');
     const folder = await vscode.commands.executeCommand<string>('containerExec.fetchRunOutputs', node());
-    assert.equal(folder, out);
+    assert.equal(folder, out, api.shownError()?.text);
     assert.equal(fs.readdirSync(folder).length, 20);
     assert.equal(node().record.outputsKept, undefined);
     assert.equal(containersOf(need('DOCKER_TCP_HOST'), r.runId), '');
