@@ -64,6 +64,9 @@ const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.02 2>/dev/null || sleep 1; 
 const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
 const QUEUED = new Set(['new', 'pending', 'assigned', 'allocated']);
 
+/** What a kept run's outputs fetch says when the daemon holding them does not answer. */
+const KEPT_RETRY = 'The outputs stay in its container: run Fetch Run Outputs again once it answers.';
+
 /** How long a daemon's swarm membership, once asked, is taken as known (a daemon seldom leaves or joins a swarm). */
 const MEMBERSHIP_FRESH_MS = 30000;
 const memberships = new Map<string, { at: number; answer: Promise<SwarmMembership> }>();
@@ -266,46 +269,52 @@ export class DockerSwarmBackend implements ExecutionBackend {
    */
   async retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts: KeptOutputsOptions = {}): Promise<RetrievedOutputs> {
     const gone = { skipped: [], entries: 0, bytes: 0, removed: false, gone: true };
-    const retry = `The outputs stay in its container: run Fetch Run Outputs again once it answers.`;
-    let client: DaemonClient;
-    let dispose = () => {};
-    if (opts.landedOn !== undefined) {
-      const known = opts.landedOn === this.manager.daemon.id ? undefined : (await this.knownDaemons()).find((d) => d.id === opts.landedOn);
-      if (opts.landedOn !== this.manager.daemon.id && !known)
-        throw new Error(
-          `Run ${container} landed on daemon "${opts.landedOn}", which is no longer defined: add it back in the Daemons view, then run Fetch Run Outputs again.`,
-        );
-      client = known ? createDaemonClient(known) : this.manager;
-      if (known) dispose = () => client.dispose();
-    } else {
-      const [task] = await listTasks(this.manager, { service: [container] }, opts);
-      // the manager has no task of that service: it went with its service, and its container with it
-      if (!task) return gone;
-      const node = task.nodeId ? ((await this.nodes()).get(task.nodeId) ?? (await this.nodes(true)).get(task.nodeId)) : undefined;
-      if (!node)
-        throw new Error(
-          `The task of ${container} is on node ${task.nodeId.slice(0, 12) || '(none)'}, whose daemon did not answer or is not among the daemons the extension knows. ${retry}`,
-        );
-      client = node.client;
-    }
+    const at = await this.keptOn(container, opts);
+    if (!at) return gone;
     try {
       let found: string | undefined;
       try {
-        found = (await labelledContainers(client, 'com.docker.swarm.service.name', container, opts))[0]?.id;
+        found = (await labelledContainers(at.client, 'com.docker.swarm.service.name', container, opts))[0]?.id;
       } catch (e) {
         if (opts.signal?.aborted) throw e;
         throw new Error(
-          `Daemon "${client.daemon.id}" (${client.host}), where run ${container} landed, did not answer: ${(e as Error).message}. ${retry}`,
+          `Daemon "${at.client.daemon.id}" (${at.client.host}), where run ${container} landed, did not answer: ${(e as Error).message}. ${KEPT_RETRY}`,
           { cause: e },
         );
       }
       if (!found) return gone;
-      const got = await retrieveKeptOutputs(client, found, outputPath, dest, opts);
+      const got = await retrieveKeptOutputs(at.client, found, outputPath, dest, opts);
       if (got.removed) await removeService(this.manager, container, { signal: opts.signal });
       return got;
     } finally {
-      dispose();
+      at.dispose();
     }
+  }
+
+  /**
+   * The daemon a kept run's container is on: the one its record names, else that of the node the manager
+   * puts its task on; undefined when the manager has no task of it (gone with its service).
+   */
+  private async keptOn(container: string, opts: KeptOutputsOptions): Promise<{ client: DaemonClient; dispose(): void } | undefined> {
+    const { landedOn } = opts;
+    if (landedOn === this.manager.daemon.id) return { client: this.manager, dispose: () => undefined };
+    if (landedOn !== undefined) {
+      const known = (await this.knownDaemons()).find((d) => d.id === landedOn);
+      if (!known)
+        throw new Error(
+          `Run ${container} landed on daemon "${landedOn}", which is no longer defined: add it back in the Daemons view, then run Fetch Run Outputs again.`,
+        );
+      const client = createDaemonClient(known);
+      return { client, dispose: () => client.dispose() };
+    }
+    const [task] = await listTasks(this.manager, { service: [container] }, opts);
+    if (!task) return undefined;
+    const node = task.nodeId ? ((await this.nodes()).get(task.nodeId) ?? (await this.nodes(true)).get(task.nodeId)) : undefined;
+    if (!node)
+      throw new Error(
+        `The task of ${container} is on node ${task.nodeId.slice(0, 12) || '(none)'}, whose daemon did not answer or is not among the daemons the extension knows. ${KEPT_RETRY}`,
+      );
+    return { client: node.client, dispose: () => undefined };
   }
 
   dispose(): void {
