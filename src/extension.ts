@@ -45,6 +45,8 @@ export interface ContainerExecApi {
     children(): RunNode[];
     item(node: RunNode): vscode.TreeItem;
     onTerminalWrite: vscode.Event<{ runId: string; text: string }>;
+    /** Back-ends opened and not disposed yet. */
+    openBackends(): number;
   };
   /**
    * Workspace Trust, for tests: the in-host suite runs with --disable-workspace-trust, so Restricted Mode
@@ -98,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
       children: () => runs.tree.getChildren(),
       item: (node) => runs.tree.getTreeItem(node),
       onTerminalWrite: runTerminalWrites().event,
+      openBackends: () => runs.backends.openCount,
     },
     trust: { isTrusted: () => workspaceTrust.isTrusted(), simulate: (t) => workspaceTrust.simulate(t) },
     debug: { onDidEnd: debugSessionEnds, lastProblem: lastDebugProblem },

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { capText, limitsSummary, newRunId, prepareRunFolder, targetText, usageDenied } from '../core';
+import { DOCKER_DAEMON, capText, limitsSummary, newRunId, prepareRunFolder, targetText, usageDenied } from '../core';
 import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
 import { executeToEnd } from '../tasks';
@@ -85,16 +85,20 @@ async function fetchKeptRunOutputs(s: Services, r: RunRecord): Promise<string | 
   const kept = r.outputsKept;
   if (!kept)
     throw new Error(`Run ${r.id} has no outputs left in a container: ${r.outputs ? `they are in ${r.outputs}` : 'it brought back none'}.`);
+  // checked before the back-end opens: a refused folder leaves nothing open (a pool's event streams)
+  const folder = await prepareRunFolder(workspaceDir(), r.id);
+  // a pool or swarm run's container is on the daemon it landed on: asked there alone
+  const landedOn = kept.target.kind === DOCKER_DAEMON ? undefined : r.placement?.daemon;
+  const where = landedOn ? `daemon "${landedOn}" of ${targetText(kept.target)}` : targetText(kept.target);
+  const caps = outputCaps();
   const backend = await s.runs.backends.open(kept.target, {
     context: `it holds container ${kept.container} with the outputs of run ${r.id}`,
     hint: 'Add it back in the Daemons view, then fetch again.',
   });
-  const where = targetText(kept.target);
-  const caps = outputCaps();
-  const folder = await prepareRunFolder(workspaceDir(), r.id);
   try {
     const got = await withCancellableProgress(`Fetching the outputs of run ${r.id} from container ${kept.container}`, (signal) =>
       backend.retrieveKeptOutputs(kept.container, kept.outputPath, folder, {
+        landedOn,
         maxBytes: caps.outputMaxBytes,
         maxEntries: caps.outputMaxEntries,
         signal,

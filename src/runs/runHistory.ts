@@ -21,7 +21,7 @@ export const RunRecordSchema = z.object({
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).default({}),
   state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
-  /** A pool run: the daemon it landed on and why (each daemon's free capacity then). */
+  /** A pool or swarm run: the daemon it landed on and why; Fetch Run Outputs asks that daemon for a kept container. */
   placement: z.object({ daemon: z.string(), reason: z.string() }).optional(),
   exitCode: z.number().optional(),
   oomKilled: z.boolean().optional(),

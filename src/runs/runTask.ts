@@ -13,7 +13,9 @@ import {
   formatBytes,
   pacingAt,
   type Configuration,
+  type ExecutionBackend,
   type RunHandle,
+  type RunTarget,
   type RunOutcome,
 } from '../core';
 import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
@@ -160,7 +162,7 @@ class RunTerminal extends TaskTerminal {
   }
 
   private async runOnce(): Promise<number> {
-    const { s, def, debug } = this;
+    const { s, def } = this;
     const rate = terminalBytesPerSecond();
     if (rate.bytesPerSecond !== Infinity)
       this.pace(rate.bytesPerSecond, (bytes) => `${C.dim}${C.yellow}… ${formatBytes(bytes)} more in run.log — Show Run Logs${C.reset}`);
@@ -176,6 +178,26 @@ class RunTerminal extends TaskTerminal {
       context: `configuration ${config.name}`,
       hint: 'Add it in the Daemons view, or pick another configuration.',
     });
+    // disposed on every path from here: a pool back-end holds its daemons' event streams
+    try {
+      return await this.runOn(backend, { ws, recipe, config, chosenBy, target, rate });
+    } finally {
+      backend.dispose();
+    }
+  }
+
+  /** The run on its opened back-end: record, run folder and log, the driver, the summary. */
+  private async runOn(
+    backend: ExecutionBackend,
+    chosen: ReturnType<typeof chooseRunConfiguration> & {
+      ws: string;
+      recipe: string;
+      target: RunTarget;
+      rate: ReturnType<typeof terminalBytesPerSecond>;
+    },
+  ): Promise<number> {
+    const { s, def, debug } = this;
+    const { ws, recipe, config, chosenBy, target, rate } = chosen;
     const image = (await basePlan(s.context, config)).tag;
     debug?.onChosen(recipe, config.name, image);
     const id = this.runId;
@@ -266,7 +288,11 @@ class RunTerminal extends TaskTerminal {
             );
             if (reason) this.line(`${C.dim}${reason}${C.reset}`);
           },
-          onStarted: debug && ((run) => debug.onStarted(run)),
+          onStarted: (run) => {
+            // a swarm run's node is known once its task landed: the record names its daemon (outputs are fetched there)
+            if (backend.placement) void update({ placement: backend.placement });
+            debug?.onStarted(run);
+          },
         },
       );
       const outputsKept = outcome.outputsKept && { ...outcome.outputsKept, target };
@@ -299,7 +325,6 @@ class RunTerminal extends TaskTerminal {
       throw e;
     } finally {
       s.runs.ended(id);
-      backend.dispose();
       log.end();
     }
   }

@@ -50,6 +50,8 @@ describe('Docker Swarm in the extension host (the testbed swarm, real host)', fu
     );
     assert.equal(r.exitCode, 0, r.record?.message);
     assert.deepEqual(r.record?.target, { kind: 'docker-swarm', id: 'swarm-m' });
+    // issue 23 finding 2: the record names the daemon of the node the task landed on (kept outputs are fetched there)
+    assert.ok(['swarm-m', 'swarm-w1', 'swarm-w2'].includes(r.record?.placement?.daemon ?? ''), JSON.stringify(r.record?.placement));
     assert.match(fs.readFileSync(r.record!.logFile, 'utf8'), /swarm line 0\nswarm line 1\nswarm line 2\n/);
     assert.equal(fs.readFileSync(path.join(ws(), '.container-exec', 'runs', r.record!.id, 'out', 'where.txt'), 'utf8'), 'py-swarm');
   });

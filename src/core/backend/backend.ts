@@ -65,7 +65,12 @@ export interface ProbeOptions {
   onQueued?(reason: string | undefined): void;
 }
 
-/** A pool's choice: the daemon a run landed on, and why (each candidate's free capacity). */
+export interface KeptOutputsOptions extends FetchOutputsOptions {
+  /** The daemon the run landed on (a pool or swarm run's record: `placement.daemon`): asked alone. */
+  landedOn?: string;
+}
+
+/** A pool's or swarm's choice: the daemon a run landed on, and why (each candidate's free capacity, the node). */
 export interface Placement {
   daemon: string;
   reason: string;
@@ -196,7 +201,7 @@ export interface ExecutionBackend {
    * here, and waits while it does not fit (`onQueued` with the reason, then `undefined` when admitted).
    */
   probe(config: Configuration, opts: ProbeOptions): Promise<Capacity>;
-  /** Where the last probe placed the run and why (pools only). */
+  /** Where the run landed and why (pools: from the probe; swarms: once the task is on a node). */
   readonly placement?: Placement;
   /** True when the target has the image. */
   hasImage(ref: string, opts: { signal: AbortSignal }): Promise<boolean>;
@@ -210,7 +215,10 @@ export interface ExecutionBackend {
   /** Resources of `workspaceDir`'s runs not among `activeRunIds` and not kept on purpose. */
   findLost(workspaceDir: string, activeRunIds: ReadonlySet<string>, opts?: { signal?: AbortSignal }): Promise<LostRun[]>;
   removeLost(lost: LostRun, opts?: { signal?: AbortSignal }): Promise<void>;
-  /** Outputs a run left in its kept resource (`container`: the name in its record), then removes it unless cut again. */
-  retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts?: FetchOutputsOptions): Promise<RetrievedOutputs>;
+  /**
+   * Outputs a run left in its kept resource (`container`: the name in its record), then removes it unless
+   * cut again. `gone` only when the daemon holding it says it is gone; a daemon that does not answer throws.
+   */
+  retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts?: KeptOutputsOptions): Promise<RetrievedOutputs>;
   dispose(): void;
 }

@@ -17,6 +17,12 @@ export interface OpenContext {
 /** One place back-ends register; the run task and the Runs view ask it for the back-end of a target. */
 export class BackendRegistry {
   private readonly providers = new Map<string, BackendProvider>();
+  private opened = 0;
+
+  /** Back-ends opened and not disposed yet: one left open after its work is a leak (a pool's event streams stay). */
+  get openCount(): number {
+    return this.opened;
+  }
 
   /** Returns the function that unregisters it. */
   register(provider: BackendProvider): () => void {
@@ -44,6 +50,14 @@ export class BackendRegistry {
     const backend = await provider.open(target.id);
     if (!backend)
       throw new Error(`${provider.noun[0]!.toUpperCase()}${provider.noun.slice(1)} not found: "${target.id}"${context}.${hint}`);
+    this.opened++;
+    const dispose = backend.dispose.bind(backend);
+    let disposed = false;
+    backend.dispose = () => {
+      if (!disposed) this.opened--;
+      disposed = true;
+      dispose();
+    };
     return backend;
   }
 

@@ -33,7 +33,8 @@ export function capText(capped: OutputCap): string {
 
 /**
  * Copies the container's output folder into `dest` (as `docker cp`: dest/<folder name>/...), each entry
- * judged alone (see extractOutputArchive). The body has no deadline of its own: an idle one ends it.
+ * judged alone (see extractOutputArchive). The headers have the daemon's deadline; the body an idle one,
+ * running from the headers (not from the first byte).
  */
 export async function fetchOutputs(
   client: DaemonClient,
@@ -51,13 +52,18 @@ export async function fetchOutputs(
     throw e;
   }
   let idle: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => watchdog.destroy(new Error(`no data from ${client.host} for ${idleMs} ms`)), idleMs);
+  };
   const watchdog = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      clearTimeout(idle);
-      idle = setTimeout(() => watchdog.destroy(new Error(`no data from ${client.host} for ${idleMs} ms`)), idleMs);
+      arm();
       done(null, chunk);
     },
   });
+  // armed from the answer's headers on: a daemon that sends them and then nothing is cut too
+  arm();
   const onAbort = () => watchdog.destroy(new Error(`fetching ${outputPath} from ${client.host} was cancelled`));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   stream.on('error', (e: Error) => watchdog.destroy(e));

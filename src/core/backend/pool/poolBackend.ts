@@ -4,16 +4,18 @@ import { createDaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
 import { createClaim, labelledContainers } from '../../engine/pool';
 import { copyImage } from '../../engine/imageCopy';
-import { removeContainer } from '../../engine/containers';
+import { inspectContainer, removeContainer } from '../../engine/containers';
 import { isNotFound } from '../../errors';
 import type { DaemonInfo } from '../../engineTypes';
 import { LABELS } from '../../labels';
 import { osUser } from '../../run/runRecipe';
+import type { RetrievedOutputs } from '../../run/runOutputs';
 import {
   DOCKER_POOL,
   type Capacity,
   type ExecOptions,
   type ExecutionBackend,
+  type KeptOutputsOptions,
   type LostRun,
   type Placement,
   type ProbeOptions,
@@ -546,28 +548,50 @@ export class PoolBackend implements ExecutionBackend {
     await member.backend.removeLost({ ...lost, id: lost.id.slice(slash + 1) }, opts);
   }
 
-  async retrieveKeptOutputs(
-    container: string,
-    outputPath: string,
-    dest: string,
-    opts?: Parameters<ExecutionBackend['retrieveKeptOutputs']>[3],
-  ) {
-    for (const m of this.members) {
-      const there = await labelledContainers(m.backend.client, LABELS.pool, this.spec.name).then(
-        (l) => l.length > 0,
-        () => false,
-      );
-      if (there) {
-        try {
-          return await m.backend.retrieveKeptOutputs(container, outputPath, dest, opts);
-        } catch (e) {
-          if (!/no such container|not found/i.test((e as Error).message)) throw e;
-        }
+  /**
+   * From the daemon the run landed on (its record's `placement.daemon`); a record without one (written
+   * before it was kept) asks every daemon: gone only when each of them answered and none has it.
+   */
+  async retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts: KeptOutputsOptions = {}): Promise<RetrievedOutputs> {
+    const pool = `pool "${this.spec.name}"`;
+    const at = (m: Member) => `daemon "${m.id}" of ${pool} (${m.backend.client.host})`;
+    const retry = `The outputs stay in container ${container}: run Fetch Run Outputs again once it answers.`;
+    const from = async (m: Member) => {
+      try {
+        return await m.backend.retrieveKeptOutputs(container, outputPath, dest, opts);
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        throw new Error(`Could not fetch the outputs kept on ${at(m)}: ${(e as Error).message}. ${retry}`, { cause: e });
       }
+    };
+    if (opts.landedOn !== undefined) {
+      const m = this.members.find((x) => x.id === opts.landedOn);
+      if (!m)
+        throw new Error(
+          `Run container ${container} is on daemon "${opts.landedOn}", which ${pool} ${this.unknown.includes(opts.landedOn) ? 'names but no daemon entry defines' : 'no longer lists'}: add it back (Daemons view, or the configuration's pool), then run Fetch Run Outputs again.`,
+        );
+      return from(m);
     }
-    throw new Error(
-      `Container ${container} is on no daemon of pool "${this.spec.name}" (${this.members.map((m) => m.id).join(', ')}): it was removed, or its daemon is unreachable.`,
+    const answers = await Promise.all(
+      this.members.map((m) =>
+        inspectContainer(m.backend.client, container, { signal: opts.signal }).then(
+          (): { m: Member; has: boolean; error?: string } => ({ m, has: true }),
+          (e: Error) => (isNotFound(e) ? { m, has: false } : { m, has: false, error: e.message }),
+        ),
+      ),
     );
+    const holder = answers.find((a) => a.has);
+    if (holder) return from(holder.m);
+    const silent = [
+      ...answers.flatMap((a) => (a.error ? [`${at(a.m)}: ${a.error}`] : [])),
+      ...this.unknown.map((id) => `"${id}": no daemon entry`),
+    ];
+    if (opts.signal?.aborted) throw new Error(`fetching the outputs of container ${container} was cancelled`);
+    if (silent.length)
+      throw new Error(
+        `Container ${container} is on no daemon of ${pool} that answered; not asked or not answering: ${silent.join('; ')}. ${retry}`,
+      );
+    return { skipped: [], entries: 0, bytes: 0, removed: false, gone: true };
   }
 
   dispose(): void {

@@ -19,6 +19,7 @@ import {
 import { containerStarted, putArchive, removeContainer } from '../../engine/containers';
 import { imageExists } from '../../engine/images';
 import { copyImage } from '../../engine/imageCopy';
+import { labelledContainers } from '../../engine/pool';
 import { LABELS } from '../../labels';
 import { demuxFrames } from '../../run/demux';
 import { readOutputOffThread } from '../../run/outputThread';
@@ -31,7 +32,9 @@ import {
   type ExecOptions,
   type ExecSession,
   type ExecutionBackend,
+  type KeptOutputsOptions,
   type LostRun,
+  type Placement,
   type RunExit,
   type RunHandle,
   type RunSpec,
@@ -44,7 +47,7 @@ import type { BackendProvider } from '../registry';
 import { configConstraints, placeRequest, swarmRequest } from './swarmPlacement';
 import { heartbeat } from '../../heartbeat';
 import { TaskWatch } from './taskWatch';
-import { findNodeDaemons, membershipOf, type KnownDaemon, type NodeDaemon, type NodeDaemons } from './nodeDaemons';
+import { findNodeDaemons, mayServeNode, membershipOf, type KnownDaemon, type NodeDaemon, type NodeDaemons } from './nodeDaemons';
 
 /**
  * The folder the task's command waits for, in its working directory: the last entry of the workspace
@@ -61,6 +64,9 @@ const GATE = `while [ ! -d ${GATE_DIR} ]; do sleep 0.02 2>/dev/null || sleep 1; 
 const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
 const QUEUED = new Set(['new', 'pending', 'assigned', 'allocated']);
 
+/** What a kept run's outputs fetch says when the daemon holding them does not answer. */
+const KEPT_RETRY = 'The outputs stay in its container: run Fetch Run Outputs again once it answers.';
+
 /**
  * Runs as Docker Swarm jobs (replicated-job, one task, no restart) through a manager daemon. Swarm
  * places the task; the workspace goes in and the outputs come out through the daemon of the node it
@@ -74,6 +80,8 @@ export class DockerSwarmBackend implements ExecutionBackend {
   private nodeDaemons: Promise<NodeDaemons> | undefined;
   /** Node daemons with a run of this back-end on them: pinged with the manager. */
   readonly activeNodes = new Set<DaemonClient>();
+  /** The daemon of the node the last run's task landed on (its record names it: Fetch Run Outputs goes there). */
+  placement: Placement | undefined;
 
   constructor(
     readonly manager: DaemonClient,
@@ -204,14 +212,60 @@ export class DockerSwarmBackend implements ExecutionBackend {
     await new SwarmRun(this, lost.name).remove(opts);
   }
 
-  /** Outputs left in a kept run's task container (`container`: the service name in its record), fetched through its node; then the service goes. */
-  async retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts?: FetchOutputsOptions): Promise<RetrievedOutputs> {
-    const run = new SwarmRun(this, container);
-    const at = await run.locate();
-    if (!at) return { skipped: [], entries: 0, bytes: 0, removed: false, gone: true };
-    const got = await retrieveKeptOutputs(at.client, at.containerId, outputPath, dest, opts);
-    if (got.removed) await run.remove({ signal: opts?.signal });
-    return got;
+  /**
+   * Outputs left in a kept run's task container (`container`: the service name in its record), fetched
+   * through the daemon of the node it landed on (`landedOn`; a record without it: the node the manager
+   * names); then the service goes. Gone only when that daemon answers that it has no such container.
+   */
+  async retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts: KeptOutputsOptions = {}): Promise<RetrievedOutputs> {
+    const gone = { skipped: [], entries: 0, bytes: 0, removed: false, gone: true };
+    const at = await this.keptOn(container, opts);
+    if (!at) return gone;
+    try {
+      let found: string | undefined;
+      try {
+        found = (await labelledContainers(at.client, 'com.docker.swarm.service.name', container, opts))[0]?.id;
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        throw new Error(
+          `Daemon "${at.client.daemon.id}" (${at.client.host}), where run ${container} landed, did not answer: ${(e as Error).message}. ${KEPT_RETRY}`,
+          { cause: e },
+        );
+      }
+      if (!found) return gone;
+      const got = await retrieveKeptOutputs(at.client, found, outputPath, dest, opts);
+      if (got.removed) await removeService(this.manager, container, { signal: opts.signal });
+      return got;
+    } finally {
+      at.dispose();
+    }
+  }
+
+  /**
+   * The daemon a kept run's container is on: the one its record names, else that of the node the manager
+   * puts its task on; undefined when the manager has no task of it (gone with its service).
+   */
+  private async keptOn(container: string, opts: KeptOutputsOptions): Promise<{ client: DaemonClient; dispose(): void } | undefined> {
+    const { landedOn } = opts;
+    if (landedOn === this.manager.daemon.id) return { client: this.manager, dispose: () => undefined };
+    if (landedOn !== undefined) {
+      // the same trust as when the run was placed: a workspace entry now holding that id is not the node's daemon
+      const known = (await this.knownDaemons()).find((d) => d.daemon.id === landedOn && mayServeNode(d.source, this.managerSource));
+      if (!known)
+        throw new Error(
+          `Run ${container} landed on daemon "${landedOn}", which is no longer defined in your settings: add it back in the Daemons view, then run Fetch Run Outputs again.`,
+        );
+      const client = createDaemonClient(known.daemon);
+      return { client, dispose: () => client.dispose() };
+    }
+    const [task] = await listTasks(this.manager, { service: [container] }, opts);
+    if (!task) return undefined;
+    const node = task.nodeId ? ((await this.nodes()).get(task.nodeId) ?? (await this.nodes(true)).get(task.nodeId)) : undefined;
+    if (!node)
+      throw new Error(
+        `The task of ${container} is on node ${task.nodeId.slice(0, 12) || '(none)'}, whose daemon did not answer or is not among the daemons the extension knows. ${KEPT_RETRY}`,
+      );
+    return { client: node.client, dispose: () => undefined };
   }
 
   dispose(): void {
@@ -258,6 +312,7 @@ class SwarmRun implements RunHandle {
       const at: Located = { client: node.client, containerId, container: new DockerRun(node.client, containerId) };
       this.at = at;
       this.backend.activeNodes.add(node.client);
+      this.backend.placement = { daemon: node.client.daemon.id, reason: `Swarm placed its task on node ${task.nodeId.slice(0, 12)}` };
 
       const { scan } = spec.workspace;
       hooks.onStatus(
