@@ -12,6 +12,7 @@ import {
   type Capacity,
   type ExecOptions,
   type ExecutionBackend,
+  type PullDaemon,
   type LostRun,
   type Placement,
   type ProbeOptions,
@@ -34,6 +35,8 @@ export interface PoolSpec {
   name: string;
   daemons: { id: string; daemon: DaemonDescriptionInput | DaemonDescription | undefined }[];
   budget?: Budget;
+  /** The user's budget for this pool is invalid (why, naming the setting): runs are refused, stop and cleanup still work. */
+  budgetError?: string;
   /** False once the pool's configuration is gone (deleted in the settings): a queued run then ends. */
   stillConfigured?(): boolean;
 }
@@ -287,6 +290,7 @@ export class PoolBackend implements ExecutionBackend {
     this.runId ??= `pending-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     this.config = c;
     this.status = opts.onStatus;
+    if (this.spec.budgetError) return { errors: [{ field: 'budget', message: this.spec.budgetError }], warnings: [] };
     return this.place(c, this.runId, opts);
   }
 
@@ -322,6 +326,10 @@ export class PoolBackend implements ExecutionBackend {
 
   pullImage(ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
     return this.need().backend.pullImage(ref, auth, signal, onLine);
+  }
+
+  pullsThrough(): PullDaemon {
+    return { ...this.need().backend.pullsThrough(), why: `placement chose it for this run of pool "${this.spec.name}"` };
   }
 
   run(runId: string): RunHandle {
