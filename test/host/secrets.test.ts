@@ -150,7 +150,7 @@ describe('Registry passwords, shadowing daemons and budgets (issue 23, real host
 
     const pending = run('sx-pool');
     const question = await askedDuring(pending);
-    assert.ok(question, `the run ended without asking: ${JSON.stringify((await pending).record?.message ?? 'it ran')}`);
+    if (!question) assert.fail(`the run ended without asking: ${JSON.stringify((await pending).record?.message ?? 'it ran')}`);
     assert.match(
       question,
       new RegExp(
