@@ -5,13 +5,14 @@ export function invalidSettingItem(
   label: string,
   scope: string,
   setting: string,
-  index: number,
+  /** The entry's position in a list setting, or its key in an object setting. */
+  index: number | string,
   error: string,
   contextValue: string,
 ): vscode.TreeItem {
   const item = new vscode.TreeItem(label);
   item.description = `invalid ${scope} setting`;
-  item.tooltip = `${setting}[${index}] (${scope} settings): ${error}`;
+  item.tooltip = `${setting}[${typeof index === 'number' ? index : JSON.stringify(index)}] (${scope} settings): ${error}`;
   item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
   item.contextValue = contextValue;
   return item;

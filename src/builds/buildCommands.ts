@@ -63,7 +63,7 @@ export const BUILD_COMMANDS = {
     const spec = await s.daemons.spec(builder);
     if (!spec) throw new Error(`Daemon not found: the builder daemon "${builder}" (containerExec.builderDaemon).`);
     const plan = await basePlan(s.context, config);
-    const auth = await registryAuthFor(s.context, config, spec); // asked before the daemon is
+    const auth = await registryAuthFor(s.context, config, spec.daemon, spec); // asked before the daemon is
     const client = createDaemonClient(spec.daemon);
     try {
       await withCancellableProgress(`Pushing ${plan.tag}`, async (signal, progress) => {

@@ -163,7 +163,7 @@ class BuildTerminal extends TaskTerminal {
     try {
       // workspace paths and the registry password are settled before the daemon gets anything
       plan = await basePlan(s.context, config);
-      if (this.def.target !== 'code-env') auth = await registryAuthFor(s.context, config, spec);
+      if (this.def.target !== 'code-env') auth = await registryAuthFor(s.context, config, spec.daemon, spec);
     } catch (e) {
       return this.failed(e);
     }

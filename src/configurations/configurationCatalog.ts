@@ -21,6 +21,7 @@ export class ConfigurationCatalog implements vscode.Disposable {
         if (
           e.affectsConfiguration(`${SECTION}.configurations`) ||
           e.affectsConfiguration(`${SECTION}.defaultConfiguration`) ||
+          e.affectsConfiguration(`${SECTION}.budgets`) ||
           e.affectsConfiguration(`${SECTION}.daemons`)
         )
           this.reload();

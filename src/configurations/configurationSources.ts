@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { parseConfigurationSettings, type Configuration, type EntryOrigin } from '../core';
 
 import { SECTION } from '../settings';
+import { readBudgets, type BudgetSources } from './budgetSettings';
 import { RESTRICTED_REASON, workspaceTrust } from '../workspaceTrust';
 
 export { SECTION };
@@ -41,6 +42,8 @@ export interface ConfigurationSources {
   projectDefault?: string;
   /** User value of containerExec.defaultConfiguration. */
   globalDefault?: string;
+  /** containerExec.budgets, each pool's entry validated alone. */
+  budgets: BudgetSources;
 }
 
 /** User and workspace configurations (a workspace one shadows a user one of the same name). */
@@ -74,6 +77,7 @@ export function readConfigurations(): ConfigurationSources {
     ignored,
     projectDefault: (trusted && defaults?.workspaceValue) || undefined,
     globalDefault: defaults?.globalValue || undefined,
+    budgets: readBudgets(),
   };
 }
 

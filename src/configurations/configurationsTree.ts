@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { daemonLoadText, limitsSummary, usageDenied, type ImageFreshness } from '../core';
 import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
+import { budgetKey, type InvalidBudget } from './budgetSettings';
 import type { ConfigurationCatalog } from './configurationCatalog';
 import type { ConfigurationItem, IgnoredConfiguration, InvalidConfiguration } from './configurationSources';
 import type { PoolLoads } from './poolLoads';
@@ -9,6 +10,8 @@ export type ConfigurationNode =
   | { kind: 'configuration'; item: ConfigurationItem }
   | { kind: 'invalid'; entry: InvalidConfiguration }
   | { kind: 'ignored'; entry: IgnoredConfiguration }
+  /** containerExec.budgets["<name>"] that failed validation: that pool's runs are refused until it is fixed. */
+  | { kind: 'invalidBudget'; entry: InvalidBudget }
   /** One daemon of a configuration's pool, with its load. */
   | { kind: 'poolDaemon'; item: ConfigurationItem; daemon: string };
 
@@ -52,6 +55,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
       ...s.items.map((item) => ({ kind: 'configuration' as const, item })),
       ...s.invalid.map((entry) => ({ kind: 'invalid' as const, entry })),
       ...s.ignored.map((entry) => ({ kind: 'ignored' as const, entry })),
+      ...s.budgets.invalid.map((entry) => ({ kind: 'invalidBudget' as const, entry })),
     ];
   }
 
@@ -90,6 +94,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
         'configuration.invalid',
       );
     }
+    if (node.kind === 'invalidBudget') return invalidBudgetItem(node.entry);
     if (node.kind === 'ignored')
       return ignoredSettingItem(
         node.entry.name ?? `configuration #${node.entry.index + 1}`,
@@ -148,4 +153,19 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
     this.watchLoads.dispose();
     this.changed.dispose();
   }
+}
+
+/** An invalid containerExec.budgets entry: its key, scope and reason, and what it stops. */
+function invalidBudgetItem(e: InvalidBudget): vscode.TreeItem {
+  const stops = `Runs of ${e.name === undefined ? 'every pool' : `pool ${e.name}`} are refused until it is fixed.`;
+  const item = invalidSettingItem(
+    e.name === undefined ? 'budgets' : `budget of ${e.name}`,
+    e.scope,
+    'containerExec.budgets',
+    e.name ?? '',
+    `${e.error}. ${stops}`,
+    'budget.invalid',
+  );
+  item.tooltip = `${budgetKey(e)} (${e.scope} settings): ${e.error}. ${stops}`;
+  return item;
 }

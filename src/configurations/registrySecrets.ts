@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
-import type { Configuration, DaemonSpec, RegistryAuth } from '../core';
+import type { Configuration, DaemonSpec, PullDaemon, RegistryAuth } from '../core';
 import { prompts } from '../prompts';
+import { shadowText } from '../daemons/daemonSources';
 import { isWorkspaceConfiguration } from './configurationSources';
 
 /** Registry passwords live in SecretStorage under this key, never in settings or logs. */
@@ -19,34 +20,52 @@ export async function registryAuth(secrets: vscode.SecretStorage, registry: { ur
 }
 
 /**
- * The registry credentials for a push or pull of `config` through the daemon `spec`. When the
- * configuration or the daemon comes from workspace settings (a cloned repository may define one naming
- * your registry and user, and any daemon), the stored password is used only after the user agreed once
- * for that registry, user and daemon host; a refusal stops the operation before anything is sent.
+ * Why the password may not go to `daemon` unasked: the configuration, or that daemon's definition (by
+ * its id now: `spec`), comes from the workspace, or is not the one the pull goes to any more. Undefined:
+ * both are the user's own.
+ */
+function workspaceInput(config: Configuration, daemon: PullDaemon, spec: DaemonSpec | undefined): string | undefined {
+  if (isWorkspaceConfiguration(config)) return `configuration ${config.name} comes from workspace settings`;
+  if (!spec || spec.daemon.host !== daemon.host)
+    return `daemon ${daemon.id} is no longer defined with host ${daemon.host} in your settings`;
+  if (spec.source === 'workspace') {
+    const shadows = shadowText(spec);
+    return `daemon ${daemon.id} comes from workspace settings${shadows ? ` (it ${shadows})` : ''}`;
+  }
+  return undefined;
+}
+
+/**
+ * The registry credentials for a push or pull of `config` through `daemon`, the daemon actually contacted
+ * (a pool's placed daemon, a swarm's manager, the builder), whose definition now is `spec`. When the
+ * configuration or that daemon's definition comes from workspace settings (a cloned repository may define
+ * a configuration naming your registry and user, or a daemon under the id of one of yours), the stored
+ * password is used only after the user agreed once for that registry, user and daemon host; a refusal
+ * stops the operation before anything is sent.
  */
 export async function registryAuthFor(
   context: vscode.ExtensionContext,
   config: Configuration,
-  spec: DaemonSpec,
+  daemon: PullDaemon,
+  spec: DaemonSpec | undefined,
 ): Promise<RegistryAuth | undefined> {
   if (!config.registry) return undefined;
   const auth = await registryAuth(context.secrets, config.registry);
-  const fromWorkspace = isWorkspaceConfiguration(config) || spec.source === 'workspace';
-  if (!auth.password || !auth.username || !fromWorkspace) return auth;
-  const daemon = spec.daemon;
+  const why = workspaceInput(config, daemon, spec);
+  if (!auth.password || !auth.username || !why) return auth;
   const key = registryConsentKey(config.registry.url, auth.username, daemon.host);
   let agreed = context.globalState.get<boolean>(key);
   if (agreed === undefined) {
     const answer = await prompts.choose(
-      `Send your stored password for ${auth.username}@${config.registry.url} to daemon ${daemon.id}?`,
-      `${isWorkspaceConfiguration(config) ? `Configuration ${config.name}` : `Daemon ${daemon.id}`} comes from this workspace's settings; the daemon ${daemon.host} would log in to the registry with it. Your answer is remembered for this registry, user and daemon.`,
+      `Send your stored password for ${auth.username}@${config.registry.url} to daemon ${daemon.id} (${daemon.host})?`,
+      `${why[0]!.toUpperCase()}${why.slice(1)}${daemon.why ? `; ${daemon.why}` : ''}. The daemon ${daemon.host} would log in to the registry with it. Your answer is remembered for this registry, user and daemon host.`,
       [SEND_PASSWORD, KEEP_PASSWORD] as const,
     );
     if (answer) await context.globalState.update(key, (agreed = answer === SEND_PASSWORD));
   }
   if (!agreed)
     throw new Error(
-      `The stored password for ${auth.username}@${config.registry.url} was not sent to daemon ${daemon.id} (${daemon.host}): ${isWorkspaceConfiguration(config) ? `configuration ${config.name}` : `daemon ${daemon.id}`} comes from workspace settings and using the password was declined. Nothing was sent. Define it in your user settings, or answer again after "Container Exec: Reset Registry Password Answers".`,
+      `The stored password for ${auth.username}@${config.registry.url} was not sent to daemon ${daemon.id} (${daemon.host}): ${why} and using the password was declined. Nothing was sent. Define it in your user settings, or answer again after "Container Exec: Reset Registry Password Answers".`,
     );
   return auth;
 }

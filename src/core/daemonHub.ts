@@ -20,6 +20,8 @@ export interface DaemonSpec {
   current?: boolean;
   /** For a daemon from settings (user, workspace): the entry it was read from, which edits go back to. */
   origin?: EntryOrigin;
+  /** A workspace entry that took the id of a daemon from elsewhere (your user settings, a Docker context, the environment). */
+  shadows?: DaemonSource;
 }
 
 export interface DaemonStatus {

@@ -73,12 +73,15 @@ export async function readDaemonSources(): Promise<DaemonSources> {
       const spec: DaemonSpec = { daemon: entry.value, source: scope, origin: { index: entry.index, raw: entry.raw } };
       const at = byId.get(entry.value.id);
       if (at === undefined) byId.set(entry.value.id, specs.push(spec) - 1);
-      else specs[at] = spec;
+      else specs[at] = { ...spec, shadows: specs[at]!.source };
     }
   }
   const { daemons: discovered, problems } = await discoverDaemons();
   const hosts = new Set(specs.map((s) => s.daemon.host));
   for (const d of discovered) {
+    // a workspace entry that takes a discovered daemon's id replaces it: that is said, as for a user one
+    const taken = byId.get(d.daemon.id);
+    if (taken !== undefined && specs[taken]!.source === 'workspace') specs[taken]!.shadows ??= d.source;
     if (byId.has(d.daemon.id) || hosts.has(d.daemon.host)) continue;
     try {
       specs.push({ daemon: parseDaemonDescription(d.daemon), source: d.source, current: d.current });
@@ -89,6 +92,16 @@ export async function readDaemonSources(): Promise<DaemonSources> {
   const defaultDaemon = trusted ? config.get<string>('defaultDaemon') : config.inspect<string>('defaultDaemon')?.globalValue;
   return { specs, invalid, ignored, discovered, problems, defaultDaemon: defaultDaemon || 'local' };
 }
+
+/** What a workspace daemon entry took the id of, for the Daemons view and the password question. */
+export const shadowText = (spec: DaemonSpec): string | undefined =>
+  spec.shadows === 'user'
+    ? 'shadows the daemon of the same id in your user settings'
+    : spec.shadows === 'context'
+      ? 'shadows the Docker context of the same name'
+      : spec.shadows === 'environment'
+        ? "shadows your environment's daemon of the same id"
+        : undefined;
 
 /** The settings scope a configured daemon lives in. */
 export function targetOf(source: DaemonSpec['source']): vscode.ConfigurationTarget {

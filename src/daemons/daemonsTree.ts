@@ -15,7 +15,7 @@ import type {
   VolumeSummary,
 } from '../core';
 import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
-import type { IgnoredEntry, InvalidDaemonEntry } from './daemonSources';
+import { shadowText, type IgnoredEntry, type InvalidDaemonEntry } from './daemonSources';
 
 export type DaemonTreeNode =
   | { kind: 'daemon'; id: string }
@@ -271,6 +271,9 @@ function daemonItem(id: string, spec: DaemonSpec, status: DaemonStatus, isDefaul
     isDefault ? 'default' : '',
     spec.current ? 'current context' : '',
     spec.source === 'context' || spec.source === 'environment' ? 'discovered' : '',
+    spec.shadows
+      ? `shadows ${spec.shadows === 'user' ? 'a user daemon' : spec.shadows === 'context' ? 'a Docker context' : 'the environment daemon'}`
+      : '',
   ].filter(Boolean);
   item.description = [spec.daemon.host, status.state === 'connected' ? '' : s.text, ...tags].filter(Boolean).join(' · ');
   const md = new vscode.MarkdownString(`**${label}** \`${spec.daemon.host}\`\n\n`, true);
@@ -281,6 +284,11 @@ function daemonItem(id: string, spec: DaemonSpec, status: DaemonStatus, isDefaul
   md.appendMarkdown(
     `\n\nFrom: ${spec.source === 'user' ? 'user settings' : spec.source === 'workspace' ? 'workspace settings' : spec.source === 'context' ? 'Docker context (read-only until imported)' : 'environment / platform default (read-only until imported)'}`,
   );
+  const shadows = shadowText(spec);
+  if (shadows)
+    md.appendMarkdown(
+      `\n\n$(warning) This workspace entry ${shadows}: runs, builds and pools that name "${id}" use this one, and a stored registry password goes to it only once you agree.`,
+    );
   item.tooltip = md;
   const editable = spec.source === 'user' || spec.source === 'workspace';
   item.contextValue = `daemon.${editable ? 'configured' : 'discovered'}.${status.state}${isDefault ? '.default' : ''}`;

@@ -14,6 +14,7 @@ import {
   pacingAt,
   type Configuration,
   type ExecutionBackend,
+  type PullDaemon,
   type RunHandle,
   type RunTarget,
   type RunOutcome,
@@ -94,12 +95,11 @@ export const outputCaps = () => ({
 
 /** What every container of a configuration gets from the settings, for a run, a debug session or a shell. */
 export async function containerRequest(s: Services, config: Configuration, ws: string, folder: string) {
-  // the daemon whose settings scope decides whether a stored registry password may go to it
-  const spec = await s.daemons.spec(config.daemon);
   return {
     config,
     pull: Boolean(config.registry || config.baseImage),
-    registryAuth: spec ? await registryAuthFor(s.context, config, spec) : undefined,
+    // asked for the daemon the pull goes through (after placement), whose definition decides whether to ask first
+    registryAuth: async (daemon: PullDaemon) => registryAuthFor(s.context, config, daemon, await s.daemons.spec(daemon.id)),
     workspaceDir: ws,
     outputsDir: folder,
     groups: await s.configurations.groups().catch(() => []),

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import {
   BackendRegistry,
-  BudgetsSchema,
   DOCKER_DAEMON,
   DOCKER_SWARM,
   dockerDaemonProvider,
@@ -13,9 +12,9 @@ import {
   type RunTarget,
 } from '../core';
 import { workspaceDir } from '../builds/basePlan';
+import { budgetRefusal } from '../configurations/budgetSettings';
 import type { ConfigurationsFeature } from '../configurations/configurationsFeature';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
-import { settings } from '../settings';
 import { RunHistory } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
 import { RunsStatusBar } from './runsStatusBar';
@@ -57,15 +56,16 @@ export class RunsFeature implements vscode.Disposable {
     // a pool target is a configuration's name: its daemons and the user's budget on it (containerExec.budgets)
     const unregisterPools = this.backends.register(
       dockerPoolProvider(async (id) => {
-        const config = configurations?.catalog.current().items.find((i) => i.config.name === id)?.config;
-        if (!config?.pool) return undefined;
-        const budgets = BudgetsSchema.safeParse(settings().get<unknown>('budgets') ?? {});
-        if (!budgets.success)
-          throw new Error(`containerExec.budgets: ${budgets.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        const catalog = configurations?.catalog.current();
+        const config = catalog?.items.find((i) => i.config.name === id)?.config;
+        if (!catalog || !config?.pool) return undefined;
+        // an invalid budget refuses this pool's runs alone (the Configurations view shows it)
+        const { budgets } = catalog;
         return {
           name: id,
           daemons: await Promise.all(config.pool.map(async (d) => ({ id: d, daemon: (await daemons.spec(d))?.daemon }))),
-          budget: budgets.data[id],
+          budget: budgets.budgets.get(id),
+          budgetError: budgetRefusal(budgets, id),
           stillConfigured: () => Boolean(configurations?.catalog.current().items.some((i) => i.config.name === id && i.config.pool)),
         };
       }),

@@ -118,6 +118,26 @@ describe('execution configuration schema', () => {
       assert.match(err.message, expected[1]);
     });
 
+  it('resources.advanced allows DeviceCgroupRules (issue 23): keys that grant (devices, no OOM killer, real-time CPU) are refused naming the field; limits pass', () => {
+    for (const [key, value, why] of [
+      ['DeviceCgroupRules', ['c *:* rwm'], /is a device permission \(access to host devices\), not a resource limit/],
+      ['Devices', [{ PathOnHost: '/dev/mem', PathInContainer: '/dev/mem', CgroupPermissions: 'rwm' }], /is a device permission/],
+      ['OomKillDisable', true, /is a switch that turns off the OOM killer/],
+      ['CpuRealtimeRuntime', 950000, /is a grant of real-time CPU scheduling/],
+    ] as const) {
+      // as a cloned repository's .vscode/settings.json would carry it
+      const [entry] = parseConfigurationSettings([{ name: 'ws', resources: { memory: '64m', advanced: { [key]: value } } }]);
+      assert.ok(entry && !entry.ok, `${key} was accepted`);
+      assert.match(entry.error, new RegExp(`resources\\.advanced: "${key}" ${why.source}.*a configuration may only set limits there`));
+    }
+    const limits = validateConfiguration({
+      name: 'a',
+      resources: { advanced: { CpuQuota: 50000, BlkioWeight: 300, MemorySwappiness: 0 } },
+    });
+    assert.ok(limits.ok, limits.ok ? '' : JSON.stringify(limits.errors));
+    assert.deepEqual(toHostConfig(limits.config), { CpuQuota: 50000, BlkioWeight: 300, MemorySwappiness: 0 });
+  });
+
   it('parses memory like docker run --memory', () => {
     assert.equal(parseMemory('512m'), 512 * 1024 ** 2);
     assert.equal(parseMemory('2g'), 2 * GiB);

@@ -239,7 +239,7 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
     assert.match(
       await question(),
       new RegExp(
-        `Send your stored password for ${need('DOCKER_AUTH_REGISTRY_USER')}@${need('DOCKER_AUTH_REGISTRY').replace(/\./g, '\\.')} to daemon tcp\\?`,
+        `Send your stored password for ${need('DOCKER_AUTH_REGISTRY_USER')}@${need('DOCKER_AUTH_REGISTRY').replace(/\./g, '\\.')} to daemon tcp \\(${need('DOCKER_TCP_HOST').replace(/\./g, '\\.')}\\)\\?`,
       ),
     );
     await answer('Do not send it');

@@ -188,6 +188,14 @@ export interface ImageOptions {
   onLine(text: string): void;
 }
 
+/** The daemon a pull goes through (the registry password goes to it), and why it is that one. */
+export interface PullDaemon {
+  id: string;
+  host: string;
+  /** For a prompt: "placement chose it for this run of pool "p"". */
+  why?: string;
+}
+
 /** How a back-end answers for its image. */
 export type ImageState = 'present' | 'pulled';
 
@@ -206,6 +214,8 @@ export interface ExecutionBackend {
   /** True when the target has the image. */
   hasImage(ref: string, opts: { signal: AbortSignal }): Promise<boolean>;
   pullImage(ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void>;
+  /** The daemon `pullImage` would go through now (a pool: the daemon the run was placed on; a swarm: its manager). */
+  pullsThrough(): PullDaemon;
   /** The handle of run `runId` (nothing is created until `start`). */
   run(runId: string): RunHandle;
   /** Throws when the target does not answer within its deadline. */

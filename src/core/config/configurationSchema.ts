@@ -14,7 +14,10 @@ const memory = (field: string, allowUnlimited = false) =>
       ctx.addIssue({ code: 'custom', message: `${field}: "${v}" is not ${MEMORY_FORM}${allowUnlimited ? ', or -1 for unlimited' : ''}` });
   });
 
-/** HostConfig resource keys beyond the common ones, accepted under resources.advanced. */
+/**
+ * HostConfig keys beyond the common ones, accepted under resources.advanced: limits only (throttles,
+ * weights, quotas), so no configuration, a workspace's included, widens what a container may do.
+ */
 export const ADVANCED_RESOURCE_KEYS = [
   'BlkioWeight',
   'BlkioWeightDevice',
@@ -24,18 +27,23 @@ export const ADVANCED_RESOURCE_KEYS = [
   'BlkioDeviceWriteIOps',
   'CpuPeriod',
   'CpuQuota',
-  'CpuRealtimePeriod',
-  'CpuRealtimeRuntime',
   'CpusetMems',
   'CpuCount',
   'CpuPercent',
-  'DeviceCgroupRules',
   'MemorySwappiness',
-  'OomKillDisable',
   'IOMaximumIOps',
   'IOMaximumBandwidth',
   'KernelMemoryTCP',
 ] as const;
+
+/** Keys once allowed, or asked for, that grant rather than limit: refused with the reason. */
+const ADVANCED_GRANTS = new Map([
+  ['DeviceCgroupRules', 'a device permission (access to host devices), not a resource limit'],
+  ['Devices', 'a device permission (host devices in the container), not a resource limit'],
+  ['OomKillDisable', 'a switch that turns off the OOM killer (the memory limit then no longer stops the container), not a limit'],
+  ['CpuRealtimePeriod', 'a grant of real-time CPU scheduling, not a limit'],
+  ['CpuRealtimeRuntime', 'a grant of real-time CPU scheduling, not a limit'],
+]);
 
 export const ULIMIT_NAMES = [
   'core',
@@ -100,7 +108,9 @@ export const ResourcesSchema = z
             ctx.addIssue({
               code: 'custom',
               path: [key],
-              message: `resources.advanced: "${key}" is not an allowed HostConfig resource key (allowed: ${ADVANCED_RESOURCE_KEYS.join(', ')})`,
+              message: ADVANCED_GRANTS.has(key)
+                ? `resources.advanced: "${key}" is ${ADVANCED_GRANTS.get(key)}: a configuration may only set limits there. Remove it (allowed: ${ADVANCED_RESOURCE_KEYS.join(', ')})`
+                : `resources.advanced: "${key}" is not an allowed HostConfig resource key (allowed: ${ADVANCED_RESOURCE_KEYS.join(', ')})`,
             });
       })
       .optional(),

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DOCKER_DAEMON, targetText, type ExecutionBackend, type RunHandle } from '../backend/backend';
+import { DOCKER_DAEMON, targetText, type ExecutionBackend, type PullDaemon, type RunHandle } from '../backend/backend';
 import type { Configuration } from '../config/configurationSchema';
 import { usageDenied } from '../config/permissions';
 import type { RegistryAuth } from '../build/registry';
@@ -33,7 +33,11 @@ export interface RunRequest {
   image: string;
   /** Pull the image when the daemon lacks it (from the configuration's registry, or a named public image). */
   pull: boolean;
-  registryAuth?: RegistryAuth;
+  /**
+   * The registry credentials for a pull through `daemon`, the one the back-end pulls through (known after
+   * placement): asked only when a pull is needed. Throwing refuses the pull; nothing is sent.
+   */
+  registryAuth?(daemon: PullDaemon): Promise<RegistryAuth | undefined>;
   workspaceDir: string;
   /** Local folder the outputs come back into: <workspace>/.container-exec/runs/<id>. */
   outputsDir: string;
@@ -160,9 +164,16 @@ async function prepare(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
   if (await backend.hasImage(req.image, { signal })) return cmd;
   const missing = `Image ${req.image} of configuration ${c.name} is not on ${backend.description}`;
   if (!req.pull) throw new RunError('image-missing', `${missing}: build it first (Build Base Image).`);
+  let auth: RegistryAuth | undefined;
+  try {
+    auth = await req.registryAuth?.(backend.pullsThrough());
+  } catch (e) {
+    if (signal.aborted) throw e;
+    throw new RunError('permission', (e as Error).message);
+  }
   hooks.onStatus(`Pulling ${req.image}${c.registry ? ` from ${c.registry.url}` : ''}`);
   try {
-    await backend.pullImage(req.image, req.registryAuth, signal, (line) => hooks.onStatus(line));
+    await backend.pullImage(req.image, auth, signal, (line) => hooks.onStatus(line));
   } catch (e) {
     if (signal.aborted) throw e;
     throw new RunError(

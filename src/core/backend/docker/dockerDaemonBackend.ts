@@ -27,6 +27,7 @@ import {
   type ExecOptions,
   type ExecSession,
   type ExecutionBackend,
+  type PullDaemon,
   type LostRun,
   type RunExit,
   type RunHandle,
@@ -75,6 +76,10 @@ export class DockerDaemonBackend implements ExecutionBackend {
 
   pullImage(ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
     return pullImage(this.client, ref, auth, signal, onLine);
+  }
+
+  pullsThrough(): PullDaemon {
+    return { id: this.client.daemon.id, host: this.client.host };
   }
 
   run(runId: string): RunHandle {

@@ -16,6 +16,7 @@ import {
   type ExecOptions,
   type ExecutionBackend,
   type KeptOutputsOptions,
+  type PullDaemon,
   type LostRun,
   type Placement,
   type ProbeOptions,
@@ -48,6 +49,8 @@ export interface PoolSpec {
   name: string;
   daemons: { id: string; daemon: DaemonDescriptionInput | DaemonDescription | undefined }[];
   budget?: Budget;
+  /** The user's budget for this pool is invalid (why, naming the setting): runs are refused, stop and cleanup still work. */
+  budgetError?: string;
   /** False once the pool's configuration is gone (deleted in the settings): a queued run then ends. */
   stillConfigured?(): boolean;
 }
@@ -344,6 +347,7 @@ export class PoolBackend implements ExecutionBackend {
     this.config = c;
     this.status = opts.onStatus;
     this.queued = opts.onQueued;
+    if (this.spec.budgetError) return { errors: [{ field: 'budget', message: this.spec.budgetError }], warnings: [] };
     return this.place(c, this.runId, opts);
   }
 
@@ -382,6 +386,10 @@ export class PoolBackend implements ExecutionBackend {
 
   pullImage(ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
     return this.need().backend.pullImage(ref, auth, signal, onLine);
+  }
+
+  pullsThrough(): PullDaemon {
+    return { ...this.need().backend.pullsThrough(), why: `placement chose it for this run of pool "${this.spec.name}"` };
   }
 
   run(runId: string): RunHandle {

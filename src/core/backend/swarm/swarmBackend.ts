@@ -33,6 +33,7 @@ import {
   type ExecSession,
   type ExecutionBackend,
   type KeptOutputsOptions,
+  type PullDaemon,
   type LostRun,
   type Placement,
   type RunExit,
@@ -151,6 +152,15 @@ export class DockerSwarmBackend implements ExecutionBackend {
 
   pullImage(ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
     return pullImage(this.manager, ref, auth, signal, onLine);
+  }
+
+  /** The manager alone pulls (and logs in); the nodes get the image from the registry themselves, without the password. */
+  pullsThrough(): PullDaemon {
+    return {
+      id: this.manager.daemon.id,
+      host: this.manager.host,
+      why: `the manager of the swarm "${this.manager.daemon.id}" pulls the image`,
+    };
   }
 
   /** Without a registry: `docker save` on the manager → `docker load` on every reachable node that lacks it. */
