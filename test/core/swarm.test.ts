@@ -14,6 +14,7 @@ import {
   listContainers,
   listServices,
   listTasks,
+  followEvents,
   removeService,
   setNodeAvailability,
   newRunId,
@@ -145,6 +146,20 @@ const nothingLeft = (id: string) =>
     assert.fail(`${e.message}: ${(await leftovers(id)).join(', ')}`),
   );
 
+/** Follows every node's events: the "start" of any container of run `id`, as each node's daemon reports it. */
+async function containerStartsOf(id: string): Promise<{ seen: () => string[]; close: () => void }> {
+  const stop = new AbortController();
+  const seen: string[] = [];
+  const clients = allNodes().map((d) => ({ d, c: createDaemonClient(d) }));
+  for (const { d, c } of clients)
+    void followEvents(
+      c,
+      (e) => e.type === 'container' && e.action === 'start' && e.attributes[LABELS.run] === id && seen.push(`${e.id} on ${d.id}`),
+      stop.signal,
+    );
+  return { seen: () => seen, close: () => (stop.abort(), clients.forEach(({ c }) => c.dispose())) };
+}
+
 /**
  * A TCP path to a unix-socket daemon, to cut as a network would: until `cut()` every connection goes
  * through to the real daemon; after it, connecting is refused and open connections are closed.
@@ -264,17 +279,37 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
       await nothingLeft(r.id);
     });
 
-    it('cancel once the service exists, before its container started: no container is started later either', async () => {
+    it('cancel once the service exists, before its container started (issue 29 finding 3): the task was assigned when cancelled, and no container of it ever starts', async () => {
       // Swarm (20.10) still starts the container of a job task assigned before its service was removed
-      for (let i = 0; i < 3; i++) {
+      const BEFORE_START = new Set(['assigned', 'accepted', 'preparing']);
+      let rounds = 0;
+      for (let attempt = 0; rounds < 3; attempt++) {
+        assert.ok(attempt < 8, `only ${rounds} of 8 attempts cancelled while the task was assigned`);
+        const id = newRunId();
+        const starts = await containerStartsOf(id);
         const stop = new AbortController();
-        const r = await run({}, 'echo never\n', {
-          signal: stop.signal,
-          onStatus: (t) => /^(Waiting for Swarm|Queued|Task )/.test(t) && stop.abort(),
-        });
+        const m = createDaemonClient(swarm.manager());
+        // the test's own look at the manager: cancel the moment Swarm gave the task a node, before it runs
+        const watching = (async () => {
+          while (!stop.signal.aborted) {
+            const [t] = await listTasks(m, { service: [`container-exec-run-${id}`] }).catch(() => []);
+            if (t && t.state !== 'new' && t.state !== 'pending') return (stop.abort(), BEFORE_START.has(t.state) ? t : undefined);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        })().finally(() => m.dispose());
+        const r = await run({}, 'echo never\n', { signal: stop.signal, request: { id } });
+        const atCancel = await watching;
         assert.equal(r.outcome.state, 'cancelled', `${r.outcome.message}\n${r.status.join('\n')}`);
-        await new Promise((resolve) => setTimeout(resolve, 3000)); // an orphan's container is made within ~1 s
-        assert.deepEqual(await leftovers(r.id), [], `round ${i}: ${r.status.join(' | ')}`);
+        if (atCancel) rounds++; // else the task ran before the look saw it assigned: that round shows nothing
+        // a bounded poll that fails the moment an orphan appears: its container is made within ~1 s
+        const t0 = Date.now();
+        while (Date.now() - t0 < 5000) {
+          if (atCancel)
+            assert.deepEqual(starts.seen(), [], `round ${rounds}: a container of the run cancelled while ${atCancel.state} started`);
+          assert.deepEqual(await leftovers(id), [], `attempt ${attempt}: ${r.status.join(' | ')}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        starts.close();
       }
     });
 
