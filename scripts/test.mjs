@@ -99,6 +99,7 @@ try {
         UI_WORKSPACE: workspace,
         EXT_DIR: ROOT,
         UI_RUN_DIR: RUN,
+        UI_USER_SETTINGS: server.userSettingsFile,
         SCREENSHOT_DIR: path.join(RUN, 'screenshots'),
       },
     });

@@ -19,7 +19,7 @@ export async function freePort() {
  * smokeTestDriver (default true) lets the URL payload load the extension under development and run tests;
  * it also suppresses notification toasts, so `npm start` turns it off and installs the extension instead.
  * userSettings go into the fresh profile's user settings, over the quiet defaults below.
- * @returns {Promise<{ url: string, port: number, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, port: number, stop: () => Promise<void>, userSettingsFile: string }>}
  */
 export async function startCodeServer(o) {
   const port = o.port ?? (await freePort());
@@ -28,8 +28,9 @@ export async function startCodeServer(o) {
   fs.writeFileSync(path.join(state, 'config.yaml'), 'auth: none\n');
   // keep the workbench quiet and predictable for tests and screenshots
   fs.mkdirSync(path.join(dirs['user-data'], 'User'), { recursive: true });
+  const userSettingsFile = path.join(dirs['user-data'], 'User/settings.json');
   fs.writeFileSync(
-    path.join(dirs['user-data'], 'User/settings.json'),
+    userSettingsFile,
     JSON.stringify({
       'workbench.startupEditor': 'none',
       'workbench.tips.enabled': false,
@@ -101,7 +102,7 @@ export async function startCodeServer(o) {
   for (let i = 0; i < 300; i++) {
     if (exited) throw new Error(`code-server exited at start:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, port, stop, logFile, child };
+      if ((await fetch(`${url}/healthz`)).ok) return { url, port, stop, logFile, child, userSettingsFile };
     } catch {
       /* not yet */
     }
