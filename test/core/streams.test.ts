@@ -47,7 +47,10 @@ describe('bounded JSON-lines reader (pure)', () => {
     read(32); // warm-up: the first round also compiles the code
     const small: number[] = [];
     const big: number[] = [];
-    for (let i = 0; i < 5; i++) (small.push(read(32)), big.push(read(128))); // interleaved: load hits both alike
+    for (let i = 0; i < 5; i++) {
+      small.push(read(32));
+      big.push(read(128));
+    } // interleaved: load hits both alike
     const [s, b] = [Math.min(...small), Math.min(...big)];
     assert.ok(b < 8 * s, `128 MB took ${b.toFixed(2)} ms, 32 MB ${s.toFixed(2)} ms: worse than linear (quadratic would be 16×)`);
   });
