@@ -89,6 +89,53 @@ try {
     }
     count('host');
 
+    say('Restricted Mode suite (a second host with Workspace Trust on, the folder untrusted)');
+    const untrusted = path.join(RUN, 'untrusted-workspace');
+    fs.cpSync(path.join(ROOT, 'demo'), untrusted, { recursive: true });
+    // a cloned repository's settings: what Restricted Mode must withhold
+    fs.mkdirSync(path.join(untrusted, '.vscode'), { recursive: true });
+    const bed = Object.fromEntries(
+      fs
+        .readFileSync(env.CONTAINER_EXEC_TESTBED_ENV, 'utf8')
+        .split('\n')
+        .flatMap((l) => (/^[A-Z0-9_]+=/.test(l) ? [l.split(/=(.*)/s).slice(0, 2)] : [])),
+    );
+    fs.writeFileSync(
+      path.join(untrusted, '.vscode', 'settings.json'),
+      JSON.stringify(
+        {
+          'containerExec.daemons': [{ id: 'ws-tcp', host: bed.DOCKER_TCP_HOST }],
+          'containerExec.configurations': [{ name: 'ws-cfg', daemon: 'ws-tcp', baseImage: bed.BUSYBOX_IMAGE }],
+          'containerExec.defaultConfiguration': 'ws-cfg',
+        },
+        null,
+        2,
+      ),
+    );
+    const restricted = await startCodeServer({
+      tools,
+      runDir: RUN,
+      workspace: untrusted,
+      env: uiEnv,
+      workspaceTrust: true,
+      stateName: 'code-server-restricted',
+    });
+    const restrictedBrowser = await launchBrowser(path.join(RUN, 'restricted-browser'), tools.CHROMIUM);
+    try {
+      const exit = await runInHost(
+        restrictedBrowser.ctx,
+        workbenchUrl(restricted.url, untrusted, ROOT, path.join(ROOT, 'out/test/restricted/index.js')),
+        {
+          onLog: (s) => console.log(`  [restricted] ${s}`),
+        },
+      );
+      console.log(`  Restricted Mode mocha finished: ${exit}`);
+    } finally {
+      await restrictedBrowser.close();
+      await restricted.stop();
+    }
+    count('restricted');
+
     say('UI suite (playwright + chromium against the workbench)');
     spawnSync(process.execPath, ['out/test/ui/run.js'], {
       cwd: ROOT,
@@ -99,6 +146,7 @@ try {
         UI_WORKSPACE: workspace,
         EXT_DIR: ROOT,
         UI_RUN_DIR: RUN,
+        UI_USER_SETTINGS: server.userSettingsFile,
         SCREENSHOT_DIR: path.join(RUN, 'screenshots'),
       },
     });

@@ -15,21 +15,25 @@ export async function freePort() {
 
 /**
  * @param {{ tools: Record<string,string>, runDir: string, workspace: string, port?: number, env?: Record<string,string>,
- *           extensionsDir?: string, smokeTestDriver?: boolean, userSettings?: Record<string,unknown> }} o
+ *           extensionsDir?: string, smokeTestDriver?: boolean, userSettings?: Record<string,unknown>,
+ *           workspaceTrust?: boolean, stateName?: string }} o
+ * workspaceTrust starts it with Workspace Trust on (no --disable-workspace-trust, no startup prompt): a folder
+ * opened there is untrusted, VS Code's real Restricted Mode. stateName names its state folder (default code-server).
  * smokeTestDriver (default true) lets the URL payload load the extension under development and run tests;
  * it also suppresses notification toasts, so `npm start` turns it off and installs the extension instead.
  * userSettings go into the fresh profile's user settings, over the quiet defaults below.
- * @returns {Promise<{ url: string, port: number, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, port: number, stop: () => Promise<void>, userSettingsFile: string }>}
  */
 export async function startCodeServer(o) {
   const port = o.port ?? (await freePort());
-  const state = freshDir(o.runDir, 'code-server');
+  const state = freshDir(o.runDir, o.stateName ?? 'code-server');
   const dirs = Object.fromEntries(['user-data', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache'].map((d) => [d, freshDir(state, d)]));
   fs.writeFileSync(path.join(state, 'config.yaml'), 'auth: none\n');
   // keep the workbench quiet and predictable for tests and screenshots
   fs.mkdirSync(path.join(dirs['user-data'], 'User'), { recursive: true });
+  const userSettingsFile = path.join(dirs['user-data'], 'User/settings.json');
   fs.writeFileSync(
-    path.join(dirs['user-data'], 'User/settings.json'),
+    userSettingsFile,
     JSON.stringify({
       'workbench.startupEditor': 'none',
       'workbench.tips.enabled': false,
@@ -42,6 +46,13 @@ export async function startCodeServer(o) {
       'extensions.autoUpdate': false,
       'extensions.ignoreRecommendations': true,
       'terminal.integrated.gpuAcceleration': 'off' /* xterm's DOM renderer: UI tests read terminal text */,
+      ...(o.workspaceTrust
+        ? {
+            'security.workspace.trust.enabled': true,
+            'security.workspace.trust.startupPrompt': 'never',
+            'security.workspace.trust.banner': 'never',
+          }
+        : {}),
       ...o.userSettings,
     }),
   );
@@ -53,7 +64,7 @@ export async function startCodeServer(o) {
     'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(o.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     '--reconnection-grace-time',
@@ -101,7 +112,7 @@ export async function startCodeServer(o) {
   for (let i = 0; i < 300; i++) {
     if (exited) throw new Error(`code-server exited at start:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, port, stop, logFile, child };
+      if ((await fetch(`${url}/healthz`)).ok) return { url, port, stop, logFile, child, userSettingsFile };
     } catch {
       /* not yet */
     }

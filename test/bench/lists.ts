@@ -1,9 +1,11 @@
 // `npm run bench` (plain node, testbed daemons):
 //   bench list-200: containers + images of a daemon holding 200 containers, through our core vs raw HTTP
-//     from Node vs `docker ps -a` + `docker images`, medians of the same run.
+//     from Node vs `docker ps -a` + `docker images` run at once, medians of interleaved rounds after a warm-up one.
 //   bench refresh-4-blackhole: four daemons, one blackholed: time until the three reachable ones are
-//     connected and listed, vs the same for a single daemon; and when the blackholed one is marked.
-import { execFileSync } from 'node:child_process';
+//     connected and listed, vs the same for a single daemon; and when the blackholed one is marked. The daemons'
+//     states are checked: a figure from a daemon that did not connect (or a blackhole that did) fails the bench.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as http from 'node:http';
 import {
   createDaemonClient,
@@ -38,6 +40,7 @@ function rawGet(hostUrl: string, path: string): Promise<unknown> {
   });
 }
 const rawAgent = new http.Agent({ keepAlive: true });
+const execFileAsync = promisify(execFile);
 
 async function list200(): Promise<void> {
   const host = need('DOCKER_TCP_HOST');
@@ -62,19 +65,18 @@ async function list200(): Promise<void> {
     // warm up each path once, then measure
     const ours = () => Promise.all([listContainers(client), listImages(client)]);
     const raw = () => Promise.all([rawGet(host, '/containers/json?all=1'), rawGet(host, '/images/json')]);
-    const cli = () => {
-      execFileSync('docker', ['-H', host, 'ps', '-a'], { stdio: 'ignore' });
-      execFileSync('docker', ['-H', host, 'images'], { stdio: 'ignore' });
-    };
-    // interleaved, so that warm-up and daemon-side caching favour neither
+    // the two commands at once, as a user's two terminals (and our two lists) would run them
+    const cli = () => Promise.all([execFileAsync('docker', ['-H', host, 'ps', '-a']), execFileAsync('docker', ['-H', host, 'images'])]);
+    // interleaved, the first round a warm-up, so that warm-up and daemon-side caching favour none of the three
     const oursS: number[] = [];
     const rawS: number[] = [];
-    for (let i = 0; i < 41; i++) {
+    const cliS: number[] = [];
+    for (let i = 0; i < 21; i++) {
       rawS.push(await time(1, raw));
       oursS.push(await time(1, ours));
+      cliS.push(await time(1, cli));
     }
-    const [oursMs, rawMs] = [median(oursS.slice(1)), median(rawS.slice(1))];
-    const cliMs = await time(7, cli);
+    const [oursMs, rawMs, cliMs] = [median(oursS.slice(1)), median(rawS.slice(1)), median(cliS.slice(1))];
     console.log(
       `bench list-200: vs-raw=${(oursMs / rawMs).toFixed(2)} vs-cli=${(oursMs / cliMs).toFixed(2)} ours-ms=${oursMs.toFixed(1)} raw-ms=${rawMs.toFixed(1)} cli-ms=${cliMs.toFixed(1)} containers=${count}`,
     );
@@ -104,11 +106,18 @@ async function refreshBlackhole(): Promise<void> {
         done[id] = performance.now() - t0;
       }),
     );
+    // the figures mean something only if each daemon ended as it must: the reachable connected, the blackholed not
+    for (const id of hub.ids()) {
+      const want = id === 'void' ? 'unreachable' : 'connected';
+      if (hub.status(id).state !== want)
+        throw new Error(
+          `bench refresh-4-blackhole: ${id} ended ${hub.status(id).state}, not ${want}: ${hub.status(id).error?.message ?? ''}`,
+        );
+    }
     hub.dispose();
     return {
       reachableMs: Math.max(...measured.map((id) => done[id]!)),
       blackholeMs: done.void,
-      states: measured.every((id) => done[id] !== undefined),
     };
   };
   await refresh(reachable, ['local', 'tcp', 'tls']); // warm-up

@@ -17,10 +17,9 @@ import {
   type EngineEvent,
   type HubChange,
 } from '../../src/core';
-import { need } from '../support/testbed';
+import { need, startCrashDaemon, stopCrashDaemon } from '../support/testbed';
 import { until } from '../support/until';
 
-const ROOT = path.resolve(__dirname, '../../..');
 const docker = (args: string[], extraEnv: Record<string, string> = {}) =>
   execFileSync('docker', args, {
     encoding: 'utf8',
@@ -180,50 +179,55 @@ describe('daemon lists, contexts, events and the hub', function () {
     const hub = new DaemonHub();
     // the blackhole's deadline is long enough that a loaded machine's ssh start (~2 s) stays well inside it:
     // what is asserted is that no daemon waits for the blackholed one, not how fast ssh starts
-    const specs = [...endpoints().map(([, d]) => d), { id: 'void', host: need('DOCKER_BLACKHOLE_HOST'), timeoutMs: 6000 }];
+    const VOID_MS = 6000;
+    const specs = [...endpoints().map(([, d]) => d), { id: 'void', host: need('DOCKER_BLACKHOLE_HOST'), timeoutMs: VOID_MS }];
     hub.setDaemons(specs.map((d) => ({ daemon: parseDaemonDescription(d), source: 'user' as const })));
     const t0 = Date.now();
     const done: Record<string, number> = {};
     await Promise.all(hub.ids().map(async (id) => (await hub.connect(id), (done[id] = Date.now() - t0))));
     for (const id of ['local', 'tcp', 'tls', 'tls2', 'ssh']) {
       assert.equal(hub.status(id).state, 'connected', `${id}: ${hub.status(id).error?.message}`);
-      assert.ok(done[id]! < 4500, `${id} took ${done[id]} ms: it waited for the blackholed daemon (6000 ms deadline)`);
+      assert.ok(done[id]! < done.void!, `${id} took ${done[id]} ms: it waited for the blackholed daemon (${done.void} ms)`);
     }
     assert.equal(hub.status('void').state, 'unreachable');
     assert.match(hub.status('void').error!.message, /within 6000 ms/);
-    assert.ok(done.void! >= 5950 && done.void! < 7500, `void took ${done.void}`);
+    // its own deadline, bounded relative to it (a loaded machine), not an absolute figure
+    assert.ok(done.void! >= VOID_MS - 50 && done.void! < 3 * VOID_MS, `void took ${done.void}`);
     hub.dispose();
   });
 
-  it('hub live: a CLI-made container invalidates the list; a stopped daemon turns unreachable and recovers by itself', async () => {
+  it('hub live: a CLI-made container invalidates the list; a stopped daemon turns unreachable and recovers by itself (the on-demand crash daemon, issue 29 finding 9)', async () => {
+    // the throwaway daemon: stopping a shared one would fail other tests running against it
+    const host = startCrashDaemon();
+    const TIMEOUT_MS = 2000;
     const hub = new DaemonHub({ initialBackoffMs: 200, maxBackoffMs: 1000 });
     const changes: HubChange[] = [];
     hub.onDidChange((c) => changes.push(c));
-    hub.setDaemons([{ daemon: parseDaemonDescription({ id: 'tcp', host: need('DOCKER_TCP_HOST'), timeoutMs: 2000 }), source: 'user' }]);
+    hub.setDaemons([{ daemon: parseDaemonDescription({ id: 'crash', host, timeoutMs: TIMEOUT_MS }), source: 'user' }]);
     hub.setLive(true);
     try {
-      await until('connected', 5000, () => hub.status('tcp').state === 'connected');
-      const before = await hub.list('tcp', 'containers');
+      await until('connected', 5000, () => hub.status('crash').state === 'connected');
+      const before = await hub.list('crash', 'containers');
       await new Promise((r) => setTimeout(r, 300)); // the event stream opens right after connecting
       const name = `ce-live-${process.pid}`;
-      const id = docker(['-H', need('DOCKER_TCP_HOST'), 'create', '--name', name, need('BUSYBOX_IMAGE'), 'true']);
+      const id = docker(['-H', host, 'create', '--name', name, need('BUSYBOX_IMAGE'), 'true']);
       try {
-        await until('containers change', 5000, () => changes.some((c) => c.id === 'tcp' && c.what === 'containers'));
-        const after = await hub.list('tcp', 'containers');
+        await until('containers change', 5000, () => changes.some((c) => c.id === 'crash' && c.what === 'containers'));
+        const after = await hub.list('crash', 'containers');
         assert.equal(after.length, before.length + 1);
         assert.ok(after.some((c) => c.id === id));
       } finally {
-        docker(['-H', need('DOCKER_TCP_HOST'), 'rm', '-f', id]);
+        docker(['-H', host, 'rm', '-f', id]);
       }
 
-      execFileSync('bash', [path.join(ROOT, 'scripts/testbed.sh'), 'stop-daemon', 'tcp', need('DOCKERENV_STATE')], { stdio: 'ignore' });
+      await stopCrashDaemon();
       let t0 = Date.now();
-      await until('unreachable', 4000, () => hub.status('tcp').state === 'unreachable');
+      await until('unreachable', 2 * TIMEOUT_MS, () => hub.status('crash').state === 'unreachable');
       const downMs = Date.now() - t0;
-      assert.match(hub.status('tcp').error!.message, /connection refused/);
-      execFileSync('bash', [path.join(ROOT, 'scripts/testbed.sh'), 'start', need('DOCKERENV_STATE')], { stdio: 'ignore' });
+      assert.match(hub.status('crash').error!.message, /No Docker socket at .*crash\/docker\.sock/);
+      startCrashDaemon();
       t0 = Date.now();
-      await until('recovered', 8000, () => hub.status('tcp').state === 'connected');
+      await until('recovered', 8000, () => hub.status('crash').state === 'connected');
       const upMs = Date.now() - t0;
       console.log(`      (unreachable ${downMs} ms after the stop returned; connected again ${upMs} ms after start returned)`);
     } finally {

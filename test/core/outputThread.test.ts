@@ -54,8 +54,10 @@ describe('output worker thread (primary daemon)', function () {
     while (!progress.at(-1)?.bytes) await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
     follow.abort();
+    // "cancelled": the worker stopped by itself, before the 2 s grace after which it is terminated (another
+    // message); the time bounded relative to that grace, not by an absolute figure (issue 29 finding 9)
     await assert.rejects(output, /cancelled/);
-    assert.ok(Date.now() - t0 < 2500, `ended ${Date.now() - t0} ms after the abort`);
+    assert.ok(Date.now() - t0 < 3 * 2000, `ended ${Date.now() - t0} ms after the abort`);
     assert.equal(fs.statSync(logFile).size, progress.at(-1)!.bytes, 'run.log flushed: every byte read is in it');
     assert.match(fs.readFileSync(logFile, 'utf8').slice(0, 200), /^a line of output that never ends\n/);
   });

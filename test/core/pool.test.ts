@@ -86,6 +86,13 @@ interface Ran {
 }
 
 /** One run through the driver on a fresh pool back-end (as one run task does), a shell recipe. */
+/** A one-shot event to wait for: `fire` may be called often, `fired` resolves at the first. */
+function signalled(): { fire: () => void; fired: Promise<void> } {
+  let fire = () => undefined as void;
+  const fired = new Promise<void>((resolve) => (fire = resolve));
+  return { fire: () => fire(), fired };
+}
+
 async function runOn(
   s: PoolSpec,
   c: ReturnType<typeof config>,
@@ -383,8 +390,9 @@ core.poolUsage(clients, process.argv[2], core.osUser()).then(
     const name = poolName('mem');
     const s = spec(name, ['local'], { memory: '48m' });
     const c = config(name);
-    const first = runOn(s, c, 'sleep 3');
-    await new Promise((r) => setTimeout(r, 1500));
+    const held = signalled();
+    const first = runOn(s, c, 'sleep 3', { onContainer: held.fire });
+    await held.fired; // the first holds its memory (issue 29 finding 9: no sleep assuming its admission)
     const second = await runOn(s, c, 'echo second');
     const firstRan = await first;
     assert.equal(second.outcome.state, 'succeeded', second.outcome.message);
@@ -399,8 +407,9 @@ core.poolUsage(clients, process.argv[2], core.osUser()).then(
     const name = poolName('cancel');
     const s = spec(name, ['local'], { maxRuns: 1 });
     const c = config(name);
-    const first = runOn(s, c, 'sleep 4');
-    await new Promise((r) => setTimeout(r, 1500)); // the first holds the only slot
+    const held = signalled();
+    const first = runOn(s, c, 'sleep 4', { onContainer: held.fire });
+    await held.fired; // the first holds the only slot
     const cancel = new AbortController();
     const second = runOn(s, c, 'echo never', { signal: cancel.signal, onQueued: (r) => r && cancel.abort() });
     const [a, b] = await Promise.all([first, second]);
@@ -457,8 +466,9 @@ describe('pool: a queued run whose configuration is deleted (testbed)', function
     let configured = true;
     const s = { ...spec(name, ['local'], { maxRuns: 1 }), stillConfigured: () => configured };
     const c = config(name);
-    const first = runOn(s, c, 'sleep 4');
-    await new Promise((r) => setTimeout(r, 1500));
+    const held = signalled();
+    const first = runOn(s, c, 'sleep 4', { onContainer: held.fire });
+    await held.fired; // the first holds the only slot
     const second = runOn(s, c, 'echo never', { onQueued: (r) => r && (configured = false) });
     const [a, b] = await Promise.all([first, second]);
     assert.equal(a.outcome.state, 'succeeded', a.outcome.message); // admitted before the deletion: it runs to its end

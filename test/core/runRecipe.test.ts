@@ -298,7 +298,7 @@ print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
       { 'recipe.py': 'print(1)\n' },
     );
     assert.equal(r.outcome.failure, 'daemon');
-    assert.ok(r.ms < 4000, `took ${r.ms} ms`);
+    assert.ok(r.ms < 3 * 1500, `took ${r.ms} ms: more than 3× its 1500 ms deadline`);
     assert.match(r.outcome.message, /127\.0\.0\.1:23799 did not answer info within 1500 ms/);
   });
 
@@ -399,7 +399,7 @@ print("pids", read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))
       { signal: ctl.signal, onOutput: (t) => t.includes('started') && ctl.abort() },
     );
     assert.equal(r.outcome.state, 'cancelled', r.outcome.message);
-    assert.ok(r.ms < 20000, `took ${r.ms} ms`);
+    assert.ok(r.ms < 60000, `took ${r.ms} ms: the recipe's 60 s sleep ended the run, not the cancel`);
     assert.equal(output(r, 'early.txt'), 'before cancel');
     assert.deepEqual(await runContainers(daemons.local(), r.id), []);
   });

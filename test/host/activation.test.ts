@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { ContainerExecApi } from '../../src/extension';
 import { need } from '../support/testbed';
+import { until } from '../support/until';
 
 export const EXTENSION_ID = 'container-exec.container-exec';
 
@@ -45,7 +46,7 @@ describe('Container Exec in a real extension host', () => {
     );
   });
 
-  it('contributes the Container Exec container with its three views, each of which opens', async () => {
+  it('contributes the Container Exec container with its three views, each of which opens (issue 29 finding 7: the Daemons view goes live)', async () => {
     assert.deepEqual(
       manifest().contributes.viewsContainers.activitybar.map((c) => [c.id, c.title]),
       [['containerExec', 'Container Exec']],
@@ -58,8 +59,12 @@ describe('Container Exec in a real extension host', () => {
         ['containerExec.runs', 'Runs'],
       ],
     );
+    // each focus command exists (an unknown one throws); the Daemons view, once open, follows its daemons
+    await vscode.commands.executeCommand('workbench.view.explorer');
+    await until('the Daemons view closed', 5000, () => !api.daemons.isLive());
     for (const id of ['containerExec.configurations', 'containerExec.runs', 'containerExec.daemons'])
       await vscode.commands.executeCommand(`${id}.focus`);
+    await until('the Daemons view open and live', 5000, () => api.daemons.isLive());
   });
 
   it('Test Connection (palette) reaches the default daemon and reports the version the docker CLI sees', async () => {

@@ -41,17 +41,30 @@ describe('Execution configurations through the commands (real host, real setting
     assert.match(String(item.description), /^tcp · default base image · mem 512m · 1 CPU( · ○ image not built)?$/);
   });
 
-  it('the host rejects a save the form would refuse (bad memory, unknown daemon, duplicate name) and writes nothing', async () => {
+  it('the host rejects a save the form would refuse (bad memory, unknown daemon, duplicate name), each with its reason, and writes nothing (issue 29 finding 7)', async () => {
     await vscode.commands.executeCommand('containerExec.newConfiguration');
     const editor = await newEditor();
     const before = JSON.stringify(workspaceConfigs());
-    for (const cfg of [
-      { name: 'x', resources: { memory: 'lots' } },
-      { name: 'x', daemon: 'nowhere' },
-      { name: 'cpu-small', daemon: 'tcp' },
-    ])
-      await api.configurations.deliver(editor, { type: 'save', config: cfg, scope: 'workspace' });
-    await api.configurations.deliver(editor, { type: 'save', config: { name: 'x' }, scope: 'everywhere' });
+    const refusals: [Record<string, unknown>, string, RegExp][] = [
+      [{ name: 'x', daemon: 'tcp', resources: { memory: 'lots' } }, 'resources.memory', /"lots" is not a size/],
+      [{ name: 'x', daemon: 'nowhere' }, 'daemon', /daemon not found: "nowhere"/],
+      [{ name: 'cpu-small', daemon: 'tcp' }, 'name', /a configuration "cpu-small" exists already/],
+    ];
+    for (const [config, field, why] of refusals) {
+      const replies = await api.configurations.deliver(editor, { type: 'save', config, scope: 'workspace' });
+      const result = replies.find((m) => m.type === 'saveResult');
+      assert.ok(result?.type === 'saveResult', `${JSON.stringify(config)}: the host answered ${JSON.stringify(replies)}`);
+      assert.equal(result.ok, false, `${JSON.stringify(config)} was accepted`);
+      assert.ok(
+        result.errors.some((e) => e.field === field && why.test(e.message)),
+        `${JSON.stringify(config)}: no ${field} error matching ${why}: ${JSON.stringify(result.errors)}`,
+      );
+    }
+    const scope = await api.configurations.deliver(editor, { type: 'save', config: { name: 'x' }, scope: 'everywhere' });
+    assert.ok(
+      scope.some((m) => m.type === 'rejected' && /Rejected a malformed message from the configuration editor: scope/.test(m.text)),
+      JSON.stringify(scope),
+    );
     assert.equal(JSON.stringify(workspaceConfigs()), before);
     assert.ok(api.configurations.openEditors().includes(editor), 'a refused save leaves the editor open');
   });

@@ -296,13 +296,13 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
     assert.equal(api.runs.children().length, count);
   });
 
-  it("the configuration's daemon unreachable: the session ends within its deadline with the daemon named, nothing created", async () => {
+  it("the configuration's daemon unreachable: the session ends when the daemon's deadline fires (within 3× its 1500 ms), the daemon and the deadline named (issue 29 finding 7)", async () => {
     const t0 = Date.now();
     const { ended } = await start('dbg-void');
     const end = await ended;
-    assert.ok(Date.now() - t0 < 30000, `took ${Date.now() - t0} ms`);
+    assert.ok(Date.now() - t0 < 3 * 1500, `took ${Date.now() - t0} ms`);
     assert.equal(end.record?.state, 'failed');
-    assert.match(end.problem ?? '', /failed before the debugger attached: .*127\.0\.0\.1:23799/);
+    assert.match(end.problem ?? '', /failed before the debugger attached: .*127\.0\.0\.1:23799.* within 1500 ms/);
   });
 
   it("the recipe exits before the debugger attaches (a broken debugpy in the workspace shadows the image's): the session says so", async () => {

@@ -12,7 +12,7 @@ import { until } from '../support/until';
 /**
  * What a cloned repository's .vscode/settings.json may do. This host runs with --disable-workspace-trust
  * (trusted); Restricted Mode is entered through the extension's trust module (api.trust.simulate), the
- * one place every settings source asks.
+ * one place every settings source asks. VS Code's own Restricted Mode is tested in test/restricted/.
  */
 describe('Workspace Trust: what workspace settings can do (real host, real daemons)', function () {
   this.timeout(120000);

@@ -1,6 +1,11 @@
 // Shared by the plain-node benchmarks (test/bench/*.ts).
 
-export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** The middle value; for an even count, the mean of the two middle ones (issue 29 finding 10). */
+export const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 
 /** Runs the benchmarks one after another; a failure prints and exits 1 (npm run bench stops there). */
 export function runBenches(...benches: (() => Promise<void>)[]): void {

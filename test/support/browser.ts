@@ -116,6 +116,13 @@ export async function showViewContainer(page: Page, title: string): Promise<void
     .waitFor({ timeout: 10000 });
 }
 
+/** Whether the palette showing `value` closed or turned into another quick input within 10 s. */
+async function paletteLeft(input: Locator, value: string): Promise<boolean> {
+  for (const t0 = Date.now(); Date.now() - t0 < 10000; await new Promise((r) => setTimeout(r, 100)))
+    if (!(await input.isVisible()) || (await input.inputValue().catch(() => '')) !== value) return true;
+  return false;
+}
+
 /**
  * Runs a command from the palette (F1) by its exact title. The palette lists an extension's commands only
  * once the extension host has registered them, which may be seconds after the workbench is restored: until
@@ -133,12 +140,24 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60000): 
     await page.keyboard.press('F1');
     await input.waitFor({ timeout: 10000 });
     await input.fill(`>${title}`);
-    try {
-      await row.waitFor({ timeout: Math.min(2000 + attempt * 1000, 5000) });
-      await row.click({ timeout: 5000 });
-      return;
-    } catch {
-      /* not listed yet (or the list re-rendered under the click) */
+    const listed = await row.waitFor({ timeout: Math.min(2000 + attempt * 1000, 5000) }).then(
+      () => true,
+      () => false, // not listed yet: the extension's commands may register later
+    );
+    if (listed) {
+      const clicked = await row.elementHandle({ timeout: 5000 }).catch(() => null);
+      if (
+        clicked &&
+        (await clicked.click({ timeout: 5000 }).then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        // the palette closes (or the command's own quick input replaces it) when it takes the command
+        if (await paletteLeft(input, `>${title}`)) return;
+        throw new Error(`The command palette kept "${title}" open after its row was clicked: the click was ignored`);
+      }
+      // the list re-rendered under the click (the row clicked is gone): list it again
     }
     if (Date.now() > deadline) {
       const shown = (await rows.allInnerTexts().catch(() => [])).map((t) => t.replace(/\s+/g, ' ').trim()).join(' | ');
@@ -149,20 +168,35 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60000): 
 }
 
 /**
- * Clicks `target` until `then` shows: a click that lands while the workbench re-renders the element (an
- * editor toolbar updating as the extension's context keys arrive) is lost. Fails after `timeoutMs`.
+ * Clicks `target` until `then` shows, but clicks again only when the element clicked is gone from the page:
+ * a click that lands while the workbench re-renders the element (an editor toolbar updating as the extension's
+ * context keys arrive) is lost. An element still there that ignored its click fails the test (issue 29
+ * finding 8: a retry must not hide a button that ignores its first click). Fails after `timeoutMs`.
  */
 export async function clickUntil(target: Locator, then: Locator, what: string, timeoutMs = 60000, everyMs = 15000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await target.click({ timeout: 30000 });
-    if (
-      await then.waitFor({ timeout: everyMs }).then(
+    await target.waitFor({ timeout: 30000 });
+    const clicked = (await target.elementHandle({ timeout: 30000 }))!;
+    const stillThere = () => clicked.evaluate((e) => e.isConnected).catch(() => false);
+    const landed = await clicked.click({ timeout: 30000 }).then(
+      () => true,
+      async (e: Error) => {
+        if (await stillThere()) throw e; // not a re-render: a real failure to click
+        return false; // re-rendered before the click: click the new one
+      },
+    );
+    const shown =
+      landed &&
+      (await then.waitFor({ timeout: everyMs }).then(
         () => true,
         () => false,
-      )
-    )
-      return;
+      ));
+    if (shown) return;
+    if (landed && (await stillThere()))
+      throw new Error(
+        `${what}: clicked, and nothing happened within ${everyMs / 1000} s (the element is still there: it ignored the click)`,
+      );
     if (Date.now() > deadline) throw new Error(`${what}: nothing happened within ${timeoutMs / 1000} s`);
   }
 }

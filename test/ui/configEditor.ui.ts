@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { launchBrowser, openWorkbench, runCommand, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
 import { need, testbedDaemonSettings } from '../support/testbed';
+import { until } from '../support/until';
 
 describe('configuration editor (webview)', function () {
   this.timeout(180000);
@@ -25,6 +26,7 @@ describe('configuration editor (webview)', function () {
     await heading().waitFor({ timeout: 30000 });
   };
   const settingsFile = () => path.join(env('UI_WORKSPACE'), '.vscode', 'settings.json');
+  const userSettingsFile = () => env('UI_USER_SETTINGS');
   /** The workspace settings; VS Code may be writing the file this instant: a partial read is retried. */
   const settings = (): Record<string, unknown> => {
     for (let i = 0; ; i++) {
@@ -113,37 +115,71 @@ describe('configuration editor (webview)', function () {
     await fill('memory', '2 gigs');
     await form().locator('#err-memory', { hasText: 'resources.memory: "2 gigs" is not a size like 512m' }).waitFor();
     const before = fs.readFileSync(settingsFile(), 'utf8');
+    // the form's refusal, as it shows: Save puts the focus back on the first field in error instead of sending
+    // (it sends nothing then); that event, not a fixed sleep, precedes the check (issue 29 finding 8)
+    await form()
+      .locator('#f-memory')
+      .evaluate((e) => (e.ownerDocument.activeElement as unknown as { blur(): void } | null)?.blur());
     await form().locator('#save-button').click();
-    await page.waitForTimeout(1000);
+    await until('Save refused: the focus back on the memory field', 10000, () =>
+      form()
+        .locator('#f-memory')
+        .evaluate((e) => e.ownerDocument.activeElement === e),
+    );
     assert.equal(fs.readFileSync(settingsFile(), 'utf8'), before, 'nothing may be saved');
   });
 
-  it('a crafted message that bypasses the form is rejected by the host', async () => {
+  it('a crafted message that bypasses the form is rejected by the host (issue 29 finding 1): neither settings file changes', async () => {
     await openForm();
-    const before = fs.readFileSync(settingsFile(), 'utf8');
-    await form()
-      .locator('body')
-      .evaluate(() =>
-        (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({
-          type: 'save',
-          config: { name: 'evil', resources: { advanced: { Privileged: true } } },
-          scope: 'root',
-        }),
-      );
+    const files = [settingsFile(), userSettingsFile()];
+    const before = files.map((f) => fs.readFileSync(f, 'utf8'));
+    const crafted = (scope: string) =>
+      form()
+        .locator('body')
+        .evaluate(
+          (b, scope) =>
+            (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({
+              type: 'save',
+              config: { name: 'evil', daemon: 'tcp', resources: { advanced: { Privileged: true } } },
+              scope,
+            }),
+          scope,
+        );
+    await crafted('root');
     await form()
       .locator('#banner', { hasText: /Rejected a malformed message from the configuration editor: .*scope/ })
       .waitFor({ timeout: 10000 });
+    // the host's answer to the crafted save into user settings, heard in the webview itself: it comes after
+    // the host decided, so a write it made would be on disk by then
     await form()
       .locator('body')
-      .evaluate(() =>
-        (globalThis as unknown as { containerExecPostRaw(m: unknown): void }).containerExecPostRaw({
-          type: 'save',
-          config: { name: 'evil', resources: { advanced: { Privileged: true } } },
-          scope: 'user',
-        }),
-      );
-    await page.waitForTimeout(800);
-    assert.equal(fs.readFileSync(settingsFile(), 'utf8'), before, 'the host saved a configuration the schema forbids');
+      .evaluate(() => {
+        const w = globalThis as unknown as {
+          hostReplies: unknown[];
+          addEventListener(type: string, f: (e: { data?: { type?: string } }) => void): void;
+        };
+        w.hostReplies = [];
+        w.addEventListener('message', (e) => ['rejected', 'saveResult'].includes(e.data?.type ?? '') && w.hostReplies.push(e.data));
+      });
+    await crafted('user');
+    const replies = await until('the host answers the crafted save', 10000, async () => {
+      const r = await form()
+        .locator('body')
+        .evaluate(() => (globalThis as unknown as { hostReplies: unknown[] }).hostReplies);
+      return r.length ? (r as { type: string; ok?: boolean; text?: string }[]) : undefined;
+    }).catch((e: Error) => e);
+    assert.equal(fs.readFileSync(settingsFile(), 'utf8'), before[0], 'the workspace settings changed');
+    assert.equal(fs.readFileSync(userSettingsFile(), 'utf8'), before[1], 'the user settings changed');
+    if (replies instanceof Error) throw replies;
+    assert.deepEqual(
+      replies.map((r) => [r.type, r.ok]),
+      [['rejected', undefined]],
+      'the host refused the crafted save',
+    );
+    assert.match(
+      replies[0]!.text!,
+      /Rejected a malformed message from the configuration editor: config\.resources: Unrecognized key: "advanced"/,
+    );
   });
 
   it('fills every section, tests the registry login, saves the expected JSON, and the tree shows it', async () => {
