@@ -2,9 +2,11 @@ import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { CallOptions, DaemonClient } from '../daemonClient';
 import { demuxFrames } from '../run/demux';
+import { signalled, type ContainerInspect } from './signalled';
 
-// Typed container calls of the Engine API. dockerode takes `{ abortSignal }` on every call but
-// @types/dockerode does not say so, and types answers loosely: the casts stay in this folder.
+export type { ContainerInspect } from './signalled';
+
+// Typed container calls of the Engine API (dockerode seen through signalled.ts, which types them).
 
 /** POST /containers/create; the new container's id. */
 export async function createContainer(
@@ -12,7 +14,7 @@ export async function createContainer(
   body: Record<string, unknown> & { name: string },
   opts?: CallOptions,
 ): Promise<string> {
-  const created = await client.call('create container', (d, abortSignal) => d.createContainer({ ...body, abortSignal } as never), opts);
+  const created = await client.call('create container', (d, abortSignal) => signalled(d).createContainer({ ...body, abortSignal }), opts);
   return created.id;
 }
 
@@ -24,50 +26,30 @@ export async function putArchive(
   path: string,
   opts?: CallOptions,
 ): Promise<void> {
-  await client.call('upload workspace', (d, abortSignal) => d.getContainer(id).putArchive(tar, { path, abortSignal } as never), opts);
+  await client.call('upload workspace', (d, abortSignal) => signalled(d).getContainer(id).putArchive(tar, { path, abortSignal }), opts);
 }
 
 /** GET /containers/{id}/archive: a tar stream of `path` in the container. */
 export function getArchive(client: DaemonClient, id: string, path: string, opts?: CallOptions): Promise<NodeJS.ReadableStream> {
-  return client.call(
-    'fetch outputs',
-    (d, abortSignal) => d.getContainer(id).getArchive({ path, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
-    opts,
-  );
+  return client.call('fetch outputs', (d, abortSignal) => signalled(d).getContainer(id).getArchive({ path, abortSignal }), opts);
 }
 
 /** POST /containers/{id}/attach: the multiplexed stdout and stderr stream. */
 export function attachContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<NodeJS.ReadableStream> {
   return client.call(
     'attach',
-    (d, abortSignal) =>
-      d
-        .getContainer(id)
-        .attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    (d, abortSignal) => signalled(d).getContainer(id).attach({ stream: true, stdout: true, stderr: true, abortSignal }),
     opts,
   );
 }
 
 export async function startContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<void> {
-  await client.call(
-    'start container',
-    (d, abortSignal) => d.getContainer(id).start({ abortSignal } as never) as unknown as Promise<unknown>,
-    opts,
-  );
+  await client.call('start container', (d, abortSignal) => signalled(d).getContainer(id).start({ abortSignal }), opts);
 }
 
 /** POST /containers/{id}/wait: answers when the container exits, so only `signal` ends it. */
 export function waitContainer(client: DaemonClient, id: string, signal: AbortSignal): Promise<{ StatusCode: number }> {
-  return client.unbounded(
-    'wait',
-    (d, abortSignal) => d.getContainer(id).wait({ abortSignal } as never) as unknown as Promise<{ StatusCode: number }>,
-    signal,
-  );
-}
-
-export interface ContainerInspect {
-  State: { ExitCode: number; OOMKilled: boolean; StartedAt?: string };
-  Config: { Labels: Record<string, string> | null; Tty?: boolean };
+  return client.unbounded('wait', (d, abortSignal) => signalled(d).getContainer(id).wait({ abortSignal }), signal);
 }
 
 /** Whether container `id` was ever started (a created one has the zero time as StartedAt). */
@@ -77,17 +59,13 @@ export async function containerStarted(client: DaemonClient, id: string, opts?: 
 }
 
 export function inspectContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<ContainerInspect> {
-  return client.call(
-    'inspect container',
-    (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as never) as unknown as Promise<ContainerInspect>,
-    opts,
-  );
+  return client.call('inspect container', (d, abortSignal) => signalled(d).getContainer(id).inspect({ abortSignal }), opts);
 }
 
 /** Stops like `docker stop`: SIGTERM, then SIGKILL after `graceSeconds`; the deadline allows for that wait. */
 export async function stopContainer(client: DaemonClient, id: string, opts: CallOptions & { graceSeconds?: number } = {}): Promise<void> {
   const t = opts.graceSeconds ?? 10;
-  await client.call('stop container', (d, abortSignal) => d.getContainer(id).stop({ t, abortSignal } as object), {
+  await client.call('stop container', (d, abortSignal) => signalled(d).getContainer(id).stop({ t, abortSignal }), {
     timeoutMs: client.daemon.timeoutMs + t * 1000,
     ...opts,
   });
@@ -96,7 +74,7 @@ export async function stopContainer(client: DaemonClient, id: string, opts: Call
 export async function removeContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<void> {
   await client.call(
     'remove container',
-    (d, abortSignal) => d.getContainer(id).remove({ force: true, v: true, abortSignal } as object),
+    (d, abortSignal) => signalled(d).getContainer(id).remove({ force: true, v: true, abortSignal }),
     opts,
   );
 }
@@ -113,15 +91,12 @@ export async function followContainerLogs(
   signal: AbortSignal,
   tail = 500,
 ): Promise<void> {
-  const info = (await client.call('inspect container', (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as object), {
+  const info = (await client.call('inspect container', (d, abortSignal) => signalled(d).getContainer(id).inspect({ abortSignal }), {
     signal,
   })) as { Config?: { Tty?: boolean } };
   const stream = await client.unbounded(
     'follow logs',
-    (d, abortSignal) =>
-      d
-        .getContainer(id)
-        .logs({ follow: true, stdout: true, stderr: true, tail, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    (d, abortSignal) => signalled(d).getContainer(id).logs({ follow: true, stdout: true, stderr: true, tail, abortSignal }),
     signal,
   );
   const decoders = { 1: new StringDecoder('utf8'), 2: new StringDecoder('utf8') };
@@ -150,24 +125,18 @@ export async function createExec(
 ): Promise<ExecInstance> {
   const exec = await client.call(
     'create exec',
-    (d, abortSignal) => d.getContainer(id).exec({ AttachStdout: true, AttachStderr: true, ...body, abortSignal } as never),
+    (d, abortSignal) =>
+      signalled(d)
+        .getContainer(id)
+        .exec({ AttachStdout: true, AttachStderr: true, ...body, abortSignal }),
     opts,
   );
   return {
     start: ({ stdin, tty }, o) =>
-      client.call(
-        'start exec',
-        (_d, abortSignal) => exec.start({ hijack: true, stdin, Tty: tty, abortSignal } as never) as unknown as Promise<Duplex>,
-        o,
-      ),
-    inspect: (o) =>
-      client.call(
-        'inspect exec',
-        (_d, abortSignal) => exec.inspect({ abortSignal } as never) as unknown as Promise<{ Running: boolean; ExitCode: number | null }>,
-        o,
-      ),
+      client.call('start exec', (_d, abortSignal) => exec.start({ hijack: true, stdin, Tty: tty, abortSignal }), o),
+    inspect: (o) => client.call('inspect exec', (_d, abortSignal) => exec.inspect({ abortSignal }), o),
     resize: async (w, h, o) => {
-      await client.call('resize exec', (_d, abortSignal) => exec.resize({ w, h, abortSignal } as never) as unknown as Promise<unknown>, o);
+      await client.call('resize exec', (_d, abortSignal) => exec.resize({ w, h, abortSignal }), o);
     },
   };
 }

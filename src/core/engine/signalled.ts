@@ -1,9 +1,109 @@
+import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 
-/** dockerode takes `{ abortSignal }` on these calls; @types/dockerode does not say so yet. DaemonClient's own calls (ping, version, info) use it. */
-export interface SignalledCalls {
-  ping(o: { abortSignal: AbortSignal }): Promise<unknown>;
-  version(o: { abortSignal: AbortSignal }): Promise<unknown>;
-  info(o: { abortSignal: AbortSignal }): Promise<unknown>;
+// The one place that casts dockerode: the calls the product makes, typed. dockerode takes `{ abortSignal }`
+// on every call (it hands it to docker-modem), but @types/dockerode does not say so, and types answers
+// loosely. The answers typed `unknown` are parsed by zod where they are used.
+
+/** Options of a call plus the signal that destroys its request. */
+export type Signalled<T extends object = object> = T & { abortSignal: AbortSignal };
+type Answer = Promise<unknown>;
+type Stream = Promise<NodeJS.ReadableStream>;
+
+/** Registry credentials as the Engine API takes them (X-Registry-Auth). */
+export interface EngineAuth {
+  username?: string;
+  password?: string;
+  serveraddress?: string;
 }
+
+export interface ContainerInspect {
+  State: { ExitCode: number; OOMKilled: boolean; StartedAt?: string };
+  Config: { Labels: Record<string, string> | null; Tty?: boolean };
+}
+
+/** A stream of stdout and stderr (multiplexed unless the container has a TTY). */
+type OutputOptions = { stream?: boolean; follow?: boolean; stdout: boolean; stderr: boolean; tail?: number };
+
+type ExecOptions = {
+  Cmd: string[];
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  Tty: boolean;
+  Env?: string[];
+  WorkingDir?: string;
+};
+
+export interface SignalledExec {
+  start(o: Signalled<{ hijack: boolean; stdin: boolean; Tty: boolean }>): Promise<Duplex>;
+  inspect(o: Signalled): Promise<{ Running: boolean; ExitCode: number | null }>;
+  resize(o: Signalled<{ w: number; h: number }>): Answer;
+}
+
+export interface SignalledContainer {
+  inspect(o: Signalled): Promise<ContainerInspect>;
+  start(o: Signalled): Answer;
+  wait(o: Signalled): Promise<{ StatusCode: number }>;
+  stop(o: Signalled<{ t: number }>): Answer;
+  remove(o: Signalled<{ force: boolean; v: boolean }>): Answer;
+  attach(o: Signalled<OutputOptions>): Stream;
+  logs(o: Signalled<OutputOptions>): Stream;
+  putArchive(tar: NodeJS.ReadableStream, o: Signalled<{ path: string }>): Answer;
+  getArchive(o: Signalled<{ path: string }>): Stream;
+  exec(o: Signalled<ExecOptions>): Promise<SignalledExec>;
+}
+
+export interface SignalledImage {
+  inspect(o: Signalled): Promise<{ Id: string; Size: number }>;
+  remove(o: Signalled): Answer;
+  push(o: Signalled<{ authconfig: EngineAuth | undefined }>): Stream;
+}
+
+/** A swarm object updated by version (a service, a node). */
+export interface SignalledVersioned {
+  inspect(o: Signalled): Answer;
+  update(o: Signalled<{ version: number }>): Answer;
+  remove(o: Signalled): Answer;
+}
+
+/** docker-modem's raw request, for the calls dockerode has no method for. */
+export interface DialOptions {
+  path: string;
+  method: string;
+  options: Record<string, unknown>;
+  isStream: boolean;
+  abortSignal: AbortSignal;
+  statusCodes: Record<number, boolean | string>;
+}
+
+type ListFilters = Record<string, string[]>;
+
+/** The dockerode calls the product makes, with their options and what their answers are taken to be. */
+export interface SignalledCalls {
+  ping(o: Signalled): Answer;
+  version(o: Signalled): Answer;
+  info(o: Signalled): Answer;
+  listContainers(o: Signalled<{ all?: boolean; filters?: ListFilters }>): Answer;
+  listImages(o: Signalled): Answer;
+  listVolumes(o: Signalled): Answer;
+  getEvents(o: Signalled<{ since: number; filters: ListFilters }>): Stream;
+  createContainer(o: Signalled<{ name: string }>): Promise<{ id: string }>;
+  getContainer(id: string): SignalledContainer;
+  getImage(ref: string): SignalledImage;
+  buildImage(context: NodeJS.ReadableStream, o: Signalled): Stream;
+  pull(ref: string, o: Signalled<{ authconfig: EngineAuth | undefined }>): Stream;
+  loadImage(tar: NodeJS.ReadableStream, o: Signalled<{ quiet: boolean }>): Stream;
+  checkAuth(o: Signalled<EngineAuth>): Answer;
+  listNodes(o: Signalled): Answer;
+  getNode(id: string): SignalledVersioned;
+  createService(o: Signalled): Answer;
+  getService(nameOrId: string): SignalledVersioned;
+  /** `filters` is JSON, as the Engine API takes it. */
+  listServices(o: Signalled<{ filters: string }>): Answer;
+  listTasks(o: Signalled<{ filters: string }>): Answer;
+  modem: { dial(o: DialOptions, callback: (err: unknown, data: unknown) => void): void };
+}
+
+/** The same dockerode instance, seen through the calls above (the project's only cast of it). */
 export const signalled = (d: Docker) => d as unknown as SignalledCalls;
