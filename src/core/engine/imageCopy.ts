@@ -2,6 +2,7 @@
 // alike: without a registry this is how an image reaches the daemon a run landed on.
 import type { Readable } from 'node:stream';
 import type { DaemonClient } from '../daemonClient';
+import { signalled } from './signalled';
 
 /** How often both daemons of a copy are pinged: a frozen one answers no ping while its stream just stops. */
 const COPY_HEARTBEAT_MS = 2000;
@@ -16,8 +17,8 @@ async function saveImage(client: DaemonClient, ref: string, signal: AbortSignal,
   return (await client.call(
     'save image',
     (d, abortSignal) =>
-      new Promise((resolve, reject) =>
-        d.modem.dial(
+      new Promise<Readable>((resolve, reject) =>
+        signalled(d).modem.dial(
           {
             path: '/images/get?',
             method: 'GET',
@@ -25,10 +26,10 @@ async function saveImage(client: DaemonClient, ref: string, signal: AbortSignal,
             isStream: true,
             abortSignal,
             statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
-          } as never,
+          },
           (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as Readable)),
         ),
-      ) as Promise<Readable>,
+      ),
     // the daemon exports the image before it answers: the headers come after that
     { signal, timeoutMs },
   )) as Readable;
@@ -38,7 +39,7 @@ async function saveImage(client: DaemonClient, ref: string, signal: AbortSignal,
 async function loadImage(client: DaemonClient, ref: string, tar: Readable, signal: AbortSignal): Promise<void> {
   const answer = await client.unbounded(
     'load image',
-    (d, abortSignal) => d.loadImage(tar, { quiet: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    (d, abortSignal) => signalled(d).loadImage(tar, { quiet: true, abortSignal }),
     signal,
   );
   let text = '';

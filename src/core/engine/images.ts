@@ -1,21 +1,13 @@
 import type { CallOptions, DaemonClient } from '../daemonClient';
 import { isNotFound } from '../errors';
+import { signalled, type EngineAuth, type EngineBuildOptions } from './signalled';
 
-// Typed image and registry calls of the Engine API (the casts, for dockerode's `abortSignal`, stay here).
+export type { EngineAuth, EngineBuildOptions } from './signalled';
 
-/** Registry credentials as the Engine API takes them (X-Registry-Auth). */
-export interface EngineAuth {
-  username?: string;
-  password?: string;
-  serveraddress?: string;
-}
+// Typed image and registry calls of the Engine API (dockerode seen through signalled.ts, which types them).
 
 export function inspectImage(client: DaemonClient, ref: string, opts?: CallOptions): Promise<{ Id: string; Size: number }> {
-  return client.call(
-    'inspect image',
-    (d, abortSignal) => d.getImage(ref).inspect({ abortSignal } as never) as unknown as Promise<{ Id: string; Size: number }>,
-    opts,
-  );
+  return client.call('inspect image', (d, abortSignal) => signalled(d).getImage(ref).inspect({ abortSignal }), opts);
 }
 
 /** True when the daemon has the image; false on 404; any other failure throws. */
@@ -27,15 +19,7 @@ export async function imageExists(client: DaemonClient, ref: string, opts?: Call
 }
 
 export async function removeImage(client: DaemonClient, id: string, opts?: CallOptions): Promise<void> {
-  await client.call('remove image', (d, abortSignal) => d.getImage(id).remove({ abortSignal } as object), opts);
-}
-
-export interface EngineBuildOptions {
-  t: string;
-  labels?: Record<string, string>;
-  buildargs: Record<string, string>;
-  dockerfile: string;
-  nocache: boolean;
+  await client.call('remove image', (d, abortSignal) => signalled(d).getImage(id).remove({ abortSignal }), opts);
 }
 
 /** POST /build: the JSON-lines progress stream; a build takes as long as it takes, so only `signal` ends it. */
@@ -47,8 +31,7 @@ export function buildImageStream(
 ): Promise<NodeJS.ReadableStream> {
   return client.unbounded(
     'build',
-    (d, abortSignal) =>
-      d.buildImage(context, { ...o, rm: true, forcerm: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    (d, abortSignal) => signalled(d).buildImage(context, { ...o, rm: true, forcerm: true, abortSignal }),
     signal,
   );
 }
@@ -60,11 +43,7 @@ export function pushImageStream(
   auth: EngineAuth | undefined,
   signal: AbortSignal,
 ): Promise<NodeJS.ReadableStream> {
-  return client.unbounded(
-    'push',
-    (d, abortSignal) => d.getImage(ref).push({ authconfig: auth, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
-    signal,
-  );
+  return client.unbounded('push', (d, abortSignal) => signalled(d).getImage(ref).push({ authconfig: auth, abortSignal }), signal);
 }
 
 /** POST /images/create: the JSON-lines progress stream, ended by `signal`. */
@@ -74,14 +53,10 @@ export function pullImageStream(
   auth: EngineAuth | undefined,
   signal: AbortSignal,
 ): Promise<NodeJS.ReadableStream> {
-  return client.unbounded(
-    'pull',
-    (d, abortSignal) => d.pull(ref, { authconfig: auth, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
-    signal,
-  );
+  return client.unbounded('pull', (d, abortSignal) => signalled(d).pull(ref, { authconfig: auth, abortSignal }), signal);
 }
 
 /** POST /auth: the daemon logs in to the registry (a registry that is slow to answer gets `timeoutMs`). */
 export async function checkRegistryAuth(client: DaemonClient, auth: EngineAuth, opts?: CallOptions): Promise<void> {
-  await client.call('registry login', (d, abortSignal) => d.checkAuth({ ...auth, abortSignal } as never), opts);
+  await client.call('registry login', (d, abortSignal) => signalled(d).checkAuth({ ...auth, abortSignal }), opts);
 }

@@ -17,6 +17,14 @@ export interface EngineAuth {
   serveraddress?: string;
 }
 
+export interface EngineBuildOptions {
+  t: string;
+  labels?: Record<string, string>;
+  buildargs: Record<string, string>;
+  dockerfile: string;
+  nocache: boolean;
+}
+
 export interface ContainerInspect {
   State: { ExitCode: number; OOMKilled: boolean; StartedAt?: string };
   Config: { Labels: Record<string, string> | null; Tty?: boolean };
@@ -91,7 +99,7 @@ export interface SignalledCalls {
   createContainer(o: Signalled<{ name: string }>): Promise<{ id: string }>;
   getContainer(id: string): SignalledContainer;
   getImage(ref: string): SignalledImage;
-  buildImage(context: NodeJS.ReadableStream, o: Signalled): Stream;
+  buildImage(context: NodeJS.ReadableStream, o: Signalled<EngineBuildOptions & { rm: boolean; forcerm: boolean }>): Stream;
   pull(ref: string, o: Signalled<{ authconfig: EngineAuth | undefined }>): Stream;
   loadImage(tar: NodeJS.ReadableStream, o: Signalled<{ quiet: boolean }>): Stream;
   checkAuth(o: Signalled<EngineAuth>): Answer;
