@@ -1,10 +1,11 @@
 import * as z from 'zod';
 import type { CallOptions, DaemonClient } from '../daemonClient';
 import { parseEngineAnswer } from '../engineTypes';
+import { signalled } from './signalled';
 
 /**
  * Engine calls of the pool back-end: what running containers reserve, a pool's labelled containers,
- * claims (image copies: imageCopy.ts). Answers parsed here; casts live here.
+ * claims (image copies: imageCopy.ts). Answers parsed here; dockerode seen through signalled.ts.
  */
 
 /** What one running container holds on its daemon: CPUs (limit or quota), memory (limit, else reservation), GPUs. */
@@ -56,11 +57,7 @@ export interface Holding extends Reservation {
 export async function inspectHolding(client: DaemonClient, id: string, opts: CallOptions = {}): Promise<Holding | undefined> {
   let raw: unknown;
   try {
-    raw = await client.call(
-      'inspect container',
-      (d, abortSignal) => d.getContainer(id).inspect({ abortSignal } as never) as unknown as Promise<unknown>,
-      opts,
-    );
+    raw = await client.call('inspect container', (d, abortSignal) => signalled(d).getContainer(id).inspect({ abortSignal }), opts);
   } catch (e) {
     if (/HTTP 404|no such container/i.test((e as Error).message)) return undefined;
     throw e;
@@ -92,7 +89,7 @@ export const INSPECT_CONCURRENCY = 8;
  * for another reason than the container being gone fails the whole count: the caller counts again later.
  */
 export async function containerHoldings(client: DaemonClient, opts: CallOptions & { all?: boolean } = {}): Promise<Holding[]> {
-  const raw = await client.call('list containers', (d, abortSignal) => d.listContainers({ all: opts.all, abortSignal } as object), opts);
+  const raw = await client.call('list containers', (d, abortSignal) => signalled(d).listContainers({ all: opts.all, abortSignal }), opts);
   const listed = parseEngineAnswer(client.host, '/containers/json', Listed, raw);
   const idle = listed.filter((c) => !HOLDING_STATES.has(c.State ?? ''));
   const holding = listed.filter((c) => HOLDING_STATES.has(c.State ?? '')).map((c) => c.Id);
@@ -134,7 +131,7 @@ export async function labelledContainers(
 ): Promise<LabelledContainer[]> {
   const raw = await client.call(
     'list containers',
-    (d, abortSignal) => d.listContainers({ all: true, filters: { label: [`${label}=${value}`] }, abortSignal } as object),
+    (d, abortSignal) => signalled(d).listContainers({ all: true, filters: { label: [`${label}=${value}`] }, abortSignal }),
     opts,
   );
   return parseEngineAnswer(client.host, '/containers/json', Listed, raw).map((c) => ({
@@ -156,14 +153,14 @@ export async function createClaim(
   const created = await client.call(
     'create claim container',
     (d, abortSignal) =>
-      d.createContainer({
+      signalled(d).createContainer({
         name,
         Image: image,
         Cmd: ['true'],
         Labels: labels,
         HostConfig: { LogConfig: { Type: 'none', Config: {} } },
         abortSignal,
-      } as never),
+      }),
     opts,
   );
   return z.object({ id: z.string() }).parse(created).id;

@@ -71,7 +71,7 @@ export interface SignalledImage {
 /** A swarm object updated by version (a service, a node). */
 export interface SignalledVersioned {
   inspect(o: Signalled): Answer;
-  update(o: Signalled<{ version: number }>): Answer;
+  update(o: Signalled<Body<{ version: number }>>): Answer;
   remove(o: Signalled): Answer;
 }
 
@@ -86,6 +86,8 @@ export interface DialOptions {
 }
 
 type ListFilters = Record<string, string[]>;
+/** A request body the Engine API takes as JSON: the fields named are the ones this module relies on. */
+type Body<T extends object> = T & Record<string, unknown>;
 
 /** The dockerode calls the product makes, with their options and what their answers are taken to be. */
 export interface SignalledCalls {
@@ -96,7 +98,7 @@ export interface SignalledCalls {
   listImages(o: Signalled): Answer;
   listVolumes(o: Signalled): Answer;
   getEvents(o: Signalled<{ since: number; filters: ListFilters }>): Stream;
-  createContainer(o: Signalled<{ name: string }>): Promise<{ id: string }>;
+  createContainer(o: Signalled<Body<{ name: string }>>): Promise<{ id: string }>;
   getContainer(id: string): SignalledContainer;
   getImage(ref: string): SignalledImage;
   buildImage(context: NodeJS.ReadableStream, o: Signalled<EngineBuildOptions & { rm: boolean; forcerm: boolean }>): Stream;
@@ -105,7 +107,7 @@ export interface SignalledCalls {
   checkAuth(o: Signalled<EngineAuth>): Answer;
   listNodes(o: Signalled): Answer;
   getNode(id: string): SignalledVersioned;
-  createService(o: Signalled): Answer;
+  createService(o: Signalled<Body<{ Name: string }>>): Answer;
   getService(nameOrId: string): SignalledVersioned;
   /** `filters` is JSON, as the Engine API takes it. */
   listServices(o: Signalled<{ filters: string }>): Answer;

@@ -1,10 +1,11 @@
 // Docker Swarm through the Engine API: swarm state, nodes, services, tasks (image copies: imageCopy.ts). Typed
-// functions over a DaemonClient; every answer parsed by zod; the dockerode casts live here alone.
+// functions over a DaemonClient; every answer parsed by zod; dockerode seen through signalled.ts, which types its calls.
 import * as z from 'zod';
 import type { CallOptions, DaemonClient } from '../daemonClient';
 import { parseEngineAnswer } from '../engineTypes';
 import { isNotFound } from '../errors';
 import { inspectContainer } from './containers';
+import { signalled } from './signalled';
 
 const SwarmInfoAnswer = z.object({
   Swarm: z
@@ -30,7 +31,7 @@ export interface SwarmMembership {
 
 /** What /info says about the daemon's swarm membership. */
 export async function swarmMembership(client: DaemonClient, opts: CallOptions = {}): Promise<SwarmMembership> {
-  const raw = await client.call('info', (d, abortSignal) => d.info({ abortSignal } as never) as unknown as Promise<unknown>, opts);
+  const raw = await client.call('info', (d, abortSignal) => signalled(d).info({ abortSignal }), opts);
   const s = parseEngineAnswer(client.host, '/info', SwarmInfoAnswer, raw).Swarm;
   return { nodeId: s.NodeID, state: s.LocalNodeState, manager: s.ControlAvailable, error: s.Error };
 }
@@ -90,11 +91,7 @@ export interface SwarmNode {
 
 /** GET /nodes (a manager only). */
 export async function listNodes(client: DaemonClient, opts: CallOptions = {}): Promise<SwarmNode[]> {
-  const raw = await client.call(
-    'list nodes',
-    (d, abortSignal) => d.listNodes({ abortSignal } as never) as unknown as Promise<unknown>,
-    opts,
-  );
+  const raw = await client.call('list nodes', (d, abortSignal) => signalled(d).listNodes({ abortSignal }), opts);
   return parseEngineAnswer(client.host, '/nodes', z.array(NodeAnswer), raw).map((n) => {
     const generic: Record<string, number> = {};
     for (const g of n.Description.Resources.GenericResources ?? []) {
@@ -147,10 +144,7 @@ export interface ServiceSpec {
 
 /** POST /services/create; returns the service id. Not cancelled mid-request: a service made but never heard of would be left behind. */
 export async function createService(client: DaemonClient, spec: ServiceSpec): Promise<string> {
-  const service = await client.call(
-    'create service',
-    (d, abortSignal) => d.createService({ ...spec, abortSignal } as never) as unknown as Promise<unknown>,
-  );
+  const service = await client.call('create service', (d, abortSignal) => signalled(d).createService({ ...spec, abortSignal }));
   return z.object({ id: z.string() }).loose().parse(service).id;
 }
 
@@ -166,13 +160,13 @@ export async function retireJobTasks(client: DaemonClient, nameOrId: string, opt
     await client.call(
       'retire job tasks',
       async (d, abortSignal) => {
-        const service = d.getService(nameOrId);
+        const service = signalled(d).getService(nameOrId);
         const info = z
           .object({ Version: z.object({ Index: z.number() }), Spec: z.object({}).loose() })
           .loose()
-          .parse(await service.inspect({ abortSignal } as never));
+          .parse(await service.inspect({ abortSignal }));
         const Mode = { ReplicatedJob: { MaxConcurrent: 0, TotalCompletions: 0 } };
-        await service.update({ version: info.Version.Index, ...info.Spec, Mode, abortSignal } as never);
+        await service.update({ version: info.Version.Index, ...info.Spec, Mode, abortSignal });
       },
       opts,
     );
@@ -184,11 +178,7 @@ export async function retireJobTasks(client: DaemonClient, nameOrId: string, opt
 /** DELETE /services/{name}; an already-gone service is not an error. */
 export async function removeService(client: DaemonClient, nameOrId: string, opts: CallOptions = {}): Promise<void> {
   try {
-    await client.call(
-      'remove service',
-      (d, abortSignal) => d.getService(nameOrId).remove({ abortSignal } as never) as unknown as Promise<unknown>,
-      opts,
-    );
+    await client.call('remove service', (d, abortSignal) => signalled(d).getService(nameOrId).remove({ abortSignal }), opts);
   } catch (e) {
     if (!/HTTP 404|no such service|not found/i.test((e as Error).message)) throw e;
   }
@@ -210,7 +200,7 @@ export interface SwarmService {
 export async function listServices(client: DaemonClient, labels: string[], opts: CallOptions = {}): Promise<SwarmService[]> {
   const raw = await client.call(
     'list services',
-    (d, abortSignal) => d.listServices({ filters: JSON.stringify({ label: labels }), abortSignal } as never) as unknown as Promise<unknown>,
+    (d, abortSignal) => signalled(d).listServices({ filters: JSON.stringify({ label: labels }), abortSignal }),
     opts,
   );
   return parseEngineAnswer(client.host, '/services', z.array(ServiceAnswer), raw).map((s) => ({
@@ -262,7 +252,7 @@ export async function listTasks(
 ): Promise<SwarmTask[]> {
   const raw = await client.call(
     'list tasks',
-    (d, abortSignal) => d.listTasks({ filters: JSON.stringify(filters), abortSignal } as never) as unknown as Promise<unknown>,
+    (d, abortSignal) => signalled(d).listTasks({ filters: JSON.stringify(filters), abortSignal }),
     opts,
   );
   return parseEngineAnswer(client.host, '/tasks', z.array(TaskAnswer), raw)
@@ -289,7 +279,7 @@ export async function listTasks(
 export async function findTaskContainer(client: DaemonClient, taskId: string, opts: CallOptions = {}): Promise<string | undefined> {
   const raw = await client.call(
     'find task container',
-    (d, abortSignal) => d.listContainers({ all: true, filters: { label: [`com.docker.swarm.task.id=${taskId}`] }, abortSignal } as object),
+    (d, abortSignal) => signalled(d).listContainers({ all: true, filters: { label: [`com.docker.swarm.task.id=${taskId}`] }, abortSignal }),
     opts,
   );
   const id = parseEngineAnswer(client.host, '/containers/json', z.array(z.object({ Id: z.string() }).loose()), raw)[0]?.Id;
@@ -307,11 +297,7 @@ export async function setNodeAvailability(
   availability: 'active' | 'pause' | 'drain',
   opts: CallOptions = {},
 ): Promise<void> {
-  const node = await client.call(
-    'inspect node',
-    (d, abortSignal) => d.getNode(nodeId).inspect({ abortSignal } as never) as unknown as Promise<unknown>,
-    opts,
-  );
+  const node = await client.call('inspect node', (d, abortSignal) => signalled(d).getNode(nodeId).inspect({ abortSignal }), opts);
   const n = z
     .object({ Version: z.object({ Index: z.number() }), Spec: z.record(z.string(), z.unknown()) })
     .loose()
@@ -319,9 +305,9 @@ export async function setNodeAvailability(
   await client.call(
     'update node',
     (d, abortSignal) =>
-      d
+      signalled(d)
         .getNode(nodeId)
-        .update({ version: n.Version.Index, ...n.Spec, Availability: availability, abortSignal } as never) as unknown as Promise<unknown>,
+        .update({ version: n.Version.Index, ...n.Spec, Availability: availability, abortSignal }),
     opts,
   );
 }
@@ -330,10 +316,7 @@ export async function setNodeAvailability(
 export async function attachOutput(client: DaemonClient, container: string, follow: AbortSignal): Promise<NodeJS.ReadableStream> {
   return (await client.call(
     'attach',
-    (d, abortSignal) =>
-      d
-        .getContainer(container)
-        .attach({ stream: true, stdout: true, stderr: true, abortSignal } as never) as unknown as Promise<NodeJS.ReadableStream>,
+    (d, abortSignal) => signalled(d).getContainer(container).attach({ stream: true, stdout: true, stderr: true, abortSignal }),
     { signal: follow },
   )) as NodeJS.ReadableStream;
 }
