@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { DaemonClient } from '../daemonClient';
 import { onLines } from '../jsonLines';
+import { signalled } from './signalled';
 
 export interface EngineEvent {
   type: string; // container | image | volume
@@ -30,11 +31,11 @@ export async function followEvents(client: DaemonClient, onEvent: (e: EngineEven
     stream = await client.unbounded(
       'event stream',
       (d, abortSignal) =>
-        d.getEvents({
+        signalled(d).getEvents({
           since,
           filters: { type: ['container', 'image', 'volume'] },
           abortSignal,
-        } as object) as Promise<NodeJS.ReadableStream>,
+        }),
       signal,
     );
   } catch {

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { CallOptions, DaemonClient } from '../daemonClient';
 import { parseEngineAnswer } from '../engineTypes';
 import { LABELS } from '../labels';
+import { signalled } from './signalled';
 
 const Labels = z
   .record(z.string(), z.string())
@@ -62,7 +63,7 @@ export interface VolumeSummary {
 }
 
 export async function listContainers(client: DaemonClient, opts?: CallOptions): Promise<ContainerSummary[]> {
-  const raw = await client.call('list containers', (d, abortSignal) => d.listContainers({ all: true, abortSignal } as object), opts);
+  const raw = await client.call('list containers', (d, abortSignal) => signalled(d).listContainers({ all: true, abortSignal }), opts);
   return parseEngineAnswer(client.host, '/containers/json', z.array(ContainerAnswer), raw).map((c) => ({
     id: c.Id,
     name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
@@ -77,7 +78,7 @@ export async function listContainers(client: DaemonClient, opts?: CallOptions): 
 }
 
 export async function listImages(client: DaemonClient, opts?: CallOptions): Promise<ImageSummary[]> {
-  const raw = await client.call('list images', (d, abortSignal) => d.listImages({ abortSignal } as object), opts);
+  const raw = await client.call('list images', (d, abortSignal) => signalled(d).listImages({ abortSignal }), opts);
   return parseEngineAnswer(client.host, '/images/json', z.array(ImageAnswer), raw).map((i) => ({
     id: i.Id,
     tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
@@ -91,7 +92,7 @@ export async function listImages(client: DaemonClient, opts?: CallOptions): Prom
 }
 
 export async function listVolumes(client: DaemonClient, opts?: CallOptions): Promise<VolumeSummary[]> {
-  const raw = await client.call('list volumes', (d, abortSignal) => d.listVolumes({ abortSignal } as object), opts);
+  const raw = await client.call('list volumes', (d, abortSignal) => signalled(d).listVolumes({ abortSignal }), opts);
   return (parseEngineAnswer(client.host, '/volumes', VolumesAnswer, raw).Volumes ?? []).map((v) => ({
     name: v.Name,
     driver: v.Driver,
