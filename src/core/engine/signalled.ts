@@ -3,12 +3,16 @@ import type Docker from 'dockerode';
 
 // The one place that casts dockerode: the calls the product makes, typed. dockerode takes `{ abortSignal }`
 // on every call (it hands it to docker-modem), but @types/dockerode does not say so, and types answers
-// loosely. The answers typed `unknown` are parsed by zod where they are used.
+// loosely. An answer typed `unknown` here is parsed by zod where it is used; the others are taken as
+// they were before this module existed (not checked).
 
 /** Options of a call plus the signal that destroys its request. */
 export type Signalled<T extends object = object> = T & { abortSignal: AbortSignal };
 type Answer = Promise<unknown>;
 type Stream = Promise<NodeJS.ReadableStream>;
+type ListFilters = Record<string, string[]>;
+/** A request body the Engine API takes as JSON: the fields named are the ones the product relies on. */
+type Body<T extends object> = T & Record<string, unknown>;
 
 /** Registry credentials as the Engine API takes them (X-Registry-Auth). */
 export interface EngineAuth {
@@ -84,10 +88,6 @@ export interface DialOptions {
   abortSignal: AbortSignal;
   statusCodes: Record<number, boolean | string>;
 }
-
-type ListFilters = Record<string, string[]>;
-/** A request body the Engine API takes as JSON: the fields named are the ones this module relies on. */
-type Body<T extends object> = T & Record<string, unknown>;
 
 /** The dockerode calls the product makes, with their options and what their answers are taken to be. */
 export interface SignalledCalls {
