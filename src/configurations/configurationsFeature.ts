@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { basePlan, buildingDaemon, extensionVersion } from '../builds/basePlan';
+import { basePlan, buildingDaemon } from '../builds/basePlan';
+import { extensionVersion } from '../workspace';
 import { currentUserGroups, imageFreshness, type Configuration, type ImageFreshness } from '../core';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { ConfigEditorPanels } from './configEditorPanel';

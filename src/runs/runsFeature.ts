@@ -11,7 +11,7 @@ import {
   type LostRun,
   type RunTarget,
 } from '../core';
-import { workspaceDir } from '../builds/basePlan';
+import { workspaceDir } from '../workspace';
 import { budgetRefusal } from '../configurations/budgetSettings';
 import type { ConfigurationsFeature } from '../configurations/configurationsFeature';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
