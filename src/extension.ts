@@ -18,6 +18,7 @@ import type { DebugSessionEnd } from './debug/debugAdapter';
 import { registerViews } from './views';
 import { prompts } from './prompts';
 import { watchWorkspaceTrust, workspaceTrust } from './workspaceTrust';
+import { extensionVersion } from './workspace';
 
 /** What activate() returns: used by the in-host tests and the activation benchmark. */
 export interface ContainerExecApi {
@@ -67,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('Container Exec', { log: true });
   const logChannels = new OutputChannels();
-  const version = String(context.extension.packageJSON.version);
+  const version = extensionVersion(context);
   const daemons = new DaemonsFeature(log, version);
   const configurations = new ConfigurationsFeature(context, daemons, log);
   const runs = new RunsFeature(context, daemons, log, configurations);

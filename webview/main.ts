@@ -15,6 +15,7 @@ import { parseHost } from '../src/core/daemonDescription';
 import {
   daemonKey,
   EMPTY_POOL_MESSAGE,
+  poolDaemonsNotFound,
   type DaemonCapacity,
   type DaemonChoice,
   type DaemonRef,
@@ -177,9 +178,10 @@ function problems(): { errors: Map<string, string>; warnings: Map<string, string
       errors.set('newHost', (e as Error).message);
     }
   } else if (form.daemonMode === 'pool') {
-    const unknown = form.pool.filter((id) => !init?.daemons.some((d) => d.id === id));
+    const known = init?.daemons;
+    const unknown = known && poolDaemonsNotFound(form.pool, (id) => known.some((d) => d.id === id));
     if (!form.pool.length) errors.set('pool', EMPTY_POOL_MESSAGE);
-    else if (unknown.length && init) errors.set('pool', `pool: daemon not found: ${unknown.map((d) => `"${d}"`).join(', ')}`);
+    else if (unknown) errors.set('pool', unknown);
   } else if (!form.daemon) errors.set('daemon', 'daemon: pick a daemon, or define a new one');
   else if (init && !init.daemons.some((d) => d.id === form.daemon)) errors.set('daemon', `daemon not found: "${form.daemon}"`);
   const ref = daemonRef();

@@ -2,11 +2,7 @@ import * as vscode from 'vscode';
 import { settings } from '../settings';
 import { planBaseImage, type BaseImagePlan, type Configuration } from '../core';
 import { isWorkspaceConfiguration } from '../configurations/configurationSources';
-
-/** Build fragments, copied files and code-env requirements are relative to the first workspace folder. */
-export const workspaceDir = (): string => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
-
-export const extensionVersion = (context: vscode.ExtensionContext): string => String(context.extension.packageJSON.version);
+import { extensionVersion, workspaceDir } from '../workspace';
 
 /**
  * The daemon that builds a configuration's base image: with a registry, the builder daemon (it builds and

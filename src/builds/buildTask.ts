@@ -23,7 +23,8 @@ import { registryAuthFor } from '../configurations/registrySecrets';
 import type { Services } from '../services';
 import { settings } from '../settings';
 import { C, TaskTerminal } from '../taskTerminal';
-import { basePlan, buildingDaemon, extensionVersion, workspaceDir } from './basePlan';
+import { basePlan, buildingDaemon } from './basePlan';
+import { extensionVersion, workspaceDir } from '../workspace';
 
 export const BUILD_TASK_TYPE = 'container-exec-build';
 

@@ -18,6 +18,7 @@ import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { rawDaemons, SECTION as DAEMONS_SECTION } from '../daemons/daemonSources';
 import {
   EMPTY_POOL_MESSAGE,
+  poolDaemonsNotFound,
   FromWebview,
   daemonKey,
   mergeFormIntoEntry,
@@ -267,12 +268,8 @@ export class ConfigEditorPanels implements vscode.Disposable {
         errors.push({ field: 'daemon.host', message: (e as Error).message });
       }
     } else if (r.ok && r.config.pool) {
-      const unknown = r.config.pool.filter((d) => !daemonIds.has(d));
-      if (unknown.length)
-        errors.push({
-          field: 'pool',
-          message: `pool: daemon not found: ${unknown.map((d) => `"${d}"`).join(', ')}: add it or leave it out`,
-        });
+      const unknown = poolDaemonsNotFound(r.config.pool, (d) => daemonIds.has(d));
+      if (unknown) errors.push({ field: 'pool', message: unknown });
     } else if (r.ok && !daemonIds.has(r.config.daemon)) errors.push({ field: 'daemon', message: `daemon not found: "${r.config.daemon}"` });
     if (m.registryPassword && !(r.ok && r.config.registry?.username))
       errors.push({ field: 'registry.username', message: 'registry.username is needed to store a password' });

@@ -2,21 +2,22 @@ import * as vscode from 'vscode';
 import { findConfiguration, type Configuration } from '../core';
 import { readConfigurations, SECTION, type ConfigurationSources } from './configurationSources';
 import { workspaceTrust } from '../workspaceTrust';
+import { Disposable } from '../lifecycle';
 
 /**
  * The configurations as the settings define them (valid items, invalid and ignored entries, the defaults),
  * read once and again after a change: the tree, the commands, the editor and the run choice all read it here.
  */
-export class ConfigurationCatalog implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class ConfigurationCatalog extends Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   /** The settings (or Workspace Trust) changed what the configurations are. */
   readonly onDidChange = this.changed.event;
   private sources: ConfigurationSources | undefined;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
 
   constructor() {
-    this.disposables.push(
-      workspaceTrust.onDidChange(() => this.reload()),
+    super();
+    this._register(workspaceTrust.onDidChange(() => this.reload()));
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (
           e.affectsConfiguration(`${SECTION}.configurations`) ||
@@ -51,9 +52,5 @@ export class ConfigurationCatalog implements vscode.Disposable {
   reload(): void {
     this.sources = undefined;
     this.changed.fire();
-  }
-
-  dispose(): void {
-    this.disposables.forEach((d) => d.dispose());
   }
 }

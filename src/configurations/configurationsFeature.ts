@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { basePlan, buildingDaemon, extensionVersion } from '../builds/basePlan';
+import { basePlan, buildingDaemon } from '../builds/basePlan';
+import { extensionVersion } from '../workspace';
 import { currentUserGroups, imageFreshness, type Configuration, type ImageFreshness } from '../core';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { ConfigEditorPanels } from './configEditorPanel';
@@ -7,6 +8,7 @@ import { ConfigurationCatalog } from './configurationCatalog';
 import type { ConfigurationItem } from './configurationSources';
 import { ConfigurationsTreeProvider } from './configurationsTree';
 import { PoolLoads } from './poolLoads';
+import { Disposable } from '../lifecycle';
 
 /** What the tree needs of the run history (structural: the runs concern imports this one). */
 interface RunsSeen {
@@ -15,17 +17,17 @@ interface RunsSeen {
 }
 
 /** The configurations concern: settings -> catalog -> tree; the editor panels. Reads no Docker until asked. */
-export class ConfigurationsFeature implements vscode.Disposable {
+export class ConfigurationsFeature extends Disposable {
   private groupsPromise: Promise<string[]> | undefined;
   /** What the configurations are: everyone reads them here. */
-  readonly catalog = new ConfigurationCatalog();
+  readonly catalog = this._register(new ConfigurationCatalog());
   readonly tree: ConfigurationsTreeProvider;
   /** Each pool daemon's load, shown under pool configurations. */
   readonly poolLoads: PoolLoads;
   readonly editors: ConfigEditorPanels;
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(context: vscode.ExtensionContext, daemons: DaemonsFeature, log: vscode.LogOutputChannel) {
+    super();
     this.poolLoads = new PoolLoads(daemons.hub, () => daemons.sources());
     this.tree = new ConfigurationsTreeProvider(
       this.catalog,
@@ -35,14 +37,11 @@ export class ConfigurationsFeature implements vscode.Disposable {
       this.poolLoads,
     );
     this.editors = new ConfigEditorPanels(context, daemons, this.catalog, () => this.groups(), log);
-    this.disposables.push(
-      this.catalog,
-      this.tree,
-      this.poolLoads,
-      this.editors,
-      // images built, pulled or removed, and daemons (dis)connecting, change the stale marks
-      { dispose: daemons.hub.onDidChange((c) => (c.what === 'images' || c.what === 'state') && this.tree.refresh()).dispose },
-    );
+    this._register(this.tree);
+    this._register(this.poolLoads);
+    this._register(this.editors);
+    // images built, pulled or removed, and daemons (dis)connecting, change the stale marks
+    this._register({ dispose: daemons.hub.onDidChange((c) => (c.what === 'images' || c.what === 'state') && this.tree.refresh()).dispose });
   }
 
   /**
@@ -51,7 +50,7 @@ export class ConfigurationsFeature implements vscode.Disposable {
    */
   followRuns(runs: RunsSeen): void {
     let seen = '';
-    this.disposables.push(
+    this._register(
       runs.onDidChange(() => {
         const now = runs
           .all()
@@ -93,9 +92,5 @@ export class ConfigurationsFeature implements vscode.Disposable {
 
   openEditor(item: ConfigurationItem | undefined): Promise<void> {
     return this.editors.open(item);
-  }
-
-  dispose(): void {
-    this.disposables.forEach((d) => d.dispose());
   }
 }

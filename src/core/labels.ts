@@ -1,3 +1,5 @@
+import * as os from 'node:os';
+
 /** Labels Container Exec puts on what it creates, so the views can tell its images and containers apart. */
 export const LABELS = {
   /** On images and containers: the extension version that made them. */
@@ -27,3 +29,12 @@ export const LABELS = {
   /** On claim containers of a pool: which window made it (host and extension-host process id), for whoever reads it. */
   claimOwner: 'container-exec.claim-owner',
 } as const;
+
+/** The OS user, as the `container-exec.user` label every run container carries (budgets count by it). */
+export const osUser = (): string => {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+};

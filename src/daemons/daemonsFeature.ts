@@ -4,35 +4,35 @@ import { readDaemonSources, SECTION, type DaemonSources } from './daemonSources'
 import { DaemonsTreeProvider } from './daemonsTree';
 import { DaemonStatusBar } from './statusBar';
 import { workspaceTrust } from '../workspaceTrust';
+import { Disposable } from '../lifecycle';
 
 /**
  * The daemons concern: settings + discovery -> hub -> tree and status bar. Nothing talks to Docker until
  * the Daemons view is visible (or a command asks); while hidden, no stream or poll runs.
  */
-export class DaemonsFeature implements vscode.Disposable {
-  readonly hub = new DaemonHub();
+export class DaemonsFeature extends Disposable {
+  readonly hub = this._register(new DaemonHub());
   readonly tree: DaemonsTreeProvider;
-  private statusBar = new DaemonStatusBar(this.hub);
+  private statusBar = this._register(new DaemonStatusBar(this.hub));
   private loaded: Promise<DaemonSources> | undefined;
-  private readonly disposables: vscode.Disposable[] = [this.statusBar];
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
     extensionVersion: string,
   ) {
-    this.tree = new DaemonsTreeProvider(this.hub, () => this.sources(), extensionVersion);
-    this.disposables.push(
-      this.tree,
+    super();
+    this.tree = this._register(new DaemonsTreeProvider(this.hub, () => this.sources(), extensionVersion));
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.daemons`) || e.affectsConfiguration(`${SECTION}.defaultDaemon`)) void this.reload();
       }),
-      workspaceTrust.onDidChange(() => void this.reload()),
     );
+    this._register(workspaceTrust.onDidChange(() => void this.reload()));
   }
 
   /** The view: live while visible. */
   attach(view: vscode.TreeView<unknown>): void {
-    this.disposables.push(
+    this._register(
       view.onDidChangeVisibility((e) => {
         if (e.visible) void this.sources().then(() => this.hub.setLive(true));
         else this.hub.setLive(false);
@@ -64,10 +64,5 @@ export class DaemonsFeature implements vscode.Disposable {
     this.tree.reset(sources.invalid, sources.defaultDaemon, sources.ignored);
     this.statusBar.setDefault(sources.defaultDaemon);
     return sources;
-  }
-
-  dispose(): void {
-    this.hub.dispose();
-    this.disposables.forEach((d) => d.dispose());
   }
 }

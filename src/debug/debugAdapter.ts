@@ -18,7 +18,7 @@ import {
   type RunHandle,
   type RunOutcome,
 } from '../core';
-import { workspaceDir } from '../builds/basePlan';
+import { workspaceDir } from '../workspace';
 import type { Services } from '../services';
 import { executeToEnd } from '../tasks';
 import type { RunRecord } from '../runs/runHistory';

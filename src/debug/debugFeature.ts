@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { checkDebuggable, recipeInWorkspace } from '../core';
-import { workspaceDir } from '../builds/basePlan';
+import { workspaceDir } from '../workspace';
 import { rawConfigurations, writeConfigurations } from '../configurations/configurationSources';
 import type { RunRecord } from '../runs/runHistory';
 import { recipeInterpreters } from '../runs/runConfiguration';

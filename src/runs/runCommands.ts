@@ -5,7 +5,7 @@ import { DOCKER_DAEMON, capText, limitsSummary, newRunId, prepareRunFolder, targ
 import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
 import { executeToEnd } from '../tasks';
-import { workspaceDir } from '../builds/basePlan';
+import { workspaceDir } from '../workspace';
 import type { RunRecord } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
 import type { RunNode } from './runsTree';

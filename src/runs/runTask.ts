@@ -19,7 +19,8 @@ import {
   type RunTarget,
   type RunOutcome,
 } from '../core';
-import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
+import { basePlan } from '../builds/basePlan';
+import { extensionVersion, workspaceDir } from '../workspace';
 import { registryAuthFor } from '../configurations/registrySecrets';
 import type { Services } from '../services';
 import { settings } from '../settings';

@@ -11,7 +11,7 @@ import {
   type LostRun,
   type RunTarget,
 } from '../core';
-import { workspaceDir } from '../builds/basePlan';
+import { workspaceDir } from '../workspace';
 import { budgetRefusal } from '../configurations/budgetSettings';
 import type { ConfigurationsFeature } from '../configurations/configurationsFeature';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
@@ -19,13 +19,14 @@ import { RunHistory } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
 import { RunsStatusBar } from './runsStatusBar';
 import { RunsTreeProvider } from './runsTree';
+import { Disposable } from '../lifecycle';
 
 /** A daemon id (the commands' argument) or any target. */
 const asTarget = (t: string | RunTarget): RunTarget => (typeof t === 'string' ? { kind: DOCKER_DAEMON, id: t } : t);
 const key = (t: RunTarget) => `${t.kind}:${t.id}`;
 
 /** The runs concern: history, the back-ends runs execute on, the runs going on in this window (to stop them), lost-run cleanup. */
-export class RunsFeature implements vscode.Disposable {
+export class RunsFeature extends Disposable {
   readonly history: RunHistory;
   /** Where runs execute: the run task and the Runs view ask it for the back-end of a target. */
   readonly backends = new BackendRegistry();
@@ -33,7 +34,6 @@ export class RunsFeature implements vscode.Disposable {
   private readonly active = new Map<string, AbortController>();
   /** Lost-run containers already offered: the same ones are not offered twice a session. */
   private readonly offered = new Set<string>();
-  private readonly disposables: vscode.Disposable[] = [];
   /** Ticks the running rows' durations. */
   private ticker: NodeJS.Timeout | undefined;
 
@@ -43,6 +43,7 @@ export class RunsFeature implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     configurations?: ConfigurationsFeature,
   ) {
+    super();
     this.history = new RunHistory(context.workspaceState);
     this.tree = new RunsTreeProvider(this.history);
     const unregister = this.backends.register(dockerDaemonProvider(async (id) => (await daemons.spec(id))?.daemon));
@@ -70,14 +71,14 @@ export class RunsFeature implements vscode.Disposable {
         };
       }),
     );
-    this.disposables.push(
-      { dispose: unregister },
-      { dispose: unregisterSwarm },
-      { dispose: unregisterPools },
-      new RunsStatusBar(this.history),
-      this.history,
-      this.tree,
-      // a daemon that (re)connects may hold containers of runs lost with it
+    this._register({ dispose: unregister });
+    this._register({ dispose: unregisterSwarm });
+    this._register({ dispose: unregisterPools });
+    this._register(new RunsStatusBar(this.history));
+    this._register(this.history);
+    this._register(this.tree);
+    // a daemon that (re)connects may hold containers of runs lost with it
+    this._register(
       daemons.hub.onDidChange((c) => {
         if (c.what !== 'state' || daemons.hub.status(c.id).state !== 'connected') return;
         void this.offerLostRunCleanup({ kind: DOCKER_DAEMON, id: c.id });
@@ -87,6 +88,8 @@ export class RunsFeature implements vscode.Disposable {
           () => undefined,
         );
       }),
+    );
+    this._register(
       vscode.workspace.onDidChangeConfiguration(
         (e) => e.affectsConfiguration('containerExec.recipeInterpreters') && this.publishRecipeExtensions(),
       ),
@@ -167,9 +170,9 @@ export class RunsFeature implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
+  override dispose(): void {
     clearInterval(this.ticker);
     for (const run of this.active.values()) run.abort();
-    this.disposables.forEach((d) => d.dispose());
+    super.dispose();
   }
 }

@@ -113,6 +113,12 @@ export function mergeFormIntoEntry(stored: unknown, form: FormConfig): Record<st
 export const EMPTY_POOL_MESSAGE =
   'pool: pick at least one daemon for the pool (or target a single daemon: choose "A configured or discovered daemon")';
 
+/** The refusal of a pool naming daemons that are not configured, in the form and on save; undefined when all are known. */
+export function poolDaemonsNotFound(pool: readonly string[], isKnown: (id: string) => boolean): string | undefined {
+  const unknown = pool.filter((id) => !isKnown(id));
+  return unknown.length ? `pool: daemon not found: ${unknown.map((d) => `"${d}"`).join(', ')}: add it or leave it out` : undefined;
+}
+
 export const FromWebview = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }).strict(),
   z.object({ type: z.literal('cancel') }).strict(),

@@ -14,7 +14,8 @@ import {
   type RunHandle,
   type RunOutcome,
 } from '../core';
-import { basePlan, extensionVersion, workspaceDir } from '../builds/basePlan';
+import { basePlan } from '../builds/basePlan';
+import { extensionVersion, workspaceDir } from '../workspace';
 import type { RunRecord } from '../runs/runHistory';
 import { containerRequest, terminalBytesPerSecond } from '../runs/runTask';
 import type { Services } from '../services';

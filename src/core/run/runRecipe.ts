@@ -1,11 +1,10 @@
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DOCKER_DAEMON, targetText, type ExecutionBackend, type PullDaemon, type RunHandle } from '../backend/backend';
 import type { Configuration } from '../config/configurationSchema';
 import { usageDenied } from '../config/permissions';
 import type { RegistryAuth } from '../build/registry';
 import { debugNetworkRefusal } from '../debug/debugpy';
-import { LABELS } from '../labels';
+import { LABELS, osUser } from '../labels';
 import type { OffThreadOutput } from './outputThread';
 import { recipeCommand, workspaceLabel } from './recipe';
 import { capText } from './runOutputs';
@@ -106,15 +105,6 @@ export interface RunOutcome {
 
 export const WORKSPACE_IN_CONTAINER = '/workspace';
 export const DEFAULT_OUTPUT_PATH = '/workspace/out';
-
-/** The OS user, as the label every run container carries (budgets count by it). */
-export const osUser = (): string => {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
-};
 
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 

@@ -7,8 +7,7 @@ import { copyImage } from '../../engine/imageCopy';
 import { inspectContainer, removeContainer } from '../../engine/containers';
 import { isNotFound } from '../../errors';
 import type { DaemonInfo } from '../../engineTypes';
-import { LABELS } from '../../labels';
-import { osUser } from '../../run/runRecipe';
+import { LABELS, osUser } from '../../labels';
 import type { RetrievedOutputs } from '../../run/runOutputs';
 import {
   DOCKER_POOL,
