@@ -207,10 +207,7 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
   };
   try {
     const scan = await scanWorkspace(req.workspaceDir, req.uploadExclude);
-    if (req.uploadWarnBytes !== undefined && scan.bytes > req.uploadWarnBytes)
-      hooks.onWarning(
-        `Uploading ${(scan.bytes / 1e6).toFixed(1)} MB (${scan.files} files) from ${req.workspaceDir}: more than containerExec.uploadWarnMB. Exclude folders with .gitignore or containerExec.uploadExclude.`,
-      );
+    warnOfLargeUpload(req, scan, hooks);
     const { output } = await run.start(containerSpec(req, cmd, scan, outputPath), {
       signal,
       follow: streams.signal,
@@ -271,6 +268,14 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
     else await run.remove().catch(() => undefined);
   }
   return outcome;
+}
+
+/** Past containerExec.uploadWarnMB, the upload is slow on a remote target: say so, and how to make it smaller. */
+function warnOfLargeUpload(req: RunRequest, scan: WorkspaceScan, hooks: RunHooks): void {
+  if (req.uploadWarnBytes !== undefined && scan.bytes > req.uploadWarnBytes)
+    hooks.onWarning(
+      `Uploading ${(scan.bytes / 1e6).toFixed(1)} MB (${scan.files} files) from ${req.workspaceDir}: more than containerExec.uploadWarnMB. Exclude folders with .gitignore or containerExec.uploadExclude.`,
+    );
 }
 
 /** What the run's container is made of: its labels find it again (cleanup, lost runs), its environment tells the recipe where outputs go. */
