@@ -296,17 +296,25 @@ function targetRows(daemons: [string, string][]): HTMLElement[] {
 }
 
 function build(): void {
-  const daemonOptions = (ds: DaemonChoice[]): [string, string][] => ds.map((d) => [d.id, `${d.label} — ${d.host}`]);
-  const connection = el('div', { class: 'result', id: 'connection-result' });
-  const registry = el('div', { class: 'result', id: 'registry-result' });
-  const browse = (field: 'certPath' | 'ca' | 'cert' | 'key') => button('Browse…', () => post({ type: 'pickPath', field }), true);
-  const rowWith = (label: string, key: keyof Form, c: Control, extra: HTMLElement, hint?: string) => {
-    const r = row(label, key, c, hint);
-    const wrap = el('div', { class: 'inline' });
-    c.before(wrap);
-    wrap.append(c, extra);
-    return r;
-  };
+  const scope = scopeRadios();
+  app.replaceChildren(
+    el('h1', {}, init!.originalName ? `Execution configuration: ${init!.originalName}` : 'New execution configuration'),
+    el('p', { class: 'lead' }, 'A named container profile: daemon, image, resource limits, GPU runtime, registry and who may use it.'),
+    el('div', { class: 'banner', id: 'banner', hidden: true, role: 'alert' }),
+    ...generalSection(),
+    ...daemonSection(),
+    ...imageSection(),
+    ...resourcesSection(),
+    ...gpuSection(),
+    ...permissionsSection(),
+    ...environmentSection(),
+    ...saveToSection(scope),
+  );
+  (scope.querySelector(`vscode-radio[value="${form.scope}"]`) as HTMLElement & { checked: boolean }).checked = true;
+}
+
+/** Where the configuration is saved: workspace settings only with a folder open. */
+function scopeRadios(): HTMLElement {
   const scope = el(
     'vscode-radio-group',
     { id: 'f-scope' },
@@ -317,13 +325,31 @@ function build(): void {
     form.scope = ((e.target as HTMLInputElement).value as Form['scope']) || form.scope;
     render();
   });
-  app.replaceChildren(
-    el('h1', {}, init!.originalName ? `Execution configuration: ${init!.originalName}` : 'New execution configuration'),
-    el('p', { class: 'lead' }, 'A named container profile: daemon, image, resource limits, GPU runtime, registry and who may use it.'),
-    el('div', { class: 'banner', id: 'banner', hidden: true, role: 'alert' }),
+  return scope;
+}
+
+/** Its name and description. */
+function generalSection(): HTMLElement[] {
+  return [
     el('h2', {}, 'General'),
     row('Name', 'name', text('gpu-large')),
     row('Description', 'description', text('What this configuration is for')),
+  ];
+}
+
+/** Where it runs: a configured daemon, a new one defined here (host, TLS), or a pool; and a connection test. */
+function daemonSection(): HTMLElement[] {
+  const daemonOptions = (ds: DaemonChoice[]): [string, string][] => ds.map((d) => [d.id, `${d.label} — ${d.host}`]);
+  const connection = el('div', { class: 'result', id: 'connection-result' });
+  const browse = (field: 'certPath' | 'ca' | 'cert' | 'key') => button('Browse…', () => post({ type: 'pickPath', field }), true);
+  const rowWith = (label: string, key: keyof Form, c: Control, extra: HTMLElement, hint?: string) => {
+    const r = row(label, key, c, hint);
+    const wrap = el('div', { class: 'inline' });
+    c.before(wrap);
+    wrap.append(c, extra);
+    return r;
+  };
+  return [
     el('h2', {}, 'Daemon'),
     ...targetRows(daemonOptions(init!.daemons)),
     row('New daemon id', 'newId', text('build-box')),
@@ -368,6 +394,13 @@ function build(): void {
         el('div', { class: 'hint', id: 'capacity' }),
       ),
     ),
+  ];
+}
+
+/** The image, debugpy, the registry (its password in secret storage) and a login test. */
+function imageSection(): HTMLElement[] {
+  const registry = el('div', { class: 'result', id: 'registry-result' });
+  return [
     el('h2', {}, 'Image and registry'),
     row('Base image', 'baseImage', text('empty = the base image Container Exec builds')),
     debugpyRow(),
@@ -409,6 +442,12 @@ function build(): void {
         registry,
       ),
     ),
+  ];
+}
+
+/** Docker's limits, in docker run's units. */
+function resourcesSection(): HTMLElement[] {
+  return [
     el('h2', {}, 'Resources'),
     el(
       'p',
@@ -423,6 +462,12 @@ function build(): void {
     row('CPU set', 'cpusetCpus', text('0-3')),
     row('Max processes', 'pidsLimit', text('100')),
     row('Shared memory', 'shmSize', text('64m')),
+  ];
+}
+
+/** The runtime and which GPUs. */
+function gpuSection(): HTMLElement[] {
+  return [
     el('h2', {}, 'GPU'),
     row('Runtime', 'runtime', select([['', 'default']])),
     row(
@@ -438,6 +483,12 @@ function build(): void {
     row('Count', 'gpuCount', text('1')),
     row('Device ids', 'gpuIds', text('0,1 or GPU-3a2f…')),
     row('Capabilities', 'gpuCapabilities', text('gpu'), 'Comma-separated, e.g. gpu,utility,compute'),
+  ];
+}
+
+/** Who may use it (OS groups). */
+function permissionsSection(): HTMLElement[] {
+  return [
     el('h2', {}, 'Permissions'),
     row(
       'Allowed groups',
@@ -445,9 +496,21 @@ function build(): void {
       text('empty = everyone'),
       `Comma-separated OS groups (id -Gn). Yours: ${init!.groups.join(', ') || 'unknown'}`,
     ),
+  ];
+}
+
+/** The container's variables and network. */
+function environmentSection(): HTMLElement[] {
+  return [
     el('h2', {}, 'Environment'),
     row('Variables', 'env', el('vscode-textarea', { rows: '4', placeholder: 'KEY=value, one per line' }) as Control),
     row('Network', 'network', text('bridge')),
+  ];
+}
+
+/** The scope and the form's actions. */
+function saveToSection(scope: HTMLElement): HTMLElement[] {
+  return [
     el('h2', {}, 'Save to'),
     el('div', { class: 'row' }, el('label', { for: 'f-scope' }, 'Settings'), scope),
     el(
@@ -456,8 +519,7 @@ function build(): void {
       button('Save', save),
       button('Cancel', () => post({ type: 'cancel' }), true),
     ),
-  );
-  (scope.querySelector(`vscode-radio[value="${form.scope}"]`) as HTMLElement & { checked: boolean }).checked = true;
+  ];
 }
 
 function save(): void {

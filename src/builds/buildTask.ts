@@ -18,6 +18,7 @@ import {
   usageDenied,
   type BuildLine,
   type Configuration,
+  type DaemonClient,
 } from '../core';
 import { registryAuthFor } from '../configurations/registrySecrets';
 import type { Services } from '../services';
@@ -27,6 +28,8 @@ import { basePlan, buildingDaemon } from './basePlan';
 import { extensionVersion, workspaceDir } from '../workspace';
 
 export const BUILD_TASK_TYPE = 'container-exec-build';
+/** The build's notification: its steps and the push. */
+type BuildProgress = vscode.Progress<{ message?: string; increment?: number }>;
 
 export interface BuildTaskDefinition extends vscode.TaskDefinition {
   type: typeof BUILD_TASK_TYPE;
@@ -141,6 +144,33 @@ class BuildTerminal extends TaskTerminal {
     }
   }
 
+  /** Each build line to the log and the terminal; a step also advances the notification's progress. */
+  private buildLines(name: string, progress: BuildProgress): (l: BuildLine) => void {
+    let last = 0;
+    return (l: BuildLine) => {
+      this.s.log.info(`[build ${name}] ${l.text}`);
+      if (l.kind === 'step') {
+        this.line(`${C.cyan}${l.text}${C.reset}`);
+        progress.report({ message: `step ${l.step!.n}/${l.step!.of}`, increment: ((l.step!.n - last) / l.step!.of) * 100 });
+        last = l.step!.n;
+      } else this.line(l.kind === 'error' ? `${C.red}${l.text}${C.reset}` : l.kind === 'status' ? `${C.dim}${l.text}${C.reset}` : l.text);
+    };
+  }
+
+  /** With a registry, the built image is pushed there: remote daemons pull it from it. */
+  private async push(
+    client: DaemonClient,
+    tag: string,
+    registry: NonNullable<Configuration['registry']>,
+    auth: Awaited<ReturnType<typeof registryAuthFor>>,
+    progress: BuildProgress,
+  ): Promise<void> {
+    progress.report({ message: `pushing to ${registry.url}` });
+    this.line(`Pushing ${tag} to ${registry.url}${registry.username ? ` as ${registry.username}` : ''}`);
+    await pushImage(client, tag, auth, this.abort.signal, (t) => this.line(`${C.dim}${t}${C.reset}`));
+    this.line(`${C.green}Pushed ${tag}${C.reset}`);
+  }
+
   protected async run(): Promise<number> {
     const s = this.s;
     const name = this.def.configuration;
@@ -178,16 +208,7 @@ class BuildTerminal extends TaskTerminal {
         { location: vscode.ProgressLocation.Notification, title: `Building ${name}`, cancellable: true },
         async (progress, token) => {
           token.onCancellationRequested(() => this.abort.abort());
-          let last = 0;
-          const onLine = (l: BuildLine) => {
-            s.log.info(`[build ${name}] ${l.text}`);
-            if (l.kind === 'step') {
-              this.line(`${C.cyan}${l.text}${C.reset}`);
-              progress.report({ message: `step ${l.step!.n}/${l.step!.of}`, increment: ((l.step!.n - last) / l.step!.of) * 100 });
-              last = l.step!.n;
-            } else
-              this.line(l.kind === 'error' ? `${C.red}${l.text}${C.reset}` : l.kind === 'status' ? `${C.dim}${l.text}${C.reset}` : l.text);
-          };
+          const onLine = this.buildLines(name, progress);
           try {
             const r = await buildImage(client, ctx.packed.stream, {
               tag: plan.tag,
@@ -201,14 +222,7 @@ class BuildTerminal extends TaskTerminal {
             this.line(
               `${C.green}Built ${plan.tag}${C.reset} ${C.dim}(${r.imageId.slice(7, 19)}, ${size} MB, ${((Date.now() - t0) / 1000).toFixed(1)} s)${C.reset}`,
             );
-            if (config.registry) {
-              progress.report({ message: `pushing to ${config.registry.url}` });
-              this.line(
-                `Pushing ${plan.tag} to ${config.registry.url}${config.registry.username ? ` as ${config.registry.username}` : ''}`,
-              );
-              await pushImage(client, plan.tag, auth, this.abort.signal, (t) => this.line(`${C.dim}${t}${C.reset}`));
-              this.line(`${C.green}Pushed ${plan.tag}${C.reset}`);
-            }
+            if (config.registry) await this.push(client, plan.tag, config.registry, auth, progress);
             void s.daemons.hub.refresh(spec.daemon.id);
             return 0;
           } catch (e) {

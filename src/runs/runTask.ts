@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
@@ -16,6 +16,7 @@ import {
   type ExecutionBackend,
   type PullDaemon,
   type RunHandle,
+  type RunHooks,
   type RunTarget,
   type RunOutcome,
 } from '../core';
@@ -250,74 +251,9 @@ class RunTerminal extends TaskTerminal {
           extensionVersion: extensionVersion(s.context),
           ...(debug ? { kind: 'debug' as const, command: (cmd: string[]) => debug.command(cmd, recipe) } : {}),
         },
-        {
-          signal: this.abort.signal,
-          // off the host's thread: a worker reads the output, writes run.log and paces the terminal; a debug
-          // session wants every byte here (its Debug Console), so it reads here
-          offThread: debug
-            ? undefined
-            : {
-                logFile: path.join(folder, 'run.log'),
-                terminal: pacingAt(rate.bytesPerSecond),
-                onPaced: (pieces) => this.writePaced(pieces),
-                onProgress: (p) => Object.assign(output, p),
-              },
-          onOutput: (chunk, stream) => {
-            output.firstAt ||= Date.now();
-            output.lastAt = Date.now();
-            output.bytes += chunk.length;
-            this.writeBytes(chunk, stream);
-            debug?.onOutput(chunk, stream);
-            if (!log.write(chunk)) return logBehind();
-          },
-          onStatus: (text) => {
-            debug?.onStatus(text);
-            log.write(`[container-exec] ${text}\n`);
-            this.line(`${C.dim}${text}${C.reset}`);
-            s.log.info(`[run ${id}] ${text}`);
-          },
-          onWarning: (text) => {
-            log.write(`[container-exec] warning: ${text}\n`);
-            this.line(`${C.yellow}${text}${C.reset}`);
-            s.log.warn(`[run ${id}] ${text}`);
-            void vscode.window.showWarningMessage(text);
-          },
-          onContainer: (containerId) => void update({ containerId, placement: backend.placement }),
-          onQueued: (reason) => {
-            void update(
-              reason ? { state: 'queued', message: reason } : { state: 'running', message: undefined, placement: backend.placement },
-            );
-            if (reason) this.line(`${C.dim}${reason}${C.reset}`);
-          },
-          onStarted: (run) => {
-            // a swarm run's node is known once its task landed: the record names its daemon (outputs are fetched there)
-            if (backend.placement) void update({ placement: backend.placement });
-            debug?.onStarted(run);
-          },
-        },
+        this.runHooks(backend, { id, folder, rate, output, log, logBehind, update }),
       );
-      const outputsKept = outcome.outputsKept && { ...outcome.outputsKept, target };
-      await update({
-        state: outcome.state,
-        exitCode: outcome.exitCode,
-        oomKilled: outcome.oomKilled || undefined,
-        message: outcome.message,
-        endedAt: Date.now(),
-        outputs: outcome.outputs,
-        lost: outcome.lost,
-        outputsKept,
-        outputBytes: output.bytes,
-        outputMs: output.lastAt - output.firstAt,
-      });
-      const seconds = ((record.endedAt! - record.startedAt) / 1000).toFixed(1);
-      const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, outcome.outputs)}` : ''}${outputsKept ? ` · the rest still in container ${outputsKept.container} (Fetch Run Outputs)` : ''}`;
-      let code = 0;
-      if (outcome.state === 'succeeded') this.line(`${C.green}Run succeeded in ${seconds} s${outputs}${C.reset}`);
-      else {
-        code = this.failed(`Run ${outcome.state} after ${seconds} s: ${outcome.message}${outputs}`, exitCodeOf(outcome));
-        s.log.error(`[run ${id}] ${outcome.state}: ${outcome.message}`);
-        if (outcome.failure === 'image-missing' && chosenBy !== 'local default') void this.offerBuild(config.name, outcome.message);
-      }
+      const code = await this.ended(outcome, { ws, config, chosenBy, target, output, update, record: () => record });
       debug?.onEnded(record, outcome);
       return code;
     } catch (e) {
@@ -328,6 +264,107 @@ class RunTerminal extends TaskTerminal {
       s.runs.ended(id);
       log.end();
     }
+  }
+
+  /** What the driver tells the terminal: output to the terminal, run.log and a debug session; steps and warnings; the record's changes. */
+  private runHooks(
+    backend: ExecutionBackend,
+    o: {
+      id: string;
+      folder: string;
+      rate: ReturnType<typeof terminalBytesPerSecond>;
+      output: { bytes: number; firstAt: number; lastAt: number };
+      log: WriteStream;
+      logBehind: () => Promise<unknown>;
+      update: (patch: Partial<RunRecord>) => Promise<void>;
+    },
+  ): RunHooks {
+    const { s, debug } = this;
+    const { id, folder, rate, output, log, logBehind, update } = o;
+    return {
+      signal: this.abort.signal,
+      // off the host's thread: a worker reads the output, writes run.log and paces the terminal; a debug
+      // session wants every byte here (its Debug Console), so it reads here
+      offThread: debug
+        ? undefined
+        : {
+            logFile: path.join(folder, 'run.log'),
+            terminal: pacingAt(rate.bytesPerSecond),
+            onPaced: (pieces) => this.writePaced(pieces),
+            onProgress: (p) => Object.assign(output, p),
+          },
+      onOutput: (chunk, stream) => {
+        output.firstAt ||= Date.now();
+        output.lastAt = Date.now();
+        output.bytes += chunk.length;
+        this.writeBytes(chunk, stream);
+        debug?.onOutput(chunk, stream);
+        if (!log.write(chunk)) return logBehind();
+      },
+      onStatus: (text) => {
+        debug?.onStatus(text);
+        log.write(`[container-exec] ${text}\n`);
+        this.line(`${C.dim}${text}${C.reset}`);
+        s.log.info(`[run ${id}] ${text}`);
+      },
+      onWarning: (text) => {
+        log.write(`[container-exec] warning: ${text}\n`);
+        this.line(`${C.yellow}${text}${C.reset}`);
+        s.log.warn(`[run ${id}] ${text}`);
+        void vscode.window.showWarningMessage(text);
+      },
+      onContainer: (containerId) => void update({ containerId, placement: backend.placement }),
+      onQueued: (reason) => {
+        void update(reason ? { state: 'queued', message: reason } : { state: 'running', message: undefined, placement: backend.placement });
+        if (reason) this.line(`${C.dim}${reason}${C.reset}`);
+      },
+      onStarted: (run) => {
+        // a swarm run's node is known once its task landed: the record names its daemon (outputs are fetched there)
+        if (backend.placement) void update({ placement: backend.placement });
+        debug?.onStarted(run);
+      },
+    };
+  }
+
+  /** The record's final state and the terminal's summary; the task's exit code. */
+  private async ended(
+    outcome: RunOutcome,
+    o: {
+      ws: string;
+      config: Configuration;
+      chosenBy: RunRecord['chosenBy'];
+      target: RunTarget;
+      output: { bytes: number; firstAt: number; lastAt: number };
+      update: (patch: Partial<RunRecord>) => Promise<void>;
+      record: () => RunRecord;
+    },
+  ): Promise<number> {
+    const { s } = this;
+    const { ws, config, chosenBy, target, output, update } = o;
+    const id = this.runId;
+    const outputsKept = outcome.outputsKept && { ...outcome.outputsKept, target };
+    await update({
+      state: outcome.state,
+      exitCode: outcome.exitCode,
+      oomKilled: outcome.oomKilled || undefined,
+      message: outcome.message,
+      endedAt: Date.now(),
+      outputs: outcome.outputs,
+      lost: outcome.lost,
+      outputsKept,
+      outputBytes: output.bytes,
+      outputMs: output.lastAt - output.firstAt,
+    });
+    const seconds = ((o.record().endedAt! - o.record().startedAt) / 1000).toFixed(1);
+    const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, outcome.outputs)}` : ''}${outputsKept ? ` · the rest still in container ${outputsKept.container} (Fetch Run Outputs)` : ''}`;
+    let code = 0;
+    if (outcome.state === 'succeeded') this.line(`${C.green}Run succeeded in ${seconds} s${outputs}${C.reset}`);
+    else {
+      code = this.failed(`Run ${outcome.state} after ${seconds} s: ${outcome.message}${outputs}`, exitCodeOf(outcome));
+      s.log.error(`[run ${id}] ${outcome.state}: ${outcome.message}`);
+      if (outcome.failure === 'image-missing' && chosenBy !== 'local default') void this.offerBuild(config.name, outcome.message);
+    }
+    return code;
   }
 
   private async offerBuild(configuration: string, message: string): Promise<void> {

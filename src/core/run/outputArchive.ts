@@ -61,35 +61,83 @@ export function extractOutputArchive(
   outputPath: string,
   caps: OutputCaps = {},
 ): Promise<ExtractedOutputs> {
-  const root = path.resolve(dest);
-  const outInContainer = path.posix.resolve(outputPath);
-  // archive names are relative to the output folder's parent in the container
-  const base = path.posix.dirname(outInContainer);
-  const result: ExtractedOutputs = { entries: 0, bytes: 0, skipped: [] };
-  // local folders known to be real folders (made here or checked): a path under them is safe to write
-  const realDirs = new Set<string>([root]);
-  // regular files written by this extraction, by archive name: what a hard link may point at
-  const files = new Set<string>();
+  const extraction = new OutputExtraction(dest, outputPath, caps);
+  return new Promise((resolve, reject) => {
+    const extract = tarStream.extract();
+    let settled = false;
+    const end = (e?: Error) => {
+      if (settled) return;
+      settled = true;
+      source.unpipe(extract);
+      extract.destroy();
+      if (e) reject(e);
+      else resolve(extraction.result);
+    };
+    extract.on('entry', (header: tarStream.Headers, body: Readable, next: () => void) => {
+      extraction.entry(header, body).then(
+        (stop) => (stop ? end() : next()),
+        (e: Error) => end(e),
+      );
+    });
+    extract.on('finish', () => end());
+    extract.on('error', end);
+    source.on('error', end);
+    source.pipe(extract);
+  });
+}
 
-  const realFolder = async (dir: string): Promise<boolean> => {
-    if (realDirs.has(dir)) return true;
-    if (dir.length <= root.length || !(await realFolder(path.dirname(dir)))) return false;
+/** One archive entry on its way: its safe name, where it lands, and how to skip it (its body drained, the reason noted). */
+interface Landing {
+  header: tarStream.Headers;
+  body: Readable;
+  name: string;
+  target: string;
+  skip: (reason: string) => Promise<boolean>;
+}
+
+/** The state of one extraction; `entry` judges one entry and answers true to stop at a cap. */
+class OutputExtraction {
+  readonly result: ExtractedOutputs = { entries: 0, bytes: 0, skipped: [] };
+  private readonly root: string;
+  private readonly outInContainer: string;
+  // archive names are relative to the output folder's parent in the container
+  private readonly base: string;
+  // local folders known to be real folders (made here or checked): a path under them is safe to write
+  private readonly realDirs: Set<string>;
+  // regular files written by this extraction, by archive name: what a hard link may point at
+  private readonly files = new Set<string>();
+
+  constructor(
+    dest: string,
+    private readonly outputPath: string,
+    private readonly caps: OutputCaps,
+  ) {
+    this.root = path.resolve(dest);
+    this.outInContainer = path.posix.resolve(outputPath);
+    this.base = path.posix.dirname(this.outInContainer);
+    this.realDirs = new Set<string>([this.root]);
+  }
+
+  private async realFolder(dir: string): Promise<boolean> {
+    if (this.realDirs.has(dir)) return true;
+    if (dir.length <= this.root.length || !(await this.realFolder(path.dirname(dir)))) return false;
     const st = await lstatOrUndefined(dir);
     if (!st) await mkdir(dir);
     else if (!st.isDirectory()) return false;
-    realDirs.add(dir);
+    this.realDirs.add(dir);
     return true;
-  };
+  }
 
   /** Makes room for a non-folder at `target`; false when a folder is there (it is never replaced by a file or a link). */
-  const clear = async (target: string): Promise<boolean> => {
+  private async clear(target: string): Promise<boolean> {
     const st = await lstatOrUndefined(target);
     if (st?.isDirectory()) return false;
     if (st) await unlink(target);
     return true;
-  };
+  }
 
-  const entry = async (header: tarStream.Headers, body: Readable): Promise<boolean> => {
+  async entry(header: tarStream.Headers, body: Readable): Promise<boolean> {
+    const { caps, result } = this;
     const size = header.type === 'file' || header.type === 'contiguous-file' ? (header.size ?? 0) : 0;
     if (caps.maxEntries !== undefined && result.entries >= caps.maxEntries)
       return Boolean((result.capped = { cap: 'maxEntries', limit: caps.maxEntries }));
@@ -105,57 +153,20 @@ export function extractOutputArchive(
     const parts = safeParts(header.name);
     if (!parts) return skip('its name leads out of the output folder');
     const name = parts.join('/');
-    const target = path.join(root, ...parts);
-    if (!(await realFolder(path.dirname(target)))) return skip('a folder on its way is a link or a file here');
+    const target = path.join(this.root, ...parts);
+    if (!(await this.realFolder(path.dirname(target)))) return skip('a folder on its way is a link or a file here');
+    const landing: Landing = { header, body, name, target, skip };
 
     switch (header.type) {
-      case 'directory': {
-        const st = await lstatOrUndefined(target);
-        if (st && !st.isDirectory()) await unlink(target);
-        if (!st?.isDirectory()) await mkdir(target, { mode: ((header.mode ?? 0o755) & 0o777) | 0o700 });
-        files.delete(name);
-        realDirs.add(target);
-        return drained(body).then(() => false);
-      }
+      case 'directory':
+        return this.writeFolder(landing);
       case 'file':
-      case 'contiguous-file': {
-        if (!(await clear(target))) return skip('a folder of that name came first');
-        // wx: never opens an existing path, so never follows a link put there meanwhile
-        await pipeline(body, createWriteStream(target, { flags: 'wx', mode: ((header.mode ?? 0o644) & 0o777) | 0o600 }));
-        if (header.mtime) await utimes(target, header.mtime, header.mtime);
-        result.bytes += size;
-        files.add(name);
-        return false;
-      }
-      case 'symlink': {
-        const to = header.linkname ?? '';
-        const from = path.posix.dirname(path.posix.join(base, name));
-        const resolved = path.posix.resolve(from, to);
-        if (resolved !== outInContainer && !resolved.startsWith(`${outInContainer}/`))
-          return skip(`a link to ${to}, outside ${outputPath}`);
-        if (!(await clear(target))) return skip('a folder of that name came first');
-        try {
-          // relative and normalized: it climbs only through real folders of the output folder
-          await symlink((path.posix.relative(from, resolved) || '.').split('/').join(path.sep), target);
-        } catch (e) {
-          return skip(`the link could not be made here: ${(e as Error).message}`);
-        }
-        files.delete(name);
-        return drained(body).then(() => false);
-      }
-      case 'link': {
-        const to = header.linkname ?? '';
-        const source = safeParts(to);
-        if (!source || !files.has(source.join('/'))) return skip(`a hard link to ${to}, not a file of ${outputPath}`);
-        if (!(await clear(target))) return skip('a folder of that name came first');
-        try {
-          await link(path.join(root, ...source), target);
-        } catch (e) {
-          return skip(`the hard link could not be made here: ${(e as Error).message}`);
-        }
-        files.add(name);
-        return drained(body).then(() => false);
-      }
+      case 'contiguous-file':
+        return this.writeFile(landing, size);
+      case 'symlink':
+        return this.writeSymlink(landing);
+      case 'link':
+        return this.writeHardLink(landing);
       case 'fifo':
         return skip('a FIFO');
       case 'character-device':
@@ -164,30 +175,57 @@ export function extractOutputArchive(
       default:
         return skip(`an entry of type ${header.type ?? 'unknown'}`);
     }
-  };
+  }
 
-  return new Promise((resolve, reject) => {
-    const extract = tarStream.extract();
-    let settled = false;
-    const end = (e?: Error) => {
-      if (settled) return;
-      settled = true;
-      source.unpipe(extract);
-      extract.destroy();
-      if (e) reject(e);
-      else resolve(result);
-    };
-    extract.on('entry', (header: tarStream.Headers, body: Readable, next: () => void) => {
-      entry(header, body).then(
-        (stop) => (stop ? end() : next()),
-        (e: Error) => end(e),
-      );
-    });
-    extract.on('finish', () => end());
-    extract.on('error', end);
-    source.on('error', end);
-    source.pipe(extract);
-  });
+  private async writeFolder({ header, body, name, target }: Landing): Promise<boolean> {
+    const st = await lstatOrUndefined(target);
+    if (st && !st.isDirectory()) await unlink(target);
+    if (!st?.isDirectory()) await mkdir(target, { mode: ((header.mode ?? 0o755) & 0o777) | 0o700 });
+    this.files.delete(name);
+    this.realDirs.add(target);
+    return drained(body).then(() => false);
+  }
+
+  private async writeFile({ header, body, name, target, skip }: Landing, size: number): Promise<boolean> {
+    if (!(await this.clear(target))) return skip('a folder of that name came first');
+    // wx: never opens an existing path, so never follows a link put there meanwhile
+    await pipeline(body, createWriteStream(target, { flags: 'wx', mode: ((header.mode ?? 0o644) & 0o777) | 0o600 }));
+    if (header.mtime) await utimes(target, header.mtime, header.mtime);
+    this.result.bytes += size;
+    this.files.add(name);
+    return false;
+  }
+
+  private async writeSymlink({ header, body, name, target, skip }: Landing): Promise<boolean> {
+    const to = header.linkname ?? '';
+    const from = path.posix.dirname(path.posix.join(this.base, name));
+    const resolved = path.posix.resolve(from, to);
+    if (resolved !== this.outInContainer && !resolved.startsWith(`${this.outInContainer}/`))
+      return skip(`a link to ${to}, outside ${this.outputPath}`);
+    if (!(await this.clear(target))) return skip('a folder of that name came first');
+    try {
+      // relative and normalized: it climbs only through real folders of the output folder
+      await symlink((path.posix.relative(from, resolved) || '.').split('/').join(path.sep), target);
+    } catch (e) {
+      return skip(`the link could not be made here: ${(e as Error).message}`);
+    }
+    this.files.delete(name);
+    return drained(body).then(() => false);
+  }
+
+  private async writeHardLink({ header, body, name, target, skip }: Landing): Promise<boolean> {
+    const to = header.linkname ?? '';
+    const source = safeParts(to);
+    if (!source || !this.files.has(source.join('/'))) return skip(`a hard link to ${to}, not a file of ${this.outputPath}`);
+    if (!(await this.clear(target))) return skip('a folder of that name came first');
+    try {
+      await link(path.join(this.root, ...source), target);
+    } catch (e) {
+      return skip(`the hard link could not be made here: ${(e as Error).message}`);
+    }
+    this.files.add(name);
+    return drained(body).then(() => false);
+  }
 }
 
 /** One line naming each skipped entry once (the first 100; the rest counted). */

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { DOCKER_DAEMON, targetText, type ExecutionBackend, type PullDaemon, type RunHandle } from '../backend/backend';
+import { DOCKER_DAEMON, targetText, type ExecutionBackend, type PullDaemon, type RunHandle, type RunSpec } from '../backend/backend';
 import type { Configuration } from '../config/configurationSchema';
 import { usageDenied } from '../config/permissions';
 import type { RegistryAuth } from '../build/registry';
@@ -8,7 +8,7 @@ import { LABELS, osUser } from '../labels';
 import type { OffThreadOutput } from './outputThread';
 import { recipeCommand, workspaceLabel } from './recipe';
 import { capText } from './runOutputs';
-import { scanWorkspace } from './workspaceArchive';
+import { scanWorkspace, type WorkspaceScan } from './workspaceArchive';
 
 /** Why a run did not succeed; `image-missing` lets the UI offer a build. */
 export type RunFailure = 'permission' | 'recipe' | 'capacity' | 'image-missing' | 'daemon' | 'exit' | 'oom' | 'daemon-lost' | 'engine';
@@ -197,54 +197,18 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
   };
   try {
     const scan = await scanWorkspace(req.workspaceDir, req.uploadExclude);
-    if (req.uploadWarnBytes !== undefined && scan.bytes > req.uploadWarnBytes)
-      hooks.onWarning(
-        `Uploading ${(scan.bytes / 1e6).toFixed(1)} MB (${scan.files} files) from ${req.workspaceDir}: more than containerExec.uploadWarnMB. Exclude folders with .gitignore or containerExec.uploadExclude.`,
-      );
-
-    const labels = {
-      [LABELS.run]: req.id,
-      [LABELS.configuration]: c.name,
-      [LABELS.recipe]: req.recipe,
-      [LABELS.version]: req.extensionVersion,
-      [LABELS.kind]: req.kind ?? 'run',
-      [LABELS.workspace]: workspaceLabel(req.workspaceDir),
-      [LABELS.user]: osUser(),
-      ...(req.keepContainer ? { [LABELS.kept]: 'true' } : {}),
-    };
-    const env = {
-      PYTHONUNBUFFERED: '1',
-      ...c.env,
-      ...req.env,
-      CONTAINER_EXEC_RUN_ID: req.id,
-      CONTAINER_EXEC_CONFIGURATION: c.name,
-      CONTAINER_EXEC_OUTPUT: outputPath,
-    };
-    const inWorkspace = path.posix.relative(WORKSPACE_IN_CONTAINER, outputPath);
-    const { output } = await run.start(
-      {
-        runId: req.id,
-        image: req.image,
-        cmd,
-        workingDir: WORKSPACE_IN_CONTAINER,
-        env,
-        labels,
-        config: c,
-        workspace: { dir: req.workspaceDir, scan, emptyDirs: inWorkspace && !inWorkspace.startsWith('..') ? [inWorkspace] : [] },
-        keep: Boolean(req.keepContainer),
+    warnOfLargeUpload(req, scan, hooks);
+    const { output } = await run.start(containerSpec(req, cmd, scan, outputPath), {
+      signal,
+      follow: streams.signal,
+      onOutput: hooks.onOutput,
+      offThread: hooks.offThread,
+      onStatus: hooks.onStatus,
+      onCreated: (id) => {
+        outcome.containerId = id;
+        hooks.onContainer?.(id);
       },
-      {
-        signal,
-        follow: streams.signal,
-        onOutput: hooks.onOutput,
-        offThread: hooks.offThread,
-        onStatus: hooks.onStatus,
-        onCreated: (id) => {
-          outcome.containerId = id;
-          hooks.onContainer?.(id);
-        },
-      },
-    );
+    });
     started = true;
     hooks.onStarted?.(run);
     signal.addEventListener('abort', onCancel, { once: true });
@@ -279,28 +243,11 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
     }
     await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
     await stopping;
-    outcome.exitCode = exit.exitCode;
-    outcome.oomKilled = exit.oomKilled;
-    if (signal.aborted)
-      Object.assign(outcome, { state: 'cancelled', message: `Cancelled: the container was stopped (exit code ${outcome.exitCode}).` });
-    else if (outcome.oomKilled)
-      Object.assign(outcome, {
-        failure: 'oom',
-        message: `OOM-killed: the recipe needed more memory than configuration ${c.name} allows (memory ${c.resources.memory ?? 'unlimited'}); exit code ${outcome.exitCode}.`,
-      });
-    else if (outcome.exitCode === 0) Object.assign(outcome, { state: 'succeeded', message: 'Recipe exited with code 0.' });
-    else Object.assign(outcome, { failure: 'exit', message: `Recipe exited with code ${outcome.exitCode}.` });
+    endedOutcome(outcome, exit, signal.aborted, c);
   } catch (e) {
     // whatever broke, a target that no longer answers is the reason
     if (!lost && !signal.aborted) await backend.ping().catch((pingError: Error) => (lost = pingError));
-    if (lost)
-      Object.assign(outcome, {
-        failure: 'daemon-lost',
-        lost: true,
-        message: `${capitalized(backend.description)} stopped answering mid-run: ${lost.message}. The run is marked failed; its container will be offered for cleanup when the ${backend.target.kind === DOCKER_DAEMON ? 'daemon' : 'target'} is back.`,
-      });
-    else if (signal.aborted) Object.assign(outcome, { state: 'cancelled', message: 'Cancelled before the recipe ran.' });
-    else Object.assign(outcome, { failure: 'engine', message: (e as Error).message });
+    brokenOutcome(outcome, backend, lost, signal.aborted, e as Error);
   } finally {
     stopHeartbeat();
     signal.removeEventListener('abort', onCancel);
@@ -311,6 +258,76 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
     else await run.remove().catch(() => undefined);
   }
   return outcome;
+}
+
+/** Past containerExec.uploadWarnMB, the upload is slow on a remote target: say so, and how to make it smaller. */
+function warnOfLargeUpload(req: RunRequest, scan: WorkspaceScan, hooks: RunHooks): void {
+  if (req.uploadWarnBytes !== undefined && scan.bytes > req.uploadWarnBytes)
+    hooks.onWarning(
+      `Uploading ${(scan.bytes / 1e6).toFixed(1)} MB (${scan.files} files) from ${req.workspaceDir}: more than containerExec.uploadWarnMB. Exclude folders with .gitignore or containerExec.uploadExclude.`,
+    );
+}
+
+/** What the run's container is made of: its labels find it again (cleanup, lost runs), its environment tells the recipe where outputs go. */
+function containerSpec(req: RunRequest, cmd: string[], scan: WorkspaceScan, outputPath: string): RunSpec {
+  const c = req.config;
+  const labels = {
+    [LABELS.run]: req.id,
+    [LABELS.configuration]: c.name,
+    [LABELS.recipe]: req.recipe,
+    [LABELS.version]: req.extensionVersion,
+    [LABELS.kind]: req.kind ?? 'run',
+    [LABELS.workspace]: workspaceLabel(req.workspaceDir),
+    [LABELS.user]: osUser(),
+    ...(req.keepContainer ? { [LABELS.kept]: 'true' } : {}),
+  };
+  const env = {
+    PYTHONUNBUFFERED: '1',
+    ...c.env,
+    ...req.env,
+    CONTAINER_EXEC_RUN_ID: req.id,
+    CONTAINER_EXEC_CONFIGURATION: c.name,
+    CONTAINER_EXEC_OUTPUT: outputPath,
+  };
+  const inWorkspace = path.posix.relative(WORKSPACE_IN_CONTAINER, outputPath);
+  return {
+    runId: req.id,
+    image: req.image,
+    cmd,
+    workingDir: WORKSPACE_IN_CONTAINER,
+    env,
+    labels,
+    config: c,
+    workspace: { dir: req.workspaceDir, scan, emptyDirs: inWorkspace && !inWorkspace.startsWith('..') ? [inWorkspace] : [] },
+    keep: Boolean(req.keepContainer),
+  };
+}
+
+/** The outcome of a run whose container ended: a cancel wins over an OOM kill, which wins over the exit code. */
+function endedOutcome(outcome: RunOutcome, exit: { exitCode: number; oomKilled: boolean }, cancelled: boolean, c: Configuration): void {
+  outcome.exitCode = exit.exitCode;
+  outcome.oomKilled = exit.oomKilled;
+  if (cancelled)
+    Object.assign(outcome, { state: 'cancelled', message: `Cancelled: the container was stopped (exit code ${outcome.exitCode}).` });
+  else if (outcome.oomKilled)
+    Object.assign(outcome, {
+      failure: 'oom',
+      message: `OOM-killed: the recipe needed more memory than configuration ${c.name} allows (memory ${c.resources.memory ?? 'unlimited'}); exit code ${outcome.exitCode}.`,
+    });
+  else if (outcome.exitCode === 0) Object.assign(outcome, { state: 'succeeded', message: 'Recipe exited with code 0.' });
+  else Object.assign(outcome, { failure: 'exit', message: `Recipe exited with code ${outcome.exitCode}.` });
+}
+
+/** The outcome of a run that broke before its container ended: a lost target, then a cancel, then the engine's error. */
+function brokenOutcome(outcome: RunOutcome, backend: ExecutionBackend, lost: Error | undefined, cancelled: boolean, e: Error): void {
+  if (lost)
+    Object.assign(outcome, {
+      failure: 'daemon-lost',
+      lost: true,
+      message: `${capitalized(backend.description)} stopped answering mid-run: ${lost.message}. The run is marked failed; its container will be offered for cleanup when the ${backend.target.kind === DOCKER_DAEMON ? 'daemon' : 'target'} is back.`,
+    });
+  else if (cancelled) Object.assign(outcome, { state: 'cancelled', message: 'Cancelled before the recipe ran.' });
+  else Object.assign(outcome, { failure: 'engine', message: e.message });
 }
 
 /**
