@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DOCKER_DAEMON, capText, limitsSummary, newRunId, prepareRunFolder, targetText, usageDenied } from '../core';
+import { capText, limitsSummary, newRunId, prepareRunFolder, targetIsOneDaemon, targetText, usageDenied } from '../core';
 import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
 import { executeToEnd } from '../tasks';
@@ -88,7 +88,7 @@ async function fetchKeptRunOutputs(s: Services, r: RunRecord): Promise<string | 
   // checked before the back-end opens: a refused folder leaves nothing open (a pool's event streams)
   const folder = await prepareRunFolder(workspaceDir(), r.id);
   // a pool or swarm run's container is on the daemon it landed on: asked there alone
-  const landedOn = kept.target.kind === DOCKER_DAEMON ? undefined : r.placement?.daemon;
+  const landedOn = targetIsOneDaemon(kept.target) ? undefined : r.placement?.daemon;
   const where = landedOn ? `daemon "${landedOn}" of ${targetText(kept.target)}` : targetText(kept.target);
   const caps = outputCaps();
   const backend = await s.runs.backends.open(kept.target, {

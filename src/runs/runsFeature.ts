@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import {
   BackendRegistry,
-  DOCKER_DAEMON,
-  DOCKER_SWARM,
+  daemonTarget,
   dockerDaemonProvider,
   dockerPoolProvider,
   dockerSwarmProvider,
+  targetIsOneDaemon,
+  targetNoun,
   targetText,
   type ExecutionBackend,
   type LostRun,
@@ -15,6 +16,7 @@ import { workspaceDir } from '../workspace';
 import { budgetRefusal } from '../configurations/budgetSettings';
 import type { ConfigurationsFeature } from '../configurations/configurationsFeature';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
+import { LOST_RUN_TRIGGERS } from './lostRunTriggers';
 import { RunHistory } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
 import { RunsStatusBar } from './runsStatusBar';
@@ -22,7 +24,7 @@ import { RunsTreeProvider } from './runsTree';
 import { Disposable } from '../lifecycle';
 
 /** A daemon id (the commands' argument) or any target. */
-const asTarget = (t: string | RunTarget): RunTarget => (typeof t === 'string' ? { kind: DOCKER_DAEMON, id: t } : t);
+const asTarget = (t: string | RunTarget): RunTarget => (typeof t === 'string' ? daemonTarget(t) : t);
 const key = (t: RunTarget) => `${t.kind}:${t.id}`;
 
 /** The runs concern: history, the back-ends runs execute on, the runs going on in this window (to stop them), lost-run cleanup. */
@@ -81,12 +83,11 @@ export class RunsFeature extends Disposable {
     this._register(
       daemons.hub.onDidChange((c) => {
         if (c.what !== 'state' || daemons.hub.status(c.id).state !== 'connected') return;
-        void this.offerLostRunCleanup({ kind: DOCKER_DAEMON, id: c.id });
-        // a swarm manager may hold the services of swarm runs lost with it (or with VS Code)
-        void daemons.hub.list(c.id, 'swarm').then(
-          (s) => (s.membership.manager ? this.offerLostRunCleanup({ kind: DOCKER_SWARM, id: c.id }) : undefined),
-          () => undefined,
-        );
+        for (const trigger of LOST_RUN_TRIGGERS)
+          void trigger(daemons.hub, c.id).then(
+            (target) => (target ? this.offerLostRunCleanup(target) : undefined),
+            () => undefined,
+          );
       }),
     );
     this._register(
@@ -145,7 +146,7 @@ export class RunsFeature extends Disposable {
       this.log.info(
         `Removed ${targets.length} container(s) of lost runs on ${targetText(target)}: ${targets.map((c) => c.name).join(', ')}`,
       );
-      if (target.kind === DOCKER_DAEMON) void this.daemons.hub.refresh(target.id);
+      if (targetIsOneDaemon(target)) void this.daemons.hub.refresh(target.id);
       return targets.map((c) => c.id);
     });
   }
@@ -161,7 +162,7 @@ export class RunsFeature extends Disposable {
       if (!fresh.length) return;
       fresh.forEach((c) => this.offered.add(`${key(target)}/${c.id}`));
       const answer = await vscode.window.showWarningMessage(
-        `${where[0]!.toUpperCase()}${where.slice(1)} holds ${fresh.length} container(s) of runs lost mid-run (the ${target.kind === DOCKER_DAEMON ? 'daemon' : 'target'} or VS Code stopped): ${fresh.map((c) => c.name).join(', ')}.`,
+        `${where[0]!.toUpperCase()}${where.slice(1)} holds ${fresh.length} container(s) of runs lost mid-run (the ${targetNoun(target)} or VS Code stopped): ${fresh.map((c) => c.name).join(', ')}.`,
         'Remove',
       );
       if (answer === 'Remove') await this.removeLostRunContainers(target, fresh);

@@ -4,14 +4,17 @@ import type { Configuration, FieldError } from '../config/configurationSchema';
 import type { OffThreadOutput } from '../run/outputThread';
 import type { FetchedOutputs, FetchOutputsOptions, RetrievedOutputs } from '../run/runOutputs';
 import type { WorkspaceScan } from '../run/workspaceArchive';
+import { daemonTarget } from './docker/descriptor';
 
 /**
  * Where runs execute: the seam between the run driver (runRecipe) and a back-end. A back-end is bound
  * to one target; the driver, the task terminal and the Runs view know only these interfaces.
  */
 
-/** The kind of the Docker-daemon back-end: a target of this kind is a daemon id. */
-export const DOCKER_DAEMON = 'docker-daemon';
+export { DOCKER_DAEMON } from './docker/descriptor';
+export { DOCKER_SWARM } from './swarm/descriptor';
+export { DOCKER_POOL } from './pool/descriptor';
+export { targetOf, targetText } from './descriptors';
 
 /** What a run is aimed at, as a value: stored in run records, so any back-end's runs show, stop and clean up alike. */
 export interface RunTarget {
@@ -21,26 +24,6 @@ export interface RunTarget {
   id: string;
 }
 
-/** The kind of the Docker Swarm back-end: a target of this kind is the daemon id of a swarm manager. */
-export const DOCKER_SWARM = 'docker-swarm';
-
-/** The kind of the pool back-end: a target of this kind is a configuration's name (its `pool` of daemons). */
-export const DOCKER_POOL = 'docker-pool';
-
-/** A configuration's target: its pool when it has one, the swarm it manages with `swarm`, else its daemon. */
-export const targetOf = (c: Pick<Configuration, 'daemon'> & { name?: string; pool?: string[]; swarm?: unknown }): RunTarget =>
-  c.pool?.length && c.name ? { kind: DOCKER_POOL, id: c.name } : { kind: c.swarm ? DOCKER_SWARM : DOCKER_DAEMON, id: c.daemon };
-
-/** A target in words: `daemon "local"`, `swarm of manager "m1"`, `pool "gpu-pool"`. */
-export const targetText = (t: RunTarget): string =>
-  t.kind === DOCKER_DAEMON
-    ? `daemon "${t.id}"`
-    : t.kind === DOCKER_SWARM
-      ? `swarm of manager "${t.id}"`
-      : t.kind === DOCKER_POOL
-        ? `pool "${t.id}"`
-        : `${t.kind} "${t.id}"`;
-
 /**
  * Records written before back-ends named the daemon alone (`daemon`, `outputsKept.daemon`): read as a
  * Docker-daemon target, so old runs still show, re-run and clean up.
@@ -48,12 +31,12 @@ export const targetText = (t: RunTarget): string =>
 export function migrateRunRecord(raw: unknown): unknown {
   if (!raw || typeof raw !== 'object') return raw;
   const r = { ...(raw as Record<string, unknown>) };
-  if (r.target === undefined && typeof r.daemon === 'string') r.target = { kind: DOCKER_DAEMON, id: r.daemon };
+  if (r.target === undefined && typeof r.daemon === 'string') r.target = daemonTarget(r.daemon);
   delete r.daemon;
   const kept = r.outputsKept as Record<string, unknown> | undefined;
   if (kept && typeof kept === 'object' && kept.target === undefined && typeof kept.daemon === 'string') {
     const { daemon, ...rest } = kept;
-    r.outputsKept = { ...rest, target: { kind: DOCKER_DAEMON, id: daemon } };
+    r.outputsKept = { ...rest, target: daemonTarget(daemon as string) };
   }
   return r;
 }

@@ -1,5 +1,9 @@
 export * from './backend';
 export * from './registry';
+export * from './descriptor';
+export { BACKEND_DESCRIPTORS, descriptorOf, targetIsOneDaemon, targetNoun } from './descriptors';
+export { daemonTarget } from './docker/descriptor';
+export { swarmTarget } from './swarm/descriptor';
 export * from './docker/capacity';
 export * from './docker/hostConfig';
 export * from './docker/dockerDaemonBackend';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { MEMORY_FORM, parseCpuset, parseMemory } from './units';
+import { BACKEND_DESCRIPTORS } from '../backend/descriptors';
 
 /**
  * One execution configuration: the schema shared by the settings, the core and the webview form
@@ -231,30 +232,6 @@ export const SwarmOptionsSchema = z
   .strict();
 export type SwarmOptions = z.output<typeof SwarmOptionsSchema>;
 
-/** Fields a swarm service cannot carry: refused on a swarm configuration, each with why. */
-const SWARM_REFUSED: { field: string; set: (c: Record<string, unknown>, r: Record<string, unknown>) => boolean; why: string }[] = [
-  {
-    field: 'runtime',
-    set: (c) => c.runtime !== undefined,
-    why: "a swarm service has no per-service runtime (set the default runtime of the nodes' daemons instead)",
-  },
-  { field: 'network', set: (c) => c.network !== undefined, why: 'swarm tasks join overlay networks, not a daemon network mode' },
-  {
-    field: 'gpus',
-    set: (c) => c.gpus === 'all' || Array.isArray(c.gpus),
-    why: 'Swarm reserves GPUs as a count of the swarm.gpuResource generic resource: give gpus as a number',
-  },
-  { field: 'resources.cpusetCpus', set: (_c, r) => r.cpusetCpus !== undefined, why: 'a swarm service cannot pin CPUs' },
-  {
-    field: 'resources.cpuShares',
-    set: (_c, r) => r.cpuShares !== undefined,
-    why: 'a swarm service has no CPU shares (use resources.cpus)',
-  },
-  { field: 'resources.memorySwap', set: (_c, r) => r.memorySwap !== undefined, why: 'a swarm service has no swap limit' },
-  { field: 'resources.shmSize', set: (_c, r) => r.shmSize !== undefined, why: 'a swarm service has no --shm-size' },
-  { field: 'resources.advanced', set: (_c, r) => r.advanced !== undefined, why: 'a swarm service takes no raw HostConfig keys' },
-];
-
 export const ConfigurationSchema = z
   .object({
     name: z.string().regex(CONFIG_NAME, { error: 'name must start with a letter or digit and use letters, digits, _ . - only' }),
@@ -318,15 +295,9 @@ export const ConfigurationSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (!c.swarm) return;
-    const r = c.resources as Record<string, unknown>;
-    for (const f of SWARM_REFUSED)
-      if (f.set(c as Record<string, unknown>, r))
-        ctx.addIssue({
-          code: 'custom',
-          path: f.field.split('.'),
-          message: `${f.field}: Docker Swarm cannot honour it on a swarm configuration (${f.why}): remove it, or remove "swarm"`,
-        });
+    for (const d of BACKEND_DESCRIPTORS)
+      for (const f of d.refusals(c as Record<string, unknown>))
+        ctx.addIssue({ code: 'custom', path: f.field.split('.'), message: f.message });
   });
 
 export type ConfigurationInput = z.input<typeof ConfigurationSchema>;

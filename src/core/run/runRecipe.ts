@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { DOCKER_DAEMON, targetText, type ExecutionBackend, type PullDaemon, type RunHandle, type RunSpec } from '../backend/backend';
+import { targetText, type ExecutionBackend, type PullDaemon, type RunHandle, type RunSpec } from '../backend/backend';
+import { targetNoun } from '../backend/descriptors';
 import type { Configuration } from '../config/configurationSchema';
 import { usageDenied } from '../config/permissions';
 import type { RegistryAuth } from '../build/registry';
@@ -324,7 +325,7 @@ function brokenOutcome(outcome: RunOutcome, backend: ExecutionBackend, lost: Err
     Object.assign(outcome, {
       failure: 'daemon-lost',
       lost: true,
-      message: `${capitalized(backend.description)} stopped answering mid-run: ${lost.message}. The run is marked failed; its container will be offered for cleanup when the ${backend.target.kind === DOCKER_DAEMON ? 'daemon' : 'target'} is back.`,
+      message: `${capitalized(backend.description)} stopped answering mid-run: ${lost.message}. The run is marked failed; its container will be offered for cleanup when the ${targetNoun(backend.target)} is back.`,
     });
   else if (cancelled) Object.assign(outcome, { state: 'cancelled', message: 'Cancelled before the recipe ran.' });
   else Object.assign(outcome, { failure: 'engine', message: e.message });
