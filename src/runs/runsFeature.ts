@@ -2,9 +2,6 @@ import * as vscode from 'vscode';
 import {
   BackendRegistry,
   daemonTarget,
-  dockerDaemonProvider,
-  dockerPoolProvider,
-  dockerSwarmProvider,
   targetIsOneDaemon,
   targetNoun,
   targetText,
@@ -13,10 +10,9 @@ import {
   type RunTarget,
 } from '../core';
 import { workspaceDir } from '../workspace';
-import { budgetRefusal } from '../configurations/budgetSettings';
 import type { ConfigurationsFeature } from '../configurations/configurationsFeature';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
-import { LOST_RUN_TRIGGERS } from './lostRunTriggers';
+import { HOST_BACKENDS } from './hostBackends';
 import { RunHistory } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
 import { RunsStatusBar } from './runsStatusBar';
@@ -48,34 +44,7 @@ export class RunsFeature extends Disposable {
     super();
     this.history = new RunHistory(context.workspaceState);
     this.tree = new RunsTreeProvider(this.history);
-    const unregister = this.backends.register(dockerDaemonProvider(async (id) => (await daemons.spec(id))?.daemon));
-    // a swarm is reached through its manager; its nodes' daemons are found among all the daemons known
-    const unregisterSwarm = this.backends.register(
-      dockerSwarmProvider(
-        (id) => daemons.spec(id),
-        async () => (await daemons.sources()).specs,
-      ),
-    );
-    // a pool target is a configuration's name: its daemons and the user's budget on it (containerExec.budgets)
-    const unregisterPools = this.backends.register(
-      dockerPoolProvider(async (id) => {
-        const catalog = configurations?.catalog.current();
-        const config = catalog?.items.find((i) => i.config.name === id)?.config;
-        if (!catalog || !config?.pool) return undefined;
-        // an invalid budget refuses this pool's runs alone (the Configurations view shows it)
-        const { budgets } = catalog;
-        return {
-          name: id,
-          daemons: await Promise.all(config.pool.map(async (d) => ({ id: d, daemon: (await daemons.spec(d))?.daemon }))),
-          budget: budgets.budgets.get(id),
-          budgetError: budgetRefusal(budgets, id),
-          stillConfigured: () => Boolean(configurations?.catalog.current().items.some((i) => i.config.name === id && i.config.pool)),
-        };
-      }),
-    );
-    this._register({ dispose: unregister });
-    this._register({ dispose: unregisterSwarm });
-    this._register({ dispose: unregisterPools });
+    for (const kind of HOST_BACKENDS) this._register({ dispose: this.backends.register(kind.provider(daemons, configurations)) });
     this._register(new RunsStatusBar(this.history));
     this._register(this.history);
     this._register(this.tree);
@@ -83,8 +52,8 @@ export class RunsFeature extends Disposable {
     this._register(
       daemons.hub.onDidChange((c) => {
         if (c.what !== 'state' || daemons.hub.status(c.id).state !== 'connected') return;
-        for (const trigger of LOST_RUN_TRIGGERS)
-          void trigger(daemons.hub, c.id).then(
+        for (const kind of HOST_BACKENDS)
+          void kind.lostRunTarget?.(daemons.hub, c.id).then(
             (target) => (target ? this.offerLostRunCleanup(target) : undefined),
             () => undefined,
           );
