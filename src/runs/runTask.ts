@@ -2,32 +2,29 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { z } from 'zod';
 import {
   newRunId,
   prepareRunFolder,
   recipeInWorkspace,
   runRecipe,
   targetOf,
-  DEFAULT_OUTPUT_PATH,
   formatBytes,
   pacingAt,
   type Configuration,
   type ExecutionBackend,
-  type PullDaemon,
   type RunHandle,
   type RunHooks,
+  type RunKind,
   type RunTarget,
   type RunOutcome,
 } from '../core';
-import { basePlan } from '../builds/basePlan';
-import { extensionVersion, workspaceDir } from '../workspace';
-import { registryAuthFor } from '../configurations/registrySecrets';
+import { extensionVersion } from '../workspace';
+import { containerRequest, launchImage, launchWorkspace, openLaunchBackend, terminalBytesPerSecond } from '../launch/launchPreparation';
 import type { Services } from '../services';
 import { settings } from '../settings';
 import { C, TaskTerminal } from '../taskTerminal';
 import type { RunRecord } from './runHistory';
-import { chooseRunConfiguration, recipeInterpreters } from './runConfiguration';
+import { chooseRunConfiguration } from './runConfiguration';
 
 export const RUN_TASK_TYPE = 'container-exec-run';
 /** What run.log may hold unwritten before the output's reading waits for it. */
@@ -50,7 +47,8 @@ export interface RunTaskDefinition extends vscode.TaskDefinition {
  * where the session wants it too.
  */
 export interface DebugRunHooks {
-  command(cmd: string[], recipe: string): string[];
+  /** The run's kind (debugpy around the recipe's command). */
+  kind: RunKind;
   /** The recipe, configuration and image are known, before anything is created. */
   onChosen(recipe: string, configuration: string, image: string): void;
   onStarted(run: RunHandle): void;
@@ -89,47 +87,10 @@ export class RunTaskProvider implements vscode.TaskProvider {
   }
 }
 
-/** containerExec.outputMaxMB / outputMaxEntries as they are now (a retry reads them again: raise a cap, fetch again). */
-export const outputCaps = () => ({
-  outputMaxBytes: (settings().get<number>('outputMaxMB') ?? 2048) * 1e6,
-  outputMaxEntries: settings().get<number>('outputMaxEntries') ?? 100000,
-});
-
-/** What every container of a configuration gets from the settings, for a run, a debug session or a shell. */
-export async function containerRequest(s: Services, config: Configuration, ws: string, folder: string) {
-  return {
-    config,
-    pull: Boolean(config.registry || config.baseImage),
-    // asked for the daemon the pull goes through (after placement), whose definition decides whether to ask first
-    registryAuth: async (daemon: PullDaemon) => registryAuthFor(s.context, config, daemon, await s.daemons.spec(daemon.id)),
-    workspaceDir: ws,
-    outputsDir: folder,
-    groups: await s.configurations.groups().catch(() => []),
-    interpreters: recipeInterpreters(),
-    uploadExclude: settings().get<string[]>('uploadExclude') ?? [],
-    outputPath: settings().get<string>('runOutputPath') || DEFAULT_OUTPUT_PATH,
-    ...outputCaps(),
-  };
-}
-
 /** What run terminals show, for the in-host tests (through the extension's API). */
 let terminalWrites: vscode.EventEmitter<{ runId: string; text: string }> | undefined;
 /** Made at first use: the bundle must load without VS Code (the core test loads it in plain node). */
 export const runTerminalWrites = () => (terminalWrites ??= new vscode.EventEmitter<{ runId: string; text: string }>());
-
-/** MB a second a run's terminal shows at most (containerExec.terminalMaxMBps; 0: no limit). */
-export const DEFAULT_TERMINAL_MAX_MBPS = 1;
-export function terminalBytesPerSecond(): { bytesPerSecond: number; warning?: string } {
-  const raw = settings().get<unknown>('terminalMaxMBps');
-  const r = z.number().min(0).optional().safeParse(raw);
-  if (!r.success)
-    return {
-      bytesPerSecond: DEFAULT_TERMINAL_MAX_MBPS * 1e6,
-      warning: `containerExec.terminalMaxMBps must be a number of MB a second, 0 or more (it is ${JSON.stringify(raw)}): using ${DEFAULT_TERMINAL_MAX_MBPS}.`,
-    };
-  const mbps = r.data ?? DEFAULT_TERMINAL_MAX_MBPS;
-  return { bytesPerSecond: mbps === 0 ? Infinity : mbps * 1e6 };
-}
 
 /** The task's exit code: the recipe's own, 137 when OOM-killed, 130 when cancelled, 1 when the run could not start. */
 const exitCodeOf = (o: RunOutcome) => (o.state === 'succeeded' ? 0 : o.state === 'cancelled' ? 130 : o.oomKilled ? 137 : o.exitCode || 1);
@@ -169,17 +130,11 @@ class RunTerminal extends TaskTerminal {
     if (rate.bytesPerSecond !== Infinity)
       this.pace(rate.bytesPerSecond, (bytes) => `${C.dim}${C.yellow}… ${formatBytes(bytes)} more in run.log — Show Run Logs${C.reset}`);
     if (rate.warning) this.line(`${C.yellow}${rate.warning}${C.reset}`);
-    // the workspace folder is what is uploaded: without one there is nothing sensible to send
-    if (!vscode.workspace.workspaceFolders?.length)
-      throw new Error('Open a folder first: a run uploads the workspace folder its recipe is in.');
-    const ws = workspaceDir();
+    const ws = launchWorkspace('a run uploads the workspace folder its recipe is in');
     const recipe = recipeInWorkspace(path.resolve(ws, def.recipe), ws);
     const { config, chosenBy } = chooseRunConfiguration(s.configurations.catalog, recipe, def.configuration);
     const target = targetOf(config);
-    const backend = await s.runs.backends.open(target, {
-      context: `configuration ${config.name}`,
-      hint: 'Add it in the Daemons view, or pick another configuration.',
-    });
+    const backend = await openLaunchBackend(s, config);
     // disposed on every path from here: a pool back-end holds its daemons' event streams
     try {
       return await this.runOn(backend, { ws, recipe, config, chosenBy, target, rate });
@@ -200,7 +155,7 @@ class RunTerminal extends TaskTerminal {
   ): Promise<number> {
     const { s, def, debug } = this;
     const { ws, recipe, config, chosenBy, target, rate } = chosen;
-    const image = (await basePlan(s.context, config)).tag;
+    const image = await launchImage(s, config);
     debug?.onChosen(recipe, config.name, image);
     const id = this.runId;
     // a tasks.json runId and a committed .container-exec symlink are checked before anything is written
@@ -249,7 +204,7 @@ class RunTerminal extends TaskTerminal {
           keepContainer: settings().get<boolean>('keepContainers') ?? false,
           graceSeconds: settings().get<number>('stopGraceSeconds') ?? 10,
           extensionVersion: extensionVersion(s.context),
-          ...(debug ? { kind: 'debug' as const, command: (cmd: string[]) => debug.command(cmd, recipe) } : {}),
+          kind: debug?.kind,
         },
         this.runHooks(backend, { id, folder, rate, output, log, logBehind, update }),
       );
