@@ -84,6 +84,10 @@ export class ContainerExecDebugAdapter implements vscode.DebugAdapter {
         runId: this.runId,
       },
       {
+        verb: 'Debug',
+        reveal: false,
+        offThread: false,
+        recordKind: 'debug',
         kind: debugRun((cmd, recipe) => {
           this.cmd = { cmd, recipe };
           return debugCommand(cmd, recipe, this.port);

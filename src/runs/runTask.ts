@@ -12,9 +12,7 @@ import {
   pacingAt,
   type Configuration,
   type ExecutionBackend,
-  type RunHandle,
   type RunHooks,
-  type RunKind,
   type RunTarget,
   type RunOutcome,
 } from '../core';
@@ -25,6 +23,7 @@ import { settings } from '../settings';
 import { C, TaskTerminal } from '../taskTerminal';
 import type { RunRecord } from './runHistory';
 import { chooseRunConfiguration } from './runConfiguration';
+import { recipeRunTerminal, type TerminalRunKind } from './terminalKind';
 
 export const RUN_TASK_TYPE = 'container-exec-run';
 /** What run.log may hold unwritten before the output's reading waits for it. */
@@ -41,34 +40,17 @@ export interface RunTaskDefinition extends vscode.TaskDefinition {
   runId?: string;
 }
 
-/**
- * A run that is a debug session (Debug Recipe): the same run (record, run.log, limits, upload, outputs,
- * removal), its command wrapped, its container handed to the debugger once started, its output shown
- * where the session wants it too.
- */
-export interface DebugRunHooks {
-  /** The run's kind (debugpy around the recipe's command). */
-  kind: RunKind;
-  /** The recipe, configuration and image are known, before anything is created. */
-  onChosen(recipe: string, configuration: string, image: string): void;
-  onStarted(run: RunHandle): void;
-  onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
-  onStatus(text: string): void;
-  /** The run is over and its record final (undefined: it never started, `error` says why). */
-  onEnded(record: RunRecord | undefined, outcome: RunOutcome | undefined, error?: Error): void;
-}
-
-export function runTask(s: Services, def: RunTaskDefinition, debug?: DebugRunHooks): vscode.Task {
+export function runTask(s: Services, def: RunTaskDefinition, kind: TerminalRunKind = recipeRunTerminal): vscode.Task {
   const task = new vscode.Task(
     def,
     vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Global,
-    `${debug ? 'Debug' : 'Run'} ${path.basename(def.recipe)}${def.configuration ? ` on ${def.configuration}` : ''}${def.runId ? ` (${def.runId})` : ''}`,
+    `${kind.verb} ${path.basename(def.recipe)}${def.configuration ? ` on ${def.configuration}` : ''}${def.runId ? ` (${def.runId})` : ''}`,
     'Container Exec',
-    new vscode.CustomExecution(async (resolved) => new RunTerminal(s, resolved as RunTaskDefinition, debug)),
+    new vscode.CustomExecution(async (resolved) => new RunTerminal(s, resolved as RunTaskDefinition, kind)),
   );
-  // shared: runs going on at once get terminals of their own, finished ones are reused; a debug run shows in the Debug Console
+  // shared: runs going on at once get terminals of their own, finished ones are reused; a kind may show elsewhere (Debug Console)
   task.presentationOptions = {
-    reveal: debug ? vscode.TaskRevealKind.Never : vscode.TaskRevealKind.Always,
+    reveal: kind.reveal ? vscode.TaskRevealKind.Always : vscode.TaskRevealKind.Never,
     panel: vscode.TaskPanelKind.Shared,
     clear: true,
   };
@@ -106,7 +88,7 @@ class RunTerminal extends TaskTerminal {
   constructor(
     private readonly s: Services,
     private readonly def: RunTaskDefinition,
-    private readonly debug?: DebugRunHooks,
+    private readonly kind: TerminalRunKind,
   ) {
     super();
     this.runId = def.runId ?? newRunId();
@@ -119,7 +101,7 @@ class RunTerminal extends TaskTerminal {
       return await this.runOnce();
     } catch (e) {
       this.s.log.error(`[run ${this.runId}] ${(e as Error).message}`);
-      this.debug?.onEnded(this.s.runs.history.get(this.runId), undefined, e as Error);
+      this.kind.onEnded?.(this.s.runs.history.get(this.runId), undefined, e as Error);
       return this.failed(e);
     }
   }
@@ -153,10 +135,10 @@ class RunTerminal extends TaskTerminal {
       rate: ReturnType<typeof terminalBytesPerSecond>;
     },
   ): Promise<number> {
-    const { s, def, debug } = this;
+    const { s, def, kind } = this;
     const { ws, recipe, config, chosenBy, target, rate } = chosen;
     const image = await launchImage(s, config);
-    debug?.onChosen(recipe, config.name, image);
+    kind.onChosen?.(recipe, config.name, image);
     const id = this.runId;
     // a tasks.json runId and a committed .container-exec symlink are checked before anything is written
     const folder = await prepareRunFolder(ws, id);
@@ -168,7 +150,7 @@ class RunTerminal extends TaskTerminal {
     const logBehind = () => (drained ??= once(log, 'drain').finally(() => (drained = undefined)));
     let record: RunRecord = {
       id,
-      ...(debug ? { kind: 'debug' as const } : {}),
+      ...(kind.recordKind ? { kind: kind.recordKind } : {}),
       recipe,
       configuration: config.name,
       chosenBy,
@@ -204,12 +186,12 @@ class RunTerminal extends TaskTerminal {
           keepContainer: settings().get<boolean>('keepContainers') ?? false,
           graceSeconds: settings().get<number>('stopGraceSeconds') ?? 10,
           extensionVersion: extensionVersion(s.context),
-          kind: debug?.kind,
+          kind: kind.kind,
         },
         this.runHooks(backend, { id, folder, rate, output, log, logBehind, update }),
       );
       const code = await this.ended(outcome, { ws, config, chosenBy, target, output, update, record: () => record });
-      debug?.onEnded(record, outcome);
+      kind.onEnded?.(record, outcome);
       return code;
     } catch (e) {
       // runRecipe never throws: this is the set-up around it (secret storage, a bad daemon entry); the record must not stay "running"
@@ -221,7 +203,7 @@ class RunTerminal extends TaskTerminal {
     }
   }
 
-  /** What the driver tells the terminal: output to the terminal, run.log and a debug session; steps and warnings; the record's changes. */
+  /** What the driver tells the terminal: output to the terminal, run.log and the kind's hooks; steps and warnings; the record's changes. */
   private runHooks(
     backend: ExecutionBackend,
     o: {
@@ -234,30 +216,30 @@ class RunTerminal extends TaskTerminal {
       update: (patch: Partial<RunRecord>) => Promise<void>;
     },
   ): RunHooks {
-    const { s, debug } = this;
+    const { s, kind } = this;
     const { id, folder, rate, output, log, logBehind, update } = o;
     return {
       signal: this.abort.signal,
-      // off the host's thread: a worker reads the output, writes run.log and paces the terminal; a debug
-      // session wants every byte here (its Debug Console), so it reads here
-      offThread: debug
-        ? undefined
-        : {
+      // off the host's thread: a worker reads the output, writes run.log and paces the terminal; a kind
+      // that wants every byte here (a debug session's Debug Console) reads here
+      offThread: kind.offThread
+        ? {
             logFile: path.join(folder, 'run.log'),
             terminal: pacingAt(rate.bytesPerSecond),
             onPaced: (pieces) => this.writePaced(pieces),
             onProgress: (p) => Object.assign(output, p),
-          },
+          }
+        : undefined,
       onOutput: (chunk, stream) => {
         output.firstAt ||= Date.now();
         output.lastAt = Date.now();
         output.bytes += chunk.length;
         this.writeBytes(chunk, stream);
-        debug?.onOutput(chunk, stream);
+        kind.onOutput?.(chunk, stream);
         if (!log.write(chunk)) return logBehind();
       },
       onStatus: (text) => {
-        debug?.onStatus(text);
+        kind.onStatus?.(text);
         log.write(`[container-exec] ${text}\n`);
         this.line(`${C.dim}${text}${C.reset}`);
         s.log.info(`[run ${id}] ${text}`);
@@ -276,7 +258,7 @@ class RunTerminal extends TaskTerminal {
       onStarted: (run) => {
         // a swarm run's node is known once its task landed: the record names its daemon (outputs are fetched there)
         if (backend.placement) void update({ placement: backend.placement });
-        debug?.onStarted(run);
+        kind.onStarted?.(run);
       },
     };
   }

@@ -8,9 +8,11 @@ const input = { recipe: 'recipes/a.py', interpreters: DEFAULT_INTERPRETERS, args
 const withNetwork = (network?: string) => ({ name: 'c', network }) as unknown as Configuration;
 
 describe('run kinds', () => {
-  it('the run driver names no run kind: its command, label and refusals come from the kind it is given', () => {
-    const driver = fs.readFileSync(path.join(ROOT, 'src/core/run/runRecipe.ts'), 'utf8');
-    assert.deepEqual(driver.match(/'(run|debug|shell)'/g) ?? [], [], 'src/core/run/runRecipe.ts compares a run kind by name');
+  it('the run driver and the run terminal name no run kind: command, label, output and hooks come from the kind they are given', () => {
+    for (const file of ['src/core/run/runRecipe.ts', 'src/runs/runTask.ts']) {
+      const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      assert.deepEqual(text.match(/'(run|debug|shell)'|\bdebug\b[?.]/g) ?? [], [], `${file} branches on a run kind`);
+    }
   });
 
   it('a run runs the recipe under its interpreter, labelled run', () => {
