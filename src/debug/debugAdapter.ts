@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import {
   attachArguments,
   debugCommand,
+  debugRun,
   debuggeeCommand,
   debugpyMissingMessage,
   debugPort,
@@ -83,10 +84,14 @@ export class ContainerExecDebugAdapter implements vscode.DebugAdapter {
         runId: this.runId,
       },
       {
-        command: (cmd, recipe) => {
+        verb: 'Debug',
+        reveal: false,
+        offThread: false,
+        recordKind: 'debug',
+        kind: debugRun((cmd, recipe) => {
           this.cmd = { cmd, recipe };
           return debugCommand(cmd, recipe, this.port);
-        },
+        }),
         onChosen: (recipe, configuration, image) => (this.chosen = { recipe, configuration, image }),
         onStarted: (run) => void this.attach(run),
         onOutput: (chunk, stream) => this.output(this.decoders[stream].write(chunk), stream),

@@ -9,7 +9,8 @@ import { workspaceDir } from '../workspace';
 import type { RunRecord } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
 import type { RunNode } from './runsTree';
-import { RUN_TASK_TYPE, outputCaps, runTask } from './runTask';
+import { RUN_TASK_TYPE, runTask } from './runTask';
+import { outputCaps } from '../launch/launchPreparation';
 
 export interface RunResult {
   runId: string;

@@ -2,32 +2,28 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { z } from 'zod';
 import {
   newRunId,
   prepareRunFolder,
   recipeInWorkspace,
   runRecipe,
   targetOf,
-  DEFAULT_OUTPUT_PATH,
   formatBytes,
   pacingAt,
   type Configuration,
   type ExecutionBackend,
-  type PullDaemon,
-  type RunHandle,
   type RunHooks,
   type RunTarget,
   type RunOutcome,
 } from '../core';
-import { basePlan } from '../builds/basePlan';
-import { extensionVersion, workspaceDir } from '../workspace';
-import { registryAuthFor } from '../configurations/registrySecrets';
+import { extensionVersion } from '../workspace';
+import { containerRequest, launchImage, launchWorkspace, openLaunchBackend, terminalBytesPerSecond } from '../launch/launchPreparation';
 import type { Services } from '../services';
 import { settings } from '../settings';
 import { C, TaskTerminal } from '../taskTerminal';
 import type { RunRecord } from './runHistory';
-import { chooseRunConfiguration, recipeInterpreters } from './runConfiguration';
+import { chooseRunConfiguration } from './runConfiguration';
+import { recipeRunTerminal, type TerminalRunKind } from './terminalKind';
 
 export const RUN_TASK_TYPE = 'container-exec-run';
 /** What run.log may hold unwritten before the output's reading waits for it. */
@@ -44,33 +40,17 @@ export interface RunTaskDefinition extends vscode.TaskDefinition {
   runId?: string;
 }
 
-/**
- * A run that is a debug session (Debug Recipe): the same run (record, run.log, limits, upload, outputs,
- * removal), its command wrapped, its container handed to the debugger once started, its output shown
- * where the session wants it too.
- */
-export interface DebugRunHooks {
-  command(cmd: string[], recipe: string): string[];
-  /** The recipe, configuration and image are known, before anything is created. */
-  onChosen(recipe: string, configuration: string, image: string): void;
-  onStarted(run: RunHandle): void;
-  onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
-  onStatus(text: string): void;
-  /** The run is over and its record final (undefined: it never started, `error` says why). */
-  onEnded(record: RunRecord | undefined, outcome: RunOutcome | undefined, error?: Error): void;
-}
-
-export function runTask(s: Services, def: RunTaskDefinition, debug?: DebugRunHooks): vscode.Task {
+export function runTask(s: Services, def: RunTaskDefinition, kind: TerminalRunKind = recipeRunTerminal): vscode.Task {
   const task = new vscode.Task(
     def,
     vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Global,
-    `${debug ? 'Debug' : 'Run'} ${path.basename(def.recipe)}${def.configuration ? ` on ${def.configuration}` : ''}${def.runId ? ` (${def.runId})` : ''}`,
+    `${kind.verb} ${path.basename(def.recipe)}${def.configuration ? ` on ${def.configuration}` : ''}${def.runId ? ` (${def.runId})` : ''}`,
     'Container Exec',
-    new vscode.CustomExecution(async (resolved) => new RunTerminal(s, resolved as RunTaskDefinition, debug)),
+    new vscode.CustomExecution(async (resolved) => new RunTerminal(s, resolved as RunTaskDefinition, kind)),
   );
-  // shared: runs going on at once get terminals of their own, finished ones are reused; a debug run shows in the Debug Console
+  // shared: runs going on at once get terminals of their own, finished ones are reused; a kind may show elsewhere (Debug Console)
   task.presentationOptions = {
-    reveal: debug ? vscode.TaskRevealKind.Never : vscode.TaskRevealKind.Always,
+    reveal: kind.reveal ? vscode.TaskRevealKind.Always : vscode.TaskRevealKind.Never,
     panel: vscode.TaskPanelKind.Shared,
     clear: true,
   };
@@ -89,47 +69,10 @@ export class RunTaskProvider implements vscode.TaskProvider {
   }
 }
 
-/** containerExec.outputMaxMB / outputMaxEntries as they are now (a retry reads them again: raise a cap, fetch again). */
-export const outputCaps = () => ({
-  outputMaxBytes: (settings().get<number>('outputMaxMB') ?? 2048) * 1e6,
-  outputMaxEntries: settings().get<number>('outputMaxEntries') ?? 100000,
-});
-
-/** What every container of a configuration gets from the settings, for a run, a debug session or a shell. */
-export async function containerRequest(s: Services, config: Configuration, ws: string, folder: string) {
-  return {
-    config,
-    pull: Boolean(config.registry || config.baseImage),
-    // asked for the daemon the pull goes through (after placement), whose definition decides whether to ask first
-    registryAuth: async (daemon: PullDaemon) => registryAuthFor(s.context, config, daemon, await s.daemons.spec(daemon.id)),
-    workspaceDir: ws,
-    outputsDir: folder,
-    groups: await s.configurations.groups().catch(() => []),
-    interpreters: recipeInterpreters(),
-    uploadExclude: settings().get<string[]>('uploadExclude') ?? [],
-    outputPath: settings().get<string>('runOutputPath') || DEFAULT_OUTPUT_PATH,
-    ...outputCaps(),
-  };
-}
-
 /** What run terminals show, for the in-host tests (through the extension's API). */
 let terminalWrites: vscode.EventEmitter<{ runId: string; text: string }> | undefined;
 /** Made at first use: the bundle must load without VS Code (the core test loads it in plain node). */
 export const runTerminalWrites = () => (terminalWrites ??= new vscode.EventEmitter<{ runId: string; text: string }>());
-
-/** MB a second a run's terminal shows at most (containerExec.terminalMaxMBps; 0: no limit). */
-export const DEFAULT_TERMINAL_MAX_MBPS = 1;
-export function terminalBytesPerSecond(): { bytesPerSecond: number; warning?: string } {
-  const raw = settings().get<unknown>('terminalMaxMBps');
-  const r = z.number().min(0).optional().safeParse(raw);
-  if (!r.success)
-    return {
-      bytesPerSecond: DEFAULT_TERMINAL_MAX_MBPS * 1e6,
-      warning: `containerExec.terminalMaxMBps must be a number of MB a second, 0 or more (it is ${JSON.stringify(raw)}): using ${DEFAULT_TERMINAL_MAX_MBPS}.`,
-    };
-  const mbps = r.data ?? DEFAULT_TERMINAL_MAX_MBPS;
-  return { bytesPerSecond: mbps === 0 ? Infinity : mbps * 1e6 };
-}
 
 /** The task's exit code: the recipe's own, 137 when OOM-killed, 130 when cancelled, 1 when the run could not start. */
 const exitCodeOf = (o: RunOutcome) => (o.state === 'succeeded' ? 0 : o.state === 'cancelled' ? 130 : o.oomKilled ? 137 : o.exitCode || 1);
@@ -145,7 +88,7 @@ class RunTerminal extends TaskTerminal {
   constructor(
     private readonly s: Services,
     private readonly def: RunTaskDefinition,
-    private readonly debug?: DebugRunHooks,
+    private readonly kind: TerminalRunKind,
   ) {
     super();
     this.runId = def.runId ?? newRunId();
@@ -158,7 +101,7 @@ class RunTerminal extends TaskTerminal {
       return await this.runOnce();
     } catch (e) {
       this.s.log.error(`[run ${this.runId}] ${(e as Error).message}`);
-      this.debug?.onEnded(this.s.runs.history.get(this.runId), undefined, e as Error);
+      this.kind.onEnded?.(this.s.runs.history.get(this.runId), undefined, e as Error);
       return this.failed(e);
     }
   }
@@ -169,17 +112,11 @@ class RunTerminal extends TaskTerminal {
     if (rate.bytesPerSecond !== Infinity)
       this.pace(rate.bytesPerSecond, (bytes) => `${C.dim}${C.yellow}… ${formatBytes(bytes)} more in run.log — Show Run Logs${C.reset}`);
     if (rate.warning) this.line(`${C.yellow}${rate.warning}${C.reset}`);
-    // the workspace folder is what is uploaded: without one there is nothing sensible to send
-    if (!vscode.workspace.workspaceFolders?.length)
-      throw new Error('Open a folder first: a run uploads the workspace folder its recipe is in.');
-    const ws = workspaceDir();
+    const ws = launchWorkspace('a run uploads the workspace folder its recipe is in');
     const recipe = recipeInWorkspace(path.resolve(ws, def.recipe), ws);
     const { config, chosenBy } = chooseRunConfiguration(s.configurations.catalog, recipe, def.configuration);
     const target = targetOf(config);
-    const backend = await s.runs.backends.open(target, {
-      context: `configuration ${config.name}`,
-      hint: 'Add it in the Daemons view, or pick another configuration.',
-    });
+    const backend = await openLaunchBackend(s, config);
     // disposed on every path from here: a pool back-end holds its daemons' event streams
     try {
       return await this.runOn(backend, { ws, recipe, config, chosenBy, target, rate });
@@ -198,10 +135,10 @@ class RunTerminal extends TaskTerminal {
       rate: ReturnType<typeof terminalBytesPerSecond>;
     },
   ): Promise<number> {
-    const { s, def, debug } = this;
+    const { s, def, kind } = this;
     const { ws, recipe, config, chosenBy, target, rate } = chosen;
-    const image = (await basePlan(s.context, config)).tag;
-    debug?.onChosen(recipe, config.name, image);
+    const image = await launchImage(s, config);
+    kind.onChosen?.(recipe, config.name, image);
     const id = this.runId;
     // a tasks.json runId and a committed .container-exec symlink are checked before anything is written
     const folder = await prepareRunFolder(ws, id);
@@ -213,7 +150,7 @@ class RunTerminal extends TaskTerminal {
     const logBehind = () => (drained ??= once(log, 'drain').finally(() => (drained = undefined)));
     let record: RunRecord = {
       id,
-      ...(debug ? { kind: 'debug' as const } : {}),
+      ...(kind.recordKind ? { kind: kind.recordKind } : {}),
       recipe,
       configuration: config.name,
       chosenBy,
@@ -249,12 +186,12 @@ class RunTerminal extends TaskTerminal {
           keepContainer: settings().get<boolean>('keepContainers') ?? false,
           graceSeconds: settings().get<number>('stopGraceSeconds') ?? 10,
           extensionVersion: extensionVersion(s.context),
-          ...(debug ? { kind: 'debug' as const, command: (cmd: string[]) => debug.command(cmd, recipe) } : {}),
+          kind: kind.kind,
         },
         this.runHooks(backend, { id, folder, rate, output, log, logBehind, update }),
       );
       const code = await this.ended(outcome, { ws, config, chosenBy, target, output, update, record: () => record });
-      debug?.onEnded(record, outcome);
+      kind.onEnded?.(record, outcome);
       return code;
     } catch (e) {
       // runRecipe never throws: this is the set-up around it (secret storage, a bad daemon entry); the record must not stay "running"
@@ -266,7 +203,7 @@ class RunTerminal extends TaskTerminal {
     }
   }
 
-  /** What the driver tells the terminal: output to the terminal, run.log and a debug session; steps and warnings; the record's changes. */
+  /** What the driver tells the terminal: output to the terminal, run.log and the kind's hooks; steps and warnings; the record's changes. */
   private runHooks(
     backend: ExecutionBackend,
     o: {
@@ -279,30 +216,30 @@ class RunTerminal extends TaskTerminal {
       update: (patch: Partial<RunRecord>) => Promise<void>;
     },
   ): RunHooks {
-    const { s, debug } = this;
+    const { s, kind } = this;
     const { id, folder, rate, output, log, logBehind, update } = o;
     return {
       signal: this.abort.signal,
-      // off the host's thread: a worker reads the output, writes run.log and paces the terminal; a debug
-      // session wants every byte here (its Debug Console), so it reads here
-      offThread: debug
-        ? undefined
-        : {
+      // off the host's thread: a worker reads the output, writes run.log and paces the terminal; a kind
+      // that wants every byte here (a debug session's Debug Console) reads here
+      offThread: kind.offThread
+        ? {
             logFile: path.join(folder, 'run.log'),
             terminal: pacingAt(rate.bytesPerSecond),
             onPaced: (pieces) => this.writePaced(pieces),
             onProgress: (p) => Object.assign(output, p),
-          },
+          }
+        : undefined,
       onOutput: (chunk, stream) => {
         output.firstAt ||= Date.now();
         output.lastAt = Date.now();
         output.bytes += chunk.length;
         this.writeBytes(chunk, stream);
-        debug?.onOutput(chunk, stream);
+        kind.onOutput?.(chunk, stream);
         if (!log.write(chunk)) return logBehind();
       },
       onStatus: (text) => {
-        debug?.onStatus(text);
+        kind.onStatus?.(text);
         log.write(`[container-exec] ${text}\n`);
         this.line(`${C.dim}${text}${C.reset}`);
         s.log.info(`[run ${id}] ${text}`);
@@ -321,7 +258,7 @@ class RunTerminal extends TaskTerminal {
       onStarted: (run) => {
         // a swarm run's node is known once its task landed: the record names its daemon (outputs are fetched there)
         if (backend.placement) void update({ placement: backend.placement });
-        debug?.onStarted(run);
+        kind.onStarted?.(run);
       },
     };
   }

@@ -8,16 +8,14 @@ import {
   TextTail,
   prepareRunFolder,
   runRecipe,
-  targetOf,
+  shellRun,
   type ExecSession,
-  type ExecutionBackend,
   type RunHandle,
   type RunOutcome,
 } from '../core';
-import { basePlan } from '../builds/basePlan';
-import { extensionVersion, workspaceDir } from '../workspace';
+import { extensionVersion } from '../workspace';
 import type { RunRecord } from '../runs/runHistory';
-import { containerRequest, terminalBytesPerSecond } from '../runs/runTask';
+import { containerRequest, launchImage, launchWorkspace, openLaunchBackend, terminalBytesPerSecond } from '../launch/launchPreparation';
 import type { Services } from '../services';
 
 const DIM = '\x1b[2m';
@@ -218,15 +216,11 @@ export class ConfigurationShell extends ShellTerminal {
 
   private async start(): Promise<{ message: string; failed: boolean; code: number }> {
     const { s } = this;
-    if (!vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder first: a shell gets the workspace folder uploaded.');
+    const ws = launchWorkspace('a shell gets the workspace folder uploaded');
     const config = s.configurations.catalog.find(this.configuration, 'picked for Open Shell');
-    const ws = workspaceDir();
-    const backend: ExecutionBackend = await s.runs.backends.open(targetOf(config), {
-      context: `configuration ${config.name}`,
-      hint: 'Add it in the Daemons view, or pick another configuration.',
-    });
+    const backend = await openLaunchBackend(s, config);
     try {
-      const image = (await basePlan(s.context, config)).tag;
+      const image = await launchImage(s, config);
       const folder = await prepareRunFolder(ws, this.runId);
       this.status(`Shell in a container of ${config.name} · ${backend.description} · ${image}`);
       let shellDone: Promise<number> | undefined;
@@ -236,8 +230,7 @@ export class ConfigurationShell extends ShellTerminal {
         {
           id: this.runId,
           recipe: '',
-          kind: 'shell',
-          command: () => KEEP_ALIVE,
+          kind: shellRun(KEEP_ALIVE),
           ...(await containerRequest(s, config, ws, folder)),
           image,
           graceSeconds: 2,

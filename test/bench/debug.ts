@@ -15,6 +15,7 @@ import {
   attachArguments,
   createDaemonClient,
   debugCommand,
+  debugRun,
   debugPort,
   encodeDap,
   newRunId,
@@ -60,8 +61,7 @@ async function debugOnce(client: DaemonClient, ws: string, config: Parameters<ty
     {
       id: runId,
       recipe: 'recipe.py',
-      kind: 'debug',
-      command: (cmd) => debugCommand(cmd, 'recipe.py', port),
+      kind: debugRun((cmd) => debugCommand(cmd, 'recipe.py', port)),
       config,
       image: need('PYTHON_IMAGE'),
       pull: false,

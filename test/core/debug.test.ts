@@ -15,6 +15,7 @@ import {
   attachArguments,
   checkDebuggable,
   debugCommand,
+  debugRun,
   debuggeeCommand,
   DapReader,
   DEFAULT_INTERPRETERS,
@@ -182,8 +183,7 @@ describe('Debug Recipe on a configuration with `network: host` (testbed, the loc
         interpreters: DEFAULT_INTERPRETERS,
         graceSeconds: 1,
         extensionVersion: '9.9.9-test',
-        kind: 'debug',
-        command: (cmd) => debugCommand(cmd, 'recipe.py', port),
+        kind: debugRun((cmd) => debugCommand(cmd, 'recipe.py', port)),
       },
       {
         signal: cancel.signal,

@@ -8,3 +8,4 @@ export * from './runOutputs';
 export * from './outputThread';
 export * from './terminalPacer';
 export * from './textTail';
+export * from './kinds';

@@ -4,10 +4,10 @@ import { targetNoun } from '../backend/descriptors';
 import type { Configuration } from '../config/configurationSchema';
 import { usageDenied } from '../config/permissions';
 import type { RegistryAuth } from '../build/registry';
-import { debugNetworkRefusal } from '../debug/debugpy';
 import { LABELS, osUser } from '../labels';
 import type { OffThreadOutput } from './outputThread';
-import { recipeCommand, workspaceLabel } from './recipe';
+import { recipeRun, type RunKind } from './kinds';
+import { workspaceLabel } from './recipe';
 import { capText } from './runOutputs';
 import { scanWorkspace, type WorkspaceScan } from './workspaceArchive';
 
@@ -58,12 +58,8 @@ export interface RunRequest {
   /** How often the target is pinged while the recipe runs (a target that stops answering fails the run). */
   heartbeatMs?: number;
   extensionVersion: string;
-  /**
-   * A debug run is labelled so (kind debug) and runs `command(cmd)` instead of the recipe's command
-   * (debugpy around it); a shell's container (kind shell) runs `command([])`, no recipe.
-   */
-  kind?: 'run' | 'debug' | 'shell';
-  command?: (cmd: string[]) => string[];
+  /** What kind of run (its command, label, refusals): a plain recipe run when absent. */
+  kind?: RunKind;
 }
 
 export interface RunHooks {
@@ -134,15 +130,15 @@ async function prepare(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
   const { signal } = hooks;
   const denied = usageDenied(c, req.groups);
   if (denied) throw new RunError('permission', denied);
+  const kind = req.kind ?? recipeRun;
   let cmd: string[];
   try {
-    cmd = req.kind === 'shell' ? [] : recipeCommand(req.recipe, req.interpreters, req.args); // an unknown extension fails before the target is asked
-    if (req.command) cmd = req.command(cmd);
+    cmd = kind.command(req); // an unknown extension fails before the target is asked
   } catch (e) {
     throw new RunError('recipe', (e as Error).message);
   }
-  const sharedLoopback = req.kind === 'debug' ? debugNetworkRefusal(c.name, c.network) : undefined;
-  if (sharedLoopback) throw new RunError('permission', sharedLoopback);
+  const refused = kind.refusal?.(c);
+  if (refused) throw new RunError('permission', refused);
   hooks.onStatus(`Checking ${backend.description}`);
   const capacity = await backend.probe(c, { signal, onStatus: hooks.onStatus, onQueued: hooks.onQueued });
   if (capacity.errors.length)
@@ -277,7 +273,7 @@ function containerSpec(req: RunRequest, cmd: string[], scan: WorkspaceScan, outp
     [LABELS.configuration]: c.name,
     [LABELS.recipe]: req.recipe,
     [LABELS.version]: req.extensionVersion,
-    [LABELS.kind]: req.kind ?? 'run',
+    [LABELS.kind]: (req.kind ?? recipeRun).name,
     [LABELS.workspace]: workspaceLabel(req.workspaceDir),
     [LABELS.user]: osUser(),
     ...(req.keepContainer ? { [LABELS.kept]: 'true' } : {}),
