@@ -4,6 +4,7 @@ import type { Configuration, FieldError } from '../config/configurationSchema';
 import type { OffThreadOutput } from '../run/outputThread';
 import type { FetchedOutputs, FetchOutputsOptions, RetrievedOutputs } from '../run/runOutputs';
 import type { WorkspaceScan } from '../run/workspaceArchive';
+import type { RunTarget } from './descriptor';
 import { daemonTarget } from './docker/descriptor';
 
 /**
@@ -16,13 +17,7 @@ export { DOCKER_SWARM } from './swarm/descriptor';
 export { DOCKER_POOL } from './pool/descriptor';
 export { targetOf, targetText } from './descriptors';
 
-/** What a run is aimed at, as a value: stored in run records, so any back-end's runs show, stop and clean up alike. */
-export interface RunTarget {
-  /** The back-end kind (`docker-daemon` today). */
-  kind: string;
-  /** Which one of that kind: a daemon id, later a swarm manager or a pool. */
-  id: string;
-}
+export type { RunTarget } from './descriptor';
 
 /**
  * Records written before back-ends named the daemon alone (`daemon`, `outputsKept.daemon`): read as a

@@ -1,3 +1,11 @@
+/** What a run is aimed at, as a value: stored in run records, so any back-end's runs show, stop and clean up alike. */
+export interface RunTarget {
+  /** The back-end kind (a descriptor's `kind`). */
+  kind: string;
+  /** Which one of that kind: a daemon id, a swarm manager, a pool's name. */
+  id: string;
+}
+
 /** What a configuration names that decides its back-end (a subset of `Configuration`, so the webview may ask too). */
 export interface TargetFields {
   daemon: string;

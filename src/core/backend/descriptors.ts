@@ -1,5 +1,4 @@
-import type { RunTarget } from './backend';
-import type { BackendDescriptor, TargetFields } from './descriptor';
+import type { BackendDescriptor, RunTarget, TargetFields } from './descriptor';
 import { dockerDaemonDescriptor } from './docker/descriptor';
 import { poolDescriptor } from './pool/descriptor';
 import { swarmDescriptor } from './swarm/descriptor';
