@@ -403,6 +403,43 @@ core.poolUsage(clients, process.argv[2], core.osUser()).then(
     assert.ok(second.startedAt! >= firstRan.endedAt - 1500, 'the second started once the first ended');
   });
 
+  it('a run over a CPU budget waits (queued naming the CPU budget), then starts when another ends', async () => {
+    const name = poolName('cpu');
+    const s = spec(name, ['local'], { cpus: 0.15 });
+    const c = config(name);
+    const held = signalled();
+    const first = runOn(s, c, 'sleep 3', { onContainer: held.fire });
+    await held.fired; // the first holds its 0.1 CPU
+    const second = await runOn(s, c, 'echo second');
+    const firstRan = await first;
+    assert.equal(firstRan.outcome.state, 'succeeded', firstRan.outcome.message);
+    assert.equal(second.outcome.state, 'succeeded', second.outcome.message);
+    assert.ok(
+      second.queued.some((q) => q === 'queued 1st: your CPU budget 0.15 has 0.1 in use'),
+      JSON.stringify(second.queued),
+    );
+    assert.ok(second.startedAt! >= firstRan.endedAt - 1500, 'the second started once the first ended');
+  });
+
+  it('a run over a GPU budget waits (queued naming the GPU budget), then starts when another ends (gpus: 1, TCP daemon)', async () => {
+    const name = poolName('gpus');
+    const s = spec(name, ['tcp'], { gpus: 1 });
+    const c = config(name, { pool: ['tcp'], gpus: 1 });
+    const held = signalled();
+    const first = runOn(s, c, 'sleep 3', { onContainer: held.fire });
+    await held.fired; // the first holds the only GPU of the budget
+    const second = await runOn(s, c, 'echo second');
+    const firstRan = await first;
+    assert.equal(firstRan.outcome.state, 'succeeded', firstRan.outcome.message);
+    assert.equal(firstRan.placement?.daemon, 'tcp');
+    assert.equal(second.outcome.state, 'succeeded', second.outcome.message);
+    assert.ok(
+      second.queued.some((q) => q === 'queued 1st: your GPU budget 1 has 1 in use'),
+      JSON.stringify(second.queued),
+    );
+    assert.ok(second.startedAt! >= firstRan.endedAt - 1500, 'the second started once the first ended');
+  });
+
   it('cancel while queued leaves nothing', async () => {
     const name = poolName('cancel');
     const s = spec(name, ['local'], { maxRuns: 1 });
