@@ -275,6 +275,74 @@ describe('Docker Swarm back-end (testbed swarm)', function () {
     await nothingLeft(r.id);
   });
 
+  describe('images on the nodes (a tag of this test only)', () => {
+    const docker = (h: string, ...args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile('docker', ['-H', h, ...args], { encoding: 'utf8', timeout: 120000 }, (e, stdout, stderr) =>
+          e ? reject(new Error(`docker ${args.join(' ')}: ${stderr || e.message}`)) : resolve(stdout.trim()),
+        ),
+      );
+    const hosts = () => [need('DOCKER_SWARM_MANAGER_HOST'), need('DOCKER_SWARM_WORKER1_HOST'), need('DOCKER_SWARM_WORKER2_HOST')];
+    const onW1 = { swarm: { nodeLabels: { 'dockerenv.role': 'swarm-w1' } } };
+    /** Deletes the pushed manifest (the registry's API), so the test leaves nothing in the registry. */
+    async function dropFromRegistry(registry: string, ref: string) {
+      const [repo, tag] = ref.slice(registry.length + 1).split(':') as [string, string];
+      const accept = { Accept: 'application/vnd.docker.distribution.manifest.v2+json' };
+      const head = await fetch(`http://${registry}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: accept });
+      const digest = head.headers.get('docker-content-digest');
+      if (digest) await fetch(`http://${registry}/v2/${repo}/manifests/${digest}`, { method: 'DELETE' });
+    }
+    async function has(d: DaemonDescriptionInput, ref: string) {
+      const c = createDaemonClient(d);
+      try {
+        return await imageExists(c, ref);
+      } finally {
+        c.dispose();
+      }
+    }
+
+    it('without a registry, a node lacking the image gets a copy from the manager: the run works there and the node has the image after', async () => {
+      const tag = `local/swarm-copy-test:${newRunId().toLowerCase()}`;
+      await docker(need('DOCKER_SWARM_MANAGER_HOST'), 'tag', need('BUSYBOX_IMAGE'), tag);
+      try {
+        assert.equal(await has(swarm.w1(), tag), false, 'swarm-w1 has the fresh tag before the run');
+        const r = await run(onW1, 'echo copied\n', { image: tag });
+        assert.equal(r.outcome.state, 'succeeded', `${r.outcome.message}\n${r.status.join('\n')}`);
+        assert.equal(r.node, await nodeIdOf(swarm.w1()));
+        assert.equal(r.stdout, 'copied\n');
+        assert.ok(
+          r.status.some((t) => t.startsWith(`Copying image ${tag} to node `) && t.includes(need('DOCKER_SWARM_WORKER1_HOST'))),
+          r.status.join('\n'),
+        );
+        assert.equal(await has(swarm.w1(), tag), true, 'swarm-w1 lacks the image after the run');
+        await nothingLeft(r.id);
+      } finally {
+        for (const h of hosts()) await docker(h, 'image', 'rm', tag).catch(() => undefined);
+      }
+    });
+
+    it("with the configuration's registry, nodes pull the image themselves: no copy, and the node lacking it has it after the run", async () => {
+      const registry = need('DOCKER_REGISTRY');
+      const tag = `${registry}/container-exec-test/swarm-pull:${newRunId().toLowerCase()}`;
+      const m = need('DOCKER_SWARM_MANAGER_HOST');
+      await docker(m, 'tag', need('BUSYBOX_IMAGE'), tag);
+      try {
+        await docker(m, 'push', tag);
+        assert.equal(await has(swarm.w1(), tag), false, 'swarm-w1 has the fresh tag before the run');
+        const r = await run({ ...onW1, registry: { url: registry } }, 'echo pulled\n', { image: tag });
+        assert.equal(r.outcome.state, 'succeeded', `${r.outcome.message}\n${r.status.join('\n')}`);
+        assert.equal(r.node, await nodeIdOf(swarm.w1()));
+        assert.equal(r.stdout, 'pulled\n');
+        assert.ok(!r.status.some((t) => t.startsWith('Copying image')), r.status.join('\n'));
+        assert.equal(await has(swarm.w1(), tag), true, 'swarm-w1 did not pull the image');
+        await nothingLeft(r.id);
+      } finally {
+        for (const h of hosts()) await docker(h, 'image', 'rm', tag).catch(() => undefined);
+        await dropFromRegistry(registry, tag).catch(() => undefined);
+      }
+    });
+  });
+
   it('Stop mid-run ends the task: its outputs still come back, and the service goes', async () => {
     const stop = new AbortController();
     const p = run({}, 'mkdir -p out; echo partial > out/partial.txt; echo ready; sleep 60\n', {
