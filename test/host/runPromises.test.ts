@@ -1,0 +1,104 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ContainerExecApi } from '../../src/extension';
+import type { RunResult } from '../../src/runs/runCommands';
+import { need, testbedDaemonSettings } from '../support/testbed';
+import { until } from '../support/until';
+
+/** README promises about runs (issue 29), each checked in the real extension host against the testbed's daemons. */
+describe('README promises about runs (real host, real daemons)', function () {
+  this.timeout(120000);
+  const config = () => vscode.workspace.getConfiguration('containerExec');
+  const ws = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const recipeAt = (name: string) => vscode.Uri.file(path.join(ws(), 'recipes', name));
+  const GRACE = 2;
+  let api: ContainerExecApi;
+  const localDocker = (...args: string[]) =>
+    execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  /** `docker inspect` of a container: undefined once the daemon has no such container. */
+  const inspect = (id: string) => {
+    try {
+      return JSON.parse(localDocker('inspect', id)) as { State: { Status: string } }[];
+    } catch (e) {
+      if (/No such (object|container)/i.test(String((e as { stderr?: string }).stderr))) return undefined;
+      throw e;
+    }
+  };
+
+  before(async () => {
+    api = (await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate())!;
+    fs.mkdirSync(path.join(ws(), 'recipes'), { recursive: true });
+    const stubborn =
+      'import signal, time\nsignal.signal(signal.SIGTERM, lambda *a: print("TERM ignored", flush=True))\nprint("started", flush=True)\nwhile True:\n    time.sleep(0.1)\n';
+    fs.writeFileSync(recipeAt('stubborn.py').fsPath, stubborn);
+    const polite =
+      'import signal, sys, time\nsignal.signal(signal.SIGTERM, lambda *a: sys.exit(7))\nprint("started", flush=True)\ntime.sleep(60)\n';
+    fs.writeFileSync(recipeAt('polite.py').fsPath, polite);
+    await config().update('daemons', testbedDaemonSettings(), vscode.ConfigurationTarget.Workspace);
+    await config().update('stopGraceSeconds', GRACE, vscode.ConfigurationTarget.Workspace);
+    await config().update(
+      'configurations',
+      [{ name: 'py-local', daemon: 'local', baseImage: need('PYTHON_IMAGE') }],
+      vscode.ConfigurationTarget.Workspace,
+    );
+  });
+  after(async () => {
+    for (const key of ['stopGraceSeconds', 'keepContainers', 'runOutputPath', 'runHistorySize'])
+      await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  /** Starts a run of `recipe` and waits until it printed "started" (its signal handler is in place); returns its terminal too. */
+  async function startedRun(recipe: string) {
+    const result = vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipeAt(recipe), 'py-local');
+    const node = await until('the running row', 30000, () =>
+      api.runs.children().find((n) => n.record.recipe === `recipes/${recipe}` && n.record.state === 'running' && n.record.containerId),
+    );
+    const id = node.record.id;
+    await until(
+      '"started" in run.log',
+      30000,
+      () => fs.existsSync(node.record.logFile) && fs.readFileSync(node.record.logFile, 'utf8').includes('started'),
+    );
+    const terminal = await until('the run terminal', 10000, () => vscode.window.terminals.find((t) => t.name.includes(id)));
+    return { result, id, containerId: node.record.containerId!, terminal };
+  }
+
+  it('closing the terminal of a run that ignores SIGTERM kills its container after containerExec.stopGraceSeconds (137), and removes it', async () => {
+    const run = await startedRun('stubborn.py');
+    const t0 = Date.now();
+    run.terminal.dispose();
+    const r = await run.result;
+    const record = await until(
+      'the record ended',
+      10000,
+      () => api.runs.children().find((n) => n.record.id === run.id && n.record.endedAt)?.record,
+    );
+    const took = record.endedAt! - t0;
+    assert.equal(record.state, 'cancelled', record.message);
+    assert.equal(record.exitCode, 137, record.message);
+    assert.ok(took >= GRACE * 1000 * 0.9 && took <= GRACE * 1000 * 3, `ended ${took} ms after the close, grace ${GRACE} s`);
+    assert.notEqual(r.exitCode, 0); // undefined: VS Code ends the task of a closed terminal with no code
+    assert.match(fs.readFileSync(record.logFile, 'utf8'), /TERM ignored/);
+    assert.equal(inspect(run.containerId), undefined);
+  });
+
+  it("Ctrl+C in the terminal of a run that exits on SIGTERM ends it before the grace, with the recipe's own exit code, and removes it", async () => {
+    const run = await startedRun('polite.py');
+    const t0 = Date.now();
+    run.terminal.sendText('\x03', false);
+    const r = await run.result;
+    const record = await until(
+      'the record ended',
+      10000,
+      () => api.runs.children().find((n) => n.record.id === run.id && n.record.endedAt)?.record,
+    );
+    assert.equal(record.state, 'cancelled', record.message);
+    assert.equal(record.exitCode, 7, record.message);
+    assert.equal(r.exitCode, 130); // the task of a cancelled run ends with 130 (README)
+    assert.ok(record.endedAt! - t0 < GRACE * 1000, `ended ${record.endedAt! - t0} ms after Ctrl+C, grace ${GRACE} s`);
+    assert.equal(inspect(run.containerId), undefined);
+  });
+});
