@@ -101,4 +101,65 @@ describe('README promises about runs (real host, real daemons)', function () {
     assert.ok(record.endedAt! - t0 < GRACE * 1000, `ended ${record.endedAt! - t0} ms after Ctrl+C, grace ${GRACE} s`);
     assert.equal(inspect(run.containerId), undefined);
   });
+  it('containerExec.keepContainers keeps the container (labelled kept, the run says so); a custom containerExec.runOutputPath comes back', async () => {
+    fs.writeFileSync(
+      recipeAt('results.py').fsPath,
+      'import os\nout = os.environ["CONTAINER_EXEC_OUTPUT"]\nos.makedirs(out, exist_ok=True)\nopen(os.path.join(out, "r.txt"), "w").write(out)\n',
+    );
+    await config().update('keepContainers', true, vscode.ConfigurationTarget.Workspace);
+    await config().update('runOutputPath', '/workspace/results', vscode.ConfigurationTarget.Workspace);
+    let containerId: string | undefined;
+    try {
+      const r = await vscode.commands.executeCommand<RunResult>(
+        'containerExec.runRecipeOnConfiguration',
+        recipeAt('results.py'),
+        'py-local',
+      );
+      containerId = r.record?.containerId;
+      assert.equal(r.exitCode, 0, r.record?.message);
+      assert.ok(r.record?.outputs, JSON.stringify(r.record));
+      assert.equal(fs.readFileSync(path.join(r.record.outputs, 'r.txt'), 'utf8'), '/workspace/results');
+      assert.match(fs.readFileSync(r.record.logFile, 'utf8'), /Kept container .* \(containerExec\.keepContainers\)/);
+      const kept = inspect(containerId!);
+      assert.equal(kept?.[0]?.State.Status, 'exited');
+      assert.equal(localDocker('inspect', '-f', '{{index .Config.Labels "container-exec.kept"}}', containerId!), 'true');
+    } finally {
+      await config().update('keepContainers', undefined, vscode.ConfigurationTarget.Workspace);
+      await config().update('runOutputPath', undefined, vscode.ConfigurationTarget.Workspace);
+      if (containerId && inspect(containerId)) localDocker('rm', '-f', containerId);
+    }
+  });
+
+  it('containerExec.runHistorySize trims the history; Clear Finished Runs empties it but for a run whose outputs are still in a container', async () => {
+    fs.writeFileSync(recipeAt('quick.py').fsPath, 'print("quick")\n');
+    fs.writeFileSync(
+      recipeAt('three.py').fsPath,
+      'import os\nos.makedirs("out", exist_ok=True)\nfor i in range(3):\n    open(f"out/f{i}.txt", "w").write(str(i))\n',
+    );
+    const ids = () => api.runs.children().map((n) => n.record.id);
+    const run = async (recipe: string) => {
+      const r = await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipeAt(recipe), 'py-local');
+      assert.equal(r.exitCode, 0, r.record?.message);
+      return r;
+    };
+    await config().update('outputMaxEntries', 1, vscode.ConfigurationTarget.Workspace);
+    await config().update('runHistorySize', 2, vscode.ConfigurationTarget.Workspace);
+    let keptRun: RunResult | undefined;
+    try {
+      keptRun = await run('three.py');
+      assert.ok(keptRun.record?.outputsKept, JSON.stringify(keptRun.record));
+      const quick = [await run('quick.py'), await run('quick.py'), await run('quick.py')].map((r) => r.runId);
+      // the newest two, and the run whose outputs wait in a container; older ones dropped
+      assert.deepEqual(ids(), [quick[2], quick[1], keptRun.runId]);
+      await vscode.commands.executeCommand('containerExec.clearRunHistory');
+      assert.deepEqual(ids(), [keptRun.runId]);
+    } finally {
+      await config().update('outputMaxEntries', undefined, vscode.ConfigurationTarget.Workspace);
+      await config().update('runHistorySize', undefined, vscode.ConfigurationTarget.Workspace);
+      // fetching the rest of the outputs removes the kept container
+      const node = keptRun && api.runs.children().find((n) => n.record.id === keptRun!.runId);
+      if (node?.record.outputsKept) await vscode.commands.executeCommand('containerExec.fetchRunOutputs', node);
+    }
+    assert.equal(inspect(keptRun.record!.containerId!), undefined);
+  });
 });
