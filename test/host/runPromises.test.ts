@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { DebugSessionEnd } from '../../src/debug/debugAdapter';
 import type { ContainerExecApi } from '../../src/extension';
 import type { RunResult } from '../../src/runs/runCommands';
 import { need, testbedDaemonSettings } from '../support/testbed';
@@ -161,5 +162,68 @@ describe('README promises about runs (real host, real daemons)', function () {
       if (node?.record.outputsKept) await vscode.commands.executeCommand('containerExec.fetchRunOutputs', node);
     }
     assert.equal(inspect(keptRun.record!.containerId!), undefined);
+  });
+  it('Re-run in Debug on a finished run debugs the same recipe with its configuration, args and env', async () => {
+    fs.writeFileSync(
+      recipeAt('echo.py').fsPath,
+      'import os, sys\nprint("args", sys.argv[1:])\nprint("config", os.environ["CONTAINER_EXEC_CONFIGURATION"], os.environ.get("GREETING"))\n',
+    );
+    const tasksFile = path.join(ws(), '.vscode', 'tasks.json');
+    const previous = fs.existsSync(tasksFile) ? fs.readFileSync(tasksFile, 'utf8') : undefined;
+    fs.mkdirSync(path.dirname(tasksFile), { recursive: true });
+    const definition = {
+      type: 'container-exec-run',
+      recipe: 'recipes/echo.py',
+      configuration: 'py-local',
+      args: ['--n', '3'],
+      env: { GREETING: 'from the task' },
+    };
+    fs.writeFileSync(tasksFile, JSON.stringify({ version: '2.0.0', tasks: [{ ...definition, label: 'echo with args' }] }, null, 2));
+    try {
+      const task = await until('the tasks.json task', 20000, async () =>
+        (await vscode.tasks.fetchTasks({ type: 'container-exec-run' })).find((t) => t.name === 'echo with args'),
+      );
+      const before = new Set(api.runs.children().map((n) => n.record.id));
+      const ended = new Promise<number | undefined>((resolve) => {
+        const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+          if (e.execution.task.name !== 'echo with args') return;
+          sub.dispose();
+          resolve(e.exitCode);
+        });
+      });
+      await vscode.tasks.executeTask(task);
+      assert.equal(await ended, 0);
+      const node = api.runs.children().find((n) => !before.has(n.record.id))!;
+      assert.equal(node.record.state, 'succeeded');
+
+      const started = new Promise<vscode.DebugSession>((resolve) => {
+        const sub = vscode.debug.onDidStartDebugSession((session) => {
+          if (session.type !== 'container-exec') return;
+          sub.dispose();
+          resolve(session);
+        });
+      });
+      const debugEnded = new Promise<DebugSessionEnd>((resolve) => {
+        const sub = api.debug.onDidEnd((e) => {
+          sub.dispose();
+          resolve(e);
+        });
+      });
+      assert.equal(await vscode.commands.executeCommand('containerExec.rerunInDebug', node), true);
+      const session = await started;
+      assert.equal(path.resolve(ws(), session.configuration.recipe as string), recipeAt('echo.py').fsPath);
+      assert.equal(session.configuration.configuration, 'py-local');
+      assert.deepEqual(session.configuration.args, ['--n', '3']);
+      assert.deepEqual(session.configuration.env, { GREETING: 'from the task' });
+      const end = await debugEnded;
+      const record = end.record!;
+      assert.equal(record.state, 'succeeded', record.message);
+      assert.notEqual(record.id, node.record.id);
+      assert.deepEqual([record.kind, record.recipe, record.configuration], ['debug', 'recipes/echo.py', 'py-local']);
+      assert.match(fs.readFileSync(record.logFile, 'utf8'), /args \['--n', '3'\]\nconfig py-local from the task\n/);
+    } finally {
+      if (previous === undefined) fs.rmSync(tasksFile, { force: true });
+      else fs.writeFileSync(tasksFile, previous);
+    }
   });
 });
