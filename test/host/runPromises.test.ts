@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import type { DebugSessionEnd } from '../../src/debug/debugAdapter';
 import type { ContainerExecApi } from '../../src/extension';
 import type { RunResult } from '../../src/runs/runCommands';
-import { need, testbedDaemonSettings } from '../support/testbed';
+import { workspaceLabel } from '../../src/core/run/recipe';
+import { need, startCrashDaemon, stopCrashDaemon, testbedDaemonSettings } from '../support/testbed';
 import { until } from '../support/until';
 
 /** README promises about runs (issue 29), each checked in the real extension host against the testbed's daemons. */
@@ -224,6 +225,54 @@ describe('README promises about runs (real host, real daemons)', function () {
     } finally {
       if (previous === undefined) fs.rmSync(tasksFile, { force: true });
       else fs.writeFileSync(tasksFile, previous);
+    }
+  });
+  it('a daemon that connects holding a container of a lost run: its removal is offered, and Remove removes it', async () => {
+    // the testbed's throwaway crash daemon (never a shared one): a container labelled as this workspace's run, as a crash leaves it
+    const crash = startCrashDaemon();
+    const docker = (...args: string[]) =>
+      execFileSync('docker', ['-H', crash, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    const daemons = config().inspect<object[]>('daemons')?.workspaceValue;
+    try {
+      try {
+        docker('image', 'inspect', need('BUSYBOX_IMAGE'));
+      } catch {
+        execFileSync(
+          'bash',
+          ['-c', 'docker -H "$1" save "$3" | docker -H "$2" load -q', 'load', need('DOCKER_LOCAL_HOST'), crash, need('BUSYBOX_IMAGE')],
+          {
+            stdio: 'ignore',
+          },
+        );
+      }
+      const lost = docker(
+        'create',
+        '--label',
+        'container-exec.run=20260101-000000-lost',
+        '--label',
+        `container-exec.workspace=${workspaceLabel(ws())}`,
+        need('BUSYBOX_IMAGE'),
+        'true',
+      );
+      const left = () => docker('ps', '-aq', '--no-trunc', '--filter', 'label=container-exec.run').split('\n').includes(lost);
+      assert.ok(left());
+      await vscode.commands.executeCommand('notifications.clearAll');
+      // the daemon appears in the settings: it connects, and the offer's primary action (Remove) is pressed through the workbench
+      await config().update(
+        'daemons',
+        [...(daemons ?? []), { id: 'crash', host: crash, timeoutMs: 5000 }],
+        vscode.ConfigurationTarget.Workspace,
+      );
+      await vscode.commands.executeCommand('containerExec.refreshDaemons');
+      await until('the lost run container removed through the offer', 30000, async () => {
+        await vscode.commands.executeCommand('notification.acceptPrimaryAction');
+        return !left();
+      });
+    } finally {
+      await config().update('daemons', daemons, vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('notifications.clearAll');
+      for (const id of docker('ps', '-aq', '--filter', 'label=container-exec.run').split('\n').filter(Boolean)) docker('rm', '-f', id);
+      await stopCrashDaemon();
     }
   });
 });
