@@ -24,7 +24,34 @@ describe('Push Base Image (README promises, real host, auth registry)', function
     await config().update('configurations', saved.configurations, vscode.ConfigurationTarget.Global);
     await config().update('daemons', saved.daemons, vscode.ConfigurationTarget.Workspace);
     execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'rmi', '-f', tag], { stdio: 'ignore' });
+    // the pushed manifest is deleted from the registry (it accepts DELETE by digest)
+    const manifest = `https://${registry}/v2/${repo}/manifests`;
+    const head = curl(
+      '-I',
+      '-H',
+      'Accept: application/vnd.oci.image.manifest.v1+json',
+      '-H',
+      'Accept: application/vnd.docker.distribution.manifest.v2+json',
+      `${manifest}/t1`,
+    );
+    const digest = /docker-content-digest:\s*(\S+)/i.exec(head)?.[1];
+    if (digest) curl('-X', 'DELETE', `${manifest}/${digest}`);
   });
+  const curl = (...args: string[]) =>
+    execFileSync(
+      'curl',
+      [
+        '-s',
+        '--cacert',
+        need('DOCKER_AUTH_REGISTRY_CA'),
+        '-u',
+        `${need('DOCKER_AUTH_REGISTRY_USER')}:${need('DOCKER_AUTH_REGISTRY_PASSWORD')}`,
+        ...args,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
 
   /** The registry's tags of `repo`, read with its HTTP API and basic auth (404: an unknown repository). */
   const tagsList = (): { status: number; tags?: string[] } => {
