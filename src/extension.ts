@@ -40,6 +40,7 @@ export interface ContainerExecApi {
     loadsSettled(): Promise<void>;
     openEditors(): string[];
     deliver(editor: string, message: unknown): Promise<ToWebview[]>;
+    webview(editor: string): { html: string; localResourceRoots: string[] };
   };
   /** The Runs view, for tests. */
   readonly runs: {
@@ -96,6 +97,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
       item: (node) => configurations.tree.getTreeItem(node),
       openEditors: () => configurations.editors.openPanels(),
       deliver: (editor, message) => configurations.editors.deliver(editor, message),
+      webview: (editor) => configurations.editors.webviewOf(editor),
     },
     runs: {
       children: () => runs.tree.getChildren(),

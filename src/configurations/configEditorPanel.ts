@@ -50,6 +50,14 @@ export class ConfigEditorPanels implements vscode.Disposable {
     return [...this.panels.keys()];
   }
 
+  /** For tests: a panel's page and the folders its webview may load from. */
+  webviewOf(key: string): { html: string; localResourceRoots: string[] } {
+    const open = this.panels.get(key);
+    if (!open) throw new Error(`no editor panel "${key}"`);
+    const { html, options } = open.panel.webview;
+    return { html, localResourceRoots: (options.localResourceRoots ?? []).map((u) => u.fsPath) };
+  }
+
   /** For tests: hands a message to a panel's host side as if its webview had sent it; resolves to the host's replies. */
   async deliver(key: string, raw: unknown): Promise<ToWebview[]> {
     const open = this.panels.get(key);

@@ -14,6 +14,7 @@ import {
   type EntryOrigin,
 } from '../core';
 import { withCancellableProgress } from '../progress';
+import { prompts } from '../prompts';
 import type { Services } from '../services';
 import { askDaemon, askScope } from './daemonForm';
 import { rawDaemons, SECTION, targetOf } from './daemonSources';
@@ -120,14 +121,13 @@ async function removeDaemon(s: Services, node?: unknown): Promise<void> {
   }
   const { defaultDaemon } = await s.daemons.sources();
   const warn = id === defaultDaemon ? ' It is the default daemon.' : '';
-  if (
-    (await vscode.window.showWarningMessage(
-      `Remove daemon "${id}" (${spec.daemon.host}) from ${spec.source} settings?${warn}`,
-      { modal: true },
-      'Remove',
-    )) !== 'Remove'
-  )
-    return;
+  // a quick pick, not a modal dialog: answerable from the keyboard and by the in-host tests (Cancel is selected first)
+  const confirm = await prompts.choose(
+    `Remove daemon "${id}" (${spec.daemon.host}) from ${spec.source} settings?${warn}`,
+    'Remove Daemon',
+    ['Cancel', 'Remove'],
+  );
+  if (confirm !== 'Remove') return;
   const target = targetOf(spec.source);
   if (!spec.origin) throw new Error(`Daemon "${id}": where it was read from in ${whereOf(target)} is unknown; remove it in settings.json`);
   await vscode.workspace
