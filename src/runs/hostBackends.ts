@@ -1,8 +1,8 @@
 import {
   daemonTarget,
-  dockerDaemonProvider,
-  dockerPoolProvider,
-  dockerSwarmProvider,
+  dockerDaemonKind,
+  poolKind,
+  swarmKind,
   swarmTarget,
   type BackendProvider,
   type DaemonHub,
@@ -21,7 +21,7 @@ export interface HostBackend {
 }
 
 const dockerDaemonHost: HostBackend = {
-  provider: (daemons) => dockerDaemonProvider(async (id) => (await daemons.spec(id))?.daemon),
+  provider: (daemons) => dockerDaemonKind.provider(async (id) => (await daemons.spec(id))?.daemon),
   // the daemon itself may hold containers of runs lost with it
   lostRunTarget: async (_hub, id) => daemonTarget(id),
 };
@@ -29,7 +29,7 @@ const dockerDaemonHost: HostBackend = {
 const swarmHost: HostBackend = {
   // a swarm is reached through its manager; its nodes' daemons are found among all the daemons known
   provider: (daemons) =>
-    dockerSwarmProvider(
+    swarmKind.provider(
       (id) => daemons.spec(id),
       async () => (await daemons.sources()).specs,
     ),
@@ -41,7 +41,7 @@ const swarmHost: HostBackend = {
 // its lost runs are found through its daemons' own lines
 const poolHost: HostBackend = {
   provider: (daemons, configurations) =>
-    dockerPoolProvider(async (id) => {
+    poolKind.provider(async (id) => {
       const catalog = configurations?.catalog.current();
       const config = catalog?.items.find((i) => i.config.name === id)?.config;
       if (!catalog || !config?.pool) return undefined;

@@ -1,3 +1,5 @@
+import type * as z from 'zod';
+
 /** What a run is aimed at, as a value: stored in run records, so any back-end's runs show, stop and clean up alike. */
 export interface RunTarget {
   /** The back-end kind (a descriptor's `kind`). */
@@ -34,6 +36,13 @@ export interface BackendDescriptor {
   targetText(id: string): string;
   /** The target id when `c` runs on this kind, else undefined. */
   selects(c: TargetFields): string | undefined;
+  /**
+   * Its part of the configuration schema: the fields that select and configure it (`pool`, `swarm`…).
+   * `ConfigurationSchema` composes every kind's part; pure zod, as the webview bundles it.
+   */
+  readonly schema: z.ZodRawShape;
   /** The fields `c` sets that this kind refuses (it checks itself whether `c` asks for it). */
   refusals(c: Record<string, unknown>): Refusal[];
+  /** Refusals only the entry as written shows (before defaults fill it in), e.g. both `daemon` and `pool` given. */
+  entryRefusals?(raw: Record<string, unknown>): Refusal[];
 }

@@ -4,10 +4,15 @@ import { poolDescriptor } from './pool/descriptor';
 import { swarmDescriptor } from './swarm/descriptor';
 
 /** Every back-end kind, one line each; asked in order by `targetOf`, so the daemon (it takes any configuration) comes last. */
-export const BACKEND_DESCRIPTORS: readonly BackendDescriptor[] = [poolDescriptor, swarmDescriptor, dockerDaemonDescriptor];
+export const BACKEND_DESCRIPTORS = [
+  poolDescriptor,
+  swarmDescriptor,
+  dockerDaemonDescriptor,
+] as const satisfies readonly BackendDescriptor[];
 
 /** The descriptor of a kind; undefined for a kind this version does not know (a record from a newer one). */
-export const descriptorOf = (kind: string): BackendDescriptor | undefined => BACKEND_DESCRIPTORS.find((d) => d.kind === kind);
+export const descriptorOf = (kind: string): BackendDescriptor | undefined =>
+  (BACKEND_DESCRIPTORS as readonly BackendDescriptor[]).find((d) => d.kind === kind);
 
 /** A configuration's target: its pool when it has one, the swarm it manages with `swarm`, else its daemon. */
 export function targetOf(c: TargetFields): RunTarget {

@@ -16,3 +16,6 @@ export { LOAD_RECOUNT_MS, acquireLoadCache, holdingCapacity, type LoadCache } fr
 export * from './pool/placement';
 export * from './pool/poolBackend';
 export * from './pool/usage';
+export { dockerDaemonKind } from './docker';
+export { swarmKind } from './swarm';
+export { poolKind } from './pool';

@@ -208,43 +208,20 @@ export const BuildOptionsSchema = z
   .strict();
 export type BuildOptions = z.output<typeof BuildOptionsSchema>;
 
-/** A swarm placement constraint as `docker service create --constraint` takes it: node.labels.gpu==true, node.role!=manager. */
-const CONSTRAINT = /^[A-Za-z0-9_.-]+\s*(==|!=)\s*[^\s]+$/;
-const GENERIC_KIND = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+export { SwarmOptionsSchema, type SwarmOptions } from '../backend/swarm/descriptor';
 
-/** `swarm`: the configuration's daemon is a manager of a Docker Swarm; runs become swarm jobs placed by its scheduler. */
-export const SwarmOptionsSchema = z
-  .object({
-    constraints: z
-      .array(z.string().regex(CONSTRAINT, { error: 'swarm.constraints: each must look like node.labels.zone==a or node.role!=manager' }))
-      .default([]),
-    nodeLabels: z
-      .record(
-        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/),
-        z.string().regex(/^[^\s]+$/, { error: 'swarm.nodeLabels: values have no spaces' }),
-      )
-      .default({}),
-    gpuResource: z
-      .string()
-      .regex(GENERIC_KIND, { error: 'swarm.gpuResource must be a generic resource kind like NVIDIA-GPU' })
-      .default('NVIDIA-GPU'),
-  })
-  .strict();
-export type SwarmOptions = z.output<typeof SwarmOptionsSchema>;
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+/** The fields of every back-end kind, composed from their descriptors. */
+const BACKEND_FIELDS = Object.assign({}, ...BACKEND_DESCRIPTORS.map((d) => d.schema)) as Intersection<
+  (typeof BACKEND_DESCRIPTORS)[number]['schema']
+>;
 
 export const ConfigurationSchema = z
   .object({
     name: z.string().regex(CONFIG_NAME, { error: 'name must start with a letter or digit and use letters, digits, _ . - only' }),
     description: z.string().optional(),
-    daemon: z.string().min(1).default('local'),
-    /** A pool of daemon ids instead of one daemon: each run is placed on the least-loaded one that can take it. */
-    pool: z
-      .array(z.string().min(1, { error: 'pool: a daemon id must not be empty' }), {
-        error: 'pool must be a list of daemon ids like ["local", "gpu-box"]',
-      })
-      .min(1, { error: 'pool must name at least one daemon' })
-      .refine((ids) => new Set(ids).size === ids.length, { message: 'pool names a daemon twice' })
-      .optional(),
+    // each back-end kind's fields (`daemon`, `pool`, `swarm`…): its descriptor carries them
+    ...BACKEND_FIELDS,
     baseImage: imageRef('baseImage').default(''),
     registry: z
       .object({
@@ -282,7 +259,6 @@ export const ConfigurationSchema = z
       })
       .default({}),
     network: z.string().min(1).optional(),
-    swarm: SwarmOptionsSchema.optional(),
     allowedGroups: z.array(z.string().min(1)).default([]),
     build: BuildOptionsSchema.default({
       python: true,
@@ -309,30 +285,21 @@ export interface FieldError {
   message: string;
 }
 
-/**
- * Exactly one of `daemon` and `pool`: the parsed configuration always has a daemon (its default), so
- * only the entry as written tells whether both were given.
- */
-function daemonAndPool(input: unknown): FieldError | undefined {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
-  const raw = input as Record<string, unknown>;
-  if (raw.daemon === undefined || raw.pool === undefined) return undefined;
-  const name = typeof raw.name === 'string' && raw.name ? shown(raw.name) : '(unnamed)';
-  return {
-    field: 'daemon',
-    message: `daemon and pool: configuration ${name} gives both "daemon" (${JSON.stringify(raw.daemon)}) and "pool" (${JSON.stringify(raw.pool)}): give exactly one (a pool places each run on one of its daemons, a daemon takes every run), and remove the other`,
-  };
+/** The refusals of kinds that need the entry as written (the parsed one has its defaults filled in). */
+function entryRefusals(input: unknown): FieldError[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return [];
+  return BACKEND_DESCRIPTORS.flatMap((d) => ('entryRefusals' in d ? d.entryRefusals(input as Record<string, unknown>) : []));
 }
 
 /** Every problem of one configuration, each on its field. */
 export function validateConfiguration(input: unknown): { ok: true; config: Configuration } | { ok: false; errors: FieldError[] } {
   const r = ConfigurationSchema.safeParse(input);
-  const both = daemonAndPool(input);
-  if (r.success) return both ? { ok: false, errors: [both] } : { ok: true, config: r.data };
+  const refused = entryRefusals(input);
+  if (r.success) return refused.length ? { ok: false, errors: refused } : { ok: true, config: r.data };
   return {
     ok: false,
     errors: [
-      ...(both ? [both] : []),
+      ...refused,
       ...r.error.issues.map((i) => {
         const field = i.path.join('.') || '(configuration)';
         const message =
