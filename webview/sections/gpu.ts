@@ -1,0 +1,22 @@
+import { el, row, select, text } from '../dom';
+
+/** The runtime and which GPUs. */
+export function gpuSection(): HTMLElement[] {
+  return [
+    el('h2', {}, 'GPU'),
+    row('Runtime', 'runtime', select([['', 'default']])),
+    row(
+      'GPUs',
+      'gpusMode',
+      select([
+        ['none', 'None'],
+        ['all', 'All'],
+        ['count', 'A number of GPUs'],
+        ['ids', 'Device ids'],
+      ]),
+    ),
+    row('Count', 'gpuCount', text('1')),
+    row('Device ids', 'gpuIds', text('0,1 or GPU-3a2f…')),
+    row('Capabilities', 'gpuCapabilities', text('gpu'), 'Comma-separated, e.g. gpu,utility,compute'),
+  ];
+}
