@@ -11,14 +11,15 @@ import {
   keyConflict,
   parseDaemonDescription,
   putEntry,
+  targetOf as targetOfConfig,
   validateConfiguration,
   type DaemonDescription,
 } from '../core';
+import { hostBackendOf } from '../backends/hostBackends';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { rawDaemons, SECTION as DAEMONS_SECTION } from '../daemons/daemonSources';
 import {
   EMPTY_POOL_MESSAGE,
-  poolDaemonsNotFound,
   FromWebview,
   daemonKey,
   mergeFormIntoEntry,
@@ -275,10 +276,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
       } catch (e) {
         errors.push({ field: 'daemon.host', message: (e as Error).message });
       }
-    } else if (r.ok && r.config.pool) {
-      const unknown = poolDaemonsNotFound(r.config.pool, (d) => daemonIds.has(d));
-      if (unknown) errors.push({ field: 'pool', message: unknown });
-    } else if (r.ok && !daemonIds.has(r.config.daemon)) errors.push({ field: 'daemon', message: `daemon not found: "${r.config.daemon}"` });
+    } else if (r.ok) errors.push(...(hostBackendOf(targetOfConfig(r.config).kind)?.editorChecks?.(r.config, daemonIds) ?? []));
     if (m.registryPassword && !(r.ok && r.config.registry?.username))
       errors.push({ field: 'registry.username', message: 'registry.username is needed to store a password' });
     if (errors.length || !r.ok) return this.post(panel, { type: 'saveResult', ok: false, errors });

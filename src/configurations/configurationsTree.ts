@@ -1,10 +1,17 @@
 import * as vscode from 'vscode';
-import { daemonLoadText, limitsSummary, usageDenied, type ImageFreshness } from '../core';
+import { limitsSummary, usageDenied, type ImageFreshness } from '../core';
 import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
 import { budgetKey, type InvalidBudget } from './budgetSettings';
 import type { ConfigurationCatalog } from './configurationCatalog';
 import type { ConfigurationItem, IgnoredConfiguration, InvalidConfiguration } from './configurationSources';
 import type { PoolLoads } from './poolLoads';
+import {
+  configurationRows,
+  configurationRowsShowLoadOf,
+  configurationsRowItem,
+  type ConfigurationsKindRow,
+} from '../backends/hostBackends';
+import { targetOf } from '../core';
 
 export type ConfigurationNode =
   | { kind: 'configuration'; item: ConfigurationItem }
@@ -12,8 +19,8 @@ export type ConfigurationNode =
   | { kind: 'ignored'; entry: IgnoredConfiguration }
   /** containerExec.budgets["<name>"] that failed validation: that pool's runs are refused until it is fixed. */
   | { kind: 'invalidBudget'; entry: InvalidBudget }
-  /** One daemon of a configuration's pool, with its load. */
-  | { kind: 'poolDaemon'; item: ConfigurationItem; daemon: string };
+  /** A back-end kind's row under a configuration of that kind (a pool's daemons with their loads): drawn by its `part`. */
+  | ConfigurationsKindRow;
 
 /**
  * The Execution Configurations view: each configuration with its daemon, image, a one-line limits
@@ -38,7 +45,8 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
   ) {
     this.watch = catalog.onDidChange(() => this.refresh());
     this.watchLoads = loads.onDidChange((id) => {
-      if (this.catalog.current().items.some((i) => i.config.pool?.includes(id))) this.refresh();
+      const configs = this.catalog.current().items.map((i) => i.config);
+      if (configurationRowsShowLoadOf(configs, id)) this.refresh();
     });
   }
 
@@ -47,8 +55,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
   }
 
   getChildren(node?: ConfigurationNode): ConfigurationNode[] {
-    if (node?.kind === 'configuration')
-      return (node.item.config.pool ?? []).map((daemon) => ({ kind: 'poolDaemon', item: node.item, daemon }));
+    if (node?.kind === 'configuration') return configurationRows(targetOf(node.item.config).kind, node.item);
     if (node) return [];
     const s = this.catalog.current();
     return [
@@ -59,30 +66,8 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
     ];
   }
 
-  /** A pool daemon's load as known now (never waited for: a read in progress shows as such). */
-  private poolDaemonItem(node: Extract<ConfigurationNode, { kind: 'poolDaemon' }>): vscode.TreeItem {
-    const known = this.loads.now(node.daemon);
-    const item = new vscode.TreeItem(node.daemon);
-    item.id = `configuration/${node.item.scope}/${node.item.config.name}/pool/${node.daemon}`;
-    item.contextValue = 'configuration.poolDaemon';
-    if (!known) {
-      item.description = 'reading the load…';
-      item.iconPath = new vscode.ThemeIcon('loading~spin');
-    } else if (known.error !== undefined) {
-      item.description = `unreachable (${known.error})`;
-      item.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('errorForeground'));
-      item.tooltip = `Daemon "${node.daemon}" of pool ${node.item.config.name}: runs are placed on the other daemons while it does not answer.\n\n${known.error}`;
-    } else {
-      const l = known.load;
-      item.description = daemonLoadText(l);
-      item.iconPath = new vscode.ThemeIcon('server');
-      item.tooltip = `Daemon "${node.daemon}" of pool ${node.item.config.name}: ${daemonLoadText(l)}; ${l.running} running containers in all. Free = its CPUs and memory minus what its running containers reserve (their limits), as placement counts it.`;
-    }
-    return item;
-  }
-
   async getTreeItem(node: ConfigurationNode): Promise<vscode.TreeItem> {
-    if (node.kind === 'poolDaemon') return this.poolDaemonItem(node);
+    if ('part' in node) return configurationsRowItem(node, this.loads);
     if (node.kind === 'invalid') {
       const e = node.entry;
       return invalidSettingItem(

@@ -9,11 +9,9 @@ import type {
   DaemonStatus,
   ImageSummary,
   ListKind,
-  SwarmNode,
-  SwarmOverview,
-  SwarmTask,
   VolumeSummary,
 } from '../core';
+import { DAEMONS_VIEW_PARTS, daemonsRowItem, daemonsRows, type DaemonsKindRow } from '../backends/hostBackends';
 import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
 import { shadowText, type IgnoredEntry, type InvalidDaemonEntry } from './daemonSources';
 
@@ -24,8 +22,8 @@ export type DaemonTreeNode =
   | { kind: 'container'; id: string; container: ContainerSummary }
   | { kind: 'image'; id: string; image: ImageSummary }
   | { kind: 'volume'; id: string; volume: VolumeSummary }
-  | { kind: 'swarm-node'; id: string; node: SwarmNode; tasks: SwarmTask[]; runs: Map<string, string> }
-  | { kind: 'swarm-run'; id: string; run: SwarmOverview['runs'][number]; nodes: SwarmNode[] }
+  /** A back-end kind's row (a swarm's nodes and runs): drawn by its `part`. */
+  | DaemonsKindRow
   | { kind: 'error'; id: string; message: string; retry: boolean }
   | { kind: 'invalid'; entry: InvalidDaemonEntry }
   | { kind: 'ignored'; entry: IgnoredEntry };
@@ -40,14 +38,15 @@ const STATE: Record<DaemonState, { icon: string; color?: string; text: string }>
   invalid: { icon: 'warning', color: 'list.warningForeground', text: 'invalid settings' },
 };
 type GroupKind = Exclude<ListKind, 'version'>;
-const GROUPS = [
+const GROUPS: readonly (readonly [GroupKind, string, string])[] = [
   ['info', 'Info', 'info'],
   ['images', 'Images', 'file-media'],
   ['containers', 'Containers', 'package'],
   ['volumes', 'Volumes', 'database'],
-  // only on a swarm manager
-  ['swarm', 'Swarm Nodes', 'server-environment'],
-] as const;
+  // then the back-end kinds' groups (a swarm manager's nodes), each where its kind shows it
+  ...DAEMONS_VIEW_PARTS.map((p) => p.group),
+];
+const KIND_GROUPS = new Map(DAEMONS_VIEW_PARTS.map((p) => [p.group[0], p]));
 
 /**
  * The Daemons view: every daemon at once, each with its own state; children load lazily through the
@@ -121,17 +120,16 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
     if (node.kind === 'daemon') {
       const status = this.hub.status(node.id).state === 'idle' ? await this.hub.connect(node.id) : this.hub.status(node.id);
       if (status.state === 'connected') {
-        const manager = await this.hub.list(node.id, 'swarm').then(
-          (s) => s.membership.manager,
-          () => false,
-        );
-        return GROUPS.filter(([list]) => list !== 'swarm' || manager).map(([list]) => this.groupNode(node.id, list));
+        const shown = await Promise.all(GROUPS.map(([list]) => KIND_GROUPS.get(list)?.shows(this.hub, node.id) ?? true));
+        return GROUPS.filter((_g, i) => shown[i]).map(([list]) => this.groupNode(node.id, list));
       }
       if (status.state === 'connecting') return [];
       return [{ kind: 'error', id: node.id, message: status.error?.message ?? 'not connected', retry: true }];
     }
     if (node.kind !== 'group') return [];
     try {
+      const kindGroup = KIND_GROUPS.get(node.list);
+      if (kindGroup) return await daemonsRows(kindGroup, this.hub, node.id);
       switch (node.list) {
         case 'info': {
           const [info, version] = await Promise.all([this.hub.list(node.id, 'info'), this.hub.list(node.id, 'version')]);
@@ -143,21 +141,6 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
           return (await this.hub.list(node.id, 'containers')).map((container) => ({ kind: 'container' as const, id: node.id, container }));
         case 'volumes':
           return (await this.hub.list(node.id, 'volumes')).map((volume) => ({ kind: 'volume' as const, id: node.id, volume }));
-        case 'swarm': {
-          const swarm = await this.hub.list(node.id, 'swarm');
-          const runs = new Map(swarm.runs.map((r) => [r.service.id, r.service.name]));
-          const tasks = swarm.runs.flatMap((r) => r.tasks).filter((t) => t.state === 'running' || t.desiredState === 'running');
-          return [
-            ...swarm.nodes.map((n) => ({
-              kind: 'swarm-node' as const,
-              id: node.id,
-              node: n,
-              tasks: tasks.filter((t) => t.nodeId === n.id),
-              runs,
-            })),
-            ...swarm.runs.map((run) => ({ kind: 'swarm-run' as const, id: node.id, run, nodes: swarm.nodes })),
-          ];
-        }
         default:
           return [];
       }
@@ -167,6 +150,7 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
   }
 
   getTreeItem(node: DaemonTreeNode): vscode.TreeItem {
+    if ('part' in node) return daemonsRowItem(node);
     switch (node.kind) {
       case 'daemon':
         return daemonItem(node.id, this.hub.spec(node.id)!, this.hub.status(node.id), node.id === this.defaultDaemon);
@@ -194,20 +178,6 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
         item.description = node.volume.driver;
         item.iconPath = new vscode.ThemeIcon('database');
         item.contextValue = 'volume';
-        return item;
-      }
-      case 'swarm-node':
-        return swarmNodeItem(node.node, node.tasks, node.runs);
-      case 'swarm-run': {
-        const task = node.run.tasks[0];
-        const where = task && node.nodes.find((n) => n.id === task.nodeId);
-        const item = new vscode.TreeItem(node.run.service.name);
-        item.description = task
-          ? `${task.state}${where ? ` on ${where.hostname} (${where.id.slice(0, 12)})` : ''}${task.err ? ` · ${task.err}` : ''}`
-          : 'no task yet';
-        item.tooltip = `Run service ${node.run.service.name} (configuration ${node.run.service.labels['container-exec.configuration'] ?? '?'}, recipe ${node.run.service.labels['container-exec.recipe'] ?? '?'})${task ? `\nTask ${task.id.slice(0, 12)}: ${task.state} — ${task.err || task.message}` : ''}`;
-        item.iconPath = new vscode.ThemeIcon(task?.state === 'running' ? 'play-circle' : 'clock');
-        item.contextValue = 'swarmRun';
         return item;
       }
       case 'error': {
@@ -362,31 +332,4 @@ function age(d: Date): string {
   ] as const)
     if (s >= secs) return `${Math.floor(s / secs)} ${unit}${Math.floor(s / secs) > 1 ? 's' : ''} ago`;
   return 'just now';
-}
-
-/** A swarm node: state, availability, role, CPUs, memory, generic resources, and the run tasks on it. */
-function swarmNodeItem(n: SwarmNode, tasks: SwarmTask[], runs: Map<string, string>): vscode.TreeItem {
-  const item = new vscode.TreeItem(`${n.hostname || '?'} (${n.id.slice(0, 12)})`);
-  const generic = Object.entries(n.generic).map(([k, v]) => `${k}×${v}`);
-  const role = `${n.role}${n.leader ? ' (leader)' : ''}`;
-  item.description = [
-    n.state,
-    n.availability,
-    role,
-    `${n.cpus} CPUs`,
-    formatBytes(n.memoryBytes),
-    ...generic,
-    `${tasks.length} run task${tasks.length === 1 ? '' : 's'}`,
-  ].join(' · ');
-  item.tooltip = [
-    `Node ${n.id} at ${n.addr}: ${n.state}, ${n.availability}, ${role}`,
-    `${n.cpus} CPUs, ${formatBytes(n.memoryBytes)}${generic.length ? `, ${generic.join(', ')}` : ''}`,
-    ...tasks.map((t) => `run ${runs.get(t.serviceId) ?? t.serviceId}: ${t.state}`),
-  ].join('\n');
-  item.iconPath = new vscode.ThemeIcon(
-    n.state === 'ready' ? 'server' : 'server-process',
-    n.state === 'ready' && n.availability === 'active' ? undefined : new vscode.ThemeColor('list.warningForeground'),
-  );
-  item.contextValue = 'swarmNode';
-  return item;
 }

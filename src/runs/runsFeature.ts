@@ -12,7 +12,7 @@ import {
 import { workspaceDir } from '../workspace';
 import type { ConfigurationsFeature } from '../configurations/configurationsFeature';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
-import { HOST_BACKENDS } from './hostBackends';
+import { HOST_BACKENDS } from '../backends/hostBackends';
 import { RunHistory } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
 import { RunsStatusBar } from './runsStatusBar';
