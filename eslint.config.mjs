@@ -30,8 +30,8 @@ export default tseslint.config(
   },
   { rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }] } },
   {
-    // set where the code stands (the largest: explainEngineError's mapping; the pool's place and runRecipe's execute): a ratchet, lower it as they split
+    // set where the code stands (the largest: the debug adapter's runEnded; the pool's place and runRecipe's execute): a ratchet, lower it as they split
     files: ['src/**/*.ts', 'webview/**/*.ts'],
-    rules: { complexity: ['error', 44], 'max-lines-per-function': ['error', { max: 78, skipBlankLines: true, skipComments: true }] },
+    rules: { complexity: ['error', 32], 'max-lines-per-function': ['error', { max: 78, skipBlankLines: true, skipComments: true }] },
   },
 );

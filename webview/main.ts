@@ -12,8 +12,7 @@ import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { checkCapacity, hasGpuRuntime } from '../src/core/backend/docker/capacity';
 import { validateConfiguration } from '../src/core/config/configurationSchema';
-import { parseHost } from '../src/core/daemonDescription';
-import { daemonKey, EMPTY_POOL_MESSAGE, poolDaemonsNotFound, type ToWebview } from '../src/shared/configEditorProtocol';
+import { daemonKey, type DaemonCapacity, type ToWebview } from '../src/shared/configEditorProtocol';
 import { el, setOptions } from './dom';
 import { fromConfig, toConfig, type Form } from './form';
 import { daemonSection } from './sections/daemon';
@@ -23,6 +22,7 @@ import { gpuSection } from './sections/gpu';
 import { imageSection } from './sections/image';
 import { permissionsSection } from './sections/permissions';
 import { registryRows } from './sections/registry';
+import { targetProblems } from './sections/placement';
 import { resourcesSection } from './sections/resources';
 import { saveToSection } from './sections/saveTo';
 import { daemonRef, inlineDaemon, post, state } from './state';
@@ -53,7 +53,7 @@ function changed(key: keyof Form): void {
   render();
 }
 
-/** Errors and warnings per form field: schema, uniqueness, inline daemon host, capacity of the daemon. */
+/** Errors and warnings per form field: schema, uniqueness, the target (placement section), capacity of the daemon. */
 function problems(): { errors: Map<string, string>; warnings: Map<string, string> } {
   const errors = new Map<string, string>();
   const warnings = new Map<string, string>();
@@ -62,23 +62,7 @@ function problems(): { errors: Map<string, string>; warnings: Map<string, string
   const r = validateConfiguration(config);
   if (!r.ok) for (const e of r.errors) if (!errors.has(fieldOf(e.field))) errors.set(fieldOf(e.field), e.message);
   if (state.init?.takenNames.includes(state.form.name)) errors.set('name', `name: a configuration "${state.form.name}" exists already`);
-  if (state.form.daemonMode === 'new') {
-    if (!state.form.newId) errors.set('newId', 'daemon id: give the new daemon an id');
-    else if (state.init?.daemons.some((d) => d.id === state.form.newId))
-      errors.set('newId', `daemon id "${state.form.newId}" exists already: pick it above instead`);
-    try {
-      parseHost(state.form.newHost.trim());
-    } catch (e) {
-      errors.set('newHost', (e as Error).message);
-    }
-  } else if (state.form.daemonMode === 'pool') {
-    const known = state.init?.daemons;
-    const unknown = known && poolDaemonsNotFound(state.form.pool, (id) => known.some((d) => d.id === id));
-    if (!state.form.pool.length) errors.set('pool', EMPTY_POOL_MESSAGE);
-    else if (unknown) errors.set('pool', unknown);
-  } else if (!state.form.daemon) errors.set('daemon', 'daemon: pick a daemon, or define a new one');
-  else if (state.init && !state.init.daemons.some((d) => d.id === state.form.daemon))
-    errors.set('daemon', `daemon not found: "${state.form.daemon}"`);
+  targetProblems(errors);
   const ref = daemonRef();
   const info = ref ? infos.get(daemonKey(ref)) : undefined;
   if (r.ok && info?.info) {
@@ -96,6 +80,19 @@ function problems(): { errors: Map<string, string>; warnings: Map<string, string
 /** Shows values, visibility, options and messages from `form`; cheap enough for every keystroke. */
 function render(): void {
   if (!state.init) return;
+  showValues();
+  showRows();
+  const ref = daemonRef();
+  const info = ref ? infos.get(daemonKey(ref)) : undefined;
+  showRuntimes(info);
+  document.getElementById('capacity')!.textContent = info?.info
+    ? `Daemon capacity: ${info.info.cpus} CPUs, ${(info.info.memTotalBytes / 1024 ** 3).toFixed(1)} GiB memory, runtimes ${info.info.runtimes.join(', ')}`
+    : '';
+  showMessages();
+}
+
+/** Each control shows its form field's value (set only when it differs: setting closes an open dropdown). */
+function showValues(): void {
   for (const [key, c] of controls) {
     const v = state.form[key];
     if (typeof v === 'boolean') {
@@ -104,21 +101,29 @@ function render(): void {
       if (JSON.stringify(c.value) !== JSON.stringify(v)) c.value = v;
     } else if (c.value !== v) c.value = v;
   }
+}
+
+/** The rows the current choices need: the target's, the new daemon's TLS, the GPUs'. */
+function showRows(): void {
+  const { form } = state;
   const show = (key: string, visible: boolean) => ((document.getElementById(`row-${key}`) as HTMLElement).hidden = !visible);
-  const newDaemon = state.form.daemonMode === 'new';
-  show('daemon', state.form.daemonMode === 'existing');
-  show('pool', state.form.daemonMode === 'pool');
+  const newDaemon = form.daemonMode === 'new';
+  show('daemon', form.daemonMode === 'existing');
+  show('pool', form.daemonMode === 'pool');
   for (const k of ['newId', 'newHost', 'newTls']) show(k, newDaemon);
-  show('newVerify', newDaemon && state.form.newTls);
-  show('certMode', newDaemon && state.form.newTls);
-  show('certPath', newDaemon && state.form.newTls && state.form.certMode === 'folder');
-  for (const k of ['ca', 'cert', 'key']) show(k, newDaemon && state.form.newTls && state.form.certMode === 'files');
-  show('gpuCount', state.form.gpusMode === 'count');
-  show('gpuIds', state.form.gpusMode === 'ids');
-  show('gpuCapabilities', state.form.gpusMode !== 'none');
-  const ref = daemonRef();
-  const info = ref ? infos.get(daemonKey(ref)) : undefined;
+  show('newVerify', newDaemon && form.newTls);
+  show('certMode', newDaemon && form.newTls);
+  show('certPath', newDaemon && form.newTls && form.certMode === 'folder');
+  for (const k of ['ca', 'cert', 'key']) show(k, newDaemon && form.newTls && form.certMode === 'files');
+  show('gpuCount', form.gpusMode === 'count');
+  show('gpuIds', form.gpusMode === 'ids');
+  show('gpuCapabilities', form.gpusMode !== 'none');
+}
+
+/** The runtime dropdown: the daemon's runtimes (GPU ones marked), and the stored one even if the daemon lacks it. */
+function showRuntimes(info: { info?: DaemonCapacity; error?: string } | undefined): void {
   const runtimes = info?.info?.runtimes ?? [];
+  const runtime = state.form.runtime;
   setOptions(controls.get('runtime')!, [
     [
       '',
@@ -129,12 +134,13 @@ function render(): void {
           : 'default (reading the daemon…)',
     ],
     ...runtimes.map((r): [string, string] => [r, /nvidia|gpu/i.test(r) ? `${r} (GPU)` : r]),
-    ...(state.form.runtime && !runtimes.includes(state.form.runtime) ? [[state.form.runtime, state.form.runtime] as [string, string]] : []),
+    ...(runtime && !runtimes.includes(runtime) ? [[runtime, runtime] as [string, string]] : []),
   ]);
-  controls.get('runtime')!.value = state.form.runtime;
-  document.getElementById('capacity')!.textContent = info?.info
-    ? `Daemon capacity: ${info.info.cpus} CPUs, ${(info.info.memTotalBytes / 1024 ** 3).toFixed(1)} GiB memory, runtimes ${info.info.runtimes.join(', ')}`
-    : '';
+  controls.get('runtime')!.value = runtime;
+}
+
+/** Errors and warnings under their fields (errors once touched or tried), the others in the banner, the groups lock. */
+function showMessages(): void {
   const { errors, warnings } = problems();
   for (const key of controls.keys()) {
     const err = state.attempted || touched.has(key) || state.hostErrors.length ? (errors.get(key) ?? '') : '';
@@ -148,14 +154,15 @@ function render(): void {
     banner.textContent = general.join(' · ');
     banner.hidden = false;
   } else if (!banner.dataset.rejected) banner.hidden = true;
+  const groups = state.init!.groups;
   const locked =
     state.form.allowedGroups.trim() &&
     !state.form.allowedGroups
       .split(',')
       .map((g) => g.trim())
-      .some((g) => state.init!.groups.includes(g));
+      .some((g) => groups.includes(g));
   document.getElementById('warn-allowedGroups')!.textContent = locked
-    ? `You are not in these groups (yours: ${state.init.groups.join(', ')}): the configuration will be locked for you.`
+    ? `You are not in these groups (yours: ${groups.join(', ')}): the configuration will be locked for you.`
     : '';
 }
 

@@ -35,8 +35,24 @@ export interface DaemonsViewPart<R extends KindRow = KindRow> {
 export interface ConfigurationsViewPart<R extends KindRow = KindRow> {
   children(item: ConfigurationItem): R[];
   item(row: R, loads: PoolLoads): vscode.TreeItem;
-  /** Whether a change of daemon `daemonId`'s load changes a row of this kind. */
-  showsLoadOf(configs: readonly Configuration[], daemonId: string): boolean;
+  /** The daemons whose loads rows of this kind show, among the configurations `configs`. */
+  loadDaemons(configs: readonly Configuration[]): string[];
+}
+
+/** How the Configurations view tells a configuration's target. */
+export interface ConfigurationTarget {
+  /** The daemon ids it needs (each flagged when missing). */
+  daemons: string[];
+  /** In the row's description: `local`, `pool a, b`. */
+  short: string;
+  /** In the tooltip (markdown): `Daemon: \`local\``. */
+  long: string;
+}
+
+/** An error of the configuration editor's save, on its field. */
+export interface EditorError {
+  field: string;
+  message: string;
 }
 
 /**
@@ -53,6 +69,10 @@ export interface HostBackend {
   lostRunTarget?(hub: DaemonHub, daemonId: string): Promise<RunTarget | undefined>;
   readonly daemonsView?: DaemonsViewPart;
   readonly configurationsView?: ConfigurationsViewPart;
+  /** How the Configurations view tells a configuration of this kind's target (default: its daemon). */
+  configurationTarget?(c: Configuration): ConfigurationTarget;
   /** The configuration editor's checks on save of a configuration of this kind, against the daemon ids the user has. */
-  editorChecks?(config: Configuration, daemonIds: ReadonlySet<string>): { field: string; message: string }[];
+  editorChecks?(config: Configuration, daemonIds: ReadonlySet<string>): EditorError[];
+  /** The editor's errors for an entry as the form wrote it, rewritten where this kind words them better. */
+  editorEntryErrors?(entry: Record<string, unknown>, errors: EditorError[]): EditorError[];
 }

@@ -1,4 +1,5 @@
-import type { ConfigurationsViewPart, DaemonsViewPart, HostBackend, KindRow } from './hostBackend';
+import { targetOf, type Configuration } from '../core';
+import type { ConfigurationTarget, ConfigurationsViewPart, DaemonsViewPart, EditorError, HostBackend, KindRow } from './hostBackend';
 import { dockerDaemonHost } from './docker';
 import { poolHost } from './pool';
 import { swarmHost } from './swarm';
@@ -29,13 +30,28 @@ export const daemonsRows = (part: DaemonsViewPart, hub: Parameters<DaemonsViewPa
 export const daemonsRowItem = (row: DaemonsKindRow) => (row.part as DaemonsViewPart<KindRow>).item(row);
 
 /** A configuration's rows of its kind (a pool's daemons); none for a kind that adds none. */
-export const configurationRows = (kind: string, item: Parameters<ConfigurationsViewPart['children']>[0]) =>
-  (hostBackendOf(kind)?.configurationsView?.children(item) ?? []) as ConfigurationsKindRow[];
+export const configurationRows = (item: Parameters<ConfigurationsViewPart['children']>[0]) =>
+  (hostBackendOf(targetOf(item.config).kind)?.configurationsView?.children(item) ?? []) as ConfigurationsKindRow[];
 
 /** A kind's row in the Configurations view, drawn by its kind. */
 export const configurationsRowItem = (row: ConfigurationsKindRow, loads: Parameters<ConfigurationsViewPart['item']>[1]) =>
   (row.part as ConfigurationsViewPart<KindRow>).item(row, loads);
 
-/** Whether a change of daemon `id`'s load changes a row of some kind (a pool's daemon). */
-export const configurationRowsShowLoadOf = (configs: Parameters<ConfigurationsViewPart['showsLoadOf']>[0], id: string) =>
-  HOST_BACKENDS.some((b) => b.configurationsView?.showsLoadOf(configs, id));
+/** The daemons whose loads the Configurations view shows (a pool's daemons). */
+export const loadDaemons = (configs: readonly Configuration[]): Set<string> =>
+  new Set(HOST_BACKENDS.flatMap((b) => b.configurationsView?.loadDaemons(configs) ?? []));
+
+/** A configuration's target as the Configurations view tells it: its kind's words, by default its daemon. */
+export const configurationTarget = (c: Configuration): ConfigurationTarget =>
+  hostBackendOf(targetOf(c).kind)?.configurationTarget?.(c) ?? { daemons: [c.daemon], short: c.daemon, long: `Daemon: \`${c.daemon}\`` };
+
+/** Whether a configuration's row opens on rows of its kind (a pool's daemons). */
+export const hasConfigurationRows = (c: Configuration): boolean => Boolean(hostBackendOf(targetOf(c).kind)?.configurationsView);
+
+/** The editor's errors of an entry as the form wrote it: the schema's, as each kind words them. */
+export const editorEntryErrors = (entry: Record<string, unknown>, errors: EditorError[]): EditorError[] =>
+  HOST_BACKENDS.reduce((all, b) => b.editorEntryErrors?.(entry, all) ?? all, errors);
+
+/** The editor's checks of a valid configuration, by its kind, against the daemon ids the user has. */
+export const editorChecks = (c: Configuration, daemonIds: ReadonlySet<string>): EditorError[] =>
+  hostBackendOf(targetOf(c).kind)?.editorChecks?.(c, daemonIds) ?? [];

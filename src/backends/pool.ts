@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { daemonLoadText, poolKind } from '../core';
 import { budgetRefusal } from '../configurations/budgetSettings';
 import type { ConfigurationItem } from '../configurations/configurationSources';
-import { poolDaemonsNotFound } from '../shared/configEditorProtocol';
+import { EMPTY_POOL_MESSAGE, poolDaemonsNotFound } from '../shared/configEditorProtocol';
 import type { ConfigurationsViewPart, HostBackend } from './hostBackend';
 
 /** One daemon of a pool configuration. */
@@ -12,7 +12,7 @@ type PoolDaemonRow = { kind: 'poolDaemon'; part: ConfigurationsViewPart<PoolDaem
 const poolConfigurationsView: ConfigurationsViewPart<PoolDaemonRow> = {
   children: (item) =>
     (item.config.pool ?? []).map((daemon): PoolDaemonRow => ({ kind: 'poolDaemon', part: poolConfigurationsView, item, daemon })),
-  showsLoadOf: (configs, id) => configs.some((c) => c.pool?.includes(id)),
+  loadDaemons: (configs) => configs.flatMap((c) => c.pool ?? []),
   // a pool daemon's load as known now (never waited for: a read in progress shows as such)
   item: (node, loads) => {
     const known = loads.now(node.daemon);
@@ -56,6 +56,16 @@ export const poolHost = {
       };
     }),
   configurationsView: poolConfigurationsView,
+  configurationTarget: (c) => ({
+    daemons: c.pool ?? [],
+    short: `pool ${(c.pool ?? []).join(', ')}`,
+    long: `Pool: ${(c.pool ?? []).map((d) => `\`${d}\``).join(', ')} (each run placed on the least-loaded daemon)`,
+  }),
+  // a pool of no daemons: the form's own message (it refuses it too) rather than the schema's
+  editorEntryErrors: (entry, errors) =>
+    Array.isArray(entry.pool) && !entry.pool.length
+      ? [...errors.filter((e) => e.field !== 'pool'), { field: 'pool', message: EMPTY_POOL_MESSAGE }]
+      : errors,
   editorChecks: (c, daemonIds) => {
     const unknown = poolDaemonsNotFound(c.pool ?? [], (d) => daemonIds.has(d));
     return unknown ? [{ field: 'pool', message: unknown }] : [];

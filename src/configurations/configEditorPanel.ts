@@ -11,21 +11,13 @@ import {
   keyConflict,
   parseDaemonDescription,
   putEntry,
-  targetOf as targetOfConfig,
   validateConfiguration,
   type DaemonDescription,
 } from '../core';
-import { hostBackendOf } from '../backends/hostBackends';
+import { editorChecks, editorEntryErrors } from '../backends/hostBackends';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { rawDaemons, SECTION as DAEMONS_SECTION } from '../daemons/daemonSources';
-import {
-  EMPTY_POOL_MESSAGE,
-  FromWebview,
-  daemonKey,
-  mergeFormIntoEntry,
-  type DaemonRef,
-  type ToWebview,
-} from '../shared/configEditorProtocol';
+import { FromWebview, daemonKey, mergeFormIntoEntry, type DaemonRef, type ToWebview } from '../shared/configEditorProtocol';
 import { rawConfigurations, targetOf, whereOf, writeConfigurations, type ConfigurationItem } from './configurationSources';
 import type { ConfigurationCatalog } from './configurationCatalog';
 import { registrySecretKey } from './registrySecrets';
@@ -246,13 +238,9 @@ export class ConfigEditorPanels implements vscode.Disposable {
     item: ConfigurationItem | undefined,
     m: Extract<FromWebview, { type: 'save' }>,
   ): Promise<void> {
-    const errors: { field: string; message: string }[] = [];
     const entry = mergeFormIntoEntry(item?.origin.raw, m.config);
     const r = validateConfiguration(entry);
-    // a pool of no daemons: the form's own message (it refuses it too) rather than the schema's
-    const emptyPool = Array.isArray(entry.pool) && !entry.pool.length;
-    if (!r.ok) errors.push(...r.errors.filter((e) => !(emptyPool && e.field === 'pool')));
-    if (emptyPool) errors.push({ field: 'pool', message: EMPTY_POOL_MESSAGE });
+    const errors = editorEntryErrors(entry, r.ok ? [] : r.errors);
     const name = typeof entry.name === 'string' ? entry.name : '';
     const sources = this.catalog.current();
     const taken = sources.items.filter((i) => i.config.name !== item?.config.name).map((i) => i.config.name);
@@ -276,7 +264,7 @@ export class ConfigEditorPanels implements vscode.Disposable {
       } catch (e) {
         errors.push({ field: 'daemon.host', message: (e as Error).message });
       }
-    } else if (r.ok) errors.push(...(hostBackendOf(targetOfConfig(r.config).kind)?.editorChecks?.(r.config, daemonIds) ?? []));
+    } else if (r.ok) errors.push(...editorChecks(r.config, daemonIds));
     if (m.registryPassword && !(r.ok && r.config.registry?.username))
       errors.push({ field: 'registry.username', message: 'registry.username is needed to store a password' });
     if (errors.length || !r.ok) return this.post(panel, { type: 'saveResult', ok: false, errors });

@@ -8,6 +8,7 @@ import { ConfigurationCatalog } from './configurationCatalog';
 import type { ConfigurationItem } from './configurationSources';
 import { ConfigurationsTreeProvider } from './configurationsTree';
 import { PoolLoads } from './poolLoads';
+import { loadDaemons } from '../backends/hostBackends';
 import { Disposable } from '../lifecycle';
 
 /** What the tree needs of the run history (structural: the runs concern imports this one). */
@@ -58,7 +59,7 @@ export class ConfigurationsFeature extends Disposable {
           .join(',');
         if (now === seen) return;
         seen = now;
-        this.poolLoads.runsChanged(new Set(this.catalog.current().items.flatMap((i) => i.config.pool ?? [])));
+        this.poolLoads.runsChanged(loadDaemons(this.catalog.current().items.map((i) => i.config)));
       }),
     );
   }

@@ -7,11 +7,12 @@ import type { ConfigurationItem, IgnoredConfiguration, InvalidConfiguration } fr
 import type { PoolLoads } from './poolLoads';
 import {
   configurationRows,
-  configurationRowsShowLoadOf,
   configurationsRowItem,
+  configurationTarget,
+  hasConfigurationRows,
+  loadDaemons,
   type ConfigurationsKindRow,
 } from '../backends/hostBackends';
-import { targetOf } from '../core';
 
 export type ConfigurationNode =
   | { kind: 'configuration'; item: ConfigurationItem }
@@ -45,8 +46,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
   ) {
     this.watch = catalog.onDidChange(() => this.refresh());
     this.watchLoads = loads.onDidChange((id) => {
-      const configs = this.catalog.current().items.map((i) => i.config);
-      if (configurationRowsShowLoadOf(configs, id)) this.refresh();
+      if (loadDaemons(this.catalog.current().items.map((i) => i.config)).has(id)) this.refresh();
     });
   }
 
@@ -55,7 +55,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
   }
 
   getChildren(node?: ConfigurationNode): ConfigurationNode[] {
-    if (node?.kind === 'configuration') return configurationRows(targetOf(node.item.config).kind, node.item);
+    if (node?.kind === 'configuration') return configurationRows(node.item);
     if (node) return [];
     const s = this.catalog.current();
     return [
@@ -88,6 +88,11 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
         node.entry.reason,
         'configuration.ignored',
       );
+    return this.configurationItem(node);
+  }
+
+  /** A valid configuration: its target, image, limits, GPU, default and freshness marks; locked or flagged. */
+  private async configurationItem(node: Extract<ConfigurationNode, { kind: 'configuration' }>): Promise<vscode.TreeItem> {
     const { config: c, scope } = node.item;
     const s = this.catalog.current();
     const [groups, daemons, fresh] = await Promise.all([
@@ -96,9 +101,9 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
       this.freshness(c).catch(() => undefined),
     ]);
     const denied = usageDenied(c, groups);
-    const missing = (c.pool ?? [c.daemon]).filter((d) => !daemons.has(d));
+    const target = configurationTarget(c);
+    const missing = target.daemons.filter((d) => !daemons.has(d));
     const missingDaemon = missing.length > 0;
-    const target = c.pool ? `pool ${c.pool.join(', ')}` : c.daemon;
     const marks = [c.name === s.projectDefault ? '★ project default' : '', c.name === s.globalDefault ? '☆ global default' : ''].filter(
       Boolean,
     );
@@ -106,7 +111,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
     const item = new vscode.TreeItem(c.name);
     item.id = `configuration/${scope}/${c.name}`;
     const imageMark = fresh?.state === 'stale' ? '⚠ stale image' : fresh?.state === 'missing' ? '○ image not built' : '';
-    item.description = [target, c.baseImage || 'default base image', limitsSummary(c), c.runtime ?? '', gpu, imageMark, ...marks]
+    item.description = [target.short, c.baseImage || 'default base image', limitsSummary(c), c.runtime ?? '', gpu, imageMark, ...marks]
       .filter(Boolean)
       .join(' · ');
     item.iconPath = denied
@@ -114,22 +119,10 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
       : missingDaemon
         ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
         : new vscode.ThemeIcon(c.gpus !== 'none' || c.runtime ? 'circuit-board' : 'server-process');
-    const md = new vscode.MarkdownString(`**${c.name}** (${scope} settings)${c.description ? `\n\n${c.description}` : ''}\n\n`, true);
-    md.appendMarkdown(
-      `${c.pool ? `Pool: ${c.pool.map((d) => `\`${d}\``).join(', ')} (each run placed on the least-loaded daemon)` : `Daemon: \`${c.daemon}\``}${missingDaemon ? ` — $(error) daemon not found: ${missing.join(', ')}: add it or pick another one` : ''}\n\n`,
-    );
-    md.appendMarkdown(
-      `Image: \`${c.baseImage || 'the default base image'}\`${c.registry ? ` via ${c.registry.url}` : ''}\n\nLimits: ${limitsSummary(c)}`,
-    );
-    if (c.runtime || gpu) md.appendMarkdown(`\n\nRuntime: ${c.runtime ?? 'default'}${gpu ? `, ${gpu}` : ''}`);
-    if (c.allowedGroups.length) md.appendMarkdown(`\n\nAllowed groups: ${c.allowedGroups.join(', ')}`);
-    if (denied) md.appendMarkdown(`\n\n$(lock) ${denied}`);
-    if (fresh?.state === 'stale') md.appendMarkdown(`\n\n$(warning) The base image is stale: ${fresh.why}. Rebuild it.`);
-    if (fresh?.state === 'missing') md.appendMarkdown(`\n\n$(circle-outline) The base image is not built yet on its daemon.`);
-    item.tooltip = md;
+    item.tooltip = configurationTooltip(node.item, { target: target.long, missing, gpu, denied, fresh });
     item.contextValue = `configuration.valid${denied ? '.locked' : ''}${fresh && fresh.state !== 'current' ? '.rebuild' : ''}`;
     item.command = { command: 'containerExec.editConfiguration', title: 'Edit', arguments: [node] };
-    if (c.pool) item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
+    if (hasConfigurationRows(c)) item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
     return item;
   }
 
@@ -141,6 +134,26 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
 }
 
 /** An invalid containerExec.budgets entry: its key, scope and reason, and what it stops. */
+/** A configuration's tooltip: its target (missing daemons flagged), image, limits, runtime, groups, lock and image freshness. */
+function configurationTooltip(
+  { config: c, scope }: ConfigurationItem,
+  { target, missing, gpu, denied, fresh }: { target: string; missing: string[]; gpu: string; denied?: string; fresh?: ImageFreshness },
+): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(`**${c.name}** (${scope} settings)${c.description ? `\n\n${c.description}` : ''}\n\n`, true);
+  md.appendMarkdown(
+    `${target}${missing.length ? ` — $(error) daemon not found: ${missing.join(', ')}: add it or pick another one` : ''}\n\n`,
+  );
+  md.appendMarkdown(
+    `Image: \`${c.baseImage || 'the default base image'}\`${c.registry ? ` via ${c.registry.url}` : ''}\n\nLimits: ${limitsSummary(c)}`,
+  );
+  if (c.runtime || gpu) md.appendMarkdown(`\n\nRuntime: ${c.runtime ?? 'default'}${gpu ? `, ${gpu}` : ''}`);
+  if (c.allowedGroups.length) md.appendMarkdown(`\n\nAllowed groups: ${c.allowedGroups.join(', ')}`);
+  if (denied) md.appendMarkdown(`\n\n$(lock) ${denied}`);
+  if (fresh?.state === 'stale') md.appendMarkdown(`\n\n$(warning) The base image is stale: ${fresh.why}. Rebuild it.`);
+  if (fresh?.state === 'missing') md.appendMarkdown(`\n\n$(circle-outline) The base image is not built yet on its daemon.`);
+  return md;
+}
+
 function invalidBudgetItem(e: InvalidBudget): vscode.TreeItem {
   const stops = `Runs of ${e.name === undefined ? 'every pool' : `pool ${e.name}`} are refused until it is fixed.`;
   const item = invalidSettingItem(

@@ -20,17 +20,46 @@ const UNTRUSTED_SERVER = new Set([
   'CERT_UNTRUSTED',
 ]);
 
+/** What the explanations of one failure read. */
+interface Failure {
+  err: unknown;
+  e: NodeishError;
+  host: string;
+  code: string;
+  msg: string;
+  tls: boolean;
+  socket: boolean;
+  socketPath: string;
+  make: (kind: DaemonError['kind'], text: string) => DaemonError;
+}
+
 /** Maps a transport or Engine API failure to a DaemonError that says what to do. */
 export function explainEngineError(daemon: DaemonDescription, what: string, err: unknown, tlsUsed?: TlsMaterial): DaemonError {
   const e = (err ?? {}) as NodeishError;
   const host = daemon.host;
-  const code = e.code ?? '';
-  const msg = String(e.message ?? err);
-  const tls = daemon.tls?.enabled === true;
   const socket = /^(unix|npipe):\/\//i.test(host) ? parseHost(host) : undefined;
-  const socketPath = socket && 'socketPath' in socket ? socket.socketPath : host;
-  const make = (kind: DaemonError['kind'], text: string) => new DaemonError(kind, host, text, { cause: err });
+  const f: Failure = {
+    err,
+    e,
+    host,
+    code: e.code ?? '',
+    msg: String(e.message ?? err),
+    tls: daemon.tls?.enabled === true,
+    socket: socket !== undefined,
+    socketPath: socket && 'socketPath' in socket ? socket.socketPath : host,
+    make: (kind, text) => new DaemonError(kind, host, text, { cause: err }),
+  };
+  return (
+    connectionError(f) ??
+    tlsError(f, daemon, tlsUsed) ??
+    resetError(f, what) ??
+    apiError(f, what) ??
+    f.make('unreachable', `${what} on ${host} failed: ${firstLine(f.msg)}${f.code ? ` (${f.code})` : ''}`)
+  );
+}
 
+/** The connection could not be made: nothing listens, no socket, no permission, no route, no name. */
+function connectionError({ code, host, socket, socketPath, make }: Failure): DaemonError | undefined {
   if (code === 'ECONNREFUSED')
     return socket
       ? make('refused', `Nothing listens on ${socketPath} (connection refused): is the Docker daemon running?`)
@@ -46,7 +75,11 @@ export function explainEngineError(daemon: DaemonDescription, what: string, err:
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
     return make('unreachable', `${host} is unreachable from this machine (${code}): check the network or VPN.`);
   if (code === 'ETIMEDOUT') return make('timeout', `Connecting to ${host} timed out: is the address right and a firewall open?`);
+  return undefined;
+}
 
+/** TLS failed: the server's certificate, ours, or no TLS on one side. */
+function tlsError({ code, host, msg, tls, make }: Failure, daemon: DaemonDescription, tlsUsed?: TlsMaterial): DaemonError | undefined {
   if (UNTRUSTED_SERVER.has(code))
     return make(
       'tls',
@@ -70,19 +103,25 @@ export function explainEngineError(daemon: DaemonDescription, what: string, err:
     );
   if (/wrong version number|WRONG_VERSION_NUMBER|packet length too long|http request/i.test(`${code} ${msg}`) && tls)
     return make('tls', `${host} does not speak TLS: turn TLS off for this daemon (or use its TLS port).`);
-  if (code === 'ECONNRESET' || code === 'EPIPE')
-    return make(
-      'unreachable',
-      `${host} closed the connection during ${what} (${code})${tls ? ': check that the daemon expects TLS and accepts this client certificate' : ''}.`,
-    );
+  return undefined;
+}
 
-  if (typeof e.statusCode === 'number') {
-    const detail = e.json?.message ?? firstLine(msg.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/i, ''));
-    if (e.statusCode === 400 && /HTTP request to an HTTPS server/i.test(msg))
-      return make('tls', `${host} requires TLS: enable TLS for this daemon with its certificate folder (ca.pem, cert.pem, key.pem).`);
-    return new DaemonError('api', host, `${host} refused ${what}: HTTP ${e.statusCode} ${detail}`, { cause: err, status: e.statusCode });
-  }
-  return make('unreachable', `${what} on ${host} failed: ${firstLine(msg)}${code ? ` (${code})` : ''}`);
+/** The daemon closed the connection midway. */
+function resetError({ code, host, tls, make }: Failure, what: string): DaemonError | undefined {
+  if (code !== 'ECONNRESET' && code !== 'EPIPE') return undefined;
+  return make(
+    'unreachable',
+    `${host} closed the connection during ${what} (${code})${tls ? ': check that the daemon expects TLS and accepts this client certificate' : ''}.`,
+  );
+}
+
+/** The Engine API answered with an HTTP error. */
+function apiError({ e, err, host, msg, make }: Failure, what: string): DaemonError | undefined {
+  if (typeof e.statusCode !== 'number') return undefined;
+  const detail = e.json?.message ?? firstLine(msg.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/i, ''));
+  if (e.statusCode === 400 && /HTTP request to an HTTPS server/i.test(msg))
+    return make('tls', `${host} requires TLS: enable TLS for this daemon with its certificate folder (ca.pem, cert.pem, key.pem).`);
+  return new DaemonError('api', host, `${host} refused ${what}: HTTP ${e.statusCode} ${detail}`, { cause: err, status: e.statusCode });
 }
 
 function alertName(msg: string): string {
