@@ -112,6 +112,19 @@ try {
         2,
       ),
     );
+    // and a task of its own, which must not run until the folder is trusted (restricted/tasksUntilTrusted.test.ts)
+    fs.writeFileSync(path.join(untrusted, 'restricted-trust-gate.sh'), 'echo "the trust-gated task ran"\n');
+    fs.writeFileSync(
+      path.join(untrusted, '.vscode', 'tasks.json'),
+      JSON.stringify(
+        {
+          version: '2.0.0',
+          tasks: [{ label: 'trust-gated run', type: 'container-exec-run', recipe: 'restricted-trust-gate.sh', configuration: 'user-cfg' }],
+        },
+        null,
+        2,
+      ),
+    );
     const restricted = await startCodeServer({
       tools,
       runDir: RUN,

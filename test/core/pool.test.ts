@@ -403,6 +403,24 @@ core.poolUsage(clients, process.argv[2], core.osUser()).then(
     assert.ok(second.startedAt! >= firstRan.endedAt - 1500, 'the second started once the first ended');
   });
 
+  it("perDaemonRuns 1 on a pool of one daemon: a second run waits (queued naming the daemon's run slots), then starts when the first ends", async () => {
+    const name = poolName('slots');
+    const s = spec(name, ['local'], { perDaemonRuns: 1 });
+    const c = config(name);
+    const held = signalled();
+    const first = runOn(s, c, 'sleep 3', { onContainer: held.fire });
+    await held.fired; // the first holds the daemon's one slot
+    const second = await runOn(s, c, 'echo second');
+    const firstRan = await first;
+    assert.equal(firstRan.outcome.state, 'succeeded', firstRan.outcome.message);
+    assert.equal(second.outcome.state, 'succeeded', second.outcome.message);
+    assert.ok(
+      second.queued.some((q) => q.startsWith('queued 1st:') && q.includes('your 1 of 1 run slots')),
+      JSON.stringify(second.queued),
+    );
+    assert.ok(second.startedAt! >= firstRan.endedAt - 1500, 'the second started once the first ended');
+  });
+
   it('a run over a CPU budget waits (queued naming the CPU budget), then starts when another ends', async () => {
     const name = poolName('cpu');
     const s = spec(name, ['local'], { cpus: 0.15 });

@@ -67,6 +67,44 @@ describe('base image builds as VS Code tasks (real host, real daemons)', functio
   });
 });
 
+describe('Build All Base Images (real host, real daemons)', function () {
+  this.timeout(180000);
+  const config = () => vscode.workspace.getConfiguration('containerExec');
+  const stamp = Date.now();
+  const built = [
+    { name: 'all-local', daemon: 'local', host: () => need('DOCKER_LOCAL_HOST'), tag: `local/ce-build-all-a:${stamp}` },
+    { name: 'all-tcp', daemon: 'tcp', host: () => need('DOCKER_TCP_HOST'), tag: `local/ce-build-all-b:${stamp}` },
+  ];
+  const labelsOf = (host: string, tag: string) =>
+    JSON.parse(
+      execFileSync('docker', ['-H', host, 'image', 'inspect', tag, '--format', '{{json .Config.Labels}}'], { encoding: 'utf8' }),
+    ) as Record<string, string>;
+
+  before(async () => {
+    await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate();
+    await config().update('daemons', testbedDaemonSettings(), vscode.ConfigurationTarget.Workspace);
+    await config().update(
+      'configurations',
+      built.map((b) => ({ name: b.name, daemon: b.daemon, build: { from: need('BUSYBOX_IMAGE'), python: false, tag: b.tag } })),
+      vscode.ConfigurationTarget.Workspace,
+    );
+  });
+  after(async () => {
+    for (const b of built) execFileSync('docker', ['-H', b.host(), 'rmi', '-f', b.tag], { stdio: 'ignore' });
+    await config().update('configurations', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  it("builds every configuration's base image, each on its own daemon: both images are there afterwards (docker image inspect)", async () => {
+    const codes = await vscode.commands.executeCommand<Record<string, number | undefined>>('containerExec.buildAllBaseImages');
+    assert.deepEqual(codes, { 'all-local': 0, 'all-tcp': 0 });
+    for (const b of built) {
+      const labels = labelsOf(b.host(), b.tag);
+      assert.equal(labels['container-exec.kind'], 'base', `${b.tag} on ${b.daemon}`);
+      assert.equal(labels['container-exec.configuration'], b.name, `${b.tag} on ${b.daemon}`);
+    }
+  });
+});
+
 describe('code env images as tasks (real host, real daemons)', function () {
   this.timeout(120000);
   const config = () => vscode.workspace.getConfiguration('containerExec');

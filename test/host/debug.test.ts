@@ -185,6 +185,36 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
     assert.equal(containersOf(need('DOCKER_LOCAL_HOST'), end.runId), '');
   });
 
+  it('no port published on any host: at a breakpoint, docker inspect shows the debug container with no port bindings and no published port', async () => {
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(recipe()), new vscode.Position(3, 0)))]);
+    const { started, ended } = await start('dbg-local');
+    const session = await started;
+    await until('the stopped event', 150000, async () => seen.get(session.id)?.find((m) => m.event === 'stopped'));
+    // the session's container found by the daemon's own labels and read with the CLI, not the extension's code
+    const ids = execFileSync(
+      'docker',
+      [
+        ...['-H', need('DOCKER_LOCAL_HOST'), 'ps', '-q', '--filter', 'label=container-exec.kind=debug'],
+        ...['--filter', 'label=container-exec.configuration=dbg-local', '--filter', 'label=container-exec.recipe=recipes/debugme.py'],
+      ],
+      { encoding: 'utf8' },
+    )
+      .split('\n')
+      .filter(Boolean);
+    assert.equal(ids.length, 1, `running debug containers: ${ids.join(', ')}`);
+    const [inspected] = JSON.parse(execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'inspect', ids[0]!], { encoding: 'utf8' })) as {
+      HostConfig: { PortBindings?: Record<string, unknown> | null; PublishAllPorts?: boolean };
+      NetworkSettings: { Ports?: Record<string, { HostIp: string; HostPort: string }[] | null> | null };
+    }[];
+    await vscode.debug.stopDebugging(session);
+    await ended;
+    assert.deepEqual(inspected!.HostConfig.PortBindings ?? {}, {}, 'the debug container asks for port bindings');
+    assert.equal(inspected!.HostConfig.PublishAllPorts ?? false, false, 'the debug container publishes all its ports');
+    const published = Object.entries(inspected!.NetworkSettings.Ports ?? {}).filter(([, bindings]) => bindings?.length);
+    assert.deepEqual(published, [], 'ports published on the host');
+  });
+
   it("the daemon stops mid-session (SIGKILLed at a breakpoint): the session ends with the run's daemon-lost message; once the daemon is back its container is found and removed", async () => {
     // the testbed's throwaway crash daemon (never a shared one), with the python image copied in once
     const crash = startCrashDaemon();

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -83,5 +84,44 @@ describe('Docker Swarm in the extension host (the testbed swarm, real host)', fu
       return g.length ? g : undefined;
     });
     assert.deepEqual(workerGroups.map(label), ['Info', 'Images', 'Containers', 'Volumes']);
+  });
+
+  it('Daemons view: a running swarm run shows under the manager as its run service, its task running on the node docker names', async () => {
+    const recipe = 'recipes/swarm-wait.py';
+    fs.writeFileSync(path.join(ws(), recipe), 'import time\nprint("waiting", flush=True)\ntime.sleep(120)\n');
+    const docker = (...args: string[]) =>
+      execFileSync('docker', ['-H', need('DOCKER_SWARM_MANAGER_HOST'), ...args], { encoding: 'utf8' }).trim();
+    const running = vscode.commands.executeCommand<RunResult>('containerExec.runRecipe', vscode.Uri.file(path.join(ws(), recipe)));
+    try {
+      // what the manager says, through the CLI: the run's service and the node its task runs on
+      const service = await until('the run service on the manager', 60000, () => {
+        const line = docker('service', 'ls', '--filter', `label=container-exec.recipe=${recipe}`, '--format', '{{.ID}} {{.Name}}');
+        return line ? { id: line.split(' ')[0]!, name: line.split(' ')[1]! } : undefined;
+      });
+      const node = await until('its task running', 60000, () => {
+        const [hostname, state] = docker('service', 'ps', service.id, '--format', '{{.Node}} {{.CurrentState}}').split('\n')[0]!.split(' ');
+        return state === 'Running' ? hostname : undefined;
+      });
+      // what the Daemons view shows under the manager
+      await vscode.commands.executeCommand('containerExec.daemons.focus');
+      const manager = await until('swarm-m listed', 10000, async () =>
+        (await api.daemons.children()).find((n) => n.kind === 'daemon' && n.id === 'swarm-m'),
+      );
+      const swarmGroup = await until('the Swarm Nodes group', 10000, async () =>
+        (await api.daemons.children(manager)).find((n) => label(n) === 'Swarm Nodes'),
+      );
+      const row = await until('the run service listed, running', 30000, async () =>
+        (await api.daemons.children(swarmGroup)).find(
+          (n) => n.kind === 'swarm-run' && label(n) === service.name && String(api.daemons.item(n).description).startsWith('running'),
+        ),
+      );
+      assert.match(String(api.daemons.item(row).description), new RegExp(`^running on ${node} \\(`));
+    } finally {
+      const run = await until('the running row', 20000, () =>
+        api.runs.children().find((n) => n.record.recipe === recipe && n.record.state === 'running'),
+      );
+      await vscode.commands.executeCommand('containerExec.stopRun', run);
+      await running;
+    }
   });
 });

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { BROWSER_CLICK, CLICK_PLACES, type ClickPlace } from './browserClick';
 
 export async function launchBrowser(runDir: string, chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium') {
   fs.mkdirSync(runDir, { recursive: true });
@@ -42,6 +43,14 @@ export function workbenchUrl(serverUrl: string, folder: string, extDir: string, 
   return `${serverUrl}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
+/** Waits for a button of the workbench (asked for by an in-host test, askBrowserToClick) and clicks it, as a user would. */
+async function clickForHost(page: Page, label: string, place: string): Promise<void> {
+  const where = CLICK_PLACES[place as ClickPlace];
+  if (!where) throw new Error(`no place "${place}" in CLICK_PLACES`);
+  const button = page.locator(where).locator('.monaco-button', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) });
+  await button.first().click({ timeout: 60000 });
+}
+
 /**
  * Opens the workbench with extensionTestsPath and waits for the host's mocha to finish; the extension
  * host's console reaches `onLog`. Resolves with the exit code the workbench reports (0 pass, 1 fail).
@@ -57,6 +66,8 @@ export async function runInHost(
     void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
     void page.exposeFunction('codeAutomationLog', (type: string, args: unknown) => {
       const text = format(...(Array.isArray(args) ? args : [args]));
+      const asked = BROWSER_CLICK.exec(text);
+      if (asked) void clickForHost(page, asked[1]!, asked[2]!).catch((e: unknown) => onLog(`could not click for the host: ${String(e)}`));
       // the workbench forwards the extension host's console (mocha's reporter); the gallery is offline here
       if (
         !/open-vsx\.org|marketplace|ENOTFOUND/.test(text) &&
