@@ -24,6 +24,8 @@ import {
 import { killCrashDaemon, need, startCrashDaemon, stopCrashDaemon } from '../support/testbed';
 
 const CAP = 1024 * 1024;
+/** IPython colours its tracebacks. */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 interface Ran {
   result: CellResult;
@@ -212,7 +214,8 @@ for (const [name, subject] of Object.entries(backends))
       const error = failed.outputs.find((m) => m.header.msg_type === 'error');
       assert.equal(error?.content.ename, 'ValueError');
       assert.equal(error?.content.evalue, 'bad value');
-      assert.match((error?.content.traceback as string[]).join('\n'), /f\(\)[\s\S]*raise ValueError/);
+      const traceback = (error?.content.traceback as string[]).join('\n').replace(ANSI, '');
+      assert.match(traceback, /----> 3 f\(\)[\s\S]*in f\(\)[\s\S]*----> 2\s+raise ValueError\('bad value'\)[\s\S]*ValueError: bad value$/);
       assert.equal(after.result.status, 'aborted');
       assert.deepEqual(after.outputs, []);
     });
