@@ -73,7 +73,7 @@ PY_ROOTFS=python3+debugpy
 BUSYBOX_IMAGE=${DOCKERENV_BUSYBOX_IMAGE:-local/busybox:latest}
 PYTHON_IMAGE=${DOCKERENV_PYTHON_IMAGE:-local/python:3-bookworm}
 # the notebook kernels' image (Debian's ipykernel, jupyter_client, matplotlib); its package list as a label, as above
-JUPYTER_ROOTFS=python3+ipykernel+jupyter-client+matplotlib
+JUPYTER_ROOTFS=python3+ipykernel+jupyter-client+matplotlib-nodev
 JUPYTER_IMAGE=${DOCKERENV_JUPYTER_IMAGE:-local/jupyter:bookworm}
 PRIMARY_SOCK=/var/run/docker.sock
 # bridge of each extra daemon. NOTE: do not add --default-address-pool to the extra daemons: with it,
@@ -458,6 +458,12 @@ build_jupyter_rootfs_mmdebstrap() {   # $1 = output tar (no host fallback: kerne
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    $(: 'the compilers, headers and test suites the dependencies drag in (scipy -> pythran -> g++, boost; debugpy -> gdb): ~1/3 of the image') \
+    --dpkgopt='path-exclude=/usr/include/*' --dpkgopt='path-exclude=/usr/lib/gcc/*' --dpkgopt='path-exclude=/usr/libexec/gcc/*' \
+    --dpkgopt='path-exclude=/usr/bin/x86_64-linux-gnu-lto-dump-*' --dpkgopt='path-exclude=/usr/bin/gdb*' \
+    --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/*.a' --dpkgopt='path-exclude=/usr/lib/python3.*/config-*/*.a' \
+    --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/lib[alt]san.so*' --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/libubsan.so*' \
+    --dpkgopt='path-exclude=/usr/share/unicode/*' --dpkgopt='path-exclude=/usr/lib/python3/dist-packages/*/tests/*' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log "$1"/usr/share/zoneinfo/right "$1"/usr/share/zoneinfo/posix' \
     bookworm "$1" "$MIRROR" > "$STATE/cache/mmdebstrap-jupyter.log" 2>&1
 }
