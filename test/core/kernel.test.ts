@@ -244,6 +244,12 @@ for (const [name, subject] of Object.entries(backends))
     });
 
     it('a frame over the cap is refused with a clear error either way, and the kernel goes on', async () => {
+      // just under the cap: ~28 Engine frames of 32 KB make one line again, characters split across them intact
+      const near = await run(kernel, `print('é\\u2028✓' * ${Math.floor((CAP - 200_000) / 12)})`);
+      assert.equal(near.result.status, 'ok');
+      const expected = `stdout:${'é\u2028✓'.repeat(Math.floor((CAP - 200_000) / 12))}\n`;
+      const got = streamText(near.outputs);
+      assert.ok(got === expected, `${got.length} characters came back for ${expected.length}: ${got.slice(0, 100)}`);
       const big = await run(kernel, `print('x' * ${2 * CAP})`);
       assert.equal(big.result.status, 'ok');
       assert.match(

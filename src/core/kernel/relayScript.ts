@@ -36,7 +36,7 @@ DELIM = b"<IDS|MSG>"
 
 
 def emit(obj):  # the only writer of fd 1 (the poller thread)
-    OUT.write(json.dumps(obj, separators=(",", ":")).encode("utf-8") + b"\n")
+    OUT.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n")
     OUT.flush()
 
 
@@ -260,7 +260,7 @@ def main():
                 continue
             if parent.startswith("relay-"):
                 continue
-            line = json.dumps(msg, separators=(",", ":")).encode("utf-8")
+            line = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
             if len(line) > CAP:
                 emit({"relay": "refused", "direction": "out", "bytes": len(line), "cap": CAP, "channel": msg["channel"],
                       "msg_type": msg["header"].get("msg_type"), "parent": parent})
