@@ -34,7 +34,7 @@ const hooks = () => ({
 
 /** The same cells through jupyter_client to a kernel on this machine: the median round trip in ms. */
 const LOCAL_PY = `
-import json, statistics, sys, time
+import json, os, statistics, sys, time
 from jupyter_client.manager import start_new_kernel
 km, kc = start_new_kernel(kernel_name='python3')
 try:
@@ -50,6 +50,8 @@ try:
 finally:
     kc.stop_channels()
     km.shutdown_kernel(now=True)
+    sys.stdout.flush()
+    os._exit(0)  # jupyter_client's __del__ at interpreter exit prints a harmless TypeError otherwise
 `;
 
 async function kernelBench(client: DaemonClient): Promise<void> {

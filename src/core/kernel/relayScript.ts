@@ -204,7 +204,7 @@ def main():
         poller.register(inbox, zmq.POLLIN)
         for s in (kernel.sockets.values() if kernel else []):
             poller.register(s, zmq.POLLIN)
-        events = dict(poller.poll(100))
+        events = dict(poller.poll(20 if ready is not None else 100))
         now = time.monotonic()
         if kernel and ready is not None:
             # ask kernel_info until both its reply and an iopub message came (a SUB may miss the first ones)
@@ -212,7 +212,7 @@ def main():
                 msg = request("shell", "kernel_info_request", {})
                 ready["ids"].add(msg["header"]["msg_id"])
                 kernel.send(msg)
-                ready["next"] = now + 0.25
+                ready["next"] = now + 0.05
             if now > ready["deadline"]:
                 emit({"relay": "dead", "why": "the kernel did not answer within 60 s (see %s)" % kernel.log.name})
                 kernel.close(0)
