@@ -98,7 +98,13 @@ async function kernelBench(client: DaemonClient): Promise<void> {
       const end = await kernel.shutdown();
       if (end.state !== 'succeeded') throw new Error(`shutdown: ${end.message}`);
     }
-    const local = Number(execFileSync('/usr/bin/python3', ['-c', LOCAL_PY, String(CELLS)], { encoding: 'utf8', timeout: 120000 }));
+    const local = Number(
+      execFileSync('/usr/bin/python3', ['-c', LOCAL_PY, String(CELLS)], {
+        encoding: 'utf8',
+        timeout: 120000,
+        env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' }, // debugpy's frozen-modules warning, on stderr
+      }),
+    );
     const [s, run, cell] = [median(starts), median(runs), median(cells)];
     console.log(
       `bench kernel: start-ms=${s.toFixed(0)} vs-run=${(s / run).toFixed(2)} cell-ms=${cell.toFixed(2)} vs-local=${(cell / local).toFixed(2)} ` +
