@@ -337,6 +337,33 @@ describe('notebook kernel: failures', function () {
       }
     });
 
+  it('the kernel process SIGKILLed mid-cell: the running and queued cells end with the reason, the kernel is dead, Restart brings it back', async () => {
+    const backend = new DockerDaemonBackend(createDaemonClient(daemon.socket()), true);
+    const ws = workspace();
+    const { kernel } = await launch(backend, 'local', ws);
+    try {
+      const deaths: (string | undefined)[] = [];
+      kernel.onDidChangeState((s, why) => s === 'dead' && deaths.push(why));
+      const [killed, queued] = await Promise.all([
+        run(kernel, 'import os, signal\nos.kill(os.getpid(), signal.SIGKILL)'),
+        run(kernel, '1'),
+      ]);
+      for (const cell of [killed, queued]) {
+        assert.equal(cell.result.status, 'ended');
+        assert.match(cell.result.reason ?? '', /^The kernel died: the kernel process was killed by SIGKILL \(out of memory\?/);
+      }
+      assert.equal(kernel.state, 'dead');
+      assert.match(deaths[0] ?? '', /killed by SIGKILL/);
+      assert.equal((await run(kernel, '2')).result.status, 'ended');
+      await kernel.restart();
+      assert.equal((await run(kernel, '3')).result.status, 'ok');
+    } finally {
+      await kernel.shutdown();
+      backend.dispose();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
   describe('daemon lost (the on-demand crash daemon)', () => {
     let host = '';
     before(() => (host = startCrashDaemon()));
