@@ -1,0 +1,4 @@
+export * from './matrix';
+export * from './sweepFile';
+export * from './metrics';
+export * from './scheduler';
