@@ -267,12 +267,14 @@ describe('sweeps: a retry after a daemon SIGKILLed mid-trial (the crash daemon o
     const name = `sweep-retry-${Math.random().toString(36).slice(2, 7)}`;
     const pool = { name, daemons: ['crash', 'tcp'].map((id) => ({ id, daemon: daemons[id]!() })) };
     let killed = false;
+    const attempts: { attempt: number; failure?: string; lost?: boolean }[] = [];
     const { result, ws } = await sweep(
       { matrix: { i: [1], include: [{ sleep: 8 }] }, retries: 1 },
       {
         config: configOf({ pool: ['crash', 'tcp'] }),
         open: () => new PoolBackend(pool),
         onTrial: (t) => {
+          if (t.outcome) attempts.push({ attempt: t.attempt, failure: t.outcome.failure, lost: t.outcome.lost });
           // the crash daemon runs nothing and ties keep the pool's order: the first attempt lands there
           if (!killed && t.state === 'running' && t.containerId && t.placement?.daemon === 'crash') {
             killed = true;
@@ -285,6 +287,7 @@ describe('sweeps: a retry after a daemon SIGKILLed mid-trial (the crash daemon o
     const t = result.trials[0]!;
     assert.equal(result.state, 'succeeded', result.message);
     assert.equal(t.attempt, 1);
+    assert.deepEqual(attempts[0], { attempt: 0, failure: 'daemon-lost', lost: true });
     assert.equal(t.placement?.daemon, 'tcp');
     assert.equal(t.metrics?.values.score, 0);
     assert.deepEqual(await containersOf(ws, ['tcp']), []);

@@ -39,6 +39,8 @@ export interface SweepRun {
   trialFolder(trial: TrialPlan, attempt: number, runId: string): Promise<string>;
   /** Cancels the whole sweep: queued trials never start, running ones stop (outputs still come back), containers go. */
   signal: AbortSignal;
+  /** One trial attempt's own cancel (a Stop on its row), besides the sweep's. */
+  attemptSignal?(t: TrialProgress): AbortSignal;
   /** Any change of a trial (state, placement, container, end). */
   onTrial(t: TrialProgress): void;
   /** An attempt's output, steps and warnings (the trial's log). */
@@ -135,6 +137,8 @@ async function runAttempt(s: SweepRun, t: TrialProgress, attempt: number, signal
     backend = await s.openBackend();
     const b = backend;
     const hooks = s.hooks?.(t) ?? {};
+    const own = s.attemptSignal?.(t);
+    const attemptSignal = own ? AbortSignal.any([signal, own]) : signal;
     const outcome = await runRecipe(
       b,
       {
@@ -147,7 +151,7 @@ async function runAttempt(s: SweepRun, t: TrialProgress, attempt: number, signal
         kind: sweepTrialRun,
       },
       {
-        signal,
+        signal: attemptSignal,
         onOutput: (chunk, stream) => hooks.onOutput?.(chunk, stream),
         onStatus: (text) => hooks.onStatus?.(text),
         onWarning: (text) => hooks.onWarning?.(text),
