@@ -25,7 +25,9 @@ export function resultsTable(trials: TrialProgress[]): ResultsTable {
     ...metrics.map((m) => t.metrics?.values[m]),
     t.message,
   ]);
-  return { columns: [...fixed, ...metrics, 'message'], rows, metricColumns: metrics };
+  // a metric named like a column ("trial", a parameter) gets a prefix: every header names one column
+  const metricColumns = metrics.map((m) => (fixed.includes(m) || m === 'message' ? `metric_${m}` : m));
+  return { columns: [...fixed, ...metricColumns, 'message'], rows, metricColumns };
 }
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
