@@ -4,7 +4,17 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SweepFileSchema, expandMatrix, planSweep, readTrialMetrics, retryable } from '../../src/core';
+import {
+  SweepFileSchema,
+  expandMatrix,
+  planSweep,
+  readTrialMetrics,
+  resultsCsv,
+  resultsMarkdown,
+  resultsTable,
+  retryable,
+  type TrialProgress,
+} from '../../src/core';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const plan = (file: unknown) => planSweep('exp.sweep.json', JSON.stringify(file), '20261207-020000-abcd');
@@ -142,5 +152,42 @@ describe('sweep files', () => {
     assert.equal(await readTrialMetrics(dir), undefined);
     fs.writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify({ loss: 0.25, acc: 9, name: 'x', nested: { a: 1 } }));
     assert.deepEqual(await readTrialMetrics(dir), { values: { loss: 0.25, acc: 9 }, note: 'not flat numbers, left out: name, nested.' });
+  });
+});
+
+describe('sweep results', () => {
+  const trial = (index: number, params: Record<string, number | string>, state: 'succeeded' | 'failed', loss?: number): TrialProgress => ({
+    trial: { index, params, args: [], env: {} },
+    attempt: 0,
+    runId: `r${index}`,
+    outputsDir: '',
+    state,
+    startedAt: 1000,
+    endedAt: 3500,
+    placement: { daemon: 'local', reason: '' },
+    outcome: { state, oomKilled: false, message: '', exitCode: state === 'failed' ? 2 : 0 },
+    ...(loss === undefined ? {} : { metrics: { values: { loss, trial: index } } }),
+    message: state === 'failed' ? 'Recipe exited with code 2, "oops"' : undefined,
+  });
+
+  it('one CSV row per trial (RFC 4180 quoting); a metric named like a column is prefixed; markdown marks lowest and highest', () => {
+    const table = resultsTable([
+      trial(0, { lr: 0.1 }, 'succeeded', 0.5),
+      trial(1, { lr: 1 }, 'succeeded', 0.2),
+      trial(2, { lr: 'x,y' }, 'failed'),
+    ]);
+    assert.equal(
+      resultsCsv(table),
+      [
+        'trial,lr,state,daemon,seconds,exit_code,attempts,loss,metric_trial,message',
+        '0,0.1,succeeded,local,2.5,0,1,0.5,0,',
+        '1,1,succeeded,local,2.5,0,1,0.2,1,',
+        '2,"x,y",failed,local,2.5,2,1,,,"Recipe exited with code 2, ""oops"""',
+        '',
+      ].join('\r\n'),
+    );
+    const md = resultsMarkdown('Sweep s', 'Sweep failed.', table);
+    assert.match(md, /^\| 0 \| 0\.1 \| succeeded \| local \| 2\.5 \| 0 \| 1 \| 0\.5 ▲ \| 0 ▼ \|/m);
+    assert.match(md, /^\| 1 \| 1 \| succeeded \| local \| 2\.5 \| 0 \| 1 \| 0\.2 ▼ \| 1 ▲ \|/m);
   });
 });
