@@ -6,7 +6,7 @@ import type { CommandHandler } from '../commandErrors';
 import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
 import { workspaceDir } from '../workspace';
-import { runSweepFile, type SweepDone } from './sweepRunner';
+import { cancelSweep, runSweepFile, type SweepDone } from './sweepRunner';
 import { showSweepResults } from './sweepTask';
 
 /** The sweep file a command is about: the explorer's or editor's file, a path, else one picked among the workspace's. */
@@ -51,6 +51,12 @@ async function runSweepCommand(s: Services, arg?: unknown): Promise<SweepDone | 
 
 export const SWEEP_COMMANDS: Record<string, CommandHandler> = {
   'containerExec.runSweep': runSweepCommand,
+  /** Cancel Sweep on a sweep's row (or its id): queued trials never start, running ones stop, no container stays. */
+  'containerExec.cancelSweep': (_s, arg: { record?: { sweep?: { id: string } } } | string) => {
+    const id = typeof arg === 'string' ? arg : arg?.record?.sweep?.id;
+    if (!id) throw new Error("Cancel Sweep is for a running sweep's row in the Runs view.");
+    if (!cancelSweep(id)) throw new Error(`Sweep ${id} is not going on in this window: nothing to cancel.`);
+  },
   /** The results of a sweep (its row in the Runs view). */
   'containerExec.showSweepResults': async (_s, arg: { sweepId?: string } | string) => {
     const id = typeof arg === 'string' ? arg : arg?.sweepId;

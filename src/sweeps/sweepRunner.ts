@@ -42,6 +42,15 @@ export interface SweepDone {
   markdown: string;
 }
 
+/** Sweeps going on in this window, by id: Cancel Sweep aborts one. */
+const running = new Map<string, AbortController>();
+
+/** Cancels sweep `id` (queued trials never start, running ones stop, outputs still come back); false when it is not running here. */
+export function cancelSweep(id: string): boolean {
+  running.get(id)?.abort();
+  return running.has(id);
+}
+
 /** containerExec.sweepMaxTrials: more trials ask first. */
 const maxTrials = () => settings().get<number>('sweepMaxTrials') ?? 1000;
 
@@ -68,13 +77,15 @@ export async function runSweepFile(s: Services, file: string, ui: SweepUi, sweep
   const records = new TrialRecords(s, { sweepId, fileRel, recipe, config: config.name, chosenBy, target: targetOf(config), image });
   const ended = new Set<string>();
   const trialsOver = new Set<number>();
+  const cancel = new AbortController();
+  running.set(sweepId, cancel);
   const result = await runSweep({
     sweepId,
     plan,
     request: { ...(await containerRequest(s, config, ws, folder)), image, extensionVersion: extensionVersion(s.context) },
     openBackend: () => openLaunchBackend(s, config),
     trialFolder: (trial, attempt) => prepareSweepFolder(ws, sweepId, trialFolderName(trial.index, attempt)),
-    signal: ui.signal,
+    signal: AbortSignal.any([ui.signal, cancel.signal]),
     attemptSignal: (t) => records.abortOf(t),
     hooks: (t) => records.logHooks(t),
     onTrial: (t) => {
@@ -87,7 +98,7 @@ export async function runSweepFile(s: Services, file: string, ui: SweepUi, sweep
       trialsOver.add(t.trial.index);
       ui.progress?.(trialsOver.size, total);
     },
-  });
+  }).finally(() => running.delete(sweepId));
   await records.closed();
   const table = resultsTable(result.trials);
   const csv = path.join(folder, 'results.csv');

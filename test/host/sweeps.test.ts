@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ContainerExecApi } from '../../src/extension';
+import { workspaceLabel } from '../../src/core/run/recipe';
 import type { SweepDone } from '../../src/sweeps/sweepRunner';
 import { need, testbedDaemonSettings } from '../support/testbed';
 import { until } from '../support/until';
@@ -92,11 +94,11 @@ describe('sweeps in the extension host (real host, real daemons)', function () {
     const csv = fs.readFileSync(path.join(folder, 'results.csv'), 'utf8').trim().split('\r\n');
     assert.equal(csv[0], 'trial,lr,batch,state,daemon,seconds,exit_code,attempts,loss,metric_trial,message');
     assert.deepEqual(
-      csv.slice(1).map((l) => l.split(',').filter((_, i) => [0, 1, 2, 3, 6, 7, 8].includes(i))),
+      csv.slice(1).map((l) => l.split(',').filter((_, i) => [0, 1, 2, 3, 4, 6, 7, 8].includes(i))),
       [
-        ['0', '0.1', '2', 'succeeded', '0', '1', '0.2'],
-        ['1', '0.1', '4', 'succeeded', '0', '1', '0.4'],
-        ['2', '0.5', '2', 'succeeded', '0', '1', '1'],
+        ['0', '0.1', '2', 'succeeded', 'local', '0', '1', '0.2'],
+        ['1', '0.1', '4', 'succeeded', 'local', '0', '1', '0.4'],
+        ['2', '0.5', '2', 'succeeded', 'local', '0', '1', '1'],
       ],
     );
     assert.match(fs.readFileSync(path.join(folder, 'results.md'), 'utf8'), /\| 0\.2 ▼ \|/);
@@ -127,5 +129,45 @@ describe('sweeps in the extension host (real host, real daemons)', function () {
       /^Sweep file sweeps\/one\.sweep\.json: args\[1\]: \$\{lrr\} names no parameter of the matrix \(lr\): use one of them\.$/,
     );
     assert.equal(api.runs.children().length, runsBefore);
+  });
+
+  it('Cancel Sweep on the sweep row: running trials stop, queued ones never start, no container of the sweep is left', async () => {
+    fs.writeFileSync(path.join(ws(), 'sweeps', 'sleepy.py'), 'import time\nprint("started", flush=True)\ntime.sleep(60)\n');
+    const file = vscode.Uri.file(path.join(ws(), 'sweeps', 'long.sweep.json'));
+    fs.writeFileSync(
+      file.fsPath,
+      JSON.stringify({ recipe: 'sweeps/sleepy.py', configuration: 'sweep-local', matrix: { i: [1, 2, 3] }, maxParallel: 2 }),
+    );
+    const running = vscode.commands.executeCommand('containerExec.runSweep', file) as Thenable<SweepDone>;
+    const row = await until('two trials running under the sweep', 60000, () => {
+      const r = api.runs.children().find((n) => n.kind === 'sweep' && n.record.sweep?.file === 'sweeps/long.sweep.json');
+      return r?.trials?.filter((t) => t.state === 'running' && t.containerId).length === 2 && r;
+    });
+    assert.equal(api.runs.item(row).contextValue, 'sweep.running');
+    await vscode.commands.executeCommand('containerExec.cancelSweep', row);
+    const done = await running;
+    assert.equal(done.result.state, 'cancelled', done.result.message);
+    assert.deepEqual(
+      done.result.trials.map((t) => t.state),
+      ['cancelled', 'cancelled', 'cancelled'],
+    );
+    assert.equal(done.result.trials[2]!.containerId, undefined, 'the queued trial never started');
+    // every container of a sweep trial of this workspace (kind and workspace labels): none left
+    const left = execFileSync(
+      'docker',
+      [
+        '-H',
+        need('DOCKER_LOCAL_HOST'),
+        'ps',
+        '-aq',
+        '--filter',
+        'label=container-exec.kind=sweep-trial',
+        '--filter',
+        `label=container-exec.workspace=${workspaceLabel(ws())}`,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    assert.equal(left, '');
+    assert.equal(api.runs.item(sweepRow(done.sweepId)!).contextValue, 'sweep');
   });
 });

@@ -1,3 +1,4 @@
+import { targetIsOneDaemon } from '../backend/descriptors';
 import type { TrialProgress } from './scheduler';
 
 /** One results row per trial: parameters, state, daemon, duration, exit code, attempts, metrics. */
@@ -18,7 +19,8 @@ export function resultsTable(trials: TrialProgress[]): ResultsTable {
     t.trial.index,
     ...params.map((p) => (t.trial.params[p] === undefined ? undefined : String(t.trial.params[p]))),
     t.state,
-    t.placement?.daemon,
+    // a pool's or swarm's choice, else the one daemon the configuration names
+    t.placement?.daemon ?? (t.target && targetIsOneDaemon(t.target) ? t.target.id : undefined),
     seconds(t),
     t.outcome?.exitCode,
     t.attempt + 1,

@@ -1,4 +1,4 @@
-import type { ExecutionBackend, Placement } from '../backend/backend';
+import type { ExecutionBackend, Placement, RunTarget } from '../backend/backend';
 import { sweepTrialRun } from '../run/kinds';
 import { newRunId } from '../run/recipe';
 import { runRecipe, type RunFailure, type RunHooks, type RunOutcome, type RunRequest } from '../run/runRecipe';
@@ -19,6 +19,8 @@ export interface TrialProgress {
   /** Why it waits (a pool's queue), or why it ended. */
   message?: string;
   placement?: Placement;
+  /** The attempt's target (a daemon, a pool, a swarm's manager). */
+  target?: RunTarget;
   containerId?: string;
   startedAt?: number;
   endedAt?: number;
@@ -136,6 +138,7 @@ async function runAttempt(s: SweepRun, t: TrialProgress, attempt: number, signal
     s.onTrial(t);
     backend = await s.openBackend();
     const b = backend;
+    t.target = b.target;
     const hooks = s.hooks?.(t) ?? {};
     const own = s.attemptSignal?.(t);
     const attemptSignal = own ? AbortSignal.any([signal, own]) : signal;
