@@ -29,12 +29,15 @@ describe('sweeps in the extension host (real host, real daemons)', function () {
     fs.mkdirSync(path.join(ws(), 'sweeps'), { recursive: true });
     fs.writeFileSync(path.join(ws(), 'sweeps', 'train.py'), TRAIN);
     await config().update('daemons', testbedDaemonSettings(), vscode.ConfigurationTarget.Workspace);
+    await config().update('stopGraceSeconds', 2, vscode.ConfigurationTarget.Workspace);
     await config().update(
       'configurations',
       [{ name: 'sweep-local', daemon: 'local', baseImage: need('PYTHON_IMAGE') }],
       vscode.ConfigurationTarget.Workspace,
     );
   });
+
+  after(() => config().update('stopGraceSeconds', undefined, vscode.ConfigurationTarget.Workspace));
 
   /** The Runs view's row of sweep `id`, and its trials' rows. */
   const sweepRow = (id: string) => api.runs.children().find((n) => n.kind === 'sweep' && n.record.sweep?.id === id);
@@ -139,9 +142,13 @@ describe('sweeps in the extension host (real host, real daemons)', function () {
       JSON.stringify({ recipe: 'sweeps/sleepy.py', configuration: 'sweep-local', matrix: { i: [1, 2, 3] }, maxParallel: 2 }),
     );
     const running = vscode.commands.executeCommand('containerExec.runSweep', file) as Thenable<SweepDone>;
+    // running for real: each of two recipes printed "started" into its trial's run.log
     const row = await until('two trials running under the sweep', 60000, () => {
       const r = api.runs.children().find((n) => n.kind === 'sweep' && n.record.sweep?.file === 'sweeps/long.sweep.json');
-      return r?.trials?.filter((t) => t.state === 'running' && t.containerId).length === 2 && r;
+      const started = r?.trials?.filter(
+        (t) => t.state === 'running' && fs.existsSync(t.logFile) && /^started$/m.test(fs.readFileSync(t.logFile, 'utf8')),
+      );
+      return started?.length === 2 && r;
     });
     assert.equal(api.runs.item(row).contextValue, 'sweep.running');
     await vscode.commands.executeCommand('containerExec.cancelSweep', row);
