@@ -20,8 +20,9 @@ export async function readTrialMetrics(outputs: string | undefined): Promise<Tri
   if (!handle) return undefined;
   let text: string;
   try {
-    const { size } = await handle.stat();
-    if (!(await handle.stat()).isFile()) return { values: {}, note: `${METRICS_FILE} is not a file.` };
+    const st = await handle.stat();
+    const size = st.size;
+    if (!st.isFile()) return { values: {}, note: `${METRICS_FILE} is not a file.` };
     if (size > METRICS_MAX_BYTES)
       return { values: {}, note: `${METRICS_FILE} is ${size} bytes: larger than ${METRICS_MAX_BYTES}, not read.` };
     text = await handle.readFile('utf8');
