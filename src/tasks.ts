@@ -2,11 +2,13 @@ import * as vscode from 'vscode';
 import { BUILD_TASK_TYPE, BuildTaskProvider } from './builds/buildTask';
 import { RUN_TASK_TYPE, RunTaskProvider } from './runs/runTask';
 import type { Services } from './services';
+import { SWEEP_TASK_TYPE, SweepTaskProvider } from './sweeps/sweepTask';
 
 /** One registration table for task providers. */
 const TASK_PROVIDERS: Record<string, (s: Services) => vscode.TaskProvider> = {
   [BUILD_TASK_TYPE]: (s) => new BuildTaskProvider(s),
   [RUN_TASK_TYPE]: (s) => new RunTaskProvider(s),
+  [SWEEP_TASK_TYPE]: (s) => new SweepTaskProvider(s),
 };
 
 export function registerTasks(s: Services): void {

@@ -20,3 +20,4 @@ export * from './run';
 export * from './backend';
 export * from './debug';
 export * from './kernel';
+export * from './sweep';

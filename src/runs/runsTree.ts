@@ -1,10 +1,13 @@
 import * as vscode from 'vscode';
 import { targetText } from '../core';
+import { groupSweeps, sweepTreeItem, trialLabel } from '../sweeps/sweepNode';
 import type { RunHistory, RunRecord } from './runHistory';
 
 export interface RunNode {
-  kind: 'run';
+  kind: 'run' | 'sweep';
   record: RunRecord;
+  /** A sweep's row (record: its newest trial): its trials' runs. */
+  trials?: RunRecord[];
 }
 
 // made when a row is drawn, not at load: the bundle loads without touching the VS Code API
@@ -47,11 +50,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   }
 
   getChildren(node?: RunNode): RunNode[] {
-    return node ? [] : this.history.all().map((record) => ({ kind: 'run', record }));
+    if (node) return (node.trials ?? []).map((record) => ({ kind: 'run', record }));
+    return groupSweeps(this.history.all());
   }
 
-  getTreeItem({ record: r }: RunNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(r.recipe, vscode.TreeItemCollapsibleState.None);
+  getTreeItem(node: RunNode): vscode.TreeItem {
+    if (node.kind === 'sweep') return sweepTreeItem(node);
+    const r = node.record;
+    const item = new vscode.TreeItem(r.sweep ? trialLabel(r) : r.recipe, vscode.TreeItemCollapsibleState.None);
     const started = new Date(r.startedAt);
     item.id = r.id;
     item.iconPath = ICONS[r.state]();

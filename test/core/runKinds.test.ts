@@ -44,6 +44,12 @@ describe('run kinds', () => {
     assert.equal(RUN_KINDS.kernel.refusal, undefined);
   });
 
+  it('a sweep trial runs the recipe with the trial arguments, labelled sweep-trial', () => {
+    assert.equal(RUN_KINDS.sweepTrial.name, 'sweep-trial');
+    assert.deepEqual(RUN_KINDS.sweepTrial.command(input), recipeCommand(input.recipe, input.interpreters, input.args));
+    assert.throws(() => RUN_KINDS.sweepTrial.command({ ...input, recipe: 'notes.unknownext' }));
+  });
+
   it('a plain run refuses a recipe no interpreter runs (before any target is asked)', () => {
     assert.throws(() => RUN_KINDS.run.command({ ...input, recipe: 'notes.unknownext' }));
   });

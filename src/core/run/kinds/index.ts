@@ -2,9 +2,10 @@ import { debugRun } from './debugRun';
 import { kernelRun } from './kernelRun';
 import { recipeRun } from './recipeRun';
 import { shellRun } from './shellRun';
+import { sweepTrialRun } from './sweepTrial';
 
 export * from './runKind';
-export { debugRun, kernelRun, recipeRun, shellRun };
+export { debugRun, kernelRun, recipeRun, shellRun, sweepTrialRun };
 
 /**
  * The run kinds, one line each (a kind with parameters is its factory). A new kind (a notebook kernel,
@@ -15,5 +16,6 @@ export const RUN_KINDS = {
   debug: debugRun,
   shell: shellRun,
   kernel: kernelRun,
+  sweepTrial: sweepTrialRun,
 } as const;
 export type RunKindName = keyof typeof RUN_KINDS;
