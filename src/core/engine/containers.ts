@@ -142,6 +142,9 @@ export async function createExec(
   };
 }
 
+/** Stats streams open now and ever opened (tests check that none outlives its run). */
+export const statsStreams = { open: 0, opened: 0 };
+
 /**
  * Follows GET /containers/{id}/stats (streamed: about one object a second) and hands each parsed JSON
  * object to `onStats` until the stream ends or `signal` aborts (both resolve). Rejects when it is refused
@@ -153,7 +156,13 @@ export async function followContainerStats(
   onStats: (raw: unknown) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const stream = await client.unbounded('stats', (d, abortSignal) => signalled(d).getContainer(id).stats({ stream: true, abortSignal }), signal);
+  const stream = await client.unbounded(
+    'stats',
+    (d, abortSignal) => signalled(d).getContainer(id).stats({ stream: true, abortSignal }),
+    signal,
+  );
+  statsStreams.open++;
+  statsStreams.opened++;
   onLines(stream, (line) => {
     let raw: unknown;
     try {
@@ -163,7 +172,10 @@ export async function followContainerStats(
     }
     onStats(raw);
   });
-  await client.streamEnd('stats', stream, signal).catch((e: Error) => {
-    if (!signal.aborted) throw e;
-  });
+  await client
+    .streamEnd('stats', stream, signal)
+    .catch((e: Error) => {
+      if (!signal.aborted) throw e;
+    })
+    .finally(() => statsStreams.open--);
 }

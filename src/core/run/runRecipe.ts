@@ -217,9 +217,7 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
       },
     });
     started = true;
-    // every kind's container is sampled here, on the daemon it runs on
-    if (req.usageSampling !== false)
-      usage = recordUsage(run, { folder: req.outputsDir, cpuLimit: c.resources.cpus, sampling: req.usageSampling || undefined, onUsage: hooks.onUsage });
+    usage = sampleUsage(run, req, hooks);
     hooks.onStarted?.(run);
     signal.addEventListener('abort', onCancel, { once: true });
     if (signal.aborted) onCancel();
@@ -243,14 +241,10 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
       lost = e;
       streams.abort();
     });
-    let exit: { exitCode: number; oomKilled: boolean };
-    try {
-      exit = await run.wait(streams.signal);
-    } catch (e) {
-      throw lost ?? e;
-    } finally {
-      stopHeartbeat();
-    }
+    const exit = await run
+      .wait(streams.signal)
+      .catch((e: unknown) => Promise.reject(lost ?? e))
+      .finally(stopHeartbeat);
     await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
     await stopping;
     outcome.usage = await usage?.stop();
@@ -270,6 +264,17 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
     else await run.remove().catch(() => undefined);
   }
   return outcome;
+}
+
+/** Every kind's container is sampled here, on the daemon it runs on, unless the request says not to. */
+function sampleUsage(run: RunHandle, req: RunRequest, hooks: RunHooks): UsageRecording | undefined {
+  if (req.usageSampling === false) return undefined;
+  return recordUsage(run, {
+    folder: req.outputsDir,
+    cpuLimit: req.config.resources.cpus,
+    sampling: req.usageSampling,
+    onUsage: hooks.onUsage,
+  });
 }
 
 /** Past containerExec.uploadWarnMB, the upload is slow on a remote target: say so, and how to make it smaller. */

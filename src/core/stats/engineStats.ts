@@ -6,7 +6,10 @@ import * as z from 'zod';
 
 const CpuStats = z
   .object({
-    cpu_usage: z.object({ total_usage: z.number().optional(), percpu_usage: z.array(z.number()).nullish() }).partial().optional(),
+    cpu_usage: z
+      .object({ total_usage: z.number().optional(), percpu_usage: z.array(z.number()).nullish() })
+      .partial()
+      .optional(),
     system_cpu_usage: z.number().optional(),
     online_cpus: z.number().optional(),
   })
@@ -24,7 +27,10 @@ export const EngineStatsSchema = z.object({
     .partial()
     .optional(),
   networks: z.record(z.string(), z.object({ rx_bytes: z.number().optional(), tx_bytes: z.number().optional() })).nullish(),
-  blkio_stats: z.object({ io_service_bytes_recursive: z.array(BlkioEntry).nullish() }).partial().optional(),
+  blkio_stats: z
+    .object({ io_service_bytes_recursive: z.array(BlkioEntry).nullish() })
+    .partial()
+    .optional(),
   pids_stats: z.object({ current: z.number().optional() }).partial().optional(),
 });
 export type EngineStats = z.output<typeof EngineStatsSchema>;

@@ -1,6 +1,6 @@
 import type { RunHandle } from '../backend/backend';
 import { EngineStatsSchema, type EngineStats } from './engineStats';
-import { sampleOf, type UsageSample } from './usage';
+import { hasCpuBaseline, sampleOf, type UsageSample } from './usage';
 
 export interface SamplingOptions {
   /** Ends the sampling (the run is over): the stream is closed, nothing is reported. */
@@ -37,8 +37,11 @@ export async function sampleRun(run: Pick<RunHandle, 'followStats'>, opts: Sampl
   let reason = '';
   while (!opts.signal.aborted && failures <= opts.retries) {
     const got = await oneConnection(run, opts, (raw) => {
-      samples++;
-      opts.onSample(sampleOf(raw, previous), raw);
+      // the first object has no CPU baseline: it is the next one's (a 0 % would skew the mean)
+      if (hasCpuBaseline(raw, previous)) {
+        samples++;
+        opts.onSample(sampleOf(raw, previous), raw);
+      }
       previous = raw;
     });
     if (opts.signal.aborted) break;
@@ -74,7 +77,8 @@ async function oneConnection(
     await run.followStats((json) => {
       const parsed = EngineStatsSchema.safeParse(json);
       // a stopped container's stats are all zero: not a sample
-      if (!parsed.success || ctl.signal.aborted || !(parsed.data.cpu_stats?.cpu_usage?.total_usage || parsed.data.memory_stats?.usage)) return;
+      if (!parsed.success || ctl.signal.aborted || !(parsed.data.cpu_stats?.cpu_usage?.total_usage || parsed.data.memory_stats?.usage))
+        return;
       samples++;
       watch(opts.intervalMs * opts.missedIntervals, `no stats for ${opts.missedIntervals} × ${opts.intervalMs} ms`);
       onRaw(parsed.data);

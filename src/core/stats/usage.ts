@@ -31,6 +31,9 @@ function previousCpu(raw: EngineStats, previous: EngineStats | undefined): { cpu
   return previous ? { cpu: previous.cpu_stats, at: timeOf(previous.read) } : {};
 }
 
+/** Whether a CPU percent can be computed: the daemon's first object of a stream has no earlier reading (Docker's precpu_stats is zero then). */
+export const hasCpuBaseline = (raw: EngineStats, previous?: EngineStats) => previousCpu(raw, previous).cpu !== undefined;
+
 /**
  * CPU percent of one CPU, as the Docker CLI computes it: the container's CPU time over the host's, times
  * the online CPUs (when the daemon names neither, percpu_usage's length). When the host's time is missing,
