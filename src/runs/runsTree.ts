@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { targetText } from '../core';
+import { liveUsageText, peakUsageText, targetText, usageDetailText } from '../core';
 import type { RunHistory, RunRecord } from './runHistory';
+import type { RunUsage } from './runUsage';
 
 export interface RunNode {
   kind: 'run';
@@ -38,7 +39,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   readonly onDidChangeTreeData = this.changed.event;
   private readonly sub: vscode.Disposable;
 
-  constructor(private readonly history: RunHistory) {
+  constructor(
+    private readonly history: RunHistory,
+    private readonly usage?: RunUsage,
+  ) {
     this.sub = history.onDidChange(() => this.refresh());
   }
 
@@ -53,6 +57,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   getTreeItem({ record: r }: RunNode): vscode.TreeItem {
     const item = new vscode.TreeItem(r.recipe, vscode.TreeItemCollapsibleState.None);
     const started = new Date(r.startedAt);
+    const live = r.state === 'running' ? this.usage?.get(r.id) : undefined;
+    const used = live ? liveUsageText(live.latest) : r.usage && peakUsageText(r.usage);
     item.id = r.id;
     item.iconPath = ICONS[r.state]();
     item.description = [
@@ -60,6 +66,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       r.configuration,
       r.target.id,
       stateText(r),
+      ...(used ? [used] : []),
       duration(r),
       started.toLocaleTimeString(),
       ...(r.outputsKept ? ['outputs still in container'] : []),
@@ -74,6 +81,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     md.appendMarkdown(`State: ${stateText(r)} · ${duration(r)} · started ${started.toLocaleString()}\n\n`);
     if (r.placement) md.appendText(`Placed on daemon ${r.placement.daemon}: ${r.placement.reason}\n\n`);
     if (r.args.length) md.appendMarkdown(`Arguments: \`${r.args.join(' ')}\`\n\n`);
+    const summary = live?.summary ?? r.usage;
+    if (summary) md.appendText(`Resources: ${peakUsageText(summary)} · ${usageDetailText(summary)}\n\n`);
     if (r.message) md.appendText(r.message);
     if (r.outputsKept) {
       // the reason may quote an error: text, not markdown

@@ -15,6 +15,8 @@ import {
   cpuPercent,
   createDaemonClient,
   emptyUsage,
+  liveUsageText,
+  memoryText,
   memoryUsed,
   newRunId,
   readStatsLog,
@@ -85,7 +87,7 @@ describe('resource use computation (pure, stats JSON captured from the testbed: 
     );
   });
 
-  it('the summary keeps peaks, the mean and CPU-seconds; its line reads "peak memory 1.2 GB of 4.0 GB · CPU 1.8 of 2 cores"', () => {
+  it('the summary keeps peaks, the mean and CPU-seconds; its line reads "peak memory 1.2 of 4.0 GB · CPU 1.8 of 2 cores"', () => {
     const at = (t: number, cpuPct: number, memBytes: number): UsageSample => ({
       t,
       cpuPct,
@@ -105,7 +107,9 @@ describe('resource use computation (pure, stats JSON captured from the testbed: 
     assert.equal(s.meanCpuPct, 100);
     assert.equal(s.cpuSeconds.toFixed(1), '2.0');
     assert.equal(s.netRxBytes, 3000);
-    assert.equal(usageSummaryText(s), 'peak memory 1.2 GB of 4.0 GB · CPU 1.8 of 2 cores');
+    assert.equal(usageSummaryText(s), 'peak memory 1.2 of 4.0 GB · CPU 1.8 of 2 cores');
+    assert.equal(liveUsageText(at(0, 143.4, 1.2e9)), 'CPU 143% · 1.2 of 4.0 GB');
+    assert.equal(memoryText(300e6, 4e9), '300 MB of 4.0 GB');
   });
 
   it('stats.jsonl is bounded: 5000 samples against a bound of 100 keep at most 100, and a one-second spike survives', async () => {

@@ -1,24 +1,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import * as z from 'zod';
-import type { UsageSample } from './usage';
+import { UsageSampleSchema, type UsageSample } from './usage';
 
 /** The file a run's samples are kept in, in its run folder (`.container-exec/runs/<run-id>/`). */
 export const STATS_FILE = 'stats.jsonl';
 /** At most this many samples are kept: a longer run keeps one per 2, 4, 8… seconds (each the pair's peak). */
 export const MAX_KEPT_SAMPLES = 2000;
-
-export const UsageSampleSchema = z.object({
-  t: z.number(),
-  cpuPct: z.number(),
-  memBytes: z.number(),
-  memLimitBytes: z.number().optional(),
-  netRxBytes: z.number(),
-  netTxBytes: z.number(),
-  blkReadBytes: z.number(),
-  blkWriteBytes: z.number(),
-  pids: z.number(),
-});
 
 /** Two neighbours as one: the later's counters and time, the pair's peaks (a spike survives downsampling). */
 const merged = (a: UsageSample, b: UsageSample): UsageSample => ({

@@ -1,22 +1,26 @@
+import * as z from 'zod';
 import type { CpuStats, EngineStats } from './engineStats';
 
-/** A run's resource use at one moment, as `docker stats` computes it. */
-export interface UsageSample {
+// Pure (zod only): the usage chart's webview bundles this module.
+
+/** A run's resource use at one moment, as `docker stats` computes it (a line of stats.jsonl, a message to the chart). */
+export const UsageSampleSchema = z.object({
   /** When the daemon read it (ms since the epoch). */
-  t: number;
+  t: z.number(),
   /** Percent of one CPU (200 = two CPUs busy). */
-  cpuPct: number;
+  cpuPct: z.number(),
   /** Memory in use, page cache that can be dropped left out (Docker CLI: usage − inactive_file). */
-  memBytes: number;
+  memBytes: z.number(),
   /** The container's memory limit (the host's memory when it has none). */
-  memLimitBytes?: number;
+  memLimitBytes: z.number().optional(),
   /** Since the container started (counters). */
-  netRxBytes: number;
-  netTxBytes: number;
-  blkReadBytes: number;
-  blkWriteBytes: number;
-  pids: number;
-}
+  netRxBytes: z.number(),
+  netTxBytes: z.number(),
+  blkReadBytes: z.number(),
+  blkWriteBytes: z.number(),
+  pids: z.number(),
+});
+export type UsageSample = z.output<typeof UsageSampleSchema>;
 
 const timeOf = (s: string | undefined) => {
   const t = s ? Date.parse(s) : NaN;

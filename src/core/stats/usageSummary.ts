@@ -55,27 +55,50 @@ export function addSample(s: UsageSummary, x: UsageSample, dtMs: number): UsageS
   };
 }
 
-/** "1.2 GB", "640 MB", "12 kB" (decimal units, as docker stats' sizes read). */
-export function sizeText(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e8 ? 0 : 1)} MB`;
-  if (n >= 1e3) return `${Math.round(n / 1e3)} kB`;
-  return `${n} B`;
+/** A size's number and unit: [1.2, 'GB'], [640, 'MB'] (decimal units). */
+function sizeParts(n: number): [string, string] {
+  if (n >= 1e9) return [(n / 1e9).toFixed(1), 'GB'];
+  if (n >= 1e6) return [(n / 1e6).toFixed(n >= 1e8 ? 0 : 1), 'MB'];
+  if (n >= 1e3) return [`${Math.round(n / 1e3)}`, 'kB'];
+  return [`${n}`, 'B'];
 }
+
+/** "1.2 GB", "640 MB", "12 kB". */
+export const sizeText = (n: number) => sizeParts(n).join(' ');
 
 const cores = (pct: number) => (pct / 100).toFixed(1);
 const limitCores = (n: number) => (Number.isInteger(n) ? `${n}` : n.toFixed(1));
 
-/** The memory part: "1.2 GB of 4 GB". */
-export const memoryText = (used: number, limit: number | undefined) => `${sizeText(used)}${limit ? ` of ${sizeText(limit)}` : ''}`;
+/** The memory part: "1.2 of 4.0 GB", "640 MB of 4.0 GB". */
+export function memoryText(used: number, limit: number | undefined): string {
+  if (!limit) return sizeText(used);
+  const [u, uUnit] = sizeParts(used);
+  const [l, lUnit] = sizeParts(limit);
+  return uUnit === lUnit ? `${u} of ${l} ${lUnit}` : `${u} ${uUnit} of ${l} ${lUnit}`;
+}
 
 /** A running row: "CPU 143% · 1.2 of 4 GB". */
 export function liveUsageText(x: UsageSample): string {
   return `CPU ${Math.round(x.cpuPct)}% · ${memoryText(x.memBytes, x.memLimitBytes)}`;
 }
 
-/** The summary line: "peak memory 1.2 GB of 4 GB · CPU 1.8 of 2 cores". */
+const peakCpuText = (s: UsageSummary) => `CPU ${cores(s.peakCpuPct)}${s.cpuLimit ? ` of ${limitCores(s.cpuLimit)} cores` : ' cores'}`;
+
+/** The summary line: "peak memory 1.2 of 4.0 GB · CPU 1.8 of 2 cores". */
 export function usageSummaryText(s: UsageSummary): string {
-  const cpu = `CPU ${cores(s.peakCpuPct)}${s.cpuLimit ? ` of ${limitCores(s.cpuLimit)} cores` : ' cores'}`;
-  return `peak memory ${memoryText(s.peakMemBytes, s.memLimitBytes)} · ${cpu}`;
+  return `peak memory ${memoryText(s.peakMemBytes, s.memLimitBytes)} · ${peakCpuText(s)}`;
+}
+
+/** A finished row: "peak 1.2 of 4.0 GB · CPU 1.8 of 2 cores". */
+export const peakUsageText = (s: UsageSummary) => `peak ${memoryText(s.peakMemBytes, s.memLimitBytes)} · ${peakCpuText(s)}`;
+
+/** The rest, for a tooltip: mean CPU, CPU-seconds, network, block I/O, PIDs. */
+export function usageDetailText(s: UsageSummary): string {
+  return [
+    `mean CPU ${Math.round(s.meanCpuPct)}% (${s.cpuSeconds.toFixed(1)} CPU-seconds)`,
+    `network ${sizeText(s.netRxBytes)} in, ${sizeText(s.netTxBytes)} out`,
+    `block I/O ${sizeText(s.blkReadBytes)} read, ${sizeText(s.blkWriteBytes)} written`,
+    `up to ${s.peakPids} processes`,
+    `${s.samples} samples`,
+  ].join(' · ');
 }
