@@ -18,6 +18,7 @@ import { recipeInterpreters } from './runConfiguration';
 import { RunsStatusBar } from './runsStatusBar';
 import { RunsTreeProvider } from './runsTree';
 import { RunUsage } from './runUsage';
+import { UsageCharts } from './usageChartPanel';
 import { Disposable } from '../lifecycle';
 
 /** A daemon id (the commands' argument) or any target. */
@@ -32,6 +33,8 @@ export class RunsFeature extends Disposable {
   readonly tree: RunsTreeProvider;
   /** Resource use of the runs going on (fed by their run terminals). */
   readonly usage = new RunUsage();
+  /** Show Resource Usage panels. */
+  readonly charts: UsageCharts;
   private readonly active = new Map<string, AbortController>();
   /** Lost-run containers already offered: the same ones are not offered twice a session. */
   private readonly offered = new Set<string>();
@@ -48,6 +51,7 @@ export class RunsFeature extends Disposable {
     this.history = new RunHistory(context.workspaceState);
     this.tree = new RunsTreeProvider(this.history, this.usage);
     this._register(this.usage);
+    this.charts = this._register(new UsageCharts(context.extensionUri, this.usage));
     for (const kind of HOST_BACKENDS) this._register({ dispose: this.backends.register(kind.provider(daemons, configurations)) });
     this._register(new RunsStatusBar(this.history));
     this._register(this.history);
