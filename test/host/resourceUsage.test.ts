@@ -57,7 +57,8 @@ describe('resource use of runs (real host, real daemons)', function () {
     const after = api.runs.children().find((c) => c.record.id === r.runId)!;
     assert.match(String(api.runs.item(after).description), /^py-512 · local · succeeded · peak 1\d\d of 537 MB · CPU \d\.\d of 1 cores · /);
     assert.ok(after.record.usage!.peakMemBytes >= 150 * 1024 * 1024, `${after.record.usage?.peakMemBytes}`);
-    assert.match(String((api.runs.item(after).tooltip as vscode.MarkdownString).value), /Resources: peak .* block I\/O/);
+    const tooltip = (api.runs.item(after).tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ');
+    assert.match(tooltip, /Resources: peak 1\d\d of 537 MB · CPU \d\.\d of 1 cores · mean CPU \d+% .* block I\/O .* samples/);
     const statsFile = path.join(ws(), '.container-exec', 'runs', r.runId, 'stats.jsonl');
     assert.ok(fs.readFileSync(statsFile, 'utf8').split('\n').filter(Boolean).length >= 2);
 

@@ -27,16 +27,17 @@ export function recordUsage(run: Pick<RunHandle, 'followStats'>, opts: UsageReco
   const log = new StatsLog(path.join(opts.folder, STATS_FILE));
   let summary = emptyUsage(opts.cpuLimit);
   let lastAt: number | undefined;
+  const sampling = { ...DEFAULT_SAMPLING, ...opts.sampling };
   const ended = sampleRun(run, {
-    ...DEFAULT_SAMPLING,
-    ...opts.sampling,
+    ...sampling,
     signal: ctl.signal,
     onSample: (sample, raw) => {
       if (!summary.cpuLimit) {
         const cpus = onlineCpus(raw);
         if (cpus) summary = { ...summary, cpuLimit: cpus };
       }
-      summary = addSample(summary, sample, lastAt === undefined ? 0 : sample.t - lastAt);
+      // the first sample's CPU covers about one interval (the daemon's own precpu reading, or the stream's first object)
+      summary = addSample(summary, sample, lastAt === undefined ? sampling.intervalMs : sample.t - lastAt);
       lastAt = sample.t;
       log.add(sample);
       opts.onUsage?.(sample, summary);

@@ -98,7 +98,7 @@ export function usageDetailText(s: UsageSummary): string {
     `mean CPU ${Math.round(s.meanCpuPct)}% (${s.cpuSeconds.toFixed(1)} CPU-seconds)`,
     `network ${sizeText(s.netRxBytes)} in, ${sizeText(s.netTxBytes)} out`,
     `block I/O ${sizeText(s.blkReadBytes)} read, ${sizeText(s.blkWriteBytes)} written`,
-    `up to ${s.peakPids} processes`,
+    `up to ${s.peakPids} process${s.peakPids === 1 ? '' : 'es'}`,
     `${s.samples} samples`,
   ].join(' · ');
 }
