@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { daemonLoadText, limitsSummary, usageDenied, type ImageFreshness } from '../core';
+import { daemonLoadText, limitsSummary, rightSizingHint, usageDenied, type ImageFreshness, type SizedRun } from '../core';
 import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
 import { budgetKey, type InvalidBudget } from './budgetSettings';
 import type { ConfigurationCatalog } from './configurationCatalog';
@@ -23,6 +23,8 @@ export type ConfigurationNode =
  * refreshes when the catalog changes, or when what it marks (images, daemons, loads) does.
  */
 export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<ConfigurationNode>, vscode.Disposable {
+  /** Finished runs, newest first (the run history, once the runs concern is there): right-sizing hints read them. */
+  runs: () => readonly SizedRun[] = () => [];
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly watch: vscode.Disposable;
@@ -139,6 +141,12 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
     if (c.runtime || gpu) md.appendMarkdown(`\n\nRuntime: ${c.runtime ?? 'default'}${gpu ? `, ${gpu}` : ''}`);
     if (c.allowedGroups.length) md.appendMarkdown(`\n\nAllowed groups: ${c.allowedGroups.join(', ')}`);
     if (denied) md.appendMarkdown(`\n\n$(lock) ${denied}`);
+    const sizing = rightSizingHint(
+      c,
+      this.runs(),
+      s.items.map((i) => i.config),
+    );
+    if (sizing) md.appendText(`\n\nUsed: ${sizing}`);
     if (fresh?.state === 'stale') md.appendMarkdown(`\n\n$(warning) The base image is stale: ${fresh.why}. Rebuild it.`);
     if (fresh?.state === 'missing') md.appendMarkdown(`\n\n$(circle-outline) The base image is not built yet on its daemon.`);
     item.tooltip = md;

@@ -20,6 +20,7 @@ import {
   memoryUsed,
   newRunId,
   readStatsLog,
+  rightSizingHint,
   runRecipe,
   sampleOf,
   statsStreams,
@@ -133,6 +134,36 @@ describe('resource use computation (pure, stats JSON captured from the testbed: 
     assert.equal(Math.max(...kept.map((k) => k.memBytes)), 9e9);
     assert.equal(kept.at(-1)!.netRxBytes, 4999, 'the last sample is kept');
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('right-sizing hints (pure)', () => {
+  const cfg = (name: string, memory: string, cpus: number) => {
+    const r = validateConfiguration({ name, daemon: 'gpu-box', resources: { memory, cpus } });
+    assert.ok(r.ok);
+    return r.config;
+  };
+  const used = (peakMemBytes: number, peakCpuPct: number) => ({ ...emptyUsage(8), samples: 10, peakMemBytes, peakCpuPct });
+
+  it('"last 5 runs of train.py: peak 1.1 of 16 GB, CPU 0.9 of 8", naming the smallest configuration that holds the peaks with room', () => {
+    const big = cfg('big', '16g', 8);
+    const others = [big, cfg('small', '2g', 2), cfg('tiny', '1g', 1), cfg('medium', '4g', 4)];
+    const runs = [
+      ...[0.9e9, 1.1e9, 1.0e9, 0.8e9, 1.05e9].map((m, i) => ({ recipe: 'train.py', configuration: 'big', usage: used(m, 50 + i * 10) })),
+      { recipe: 'train.py', configuration: 'big', usage: used(9e9, 700) }, // a sixth, older run: not read
+      { recipe: 'other.py', configuration: 'small', usage: used(5e8, 10) },
+    ];
+    assert.equal(
+      rightSizingHint(big, runs, others),
+      'last 5 runs of train.py: peak 1.1 of 17.2 GB, CPU 0.9 of 8; configuration small (memory 2g, 2 CPUs) fits them with less held',
+    );
+    // tiny (1 GiB) is below the peak with its 25 % headroom; a configuration nearly full is pointed to a larger one
+    const small = others[1]!;
+    assert.equal(
+      rightSizingHint(small, [{ recipe: 'etl.py', configuration: 'small', usage: used(2.0e9, 150) }], others),
+      'last run of etl.py: peak 2.0 of 2.1 GB, CPU 1.5 of 2; configuration medium (memory 4g, 4 CPUs) fits with more room',
+    );
+    assert.equal(rightSizingHint(cfg('unused', '8g', 4), runs, others), undefined);
   });
 });
 

@@ -5,3 +5,4 @@ export * from './usageSummary';
 export * from './sampler';
 export * from './statsLog';
 export * from './usageRecording';
+export * from './rightSizing';
