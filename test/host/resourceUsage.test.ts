@@ -62,6 +62,11 @@ describe('resource use of runs (real host, real daemons)', function () {
     const statsFile = path.join(ws(), '.container-exec', 'runs', r.runId, 'stats.jsonl');
     assert.ok(fs.readFileSync(statsFile, 'utf8').split('\n').filter(Boolean).length >= 2);
 
+    // the configuration's tooltip: what its last run used against what it grants
+    const configNode = api.configurations.children().find((n) => n.kind === 'configuration' && n.item.config.name === 'py-512')!;
+    const configTip = ((await api.configurations.item(configNode)).tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ');
+    assert.match(configTip, /Used: last (\d+ runs|run) of recipes\/hold\.py: peak 1\d\d of 537 MB, CPU \d\.\d of 1/);
+
     // the finished run's chart is drawn from its stats.jsonl (a panel of its own: the live one is closed first)
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await until('the live chart closed', 10000, () => !api.runs.charts().some((c) => c.key === runningKey));
