@@ -66,9 +66,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       r.configuration,
       r.target.id,
       stateText(r),
-      ...(used ? [used] : []),
       duration(r),
       started.toLocaleTimeString(),
+      ...(used ? [used] : []),
       ...(r.outputsKept ? ['outputs still in container'] : []),
     ].join(' · ');
     // ".kept" before ".outputs": menus match /\.outputs$/ and /\.kept/

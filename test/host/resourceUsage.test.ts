@@ -38,9 +38,9 @@ describe('resource use of runs (real host, real daemons)', function () {
     const live = await until('a running row with CPU and memory', 60000, () => {
       const n = api.runs.children().find((c) => c.record.id === node.record.id)!;
       const d = String(api.runs.item(n).description);
-      return n.record.state === 'running' && /CPU \d+% · 1\d\d of 537 MB/.test(d) && d;
+      return n.record.state === 'running' && /CPU \d+% · 1\d\d of 537 MB$/.test(d) && d;
     });
-    assert.match(live, /^py-512 · local · running · CPU \d+% · 1\d\d of 537 MB · /);
+    assert.match(live, /^py-512 · local · running · [\d.]+ s · .+ · CPU \d+% · 1\d\d of 537 MB$/);
 
     const runningKey = await vscode.commands.executeCommand<string>('containerExec.showResourceUsage', node);
     const drawnLive = await until('the live chart drew samples', 30000, () =>
@@ -55,7 +55,10 @@ describe('resource use of runs (real host, real daemons)', function () {
     const r = await done;
     assert.equal(r.exitCode, 0, r.record?.message);
     const after = api.runs.children().find((c) => c.record.id === r.runId)!;
-    assert.match(String(api.runs.item(after).description), /^py-512 · local · succeeded · peak 1\d\d of 537 MB · CPU \d\.\d of 1 cores · /);
+    assert.match(
+      String(api.runs.item(after).description),
+      /^py-512 · local · succeeded · [\d.]+ s · .+ · peak 1\d\d of 537 MB · CPU \d\.\d of 1 cores$/,
+    );
     assert.ok(after.record.usage!.peakMemBytes >= 150 * 1024 * 1024, `${after.record.usage?.peakMemBytes}`);
     const tooltip = (api.runs.item(after).tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ');
     assert.match(tooltip, /Resources: peak 1\d\d of 537 MB · CPU \d\.\d of 1 cores · mean CPU \d+% .* block I\/O .* samples/);
