@@ -1,5 +1,5 @@
-// Three bundles: dist/extension.js (node, cjs, `vscode` external), dist/outputWorker.js (its output worker
-// thread) and dist/webview.js (browser, iife).
+// Four bundles: dist/extension.js (node, cjs, `vscode` external), dist/outputWorker.js (its output worker
+// thread), dist/webview.js and dist/usageChart.js (+ .css: uPlot's) (browser, iife).
 // node esbuild.mjs [--production] [--watch]
 import * as fs from 'node:fs';
 import * as esbuild from 'esbuild';
@@ -50,6 +50,15 @@ const contexts = await Promise.all([
     ...common,
     entryPoints: ['webview/main.ts'],
     outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  }),
+  // the resource-usage chart (uPlot and its stylesheet, bundled: the webview loads nothing from elsewhere)
+  esbuild.context({
+    ...common,
+    entryPoints: ['webview/usage/main.ts'],
+    outfile: 'dist/usageChart.js',
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

@@ -193,6 +193,8 @@ if (process.env.UPDATE_SCREENSHOTS === '1') {
     'swarm-nodes.png',
     'debug-recipe.png',
     'pool-load.png',
+    'resource-usage-light.png',
+    'resource-usage-dark.png',
   ]) {
     const from = path.join(RUN, 'screenshots', f);
     if (fs.existsSync(from)) fs.copyFileSync(from, path.join(ROOT, 'docs/screenshots', f));

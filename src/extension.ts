@@ -15,6 +15,7 @@ import { runTerminalWrites } from './runs/runTask';
 import { registerTasks } from './tasks';
 import { registerDebug, debugSessionEnds, lastDebugProblem } from './debug/debugFeature';
 import type { DebugSessionEnd } from './debug/debugAdapter';
+import type { UsageCharts } from './runs/usageChartPanel';
 import { registerViews } from './views';
 import { prompts } from './prompts';
 import { watchWorkspaceTrust, workspaceTrust } from './workspaceTrust';
@@ -49,6 +50,8 @@ export interface ContainerExecApi {
     onTerminalWrite: vscode.Event<{ runId: string; text: string }>;
     /** Back-ends opened and not disposed yet. */
     openBackends(): number;
+    /** Show Resource Usage panels: their keys (run ids), pages and what each drew. */
+    charts(): ReturnType<UsageCharts['openPanels']>;
   };
   /**
    * Workspace Trust, for tests: the in-host suite runs with --disable-workspace-trust, so Restricted Mode
@@ -104,6 +107,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
       item: (node) => runs.tree.getTreeItem(node),
       onTerminalWrite: runTerminalWrites().event,
       openBackends: () => runs.backends.openCount,
+      charts: () => runs.charts.openPanels(),
     },
     trust: { isTrusted: () => workspaceTrust.isTrusted(), simulate: (t) => workspaceTrust.simulate(t) },
     debug: { onDidEnd: debugSessionEnds, lastProblem: lastDebugProblem },

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { basePlan, buildingDaemon } from '../builds/basePlan';
 import { extensionVersion } from '../workspace';
-import { currentUserGroups, imageFreshness, type Configuration, type ImageFreshness } from '../core';
+import { currentUserGroups, imageFreshness, type Configuration, type ImageFreshness, type SizedRun } from '../core';
 import type { DaemonsFeature } from '../daemons/daemonsFeature';
 import { ConfigEditorPanels } from './configEditorPanel';
 import { ConfigurationCatalog } from './configurationCatalog';
@@ -14,7 +14,7 @@ import { Disposable } from '../lifecycle';
 /** What the tree needs of the run history (structural: the runs concern imports this one). */
 interface RunsSeen {
   onDidChange: vscode.Event<void>;
-  all(): readonly { id: string; state: string }[];
+  all(): readonly (SizedRun & { id: string; state: string })[];
 }
 
 /** The configurations concern: settings -> catalog -> tree; the editor panels. Reads no Docker until asked. */
@@ -50,6 +50,7 @@ export class ConfigurationsFeature extends Disposable {
    * also while no daemon event stream runs (the Daemons view hidden). Only state changes count.
    */
   followRuns(runs: RunsSeen): void {
+    this.tree.runs = () => runs.all().filter((r) => r.state !== 'running' && r.state !== 'queued');
     let seen = '';
     this._register(
       runs.onDidChange(() => {
@@ -59,6 +60,7 @@ export class ConfigurationsFeature extends Disposable {
           .join(',');
         if (now === seen) return;
         seen = now;
+        this.tree.refresh(); // right-sizing hints read the finished runs
         this.poolLoads.runsChanged(loadDaemons(this.catalog.current().items.map((i) => i.config)));
       }),
     );

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { limitsSummary, usageDenied, type ImageFreshness } from '../core';
+import { limitsSummary, rightSizingHint, usageDenied, type ImageFreshness, type SizedRun } from '../core';
 import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
 import { budgetKey, type InvalidBudget } from './budgetSettings';
 import type { ConfigurationCatalog } from './configurationCatalog';
@@ -31,6 +31,8 @@ export type ConfigurationNode =
  * refreshes when the catalog changes, or when what it marks (images, daemons, loads) does.
  */
 export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<ConfigurationNode>, vscode.Disposable {
+  /** Finished runs, newest first (the run history, once the runs concern is there): right-sizing hints read them. */
+  runs: () => readonly SizedRun[] = () => [];
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly watch: vscode.Disposable;
@@ -119,7 +121,12 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
       : missingDaemon
         ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
         : new vscode.ThemeIcon(c.gpus !== 'none' || c.runtime ? 'circuit-board' : 'server-process');
-    item.tooltip = configurationTooltip(node.item, { target: target.long, missing, gpu, denied, fresh });
+    const sizing = rightSizingHint(
+      c,
+      this.runs(),
+      s.items.map((i) => i.config),
+    );
+    item.tooltip = configurationTooltip(node.item, { target: target.long, missing, gpu, denied, fresh, sizing });
     item.contextValue = `configuration.valid${denied ? '.locked' : ''}${fresh && fresh.state !== 'current' ? '.rebuild' : ''}`;
     item.command = { command: 'containerExec.editConfiguration', title: 'Edit', arguments: [node] };
     if (hasConfigurationRows(c)) item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
@@ -137,7 +144,14 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
 /** A configuration's tooltip: its target (missing daemons flagged), image, limits, runtime, groups, lock and image freshness. */
 function configurationTooltip(
   { config: c, scope }: ConfigurationItem,
-  { target, missing, gpu, denied, fresh }: { target: string; missing: string[]; gpu: string; denied?: string; fresh?: ImageFreshness },
+  {
+    target,
+    missing,
+    gpu,
+    denied,
+    fresh,
+    sizing,
+  }: { target: string; missing: string[]; gpu: string; denied?: string; fresh?: ImageFreshness; sizing?: string },
 ): vscode.MarkdownString {
   const md = new vscode.MarkdownString(`**${c.name}** (${scope} settings)${c.description ? `\n\n${c.description}` : ''}\n\n`, true);
   md.appendMarkdown(
@@ -149,6 +163,7 @@ function configurationTooltip(
   if (c.runtime || gpu) md.appendMarkdown(`\n\nRuntime: ${c.runtime ?? 'default'}${gpu ? `, ${gpu}` : ''}`);
   if (c.allowedGroups.length) md.appendMarkdown(`\n\nAllowed groups: ${c.allowedGroups.join(', ')}`);
   if (denied) md.appendMarkdown(`\n\n$(lock) ${denied}`);
+  if (sizing) md.appendText(`\n\nUsed: ${sizing}`);
   if (fresh?.state === 'stale') md.appendMarkdown(`\n\n$(warning) The base image is stale: ${fresh.why}. Rebuild it.`);
   if (fresh?.state === 'missing') md.appendMarkdown(`\n\n$(circle-outline) The base image is not built yet on its daemon.`);
   return md;

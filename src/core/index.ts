@@ -21,3 +21,4 @@ export * from './backend';
 export * from './debug';
 export * from './kernel';
 export * from './sweep';
+export * from './stats';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { capText, limitsSummary, newRunId, prepareRunFolder, targetIsOneDaemon, targetText, usageDenied } from '../core';
+import { capText, limitsSummary, newRunId, prepareRunFolder, STATS_FILE, targetIsOneDaemon, targetText, usageDenied } from '../core';
 import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
 import { executeToEnd } from '../tasks';
@@ -171,6 +171,20 @@ export const RUN_COMMANDS = {
   'containerExec.fetchRunOutputs': async (s: Services, arg?: unknown) => {
     const r = await keptRunOf(s, arg);
     return r ? fetchKeptRunOutputs(s, r) : undefined;
+  },
+  /** The run's CPU, memory, network and block I/O: live while it runs, from its stats.jsonl after; returns the panel's key. */
+  'containerExec.showResourceUsage': (s: Services, arg?: unknown) => {
+    const r = runOf(s, arg);
+    const running = r.state === 'running' || r.state === 'queued';
+    if (!running && !existsSync(path.join(path.dirname(r.logFile), STATS_FILE)))
+      throw new Error(`Run ${r.id} has no resource samples: its container gave none, or ${STATS_FILE} is gone from its run folder.`);
+    return s.runs.charts.open([r], `Resources: ${r.recipe}`);
+  },
+  /** Every run going on, on one chart; returns the panel's key. */
+  'containerExec.showAllResourceUsage': (s: Services) => {
+    const running = s.runs.history.all().filter((r) => r.state === 'running');
+    if (!running.length) throw new Error('No run is going on: pick a finished run in the Runs view to see what it used.');
+    return s.runs.charts.open(running, `Resources: ${running.length} running run${running.length > 1 ? 's' : ''}`);
   },
   'containerExec.clearRunHistory': (s: Services) => s.runs.history.clearFinished(),
   /** Removes the containers of lost runs on a daemon (picked when not given); returns their ids. */

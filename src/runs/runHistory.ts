@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
-import { migrateRunRecord } from '../core';
+import { migrateRunRecord, UsageSummarySchema } from '../core';
 import { settings } from '../settings';
 
 /** Where a run ran: a back-end kind and its target (a daemon id today). */
@@ -42,6 +42,8 @@ export const RunRecordSchema = z.object({
   lost: z.boolean().optional(),
   /** Not all outputs came back (a cap, a failed fetch): they are still in this container (Fetch Run Outputs). */
   outputsKept: z.object({ container: z.string(), target: TargetSchema, outputPath: z.string(), reason: z.string() }).optional(),
+  /** What it used while it ran: peaks and totals from the Engine's stats (its series: stats.jsonl in its run folder). */
+  usage: UsageSummarySchema.optional(),
 });
 /** What storage holds, old records included (migrated on read). */
 const StoredRunRecordSchema = z.preprocess(migrateRunRecord, RunRecordSchema);

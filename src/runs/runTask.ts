@@ -10,6 +10,7 @@ import {
   targetOf,
   formatBytes,
   pacingAt,
+  usageSummaryText,
   type Configuration,
   type ExecutionBackend,
   type RunHooks,
@@ -255,6 +256,7 @@ class RunTerminal extends TaskTerminal {
         void update(reason ? { state: 'queued', message: reason } : { state: 'running', message: undefined, placement: backend.placement });
         if (reason) this.line(`${C.dim}${reason}${C.reset}`);
       },
+      onUsage: (sample, summary) => s.runs.usage.add(id, sample, summary),
       onStarted: (run) => {
         // a swarm run's node is known once its task landed: the record names its daemon (outputs are fetched there)
         if (backend.placement) void update({ placement: backend.placement });
@@ -291,9 +293,10 @@ class RunTerminal extends TaskTerminal {
       outputsKept,
       outputBytes: output.bytes,
       outputMs: output.lastAt - output.firstAt,
+      usage: outcome.usage,
     });
     const seconds = ((o.record().endedAt! - o.record().startedAt) / 1000).toFixed(1);
-    const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, outcome.outputs)}` : ''}${outputsKept ? ` · the rest still in container ${outputsKept.container} (Fetch Run Outputs)` : ''}`;
+    const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, outcome.outputs)}` : ''}${outputsKept ? ` · the rest still in container ${outputsKept.container} (Fetch Run Outputs)` : ''}${outcome.usage ? ` · ${usageSummaryText(outcome.usage)}` : ''}`;
     let code = 0;
     if (outcome.state === 'succeeded') this.line(`${C.green}Run succeeded in ${seconds} s${outputs}${C.reset}`);
     else {

@@ -17,6 +17,8 @@ import { RunHistory } from './runHistory';
 import { recipeInterpreters } from './runConfiguration';
 import { RunsStatusBar } from './runsStatusBar';
 import { RunsTreeProvider } from './runsTree';
+import { RunUsage } from './runUsage';
+import { UsageCharts } from './usageChartPanel';
 import { Disposable } from '../lifecycle';
 
 /** A daemon id (the commands' argument) or any target. */
@@ -29,6 +31,10 @@ export class RunsFeature extends Disposable {
   /** Where runs execute: the run task and the Runs view ask it for the back-end of a target. */
   readonly backends = new BackendRegistry();
   readonly tree: RunsTreeProvider;
+  /** Resource use of the runs going on (fed by their run terminals). */
+  readonly usage = new RunUsage();
+  /** Show Resource Usage panels. */
+  readonly charts: UsageCharts;
   private readonly active = new Map<string, AbortController>();
   /** Lost-run containers already offered: the same ones are not offered twice a session. */
   private readonly offered = new Set<string>();
@@ -43,7 +49,9 @@ export class RunsFeature extends Disposable {
   ) {
     super();
     this.history = new RunHistory(context.workspaceState);
-    this.tree = new RunsTreeProvider(this.history);
+    this.tree = new RunsTreeProvider(this.history, this.usage);
+    this._register(this.usage);
+    this.charts = this._register(new UsageCharts(context.extensionUri, this.usage));
     for (const kind of HOST_BACKENDS) this._register({ dispose: this.backends.register(kind.provider(daemons, configurations)) });
     this._register(new RunsStatusBar(this.history));
     this._register(this.history);
@@ -82,6 +90,7 @@ export class RunsFeature extends Disposable {
   }
   ended(id: string): void {
     this.active.delete(id);
+    this.usage.end(id);
     if (!this.active.size) {
       clearInterval(this.ticker);
       this.ticker = undefined;

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import { targetText } from '../core';
+import { liveUsageText, peakUsageText, targetText, usageDetailText } from '../core';
 import { groupSweeps, sweepTreeItem, trialLabel } from '../sweeps/sweepNode';
 import type { RunHistory, RunRecord } from './runHistory';
+import type { RunUsage } from './runUsage';
 
 export interface RunNode {
   kind: 'run' | 'sweep';
@@ -41,7 +42,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   readonly onDidChangeTreeData = this.changed.event;
   private readonly sub: vscode.Disposable;
 
-  constructor(private readonly history: RunHistory) {
+  constructor(
+    private readonly history: RunHistory,
+    private readonly usage?: RunUsage,
+  ) {
     this.sub = history.onDidChange(() => this.refresh());
   }
 
@@ -59,6 +63,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const r = node.record;
     const item = new vscode.TreeItem(r.sweep ? trialLabel(r) : r.recipe, vscode.TreeItemCollapsibleState.None);
     const started = new Date(r.startedAt);
+    const live = r.state === 'running' ? this.usage?.get(r.id) : undefined;
+    const used = live ? liveUsageText(live.latest) : r.usage && peakUsageText(r.usage);
     item.id = r.id;
     item.iconPath = ICONS[r.state]();
     item.description = [
@@ -68,6 +74,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       stateText(r),
       duration(r),
       started.toLocaleTimeString(),
+      ...(used ? [used] : []),
       ...(r.outputsKept ? ['outputs still in container'] : []),
     ].join(' · ');
     // ".kept" before ".outputs": menus match /\.outputs$/ and /\.kept/
@@ -80,6 +87,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     md.appendMarkdown(`State: ${stateText(r)} · ${duration(r)} · started ${started.toLocaleString()}\n\n`);
     if (r.placement) md.appendText(`Placed on daemon ${r.placement.daemon}: ${r.placement.reason}\n\n`);
     if (r.args.length) md.appendMarkdown(`Arguments: \`${r.args.join(' ')}\`\n\n`);
+    const summary = live?.summary ?? r.usage;
+    if (summary) md.appendText(`Resources: ${peakUsageText(summary)} · ${usageDetailText(summary)}\n\n`);
     if (r.message) md.appendText(r.message);
     if (r.outputsKept) {
       // the reason may quote an error: text, not markdown

@@ -144,6 +144,11 @@ export interface RunHandle {
   /** SIGTERM, SIGKILL after `graceSeconds`. */
   stop(graceSeconds: number): Promise<void>;
   exec(cmd: string[], opts?: ExecOptions): Promise<ExecSession>;
+  /**
+   * The Engine stats of the run's container (parsed JSON, about one a second), from the daemon it runs on
+   * (a pool's: where it landed; a swarm's: its node's), until the stream ends or `signal` aborts; rejects when cut.
+   */
+  followStats(onStats: (raw: unknown) => void, signal: AbortSignal): Promise<void>;
   /** The run's folder `path` into `dest` (dest/<basename>), each entry judged alone, with caps. */
   fetchOutputs(path: string, dest: string, opts?: FetchOutputsOptions): Promise<FetchedOutputs>;
   /** Removes the run's resource; an already-gone one is not an error. */

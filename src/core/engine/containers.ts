@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { CallOptions, DaemonClient } from '../daemonClient';
+import { onLines } from '../jsonLines';
 import { demuxFrames } from '../run/demux';
 import { signalled, type ContainerInspect } from './signalled';
 
@@ -139,4 +140,42 @@ export async function createExec(
       await client.call('resize exec', (_d, abortSignal) => exec.resize({ w, h, abortSignal }), o);
     },
   };
+}
+
+/** Stats streams open now and ever opened (tests check that none outlives its run). */
+export const statsStreams = { open: 0, opened: 0 };
+
+/**
+ * Follows GET /containers/{id}/stats (streamed: about one object a second) and hands each parsed JSON
+ * object to `onStats` until the stream ends or `signal` aborts (both resolve). Rejects when it is refused
+ * or cut. No deadline here: the caller bounds the wait for the first object and the gaps between them.
+ */
+export async function followContainerStats(
+  client: DaemonClient,
+  id: string,
+  onStats: (raw: unknown) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const stream = await client.unbounded(
+    'stats',
+    (d, abortSignal) => signalled(d).getContainer(id).stats({ stream: true, abortSignal }),
+    signal,
+  );
+  statsStreams.open++;
+  statsStreams.opened++;
+  onLines(stream, (line) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      return; // not JSON: the next line may be
+    }
+    onStats(raw);
+  });
+  await client
+    .streamEnd('stats', stream, signal)
+    .catch((e: Error) => {
+      if (!signal.aborted) throw e;
+    })
+    .finally(() => statsStreams.open--);
 }

@@ -61,6 +61,8 @@ export interface SignalledContainer {
   remove(o: Signalled<{ force: boolean; v: boolean }>): Answer;
   attach(o: Signalled<OutputOptions>): Stream;
   logs(o: Signalled<OutputOptions>): Stream;
+  /** GET /containers/{id}/stats: one JSON object per line, about one a second, while `stream`. */
+  stats(o: Signalled<{ stream: boolean }>): Stream;
   putArchive(tar: NodeJS.ReadableStream, o: Signalled<{ path: string }>): Answer;
   getArchive(o: Signalled<{ path: string }>): Stream;
   exec(o: Signalled<ExecOptions>): Promise<SignalledExec>;

@@ -9,6 +9,9 @@ import type { OffThreadOutput } from './outputThread';
 import { recipeRun, type RunKind } from './kinds';
 import { workspaceLabel } from './recipe';
 import { capText } from './runOutputs';
+import { recordUsage, type UsageRecording, type UsageRecordingOptions } from '../stats/usageRecording';
+import { memoryText, type UsageSummary } from '../stats/usageSummary';
+import type { UsageSample } from '../stats/usage';
 import { scanWorkspace, type WorkspaceScan } from './workspaceArchive';
 
 /** Why a run did not succeed; `image-missing` lets the UI offer a build. */
@@ -60,6 +63,8 @@ export interface RunRequest {
   extensionVersion: string;
   /** What kind of run (its command, label, refusals): a plain recipe run when absent. */
   kind?: RunKind;
+  /** Resource use is sampled while the container runs (into `outputsDir`/stats.jsonl) unless `false`; the timings for tests. */
+  usageSampling?: UsageRecordingOptions['sampling'] | false;
 }
 
 export interface RunHooks {
@@ -82,6 +87,8 @@ export interface RunHooks {
   onQueued?(reason: string | undefined): void;
   /** The container runs: a debugger attaches through `run.exec` here. */
   onStarted?(run: RunHandle): void;
+  /** A resource-use sample (about one a second while the container runs), and the peaks so far. */
+  onUsage?(sample: UsageSample, summary: UsageSummary): void;
 }
 
 export interface RunOutcome {
@@ -98,6 +105,8 @@ export interface RunOutcome {
   lost?: boolean;
   /** Not all outputs came back (a cap, a failed fetch): the container was kept with them; retrieveKeptOutputs brings them. */
   outputsKept?: { container: string; outputPath: string; reason: string };
+  /** What the run used while it ran (peaks, totals), when the daemon gave samples. */
+  usage?: UsageSummary;
 }
 
 export const WORKSPACE_IN_CONTAINER = '/workspace';
@@ -183,6 +192,7 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
   let stopHeartbeat = () => {};
   let stopping: Promise<void> | undefined;
   let started = false;
+  let usage: UsageRecording | undefined;
   const onCancel = () => {
     if (!started || stopping) return; // before start, the container is just removed
     hooks.onStatus(`Stopping the container (SIGTERM, SIGKILL after ${req.graceSeconds ?? 10} s)`);
@@ -207,6 +217,7 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
       },
     });
     started = true;
+    usage = sampleUsage(run, req, hooks);
     hooks.onStarted?.(run);
     signal.addEventListener('abort', onCancel, { once: true });
     if (signal.aborted) onCancel();
@@ -230,16 +241,13 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
       lost = e;
       streams.abort();
     });
-    let exit: { exitCode: number; oomKilled: boolean };
-    try {
-      exit = await run.wait(streams.signal);
-    } catch (e) {
-      throw lost ?? e;
-    } finally {
-      stopHeartbeat();
-    }
+    const exit = await run
+      .wait(streams.signal)
+      .catch((e: unknown) => Promise.reject(lost ?? e))
+      .finally(stopHeartbeat);
     await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
     await stopping;
+    outcome.usage = await usage?.stop();
     endedOutcome(outcome, exit, signal.aborted, c);
   } catch (e) {
     // whatever broke, a target that no longer answers is the reason
@@ -250,11 +258,23 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
     signal.removeEventListener('abort', onCancel);
     streams.abort();
     await stopping;
+    outcome.usage = await usage?.stop();
     if (!lost) await finish(backend, run, req, hooks, outcome, outputPath, started);
     // the target may only be unreachable from here: one bounded attempt, else its label finds it later
     else await run.remove().catch(() => undefined);
   }
   return outcome;
+}
+
+/** Every kind's container is sampled here, on the daemon it runs on, unless the request says not to. */
+function sampleUsage(run: RunHandle, req: RunRequest, hooks: RunHooks): UsageRecording | undefined {
+  if (req.usageSampling === false) return undefined;
+  return recordUsage(run, {
+    folder: req.outputsDir,
+    cpuLimit: req.config.resources.cpus,
+    sampling: req.usageSampling,
+    onUsage: hooks.onUsage,
+  });
 }
 
 /** Past containerExec.uploadWarnMB, the upload is slow on a remote target: say so, and how to make it smaller. */
@@ -309,7 +329,7 @@ function endedOutcome(outcome: RunOutcome, exit: { exitCode: number; oomKilled: 
   else if (outcome.oomKilled)
     Object.assign(outcome, {
       failure: 'oom',
-      message: `OOM-killed: the recipe needed more memory than configuration ${c.name} allows (memory ${c.resources.memory ?? 'unlimited'}); exit code ${outcome.exitCode}.`,
+      message: `OOM-killed: the recipe needed more memory than configuration ${c.name} allows (memory ${c.resources.memory ?? 'unlimited'}${outcome.usage ? `; peak ${memoryText(outcome.usage.peakMemBytes, outcome.usage.memLimitBytes)} sampled` : ''}); exit code ${outcome.exitCode}.`,
     });
   else if (outcome.exitCode === 0) Object.assign(outcome, { state: 'succeeded', message: 'Recipe exited with code 0.' });
   else Object.assign(outcome, { failure: 'exit', message: `Recipe exited with code ${outcome.exitCode}.` });

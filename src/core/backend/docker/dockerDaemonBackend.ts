@@ -4,6 +4,7 @@ import type { Configuration } from '../../config/configurationSchema';
 import { createDaemonClient, type DaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
 import {
+  followContainerStats,
   attachContainer,
   createContainer,
   createExec,
@@ -196,6 +197,10 @@ export class DockerRun implements RunHandle {
 
   fetchOutputs(outputPath: string, dest: string, opts?: FetchOutputsOptions) {
     return fetchOutputs(this.client, this.name, outputPath, dest, opts);
+  }
+
+  followStats(onStats: (raw: unknown) => void, signal: AbortSignal): Promise<void> {
+    return followContainerStats(this.client, this.name, onStats, signal);
   }
 
   /**

@@ -764,6 +764,9 @@ class PoolRun implements RunHandle {
   async exec(cmd: string[], opts?: ExecOptions) {
     return (await this.handle(opts?.signal)).exec(cmd, opts);
   }
+  async followStats(onStats: (raw: unknown) => void, signal: AbortSignal): Promise<void> {
+    return (await this.handle(signal)).followStats(onStats, signal);
+  }
   async fetchOutputs(path: string, dest: string, opts?: Parameters<RunHandle['fetchOutputs']>[2]) {
     return (await this.handle(opts?.signal)).fetchOutputs(path, dest, opts);
   }

@@ -463,6 +463,10 @@ class SwarmRun implements RunHandle {
     return this.located().then((at) => at.container.exec(cmd, opts));
   }
 
+  followStats(onStats: (raw: unknown) => void, signal: AbortSignal): Promise<void> {
+    return this.located().then((at) => at.container.followStats(onStats, signal));
+  }
+
   async fetchOutputs(outputPath: string, dest: string, opts?: FetchOutputsOptions) {
     const at = await this.locate({ signal: opts?.signal });
     return at ? at.container.fetchOutputs(outputPath, dest, opts) : { skipped: [], entries: 0, bytes: 0 };
