@@ -19,3 +19,4 @@ export * from './build';
 export * from './run';
 export * from './backend';
 export * from './debug';
+export * from './kernel';

@@ -1,0 +1,2 @@
+export * from './kernelSession';
+export * from './startKernel';
