@@ -5,6 +5,7 @@ import { DAEMON_COMMANDS } from './daemons/daemonCommands';
 import { RUN_COMMANDS } from './runs/runCommands';
 import { DEBUG_COMMANDS } from './debug/debugCommands';
 import { SHELL_COMMANDS } from './shell/shellCommands';
+import { NOTEBOOK_COMMANDS } from './notebook/notebookCommands';
 import { forgetRegistryConsents } from './configurations/registrySecrets';
 import type { Services } from './services';
 import { runCommand, type CommandHandler } from './commandErrors';
@@ -17,6 +18,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   ...RUN_COMMANDS,
   ...DEBUG_COMMANDS,
   ...SHELL_COMMANDS,
+  ...NOTEBOOK_COMMANDS,
   'containerExec.showLog': (s) => s.log.show(),
   'containerExec.resetRegistryPasswordAnswers': async (s) =>
     void vscode.window.showInformationMessage(

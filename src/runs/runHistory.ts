@@ -8,8 +8,8 @@ const TargetSchema = z.object({ kind: z.string().min(1), id: z.string().min(1) }
 
 export const RunRecordSchema = z.object({
   id: z.string(),
-  /** A debug session's run (Debug Recipe); absent: a plain run. */
-  kind: z.enum(['run', 'debug']).optional(),
+  /** A debug session's run (Debug Recipe), a notebook's kernel; absent: a plain run. */
+  kind: z.enum(['run', 'debug', 'kernel']).optional(),
   /** Workspace-relative (posix). */
   recipe: z.string(),
   configuration: z.string(),
