@@ -31,7 +31,9 @@
 #              swarm-w2 (2379); swarm-w2 advertises a fake GPU, the generic resource NVIDIA-GPU=GPU-fake0.
 #              Unless DOCKERENV_SWARM=0. Joining makes the host bridge docker_gwbridge: stop deletes it.
 #   images   : local/busybox:latest (FROM scratch + busybox-static), local/python:3-bookworm (mmdebstrap
-#              essential + python3; falls back to a copy of the host's python3 if the mirror is unreachable)
+#              essential + python3; falls back to a copy of the host's python3 if the mirror is unreachable),
+#              local/jupyter:bookworm (mmdebstrap: python3-ipykernel, -jupyter-client, -matplotlib; notebook
+#              kernels) on every daemon but the registries' (the crash daemon too, from a cached `docker save`)
 # Extra daemons use their own bridge, --iptables=false (a second dockerd with iptables enabled rewrites the
 # shared DOCKER-ISOLATION/DOCKER chains and drops the primary's docker0 rules) and never --bridge=none
 # (dockerd -b none deletes the interface "docker0", i.e. the primary's bridge).
@@ -70,6 +72,9 @@ PY_METHOD=${DOCKERENV_PYTHON_METHOD:-mmdebstrap}   # mmdebstrap | host
 PY_ROOTFS=python3+debugpy
 BUSYBOX_IMAGE=${DOCKERENV_BUSYBOX_IMAGE:-local/busybox:latest}
 PYTHON_IMAGE=${DOCKERENV_PYTHON_IMAGE:-local/python:3-bookworm}
+# the notebook kernels' image (Debian's ipykernel, jupyter_client, matplotlib); its package list as a label, as above
+JUPYTER_ROOTFS=python3+ipykernel+jupyter-client+matplotlib
+JUPYTER_IMAGE=${DOCKERENV_JUPYTER_IMAGE:-local/jupyter:bookworm}
 PRIMARY_SOCK=/var/run/docker.sock
 # bridge of each extra daemon. NOTE: do not add --default-address-pool to the extra daemons: with it,
 # dockerd 20.10 deletes the host's "docker0" (the primary's bridge) when it restarts on an existing data-root.
@@ -126,6 +131,7 @@ umount_under() { awk -v p="$1/" 'index($2, p) == 1 {print $2}' /proc/mounts | so
 # ---------------------------------------------------------------- packages
 ensure_packages() {
   local want=(docker.io iptables iproute2 curl openssl busybox-static docker-registry apache2-utils)
+  want+=(python3-ipykernel python3-jupyter-client)   # bench kernel's local baseline (an ipykernel on this machine)
   [ "$ENABLE_SSH" = 1 ] && want+=(openssh-server openssh-client)
   [ "$PY_METHOD" = mmdebstrap ] && want+=(mmdebstrap)
   [ $# -eq 0 ] || want=("$@")   # only these
@@ -253,6 +259,8 @@ start_crash_daemon() {
     log "images: loading $BUSYBOX_IMAGE into dockerd-crash"
     docker -H "unix://$PRIMARY_SOCK" save "$BUSYBOX_IMAGE" | "${C[@]}" load -q >/dev/null || die "loading $BUSYBOX_IMAGE into dockerd-crash failed"
   fi
+  # the kernel's daemon-lost test runs a notebook kernel here (kept across restarts: its data-root stays)
+  if [ -s "$STATE/cache/jupyter-image.tar" ]; then load_jupyter_image crash || die "loading $JUPYTER_IMAGE into dockerd-crash failed"; fi
 }
 kill_crash_daemon() {
   rec_alive dockerd-crash || { log "dockerd-crash: not running"; return 0; }
@@ -443,6 +451,39 @@ build_python_rootfs_host() {   # $1 = output tar; copies the host's python3 + st
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$t/etc/group"
   tar -C "$t" -cf "$1" . ; rm -rf "$t"
 }
+build_jupyter_rootfs_mmdebstrap() {   # $1 = output tar (no host fallback: kernels need Debian's packages)
+  mmdebstrap --quiet --format=tar --variant=essential --include=python3,python3-ipykernel,python3-jupyter-client,python3-matplotlib \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+    --aptopt='Apt::Install-Recommends "false"' \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log "$1"/usr/share/zoneinfo/right "$1"/usr/share/zoneinfo/posix' \
+    bookworm "$1" "$MIRROR" > "$STATE/cache/mmdebstrap-jupyter.log" 2>&1
+}
+jupyter_image_current() {   # "$@" = docker -H ...
+  [ "$("$@" image inspect -f '{{index .Config.Labels "container-exec.testbed.rootfs"}}' "$JUPYTER_IMAGE" 2>/dev/null)" = "$JUPYTER_ROOTFS" ]
+}
+ensure_jupyter_image() {   # on the primary, then saved once to a cached tar the other daemons load
+  local P=(docker -H "unix://$PRIMARY_SOCK") tarf=$STATE/cache/jupyter-rootfs-$JUPYTER_ROOTFS.tar
+  if ! jupyter_image_current "${P[@]}"; then
+    if [ ! -s "$tarf" ]; then
+      log "images: building Debian bookworm rootfs with ipykernel and matplotlib via mmdebstrap (~3 min)"
+      build_jupyter_rootfs_mmdebstrap "$tarf.tmp" && mv "$tarf.tmp" "$tarf" \
+        || { rm -f "$tarf.tmp"; die "mmdebstrap failed for $JUPYTER_IMAGE (see $STATE/cache/mmdebstrap-jupyter.log)"; }
+    fi
+    log "images: importing $JUPYTER_IMAGE"
+    "${P[@]}" import -c 'ENV LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      -c "LABEL container-exec.testbed.rootfs=$JUPYTER_ROOTFS" -c 'CMD ["python3"]' "$tarf" "$JUPYTER_IMAGE" >/dev/null
+    rm -f "$STATE/cache/jupyter-image.tar"
+  fi
+  [ -s "$STATE/cache/jupyter-image.tar" ] || { "${P[@]}" save -o "$STATE/cache/jupyter-image.tar.tmp" "$JUPYTER_IMAGE" && mv "$STATE/cache/jupyter-image.tar.tmp" "$STATE/cache/jupyter-image.tar"; }
+}
+load_jupyter_image() {   # $1 = role; from the cached save (one save for every daemon)
+  jupyter_image_current docker -H "unix://$STATE/$1/docker.sock" && return 0
+  log "images: loading $JUPYTER_IMAGE into dockerd-$1"
+  docker -H "unix://$STATE/$1/docker.sock" load -q -i "$STATE/cache/jupyter-image.tar" >/dev/null
+}
 python_image_current() {   # "$@" = docker -H ...; the python image exists and holds today's package list
   [ "$("$@" image inspect -f '{{index .Config.Labels "container-exec.testbed.rootfs"}}' "$PYTHON_IMAGE" 2>/dev/null)" = "$PY_ROOTFS" ]
 }
@@ -471,6 +512,7 @@ ensure_primary_images() {
 ensure_images() {
   local P=(docker -H "unix://$PRIMARY_SOCK")
   ensure_primary_images
+  ensure_jupyter_image
   # copy the images into the extra daemons (save|load keeps the image IDs) and seed the registries
   # (pushed from the tcp daemon, so the primary gets no extra tags); independent jobs run in parallel
   local pids=() role img repo T=(docker -H "unix://$STATE/tcp/docker.sock") roles=(tls tcp)
@@ -483,6 +525,7 @@ ensure_images() {
         log "images: loading $img into dockerd-$role"
         "${P[@]}" save "$img" | docker -H "unix://$STATE/$role/docker.sock" load -q >/dev/null
       done
+      load_jupyter_image "$role"
     ) & pids+=($!)
   done
   wait "${pids[1]}" || die "loading images into dockerd-tcp failed"   # pushes below need them there
@@ -544,6 +587,7 @@ DOCKER_AUTH_REGISTRY_CA=$STATE/certs/ca.pem
 DOCKERENV_DOCKER_CONFIG=$STATE/docker-config
 BUSYBOX_IMAGE=$BUSYBOX_IMAGE
 PYTHON_IMAGE=$PYTHON_IMAGE
+JUPYTER_IMAGE=$JUPYTER_IMAGE
 EOF
   if [ "$ENABLE_SWARM" = 1 ]; then cat <<EOF
 DOCKER_SWARM_MANAGER_HOST=unix://$STATE/swarm-m/docker.sock

@@ -1,2 +1,3 @@
 export * from './kernelSession';
+export * from './kernelWire';
 export * from './startKernel';

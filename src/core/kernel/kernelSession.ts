@@ -53,6 +53,8 @@ export interface KernelSession {
 export type KernelRequest = Omit<RunRequest, 'kind' | 'recipe'> & {
   /** Workspace-relative posix folder of the notebook: the kernel's working directory under /workspace. */
   notebookFolder: string;
+  /** The cap on one JSON line between the extension and the kernel's relay, either way (default 32 MB). */
+  frameCapBytes?: number;
 };
 
 /** Starts the container (placement, image, upload, consent: the run driver's) and the kernel in it; resolves

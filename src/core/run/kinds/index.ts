@@ -1,9 +1,10 @@
 import { debugRun } from './debugRun';
+import { kernelRun } from './kernelRun';
 import { recipeRun } from './recipeRun';
 import { shellRun } from './shellRun';
 
 export * from './runKind';
-export { debugRun, recipeRun, shellRun };
+export { debugRun, kernelRun, recipeRun, shellRun };
 
 /**
  * The run kinds, one line each (a kind with parameters is its factory). A new kind (a notebook kernel,
@@ -13,5 +14,6 @@ export const RUN_KINDS = {
   run: recipeRun,
   debug: debugRun,
   shell: shellRun,
+  kernel: kernelRun,
 } as const;
 export type RunKindName = keyof typeof RUN_KINDS;
