@@ -404,6 +404,12 @@ function imageSection(): HTMLElement[] {
     el('h2', {}, 'Image and registry'),
     row('Base image', 'baseImage', text('empty = the base image Container Exec builds')),
     debugpyRow(),
+    row(
+      'Notebooks',
+      'jupyter',
+      checkbox('Add Jupyter kernel support (build.jupyter)'),
+      "Notebook kernels need ipykernel: installed with pip, else Debian's python3-ipykernel",
+    ),
     row('Registry URL', 'registryUrl', text('registry.example.com:5000'), 'Optional: images are pushed there and pulled by remote daemons'),
     row('Username', 'registryUser', text()),
     row(

@@ -191,7 +191,7 @@ export class NotebookFeature extends Disposable {
     const launch: KernelLaunch = { notebook, ...this.choose(notebook, name), ws, ...notebookPlace(notebook, ws) };
     const kernel = new NotebookKernel(this.s, launch, controller, {
       onDead: (k, why) => this.dead(k, why),
-      onStartFailed: (k, message) => this.offerFix(k.configuration, message),
+      onStartFailed: (k, e) => this.offerFix(k.configuration, e),
       onEnded: (k) => {
         if (this.kernels.get(key) === k) this.kernels.delete(key);
       },
@@ -213,10 +213,10 @@ export class NotebookFeature extends Disposable {
   }
 
   /** A failed start offers what fixes it: an image without ipykernel gets build.jupyter and a rebuild. */
-  offerFix(configuration: string, message: string): void {
-    if (!isNoIpykernel(message)) return;
+  private offerFix(configuration: string, e: Error): void {
+    if (!isNoIpykernel(e)) return;
     void vscode.window
-      .showErrorMessage(message, 'Add Jupyter Kernel Support and Rebuild')
+      .showErrorMessage(e.message, 'Add Jupyter Kernel Support and Rebuild')
       .then(
         (a) =>
           a &&

@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  KernelStartError,
   newRunId,
   prepareRunFolder,
   startKernel,
@@ -32,8 +33,12 @@ export interface KernelLaunch {
   notebookPath: string;
 }
 
-/** Why an image without ipykernel failed to start a kernel (the core's message says so). */
-export const isNoIpykernel = (message: string) => /has no ipykernel/i.test(message);
+/** How long a cancelled cell waits for the kernel's KeyboardInterrupt before it is ended without it. */
+const INTERRUPT_DEADLINE_MS = 5000;
+
+/** A start that failed for want of ipykernel in the image (the core's reason; its message says so too). */
+export const isNoIpykernel = (e: Error) =>
+  (e instanceof KernelStartError && e.reason === 'no-ipykernel') || /has no ipykernel/i.test(e.message);
 
 /**
  * A notebook's kernel: one run of kind `kernel` (one container, its record in the Runs view), started on
@@ -62,7 +67,7 @@ export class NotebookKernel {
     private readonly controller: vscode.NotebookController,
     private readonly hooks: {
       onDead(kernel: NotebookKernel, why: string): void;
-      onStartFailed(kernel: NotebookKernel, message: string): void;
+      onStartFailed(kernel: NotebookKernel, error: Error): void;
       onEnded(kernel: NotebookKernel): void;
     },
   ) {
@@ -111,8 +116,14 @@ export class NotebookKernel {
   /** The cell on the kernel (started first if need be); true: ok, false: error or ended, undefined: aborted. */
   private async runOn(execution: vscode.NotebookCellExecution, outputs: CellOutputs): Promise<boolean | undefined> {
     const session = await this.sessionFor(execution);
+    // cancelling interrupts the kernel (the cell ends with its KeyboardInterrupt); a kernel that does not
+    // answer the interrupt has the cell ended by the session instead
     const cancel = new AbortController();
-    const sub = execution.token.onCancellationRequested(() => cancel.abort());
+    let deadline: NodeJS.Timeout | undefined;
+    const sub = execution.token.onCancellationRequested(() => {
+      void session.interrupt().catch(() => cancel.abort());
+      deadline = setTimeout(() => cancel.abort(), INTERRUPT_DEADLINE_MS);
+    });
     this.running++;
     try {
       const result = await session.execute(
@@ -124,8 +135,9 @@ export class NotebookKernel {
       if (order !== undefined) execution.executionOrder = order;
       if (result.status === 'ended') outputs.note(`\n${result.reason ?? 'The kernel ended before the cell did.'}\n`);
       await outputs.finish();
-      return result.status === 'ok' ? true : result.status === 'aborted' || cancel.signal.aborted ? undefined : false;
+      return result.status === 'ok' ? true : result.status === 'aborted' ? undefined : false;
     } finally {
+      clearTimeout(deadline);
       this.running--;
       sub.dispose();
     }
@@ -207,7 +219,7 @@ export class NotebookKernel {
       // every path out of a failed start closes what it opened and ends the record
       const cancelled = this.abort.signal.aborted;
       await this.ended({ state: cancelled ? 'cancelled' : 'failed', message: (e as Error).message, oomKilled: false });
-      if (!cancelled) this.hooks.onStartFailed(this, (e as Error).message);
+      if (!cancelled) this.hooks.onStartFailed(this, e as Error);
       throw e;
     } finally {
       await status(undefined);
