@@ -73,7 +73,7 @@ PY_ROOTFS=python3+debugpy
 BUSYBOX_IMAGE=${DOCKERENV_BUSYBOX_IMAGE:-local/busybox:latest}
 PYTHON_IMAGE=${DOCKERENV_PYTHON_IMAGE:-local/python:3-bookworm}
 # the notebook kernels' image (Debian's ipykernel, jupyter_client, matplotlib); its package list as a label, as above
-JUPYTER_ROOTFS=python3+ipykernel+jupyter-client+matplotlib
+JUPYTER_ROOTFS=python3+ipykernel+jupyter-client+matplotlib-nodev
 JUPYTER_IMAGE=${DOCKERENV_JUPYTER_IMAGE:-local/jupyter:bookworm}
 PRIMARY_SOCK=/var/run/docker.sock
 # bridge of each extra daemon. NOTE: do not add --default-address-pool to the extra daemons: with it,
@@ -451,6 +451,8 @@ build_python_rootfs_host() {   # $1 = output tar; copies the host's python3 + st
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$t/etc/group"
   tar -C "$t" -cf "$1" . ; rm -rf "$t"
 }
+# the compilers, headers and test suites its dependencies drag in (scipy -> pythran -> g++, boost; debugpy -> gdb)
+# are ~1/3 of the image: deleted after the install (dpkg path-excludes break their postinst scripts)
 build_jupyter_rootfs_mmdebstrap() {   # $1 = output tar (no host fallback: kernels need Debian's packages)
   mmdebstrap --quiet --format=tar --variant=essential --include=python3,python3-ipykernel,python3-jupyter-client,python3-matplotlib \
     --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
@@ -458,6 +460,7 @@ build_jupyter_rootfs_mmdebstrap() {   # $1 = output tar (no host fallback: kerne
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --customize-hook='rm -rf "$1"/usr/include "$1"/usr/lib/gcc "$1"/usr/libexec/gcc "$1"/usr/bin/x86_64-linux-gnu-lto-dump-* "$1"/usr/bin/gdb* "$1"/usr/share/unicode "$1"/usr/lib/x86_64-linux-gnu/*.a "$1"/usr/lib/python3.*/config-*/*.a "$1"/usr/lib/x86_64-linux-gnu/lib[alt]san.so* "$1"/usr/lib/x86_64-linux-gnu/libubsan.so*; find "$1"/usr/lib/python3/dist-packages -depth -type d -name tests -exec rm -rf {} +' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log "$1"/usr/share/zoneinfo/right "$1"/usr/share/zoneinfo/posix' \
     bookworm "$1" "$MIRROR" > "$STATE/cache/mmdebstrap-jupyter.log" 2>&1
 }

@@ -36,6 +36,14 @@ describe('run kinds', () => {
     assert.deepEqual(kind.command({ recipe: '', interpreters: {} }), ['sleep', 'infinity']);
   });
 
+  it('a notebook kernel runs its python3 keep-alive, no recipe (an unknown extension is no error), labelled kernel', () => {
+    assert.equal(RUN_KINDS.kernel.name, 'kernel');
+    const cmd = RUN_KINDS.kernel.command({ recipe: 'notes.unknownext', interpreters: {} });
+    assert.deepEqual(cmd.slice(0, 2), ['python3', '-c']);
+    assert.match(cmd[2]!, /signal\.signal\(signal\.SIGTERM/);
+    assert.equal(RUN_KINDS.kernel.refusal, undefined);
+  });
+
   it('a plain run refuses a recipe no interpreter runs (before any target is asked)', () => {
     assert.throws(() => RUN_KINDS.run.command({ ...input, recipe: 'notes.unknownext' }));
   });

@@ -50,6 +50,9 @@ export function testbedDaemonSettings(): unknown[] {
   ];
 }
 
+/** The notebook kernels' image (Debian's ipykernel, jupyter_client, matplotlib): on every testbed daemon, the crash one too. */
+export const jupyterImage = () => need('JUPYTER_IMAGE');
+
 const TESTBED_SCRIPT = path.resolve(__dirname, '../../../scripts/testbed.sh');
 const testbedScript = (...args: string[]) =>
   execFileSync('bash', [TESTBED_SCRIPT, ...args, need('DOCKERENV_STATE')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

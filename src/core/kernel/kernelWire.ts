@@ -82,7 +82,9 @@ export const executeRequest = (session: string, code: string) =>
     store_history: true,
     user_expressions: {},
     allow_stdin: true,
-    stop_on_error: true,
+    // the session aborts the cells queued behind a failed one itself: the kernel's own abort window would also
+    // catch the next cell sent right after the reply (ipykernel aborts what arrives before it stops aborting)
+    stop_on_error: false,
   });
 
 /** A line for the relay: the JSON and its newline, or undefined when it is over the cap. */

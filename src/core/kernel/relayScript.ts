@@ -74,7 +74,8 @@ class Kernel:
         self.log = open(os.path.join(folder, "kernel.log"), "ab")
         # the kernel's own stdout/stderr go to a log, never to fd 1 (os.system output would break the framing)
         self.proc = subprocess.Popen([sys.executable, "-m", "ipykernel_launcher", "-f", self.conn_file, "--HistoryManager.hist_file=:memory:"],
-                                     stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+                                     stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+                                     env=dict(os.environ, JPY_PARENT_PID=str(os.getpid())))  # a killed relay's kernel ends too
         ident = uuid.uuid4().hex.encode()  # shell and stdin share one identity, or input_request never comes back
         self.sockets = {}
         for ch, kind in (("shell", zmq.DEALER), ("control", zmq.DEALER), ("stdin", zmq.DEALER), ("iopub", zmq.SUB)):

@@ -105,7 +105,10 @@ export async function startKernel(backend: ExecutionBackend, req: KernelRequest,
   });
   void watchRun(kernel, relay, relayExit, done, backend, req.heartbeatMs ?? 2000);
 
-  const noKernel = new Promise<string>((resolve) => kernel.onDidChangeState((s, why) => s === 'dead' && resolve(why ?? 'the kernel died')));
+  let watching: { dispose(): void } | undefined;
+  const noKernel = new Promise<string>((resolve) => {
+    watching = kernel.onDidChangeState((s, why) => s === 'dead' && resolve(why ?? 'the kernel died'));
+  });
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), START_DEADLINE_MS)));
   const started = await Promise.race([
@@ -118,6 +121,7 @@ export async function startKernel(backend: ExecutionBackend, req: KernelRequest,
     done,
   ]);
   clearTimeout(timer);
+  watching?.dispose();
   if (started === 'ok') {
     hooks.signal.removeEventListener('abort', endRun);
     hooks.signal.addEventListener('abort', () => void kernel.shutdown(), { once: true });
