@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ContainerExecApi } from '../../src/extension';
-import { need, testbedDaemonSettings } from '../support/testbed';
+import { jupyterImage, need, testbedDaemonSettings } from '../support/testbed';
 import { until } from '../support/until';
 
 /** A 1×1 PNG, for display(Image(...)). */
@@ -71,9 +71,9 @@ describe('Notebooks: Container Exec kernels through the notebook controller (rea
     await config().update(
       'configurations',
       [
-        { name: 'nb-local', daemon: 'local', baseImage: need('JUPYTER_IMAGE') },
-        { name: 'nb-other', daemon: 'tcp', baseImage: need('JUPYTER_IMAGE') },
-        { name: 'nb-locked', daemon: 'local', baseImage: need('JUPYTER_IMAGE'), allowedGroups: ['no-such-group-nb'] },
+        { name: 'nb-local', daemon: 'local', baseImage: jupyterImage() },
+        { name: 'nb-other', daemon: 'tcp', baseImage: jupyterImage() },
+        { name: 'nb-locked', daemon: 'local', baseImage: jupyterImage(), allowedGroups: ['no-such-group-nb'] },
       ],
       vscode.ConfigurationTarget.Workspace,
     );
