@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { targetIsOneDaemon, targetOf, targetText, usageDenied, type Configuration } from '../core';
 import { enableBuildOptionAndRebuild } from '../builds/buildOption';
 import { Disposable } from '../lifecycle';
+import { prompts } from '../prompts';
 import { launchWorkspace } from '../launch/launchPreparation';
 import { chooseRunConfiguration, localDefault, type ChosenBy } from '../runs/runConfiguration';
 import type { Services } from '../services';
@@ -204,19 +205,18 @@ export class NotebookFeature extends Disposable {
   private dead(kernel: NotebookKernel, why: string): void {
     void kernel.shutdown(`The kernel died: ${why}`);
     const notebook = kernel.launch.notebook;
-    void vscode.window
-      .showErrorMessage(
-        `The kernel of ${path.basename(notebook.uri.path)} (configuration ${kernel.configuration}) died: ${why}`,
+    void prompts
+      .showError(`The kernel of ${path.basename(notebook.uri.path)} (configuration ${kernel.configuration}) died: ${why}`, [
         'Restart Kernel',
-      )
+      ])
       .then((a) => a && vscode.commands.executeCommand('containerExec.restartKernel', notebook.uri));
   }
 
   /** A failed start offers what fixes it: an image without ipykernel gets build.jupyter and a rebuild. */
   private offerFix(configuration: string, e: Error): void {
     if (!isNoIpykernel(e)) return;
-    void vscode.window
-      .showErrorMessage(e.message, 'Add Jupyter Kernel Support and Rebuild')
+    void prompts
+      .showError(e.message, ['Add Jupyter Kernel Support and Rebuild'])
       .then(
         (a) =>
           a &&
@@ -231,14 +231,12 @@ export class NotebookFeature extends Disposable {
   /** Restart Kernel: in the same container; a dead kernel's notebook gets a fresh one on its next cell. */
   async restart(uri: vscode.Uri): Promise<void> {
     const kernel = this.kernels.get(uri.toString());
-    if (!kernel) throw new Error(`The notebook ${path.basename(uri.path)} has no Container Exec kernel: run a cell to start one.`);
-    if (kernel.endedWhy || kernel.state === 'dead') {
+    if (kernel && !kernel.endedWhy && kernel.state !== 'dead') return kernel.restart();
+    if (kernel) {
       await kernel.shutdown(kernel.endedWhy ?? 'Restarted after the kernel died.');
       this.kernels.delete(uri.toString());
-      void vscode.window.showInformationMessage(`The next cell of ${path.basename(uri.path)} starts a fresh kernel.`);
-      return;
     }
-    await kernel.restart();
+    void vscode.window.showInformationMessage(`The next cell of ${path.basename(uri.path)} starts a fresh kernel.`);
   }
 
   interrupt(uri: vscode.Uri): Promise<void> {

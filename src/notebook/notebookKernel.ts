@@ -155,7 +155,7 @@ export class NotebookKernel {
   private outputsOf(execution: vscode.NotebookCellExecution): CellOutputs {
     return new CellOutputs(execution, {
       bytesPerSecond: terminalBytesPerSecond().bytesPerSecond,
-      log: (text) => this.log?.write(text),
+      log: (text) => this.writeLog(text),
       logName: `run.log of kernel run ${this.runId} (Show Run Logs)`,
       updateElsewhere: (id, items) => this.updateElsewhere(execution.cell, id, items),
     });
@@ -253,7 +253,7 @@ export class NotebookKernel {
     const { s } = this;
     return {
       signal: this.abort.signal,
-      onOutput: (chunk) => void this.log?.write(chunk),
+      onOutput: (chunk) => this.writeLog(chunk),
       onStatus: (text) => {
         this.logLine(text);
         void status(text);
@@ -269,8 +269,13 @@ export class NotebookKernel {
     };
   }
 
+  /** run.log, while it is open (the session may still report after the kernel's end closed it). */
+  private writeLog(chunk: string | Buffer): void {
+    if (this.log && !this.log.writableEnded) this.log.write(chunk);
+  }
+
   private logLine(text: string): void {
-    this.log?.write(`[container-exec] ${text}\n`);
+    this.writeLog(`[container-exec] ${text}\n`);
     this.s.log.info(`[kernel ${this.runId}] ${text}`);
   }
 
