@@ -180,6 +180,7 @@ if (process.env.UPDATE_SCREENSHOTS === '1') {
     'swarm-nodes.png',
     'debug-recipe.png',
     'pool-load.png',
+    'notebook.png',
   ]) {
     const from = path.join(RUN, 'screenshots', f);
     if (fs.existsSync(from)) fs.copyFileSync(from, path.join(ROOT, 'docs/screenshots', f));

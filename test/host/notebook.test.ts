@@ -233,4 +233,18 @@ describe('Notebooks: Container Exec kernels through the notebook controller (rea
     assert.equal(record.state, 'failed');
     assert.equal(containersOf(record.id), '', 'the failed start left no container');
   });
+
+  it('a cell printing 20 MB: the cell shows at most 1 MB of it and says the rest is in run.log, which has all of it', async () => {
+    const nb = await openNotebook('flood.ipynb', ['import sys\nfor i in range(200000): sys.stdout.write("x" * 99 + "\\n")\nprint("done", flush=True)']);
+    await select('nb-local');
+    const cell = await run(nb, 0);
+    assert.equal(cell.executionSummary?.success, true);
+    const shown = textOf(cell, 'application/vnd.code.notebook.stdout');
+    assert.ok(shown.length <= 1e6, `the cell shows ${shown.length} characters`);
+    assert.match(textOf(cell, 'application/vnd.code.notebook.stderr'), /(more output not shown|skipped)[^]*run\.log of kernel run/);
+    const kernel = api.notebooks.kernel(nb.uri)!;
+    await vscode.commands.executeCommand('containerExec.shutDownKernel', nb.uri);
+    const record = api.runs.children().find((n) => n.record.id === kernel.runId)!.record;
+    await until('run.log with every byte', 10000, () => fs.statSync(record.logFile).size >= 20e6);
+  });
 });
