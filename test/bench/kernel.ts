@@ -34,7 +34,7 @@ const hooks = () => ({
 
 /** The same cells through jupyter_client to a kernel on this machine: the median round trip in ms. */
 const LOCAL_PY = `
-import json, statistics, sys, time
+import json, os, statistics, sys, time
 from jupyter_client.manager import start_new_kernel
 km, kc = start_new_kernel(kernel_name='python3')
 try:
@@ -50,6 +50,8 @@ try:
 finally:
     kc.stop_channels()
     km.shutdown_kernel(now=True)
+    sys.stdout.flush()
+    os._exit(0)  # jupyter_client's __del__ at interpreter exit prints a harmless TypeError otherwise
 `;
 
 async function kernelBench(client: DaemonClient): Promise<void> {
@@ -96,7 +98,13 @@ async function kernelBench(client: DaemonClient): Promise<void> {
       const end = await kernel.shutdown();
       if (end.state !== 'succeeded') throw new Error(`shutdown: ${end.message}`);
     }
-    const local = Number(execFileSync('/usr/bin/python3', ['-c', LOCAL_PY, String(CELLS)], { encoding: 'utf8', timeout: 120000 }));
+    const local = Number(
+      execFileSync('/usr/bin/python3', ['-c', LOCAL_PY, String(CELLS)], {
+        encoding: 'utf8',
+        timeout: 120000,
+        env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' }, // debugpy's frozen-modules warning, on stderr
+      }),
+    );
     const [s, run, cell] = [median(starts), median(runs), median(cells)];
     console.log(
       `bench kernel: start-ms=${s.toFixed(0)} vs-run=${(s / run).toFixed(2)} cell-ms=${cell.toFixed(2)} vs-local=${(cell / local).toFixed(2)} ` +

@@ -244,6 +244,12 @@ for (const [name, subject] of Object.entries(backends))
     });
 
     it('a frame over the cap is refused with a clear error either way, and the kernel goes on', async () => {
+      // just under the cap: ~28 Engine frames of 32 KB make one line again, characters split across them intact
+      const near = await run(kernel, `print('é\\u2028✓' * ${Math.floor((CAP - 200_000) / 12)})`);
+      assert.equal(near.result.status, 'ok');
+      const expected = `stdout:${'é\u2028✓'.repeat(Math.floor((CAP - 200_000) / 12))}\n`;
+      const got = streamText(near.outputs);
+      assert.ok(got === expected, `${got.length} characters came back for ${expected.length}: ${got.slice(0, 100)}`);
       const big = await run(kernel, `print('x' * ${2 * CAP})`);
       assert.equal(big.result.status, 'ok');
       assert.match(
@@ -330,6 +336,33 @@ describe('notebook kernel: failures', function () {
         fs.rmSync(ws, { recursive: true, force: true });
       }
     });
+
+  it('the kernel process SIGKILLed mid-cell: the running and queued cells end with the reason, the kernel is dead, Restart brings it back', async () => {
+    const backend = new DockerDaemonBackend(createDaemonClient(daemon.socket()), true);
+    const ws = workspace();
+    const { kernel } = await launch(backend, 'local', ws);
+    try {
+      const deaths: (string | undefined)[] = [];
+      kernel.onDidChangeState((s, why) => s === 'dead' && deaths.push(why));
+      const [killed, queued] = await Promise.all([
+        run(kernel, 'import os, signal\nos.kill(os.getpid(), signal.SIGKILL)'),
+        run(kernel, '1'),
+      ]);
+      for (const cell of [killed, queued]) {
+        assert.equal(cell.result.status, 'ended');
+        assert.match(cell.result.reason ?? '', /^The kernel died: the kernel process was killed by SIGKILL \(out of memory\?/);
+      }
+      assert.equal(kernel.state, 'dead');
+      assert.match(deaths[0] ?? '', /killed by SIGKILL/);
+      assert.equal((await run(kernel, '2')).result.status, 'ended');
+      await kernel.restart();
+      assert.equal((await run(kernel, '3')).result.status, 'ok');
+    } finally {
+      await kernel.shutdown();
+      backend.dispose();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
 
   describe('daemon lost (the on-demand crash daemon)', () => {
     let host = '';

@@ -36,7 +36,7 @@ DELIM = b"<IDS|MSG>"
 
 
 def emit(obj):  # the only writer of fd 1 (the poller thread)
-    OUT.write(json.dumps(obj, separators=(",", ":")).encode("utf-8") + b"\n")
+    OUT.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n")
     OUT.flush()
 
 
@@ -204,7 +204,7 @@ def main():
         poller.register(inbox, zmq.POLLIN)
         for s in (kernel.sockets.values() if kernel else []):
             poller.register(s, zmq.POLLIN)
-        events = dict(poller.poll(100))
+        events = dict(poller.poll(20 if ready is not None else 100))
         now = time.monotonic()
         if kernel and ready is not None:
             # ask kernel_info until both its reply and an iopub message came (a SUB may miss the first ones)
@@ -212,7 +212,7 @@ def main():
                 msg = request("shell", "kernel_info_request", {})
                 ready["ids"].add(msg["header"]["msg_id"])
                 kernel.send(msg)
-                ready["next"] = now + 0.25
+                ready["next"] = now + 0.05
             if now > ready["deadline"]:
                 emit({"relay": "dead", "why": "the kernel did not answer within 60 s (see %s)" % kernel.log.name})
                 kernel.close(0)
@@ -260,7 +260,7 @@ def main():
                 continue
             if parent.startswith("relay-"):
                 continue
-            line = json.dumps(msg, separators=(",", ":")).encode("utf-8")
+            line = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
             if len(line) > CAP:
                 emit({"relay": "refused", "direction": "out", "bytes": len(line), "cap": CAP, "channel": msg["channel"],
                       "msg_type": msg["header"].get("msg_type"), "parent": parent})
