@@ -59,7 +59,9 @@ export class NotebookFeature extends Disposable {
         this.prefer(nb);
       }),
     );
-    this._register(vscode.workspace.onDidCloseNotebookDocument((nb) => this.closed(nb)));
+    this._register(vscode.workspace.onDidCloseNotebookDocument((nb) => this.closed(nb.uri)));
+    // the document may outlive its last tab (VS Code keeps an extension's reference for minutes): the tab counts
+    this._register(vscode.window.tabGroups.onDidChangeTabs(() => this.tabsChanged()));
     this.idleTimer = setInterval(() => this.stopIdle(), IDLE_CHECK_MS);
     sync();
   }
@@ -252,19 +254,41 @@ export class NotebookFeature extends Disposable {
     await kernel.shutdown(why);
   }
 
+  /** Kernels of notebooks no tab shows any more start their grace period; one shown again keeps its kernel. */
+  private tabsChanged(): void {
+    const shown = new Set(
+      vscode.window.tabGroups.all.flatMap((g) =>
+        g.tabs.flatMap((t) => (t.input instanceof vscode.TabInputNotebook ? [t.input.uri.toString()] : [])),
+      ),
+    );
+    for (const [key, kernel] of this.kernels)
+      if (!shown.has(key)) {
+        if (!this.closing.has(key)) this.closed(kernel.launch.notebook.uri);
+      } else {
+        clearTimeout(this.closing.get(key));
+        this.closing.delete(key);
+      }
+  }
+
+  private isOpen(key: string): boolean {
+    return vscode.window.tabGroups.all.some((g) =>
+      g.tabs.some((t) => t.input instanceof vscode.TabInputNotebook && t.input.uri.toString() === key),
+    );
+  }
+
   /** Closing a notebook shuts its kernel down after containerExec.notebookShutdownGraceSeconds (reopening keeps it). */
-  private closed(notebook: vscode.NotebookDocument): void {
-    const key = notebook.uri.toString();
-    this.preferred.delete(key);
-    if (!this.kernels.has(key)) return;
+  private closed(uri: vscode.Uri): void {
+    const key = uri.toString();
+    if (!this.isOpen(key)) this.preferred.delete(key);
+    if (!this.kernels.has(key) || this.isOpen(key)) return;
     const seconds = Math.max(0, settings().get<number>('notebookShutdownGraceSeconds') ?? 30);
     clearTimeout(this.closing.get(key));
     this.closing.set(
       key,
       setTimeout(() => {
         this.closing.delete(key);
-        if (vscode.workspace.notebookDocuments.some((nb) => nb.uri.toString() === key)) return;
-        void this.shutDown(notebook.uri, `The notebook was closed ${seconds} s ago (containerExec.notebookShutdownGraceSeconds).`).catch(
+        if (this.isOpen(key)) return;
+        void this.shutDown(uri, `The notebook was closed ${seconds} s ago (containerExec.notebookShutdownGraceSeconds).`).catch(
           () => undefined,
         );
       }, seconds * 1000),

@@ -235,7 +235,9 @@ describe('Notebooks: Container Exec kernels through the notebook controller (rea
   });
 
   it('a cell printing 20 MB: the cell shows at most 1 MB of it and says the rest is in run.log, which has all of it', async () => {
-    const nb = await openNotebook('flood.ipynb', ['import sys\nfor i in range(200000): sys.stdout.write("x" * 99 + "\\n")\nprint("done", flush=True)']);
+    const nb = await openNotebook('flood.ipynb', [
+      'import sys\nfor i in range(200000): sys.stdout.write("x" * 99 + "\\n")\nprint("done", flush=True)',
+    ]);
     await select('nb-local');
     const cell = await run(nb, 0);
     assert.equal(cell.executionSummary?.success, true);
@@ -246,5 +248,36 @@ describe('Notebooks: Container Exec kernels through the notebook controller (rea
     await vscode.commands.executeCommand('containerExec.shutDownKernel', nb.uri);
     const record = api.runs.children().find((n) => n.record.id === kernel.runId)!.record;
     await until('run.log with every byte', 10000, () => fs.statSync(record.logFile).size >= 20e6);
+  });
+
+  it('Stop in the Runs view shuts the kernel down: the running cell ends with why, the record ends, no container is left', async () => {
+    const nb = await openNotebook('stop.ipynb', ['import time\nprint("sleeping", flush=True)\ntime.sleep(120)']);
+    await select('nb-local');
+    void vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 0, end: 1 }], document: nb.uri });
+    await until('the cell running', 120000, () => /sleeping/.test(textOf(nb.cellAt(0), 'application/vnd.code.notebook.stdout')));
+    const kernel = api.notebooks.kernel(nb.uri)!;
+    await vscode.commands.executeCommand('containerExec.stopRun', kernel.runId);
+    await until('the cell ended', 60000, () => nb.cellAt(0).executionSummary?.timing?.endTime);
+    assert.notEqual(nb.cellAt(0).executionSummary?.success, true);
+    await until('the record ended', 60000, () => api.runs.children().find((n) => n.record.id === kernel.runId)?.record.state !== 'running');
+    assert.equal(containersOf(kernel.runId), '');
+  });
+
+  it('closing the notebook shuts its kernel down after containerExec.notebookShutdownGraceSeconds', async () => {
+    await config().update('notebookShutdownGraceSeconds', 1, vscode.ConfigurationTarget.Workspace);
+    try {
+      const nb = await openNotebook('close.ipynb', ['40 + 2']);
+      await select('nb-local');
+      await run(nb, 0);
+      const kernel = api.notebooks.kernel(nb.uri)!;
+      assert.ok(containersOf(kernel.runId));
+      await nb.save();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await until('the kernel container removed', 60000, () => containersOf(kernel.runId) === '');
+      const record = api.runs.children().find((n) => n.record.id === kernel.runId)!.record;
+      assert.match(record.message ?? '', /The notebook was closed 1 s ago/);
+    } finally {
+      await config().update('notebookShutdownGraceSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });
