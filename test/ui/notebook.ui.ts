@@ -63,7 +63,9 @@ describe('A notebook in the workbench on a Container Exec kernel', function () {
     await runCommand(page, 'Notebook: Select Notebook Kernel');
     const kernel = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Container Exec: notebook-py' }).first();
     await kernel.waitFor({ timeout: 30000 });
-    await kernel.click();
+    // by the keyboard: the row's hover (its description) may lie over it, and it may already be the selected one
+    await page.locator('.quick-input-widget input').fill('Container Exec: notebook-py');
+    await page.keyboard.press('Enter');
     await page
       .locator('.notebook-editor .kernel-label, .notebook-editor [aria-label*="Container Exec: notebook-py"], .statusbar', {
         hasText: /notebook-py/,
