@@ -195,6 +195,7 @@ if (process.env.UPDATE_SCREENSHOTS === '1') {
     'pool-load.png',
     'resource-usage-light.png',
     'resource-usage-dark.png',
+    'notebook.png',
   ]) {
     const from = path.join(RUN, 'screenshots', f);
     if (fs.existsSync(from)) fs.copyFileSync(from, path.join(ROOT, 'docs/screenshots', f));

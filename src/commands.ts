@@ -6,6 +6,7 @@ import { RUN_COMMANDS } from './runs/runCommands';
 import { DEBUG_COMMANDS } from './debug/debugCommands';
 import { SHELL_COMMANDS } from './shell/shellCommands';
 import { SWEEP_COMMANDS } from './sweeps/sweepCommands';
+import { NOTEBOOK_COMMANDS } from './notebook/notebookCommands';
 import { forgetRegistryConsents } from './configurations/registrySecrets';
 import type { Services } from './services';
 import { runCommand, type CommandHandler } from './commandErrors';
@@ -19,6 +20,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   ...DEBUG_COMMANDS,
   ...SHELL_COMMANDS,
   ...SWEEP_COMMANDS,
+  ...NOTEBOOK_COMMANDS,
   'containerExec.showLog': (s) => s.log.show(),
   'containerExec.resetRegistryPasswordAnswers': async (s) =>
     void vscode.window.showInformationMessage(

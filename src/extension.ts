@@ -9,6 +9,7 @@ import { OutputChannels } from './outputChannels';
 import type { Services } from './services';
 import { offerRebuildAfterUpgrade } from './builds/upgradeNotice';
 import { RunsFeature } from './runs/runsFeature';
+import { NotebookFeature } from './notebook/notebookFeature';
 import type { RunNode } from './runs/runsTree';
 import type { ToWebview } from './shared/configEditorProtocol';
 import { runTerminalWrites } from './runs/runTask';
@@ -60,6 +61,14 @@ export interface ContainerExecApi {
   readonly trust: { isTrusted(): boolean; simulate(trusted: boolean | undefined): void };
   /** Debug Recipe sessions' ends (with the problem, if any) and the last refusal, for tests. */
   readonly debug: { onDidEnd: vscode.Event<DebugSessionEnd>; lastProblem(): string | undefined };
+  /** Notebook controllers and kernels, for tests. */
+  readonly notebooks: {
+    controllers(): { id: string; label: string; description?: string }[];
+    /** Resolves once the controllers follow the settings as they are. */
+    settled(): Promise<void>;
+    preferredFor(uri: vscode.Uri): string | undefined;
+    kernel(uri: vscode.Uri): { runId: string; state: string; configuration: string } | undefined;
+  };
   /** The title of the question the extension is asking in a quick pick (answered through the real UI by tests). */
   pendingPrompt(): string | undefined;
   /** The choice the workbench has active in that question (known once it is on screen). */
@@ -78,7 +87,19 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   const runs = new RunsFeature(context, daemons, log, configurations);
   configurations.followRuns(runs.history);
   context.subscriptions.push(log, logChannels, daemons, configurations, runs, watchWorkspaceTrust());
-  const services: Services = { context, log, logChannels, daemons, configurations, runs };
+  const services: Services = {
+    context,
+    log,
+    logChannels,
+    daemons,
+    configurations,
+    runs,
+    get notebooks() {
+      return notebooks; // made next: it is given these services
+    },
+  };
+  const notebooks = new NotebookFeature(services);
+  context.subscriptions.push(notebooks);
   registerViews(services);
   registerCommands(services);
   registerTasks(services);
@@ -111,6 +132,15 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
     },
     trust: { isTrusted: () => workspaceTrust.isTrusted(), simulate: (t) => workspaceTrust.simulate(t) },
     debug: { onDidEnd: debugSessionEnds, lastProblem: lastDebugProblem },
+    notebooks: {
+      controllers: () => notebooks.list(),
+      settled: () => notebooks.settled(),
+      preferredFor: (uri) => notebooks.preferredFor(uri),
+      kernel: (uri) => {
+        const k = notebooks.kernelOf(uri);
+        return k && { runId: k.runId, state: k.state, configuration: k.configuration };
+      },
+    },
     pendingPrompt: () => prompts.pending(),
     promptActive: () => prompts.active(),
     shownError: () => prompts.message(),

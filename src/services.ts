@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { ConfigurationsFeature } from './configurations/configurationsFeature';
 import type { DaemonsFeature } from './daemons/daemonsFeature';
+import type { NotebookFeature } from './notebook/notebookFeature';
 import type { OutputChannels } from './outputChannels';
 import type { RunsFeature } from './runs/runsFeature';
 
@@ -13,4 +14,6 @@ export interface Services {
   readonly daemons: DaemonsFeature;
   readonly configurations: ConfigurationsFeature;
   readonly runs: RunsFeature;
+  /** Notebook controllers and kernels. */
+  readonly notebooks: NotebookFeature;
 }

@@ -40,6 +40,7 @@ export interface Form {
   env: string;
   network: string;
   debugpy: boolean;
+  jupyter: boolean;
   scope: 'user' | 'workspace';
 }
 
@@ -80,6 +81,7 @@ export function emptyForm(): Form {
     env: '',
     network: '',
     debugpy: false,
+    jupyter: false,
     scope: 'user',
   };
 }
@@ -124,6 +126,7 @@ export function fromConfig(raw: Record<string, unknown> | undefined, scope: Form
       .join('\n'),
     network: str(raw.network),
     debugpy: (raw.build as Record<string, unknown> | undefined)?.debugpy === true,
+    jupyter: (raw.build as Record<string, unknown> | undefined)?.jupyter === true,
   });
   return f;
 }
@@ -160,6 +163,7 @@ const FIELD_OF: Record<string, keyof Form> = {
   network: 'network',
   allowedGroups: 'allowedGroups',
   'build.debugpy': 'debugpy',
+  'build.jupyter': 'jupyter',
   'daemon.id': 'newId',
   'daemon.host': 'newHost',
   'registry.password': 'registryPassword',
@@ -212,8 +216,8 @@ export function toConfig(f: Form): { config: Record<string, unknown>; fieldOf: (
     ...(Object.keys(env).length ? { env } : {}),
     ...(f.network.trim() ? { network: f.network.trim() } : {}),
     ...(list(f.allowedGroups).length ? { allowedGroups: list(f.allowedGroups) } : {}),
-    // only the option the form shows: mergeFormIntoEntry keeps the entry's other build keys
-    ...(f.debugpy ? { build: { debugpy: true } } : {}),
+    // only the options the form shows: mergeFormIntoEntry keeps the entry's other build keys
+    ...(f.debugpy || f.jupyter ? { build: { ...(f.debugpy ? { debugpy: true } : {}), ...(f.jupyter ? { jupyter: true } : {}) } } : {}),
   };
   const fieldOf = (path: string) =>
     FIELD_OF[path] ?? FIELD_OF[path.split('.').slice(0, 2).join('.')] ?? FIELD_OF[path.split('.')[0]!] ?? path;

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { checkDebuggable, recipeInWorkspace } from '../core';
 import { workspaceDir } from '../workspace';
-import { rawConfigurations, writeConfigurations } from '../configurations/configurationSources';
+import { enableBuildOptionAndRebuild } from '../builds/buildOption';
 import type { RunRecord } from '../runs/runHistory';
 import { recipeInterpreters } from '../runs/runConfiguration';
 import type { Services } from '../services';
@@ -64,24 +64,8 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
 }
 
 /** Adds build.debugpy to the configuration (in the settings it is written in) and rebuilds its base image. */
-async function addDebugpyAndRebuild(s: Services, name: string): Promise<void> {
-  for (const scope of ['workspace', 'user'] as const) {
-    const raw = rawConfigurations(scope);
-    if (!Array.isArray(raw)) continue;
-    const at = raw.findIndex((c) => (c as { name?: unknown })?.name === name);
-    if (at < 0) continue;
-    const entry = raw[at] as { build?: Record<string, unknown> };
-    await writeConfigurations(
-      scope,
-      raw.map((c, i) => (i === at ? { ...entry, build: { ...entry.build, debugpy: true } } : c)),
-    );
-    await vscode.commands.executeCommand('containerExec.buildBaseImage', name);
-    return;
-  }
-  void vscode.window.showErrorMessage(
-    `Configuration ${name} is not in your settings (the local default has no build options): set containerExec.localDefaultImage to an image with debugpy.`,
-  );
-}
+const addDebugpyAndRebuild = (name: string) =>
+  enableBuildOptionAndRebuild(name, 'debugpy', 'set containerExec.localDefaultImage to an image with debugpy');
 
 export function registerDebug(s: Services): void {
   s.context.subscriptions.push(
@@ -99,7 +83,7 @@ export function registerDebug(s: Services): void {
               const { configuration } = end.debugpyMissing;
               void vscode.window
                 .showErrorMessage(end.problem, 'Add debugpy and Rebuild')
-                .then((a) => a && addDebugpyAndRebuild(s, configuration));
+                .then((a) => a && addDebugpyAndRebuild(configuration));
             } else void vscode.window.showErrorMessage(end.problem);
           }),
         ),

@@ -10,7 +10,7 @@ export function recipeInterpreters(): Record<string, string> {
 }
 
 /** What a user with nothing configured runs on: the local daemon and containerExec.localDefaultImage. */
-function localDefault(): Configuration {
+export function localDefault(): Configuration {
   const r = validateConfiguration({
     name: 'local-default',
     daemon: 'local',

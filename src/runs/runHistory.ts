@@ -8,8 +8,8 @@ const TargetSchema = z.object({ kind: z.string().min(1), id: z.string().min(1) }
 
 export const RunRecordSchema = z.object({
   id: z.string(),
-  /** A debug session's run (Debug Recipe), a sweep's trial; absent: a plain run. */
-  kind: z.enum(['run', 'debug', 'sweep-trial']).optional(),
+  /** A debug session's run (Debug Recipe), a notebook's kernel, a sweep's trial; absent: a plain run. */
+  kind: z.enum(['run', 'debug', 'kernel', 'sweep-trial']).optional(),
   /** A sweep trial's sweep (the Runs view groups trials under it), its index and the sweep file (workspace-relative). */
   sweep: z.object({ id: z.string(), trial: z.number(), file: z.string() }).optional(),
   /** Workspace-relative (posix). */

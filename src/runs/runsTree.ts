@@ -68,7 +68,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     item.id = r.id;
     item.iconPath = ICONS[r.state]();
     item.description = [
-      ...(r.kind === 'debug' ? ['debug'] : []),
+      ...(r.kind === 'debug' || r.kind === 'kernel' ? [r.kind] : []),
       r.configuration,
       r.target.id,
       stateText(r),

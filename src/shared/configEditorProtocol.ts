@@ -45,7 +45,7 @@ export const FORM_RESOURCE_KEYS = [
   'shmSize',
 ] as const;
 /** The build options the form edits; every other build key is kept as stored. */
-export const FORM_BUILD_KEYS = ['debugpy'] as const;
+export const FORM_BUILD_KEYS = ['debugpy', 'jupyter'] as const;
 /** The configuration keys the form edits; the other build keys and any other key are kept as stored. */
 export const FORM_KEYS = [
   'name',

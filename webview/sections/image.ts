@@ -11,5 +11,11 @@ export function imageSection(): HTMLElement[] {
       checkbox('Add debugpy to the base image (build.debugpy)'),
       "Debug Recipe needs it: the built image's Dockerfile installs Debian's python3-debugpy when the image lacks it",
     ),
+    row(
+      'Notebooks',
+      'jupyter',
+      checkbox('Add Jupyter kernel support (build.jupyter)'),
+      "Notebook kernels need ipykernel: installed with pip, else Debian's python3-ipykernel",
+    ),
   ];
 }

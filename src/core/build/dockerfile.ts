@@ -117,6 +117,11 @@ async function generatedDockerfile(
     lines.push(
       `RUN python3 -c 'import debugpy' 2>/dev/null || (apt-get update && apt-get install -y --no-install-recommends python3-debugpy && rm -rf /var/lib/apt/lists/*)`,
     );
+  // only installed when missing; pip's when the image has pip (python:3-slim has no apt lists), else Debian's
+  if (b.jupyter)
+    lines.push(
+      `RUN python3 -c 'import ipykernel' 2>/dev/null || python3 -m pip install --no-cache-dir --break-system-packages ipykernel || (apt-get update && apt-get install -y --no-install-recommends python3-ipykernel && rm -rf /var/lib/apt/lists/*)`,
+    );
   if (b.copyToBuildContext.length) {
     for (const p of b.copyToBuildContext) files[`buildenv/${path.basename(p)}`] = resolve(p);
     lines.push('COPY buildenv/ /opt/container-exec/buildenv/');

@@ -179,6 +179,8 @@ export const BuildOptionsSchema = z
     r: z.boolean().default(false),
     /** debugpy in the image (Debug Recipe): Debian's python3-debugpy when the image lacks it. */
     debugpy: z.boolean().default(false),
+    /** ipykernel in the image (notebooks): pip's when the image has pip, else Debian's python3-ipykernel. */
+    jupyter: z.boolean().default(false),
     cuda: z
       .object({
         enabled: z.boolean(),
@@ -264,6 +266,7 @@ export const ConfigurationSchema = z
       python: true,
       r: false,
       debugpy: false,
+      jupyter: false,
       systemPackages: [],
       pipPackages: [],
       copyToBuildContext: [],
