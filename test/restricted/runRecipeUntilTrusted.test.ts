@@ -33,10 +33,10 @@ describe('Restricted Mode for real: Run Recipe on a user-settings configuration 
       vscode.ConfigurationTarget.Global,
     );
     subs.push(vscode.tasks.onDidStartTask((e) => starts.push(String(e.execution.task.definition['recipe']))));
-    // subscribed now: the grant comes later, in tasksUntilTrusted.test.ts
-    untrustedRun.trustedAt = new Promise<number>((resolve) =>
-      subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => resolve(Date.now()))),
-    );
+    // subscribed now and kept past this file: the grant comes later, in tasksUntilTrusted.test.ts
+    untrustedRun.trustedAt = new Promise<number>((resolve) => {
+      const sub = vscode.workspace.onDidGrantWorkspaceTrust(() => (sub.dispose(), resolve(Date.now())));
+    });
   });
   after(() => subs.forEach((d) => d.dispose()));
 
