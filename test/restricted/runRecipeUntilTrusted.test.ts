@@ -48,8 +48,10 @@ describe('Restricted Mode for real: Run Recipe on a user-settings configuration 
     // the run's command waits on the trust request, for good here: not awaited
     void vscode.commands.executeCommand('containerExec.runRecipeOnConfiguration', vscode.Uri.file(recipe), 'user-cfg');
 
-    // the notice names the way out: its button opens the Workspace Trust editor (the browser clicks it)
-    askBrowserToClick('Manage Workspace Trust', 'a notification');
+    // the notice names the way out: its button opens the Workspace Trust editor (the browser clicks it in the
+    // notifications center: this workbench shows no toasts while it runs extension tests)
+    await vscode.commands.executeCommand('notifications.showList');
+    askBrowserToClick('Manage Workspace Trust', 'the notifications center');
     await until('the Workspace Trust editor, opened from the notice', 60000, () =>
       vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => /Workspace Trust/.test(t.label))),
     );
