@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { parseConfigurationSettings, type Configuration, type EntryOrigin } from '../core';
+import { parseConfigurationSettings, workspaceConfigurationRefusal, type Configuration, type EntryOrigin } from '../core';
 
 import { SECTION } from '../settings';
 import { readBudgets, type BudgetSources } from './budgetSettings';
@@ -59,8 +59,10 @@ export function readConfigurations(): ConfigurationSources {
     ['workspace', inspected?.workspaceValue],
   ] as const)
     for (const entry of parseConfigurationSettings(value)) {
+      const refusal = scope === 'workspace' && entry.ok ? workspaceConfigurationRefusal(entry.value) : undefined;
       if (scope === 'workspace' && !trusted)
         ignored.push({ index: entry.index, name: entry.ok ? entry.value.name : entry.key, reason: RESTRICTED_REASON });
+      else if (entry.ok && refusal) ignored.push({ index: entry.index, name: entry.value.name, reason: refusal });
       else if (!entry.ok) invalid.push({ scope, index: entry.index, name: entry.key, error: entry.error });
       else {
         const item = { config: entry.value, scope, origin: { index: entry.index, raw: entry.raw } };

@@ -1,5 +1,6 @@
 import { lstat, mkdir, realpath } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { Configuration } from './config/configurationSchema';
 import type { DaemonDescription } from './daemonDescription';
 
 /**
@@ -25,6 +26,36 @@ export function workspaceDaemonRefusal(d: DaemonDescription): string | undefined
   const fields = (['command', 'configFile'] as const).filter((k) => d.ssh?.[k] !== undefined);
   if (!fields.length) return undefined;
   return `ssh.${fields.join(' and ssh.')} (${fields.map((k) => `"${d.ssh![k]}"`).join(', ')}) of daemon "${d.id}" comes from workspace settings: it would make VS Code run a program the repository chose, so this daemon is not used. Define it in your user settings instead.`;
+}
+
+/** Ulimits that grant rather than bound: real-time and raised scheduling priority, locked memory. */
+const GRANTING_ULIMITS = new Map([
+  ['rtprio', 'real-time scheduling'],
+  ['nice', 'a raised scheduling priority'],
+  ['memlock', 'locked (unswappable) memory'],
+]);
+
+/** The network modes that give a container more than its own network: the host's, or another container's. */
+const widensNetwork = (mode: string) => mode === 'host' || mode.startsWith('container:');
+
+/** What a workspace configuration asks for beyond limits, each naming its field; empty when it only limits. */
+function workspaceGrants(c: Configuration): string[] {
+  const grants: string[] = [];
+  for (const [name, u] of Object.entries(c.resources.ulimits ?? {})) {
+    const granted = GRANTING_ULIMITS.get(name);
+    if (granted) grants.push(`resources.ulimits.${name} (it grants ${granted})`);
+    else if (u.hard === -1 || u.soft === -1) grants.push(`resources.ulimits.${name} = -1 (unlimited is not a limit)`);
+  }
+  if (c.network && widensNetwork(c.network))
+    grants.push(`network "${c.network}" (it shares a network namespace beyond the container's own)`);
+  return grants;
+}
+
+/** Why a configuration from workspace settings is not used: a repository's settings may limit a container, never widen it. */
+export function workspaceConfigurationRefusal(c: Configuration): string | undefined {
+  const grants = workspaceGrants(c);
+  if (!grants.length) return undefined;
+  return `${grants.join(' and ')} of configuration "${c.name}" comes from workspace settings: a repository's settings may limit a container, not widen what it may do, so this configuration is not used. Define it in your user settings instead.`;
 }
 
 /** The run id format of newRunId (20261128-041502-a3f9). */

@@ -15,6 +15,7 @@ import {
   redactSecrets,
   shellQuote,
   validateConfiguration,
+  workspaceConfigurationRefusal,
   workspaceDaemonRefusal,
 } from '../../src/core';
 
@@ -110,6 +111,34 @@ describe('validation of inputs from settings (field and value named)', () => {
       /ssh\.configFile \("cfg"\)/,
     );
     assert.equal(workspaceDaemonRefusal(parseDaemonDescription({ id: 'ok', host: 'ssh://h' })), undefined);
+  });
+
+  it('a workspace configuration that widens (granting ulimits, unlimited ulimits, host or container network) is refused, naming each field', () => {
+    const parsed = (input: Record<string, unknown>) => {
+      const r = validateConfiguration({ name: 'wide', ...input });
+      assert.ok(r.ok, JSON.stringify(input));
+      return r.config;
+    };
+    const why = workspaceConfigurationRefusal(
+      parsed({ resources: { ulimits: { rtprio: { soft: 99, hard: 99 }, nofile: { soft: 1024, hard: -1 } } }, network: 'host' }),
+    )!;
+    assert.match(why, /resources\.ulimits\.rtprio \(it grants real-time scheduling\)/);
+    assert.match(why, /resources\.ulimits\.nofile = -1 \(unlimited is not a limit\)/);
+    assert.match(why, /network "host"/);
+    assert.match(why, /configuration "wide" comes from workspace settings.*user settings instead/);
+    for (const grant of ['nice', 'memlock'])
+      assert.match(
+        workspaceConfigurationRefusal(parsed({ resources: { ulimits: { [grant]: { soft: 1, hard: 1 } } } }))!,
+        new RegExp(grant),
+      );
+    assert.match(workspaceConfigurationRefusal(parsed({ network: 'container:db' }))!, /network "container:db"/);
+    for (const limitsOnly of [
+      {},
+      { network: 'bridge' },
+      { network: 'my-net' },
+      { resources: { memory: '1g', ulimits: { nofile: { soft: 512, hard: 1024 } } } },
+    ])
+      assert.equal(workspaceConfigurationRefusal(parsed(limitsOnly)), undefined, JSON.stringify(limitsOnly));
   });
 
   it('passwords are redacted: every occurrence, in every registry error branch', () => {

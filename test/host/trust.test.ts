@@ -92,6 +92,8 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
             tag: `local/ce-copy:${stamp}`,
           },
         },
+        // only what a repository may not ask for: a granting ulimit and the host's network
+        { name: 'ws-wide', daemon: 'tcp', network: 'host', resources: { ulimits: { memlock: { soft: -1, hard: -1 } } } },
       ],
       vscode.ConfigurationTarget.Workspace,
     );
@@ -149,7 +151,7 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
         ['user-cfg'],
       );
       const ignoredNames = configs.filter((n) => n.kind === 'ignored').map((n) => n.kind === 'ignored' && n.entry.name);
-      assert.deepEqual(ignoredNames, ['ws-escape', 'ws-copy']);
+      assert.deepEqual(ignoredNames, ['ws-escape', 'ws-copy', 'ws-wide']);
       assert.match(
         String((await api.configurations.item(configs.find((n) => n.kind === 'ignored')!)).tooltip),
         /containerExec\.configurations\[0\] \(workspace settings\): ignored in Restricted Mode/,
@@ -164,6 +166,21 @@ describe('Workspace Trust: what workspace settings can do (real host, real daemo
     }
     await until('workspace daemons back once trusted', 10000, () => rootOf('daemon', 'tcp'));
     assert.equal(fs.existsSync(marker('workspace')), false, 'the workspace ssh.command never ran');
+  });
+
+  it('trusted: a workspace configuration that widens the container (ulimits.memlock, network host) is not used, and the tree says why', async () => {
+    const ignored = await until('ws-wide shown as ignored', 10000, () =>
+      api.configurations.children().find((n) => n.kind === 'ignored' && n.entry.name === 'ws-wide'),
+    );
+    assert.match(
+      String((await api.configurations.item(ignored)).tooltip),
+      /resources\.ulimits\.memlock \(it grants locked \(unswappable\) memory\) and network "host" .* of configuration "ws-wide" comes from workspace settings.*Define it in your user settings/,
+    );
+    assert.equal(
+      api.configurations.children().some((n) => n.kind === 'configuration' && n.item.config.name === 'ws-wide'),
+      false,
+      'no configuration node, so nothing runs on it',
+    );
   });
 
   it('a workspace build.dockerfile or copyToBuildContext outside the workspace is refused before any build', async () => {
