@@ -18,8 +18,10 @@ export function row(label: string, key: keyof Form, control: Control, hint?: str
   control.id = `f-${key}`;
   state.controls.set(key, control);
   const onChange = () => {
-    (state.form as unknown as Record<string, unknown>)[key] =
-      control.checked !== undefined && control.tagName === 'VSCODE-CHECKBOX' ? control.checked : control.value;
+    // the control of `key` holds the form's value of `key` (a checkbox's boolean, a select's list)
+    Object.assign(state.form, {
+      [key]: control.checked !== undefined && control.tagName === 'VSCODE-CHECKBOX' ? control.checked : control.value,
+    });
     state.changed(key);
   };
   control.addEventListener('input', onChange);

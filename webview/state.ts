@@ -6,8 +6,13 @@ import { emptyForm, type Form } from './form';
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
 const vscode = acquireVsCodeApi();
 export const post = (m: FromWebview) => vscode.postMessage(m);
-// the raw channel, so the UI test can prove that the host rejects what the form would never send
-(window as unknown as { containerExecPostRaw: (m: unknown) => void }).containerExecPostRaw = (m) => vscode.postMessage(m);
+declare global {
+  interface Window {
+    /** The raw channel, so the UI test can prove that the host rejects what the form would never send. */
+    containerExecPostRaw?: (m: unknown) => void;
+  }
+}
+window.containerExecPostRaw = (m) => vscode.postMessage(m);
 
 /** A form control; a multi-select's value is the list of its chosen values. */
 export type Control = HTMLElement & { value: string | string[]; checked?: boolean; invalid?: boolean };
