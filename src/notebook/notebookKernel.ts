@@ -101,23 +101,24 @@ export class NotebookKernel {
 
   private async runCell(execution: vscode.NotebookCellExecution): Promise<void> {
     if (!this.queued.delete(execution)) return; // left unrun: an earlier cell did not end ok
-    execution.start(Date.now());
-    await execution.clearOutput();
-    if (execution.token.isCancellationRequested) return execution.end(undefined, Date.now());
-    const outputs = this.outputsOf(execution);
     // the cell counts as running from here: a kernel still starting (an image pulled, a workspace uploaded) is not idle
     this.running++;
-    const ok = await this.runOn(execution, outputs)
-      .catch(async (e: Error) => {
+    try {
+      execution.start(Date.now());
+      await execution.clearOutput();
+      if (execution.token.isCancellationRequested) return execution.end(undefined, Date.now());
+      const ok = await this.runOn(execution, this.outputsOf(execution)).catch(async (e: Error) => {
         await execution.replaceOutput(
           new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: 'Container Exec', message: e.message })]),
         );
         return false;
-      })
-      .finally(() => this.running--);
-    this.lastActive = Date.now();
-    execution.end(ok, Date.now());
-    if (ok !== true) this.skipQueued();
+      });
+      execution.end(ok, Date.now());
+      if (ok !== true) this.skipQueued();
+    } finally {
+      this.running--;
+      this.lastActive = Date.now();
+    }
   }
 
   /** The cell on the kernel (started first if need be); true: ok, false: error or ended, undefined: aborted. */
@@ -320,8 +321,8 @@ export class NotebookKernel {
     if (!session) return; // the start was cancelled: its record ended there
     const outcome = await session.shutdown().catch((e: Error): RunOutcome => ({ state: 'failed', message: e.message, oomKilled: false }));
     // a kernel that died is a failed run, though its container ended as asked
-    const state = this.diedWhy && outcome.state === 'succeeded' ? 'failed' : outcome.state;
-    await this.ended({ ...outcome, state, message: `${why} ${outcome.message}`.trim() });
+    const died = this.diedWhy && outcome.state === 'succeeded' ? { state: 'failed' as const, exitCode: undefined } : {};
+    await this.ended({ ...outcome, ...died, message: `${why} ${outcome.message}`.trim() });
   }
 
   /** The record's final state; the back-end and the log closed. */
