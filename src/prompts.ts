@@ -11,8 +11,8 @@ import * as vscode from 'vscode';
 let pending: { title: string; active?: string } | undefined;
 /** The error message on screen (a failed command's), with its actions; the first is the notification's primary one. */
 let shown: { text: string; actions: string[] } | undefined;
-/** The input box on screen (a cell's input()), its options, and the box itself (tests type into it). */
-let asking: { prompt: string; password: boolean; box: vscode.InputBox } | undefined;
+/** The input box on screen (a cell's input()): tests read its options from it and type into it. */
+let asking: vscode.InputBox | undefined;
 
 export const prompts = {
   /** The title of the question on screen, if any. */
@@ -24,17 +24,17 @@ export const prompts = {
   message: (): { text: string; actions: string[] } | undefined => shown && { text: shown.text, actions: [...shown.actions] },
 
   /** The input box on screen, if any: its prompt and whether it masks what is typed. */
-  input: (): { prompt: string; password: boolean } | undefined => asking && { prompt: asking.prompt, password: asking.password },
+  input: (): { prompt: string; password: boolean } | undefined => asking && { prompt: asking.prompt ?? '', password: asking.password },
   /** Types `text` into the input box on screen, as the keyboard does (tests then accept it through the workbench). */
   typeInput(text: string): void {
     if (!asking) throw new Error('No input box is on screen.');
-    asking.box.value = text;
+    asking.value = text;
   },
 
   /** A line of text from the user (masked for a password), or undefined when the box is dismissed. */
   askText(prompt: string, password: boolean): Promise<string | undefined> {
     const box = vscode.window.createInputBox();
-    const question = (asking = { prompt, password, box });
+    asking = box;
     box.prompt = prompt;
     box.password = password;
     box.ignoreFocusOut = true;
@@ -45,7 +45,7 @@ export const prompts = {
         box.hide();
       });
       box.onDidHide(() => {
-        if (asking === question) asking = undefined;
+        if (asking === box) asking = undefined;
         box.dispose();
         resolve(answer);
       });
