@@ -51,7 +51,7 @@ except ImportError as e:
 
 
 # ipykernel_launcher's steps, with ipykernel's debugger left out: it imports and sets up debugpy at every start
-# (about 0.3 s of a 2 s start to the first result on the testbed), and no debug_request ever comes through the
+# (0.15-0.3 s of a 1-2 s start to the first result on the testbed), and no debug_request ever comes through the
 # relay (ipykernel runs as when debugpy is not installed). The block is lifted once ipykernel is imported: a
 # cell's own "import debugpy" works.
 KERNEL_MAIN = "\n".join([
