@@ -73,6 +73,10 @@ export interface ContainerExecApi {
   pendingPrompt(): string | undefined;
   /** The choice the workbench has active in that question (known once it is on screen). */
   promptActive(): string | undefined;
+  /** The input box on screen (a cell's input()/getpass()): its prompt, whether it is masked. */
+  pendingInput(): { prompt: string; password: boolean } | undefined;
+  /** Types into that input box as the keyboard does (the test then accepts it with workbench.action.acceptSelectedQuickOpenItem). */
+  typeInput(text: string): void;
   /** The error message a failed command shows, with its actions (the first is the notification's primary one). */
   shownError(): { text: string; actions: string[] } | undefined;
 }
@@ -144,6 +148,8 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
     pendingPrompt: () => prompts.pending(),
     promptActive: () => prompts.active(),
     shownError: () => prompts.message(),
+    pendingInput: () => prompts.input(),
+    typeInput: (text) => prompts.typeInput(text),
   };
 }
 

@@ -5,11 +5,14 @@ import * as vscode from 'vscode';
  * not answerable in every host, and a quick pick can be answered from the keyboard or by commands).
  * The question being asked, and the choice the workbench has active, are visible to the in-host tests
  * through the extension's API: the active choice is reported by the workbench, so once it is known the
- * quick pick is on screen and keys reach it.
+ * quick pick is on screen and keys reach it. A line of text (a notebook cell's input()) is asked in an
+ * input box the same way: the tests see its prompt and options, type into it and accept it through the workbench.
  */
 let pending: { title: string; active?: string } | undefined;
 /** The error message on screen (a failed command's), with its actions; the first is the notification's primary one. */
 let shown: { text: string; actions: string[] } | undefined;
+/** The input box on screen (a cell's input()): tests read its options from it and type into it. */
+let asking: vscode.InputBox | undefined;
 
 export const prompts = {
   /** The title of the question on screen, if any. */
@@ -19,6 +22,36 @@ export const prompts = {
 
   /** The error message on screen, and its actions (in-host tests press the primary one through the workbench). */
   message: (): { text: string; actions: string[] } | undefined => shown && { text: shown.text, actions: [...shown.actions] },
+
+  /** The input box on screen, if any: its prompt and whether it masks what is typed. */
+  input: (): { prompt: string; password: boolean } | undefined => asking && { prompt: asking.prompt ?? '', password: asking.password },
+  /** Types `text` into the input box on screen, as the keyboard does (tests then accept it through the workbench). */
+  typeInput(text: string): void {
+    if (!asking) throw new Error('No input box is on screen.');
+    asking.value = text;
+  },
+
+  /** A line of text from the user (masked for a password), or undefined when the box is dismissed. */
+  askText(prompt: string, password: boolean): Promise<string | undefined> {
+    const box = vscode.window.createInputBox();
+    asking = box;
+    box.prompt = prompt;
+    box.password = password;
+    box.ignoreFocusOut = true;
+    return new Promise<string | undefined>((resolve) => {
+      let answer: string | undefined;
+      box.onDidAccept(() => {
+        answer = box.value;
+        box.hide();
+      });
+      box.onDidHide(() => {
+        if (asking === box) asking = undefined;
+        box.dispose();
+        resolve(answer);
+      });
+      box.show();
+    });
+  },
 
   /** An error notification with `actions`; resolves with the one pressed, or undefined when it is closed. */
   async showError<T extends string>(text: string, actions: readonly T[]): Promise<T | undefined> {

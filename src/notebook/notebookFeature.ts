@@ -14,7 +14,9 @@ import { isNoIpykernel, NotebookKernel, type KernelLaunch } from './notebookKern
 export const NOTEBOOK_TYPE = 'jupyter-notebook';
 /** Controller ids: `container-exec-kernel:<configuration>` (the notebook toolbar's menus match the prefix). */
 export const CONTROLLER_PREFIX = 'container-exec-kernel:';
-const IDLE_CHECK_MS = 30_000;
+/** How often idle kernels are looked for: a quarter of containerExec.notebookIdleMinutes, every 30 s at most. */
+const idleCheckMs = (minutes: number) => Math.min(30_000, Math.max(250, (minutes * 60_000) / 4));
+const idleMinutes = () => settings().get<number>('notebookIdleMinutes') ?? 0;
 
 export const RESTRICTED_NOTEBOOK_MESSAGE =
   'Restricted Mode: notebooks do not run in an untrusted workspace (as VS Code does for its own kernels). Trust the workspace (Manage Workspace Trust) to run cells on Container Exec.';
@@ -41,7 +43,7 @@ export class NotebookFeature extends Disposable {
   private readonly kernels = new Map<string, NotebookKernel>();
   private readonly closing = new Map<string, NodeJS.Timeout>();
   private readonly preferred = new Map<string, string>();
-  private readonly idleTimer: NodeJS.Timeout;
+  private idleTimer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> = Promise.resolve();
 
   constructor(private readonly s: Services) {
@@ -62,7 +64,10 @@ export class NotebookFeature extends Disposable {
     this._register(vscode.workspace.onDidCloseNotebookDocument((nb) => this.closed(nb.uri)));
     // the document may outlive its last tab (VS Code keeps an extension's reference for minutes): the tab counts
     this._register(vscode.window.tabGroups.onDidChangeTabs(() => this.tabsChanged()));
-    this.idleTimer = setInterval(() => this.stopIdle(), IDLE_CHECK_MS);
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('containerExec.notebookIdleMinutes') && this.watchIdle()),
+    );
+    this.watchIdle();
     sync();
   }
 
@@ -203,12 +208,12 @@ export class NotebookFeature extends Disposable {
     return kernel;
   }
 
-  /** The kernel died (daemon lost, OOM, SIGKILL): its cells ended with the reason; the container goes; Restart offered. */
+  /** The kernel died (daemon lost, OOM, SIGKILL): its cells ended with the reason (`why` says it); the container goes; Restart offered. */
   private dead(kernel: NotebookKernel, why: string): void {
-    void kernel.shutdown(`The kernel died: ${why}`);
+    void kernel.shutdown(why);
     const notebook = kernel.launch.notebook;
     void prompts
-      .showError(`The kernel of ${path.basename(notebook.uri.path)} (configuration ${kernel.configuration}) died: ${why}`, [
+      .showError(`${why.replace(/\.$/, '')} (notebook ${path.basename(notebook.uri.path)}, configuration ${kernel.configuration}).`, [
         'Restart Kernel',
       ])
       .then((a) => a && vscode.commands.executeCommand('containerExec.restartKernel', notebook.uri));
@@ -295,9 +300,16 @@ export class NotebookFeature extends Disposable {
     );
   }
 
+  /** Looks for idle kernels as often as containerExec.notebookIdleMinutes asks (not at all when it is 0). */
+  private watchIdle(): void {
+    clearInterval(this.idleTimer);
+    const minutes = idleMinutes();
+    this.idleTimer = minutes > 0 ? setInterval(() => this.stopIdle(), idleCheckMs(minutes)) : undefined;
+  }
+
   /** containerExec.notebookIdleMinutes (0: off): kernels with no cell run for that long are shut down. */
   private stopIdle(): void {
-    const minutes = settings().get<number>('notebookIdleMinutes') ?? 0;
+    const minutes = idleMinutes();
     if (!(minutes > 0)) return;
     for (const [key, kernel] of this.kernels)
       if (kernel.idleMs() > minutes * 60_000) {

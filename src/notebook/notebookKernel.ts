@@ -17,6 +17,7 @@ import { containerRequest, launchImage, openLaunchBackend, terminalBytesPerSecon
 import { endedRecord, type RunRecord } from '../runs/runHistory';
 import type { ChosenBy } from '../runs/runConfiguration';
 import type { Services } from '../services';
+import { prompts } from '../prompts';
 import { settings } from '../settings';
 import { extensionVersion } from '../workspace';
 import { CellOutputs } from './cellOutputs';
@@ -58,6 +59,8 @@ export class NotebookKernel {
   private ending: Promise<void> | undefined;
   private running = 0;
   private lastActive = Date.now();
+  /** Why the kernel died (killed, OOM, its daemon lost), when it did without a shutdown. */
+  private diedWhy: string | undefined;
   /** Why the kernel is gone (dead, shut down), once it is. */
   endedWhy: string | undefined;
 
@@ -98,19 +101,24 @@ export class NotebookKernel {
 
   private async runCell(execution: vscode.NotebookCellExecution): Promise<void> {
     if (!this.queued.delete(execution)) return; // left unrun: an earlier cell did not end ok
-    execution.start(Date.now());
-    await execution.clearOutput();
-    if (execution.token.isCancellationRequested) return execution.end(undefined, Date.now());
-    const outputs = this.outputsOf(execution);
-    const ok = await this.runOn(execution, outputs).catch(async (e: Error) => {
-      await execution.replaceOutput(
-        new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: 'Container Exec', message: e.message })]),
-      );
-      return false;
-    });
-    this.lastActive = Date.now();
-    execution.end(ok, Date.now());
-    if (ok !== true) this.skipQueued();
+    // the cell counts as running from here: a kernel still starting (an image pulled, a workspace uploaded) is not idle
+    this.running++;
+    try {
+      execution.start(Date.now());
+      await execution.clearOutput();
+      if (execution.token.isCancellationRequested) return execution.end(undefined, Date.now());
+      const ok = await this.runOn(execution, this.outputsOf(execution)).catch(async (e: Error) => {
+        await execution.replaceOutput(
+          new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: 'Container Exec', message: e.message })]),
+        );
+        return false;
+      });
+      execution.end(ok, Date.now());
+      if (ok !== true) this.skipQueued();
+    } finally {
+      this.running--;
+      this.lastActive = Date.now();
+    }
   }
 
   /** The cell on the kernel (started first if need be); true: ok, false: error or ended, undefined: aborted. */
@@ -124,11 +132,10 @@ export class NotebookKernel {
       void session.interrupt().catch(() => cancel.abort());
       deadline = setTimeout(() => cancel.abort(), INTERRUPT_DEADLINE_MS);
     });
-    this.running++;
     try {
       const result = await session.execute(
         execution.cell.document.getText(),
-        { onOutput: (msg) => outputs.handle(msg), onInput: (prompt, password) => askInput(prompt, password) },
+        { onOutput: (msg) => outputs.handle(msg), onInput: askInput },
         cancel.signal,
       );
       const order = result.executionCount ?? outputs.executionCount;
@@ -138,15 +145,15 @@ export class NotebookKernel {
       return result.status === 'ok' ? true : result.status === 'aborted' ? undefined : false;
     } finally {
       clearTimeout(deadline);
-      this.running--;
       sub.dispose();
     }
   }
 
-  /** The cells still queued end unrun (shown without a result, as Jupyter's aborted cells). */
-  private skipQueued(): void {
+  /** The cells still queued end unrun (shown without a result, as Jupyter's aborted cells); `why` the kernel ended, as their output. */
+  private skipQueued(why?: string): void {
     for (const execution of this.queued) {
       execution.start(Date.now());
+      if (why) void execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.stderr(`${why}\n`)]));
       execution.end(undefined, Date.now());
     }
     this.queued.clear();
@@ -211,7 +218,10 @@ export class NotebookKernel {
       this.session = session;
       session.onDidChangeState((state, why) => {
         this.logLine(`kernel ${state}${why ? `: ${why}` : ''}`);
-        if (state === 'dead') this.hooks.onDead(this, why ?? 'The kernel process ended.');
+        // the session is dead after our own shutdown too: only a death nobody asked for is one
+        if (state !== 'dead' || this.endedWhy) return;
+        this.diedWhy = why ?? 'The kernel process ended.';
+        this.hooks.onDead(this, this.diedWhy);
       });
       this.logLine('kernel started');
       return session;
@@ -306,13 +316,15 @@ export class NotebookKernel {
 
   private async shutdownOnce(why: string): Promise<void> {
     this.endedWhy = why;
-    this.skipQueued();
+    this.skipQueued(why);
     this.logLine(`shutting down: ${why}`);
     if (!this.session && !this.abort.signal.aborted) this.abort.abort(); // cancels the start
     const session = this.session ?? (await this.starting?.catch(() => undefined));
     if (!session) return; // the start was cancelled: its record ended there
     const outcome = await session.shutdown().catch((e: Error): RunOutcome => ({ state: 'failed', message: e.message, oomKilled: false }));
-    await this.ended({ ...outcome, message: `${why} ${outcome.message}`.trim() });
+    // a kernel that died is a failed run, though its container ended as asked
+    const died = this.diedWhy && outcome.state === 'succeeded' ? { state: 'failed' as const, exitCode: undefined } : {};
+    await this.ended({ ...outcome, ...died, message: `${why} ${outcome.message}`.trim() });
   }
 
   /** The record's final state; the back-end and the log closed. */
@@ -341,7 +353,7 @@ function startStatus(execution: vscode.NotebookCellExecution): (text: string | u
 
 /** input() / getpass() in a cell: an input box (masked for a password); Escape interrupts the cell. */
 async function askInput(prompt: string, password: boolean): Promise<string> {
-  const answer = await vscode.window.showInputBox({ prompt: prompt || 'Input for the running cell', password, ignoreFocusOut: true });
+  const answer = await prompts.askText(prompt || 'Input for the running cell', password);
   if (answer === undefined) throw new Error('No input given: the cell is interrupted.');
   return answer;
 }

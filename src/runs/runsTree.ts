@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { liveUsageText, peakUsageText, targetText, usageDetailText } from '../core';
+import { liveUsageText, peakUsageText, runKindTraits, targetText, usageDetailText } from '../core';
 import { groupSweeps, sweepTreeItem, trialLabel } from '../sweeps/sweepNode';
 import type { RunHistory, RunRecord } from './runHistory';
 import type { RunUsage } from './runUsage';
@@ -68,7 +68,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     item.id = r.id;
     item.iconPath = ICONS[r.state]();
     item.description = [
-      ...(r.kind === 'debug' || r.kind === 'kernel' ? [r.kind] : []),
+      ...(r.kind && runKindTraits(r.kind)?.namedInRunsRow ? [r.kind] : []),
       r.configuration,
       r.target.id,
       stateText(r),

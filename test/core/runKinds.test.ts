@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_INTERPRETERS, RUN_KINDS, debugCommand, recipeCommand, type Configuration } from '../../src/core';
+import { DEFAULT_INTERPRETERS, RUN_KINDS, debugCommand, recipeCommand, runKindTraits, type Configuration } from '../../src/core';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const input = { recipe: 'recipes/a.py', interpreters: DEFAULT_INTERPRETERS, args: ['--n', '2'] };
@@ -48,6 +48,13 @@ describe('run kinds', () => {
     assert.equal(RUN_KINDS.sweepTrial.name, 'sweep-trial');
     assert.deepEqual(RUN_KINDS.sweepTrial.command(input), recipeCommand(input.recipe, input.interpreters, input.args));
     assert.throws(() => RUN_KINDS.sweepTrial.command({ ...input, recipe: 'notes.unknownext' }));
+  });
+
+  it("the Runs view names a record's kind by the kind's own trait: debug and kernel yes; a plain run, a trial, an unknown kind no", () => {
+    assert.equal(runKindTraits('debug')?.namedInRunsRow, true);
+    assert.equal(runKindTraits('kernel')?.namedInRunsRow, true);
+    for (const name of [undefined, 'run', 'sweep-trial', 'from-a-newer-version'])
+      assert.ok(!runKindTraits(name)?.namedInRunsRow, String(name));
   });
 
   it('a plain run refuses a recipe no interpreter runs (before any target is asked)', () => {

@@ -32,8 +32,9 @@ describe('Notebooks: Container Exec kernels through the notebook controller (rea
   const config = () => vscode.workspace.getConfiguration('containerExec');
   const ws = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
   const local = () => need('DOCKER_LOCAL_HOST');
-  const containersOf = (runId: string) =>
-    execFileSync('docker', ['-H', local(), 'ps', '-aq', '--filter', `label=container-exec.run=${runId}`], { encoding: 'utf8' }).trim();
+  const containersOf = (runId: string, host = local()) =>
+    execFileSync('docker', ['-H', host, 'ps', '-aq', '--filter', `label=container-exec.run=${runId}`], { encoding: 'utf8' }).trim();
+  const recordOf = (runId: string) => api.runs.children().find((n) => n.record.id === runId)?.record;
   let api: ContainerExecApi;
 
   const openNotebook = async (name: string, cells: string[]) => {
@@ -75,6 +76,7 @@ describe('Notebooks: Container Exec kernels through the notebook controller (rea
         { name: 'nb-other', daemon: 'tcp', baseImage: jupyterImage() },
         { name: 'nb-plain', daemon: 'local', baseImage: need('PYTHON_IMAGE') },
         { name: 'nb-locked', daemon: 'local', baseImage: jupyterImage(), allowedGroups: ['no-such-group-nb'] },
+        { name: 'nb-pool', pool: ['tcp', 'tls'], baseImage: jupyterImage() },
       ],
       vscode.ConfigurationTarget.Workspace,
     );
@@ -82,7 +84,7 @@ describe('Notebooks: Container Exec kernels through the notebook controller (rea
   });
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    for (const key of ['stopGraceSeconds', 'defaultConfiguration', 'recipeConfigurations'])
+    for (const key of ['stopGraceSeconds', 'defaultConfiguration', 'recipeConfigurations', 'notebookIdleMinutes'])
       await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
   });
 
@@ -279,5 +281,138 @@ describe('Notebooks: Container Exec kernels through the notebook controller (rea
     } finally {
       await config().update('notebookShutdownGraceSeconds', undefined, vscode.ConfigurationTarget.Workspace);
     }
+  });
+
+  it('the kernel process SIGKILLed: the running and the queued cell end with that reason, the run failed, Restart Kernel is offered and the next cell runs on a fresh kernel', async () => {
+    const nb = await openNotebook('killed.ipynb', [
+      'x = 1',
+      'import os, signal\nos.kill(os.getpid(), signal.SIGKILL)',
+      'queued = 1',
+      '40 + 2',
+    ]);
+    await select('nb-local');
+    await run(nb, 0);
+    const first = api.notebooks.kernel(nb.uri)!;
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await until('no message', 5000, () => api.shownError() === undefined);
+    void vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 1, end: 3 }], document: nb.uri });
+    const shown = await until('the kernel-died notification', 60000, () => api.shownError());
+    assert.match(
+      shown.text,
+      /^The kernel died: the kernel process was killed by SIGKILL \(out of memory\?.*\(notebook killed\.ipynb, configuration nb-local\)\.$/,
+    );
+    assert.deepEqual(shown.actions, ['Restart Kernel']);
+    for (const index of [1, 2]) {
+      await until(`cell ${index} ended`, 20000, () => nb.cellAt(index).executionSummary?.timing?.endTime);
+      const cell = nb.cellAt(index);
+      assert.notEqual(cell.executionSummary?.success, true, `cell ${index}`);
+      assert.match(
+        textOf(cell, 'application/vnd.code.notebook.stderr'),
+        /The kernel died: the kernel process was killed by SIGKILL/,
+        `cell ${index}`,
+      );
+    }
+    assert.equal(nb.cellAt(2).executionSummary?.executionOrder, undefined, 'the queued cell did not run');
+    // the notification's action, pressed through the workbench
+    await vscode.commands.executeCommand('notification.acceptPrimaryAction');
+    await until('the message closed', 10000, () => api.shownError() === undefined);
+    await until(
+      'the dead kernel ended',
+      60000,
+      () => recordOf(first.runId)?.state !== 'running' && api.notebooks.kernel(nb.uri) === undefined,
+    );
+    assert.equal(containersOf(first.runId), '', 'the dead kernel left no container');
+    const record = recordOf(first.runId)!;
+    assert.equal(record.state, 'failed');
+    assert.match(record.message ?? '', /killed by SIGKILL/);
+    const next = await run(nb, 3);
+    assert.equal(textOf(next, 'text/plain'), '42');
+    const fresh = api.notebooks.kernel(nb.uri)!;
+    assert.notEqual(fresh.runId, first.runId, 'a fresh kernel');
+    await vscode.commands.executeCommand('containerExec.shutDownKernel', nb.uri);
+    assert.equal(containersOf(fresh.runId), '');
+  });
+
+  it('input() and getpass() in a cell ask through an input box (masked for the password): the answers reach the cell', async () => {
+    const nb = await openNotebook('input.ipynb', [
+      'name = input("Your name? ")\nprint("hello", name)',
+      'import getpass\nsecret = getpass.getpass("Token: ")\nprint(len(secret), secret == "s3cret")',
+    ]);
+    await select('nb-local');
+    /** Waits for the input box, checks what it asks, types the answer and accepts it through the workbench. */
+    const answer = async (asked: { prompt: string; password: boolean }, text: string) => {
+      const box = await until(`the input box for "${asked.prompt}"`, 120000, () => api.pendingInput());
+      assert.deepEqual(box, asked);
+      api.typeInput(text);
+      await until('the input box accepted', 10000, async () => {
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        return api.pendingInput() === undefined;
+      });
+    };
+    const before = nb.cellAt(0).executionSummary?.timing?.endTime;
+    void vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 0, end: 1 }], document: nb.uri });
+    await answer({ prompt: 'Your name? ', password: false }, 'Ada');
+    await until('cell 0 ended', 20000, () => nb.cellAt(0).executionSummary?.timing?.endTime !== before);
+    assert.equal(nb.cellAt(0).executionSummary?.success, true);
+    assert.equal(textOf(nb.cellAt(0), 'application/vnd.code.notebook.stdout'), 'hello Ada\n');
+
+    void vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 1, end: 2 }], document: nb.uri });
+    await answer({ prompt: 'Token: ', password: true }, 's3cret');
+    await until('cell 1 ended', 20000, () => nb.cellAt(1).executionSummary?.timing?.endTime);
+    assert.equal(textOf(nb.cellAt(1), 'application/vnd.code.notebook.stdout'), '6 True\n');
+    assert.ok(!items(nb.cellAt(1)).some((i) => decode(i).includes('s3cret')), 'the password is in no output');
+    await vscode.commands.executeCommand('containerExec.shutDownKernel', nb.uri);
+  });
+
+  it('containerExec.notebookIdleMinutes: an idle kernel is shut down (out/ fetched, no container, no "died" message), one still starting is not; the next cell starts a fresh one', async () => {
+    // 0.02 min = 1.2 s: shorter than a kernel's start, which must not count as idle time
+    await config().update('notebookIdleMinutes', 0.02, vscode.ConfigurationTarget.Workspace);
+    try {
+      const nb = await openNotebook('idle.ipynb', [
+        'import os\nos.makedirs("/workspace/out", exist_ok=True)\nopen("/workspace/out/idle.txt", "w").write("kept")',
+        '40 + 2',
+      ]);
+      await select('nb-local');
+      await vscode.commands.executeCommand('notifications.clearAll');
+      const wrote = await run(nb, 0);
+      assert.equal(wrote.executionSummary?.success, true, textOf(wrote, 'application/vnd.code.notebook.error'));
+      const first = api.notebooks.kernel(nb.uri)!;
+      await until('the idle kernel ended', 60000, () => recordOf(first.runId)?.endedAt);
+      const record = recordOf(first.runId)!;
+      assert.match(record.message ?? '', /^No cell ran for 0\.02 min \(containerExec\.notebookIdleMinutes\)/);
+      assert.equal(record.state, 'succeeded');
+      assert.equal(containersOf(first.runId), '', 'no container left');
+      assert.equal(fs.readFileSync(path.join(ws(), '.container-exec', 'runs', first.runId, 'out', 'idle.txt'), 'utf8'), 'kept');
+      assert.equal(api.shownError(), undefined, 'a shutdown is no death');
+      assert.equal(api.notebooks.kernel(nb.uri), undefined);
+
+      const next = await run(nb, 1);
+      assert.equal(textOf(next, 'text/plain'), '42', textOf(next, 'application/vnd.code.notebook.error'));
+      const fresh = api.runs.children().filter((n) => n.record.kind === 'kernel' && n.record.startedAt > record.endedAt!);
+      assert.equal(fresh.length, 1, 'a fresh kernel ran the next cell');
+      assert.equal(fresh[0]!.record.recipe, 'notebooks/idle.ipynb');
+    } finally {
+      await config().update('notebookIdleMinutes', undefined, vscode.ConfigurationTarget.Workspace);
+      const nb = vscode.workspace.notebookDocuments.find((d) => d.uri.path.endsWith('/idle.ipynb'));
+      if (nb && api.notebooks.kernel(nb.uri)) await vscode.commands.executeCommand('containerExec.shutDownKernel', nb.uri);
+    }
+  });
+
+  it('a notebook on a pool configuration: the kernel lands on a pool daemon, 1+1 gives 2, the Runs view row says where, shutdown leaves nothing on either daemon', async () => {
+    const hosts: Record<string, string> = { tcp: need('DOCKER_TCP_SOCK'), tls: need('DOCKER_TLS_SOCK') };
+    const nb = await openNotebook('pool.ipynb', ['1+1']);
+    await select('nb-pool');
+    const cell = await run(nb, 0);
+    assert.equal(textOf(cell, 'text/plain'), '2', textOf(cell, 'application/vnd.code.notebook.error'));
+    const kernel = api.notebooks.kernel(nb.uri)!;
+    const record = recordOf(kernel.runId)!;
+    const daemon = record.placement?.daemon ?? '';
+    assert.ok(daemon in hosts, `placed on ${daemon}`);
+    assert.ok(containersOf(kernel.runId, hosts[daemon]), `the kernel's container runs on ${daemon}`);
+    const row = api.runs.children().find((n) => n.record.id === kernel.runId)!;
+    assert.match(String(api.runs.item(row).description), new RegExp(`^kernel · nb-pool · nb-pool · running on ${daemon} · `));
+    await vscode.commands.executeCommand('containerExec.shutDownKernel', nb.uri);
+    for (const [id, host] of Object.entries(hosts)) assert.equal(containersOf(kernel.runId, host), '', `nothing left on ${id}`);
+    assert.equal(recordOf(kernel.runId)?.state, 'succeeded', recordOf(kernel.runId)?.message);
   });
 });

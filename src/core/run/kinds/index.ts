@@ -2,6 +2,7 @@ import { debugRun } from './debugRun';
 import { kernelRun } from './kernelRun';
 import { recipeRun } from './recipeRun';
 import { shellRun } from './shellRun';
+import type { RunKindTraits } from './runKind';
 import { sweepTrialRun } from './sweepTrial';
 
 export * from './runKind';
@@ -19,3 +20,10 @@ export const RUN_KINDS = {
   sweepTrial: sweepTrialRun,
 } as const;
 export type RunKindName = keyof typeof RUN_KINDS;
+
+/** The traits of the kind a record names (absent: a plain run), or undefined for a kind this version does not know. */
+export function runKindTraits(name = 'run'): RunKindTraits | undefined {
+  return Object.values(RUN_KINDS)
+    .map((k): RunKindTraits => ('traits' in k ? k.traits : k))
+    .find((k) => k.name === name);
+}
