@@ -66,9 +66,21 @@ interface Swept {
 
 async function sweep(
   file: Record<string, unknown>,
-  o: { config: ReturnType<typeof configOf>; open: () => ExecutionBackend; signal?: AbortSignal; onTrial?: (t: TrialProgress) => void },
+  o: {
+    config: ReturnType<typeof configOf>;
+    open: () => ExecutionBackend;
+    signal?: AbortSignal;
+    onTrial?: (t: TrialProgress) => void;
+    onStatus?: (text: string) => void;
+    /** Extra workspace bytes (data/big.bin). */
+    bigBytes?: number;
+  },
 ): Promise<Swept> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-sweep-ws-'));
+  if (o.bigBytes) {
+    fs.mkdirSync(path.join(ws, 'data'));
+    fs.writeFileSync(path.join(ws, 'data', 'big.bin'), Buffer.alloc(o.bigBytes, 7));
+  }
   fs.writeFileSync(path.join(ws, 'job.sh'), JOB);
   fs.writeFileSync(path.join(ws, 'data.txt'), 'the workspace\n');
   fs.writeFileSync(path.join(ws, 'notes.txt'), 'start\n');
@@ -97,6 +109,7 @@ async function sweep(
     },
     signal: o.signal ?? new AbortController().signal,
     onTrial: (t) => o.onTrial?.(t),
+    hooks: () => ({ onStatus: (text) => o.onStatus?.(text) }),
   });
   return { result, ws, sweepId, since, until: new Date(Date.now() + 1000).toISOString() };
 }
@@ -199,6 +212,29 @@ describe('sweeps upload the workspace once per daemon (issue 27), on real daemon
     assert.equal(s.result.state, 'cancelled', s.result.message);
     assert.equal(running.size, 4, 'four trials were running when cancelled');
     for (const on of ids) assert.deepEqual(leftOn(s, on), [], on);
+  });
+
+  it('cancel while the first trial uploads the workspace into its seed leaves no seed container nor image', async () => {
+    const cancel = new AbortController();
+    const s = await sweep(
+      { matrix: { i: [1, 2, 3] }, maxParallel: 3 },
+      {
+        config: configOf({ daemon: 'local' }),
+        open: onDaemon('local'),
+        signal: cancel.signal,
+        bigBytes: 100e6,
+        onStatus: (text) => /^Uploading \d+ files/.test(text) && cancel.abort(),
+      },
+    );
+    assert.ok(cancel.signal.aborted, 'the upload into the seed was seen');
+    assert.equal(s.result.state, 'cancelled', s.result.message);
+    assert.deepEqual(
+      s.result.trials.map((t) => t.containerId),
+      [undefined, undefined, undefined],
+      'no trial container was made',
+    );
+    assert.deepEqual(leftOn(s, 'local'), []);
+    fs.rmSync(s.ws, { recursive: true, force: true });
   });
 
   it('failFast: the sweep that failed leaves no container, seed or workspace image', async () => {
