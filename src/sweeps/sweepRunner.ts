@@ -88,6 +88,7 @@ export async function runSweepFile(s: Services, file: string, ui: SweepUi, sweep
     signal: AbortSignal.any([ui.signal, cancel.signal]),
     attemptSignal: (t) => records.abortOf(t),
     hooks: (t) => records.logHooks(t),
+    onWarning: (text) => ui.line(`Warning: ${text}`),
     onTrial: (t) => {
       records.update(t);
       if (!t.endedAt || ended.has(t.runId || `q${t.trial.index}`)) return;

@@ -1,7 +1,10 @@
 // `npm run bench` (plain node, testbed daemons):
 //   bench pool-dispatch: twelve 2-second runs over a pool of three daemons with 2 run slots each
 //     (perDaemonRuns 2), makespan against the same twelve on a pool of one daemon with 2 slots: medians of
-//     3 interleaved rounds (order alternating) after a warm-up.
+//     3 interleaved rounds (order alternating) after a warm-up. Beside it, cli-vs-one-daemon: the same twelve
+//     dispatched with the Docker CLI over the three daemons (six workers round-robin: create, cp in, start -a,
+//     cp out, rm; test/bench/cliDispatch.ts) against the same one-daemon pool: what this machine allows three
+//     daemons to gain, for vs-one-daemon to be read against.
 //   bench placement: one placement among four daemons, one blackholed: the raw time, its deadline beside it
 //     (the probe waits for it in parallel; a probe that answers before it fails the bench), median of 5 pool back-ends made one
 //     after another, as a window's runs make them: they read the load caches the daemons' event streams
@@ -22,6 +25,7 @@ import {
 } from '../../src/core';
 import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
+import { cliDispatch } from './cliDispatch';
 
 const daemons: Record<string, () => DaemonDescriptionInput> = {
   local: () => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }),
@@ -76,21 +80,43 @@ async function makespan(ids: string[], runs: number): Promise<number> {
   return performance.now() - t0;
 }
 
+/** The same runs with the Docker CLI over the three daemons (their local sockets), six workers round-robin. */
+async function cliMakespan(runs: number): Promise<number> {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-pool-cli-'));
+  fs.writeFileSync(path.join(ws, 'job.sh'), 'mkdir -p out; sleep 2');
+  try {
+    const hosts = [need('DOCKER_LOCAL_HOST'), need('DOCKER_TCP_SOCK'), need('DOCKER_TLS_SOCK')];
+    return await cliDispatch({
+      hosts,
+      runs,
+      workers: 6,
+      image: need('BUSYBOX_IMAGE'),
+      workspace: ws,
+      recipe: 'job.sh',
+      dest: path.join(ws, 'out-back'),
+    });
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
 async function poolDispatch(): Promise<void> {
   await makespan(['local', 'tcp', 'tls'], 3); // warm-up: every daemon's image, connection and caches, not timed
   const three: number[] = [];
   const one: number[] = [];
+  const cli: number[] = [];
   // interleaved rounds, the order alternating: a load that comes and goes hits both sides alike
   for (let round = 0; round < 3; round++) {
     const sides = [
       () => makespan(['local', 'tcp', 'tls'], 12).then((ms) => three.push(ms)),
       () => makespan(['local'], 12).then((ms) => one.push(ms)),
+      () => cliMakespan(12).then((ms) => cli.push(ms)),
     ];
     for (const side of round % 2 ? sides.reverse() : sides) await side();
   }
-  const [t, o] = [median(three), median(one)];
+  const [t, o, c] = [median(three), median(one), median(cli)];
   console.log(
-    `bench pool-dispatch: vs-one-daemon=${(t / o).toFixed(2)} three-daemons-ms=${t.toFixed(0)} one-daemon-ms=${o.toFixed(0)} (medians of ${three.length} interleaved rounds after a warm-up) runs=12 slots-per-daemon=2 goal<=0.4`,
+    `bench pool-dispatch: vs-one-daemon=${(t / o).toFixed(2)} cli-vs-one-daemon=${(c / o).toFixed(2)} three-daemons-ms=${t.toFixed(0)} one-daemon-ms=${o.toFixed(0)} cli-three-daemons-ms=${c.toFixed(0)} (medians of ${three.length} interleaved rounds after a warm-up) runs=12 slots-per-daemon=2 goal<=0.4`,
   );
 }
 

@@ -91,7 +91,7 @@ export function backendContract(name: string, subject: ContractSubject): void {
         },
         offThread: opts.offThread,
         onStatus: () => undefined,
-        onCreated: (id) => (out.created = id),
+        onCreated: (id) => void (out.created = id),
       });
       return { runId, handle, follow, out, started };
     }

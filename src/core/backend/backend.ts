@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { RegistryAuth } from '../build/registry';
 import type { Configuration, FieldError } from '../config/configurationSchema';
+import type { DaemonDescription } from '../daemonDescription';
 import type { OffThreadOutput } from '../run/outputThread';
 import type { FetchedOutputs, FetchOutputsOptions, RetrievedOutputs } from '../run/runOutputs';
 import type { WorkspaceScan } from '../run/workspaceArchive';
@@ -71,10 +72,26 @@ export interface RunSpec {
   labels: Record<string, string>;
   /** Limits, runtime, GPUs, network: the back-end maps them to its own terms. */
   config: Configuration;
-  /** The workspace goes into `workingDir`; `emptyDirs` (relative to it) exist, empty, before the run. */
-  workspace: { dir: string; scan: WorkspaceScan; emptyDirs: string[] };
+  /**
+   * The workspace goes into `workingDir`; `emptyDirs` (relative to it) exist, empty, before the run. With
+   * `shared`, a back-end that creates the container on a daemon it knows beforehand starts it from the
+   * shared workspace's image there instead of uploading; one that cannot (a swarm) uploads.
+   */
+  workspace: { dir: string; scan: WorkspaceScan; emptyDirs: string[]; shared?: SharedWorkspace };
   /** Kept after the run (containerExec.keepContainers), with what it logged. */
   keep: boolean;
+}
+
+/**
+ * A workspace uploaded once per daemon and shared by several runs (a sweep's trials): on each daemon, an
+ * image made of the run's image with the workspace in its working dir, made the first time a run lands
+ * there. Each run's container is still its own (its writes, its out/), as with an upload.
+ */
+export interface SharedWorkspace {
+  /** The workspace as scanned once for all the runs. */
+  scan(): Promise<WorkspaceScan>;
+  /** The image on `daemon` to create the run's container from (made on the first call for that daemon; later ones wait for it). */
+  imageOn(daemon: DaemonDescription, spec: RunSpec, hooks: { signal: AbortSignal; onStatus(text: string): void }): Promise<string>;
 }
 
 export interface StartHooks {
@@ -95,7 +112,7 @@ export interface StartHooks {
   offThread?: OffThreadOutput;
   onStatus(text: string): void;
   /** The run's resource exists (a container id): it belongs in the run record at once. */
-  onCreated?(id: string): void;
+  onCreated?(id: string): void | Promise<void>;
 }
 
 export interface Started {

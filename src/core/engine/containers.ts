@@ -35,6 +35,24 @@ export function getArchive(client: DaemonClient, id: string, path: string, opts?
   return client.call('fetch outputs', (d, abortSignal) => signalled(d).getContainer(id).getArchive({ path, abortSignal }), opts);
 }
 
+/** POST /commit: container `id` (stopped) as image `repo:tag`, with its config (labels, working dir); the new image's id. */
+export async function commitContainer(
+  client: DaemonClient,
+  id: string,
+  ref: { repo: string; tag: string },
+  opts?: CallOptions,
+): Promise<string> {
+  const image = await client.call(
+    'commit container',
+    (d, abortSignal) =>
+      signalled(d)
+        .getContainer(id)
+        .commit({ ...ref, pause: false, abortSignal }),
+    opts,
+  );
+  return image.Id;
+}
+
 /** POST /containers/{id}/attach: the multiplexed stdout and stderr stream. */
 export function attachContainer(client: DaemonClient, id: string, opts?: CallOptions): Promise<NodeJS.ReadableStream> {
   return client.call(

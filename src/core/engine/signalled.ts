@@ -66,6 +66,8 @@ export interface SignalledContainer {
   putArchive(tar: NodeJS.ReadableStream, o: Signalled<{ path: string }>): Answer;
   getArchive(o: Signalled<{ path: string }>): Stream;
   exec(o: Signalled<ExecOptions>): Promise<SignalledExec>;
+  /** POST /commit?container={id}: the container's file system and config as a new image. */
+  commit(o: Signalled<{ repo: string; tag: string; pause: boolean }>): Promise<{ Id: string }>;
 }
 
 export interface SignalledImage {

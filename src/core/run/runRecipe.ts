@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { targetText, type ExecutionBackend, type PullDaemon, type RunHandle, type RunSpec } from '../backend/backend';
+import { targetText, type ExecutionBackend, type PullDaemon, type RunHandle, type RunSpec, type SharedWorkspace } from '../backend/backend';
 import { targetNoun } from '../backend/descriptors';
 import type { Configuration } from '../config/configurationSchema';
 import { usageDenied } from '../config/permissions';
@@ -63,6 +63,8 @@ export interface RunRequest {
   extensionVersion: string;
   /** What kind of run (its command, label, refusals): a plain recipe run when absent. */
   kind?: RunKind;
+  /** The workspace uploaded once per daemon for several runs (a sweep's trials), instead of once for this run. */
+  sharedWorkspace?: SharedWorkspace;
   /** Resource use is sampled while the container runs (into `outputsDir`/stats.jsonl) unless `false`; the timings for tests. */
   usageSampling?: UsageRecordingOptions['sampling'] | false;
 }
@@ -203,8 +205,8 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
     });
   };
   try {
-    const scan = await scanWorkspace(req.workspaceDir, req.uploadExclude);
-    warnOfLargeUpload(req, scan, hooks);
+    const scan = req.sharedWorkspace ? await req.sharedWorkspace.scan() : await scanWorkspace(req.workspaceDir, req.uploadExclude);
+    if (!req.sharedWorkspace) warnOfLargeUpload(req, scan, hooks);
     const { output } = await run.start(containerSpec(req, cmd, scan, outputPath), {
       signal,
       follow: streams.signal,
@@ -315,7 +317,12 @@ function containerSpec(req: RunRequest, cmd: string[], scan: WorkspaceScan, outp
     env,
     labels,
     config: c,
-    workspace: { dir: req.workspaceDir, scan, emptyDirs: inWorkspace && !inWorkspace.startsWith('..') ? [inWorkspace] : [] },
+    workspace: {
+      dir: req.workspaceDir,
+      scan,
+      emptyDirs: inWorkspace && !inWorkspace.startsWith('..') ? [inWorkspace] : [],
+      shared: req.sharedWorkspace,
+    },
     keep: Boolean(req.keepContainer),
   };
 }

@@ -4,3 +4,4 @@ export * from './metrics';
 export * from './scheduler';
 export * from './folders';
 export * from './results';
+export * from './workspaceImages';

@@ -4,6 +4,7 @@ import { newRunId } from '../run/recipe';
 import { runRecipe, type RunFailure, type RunHooks, type RunOutcome, type RunRequest } from '../run/runRecipe';
 import { readTrialMetrics, type TrialMetrics } from './metrics';
 import type { SweepPlan, TrialPlan } from './sweepFile';
+import { WorkspaceImages } from './workspaceImages';
 
 export type TrialState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -47,6 +48,8 @@ export interface SweepRun {
   onTrial(t: TrialProgress): void;
   /** An attempt's output, steps and warnings (the trial's log). */
   hooks?(t: TrialProgress): Partial<Pick<RunHooks, 'onOutput' | 'onStatus' | 'onWarning'>>;
+  /** The sweep's own warnings (a workspace image that could not be removed). */
+  onWarning?(text: string): void;
 }
 
 export interface SweepResult {
@@ -69,7 +72,8 @@ export function retryable(outcome: RunOutcome, retryRecipeFailures: boolean): bo
  * Runs a sweep's trials through the configuration's back-end, at most `maxParallel` at once, each attempt
  * a run of kind sweep-trial with its own id and folder. A trial failing for a reason not its own is run
  * again (`retries`); past the failure budget the rest is cancelled. Never throws for a trial: each ends
- * with an outcome; no container is left behind (the driver removes each one, also on cancel).
+ * with an outcome; no container is left behind (the driver removes each one, also on cancel). The
+ * workspace is uploaded once per daemon the trials land on (WorkspaceImages), its images removed at the end.
  */
 export async function runSweep(s: SweepRun): Promise<SweepResult> {
   const { plan } = s;
@@ -80,6 +84,7 @@ export async function runSweep(s: SweepRun): Promise<SweepResult> {
   if (s.signal.aborted) stop.abort();
   const trials: TrialProgress[] = plan.trials.map((trial) => ({ trial, attempt: 0, runId: '', outputsDir: '', state: 'queued' }));
   for (const t of trials) s.onTrial(t);
+  const workspace = new WorkspaceImages({ ...s.request, sweepId: s.sweepId, signal: stop.signal });
   let failures = 0;
   let next = 0;
   const worker = async () => {
@@ -89,7 +94,7 @@ export async function runSweep(s: SweepRun): Promise<SweepResult> {
         end(t, 'cancelled', stopReason ?? 'Cancelled: the sweep was cancelled before this trial started.');
         continue;
       }
-      await runTrial(s, t, stop.signal);
+      await runTrial(s, t, stop.signal, workspace);
       if (t.state === 'failed' && ++failures > plan.failureBudget && !stop.signal.aborted) {
         stopReason = `Not started: the sweep stopped after ${failures} failed trial${failures > 1 ? 's' : ''} (${plan.file.failFast ? 'failFast' : `maxFailures ${plan.failureBudget}`}).`;
         stop.abort();
@@ -104,6 +109,7 @@ export async function runSweep(s: SweepRun): Promise<SweepResult> {
     await Promise.all(Array.from({ length: Math.min(plan.file.maxParallel, trials.length) }, worker));
   } finally {
     s.signal.removeEventListener('abort', onAbort);
+    for (const w of await workspace.dispose()) s.onWarning?.(w);
   }
   return result(trials, s.signal.aborted, stopReason);
 }
@@ -118,17 +124,17 @@ function result(trials: TrialProgress[], cancelled: boolean, stopReason: string 
 }
 
 /** A trial's attempts: a run each, again while it fails for a reason not its own and retries are left. */
-async function runTrial(s: SweepRun, t: TrialProgress, signal: AbortSignal): Promise<void> {
+async function runTrial(s: SweepRun, t: TrialProgress, signal: AbortSignal, workspace: WorkspaceImages): Promise<void> {
   const { file } = s.plan;
   for (let attempt = 0; ; attempt++) {
-    await runAttempt(s, t, attempt, signal);
+    await runAttempt(s, t, attempt, signal, workspace);
     if (signal.aborted || attempt >= file.retries || !t.outcome || !retryable(t.outcome, file.retryRecipeFailures)) return;
     t.message = `Retrying (attempt ${attempt + 2} of ${file.retries + 1}) after: ${t.outcome.message}`;
     s.hooks?.(t).onWarning?.(t.message);
   }
 }
 
-async function runAttempt(s: SweepRun, t: TrialProgress, attempt: number, signal: AbortSignal): Promise<void> {
+async function runAttempt(s: SweepRun, t: TrialProgress, attempt: number, signal: AbortSignal, workspace: WorkspaceImages): Promise<void> {
   const runId = newRunId();
   Object.assign(t, { attempt, runId, state: 'queued', startedAt: Date.now(), endedAt: undefined, outcome: undefined, metrics: undefined });
   Object.assign(t, { placement: undefined, containerId: undefined });
@@ -152,6 +158,7 @@ async function runAttempt(s: SweepRun, t: TrialProgress, attempt: number, signal
         env: t.trial.env,
         outputsDir: t.outputsDir,
         kind: sweepTrialRun,
+        sharedWorkspace: workspace,
       },
       {
         signal: attemptSignal,

@@ -126,11 +126,15 @@ export class DockerRun implements RunHandle {
   async start(spec: RunSpec, hooks: StartHooks): Promise<Started> {
     const { client, name } = this;
     const { signal } = hooks;
+    const { shared } = spec.workspace;
+    // a shared workspace is an image on this daemon (made by the first run that lands here): nothing to upload
+    const image = shared ? await shared.imageOn(client.daemon, spec, hooks) : spec.image;
+    if (signal.aborted) throw new Error('cancelled');
     // not cancelled mid-request: a container the daemon made but we never heard of would be left behind
     const created = {
       id: await createContainer(client, {
         name,
-        Image: spec.image,
+        Image: image,
         Cmd: spec.cmd,
         WorkingDir: spec.workingDir,
         Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
@@ -142,23 +146,10 @@ export class DockerRun implements RunHandle {
         HostConfig: { ...toHostConfig(spec.config), ...(spec.keep ? {} : { LogConfig: { Type: 'none', Config: {} } }) },
       }),
     };
-    hooks.onCreated?.(created.id);
+    await hooks.onCreated?.(created.id);
     if (signal.aborted) throw new Error('cancelled');
-
-    const { scan } = spec.workspace;
-    hooks.onStatus(`Uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${spec.workingDir}`);
-    const packed = packWorkspace(spec.workspace.dir, scan, spec.workspace.emptyDirs);
-    try {
-      await putArchive(client, created.id, packed.stream, spec.workingDir, {
-        signal,
-        timeoutMs: client.daemon.timeoutMs + scan.bytes / 1000, // at least 1 MB/s
-      });
-    } catch (e) {
-      // a file that could not be read is the reason, not the transport the tar broke
-      throw packed.failure() ?? e;
-    } finally {
-      packed.destroy();
-    }
+    if (shared) hooks.onStatus(`The workspace is in ${spec.workingDir} already (the image shared on daemon "${client.daemon.id}")`);
+    else await uploadWorkspace(client, created.id, spec, signal, hooks.onStatus);
 
     // attached before start, as `docker run` does: not a byte of output is missed
     let output: Promise<void>;
@@ -264,6 +255,30 @@ export class DockerRun implements RunHandle {
       close: () => socket.destroy(),
       resize: (columns, rows) => exec.resize(columns, rows),
     };
+  }
+}
+
+/** Uploads the workspace into the working dir of container `id` (created, not started). */
+export async function uploadWorkspace(
+  client: DaemonClient,
+  id: string,
+  spec: Pick<RunSpec, 'workspace' | 'workingDir'>,
+  signal: AbortSignal,
+  onStatus: (text: string) => void,
+): Promise<void> {
+  const { scan } = spec.workspace;
+  onStatus(`Uploading ${scan.files} files (${(scan.bytes / 1e6).toFixed(1)} MB) to ${spec.workingDir}`);
+  const packed = packWorkspace(spec.workspace.dir, scan, spec.workspace.emptyDirs);
+  try {
+    await putArchive(client, id, packed.stream, spec.workingDir, {
+      signal,
+      timeoutMs: client.daemon.timeoutMs + scan.bytes / 1000, // at least 1 MB/s
+    });
+  } catch (e) {
+    // a file that could not be read is the reason, not the transport the tar broke
+    throw packed.failure() ?? e;
+  } finally {
+    packed.destroy();
   }
 }
 

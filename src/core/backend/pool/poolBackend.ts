@@ -704,9 +704,11 @@ class PoolRun implements RunHandle {
       { ...spec, labels },
       {
         ...hooks,
-        onCreated: (id) => {
-          void this.dropClaim();
-          hooks.onCreated?.(id);
+        // the claim is gone before the run is told of its container (and before it starts): with a shared
+        // workspace image there is no upload for its removal to overlap with, and a daemon lost right after would keep both
+        onCreated: async (id) => {
+          await this.dropClaim();
+          await hooks.onCreated?.(id);
         },
       },
     );

@@ -1,0 +1,265 @@
+// A sweep uploads the workspace once per daemon its trials land on (issue 27): archive PUTs counted by the
+// daemons' own events; each trial still sees the workspace and its own writes, its outputs come back; the
+// sweep's workspace images and seed containers are gone after it, succeeded, cancelled or failed. A swarm
+// uploads per trial (its node is chosen after the service exists).
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  DEFAULT_INTERPRETERS,
+  DockerDaemonBackend,
+  DockerSwarmBackend,
+  LABELS,
+  PoolBackend,
+  createDaemonClient,
+  newRunId,
+  planSweep,
+  runSweep,
+  validateConfiguration,
+  workspaceLabel,
+  type DaemonDescriptionInput,
+  type ExecutionBackend,
+  type SweepResult,
+  type TrialProgress,
+} from '../../src/core';
+import { need } from '../support/testbed';
+
+/** Each daemon: how the Docker CLI reaches it (a local socket) and how the extension does. */
+const daemons: Record<string, { cli: () => string; desc: () => DaemonDescriptionInput }> = {
+  local: { cli: () => need('DOCKER_LOCAL_HOST'), desc: () => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }) },
+  tls: {
+    cli: () => need('DOCKER_TLS_SOCK'),
+    desc: () => ({ id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } }),
+  },
+  tcp: { cli: () => need('DOCKER_TCP_SOCK'), desc: () => ({ id: 'tcp', host: need('DOCKER_TCP_HOST') }) },
+  'swarm-m': { cli: () => need('DOCKER_SWARM_MANAGER_HOST'), desc: () => ({ id: 'swarm-m', host: need('DOCKER_SWARM_MANAGER_HOST') }) },
+  'swarm-w1': { cli: () => need('DOCKER_SWARM_WORKER1_HOST'), desc: () => ({ id: 'swarm-w1', host: need('DOCKER_SWARM_WORKER1_HOST') }) },
+  'swarm-w2': { cli: () => need('DOCKER_SWARM_WORKER2_HOST'), desc: () => ({ id: 'swarm-w2', host: need('DOCKER_SWARM_WORKER2_HOST') }) },
+};
+const docker = (on: string, args: string[]) => execFileSync('docker', ['-H', daemons[on]!.cli(), ...args], { encoding: 'utf8' });
+const lines = (s: string) => s.split('\n').filter(Boolean);
+
+/** Writes into the workspace (its own notes.txt line), then copies what it sees into out/. */
+const JOB = `mkdir -p out
+echo "trial $SWEEP_TRIAL" >> notes.txt
+cp notes.txt out/notes.txt
+cp data.txt out/data.txt
+sleep "\${SWEEP_SLEEP:-0}"
+if [ "$SWEEP_FAIL" = "yes" ]; then exit 3; fi
+`;
+
+function configOf(input: Record<string, unknown>) {
+  const r = validateConfiguration({ name: 'sweep-ws-test', baseImage: need('BUSYBOX_IMAGE'), resources: { memory: '32m' }, ...input });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  return r.config;
+}
+
+interface Swept {
+  result: SweepResult;
+  ws: string;
+  sweepId: string;
+  since: string;
+  until: string;
+}
+
+async function sweep(
+  file: Record<string, unknown>,
+  o: {
+    config: ReturnType<typeof configOf>;
+    open: () => ExecutionBackend;
+    signal?: AbortSignal;
+    onTrial?: (t: TrialProgress) => void;
+    onStatus?: (text: string) => void;
+    /** Extra workspace bytes (data/big.bin). */
+    bigBytes?: number;
+  },
+): Promise<Swept> {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-sweep-ws-'));
+  if (o.bigBytes) {
+    fs.mkdirSync(path.join(ws, 'data'));
+    fs.writeFileSync(path.join(ws, 'data', 'big.bin'), Buffer.alloc(o.bigBytes, 7));
+  }
+  fs.writeFileSync(path.join(ws, 'job.sh'), JOB);
+  fs.writeFileSync(path.join(ws, 'data.txt'), 'the workspace\n');
+  fs.writeFileSync(path.join(ws, 'notes.txt'), 'start\n');
+  const sweepId = newRunId();
+  const plan = planSweep('test.sweep.json', JSON.stringify({ recipe: 'job.sh', ...file }), sweepId);
+  // the daemons' clocks are this machine's: one second of margin either side
+  const since = new Date(Date.now() - 1000).toISOString();
+  const result = await runSweep({
+    sweepId,
+    plan,
+    request: {
+      config: o.config,
+      image: need('BUSYBOX_IMAGE'),
+      pull: false,
+      workspaceDir: ws,
+      groups: ['root'],
+      interpreters: DEFAULT_INTERPRETERS,
+      graceSeconds: 2,
+      extensionVersion: '9.9.9-test',
+    },
+    openBackend: async () => o.open(),
+    trialFolder: async (trial, attempt) => {
+      const folder = path.join(ws, '.container-exec', 'sweeps', sweepId, `t${trial.index}${attempt ? `-r${attempt}` : ''}`);
+      fs.mkdirSync(folder, { recursive: true });
+      return folder;
+    },
+    signal: o.signal ?? new AbortController().signal,
+    onTrial: (t) => o.onTrial?.(t),
+    hooks: () => ({ onStatus: (text) => o.onStatus?.(text) }),
+  });
+  return { result, ws, sweepId, since, until: new Date(Date.now() + 1000).toISOString() };
+}
+
+/** The archive PUTs (`extract-to-dir` events) into this workspace's containers on daemon `on` during the sweep. */
+const uploadsOn = (s: Swept, on: string) =>
+  lines(
+    docker(on, [
+      'events',
+      '--since',
+      s.since,
+      '--until',
+      s.until,
+      '--filter',
+      'type=container',
+      '--filter',
+      'event=extract-to-dir',
+      '--filter',
+      `label=${LABELS.workspace}=${workspaceLabel(s.ws)}`,
+      '--format',
+      '{{.Actor.Attributes.name}}',
+    ]),
+  );
+
+/** What the sweep could leave on `on`: its workspace's containers (trials, seeds) and its workspace images. */
+const leftOn = (s: Swept, on: string) => [
+  ...lines(docker(on, ['ps', '-a', '--filter', `label=${LABELS.workspace}=${workspaceLabel(s.ws)}`, '--format', 'container {{.Names}}'])),
+  ...lines(docker(on, ['images', '--filter', `label=${LABELS.run}=${s.sweepId}`, '--format', 'image {{.Repository}}:{{.Tag}}'])),
+  ...lines(
+    docker(on, ['images', '--filter', `reference=container-exec-sweep:${s.sweepId}-*`, '--format', 'image {{.Repository}}:{{.Tag}}']),
+  ),
+];
+
+const read = (t: TrialProgress, name: string) => fs.readFileSync(path.join(t.outputsDir, 'out', name), 'utf8');
+const onDaemon = (id: string) => () => new DockerDaemonBackend(createDaemonClient(daemons[id]!.desc()), true);
+const poolOf = (ids: string[]) => {
+  const spec = {
+    name: `sweep-ws-${Math.random().toString(36).slice(2, 7)}`,
+    daemons: ids.map((id) => ({ id, daemon: daemons[id]!.desc() })),
+  };
+  return () => new PoolBackend(spec);
+};
+
+/** Every trial saw the workspace as uploaded plus its own write alone, and its outputs came back. */
+function assertOwnWorkspace(result: SweepResult): void {
+  for (const t of result.trials) {
+    assert.equal(read(t, 'data.txt'), 'the workspace\n');
+    assert.equal(read(t, 'notes.txt'), `start\ntrial ${t.trial.index}\n`, `trial ${t.trial.index} sees its own write alone`);
+  }
+}
+
+describe('sweeps upload the workspace once per daemon (issue 27), on real daemons', function () {
+  this.timeout(240000);
+
+  it('one daemon: six trials, one workspace upload (archive PUTs counted by its events); each trial writes its own copy; nothing left', async () => {
+    const s = await sweep(
+      { matrix: { i: [1, 2, 3, 4, 5, 6] }, maxParallel: 3 },
+      { config: configOf({ daemon: 'local' }), open: onDaemon('local') },
+    );
+    assert.equal(s.result.state, 'succeeded', s.result.message);
+    assertOwnWorkspace(s.result);
+    const uploads = uploadsOn(s, 'local');
+    assert.equal(uploads.length, 1, `archive PUTs on local: ${uploads.join(', ')}`);
+    assert.deepEqual(leftOn(s, 'local'), []);
+  });
+
+  it('a pool of three daemons: one workspace upload per daemon the trials landed on, not one per trial; nothing left on any', async () => {
+    const ids = ['local', 'tcp', 'tls'];
+    const s = await sweep(
+      { matrix: { i: [1, 2, 3, 4, 5, 6, 7, 8, 9] }, maxParallel: 6 },
+      { config: configOf({ pool: ids }), open: poolOf(ids) },
+    );
+    assert.equal(s.result.state, 'succeeded', s.result.message);
+    assertOwnWorkspace(s.result);
+    const landed = new Set(s.result.trials.map((t) => t.placement!.daemon));
+    assert.ok(landed.size >= 2, `the trials spread: ${[...landed].join(', ')}`);
+    for (const on of ids) {
+      const uploads = uploadsOn(s, on);
+      assert.equal(uploads.length, landed.has(on) ? 1 : 0, `archive PUTs on ${on}: ${uploads.join(', ')}`);
+      assert.deepEqual(leftOn(s, on), [], on);
+    }
+  });
+
+  it('cancel of a pool sweep mid-run leaves no container, seed or workspace image on any daemon', async () => {
+    const ids = ['local', 'tcp'];
+    const cancel = new AbortController();
+    const running = new Set<number>();
+    const s = await sweep(
+      { matrix: { i: [1, 2, 3, 4, 5, 6], sleep: [30] }, maxParallel: 4 },
+      {
+        config: configOf({ pool: ids }),
+        open: poolOf(ids),
+        signal: cancel.signal,
+        onTrial: (t) => {
+          if (t.state === 'running' && t.containerId) running.add(t.trial.index);
+          if (running.size === 4 && !cancel.signal.aborted) cancel.abort();
+        },
+      },
+    );
+    assert.equal(s.result.state, 'cancelled', s.result.message);
+    assert.equal(running.size, 4, 'four trials were running when cancelled');
+    for (const on of ids) assert.deepEqual(leftOn(s, on), [], on);
+  });
+
+  it('cancel while the first trial uploads the workspace into its seed leaves no seed container nor image', async () => {
+    const cancel = new AbortController();
+    const s = await sweep(
+      { matrix: { i: [1, 2, 3] }, maxParallel: 3 },
+      {
+        config: configOf({ daemon: 'local' }),
+        open: onDaemon('local'),
+        signal: cancel.signal,
+        bigBytes: 100e6,
+        onStatus: (text) => /^Uploading \d+ files/.test(text) && cancel.abort(),
+      },
+    );
+    assert.ok(cancel.signal.aborted, 'the upload into the seed was seen');
+    assert.equal(s.result.state, 'cancelled', s.result.message);
+    assert.deepEqual(
+      s.result.trials.map((t) => t.containerId),
+      [undefined, undefined, undefined],
+      'no trial container was made',
+    );
+    assert.deepEqual(leftOn(s, 'local'), []);
+    fs.rmSync(s.ws, { recursive: true, force: true });
+  });
+
+  it('failFast: the sweep that failed leaves no container, seed or workspace image', async () => {
+    const s = await sweep(
+      { matrix: { fail: ['no', 'yes', 'no', 'no'] }, maxParallel: 2, failFast: true },
+      { config: configOf({ daemon: 'tcp' }), open: onDaemon('tcp') },
+    );
+    assert.equal(s.result.state, 'failed', s.result.message);
+    assert.equal(s.result.trials[1]!.outcome?.exitCode, 3);
+    assert.deepEqual(leftOn(s, 'tcp'), []);
+  });
+
+  it('a swarm uploads per trial (its node is chosen after the service exists): the trials succeed with their own workspace, no image is made', async () => {
+    const nodes = ['swarm-m', 'swarm-w1', 'swarm-w2'];
+    const open = () =>
+      new DockerSwarmBackend(
+        createDaemonClient(daemons['swarm-m']!.desc()),
+        async () => nodes.map((id) => ({ daemon: daemons[id]!.desc(), source: 'user' as const })),
+        true,
+      );
+    const s = await sweep({ matrix: { i: [1, 2, 3] }, maxParallel: 3 }, { config: configOf({ daemon: 'swarm-m', swarm: {} }), open });
+    assert.equal(s.result.state, 'succeeded', s.result.message);
+    assertOwnWorkspace(s.result);
+    const uploads = nodes.flatMap((on) => uploadsOn(s, on));
+    assert.equal(uploads.length, 3, `archive PUTs over the nodes: ${uploads.join(', ')}`);
+    for (const on of nodes) assert.deepEqual(leftOn(s, on), [], on);
+  });
+});
