@@ -760,7 +760,7 @@ case "$CMD" in
       ids=$("${D[@]}" ps -aq); [ -z "$ids" ] || "${D[@]}" rm -f $ids >/dev/null 2>&1 || true
       "${D[@]}" network prune -f >/dev/null 2>&1 || true
     done
-    if rec_alive podman; then ids=$(docker -H "unix://$PODMAN_SOCK" ps -aq); [ -z "$ids" ] || docker -H "unix://$PODMAN_SOCK" rm -f $ids >/dev/null 2>&1 || true; fi
+    if rec_alive podman; then ids=$(docker -H "unix://$PODMAN_SOCK" ps -aq || true); [ -z "$ids" ] || docker -H "unix://$PODMAN_SOCK" rm -f $ids >/dev/null 2>&1 || true; fi
     stop_all; umount_under "$STATE"; exec 9>&-; rm -rf "$STATE"; log "purged $STATE" ;;
   start)
     ensure_packages
