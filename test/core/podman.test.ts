@@ -17,6 +17,7 @@ import {
   newRunId,
   planBaseImage,
   planContext,
+  podmanDaemonsFromEnvironment,
   removeContainer,
   removeImage,
   scanWorkspace,
@@ -92,6 +93,32 @@ const runContainers = async (runId: string) => {
     client.dispose();
   }
 };
+
+describe('Podman discovery (pure: an environment and the files that exist)', () => {
+  it('CONTAINER_HOST (unix:// or tcp://), then the rootful and rootless sockets when they exist, each host once; an ssh:// CONTAINER_HOST is a problem naming it', () => {
+    const files = new Set(['/run/podman/podman.sock', '/run/user/1000/podman/podman.sock']);
+    const found = podmanDaemonsFromEnvironment({ XDG_RUNTIME_DIR: '/run/user/1000' }, (f) => files.has(f));
+    assert.deepEqual(
+      found.daemons.map((d) => [d.id, d.host]),
+      [
+        ['podman', 'unix:///run/podman/podman.sock'],
+        ['podman-user', 'unix:///run/user/1000/podman/podman.sock'],
+      ],
+    );
+    const env = podmanDaemonsFromEnvironment({ CONTAINER_HOST: 'unix:///run/podman/podman.sock' }, (f) => files.has(f));
+    assert.deepEqual(
+      env.daemons.map((d) => [d.id, d.host]),
+      [['podman', 'unix:///run/podman/podman.sock']],
+    );
+    assert.deepEqual(
+      podmanDaemonsFromEnvironment({}, () => false),
+      { daemons: [], problems: [] },
+    );
+    const ssh = podmanDaemonsFromEnvironment({ CONTAINER_HOST: 'ssh://core@h:22/run/podman/podman.sock' }, () => false);
+    assert.deepEqual(ssh.daemons, []);
+    assert.match(ssh.problems[0]!, /CONTAINER_HOST ssh:\/\/core@h:22\/run\/podman\/podman\.sock is not used/);
+  });
+});
 
 describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.1)', function () {
   this.timeout(120000);
