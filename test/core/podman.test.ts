@@ -180,6 +180,15 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
     assert.deepEqual(await runContainers(r.id), []);
   });
 
+  it('a recipe past its memory limit is SIGKILLed (exit 137) and, since Podman never reports OOMKilled, the outcome says it may have been the limit', async () => {
+    const hog = 'b = bytearray(300 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1\nprint("survived")\n';
+    const r = await podmanRun({ file: 'hog.py', text: hog }, { resources: { memory: '64m' } });
+    assert.equal(r.outcome.state, 'failed', r.outcome.message);
+    assert.equal(r.outcome.exitCode, 137, r.outcome.message);
+    assert.match(r.outcome.message ?? '', /killed \(exit code 137, SIGKILL\): this engine does not report out-of-memory kills.*memory 64m/);
+    assert.deepEqual(await runContainers(r.id), []);
+  });
+
   it('cancel mid-run: the outcome is cancelled and no container of the run is left', async () => {
     const ctl = new AbortController();
     const runId = newRunId();

@@ -186,7 +186,10 @@ export class DockerRun implements RunHandle {
     // raced with `follow`: an answer from a daemon killed mid-run never completes
     const waited = await waitContainer(client, name, follow);
     const state = await inspectContainer(client, name);
-    return { exitCode: waited.StatusCode ?? state.State.ExitCode, oomKilled: state.State.OOMKilled };
+    const exitCode = waited.StatusCode ?? state.State.ExitCode;
+    // Podman's OOMKilled is always false: a SIGKILL there may have been the memory limit's
+    const oomUnreported = exitCode === 137 && !state.State.OOMKilled && (await client.engine()).engine === 'Podman';
+    return { exitCode, oomKilled: state.State.OOMKilled, ...(oomUnreported ? { oomUnreported } : {}) };
   }
 
   async stop(graceSeconds: number): Promise<void> {
