@@ -302,10 +302,14 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
         steps.some((s) => /STEP 1\/\d+: FROM/.test(s)),
         steps.join('\n'),
       );
-      const listed = (await listImages(client)).find((i) => i.id === result.imageId || i.tags.some((t) => t.endsWith(tag)));
-      assert.ok(listed, 'the built image is listed');
-      await removeImage(client, result.imageId);
+      const images = await listImages(client);
+      assert.ok(
+        images.some((i) => i.tags.includes(tag)),
+        `listed by its tag as on Docker, not as docker.io/${tag}: ${images.flatMap((i) => i.tags).join(', ')}`,
+      );
+      assert.equal(images.find((i) => i.tags.includes(tag))?.builtBy?.version, '9.9.9-test', 'its labels say who built it');
     } finally {
+      await removeImage(client, tag).catch(() => undefined);
       await ctx.dispose();
       client.dispose();
       fs.rmSync(ws, { recursive: true, force: true });
