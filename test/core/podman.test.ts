@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import {
   DEFAULT_INTERPRETERS,
   DockerDaemonBackend,
+  DockerSwarmBackend,
   LABELS,
   buildImage,
   createDaemonClient,
@@ -313,6 +314,22 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
       await ctx.dispose();
       client.dispose();
       fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
+  it('a swarm configuration whose manager is the Podman daemon is refused naming swarm and Podman (before: "not in a swarm… run docker swarm init there")', async () => {
+    const backend = new DockerSwarmBackend(createDaemonClient(daemon()), async () => [{ daemon: daemon(), source: 'user' as const }], true);
+    try {
+      const r = validateConfiguration({ name: 'podman-swarm', daemon: 'podman', swarm: {}, baseImage: podmanBusyboxImage() });
+      assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+      const probed = await backend.probe(r.config, { signal: AbortSignal.timeout(20000) });
+      assert.deepEqual(
+        probed.errors.map((e) => e.field),
+        ['swarm'],
+      );
+      assert.match(probed.errors[0]!.message, /is Podman 4\.\d+\.\d+, which has no swarm mode/);
+    } finally {
+      backend.dispose();
     }
   });
 
