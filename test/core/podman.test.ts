@@ -8,6 +8,7 @@ import {
   DEFAULT_INTERPRETERS,
   DockerDaemonBackend,
   DockerSwarmBackend,
+  PoolBackend,
   LABELS,
   buildImage,
   createDaemonClient,
@@ -29,7 +30,8 @@ import {
   type RunOutcome,
   type UsageSample,
 } from '../../src/core';
-import { podmanBusyboxImage, podmanHost, podmanPythonImage } from '../support/testbed';
+import { backendContract } from '../support/backendContract';
+import { need, podmanBusyboxImage, podmanHost, podmanPythonImage } from '../support/testbed';
 import { until } from '../support/until';
 
 const daemon = () => ({ id: 'podman', host: podmanHost() });
@@ -352,4 +354,19 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
       assert.equal(r.stdout, '');
       assert.deepEqual(await runContainers(runId), []);
     });
+});
+
+// a pool of one Docker and one Podman member: placement reads both daemons' /info and containers; the
+// image's short name (local/busybox:latest) resolves on both (Podman's copy is localhost/local/busybox:latest)
+backendContract('Docker pool of the primary Docker daemon and the Podman daemon', {
+  open: () =>
+    new PoolBackend({
+      name: 'podman-pool',
+      daemons: [
+        { id: 'local', daemon: { id: 'local', host: need('DOCKER_LOCAL_HOST') } },
+        { id: 'podman', daemon: daemon() },
+      ],
+    }),
+  image: need('BUSYBOX_IMAGE'),
+  daemonId: 'podman-pool',
 });
