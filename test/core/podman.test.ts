@@ -335,6 +335,25 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
     }
   });
 
+  it('a pool with a Podman member never places a runtime configuration there (Podman lists runtimes it ignores: kata, runsc…)', async () => {
+    const pool = new PoolBackend({
+      name: 'podman-runtime-pool',
+      daemons: [
+        { id: 'local', daemon: { id: 'local', host: need('DOCKER_LOCAL_HOST') } },
+        { id: 'podman', daemon: daemon() },
+      ],
+    });
+    try {
+      const r = validateConfiguration({ name: 'kata', pool: ['local', 'podman'], runtime: 'kata', baseImage: need('BUSYBOX_IMAGE') });
+      assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+      const probed = await pool.probe(r.config, { signal: AbortSignal.timeout(20000) });
+      const text = probed.errors.map((e) => `${e.field}: ${e.message}`).join('\n');
+      assert.match(text, /podman: .*Podman 4\.\d+\.\d+, whose Docker-compatible API ignores HostConfig\.Runtime/);
+    } finally {
+      pool.dispose();
+    }
+  });
+
   for (const [field, input] of [
     ['gpus', { gpus: 'all' }],
     ['runtime', { runtime: 'kata' }],
