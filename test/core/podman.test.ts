@@ -354,6 +354,18 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
     }
   });
 
+  it('unlimited swap (memorySwap -1) is refused before anything is created: Podman’s compat API makes it twice the memory', async () => {
+    const runId = newRunId();
+    const r = await podmanRun(
+      { file: 'swap.sh', text: 'echo ran\n' },
+      { resources: { memory: '64m', memorySwap: -1 } },
+      { image: podmanBusyboxImage(), runId },
+    );
+    assert.equal(r.outcome.failure, 'capacity', r.outcome.message);
+    assert.match(r.outcome.message ?? '', /resources\.memorySwap -1.*Podman 4\.\d+\.\d+.*twice the memory limit.*Nothing was created/);
+    assert.deepEqual(await runContainers(runId), []);
+  });
+
   for (const [field, input] of [
     ['gpus', { gpus: 'all' }],
     ['runtime', { runtime: 'kata' }],
