@@ -30,6 +30,10 @@
 #              unix://STATE/swarm-m/docker.sock (swarm port 127.0.0.1:2377), workers swarm-w1 (2378) and
 #              swarm-w2 (2379); swarm-w2 advertises a fake GPU, the generic resource NVIDIA-GPU=GPU-fake0.
 #              Unless DOCKERENV_SWARM=0. Joining makes the host bridge docker_gwbridge: stop deletes it.
+#   podman   : Debian's Podman 4.3.1, rootful, `podman system service` on unix://STATE/podman.sock (Docker-compatible
+#              API) with its own storage root, run root and containers.conf (CONTAINERS_CONF, never /etc's); its
+#              containers use their own bridge (cepodman0, 172.31.254.0/24). Unless DOCKERENV_PODMAN=0.
+#              Images: the busybox and python ones, as localhost/local/busybox:latest, localhost/local/python:3-bookworm
 #   images   : local/busybox:latest (FROM scratch + busybox-static), local/python:3-bookworm (mmdebstrap
 #              essential + python3; falls back to a copy of the host's python3 if the mirror is unreachable),
 #              local/jupyter:bookworm (mmdebstrap: python3-ipykernel, -jupyter-client, -matplotlib; notebook
@@ -62,6 +66,8 @@ AREG_PASS=${DOCKERENV_REGISTRY_PASSWORD:-testpass}
 FAKE_GPU=${DOCKERENV_FAKE_GPU:-1}
 ENABLE_SSH=${DOCKERENV_SSH:-1}
 ENABLE_SWARM=${DOCKERENV_SWARM:-1}
+ENABLE_PODMAN=${DOCKERENV_PODMAN:-1}
+PODMAN_BR=cepodman0; PODMAN_SUBNET=172.31.254.0/24   # the Podman service's default network (netavark)
 SWARM_PORT=${DOCKERENV_SWARM_PORT:-2377}   # manager; the workers listen on the next two ports
 SWARM_GPU=NVIDIA-GPU=GPU-fake0             # the fake GPU generic resource of worker swarm-w2
 # Debian mirror for mmdebstrap: the first URIs entry of the host's apt sources unless DOCKERENV_MIRROR is set
@@ -133,6 +139,7 @@ ensure_packages() {
   local want=(docker.io iptables iproute2 curl openssl busybox-static docker-registry apache2-utils)
   want+=(python3-ipykernel python3-jupyter-client)   # bench kernel's local baseline (an ipykernel on this machine)
   [ "$ENABLE_SSH" = 1 ] && want+=(openssh-server openssh-client)
+  [ "$ENABLE_PODMAN" = 1 ] && want+=(podman netavark catatonit)   # netavark: its bridge networks; catatonit: Init
   [ "$PY_METHOD" = mmdebstrap ] && want+=(mmdebstrap)
   [ $# -eq 0 ] || want=("$@")   # only these
   local missing=() p
@@ -555,6 +562,82 @@ ensure_images() {
   [ $rc -eq 0 ] || die "loading/pushing images failed"
 }
 
+# ---------------------------------------------------------------- podman (rootful service on its own socket)
+# Everything in STATE/podman: containers.conf (CONTAINERS_CONF), storage.conf, registries.conf, its default
+# network's definition (own bridge and subnet), storage and run roots; the machine's /etc/containers is never read.
+# The sandbox refuses Podman's default container rlimits ("error setting rlimit type 7/6: operation not
+# permitted"): default_ulimits below the hard limits (ulimit -Hn 20000) make containers start.
+PODMAN_SOCK=$STATE/podman.sock
+PODMAN_BUSYBOX_IMAGE=localhost/$BUSYBOX_IMAGE
+PODMAN_PYTHON_IMAGE=localhost/$PYTHON_IMAGE
+write_podman_conf() {
+  local d=$STATE/podman; mkdir -p "$d/root" "$d/runroot" "$d/tmp" "$d/networks"
+  cat > "$d/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+init_path = "/usr/bin/catatonit"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$d/events.log"
+runtime = "runc"
+tmp_dir = "$d/tmp"
+[network]
+network_backend = "netavark"
+network_config_dir = "$d/networks"
+default_network = "podman"
+EOF
+  cat > "$d/storage.conf" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$d/root"
+runroot = "$d/runroot"
+EOF
+  cat > "$d/registries.conf" <<EOF
+unqualified-search-registries = []
+short-name-mode = "permissive"
+[[registry]]
+location = "127.0.0.1:$REG_PORT"
+insecure = true
+EOF
+  cat > "$d/networks/podman.json" <<EOF
+{"name": "podman", "id": "2f259bab93aaaaa2542ba43ef33eb990d0999ee1b9924b557b7be53c0b7a1bb9", "driver": "bridge",
+ "network_interface": "$PODMAN_BR", "created": "2026-01-01T00:00:00Z",
+ "subnets": [{"subnet": "$PODMAN_SUBNET", "gateway": "${PODMAN_SUBNET%.*}.1"}],
+ "ipv6_enabled": false, "internal": false, "dns_enabled": false, "ipam_options": {"driver": "host-local"}}
+EOF
+}
+ensure_podman() {
+  [ "$ENABLE_PODMAN" = 1 ] || return 0
+  local d=$STATE/podman had_docker0=; ip link show docker0 >/dev/null 2>&1 && had_docker0=1
+  if ! rec_alive podman; then
+    write_podman_conf; rm -f "$PODMAN_SOCK"
+    # conmon writes an "oom" file into its working directory: the service runs from its own folder
+    launch podman "$d/service.log" env -C "$d" CONTAINERS_CONF="$d/containers.conf" CONTAINERS_STORAGE_CONF="$d/storage.conf" \
+      CONTAINERS_REGISTRIES_CONF="$d/registries.conf" podman --root "$d/root" --runroot "$d/runroot" system service --time=0 "unix://$PODMAN_SOCK"
+  fi
+  wait_until 60 podman ping_sock "$PODMAN_SOCK" || { tail -20 "$d/service.log" >&2; die "podman service failed to start"; }
+  grep -qx "$PODMAN_BR" "$RUN/bridges" 2>/dev/null || echo "$PODMAN_BR" >> "$RUN/bridges"
+  log "podman: ready (pid $(rec_pid podman), $(docker -H "unix://$PODMAN_SOCK" version -f '{{.Server.Version}}' 2>/dev/null))"
+  if [ -n "$had_docker0" ] && ! ip link show docker0 >/dev/null 2>&1; then log "WARNING: interface docker0 vanished while podman started"; fi
+}
+podman_images() {   # the busybox and python images, from the primary (docker save | load through the compat API)
+  [ "$ENABLE_PODMAN" = 1 ] || return 0
+  local P=(docker -H "unix://$PRIMARY_SOCK") M=(docker -H "unix://$PODMAN_SOCK") img
+  for img in "$BUSYBOX_IMAGE" "$PYTHON_IMAGE"; do
+    if [ "$img" = "$PYTHON_IMAGE" ]; then python_image_current "${M[@]}" && continue
+    else "${M[@]}" image inspect "localhost/$img" >/dev/null 2>&1 && continue; fi
+    log "images: loading $img into podman (as localhost/$img)"
+    "${P[@]}" save "$img" | "${M[@]}" load -q >/dev/null || die "loading $img into podman failed"
+  done
+}
+stop_podman() {   # stops the service and the containers it runs (conmon keeps them alive without it)
+  rec_alive podman || return 0
+  local M=(docker -H "unix://$PODMAN_SOCK") ids; ids=$("${M[@]}" ps -q 2>/dev/null || true)
+  [ -z "$ids" ] || "${M[@]}" stop -t 2 $ids >/dev/null 2>&1 || true
+  stop_rec podman 20; umount_under "$STATE/podman"; rm -f "$PODMAN_SOCK"
+}
+
 # ---------------------------------------------------------------- blackhole (a silent address on loopback)
 BLACKHOLE_RULE=(INPUT -i lo -p tcp -d 127.0.0.1 --dport "$BLACKHOLE_PORT" -m comment --comment container-exec-testbed -j DROP)
 ensure_blackhole() {
@@ -600,6 +683,12 @@ DOCKER_SWARM_GPU_HOST=unix://$STATE/swarm-w2/docker.sock
 DOCKER_SWARM_GPU_RESOURCE=${SWARM_GPU%%=*}
 EOF
   fi
+  if [ "$ENABLE_PODMAN" = 1 ]; then cat <<EOF
+PODMAN_HOST=unix://$PODMAN_SOCK
+PODMAN_BUSYBOX_IMAGE=$PODMAN_BUSYBOX_IMAGE
+PODMAN_PYTHON_IMAGE=$PODMAN_PYTHON_IMAGE
+EOF
+  fi
   if [ "$ENABLE_SSH" = 1 ]; then cat <<EOF
 DOCKER_SSH_HOST=ssh://root@127.0.0.1:$SSH_PORT
 DOCKER_SSH_KEY=$STATE/ssh/id_ed25519
@@ -612,7 +701,7 @@ EOF
 
 status() {
   local n
-  for n in primary dockerd-tls dockerd-tcp dockerd-crash dockerd-swarm-m dockerd-swarm-w1 dockerd-swarm-w2 registry registry-auth sshd; do
+  for n in primary dockerd-tls dockerd-tcp dockerd-crash dockerd-swarm-m dockerd-swarm-w1 dockerd-swarm-w2 registry registry-auth sshd podman; do
     if rec_alive "$n"; then echo "$n: running (pid $(rec_pid "$n"), started by this script)"
     elif [ "$n" = primary ] && ping_sock "$PRIMARY_SOCK" >/dev/null 2>&1; then echo "primary: answering (not started by this script)"
     else echo "$n: not running"; fi
@@ -622,6 +711,7 @@ status() {
 stop_all() {
   stop_blackhole
   stop_rec sshd 5; stop_rec registry 5; stop_rec registry-auth 5
+  stop_podman
   local role cpid cst
   if ! rec_alive dockerd-crash && crash_orphans_alive; then log "dockerd-crash was killed: starting it once more to stop the containers it left"; ( start_crash_daemon ) || true; fi
   for role in swarm-w2 swarm-w1 swarm-m crash tcp tls; do
@@ -670,6 +760,7 @@ case "$CMD" in
       ids=$("${D[@]}" ps -aq); [ -z "$ids" ] || "${D[@]}" rm -f $ids >/dev/null 2>&1 || true
       "${D[@]}" network prune -f >/dev/null 2>&1 || true
     done
+    if rec_alive podman; then ids=$(docker -H "unix://$PODMAN_SOCK" ps -aq || true); [ -z "$ids" ] || docker -H "unix://$PODMAN_SOCK" rm -f $ids >/dev/null 2>&1 || true; fi
     stop_all; umount_under "$STATE"; exec 9>&-; rm -rf "$STATE"; log "purged $STATE" ;;
   start)
     ensure_packages
@@ -681,7 +772,9 @@ case "$CMD" in
     ensure_swarm
     ensure_blackhole
     ensure_images
-    print_env > "$STATE/env"
+    ensure_podman
+    podman_images
+    print_env > "$STATE/env.tmp" && mv "$STATE/env.tmp" "$STATE/env"   # readers never see a half-written file
     cat "$STATE/env"
     log "start complete"
     ;;

@@ -9,6 +9,7 @@ import {
   VersionAnswer,
   parseEngineAnswer,
   toInfo,
+  engineLabel,
   toVersion,
   type DaemonInfo,
   type DaemonVersion,
@@ -35,6 +36,7 @@ export class DaemonClient {
   private dockerPromise: Promise<Docker> | undefined;
   private sshBridge: SshBridge | undefined;
   private tls: TlsMaterial | undefined;
+  private versionPromise: Promise<DaemonVersion> | undefined;
 
   constructor(
     readonly daemon: DaemonDescription,
@@ -239,12 +241,22 @@ export class DaemonClient {
   async check(opts?: CallOptions): Promise<DaemonVersion & { roundTripMs: number; summary: string }> {
     const { roundTripMs } = await this.ping(opts);
     const v = await this.version(opts);
-    return { ...v, roundTripMs, summary: `Docker ${v.version} (API ${v.apiVersion}, ${v.os}/${v.arch}), ${roundTripMs.toFixed(1)} ms` };
+    return { ...v, roundTripMs, summary: `${engineLabel(v)} (API ${v.apiVersion}, ${v.os}/${v.arch}), ${roundTripMs.toFixed(1)} ms` };
   }
 
   async version(opts?: CallOptions): Promise<DaemonVersion> {
     const raw = await this.call('version', (docker, abortSignal) => signalled(docker).version({ abortSignal }), opts);
     return toVersion(parseEngineAnswer(this.host, '/version', VersionAnswer, raw));
+  }
+
+  /**
+   * Which engine answers (Docker, or Podman's Docker-compatible API): asked once per client, since an
+   * endpoint's engine does not change while it answers; a failed ask is asked again next time.
+   */
+  engine(opts?: CallOptions): Promise<DaemonVersion> {
+    this.versionPromise ??= this.version(opts);
+    this.versionPromise.catch(() => (this.versionPromise = undefined));
+    return this.versionPromise;
   }
 
   async info(opts?: CallOptions): Promise<DaemonInfo> {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as z from 'zod';
 import type { DaemonDescriptionInput } from './daemonDescription';
-import { localDaemonFromEnvironment } from './localDaemon';
+import { localDaemonFromEnvironment, podmanDaemonsFromEnvironment } from './localDaemon';
 
 const ContextMeta = z.object({
   Name: z.string(),
@@ -34,7 +34,8 @@ export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env, home = os.
 }
 
 /**
- * What the docker CLI knows without us: the local default (environment or platform socket) and every
+ * What the docker CLI knows without us: the local default (environment or platform socket), the Podman
+ * sockets of this machine (podmanDaemonsFromEnvironment), and every
  * context in <config>/contexts/meta/<sha256(name)>/meta.json with TLS files from
  * <config>/contexts/tls/<sha256(name)>/docker/. Read only: never runs `docker context use`.
  */
@@ -58,6 +59,9 @@ export async function discoverDaemons(
   const daemons: DiscoveredDaemon[] = [
     { daemon: localDaemonFromEnvironment(env), source: 'environment', context: 'default', current: !current || current === 'default' },
   ];
+  const podman = podmanDaemonsFromEnvironment(env);
+  for (const daemon of podman.daemons) daemons.push({ daemon, source: 'environment', context: daemon.id, current: false });
+  for (const error of podman.problems) problems.push({ file: 'CONTAINER_HOST', error });
   const metaDir = path.join(configDir, 'contexts', 'meta');
   let digests: string[] = [];
   try {

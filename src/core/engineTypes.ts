@@ -10,6 +10,8 @@ export const VersionAnswer = z.object({
   Arch: z.string(),
   KernelVersion: z.string().optional(),
   GitCommit: z.string().optional(),
+  /** Which engine answers: Docker names "Engine", Podman "Podman Engine" (its Docker-compatible API). */
+  Components: z.array(z.object({ Name: z.string(), Version: z.string() }).loose()).nullish(),
 });
 
 export const InfoAnswer = z.object({
@@ -30,7 +32,13 @@ export const InfoAnswer = z.object({
   Swarm: z.object({ LocalNodeState: z.string().optional(), ControlAvailable: z.boolean().optional() }).loose().optional(),
 });
 
+/** The engine behind a daemon's Engine API: Docker's own, or Podman's Docker-compatible service. */
+export type EngineName = 'Docker' | 'Podman';
+
 export interface DaemonVersion {
+  /** Which engine answers, and its own version (Podman's, not the Docker API level it emulates). */
+  engine: EngineName;
+  engineVersion: string;
   version: string;
   apiVersion: string;
   minApiVersion?: string;
@@ -64,7 +72,10 @@ export interface PingResult {
 }
 
 export function toVersion(a: z.infer<typeof VersionAnswer>): DaemonVersion {
+  const podman = a.Components?.find((c) => /^podman\b/i.test(c.Name));
   return {
+    engine: podman ? 'Podman' : 'Docker',
+    engineVersion: podman?.Version ?? a.Version,
     version: a.Version,
     apiVersion: a.ApiVersion,
     minApiVersion: a.MinAPIVersion,
@@ -104,3 +115,6 @@ export function parseEngineAnswer<S extends z.ZodType>(host: string, endpoint: s
     .join('; ');
   throw new DaemonError('protocol', host, `${host} answered ${endpoint} with unexpected data (${fields}): is it a Docker Engine?`);
 }
+
+/** How users see the engine: `Docker 28.0.1`, `Podman 4.3.1`. */
+export const engineLabel = (v: Pick<DaemonVersion, 'engine' | 'engineVersion'>) => `${v.engine} ${v.engineVersion}`;

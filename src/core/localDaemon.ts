@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { DaemonDescriptionInput } from './daemonDescription';
 
 /**
@@ -12,4 +13,35 @@ export function localDaemonFromEnvironment(env: NodeJS.ProcessEnv = process.env,
       ? { enabled: true, verify, certPath: env.DOCKER_CERT_PATH || undefined }
       : undefined;
   return { id: 'local', label: 'Local', host, ...(tls ? { tls } : {}) };
+}
+
+/** Where Podman serves its Docker-compatible API when its socket unit is enabled (`podman.socket`). */
+export const PODMAN_ROOTFUL_SOCKET = '/run/podman/podman.sock';
+
+/**
+ * The Podman sockets of this machine, discovered as the Docker socket is: CONTAINER_HOST (Podman's
+ * DOCKER_HOST; unix:// and tcp:// only: its ssh:// form names a remote socket path, which the docker
+ * dial-stdio transport cannot reach), then the rootful and the rootless (`$XDG_RUNTIME_DIR/podman/podman.sock`)
+ * sockets when they exist. Read only, like the environment's daemon; nothing is asked of them here.
+ */
+export function podmanDaemonsFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  exists: (file: string) => boolean = existsSync,
+  rootful = PODMAN_ROOTFUL_SOCKET,
+): { daemons: DaemonDescriptionInput[]; problems: string[] } {
+  const daemons: DaemonDescriptionInput[] = [];
+  const problems: string[] = [];
+  const fromEnv = env.CONTAINER_HOST?.trim();
+  if (fromEnv && /^(unix|tcp):\/\//.test(fromEnv)) daemons.push({ id: 'podman', label: 'Podman (CONTAINER_HOST)', host: fromEnv });
+  else if (fromEnv)
+    problems.push(
+      `CONTAINER_HOST ${fromEnv} is not used: only unix:// and tcp:// Podman endpoints are discovered (add an ssh:// daemon by hand)`,
+    );
+  if (exists(rootful))
+    daemons.push({ id: daemons.length ? 'podman-rootful' : 'podman', label: 'Podman (rootful)', host: `unix://${rootful}` });
+  const runtimeDir = env.XDG_RUNTIME_DIR?.trim();
+  const rootless = runtimeDir ? `${runtimeDir.replace(/\/+$/, '')}/podman/podman.sock` : undefined;
+  if (rootless && exists(rootless)) daemons.push({ id: 'podman-user', label: 'Podman (rootless)', host: `unix://${rootless}` });
+  const seen = new Set<string>();
+  return { daemons: daemons.filter((d) => !seen.has(d.host) && seen.add(d.host)), problems };
 }

@@ -11,6 +11,7 @@ import type {
   ListKind,
   VolumeSummary,
 } from '../core';
+import { engineLabel } from '../core';
 import { DAEMONS_VIEW_PARTS, daemonsRowItem, daemonsRows, type DaemonsKindRow } from '../backends/hostBackends';
 import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
 import { shadowText, type IgnoredEntry, type InvalidDaemonEntry } from './daemonSources';
@@ -217,7 +218,7 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
       return item;
     try {
       const v = await this.hub.list(node.id, 'version');
-      item.tooltip.appendMarkdown(`\n\nDocker ${v.version} (API ${v.apiVersion}), ${v.os}/${v.arch}`);
+      item.tooltip.appendMarkdown(`\n\n${engineLabel(v)} (API ${v.apiVersion}), ${v.os}/${v.arch}`);
     } catch {
       // the state line already says what is wrong
     }
@@ -270,7 +271,7 @@ function infoRows(id: string, info: DaemonInfo, version: DaemonVersion): DaemonT
   const rows: [string, string, string?][] = [
     [
       'Engine',
-      `Docker ${info.serverVersion}, API ${version.apiVersion}${version.minApiVersion ? ` (min ${version.minApiVersion})` : ''}`,
+      `${engineLabel(version)}, API ${version.apiVersion}${version.minApiVersion ? ` (min ${version.minApiVersion})` : ''}`,
       'versions',
     ],
     ['OS', `${info.operatingSystem} (${info.osType}/${info.architecture})`, 'server'],

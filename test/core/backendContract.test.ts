@@ -29,6 +29,13 @@ for (const [name, daemon] of Object.entries(daemons))
     daemonId: daemon().id,
   });
 
+// Podman's Docker-compatible API, reached like any daemon (its images are named localhost/…)
+backendContract('Podman over its socket', {
+  open: () => new DockerDaemonBackend(createDaemonClient({ id: 'podman', host: need('PODMAN_HOST') }), true),
+  image: need('PODMAN_BUSYBOX_IMAGE'),
+  daemonId: 'podman',
+});
+
 // the swarm: runs are services its manager places on any of the three nodes, reached through their daemons
 const swarmNodes = (): DaemonDescriptionInput[] => [
   { id: 'swarm-m', host: need('DOCKER_SWARM_MANAGER_HOST') },

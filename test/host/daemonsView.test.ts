@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { DaemonTreeNode } from '../../src/daemons/daemonsTree';
 import type { ContainerExecApi } from '../../src/extension';
-import { need, testbedDaemonSettings } from '../support/testbed';
+import { need, podmanHost, testbedDaemonSettings } from '../support/testbed';
 import { until } from '../support/until';
 
 describe('Daemons view (real daemons, real host)', function () {
@@ -60,6 +60,23 @@ describe('Daemons view (real daemons, real host)', function () {
       assert.ok(info.map(label).includes('Runtimes'));
       assert.match(String(api.daemons.item(info.find((n) => label(n) === 'Engine')!).description), /^Docker \d+\.\d+.*, API 1\.\d+/);
       assert.match(String(api.daemons.item(node).description), id === 'local' ? /unix:\/\/.*discovered/ : /tcp:\/\/|ssh:\/\//);
+    }
+  });
+
+  it('a Podman daemon (its Docker-compatible socket) connects like any other, and its Info says which engine answers: "Podman 4.3.1, API 1.41"', async () => {
+    const config = vscode.workspace.getConfiguration('containerExec');
+    const workspaceDaemons = config.inspect<unknown[]>('daemons')!.workspaceValue!;
+    await config.update('daemons', [...workspaceDaemons, { id: 'podman', host: podmanHost() }], vscode.ConfigurationTarget.Workspace);
+    try {
+      const node = await until('the podman daemon listed', 5000, () => daemon('podman'));
+      const groups = await until('podman connected', 15000, async () => {
+        const c = await api.daemons.children(node);
+        return c.length === 4 ? c : undefined;
+      });
+      const info = await api.daemons.children(groups[0]);
+      assert.match(String(api.daemons.item(info.find((n) => label(n) === 'Engine')!).description), /^Podman 4\.\d+\.\d+, API 1\.\d+/);
+    } finally {
+      await config.update('daemons', workspaceDaemons, vscode.ConfigurationTarget.Workspace);
     }
   });
 

@@ -83,3 +83,8 @@ export const stopSwarmDaemon = (role: 'swarm-m' | 'swarm-w1' | 'swarm-w2') => te
 
 /** Starts what is not running, the swarm's daemons among them (they rejoin their swarm). */
 export const startTestbed = () => testbedScriptAsync('start');
+
+/** The testbed's rootful Podman service (Docker-compatible API) and its copies of the test images, named `localhost/…`. */
+export const podmanHost = () => need('PODMAN_HOST');
+export const podmanBusyboxImage = () => need('PODMAN_BUSYBOX_IMAGE');
+export const podmanPythonImage = () => need('PODMAN_PYTHON_IMAGE');

@@ -123,6 +123,8 @@ export interface Started {
 export interface RunExit {
   exitCode: number;
   oomKilled: boolean;
+  /** Killed (exit 137) on an engine that never reports OOM kills (Podman 4): it may have been one. */
+  oomUnreported?: boolean;
 }
 
 export interface ExecOptions {

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
 import { StringDecoder } from 'node:string_decoder';
 import type { CallOptions, DaemonClient } from '../daemonClient';
 import { onLines } from '../jsonLines';
@@ -155,9 +156,26 @@ export async function createExec(
       client.call('start exec', (_d, abortSignal) => exec.start({ hijack: true, stdin, Tty: tty, abortSignal }), o),
     inspect: (o) => client.call('inspect exec', (_d, abortSignal) => exec.inspect({ abortSignal }), o),
     resize: async (w, h, o) => {
-      await client.call('resize exec', (_d, abortSignal) => exec.resize({ w, h, abortSignal }), o);
+      await client.call('resize exec', (d, abortSignal) => resizeExec(d, exec.id, w, h, abortSignal), o);
     },
   };
+}
+
+/** POST /exec/{id}/resize. Docker answers 200, Podman 201 (dockerode takes 201 for an error). */
+function resizeExec(d: Docker, id: string, w: number, h: number, abortSignal: AbortSignal): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    signalled(d).modem.dial(
+      {
+        path: `/exec/${encodeURIComponent(id)}/resize?`,
+        method: 'POST',
+        options: { w, h },
+        isStream: false,
+        abortSignal,
+        statusCodes: { 200: true, 201: true, 404: 'no such exec', 500: 'container not running' },
+      },
+      (err, data) => (err ? reject(err) : resolve(data)),
+    ),
+  );
 }
 
 /** Stats streams open now and ever opened (tests check that none outlives its run). */

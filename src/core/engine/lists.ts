@@ -77,11 +77,14 @@ export async function listContainers(client: DaemonClient, opts?: CallOptions): 
   }));
 }
 
+/** Docker's short form of a Docker Hub name, which Podman lists qualified (it names a build `docker.io/<tag>`). */
+const familiarName = (tag: string) => tag.replace(/^docker\.io\/(library\/)?/, '');
+
 export async function listImages(client: DaemonClient, opts?: CallOptions): Promise<ImageSummary[]> {
   const raw = await client.call('list images', (d, abortSignal) => signalled(d).listImages({ abortSignal }), opts);
   return parseEngineAnswer(client.host, '/images/json', z.array(ImageAnswer), raw).map((i) => ({
     id: i.Id,
-    tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+    tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>').map(familiarName),
     sizeBytes: i.Size,
     createdAt: new Date(i.Created * 1000),
     labels: i.Labels,

@@ -48,9 +48,9 @@ type ExecOptions = {
 };
 
 export interface SignalledExec {
+  id: string;
   start(o: Signalled<{ hijack: boolean; stdin: boolean; Tty: boolean }>): Promise<Duplex>;
   inspect(o: Signalled): Promise<{ Running: boolean; ExitCode: number | null }>;
-  resize(o: Signalled<{ w: number; h: number }>): Answer;
 }
 
 export interface SignalledContainer {

@@ -1,5 +1,13 @@
 import * as path from 'node:path';
-import { targetText, type ExecutionBackend, type PullDaemon, type RunHandle, type RunSpec, type SharedWorkspace } from '../backend/backend';
+import {
+  targetText,
+  type ExecutionBackend,
+  type PullDaemon,
+  type RunExit,
+  type RunHandle,
+  type RunSpec,
+  type SharedWorkspace,
+} from '../backend/backend';
 import { targetNoun } from '../backend/descriptors';
 import type { Configuration } from '../config/configurationSchema';
 import { usageDenied } from '../config/permissions';
@@ -328,7 +336,7 @@ function containerSpec(req: RunRequest, cmd: string[], scan: WorkspaceScan, outp
 }
 
 /** The outcome of a run whose container ended: a cancel wins over an OOM kill, which wins over the exit code. */
-function endedOutcome(outcome: RunOutcome, exit: { exitCode: number; oomKilled: boolean }, cancelled: boolean, c: Configuration): void {
+function endedOutcome(outcome: RunOutcome, exit: RunExit, cancelled: boolean, c: Configuration): void {
   outcome.exitCode = exit.exitCode;
   outcome.oomKilled = exit.oomKilled;
   if (cancelled)
@@ -339,6 +347,11 @@ function endedOutcome(outcome: RunOutcome, exit: { exitCode: number; oomKilled: 
       message: `OOM-killed: the recipe needed more memory than configuration ${c.name} allows (memory ${c.resources.memory ?? 'unlimited'}${outcome.usage ? `; peak ${memoryText(outcome.usage.peakMemBytes, outcome.usage.memLimitBytes)} sampled` : ''}); exit code ${outcome.exitCode}.`,
     });
   else if (outcome.exitCode === 0) Object.assign(outcome, { state: 'succeeded', message: 'Recipe exited with code 0.' });
+  else if (exit.oomUnreported && c.resources.memory)
+    Object.assign(outcome, {
+      failure: 'exit',
+      message: `Recipe was killed (exit code ${outcome.exitCode}, SIGKILL): this engine does not report out-of-memory kills, and configuration ${c.name} allows memory ${c.resources.memory}: it may have needed more.`,
+    });
   else Object.assign(outcome, { failure: 'exit', message: `Recipe exited with code ${outcome.exitCode}.` });
 }
 

@@ -73,6 +73,9 @@ async function oneConnection(
     }, ms);
   };
   watch(opts.firstSampleMs, `no stats within ${opts.firstSampleMs} ms`);
+  // the daemon's own pace, when slower than ours: Podman sends its first object at once, then one every 5 s
+  let pace = opts.intervalMs;
+  let lastAt = 0;
   try {
     await run.followStats((json) => {
       const parsed = EngineStatsSchema.safeParse(json);
@@ -80,7 +83,11 @@ async function oneConnection(
       if (!parsed.success || ctl.signal.aborted || !(parsed.data.cpu_stats?.cpu_usage?.total_usage || parsed.data.memory_stats?.usage))
         return;
       samples++;
-      watch(opts.intervalMs * opts.missedIntervals, `no stats for ${opts.missedIntervals} × ${opts.intervalMs} ms`);
+      const now = Date.now();
+      if (samples >= 2) pace = Math.min(Math.max(pace, now - lastAt), opts.firstSampleMs); // a stall does not stretch it further
+      lastAt = now;
+      const silence = samples === 1 ? Math.max(opts.firstSampleMs, pace * opts.missedIntervals) : pace * opts.missedIntervals;
+      watch(silence, `no stats for ${opts.missedIntervals} × ${pace} ms`);
       onRaw(parsed.data);
     }, ctl.signal);
   } catch (e) {

@@ -28,10 +28,15 @@ const timeOf = (s: string | undefined) => {
   return Number.isFinite(t) && t > 0 ? t : undefined;
 };
 
-/** `precpu_stats` when the daemon filled it, else the previous sample's `cpu_stats` (Podman sends it empty). */
+/** A baseline read closer than this to the reading says nothing (Podman's first object: 1-2 ms apart). */
+const MIN_BASELINE_MS = 100;
+
+/** `precpu_stats` when the daemon filled it, else the previous sample's `cpu_stats` (Podman sends it empty or a moment old). */
 function previousCpu(raw: EngineStats, previous: EngineStats | undefined): { cpu?: CpuStats; at?: number } {
   const pre = raw.precpu_stats;
-  if (pre?.system_cpu_usage || pre?.cpu_usage?.total_usage) return { cpu: pre, at: timeOf(raw.preread) };
+  const [read, preread] = [timeOf(raw.read), timeOf(raw.preread)];
+  const tooClose = read !== undefined && preread !== undefined && read - preread < MIN_BASELINE_MS;
+  if ((pre?.system_cpu_usage || pre?.cpu_usage?.total_usage) && !tooClose) return { cpu: pre, at: preread };
   return previous ? { cpu: previous.cpu_stats, at: timeOf(previous.read) } : {};
 }
 

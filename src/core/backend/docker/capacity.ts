@@ -50,3 +50,31 @@ export function checkCapacity(c: Configuration, info: Pick<DaemonInfo, 'name' | 
     });
   return { errors, warnings };
 }
+
+/**
+ * What Podman's Docker-compatible API would silently ignore or change (Podman 4.3: `HostConfig.Runtime` and
+ * `DeviceRequests` are accepted and dropped, so the run would start without its GPUs or runtime;
+ * `MemorySwap: -1` becomes twice the memory):
+ * refused before anything is created, naming the field. These replace the runtime and GPU checks
+ * against /info, whose runtime list on Podman names runtimes it knows, installed or not.
+ */
+export function podmanRefusals(c: Configuration, engine: string, daemon: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (c.gpus !== 'none')
+    errors.push({
+      field: 'gpus',
+      message: `configuration ${c.name} asks for GPUs (gpus: ${JSON.stringify(c.gpus)}), but daemon "${daemon}" is ${engine}, whose Docker-compatible API ignores GPU requests (DeviceRequests): the run would get no GPU. Use a Docker daemon with a GPU runtime for this configuration (Podman's CDI devices, e.g. nvidia.com/gpu=all, are not supported yet)`,
+    });
+  const swap = c.resources.memorySwap;
+  if (swap === -1 || swap === '-1')
+    errors.push({
+      field: 'resources.memorySwap',
+      message: `configuration ${c.name} asks for unlimited swap (resources.memorySwap -1), but daemon "${daemon}" is ${engine}, whose Docker-compatible API turns -1 into twice the memory limit: give memorySwap a size (e.g. 2g) instead`,
+    });
+  if (c.runtime)
+    errors.push({
+      field: 'runtime',
+      message: `configuration ${c.name} asks for runtime "${c.runtime}", but daemon "${daemon}" is ${engine}, whose Docker-compatible API ignores HostConfig.Runtime: the run would use its default runtime. Remove runtime or use a Docker daemon`,
+    });
+  return errors;
+}

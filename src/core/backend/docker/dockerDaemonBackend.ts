@@ -3,6 +3,7 @@ import { pullImage, type RegistryAuth } from '../../build/registry';
 import type { Configuration } from '../../config/configurationSchema';
 import { createDaemonClient, type DaemonClient } from '../../daemonClient';
 import type { DaemonDescription, DaemonDescriptionInput } from '../../daemonDescription';
+import { engineLabel } from '../../engineTypes';
 import {
   followContainerStats,
   attachContainer,
@@ -38,7 +39,7 @@ import {
   type Started,
 } from '../backend';
 import type { BackendProvider } from '../registry';
-import { checkCapacity, hasGpuRuntime } from './capacity';
+import { checkCapacity, hasGpuRuntime, podmanRefusals } from './capacity';
 import { toHostConfig } from './hostConfig';
 
 export const runContainerName = (runId: string) => `container-exec-run-${runId}`;
@@ -61,9 +62,14 @@ export class DockerDaemonBackend implements ExecutionBackend {
   }
 
   async probe(c: Configuration, { signal }: { signal: AbortSignal }): Promise<Capacity> {
-    const info = await this.client.info({ signal });
+    const [info, version] = await Promise.all([this.client.info({ signal }), this.client.engine({ signal })]);
     const capacity = checkCapacity(c, info);
-    if (c.gpus !== 'none' && !hasGpuRuntime(info))
+    if (version.engine === 'Podman') {
+      const refused = podmanRefusals(c, engineLabel(version), c.daemon);
+      const fields = new Set(refused.map((e) => e.field));
+      capacity.errors = [...capacity.errors.filter((e) => !fields.has(e.field)), ...refused];
+      capacity.warnings = capacity.warnings.filter((w) => w.field !== 'gpus' || !refused.length); // the GPU-runtime warning: refused above
+    } else if (c.gpus !== 'none' && !hasGpuRuntime(info))
       capacity.errors.push({
         field: 'gpus',
         message: `configuration ${c.name} asks for GPUs (gpus: ${JSON.stringify(c.gpus)}), but daemon "${c.daemon}" (${info.name}) has no GPU runtime (it has: ${info.runtimes.join(', ')})`,
@@ -171,7 +177,10 @@ export class DockerRun implements RunHandle {
     // raced with `follow`: an answer from a daemon killed mid-run never completes
     const waited = await waitContainer(client, name, follow);
     const state = await inspectContainer(client, name);
-    return { exitCode: waited.StatusCode ?? state.State.ExitCode, oomKilled: state.State.OOMKilled };
+    const exitCode = waited.StatusCode ?? state.State.ExitCode;
+    // Podman's OOMKilled is always false: a SIGKILL there may have been the memory limit's
+    const oomUnreported = exitCode === 137 && !state.State.OOMKilled && (await client.engine()).engine === 'Podman';
+    return { exitCode, oomKilled: state.State.OOMKilled, ...(oomUnreported ? { oomUnreported } : {}) };
   }
 
   async stop(graceSeconds: number): Promise<void> {

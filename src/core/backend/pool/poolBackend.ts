@@ -25,7 +25,8 @@ import {
   type StartHooks,
   type Started,
 } from '../backend';
-import { checkCapacity, hasGpuRuntime } from '../docker/capacity';
+import { checkCapacity, hasGpuRuntime, podmanRefusals } from '../docker/capacity';
+import { engineLabel } from '../../engineTypes';
 import { DockerDaemonBackend, runContainerName } from '../docker/dockerDaemonBackend';
 import type { BackendProvider } from '../registry';
 import { neverFits, ordinal, overBudget, usageOf, type Budget } from './budget';
@@ -101,6 +102,8 @@ interface Member {
 interface Answer {
   member: Member;
   info?: DaemonInfo;
+  /** The engine when it is not Docker's own ("Podman 4.3.1"): what its compat API ignores keeps runs off it. */
+  otherEngine?: string;
   error?: string;
 }
 
@@ -151,8 +154,8 @@ export class PoolBackend implements ExecutionBackend {
   private async ask(signal: AbortSignal, members = this.members): Promise<Answer[]> {
     return Promise.all(
       members.map((member) =>
-        member.load.info({ signal }).then(
-          (info) => ({ member, info }),
+        Promise.all([member.load.info({ signal }), member.backend.client.engine({ signal })]).then(
+          ([info, v]) => ({ member, info, otherEngine: v.engine === 'Docker' ? undefined : engineLabel(v) }),
           (e: Error) => ({ member, error: e.message }),
         ),
       ),
@@ -160,8 +163,12 @@ export class PoolBackend implements ExecutionBackend {
   }
 
   /** What keeps `c` off a daemon for good (runtime, GPU runtime, memory, CPUs vs /info). */
-  private static never(c: Configuration, id: string, info: DaemonInfo): FieldError[] {
+  private static never(c: Configuration, id: string, info: DaemonInfo, otherEngine?: string): FieldError[] {
     const errors = checkCapacity({ ...c, daemon: id }, info).errors;
+    if (otherEngine) {
+      const refused = podmanRefusals({ ...c, daemon: id }, otherEngine, id);
+      return [...errors.filter((e) => !refused.some((r) => r.field === e.field)), ...refused];
+    }
     if (c.gpus !== 'none' && !hasGpuRuntime(info))
       errors.push({ field: 'gpus', message: `daemon "${id}" has no GPU runtime (it has: ${info.runtimes.join(', ')})` });
     return errors;
@@ -196,7 +203,7 @@ export class PoolBackend implements ExecutionBackend {
     // per field, each daemon's reason: the driver and the editor show them on the field they concern
     const byField = new Map<string, string[]>();
     const ok = up.filter((a) => {
-      const errors = PoolBackend.never(c, a.member.id, a.info);
+      const errors = PoolBackend.never(c, a.member.id, a.info, a.otherEngine);
       for (const e of errors) byField.set(e.field, [...(byField.get(e.field) ?? []), `${a.member.id}: ${e.message}`]);
       return !errors.length;
     });

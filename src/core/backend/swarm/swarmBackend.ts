@@ -3,6 +3,7 @@ import type { Configuration } from '../../config/configurationSchema';
 import { parseMemory } from '../../config/units';
 import { createDaemonClient, type DaemonClient } from '../../daemonClient';
 import type { DaemonSource } from '../../daemonHub';
+import { engineLabel } from '../../engineTypes';
 import {
   attachOutput,
   createService,
@@ -119,7 +120,17 @@ export class DockerSwarmBackend implements ExecutionBackend {
 
   async probe(c: Configuration, { signal }: { signal: AbortSignal }): Promise<Capacity> {
     const daemon = `daemon "${this.manager.daemon.id}" (${this.manager.host})`;
-    const m = await membershipOf(this.manager, { signal });
+    const [m, engine] = await Promise.all([membershipOf(this.manager, { signal }), this.manager.engine({ signal })]);
+    if (engine.engine !== 'Docker')
+      return {
+        errors: [
+          {
+            field: 'swarm',
+            message: `${daemon} is ${engineLabel(engine)}, which has no swarm mode: Docker Swarm is Docker's. Remove "swarm" from configuration ${c.name} to run on that daemon itself, or target a Docker swarm manager`,
+          },
+        ],
+        warnings: [],
+      };
     if (m.state !== 'active')
       return {
         errors: [

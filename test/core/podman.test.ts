@@ -1,0 +1,403 @@
+// Podman's Docker-compatible API (the testbed's rootful Podman 4.3.1), reached like any daemon: what works
+// as on Docker, and the differences the core handles (engine name, exec resize, stats pace, GPU/runtime refusals).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  DEFAULT_INTERPRETERS,
+  DockerDaemonBackend,
+  DockerSwarmBackend,
+  PoolBackend,
+  LABELS,
+  buildImage,
+  createDaemonClient,
+  followContainerLogs,
+  followEvents,
+  listContainers,
+  listImages,
+  newRunId,
+  planBaseImage,
+  planContext,
+  podmanDaemonsFromEnvironment,
+  removeContainer,
+  removeImage,
+  scanWorkspace,
+  runRecipe,
+  statsStreams,
+  validateConfiguration,
+  type EngineEvent,
+  type RunOutcome,
+  type UsageSample,
+} from '../../src/core';
+import { backendContract } from '../support/backendContract';
+import { need, podmanBusyboxImage, podmanHost, podmanPythonImage } from '../support/testbed';
+import { until } from '../support/until';
+
+const daemon = () => ({ id: 'podman', host: podmanHost() });
+
+/** A recipe run through the driver on the Podman daemon; its outcome, output, samples and the workspace. */
+async function podmanRun(
+  recipe: { file: string; text: string },
+  input: Record<string, unknown>,
+  opts: { image?: string; signal?: AbortSignal; onOutput?: (t: string) => void; runId?: string; keep?: boolean } = {},
+) {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-podman-'));
+  fs.writeFileSync(path.join(ws, recipe.file), recipe.text);
+  const image = opts.image ?? podmanPythonImage();
+  const r = validateConfiguration({ name: 'podman-test', daemon: 'podman', baseImage: image, ...input });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  const id = opts.runId ?? newRunId();
+  const backend = new DockerDaemonBackend(createDaemonClient(daemon()), true);
+  let stdout = '';
+  const samples: UsageSample[] = [];
+  const warnings: string[] = [];
+  const outputsDir = path.join(ws, '.container-exec', 'runs', id);
+  try {
+    const outcome: RunOutcome = await runRecipe(
+      backend,
+      {
+        id,
+        recipe: recipe.file,
+        config: r.config,
+        image,
+        pull: false,
+        workspaceDir: ws,
+        outputsDir,
+        groups: ['root'],
+        interpreters: DEFAULT_INTERPRETERS,
+        graceSeconds: 1,
+        extensionVersion: '9.9.9-test',
+        keepContainer: opts.keep,
+      },
+      {
+        signal: opts.signal ?? new AbortController().signal,
+        onOutput: (chunk, stream) => {
+          if (stream !== 'stdout') return;
+          stdout += chunk.toString();
+          opts.onOutput?.(chunk.toString());
+        },
+        onStatus: () => undefined,
+        onWarning: (w) => warnings.push(w),
+        onUsage: (s) => samples.push(s),
+      },
+    );
+    return { outcome, stdout, samples, warnings, ws, outputsDir, id };
+  } finally {
+    backend.dispose();
+  }
+}
+
+const runContainers = async (runId: string) => {
+  const client = createDaemonClient(daemon());
+  try {
+    return (await listContainers(client)).filter((c) => c.labels[LABELS.run] === runId);
+  } finally {
+    client.dispose();
+  }
+};
+
+describe('Podman discovery (pure: an environment and the files that exist)', () => {
+  it('CONTAINER_HOST (unix:// or tcp://), then the rootful and rootless sockets when they exist, each host once; an ssh:// CONTAINER_HOST is a problem naming it', () => {
+    const files = new Set(['/run/podman/podman.sock', '/run/user/1000/podman/podman.sock']);
+    const found = podmanDaemonsFromEnvironment({ XDG_RUNTIME_DIR: '/run/user/1000' }, (f) => files.has(f));
+    assert.deepEqual(
+      found.daemons.map((d) => [d.id, d.host]),
+      [
+        ['podman', 'unix:///run/podman/podman.sock'],
+        ['podman-user', 'unix:///run/user/1000/podman/podman.sock'],
+      ],
+    );
+    const env = podmanDaemonsFromEnvironment({ CONTAINER_HOST: 'unix:///run/podman/podman.sock' }, (f) => files.has(f));
+    assert.deepEqual(
+      env.daemons.map((d) => [d.id, d.host]),
+      [['podman', 'unix:///run/podman/podman.sock']],
+    );
+    assert.deepEqual(
+      podmanDaemonsFromEnvironment({}, () => false),
+      { daemons: [], problems: [] },
+    );
+    const ssh = podmanDaemonsFromEnvironment({ CONTAINER_HOST: 'ssh://core@h:22/run/podman/podman.sock' }, () => false);
+    assert.deepEqual(ssh.daemons, []);
+    assert.match(ssh.problems[0]!, /CONTAINER_HOST ssh:\/\/core@h:22\/run\/podman\/podman\.sock is not used/);
+  });
+});
+
+describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.1)', function () {
+  this.timeout(120000);
+
+  it('the engine that answers is named from /version’s components: "Podman 4.3.1", not "Docker 4.3.1" (the Daemons view’s Engine row)', async () => {
+    const client = createDaemonClient(daemon());
+    const docker = createDaemonClient({ id: 'local', host: 'unix:///var/run/docker.sock' });
+    try {
+      const v = await client.check();
+      assert.equal(v.engine, 'Podman');
+      assert.match(v.summary, /^Podman 4\.\d+\.\d+ \(API 1\.\d+, linux\/amd64\)/);
+      assert.equal((await docker.engine()).engine, 'Docker');
+    } finally {
+      client.dispose();
+      docker.dispose();
+    }
+  });
+
+  it('lists and events: a labelled container is listed, and its create/start/die come through the event stream', async () => {
+    const client = createDaemonClient(daemon());
+    const ctl = new AbortController();
+    const events: EngineEvent[] = [];
+    const runId = newRunId();
+    const following = followEvents(client, (e) => events.push(e), ctl.signal);
+    try {
+      const r = await podmanRun({ file: 'hi.sh', text: 'echo hi\n' }, {}, { image: podmanBusyboxImage(), runId, keep: true });
+      assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+      const listed = await runContainers(runId);
+      assert.equal(listed.length, 1, 'the kept container is listed by its run label');
+      const name = listed[0]!.name;
+      await until('its die event', 10000, () =>
+        events.some((e) => e.type === 'container' && e.action === 'die' && e.attributes.name === name),
+      );
+      const actions = events.filter((e) => e.attributes.name === name).map((e) => e.action);
+      for (const a of ['create', 'start', 'die']) assert.ok(actions.includes(a), `${a} in ${actions.join(', ')}`);
+    } finally {
+      ctl.abort();
+      await following;
+      for (const c of await runContainers(runId)) await removeContainer(client, c.id);
+      client.dispose();
+    }
+  });
+
+  it('a run with limits and env: the limits are set inside, the env reaches the recipe, its output file comes back, nothing is left', async () => {
+    const recipe = [
+      'import os',
+      'os.makedirs("out", exist_ok=True)',
+      'mem = open("/sys/fs/cgroup/memory/memory.limit_in_bytes").read().strip() if os.path.exists("/sys/fs/cgroup/memory/memory.limit_in_bytes") else open("/sys/fs/cgroup/memory.max").read().strip()',
+      'open("out/result.txt", "w").write(f"{os.environ[\'GREETING\']} {mem}")',
+      'print("done")',
+    ].join('\n');
+    const r = await podmanRun(
+      { file: 'limits.py', text: recipe },
+      { resources: { memory: '96m', cpus: 0.5, pidsLimit: 50 }, env: { GREETING: 'hello-podman' } },
+    );
+    assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+    assert.equal(r.stdout, 'done\n');
+    assert.equal(fs.readFileSync(path.join(r.outputsDir, 'out', 'result.txt'), 'utf8'), `hello-podman ${96 * 1024 * 1024}`);
+    assert.deepEqual(await runContainers(r.id), []);
+  });
+
+  it('a recipe past its memory limit is SIGKILLed (exit 137) and, since Podman never reports OOMKilled, the outcome says it may have been the limit', async () => {
+    const hog = 'b = bytearray(300 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1\nprint("survived")\n';
+    const r = await podmanRun({ file: 'hog.py', text: hog }, { resources: { memory: '64m' } });
+    assert.equal(r.outcome.state, 'failed', r.outcome.message);
+    assert.equal(r.outcome.exitCode, 137, r.outcome.message);
+    assert.match(r.outcome.message ?? '', /killed \(exit code 137, SIGKILL\): this engine does not report out-of-memory kills.*memory 64m/);
+    assert.deepEqual(await runContainers(r.id), []);
+  });
+
+  it('cancel mid-run: the outcome is cancelled and no container of the run is left', async () => {
+    const ctl = new AbortController();
+    const runId = newRunId();
+    const r = await podmanRun(
+      { file: 'long.sh', text: 'echo started; sleep 60\n' },
+      {},
+      {
+        image: podmanBusyboxImage(),
+        signal: ctl.signal,
+        runId,
+        onOutput: (t) => t.includes('started') && ctl.abort(),
+      },
+    );
+    assert.equal(r.outcome.state, 'cancelled', r.outcome.message);
+    assert.deepEqual(await runContainers(runId), []);
+  });
+
+  it('logs: a kept container’s stdout and stderr are followed, demultiplexed', async () => {
+    const runId = newRunId();
+    const r = await podmanRun(
+      { file: 'log.sh', text: 'echo to-out; echo to-err >&2\n' },
+      {},
+      { image: podmanBusyboxImage(), runId, keep: true },
+    );
+    assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+    const client = createDaemonClient(daemon());
+    try {
+      const [c] = await runContainers(runId);
+      const got = { stdout: '', stderr: '' };
+      await followContainerLogs(client, c!.id, (t, s) => (got[s] += t), AbortSignal.timeout(20000));
+      assert.deepEqual(got, { stdout: 'to-out\n', stderr: 'to-err\n' });
+      await removeContainer(client, c!.id);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('exec as Open Shell does it: a tty resized (Podman answers resize with 201, which dockerode took for an error) reports the new size', async () => {
+    const backend = new DockerDaemonBackend(createDaemonClient(daemon()), true);
+    const runId = newRunId();
+    const handle = backend.run(runId);
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-podman-exec-'));
+    try {
+      const r = validateConfiguration({ name: 'exec', daemon: 'podman', baseImage: podmanBusyboxImage() });
+      assert.ok(r.ok);
+      const follow = new AbortController();
+      await handle.start(
+        {
+          runId,
+          image: podmanBusyboxImage(),
+          cmd: ['sleep', '60'],
+          workingDir: '/workspace',
+          env: {},
+          labels: { [LABELS.run]: runId, [LABELS.kind]: 'shell' },
+          config: r.config,
+          workspace: { dir: ws, scan: await scanWorkspace(ws), emptyDirs: [] },
+          keep: false,
+        },
+        { signal: new AbortController().signal, follow: follow.signal, onOutput: () => undefined, onStatus: () => undefined },
+      );
+      const shell = await handle.exec(['sh'], { tty: true, stdin: true });
+      let text = '';
+      shell.stdout.on('data', (b: Buffer) => (text += b.toString()));
+      await shell.resize!(101, 33);
+      shell.stdin.end('stty size; exit 0\n');
+      assert.equal(await shell.exit(), 0);
+      assert.match(text, /33 101/);
+      follow.abort();
+    } finally {
+      await handle.remove().catch(() => undefined);
+      backend.dispose();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
+  it('stats: a recipe burning CPU under cpus 0.5 is sampled on one stream at Podman’s 5 s pace (not reopened every 5 s), near the share it measured itself', async () => {
+    const burn =
+      'import os, time\nt = time.time()\nwhile time.time() - t < 16: pass\nc = os.times()\nprint(f"{(c.user + c.system) / (time.time() - t) * 100:.1f}")\n';
+    const opened = statsStreams.opened;
+    const r = await podmanRun({ file: 'burn.py', text: burn }, { resources: { cpus: 0.5 } });
+    assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+    const own = Number(r.stdout.trim());
+    const seen = `samples ${r.samples.map((x) => x.cpuPct.toFixed(0)).join(', ')}; the recipe measured ${own} %`;
+    assert.ok(r.samples.length >= 2, seen);
+    assert.equal(statsStreams.opened - opened, 1, `one stats stream for the whole run (${seen})`);
+    for (const s of r.samples) assert.ok(s.cpuPct <= 0.5 * 100 * 1.3, `no sample above the quota: ${seen}`);
+    if (own >= 40) for (const s of r.samples) assert.ok(s.cpuPct >= 25, `no near-zero sample from a 1 ms baseline: ${seen}`);
+    assert.equal(statsStreams.open, 0);
+  });
+
+  it('an image build through the compat endpoint (POST /build): steps reported, the image listed, its labels set', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-podman-build-'));
+    const tag = `local/ce-podman-build:${process.pid}`;
+    const r = validateConfiguration({ name: 'podman-build', daemon: 'podman', build: { from: podmanBusyboxImage(), python: false, tag } });
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+    const plan = await planBaseImage(r.config, { extensionVersion: '9.9.9-test', workspaceDir: ws });
+    const ctx = await planContext(plan);
+    const client = createDaemonClient(daemon());
+    try {
+      const steps: string[] = [];
+      const result = await buildImage(client, ctx.packed.stream, {
+        tag: plan.tag,
+        labels: plan.labels,
+        buildArgs: plan.buildArgs,
+        dockerfile: ctx.dockerfile,
+        signal: AbortSignal.timeout(100000),
+        onLine: (l) => steps.push(l.text),
+      });
+      assert.ok(result.imageId, 'the build answered its image id');
+      assert.ok(
+        steps.some((s) => /STEP 1\/\d+: FROM/.test(s)),
+        steps.join('\n'),
+      );
+      const images = await listImages(client);
+      assert.ok(
+        images.some((i) => i.tags.includes(tag)),
+        `listed by its tag as on Docker, not as docker.io/${tag}: ${images.flatMap((i) => i.tags).join(', ')}`,
+      );
+      assert.equal(images.find((i) => i.tags.includes(tag))?.builtBy?.version, '9.9.9-test', 'its labels say who built it');
+    } finally {
+      await removeImage(client, tag).catch(() => undefined);
+      await ctx.dispose();
+      client.dispose();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
+  it('a swarm configuration whose manager is the Podman daemon is refused naming swarm and Podman (before: "not in a swarm… run docker swarm init there")', async () => {
+    const backend = new DockerSwarmBackend(createDaemonClient(daemon()), async () => [{ daemon: daemon(), source: 'user' as const }], true);
+    try {
+      const r = validateConfiguration({ name: 'podman-swarm', daemon: 'podman', swarm: {}, baseImage: podmanBusyboxImage() });
+      assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+      const probed = await backend.probe(r.config, { signal: AbortSignal.timeout(20000) });
+      assert.deepEqual(
+        probed.errors.map((e) => e.field),
+        ['swarm'],
+      );
+      assert.match(probed.errors[0]!.message, /is Podman 4\.\d+\.\d+, which has no swarm mode/);
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it('a pool with a Podman member never places a runtime configuration there (Podman lists runtimes it ignores: kata, runsc…)', async () => {
+    const pool = new PoolBackend({
+      name: 'podman-runtime-pool',
+      daemons: [
+        { id: 'local', daemon: { id: 'local', host: need('DOCKER_LOCAL_HOST') } },
+        { id: 'podman', daemon: daemon() },
+      ],
+    });
+    try {
+      const r = validateConfiguration({ name: 'kata', pool: ['local', 'podman'], runtime: 'kata', baseImage: need('BUSYBOX_IMAGE') });
+      assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+      const probed = await pool.probe(r.config, { signal: AbortSignal.timeout(20000) });
+      const text = probed.errors.map((e) => `${e.field}: ${e.message}`).join('\n');
+      assert.match(text, /podman: .*Podman 4\.\d+\.\d+, whose Docker-compatible API ignores HostConfig\.Runtime/);
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  it('unlimited swap (memorySwap -1) is refused before anything is created: Podman’s compat API makes it twice the memory', async () => {
+    const runId = newRunId();
+    const r = await podmanRun(
+      { file: 'swap.sh', text: 'echo ran\n' },
+      { resources: { memory: '64m', memorySwap: -1 } },
+      { image: podmanBusyboxImage(), runId },
+    );
+    assert.equal(r.outcome.failure, 'capacity', r.outcome.message);
+    assert.match(r.outcome.message ?? '', /resources\.memorySwap -1.*Podman 4\.\d+\.\d+.*twice the memory limit.*Nothing was created/);
+    assert.deepEqual(await runContainers(runId), []);
+  });
+
+  for (const [field, input] of [
+    ['gpus', { gpus: 'all' }],
+    ['runtime', { runtime: 'kata' }],
+  ] as const)
+    it(`a configuration with ${field} is refused before anything is created: Podman’s compat API ignores ${field === 'gpus' ? 'DeviceRequests' : 'HostConfig.Runtime'}`, async () => {
+      const runId = newRunId();
+      const r = await podmanRun({ file: 'gpu.sh', text: 'echo ran\n' }, input, { image: podmanBusyboxImage(), runId });
+      assert.equal(r.outcome.state, 'failed');
+      assert.equal(r.outcome.failure, 'capacity');
+      assert.match(
+        r.outcome.message ?? '',
+        new RegExp(
+          `${field}.*Podman 4\\.\\d+\\.\\d+.*ignores ${field === 'gpus' ? 'GPU requests \\(DeviceRequests\\)' : 'HostConfig\\.Runtime'}`,
+        ),
+      );
+      assert.match(r.outcome.message ?? '', /Nothing was created/);
+      assert.equal(r.stdout, '');
+      assert.deepEqual(await runContainers(runId), []);
+    });
+});
+
+// a pool of one Docker and one Podman member: placement reads both daemons' /info and containers; the
+// image's short name (local/busybox:latest) resolves on both (Podman's copy is localhost/local/busybox:latest)
+backendContract('Docker pool of the primary Docker daemon and the Podman daemon', {
+  open: () =>
+    new PoolBackend({
+      name: 'podman-pool',
+      daemons: [
+        { id: 'local', daemon: { id: 'local', host: need('DOCKER_LOCAL_HOST') } },
+        { id: 'podman', daemon: daemon() },
+      ],
+    }),
+  image: need('BUSYBOX_IMAGE'),
+  daemonId: 'podman-pool',
+});
