@@ -146,7 +146,8 @@ export async function runSweepFile(
   await records.closed();
   // a re-run's results are the whole sweep's: the trials run again replace their earlier attempts
   const table = resultsTable([...live.trials.values()].sort((a, b) => a.trial.index - b.trial.index));
-  liveSweeps.ended(sweepId, result.message);
+  const n = rerun?.again.length;
+  liveSweeps.ended(sweepId, n ? `Re-run of ${n} trial${n > 1 ? 's' : ''}: ${result.message}` : result.message);
   const csv = path.join(folder, 'results.csv');
   const markdown = path.join(folder, 'results.md');
   await writeFile(csv, resultsCsv(table));
