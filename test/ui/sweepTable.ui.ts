@@ -89,6 +89,7 @@ describe('sweep results table (webview)', function () {
     assert.deepEqual(await table().locator('td.best').allInnerTexts(), ['0.05 ★', '0.975 ★']);
     await table().locator('th', { hasText: /^loss/ }).click();
     assert.deepEqual((await table().locator('tbody tr td:nth-child(9)').allInnerTexts()).slice(0, 2), ['0.05 ★', '0.1']);
+    await runCommand(page, 'Notifications: Clear All Notifications');
     await showViewContainer(page, 'Container Exec');
     await page.waitForTimeout(300);
     await shot('sweep-results.png');
