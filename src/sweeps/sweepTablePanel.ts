@@ -24,7 +24,11 @@ interface Open {
   /** A refresh is going on; another change came meanwhile. */
   refreshing?: Promise<void>;
   dirty?: boolean;
+  /** A redraw is due (changes within REDRAW_MS are drawn together: a large sweep changes often). */
+  timer?: NodeJS.Timeout;
 }
+
+const REDRAW_MS = 200;
 
 const panels = new Map<string, Open>();
 
@@ -80,7 +84,12 @@ function attach(s: Services, panel: vscode.WebviewPanel, sweepId: string): void 
   panel.iconPath = vscode.Uri.joinPath(s.context.extensionUri, 'media', 'container-exec.svg');
   const open: Open = { sweepId, panel };
   panels.set(sweepId, open);
-  const refresh = () => void refreshTable(s, open);
+  const refresh = () => {
+    open.timer ??= setTimeout(() => {
+      open.timer = undefined;
+      void refreshTable(s, open);
+    }, REDRAW_MS);
+  };
   const subs = [
     liveSweeps.onDidChange((id) => id === sweepId && refresh()),
     // a sweep of an earlier window: its records change when its lost trials are found
@@ -88,6 +97,7 @@ function attach(s: Services, panel: vscode.WebviewPanel, sweepId: string): void 
   ];
   panel.onDidDispose(() => {
     panels.delete(sweepId);
+    clearTimeout(open.timer);
     subs.forEach((d) => d.dispose());
   });
   panel.webview.onDidReceiveMessage((raw: unknown) => void receive(s, open, raw));
