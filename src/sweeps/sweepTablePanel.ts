@@ -162,7 +162,10 @@ async function refreshTable(s: Services, open: Open): Promise<void> {
       open.sent = table;
       await post(open.panel, { type: 'table', table });
     } while (open.dirty);
-  })().finally(() => (open.refreshing = undefined));
+  })()
+    // a panel closed meanwhile, a trial folder gone: the next change draws again
+    .catch((e: Error) => s.log.warn(`Sweep ${open.sweepId}'s results table: ${e.message}`))
+    .finally(() => (open.refreshing = undefined));
   return open.refreshing;
 }
 
