@@ -69,8 +69,19 @@ export async function sweepTrials(s: Services, sweepId: string): Promise<TrialPr
 
 /** Re-Run Failed Trials: the failed and cancelled trials of an ended sweep, again, as their next attempt of the same sweep. */
 export async function rerunFailedTrials(s: Services, sweepId: string, ui: SweepUi): Promise<SweepDone | undefined> {
-  if (running.has(sweepId))
+  if (running.has(sweepId) || rerunning.has(sweepId))
     throw new Error(`Sweep ${sweepId} is still going on: cancel it or wait for its end to run its failed trials again.`);
+  rerunning.add(sweepId); // a second click before this one's trials start runs nothing twice
+  try {
+    return await rerunOnce(s, sweepId, ui);
+  } finally {
+    rerunning.delete(sweepId);
+  }
+}
+
+const rerunning = new Set<string>();
+
+async function rerunOnce(s: Services, sweepId: string, ui: SweepUi): Promise<SweepDone | undefined> {
   const earlier = await sweepTrials(s, sweepId);
   const again = earlier.filter((t) => t.state === 'failed' || t.state === 'cancelled');
   if (!again.length) throw new Error(`Sweep ${sweepId} has no failed or cancelled trial to run again.`);
