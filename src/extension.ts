@@ -56,8 +56,8 @@ export interface ContainerExecApi {
     charts(): ReturnType<UsageCharts['openPanels']>;
     /** Sweep results tables: each one's sweep, the table its page was last sent, its page. */
     sweepTables(): ReturnType<(typeof sweepTables)['openPanels']>;
-    /** A message as if sweep `sweepId`'s table page sent it; resolves once handled. */
-    deliverToSweepTable(sweepId: string, message: unknown): Promise<void>;
+    /** A message as if sweep `sweepId`'s table page sent it; resolves once handled, with the file it wrote or opened. */
+    deliverToSweepTable(sweepId: string, message: unknown): Promise<unknown>;
     /** The next save dialog answers `file` (undefined: dismissed). */
     answerSaveDialog(file: string | undefined): void;
   };

@@ -122,7 +122,7 @@ export async function runSweepFile(
   const image = await launchImage(s, config);
   const folder = await prepareSweepFolder(ws, sweepId);
   ui.line(`Sweep ${sweepId}: ${total} trials of ${recipe} on configuration ${config.name}, at most ${plan.file.maxParallel} at once.`);
-  const live = liveSweeps.started(sweepId, fileRel, rerun?.earlier);
+  const live = liveSweeps.started(sweepId, fileRel, plan.file.maxParallel, rerun?.earlier);
   ui.onStarted?.(sweepId);
   const records = new TrialRecords(s, { sweepId, fileRel, recipe, config: config.name, chosenBy, target: targetOf(config), image });
   const ended = new Set<string>();

@@ -32,8 +32,30 @@ const REDRAW_MS = 200;
 
 const panels = new Map<string, Open>();
 
+/** The table's heading and what the page needs beside the rows. */
+interface TableHead {
+  sweepId: string;
+  title: string;
+  summary: string;
+  running: boolean;
+  /** The sweep's maxParallel while it runs in this window (a trial no worker took yet waits for a slot). */
+  maxParallel?: number;
+}
+
+/** The state cell: why a queued trial waits, where a running one runs; else its state. */
+function stateCell(t: TrialProgress, daemon: string | number | null | undefined, maxParallel: number | undefined): string {
+  if (t.state === 'queued') {
+    // the pool's queue says why (a budget, no free slot); else the sweep's own cap or the attempt starting
+    const slot = `waiting for a free slot${maxParallel ? ` (maxParallel ${maxParallel})` : ''}`;
+    const why = t.message ?? (t.runId ? 'starting' : slot);
+    return `queued: ${why}`;
+  }
+  if (t.state === 'running') return daemon ? `running on ${daemon}` : 'running';
+  return t.state;
+}
+
 /** The rows the page shows: resultsTable's cells, the state cell saying why a trial waits or where it runs, the best marked. */
-export function tableOf(sweepId: string, title: string, summary: string, running: boolean, trials: TrialProgress[]): SweepTable {
+export function tableOf(head: TableHead, trials: TrialProgress[]): SweepTable {
   const t = resultsTable(trials);
   const col = (name: string) => t.columns.indexOf(name);
   const better = Object.fromEntries(t.metricColumns.map((m) => [m, betterOf(m)]));
@@ -45,9 +67,7 @@ export function tableOf(sweepId: string, title: string, summary: string, running
   }
   const rows = trials.map((trial, i): SweepTableRow => {
     const cells = t.rows[i]!.map((v) => v ?? null);
-    const daemon = cells[col('daemon')];
-    if (trial.state === 'queued' && trial.message) cells[col('state')] = `queued: ${trial.message}`;
-    if (trial.state === 'running' && daemon) cells[col('state')] = `running on ${daemon}`;
+    cells[col('state')] = stateCell(trial, cells[col('daemon')], head.maxParallel);
     return {
       trial: trial.trial.index,
       cells,
@@ -56,6 +76,7 @@ export function tableOf(sweepId: string, title: string, summary: string, running
       openable: Boolean(trial.runId && trial.outputsDir),
     };
   });
+  const { sweepId, title, summary, running } = head;
   return { sweepId, title, summary, running, columns: t.columns, metricColumns: t.metricColumns, better, rows };
 }
 
@@ -73,7 +94,8 @@ async function currentTable(s: Services, sweepId: string): Promise<{ table: Swee
   const file = live?.file ?? s.runs.history.all().find((r) => r.sweep?.id === sweepId)?.sweep?.file ?? sweepId;
   const running = Boolean(live?.running);
   const summary = (!running && live?.message) || `${trials.length} trials: ${tally(trials) || 'none yet'}.`;
-  return { table: tableOf(sweepId, `Sweep ${path.posix.basename(file)} (${sweepId})`, summary, running, trials), trials };
+  const title = `Sweep ${path.posix.basename(file)} (${sweepId})`;
+  return { table: tableOf({ sweepId, title, summary, running, maxParallel: live?.maxParallel }, trials), trials };
 }
 
 const SWEEP_TABLE_VIEW = 'containerExec.sweepTable';
@@ -171,7 +193,8 @@ async function refreshTable(s: Services, open: Open): Promise<void> {
 
 const post = (panel: vscode.WebviewPanel, m: SweepTableToWebview) => panel.webview.postMessage(m);
 
-async function receive(s: Services, open: Open, raw: unknown): Promise<void> {
+/** Handles a message of the page; resolves with what an action made or opened (the CSV, the log, the output folder). */
+async function receive(s: Services, open: Open, raw: unknown): Promise<unknown> {
   const parsed = SweepTableFromWebview.safeParse(raw);
   if (!parsed.success) return; // not a message this page sends
   const m = parsed.data;
@@ -183,12 +206,16 @@ async function receive(s: Services, open: Open, raw: unknown): Promise<void> {
       return;
     }
     if (m.type === 'rerunFailed') return void (await vscode.commands.executeCommand('containerExec.rerunFailedTrials', id));
-    if (m.type === 'exportCsv') return void (await exportCsv(s, id));
+    if (m.type === 'exportCsv') return await exportCsv(s, id);
     const trial = (await sweepTrials(s, id)).find((t) => t.trial.index === m.trial);
     if (!trial?.runId) throw new Error(`Trial ${m.trial} of sweep ${id} has not started: it has no log or outputs yet.`);
-    await vscode.commands.executeCommand(m.type === 'openLog' ? 'containerExec.showRunLogs' : 'containerExec.openRunOutputs', trial.runId);
+    return await vscode.commands.executeCommand(
+      m.type === 'openLog' ? 'containerExec.showRunLogs' : 'containerExec.openRunOutputs',
+      trial.runId,
+    );
   } catch (e) {
     void prompts.showError((e as Error).message, []);
+    return undefined;
   }
 }
 
@@ -223,7 +250,7 @@ button:disabled { opacity: 0.5; cursor: default; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid var(--vscode-panel-border, #8884); padding: 3px 8px; text-align: left; white-space: nowrap; }
 td.message { white-space: normal; color: var(--vscode-descriptionForeground); }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 th { cursor: pointer; user-select: none; background: var(--vscode-editorWidget-background); position: sticky; top: 0; }
 th:hover { color: var(--vscode-textLink-foreground); }
 tr:hover td { background: var(--vscode-list-hoverBackground); }

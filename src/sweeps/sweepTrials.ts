@@ -11,6 +11,8 @@ export interface LiveSweep {
   running: boolean;
   /** The last summary ("Sweep failed: 2 succeeded, 1 failed…"), once it ended. */
   message?: string;
+  /** The file's maxParallel: a trial no worker took yet waits for one of these slots. */
+  maxParallel: number;
 }
 
 const live = new Map<string, LiveSweep>();
@@ -21,8 +23,8 @@ export const liveSweeps = {
   get: (id: string) => live.get(id),
   /** Fires with the sweep's id on every change of a trial, and when it starts or ends. */
   onDidChange: changed.event,
-  started(id: string, file: string, earlier: TrialProgress[] = []): LiveSweep {
-    const sweep: LiveSweep = { file, trials: new Map(earlier.map((t) => [t.trial.index, t])), running: true };
+  started(id: string, file: string, maxParallel: number, earlier: TrialProgress[] = []): LiveSweep {
+    const sweep: LiveSweep = { file, trials: new Map(earlier.map((t) => [t.trial.index, t])), running: true, maxParallel };
     live.set(id, sweep);
     changed.fire(id);
     return sweep;

@@ -133,9 +133,15 @@ describe('sweeps in the extension host (real host, real daemons)', function () {
     // Export CSV: the rows, to the file the save dialog answered
     const exported = path.join(ws(), 'exported-results.csv');
     api.runs.answerSaveDialog(exported);
-    await api.runs.deliverToSweepTable(id, { type: 'exportCsv' });
+    assert.equal(await api.runs.deliverToSweepTable(id, { type: 'exportCsv' }), exported);
     assert.equal(fs.readFileSync(exported, 'utf8'), fs.readFileSync(path.join(folder, 'results.csv'), 'utf8'));
     fs.rmSync(exported);
+
+    // a row's links open the trial's run.log in an editor and reveal its out/
+    assert.equal(await api.runs.deliverToSweepTable(id, { type: 'openLog', trial: 2 }), trials[2]!.logFile);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, trials[2]!.logFile);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    assert.equal(await api.runs.deliverToSweepTable(id, { type: 'openOutputs', trial: 2 }), path.join(folder, 't2', 'out'));
   });
 
   it('Run Sweep… on a sweep file runs it and shows the results; a bad placeholder is refused naming the file and field, nothing run', async () => {
@@ -229,6 +235,13 @@ describe('sweeps in the extension host (real host, real daemons)', function () {
       return started?.length === 2 && r;
     });
     assert.equal(api.runs.item(row).contextValue, 'sweep.running');
+    // the results table's state column: where each running trial runs, why the third waits
+    const table = () => api.runs.sweepTables().find((p) => p.sweepId === row.record.sweep!.id)?.table;
+    const states = await until('the table with two trials running', 20000, () => {
+      const cells = table()?.rows.map((r) => r.cells[table()!.columns.indexOf('state')]);
+      return cells?.filter((c) => c === 'running on local').length === 2 && cells;
+    });
+    assert.deepEqual(states, ['running on local', 'running on local', 'queued: waiting for a free slot (maxParallel 2)']);
     await vscode.commands.executeCommand('containerExec.cancelSweep', row);
     const done = await running;
     assert.equal(done.result.state, 'cancelled', done.result.message);

@@ -32,6 +32,8 @@ function header(t: SweepTable): HTMLTableRowElement {
     const better = t.better[name] ? ` (${t.better[name]} is better)` : '';
     const th = el('th', name + arrow);
     th.title = `Sort by ${name}${better}`;
+    // a column of numbers is right-aligned, its header too
+    if (t.rows.some((r) => typeof r.cells[i] === 'number')) th.classList.add('num');
     th.addEventListener('click', () => {
       sort.descending = sort.column === i ? !sort.descending : false;
       sort.column = i;
