@@ -91,6 +91,11 @@ describe('sweep results table (webview)', function () {
     assert.deepEqual((await table().locator('tbody tr td:nth-child(9)').allInnerTexts()).slice(0, 2), ['0.05 ★', '0.1']);
     await runCommand(page, 'Notifications: Clear All Notifications');
     await showViewContainer(page, 'Container Exec');
+    // the views settled for the picture: the configuration listed, no daemon still connecting (each has a deadline)
+    const sidebar = page.locator('.part.sidebar');
+    await sidebar.locator('.monaco-list-row', { hasText: 'sweep-cpu' }).first().waitFor({ timeout: 30000 });
+    const connecting = sidebar.locator('.monaco-list-row', { hasText: 'connecting…' });
+    for (const t0 = Date.now(); (await connecting.count()) && Date.now() - t0 < 30000;) await page.waitForTimeout(250);
     // the pointer off the activity bar (its tooltip) and off the rows (their hover colour)
     await page
       .locator('iframe.webview.ready')
