@@ -1,5 +1,6 @@
-// Four bundles: dist/extension.js (node, cjs, `vscode` external), dist/outputWorker.js (its output worker
-// thread), dist/webview.js and dist/usageChart.js (+ .css: uPlot's) (browser, iife).
+// Five bundles: dist/extension.js (node, cjs, `vscode` external), dist/outputWorker.js (its output worker
+// thread), dist/webview.js, dist/usageChart.js (+ .css: uPlot's) and
+// dist/sweepTable.js (browser, iife).
 // node esbuild.mjs [--production] [--watch]
 import * as fs from 'node:fs';
 import * as esbuild from 'esbuild';
@@ -59,6 +60,15 @@ const contexts = await Promise.all([
     ...common,
     entryPoints: ['webview/usage/main.ts'],
     outfile: 'dist/usageChart.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  }),
+  // a sweep's results table (a plain HTML table themed with --vscode-* colours)
+  esbuild.context({
+    ...common,
+    entryPoints: ['webview/sweep/main.ts'],
+    outfile: 'dist/sweepTable.js',
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

@@ -19,6 +19,7 @@ import type { DebugSessionEnd } from './debug/debugAdapter';
 import type { UsageCharts } from './runs/usageChartPanel';
 import { registerViews } from './views';
 import { prompts } from './prompts';
+import { sweepTables } from './sweeps/sweepTablePanel';
 import { watchWorkspaceTrust, workspaceTrust } from './workspaceTrust';
 import { extensionVersion } from './workspace';
 
@@ -53,6 +54,12 @@ export interface ContainerExecApi {
     openBackends(): number;
     /** Show Resource Usage panels: their keys (run ids), pages and what each drew. */
     charts(): ReturnType<UsageCharts['openPanels']>;
+    /** Sweep results tables: each one's sweep, the table its page was last sent, its page. */
+    sweepTables(): ReturnType<(typeof sweepTables)['openPanels']>;
+    /** A message as if sweep `sweepId`'s table page sent it; resolves once handled, with the file it wrote or opened. */
+    deliverToSweepTable(sweepId: string, message: unknown): Promise<unknown>;
+    /** The next save dialog answers `file` (undefined: dismissed). */
+    answerSaveDialog(file: string | undefined): void;
   };
   /**
    * Workspace Trust, for tests: the in-host suite runs with --disable-workspace-trust, so Restricted Mode
@@ -105,6 +112,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   const notebooks = new NotebookFeature(services);
   context.subscriptions.push(notebooks);
   registerViews(services);
+  context.subscriptions.push(sweepTables.restoreOnReload(services));
   registerCommands(services);
   registerTasks(services);
   registerDebug(services);
@@ -133,6 +141,9 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
       onTerminalWrite: runTerminalWrites().event,
       openBackends: () => runs.backends.openCount,
       charts: () => runs.charts.openPanels(),
+      sweepTables: () => sweepTables.openPanels(),
+      deliverToSweepTable: (sweepId, message) => sweepTables.deliver(services, sweepId, message),
+      answerSaveDialog: (file) => prompts.answerSaveDialog(file),
     },
     trust: { isTrusted: () => workspaceTrust.isTrusted(), simulate: (t) => workspaceTrust.simulate(t) },
     debug: { onDidEnd: debugSessionEnds, lastProblem: lastDebugProblem },

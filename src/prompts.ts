@@ -13,6 +13,8 @@ let pending: { title: string; active?: string } | undefined;
 let shown: { text: string; actions: string[] } | undefined;
 /** The input box on screen (a cell's input()): tests read its options from it and type into it. */
 let asking: vscode.InputBox | undefined;
+/** Answers for the next save dialogs, set by in-host tests (a native dialog is not answerable there). */
+const saveAnswers: (string | undefined)[] = [];
 
 export const prompts = {
   /** The title of the question on screen, if any. */
@@ -62,6 +64,17 @@ export const prompts = {
       if (shown === message) shown = undefined;
     }
   },
+
+  /** A file to write (a save dialog); the next test answer when one is set. */
+  saveFile(options: vscode.SaveDialogOptions): Thenable<vscode.Uri | undefined> {
+    if (saveAnswers.length) {
+      const answer = saveAnswers.shift();
+      return Promise.resolve(answer === undefined ? undefined : vscode.Uri.file(answer));
+    }
+    return vscode.window.showSaveDialog(options);
+  },
+  /** For tests: the next save dialog answers `file` (undefined: dismissed). */
+  answerSaveDialog: (file: string | undefined) => void saveAnswers.push(file),
 
   /** One of `choices` (the first is selected), or undefined when dismissed. */
   choose<T extends string>(title: string, detail: string, choices: readonly T[]): Promise<T | undefined> {

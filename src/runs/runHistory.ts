@@ -11,7 +11,15 @@ export const RunRecordSchema = z.object({
   /** A debug session's run (Debug Recipe), a notebook's kernel, a sweep's trial; absent: a plain run. */
   kind: z.enum(['run', 'debug', 'kernel', 'sweep-trial']).optional(),
   /** A sweep trial's sweep (the Runs view groups trials under it), its index and the sweep file (workspace-relative). */
-  sweep: z.object({ id: z.string(), trial: z.number(), file: z.string() }).optional(),
+  sweep: z
+    .object({
+      id: z.string(),
+      trial: z.number(),
+      file: z.string(),
+      /** The trial's parameters as the matrix gave them (the results table reopens from them after a reload). */
+      params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    })
+    .optional(),
   /** Workspace-relative (posix). */
   recipe: z.string(),
   configuration: z.string(),

@@ -58,7 +58,7 @@ export function sweepTreeItem(node: RunNode): vscode.TreeItem {
     node.record.configuration,
     new Date(Math.min(...trials.map((t) => t.startedAt))).toLocaleTimeString(),
   ].join(' · ');
-  item.tooltip = `Sweep ${sweep.id} of ${sweep.file}: ${trials.length} runs of ${node.record.recipe}. Results in .container-exec/sweeps/${sweep.id}/results.md and results.csv.`;
+  item.tooltip = `Sweep ${sweep.id} of ${sweep.file}: ${trials.length} runs of ${node.record.recipe}. Click for its results table (also in .container-exec/sweeps/${sweep.id}/results.csv and results.md).`;
   item.contextValue = going ? 'sweep.running' : 'sweep';
   item.command = { command: 'containerExec.showSweepResults', title: 'Show Sweep Results', arguments: [{ sweepId: sweep.id }] };
   return item;

@@ -22,6 +22,7 @@ import { chooseRunConfiguration } from '../runs/runConfiguration';
 import type { Services } from '../services';
 import { settings } from '../settings';
 import { extensionVersion } from '../workspace';
+import { liveSweeps, trialsFromRecords } from './sweepTrials';
 
 /** How a sweep talks to whoever started it (a task terminal, a progress notification). */
 export interface SweepUi {
@@ -32,6 +33,14 @@ export interface SweepUi {
   progress?(done: number, total: number): void;
   /** More trials than containerExec.sweepMaxTrials: go on? */
   confirm(text: string): Promise<boolean>;
+  /** The plan is checked and the sweep begins (its results table may open). */
+  onStarted?(sweepId: string): void;
+}
+
+/** Re-Run Failed Trials: the sweep's trials so far, and those to run again as their next attempt. */
+export interface SweepRerun {
+  earlier: TrialProgress[];
+  again: TrialProgress[];
 }
 
 export interface SweepDone {
@@ -51,6 +60,36 @@ export function cancelSweep(id: string): boolean {
   return running.has(id);
 }
 
+/** A sweep's trials as they are now: this window's live ones, else from the run records (after a reload). */
+export async function sweepTrials(s: Services, sweepId: string): Promise<TrialProgress[]> {
+  const sweep = liveSweeps.get(sweepId);
+  if (sweep) return [...sweep.trials.values()].sort((a, b) => a.trial.index - b.trial.index);
+  return trialsFromRecords(s.runs.history.all(), sweepId);
+}
+
+/** Re-Run Failed Trials: the failed and cancelled trials of an ended sweep, again, as their next attempt of the same sweep. */
+export async function rerunFailedTrials(s: Services, sweepId: string, ui: SweepUi): Promise<SweepDone | undefined> {
+  if (running.has(sweepId) || rerunning.has(sweepId))
+    throw new Error(`Sweep ${sweepId} is still going on: cancel it or wait for its end to run its failed trials again.`);
+  rerunning.add(sweepId); // a second click before this one's trials start runs nothing twice
+  try {
+    return await rerunOnce(s, sweepId, ui);
+  } finally {
+    rerunning.delete(sweepId);
+  }
+}
+
+const rerunning = new Set<string>();
+
+async function rerunOnce(s: Services, sweepId: string, ui: SweepUi): Promise<SweepDone | undefined> {
+  const earlier = await sweepTrials(s, sweepId);
+  const again = earlier.filter((t) => t.state === 'failed' || t.state === 'cancelled');
+  if (!again.length) throw new Error(`Sweep ${sweepId} has no failed or cancelled trial to run again.`);
+  const file = liveSweeps.get(sweepId)?.file ?? s.runs.history.all().find((r) => r.sweep?.id === sweepId)?.sweep?.file;
+  if (!file) throw new Error(`Sweep ${sweepId} is not in the run history any more: run its sweep file again.`);
+  return runSweepFile(s, file, ui, sweepId, { earlier, again });
+}
+
 /** containerExec.sweepMaxTrials: more trials ask first. */
 const maxTrials = () => settings().get<number>('sweepMaxTrials') ?? 1000;
 
@@ -59,10 +98,19 @@ const maxTrials = () => settings().get<number>('sweepMaxTrials') ?? 1000;
  * is created, each trial a run of kind sweep-trial in the Runs view (grouped under the sweep), its log and
  * outputs in .container-exec/sweeps/<id>/<trial>/, the results written there as CSV and markdown.
  */
-export async function runSweepFile(s: Services, file: string, ui: SweepUi, sweepId = newRunId()): Promise<SweepDone | undefined> {
+export async function runSweepFile(
+  s: Services,
+  file: string,
+  ui: SweepUi,
+  sweepId = newRunId(),
+  rerun?: SweepRerun,
+): Promise<SweepDone | undefined> {
   const ws = launchWorkspace('a sweep uploads the workspace folder its recipe is in');
   const fileRel = recipeInWorkspace(path.resolve(ws, file), ws);
-  const plan = planSweep(fileRel, await readFile(path.resolve(ws, file), 'utf8'), sweepId);
+  const planned = planSweep(fileRel, await readFile(path.resolve(ws, file), 'utf8'), sweepId);
+  // a re-run takes the file's settings (parallelism, retries) but the trials as they ran, not as the file may now be
+  const plan = rerun ? { ...planned, trials: rerun.again.map((t) => t.trial) } : planned;
+  const nextAttempt = new Map(rerun?.again.map((t) => [t.trial.index, t.attempt + 1]));
   const total = plan.trials.length;
   if (
     total > maxTrials() &&
@@ -74,6 +122,8 @@ export async function runSweepFile(s: Services, file: string, ui: SweepUi, sweep
   const image = await launchImage(s, config);
   const folder = await prepareSweepFolder(ws, sweepId);
   ui.line(`Sweep ${sweepId}: ${total} trials of ${recipe} on configuration ${config.name}, at most ${plan.file.maxParallel} at once.`);
+  const live = liveSweeps.started(sweepId, fileRel, plan.file.maxParallel, rerun?.earlier);
+  ui.onStarted?.(sweepId);
   const records = new TrialRecords(s, { sweepId, fileRel, recipe, config: config.name, chosenBy, target: targetOf(config), image });
   const ended = new Set<string>();
   const trialsOver = new Set<number>();
@@ -87,10 +137,12 @@ export async function runSweepFile(s: Services, file: string, ui: SweepUi, sweep
     trialFolder: (trial, attempt) => prepareSweepFolder(ws, sweepId, trialFolderName(trial.index, attempt)),
     signal: AbortSignal.any([ui.signal, cancel.signal]),
     attemptSignal: (t) => records.abortOf(t),
+    firstAttempt: (trial) => nextAttempt.get(trial.index) ?? 0,
     hooks: (t) => records.logHooks(t),
     onWarning: (text) => ui.line(`Warning: ${text}`),
     onTrial: (t) => {
       records.update(t);
+      liveSweeps.trial(sweepId, t);
       if (!t.endedAt || ended.has(t.runId || `q${t.trial.index}`)) return;
       ended.add(t.runId || `q${t.trial.index}`);
       ui.line(
@@ -99,9 +151,15 @@ export async function runSweepFile(s: Services, file: string, ui: SweepUi, sweep
       trialsOver.add(t.trial.index);
       ui.progress?.(trialsOver.size, total);
     },
-  }).finally(() => running.delete(sweepId));
+  }).finally(() => {
+    running.delete(sweepId);
+    live.running = false;
+  });
   await records.closed();
-  const table = resultsTable(result.trials);
+  // a re-run's results are the whole sweep's: the trials run again replace their earlier attempts
+  const table = resultsTable([...live.trials.values()].sort((a, b) => a.trial.index - b.trial.index));
+  const n = rerun?.again.length;
+  liveSweeps.ended(sweepId, n ? `Re-run of ${n} trial${n > 1 ? 's' : ''}: ${result.message}` : result.message);
   const csv = path.join(folder, 'results.csv');
   const markdown = path.join(folder, 'results.md');
   await writeFile(csv, resultsCsv(table));
@@ -157,7 +215,7 @@ class TrialRecords {
     const record: RunRecord = {
       id: t.runId,
       kind: 'sweep-trial',
-      sweep: { id: this.sweep.sweepId, trial: t.trial.index, file: this.sweep.fileRel },
+      sweep: { id: this.sweep.sweepId, trial: t.trial.index, file: this.sweep.fileRel, params: t.trial.params },
       recipe: this.sweep.recipe,
       configuration: this.sweep.config,
       chosenBy: this.sweep.chosenBy,

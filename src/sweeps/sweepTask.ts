@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { C, TaskTerminal } from '../taskTerminal';
 import { runSweepFile, type SweepDone } from './sweepRunner';
+import { sweepTables } from './sweepTablePanel';
 
 export const SWEEP_TASK_TYPE = 'container-exec-sweep';
 
@@ -54,24 +55,14 @@ class SweepTerminal extends TaskTerminal {
       signal: this.abort.signal,
       line: (text) => this.line(text),
       confirm: async (text) => (await vscode.window.showWarningMessage(text, { modal: true }, 'Run All')) === 'Run All',
+      onStarted: (sweepId) => sweepTables.open(this.s, sweepId),
     });
     if (!done) return this.failed('Not run: too many trials.', 1);
     finished.set(this.def.file, done);
-    void showSweepResults(done.markdown);
     if (done.result.state === 'succeeded') {
       this.line(`${C.green}${done.result.message}${C.reset}`);
       return 0;
     }
     return this.failed(done.result.message, done.result.state === 'cancelled' ? 130 : 1);
-  }
-}
-
-/** The results table (markdown preview; the same rows are in results.csv next to it). */
-export async function showSweepResults(markdown: string): Promise<void> {
-  const uri = vscode.Uri.file(markdown);
-  try {
-    await vscode.commands.executeCommand('markdown.showPreview', uri);
-  } catch {
-    await vscode.window.showTextDocument(uri, { preview: true });
   }
 }

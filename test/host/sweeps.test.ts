@@ -107,6 +107,41 @@ describe('sweeps in the extension host (real host, real daemons)', function () {
     assert.match(fs.readFileSync(path.join(folder, 'results.md'), 'utf8'), /\| 0\.2 ▼ \|/);
     assert.match(fs.readFileSync(trials[2]!.logFile, 'utf8'), /trained 0\.5 2/);
     assert.equal(fs.readFileSync(path.join(folder, 't2', 'out', 'metrics.json'), 'utf8'), '{"loss": 1.0, "trial": 2}');
+
+    // the results table opened with the sweep: the rows its page was sent, the lowest loss marked best
+    const id = row.record.sweep!.id;
+    const shown = await until('the results table with the three ended trials', 20000, () => {
+      const t = api.runs.sweepTables().find((p) => p.sweepId === id)?.table;
+      return t && !t.running && t.rows.every((r) => r.state === 'succeeded') && t;
+    });
+    assert.deepEqual(shown.columns, csv[0]!.split(','));
+    assert.deepEqual(shown.better, { loss: 'lower', metric_trial: 'higher' });
+    assert.deepEqual(
+      shown.rows.map((r) => [r.trial, r.cells[shown.columns.indexOf('loss')], r.best, r.openable]),
+      [
+        [0, 0.2, ['loss'], true],
+        [1, 0.4, [], true],
+        [2, 1, ['metric_trial'], true],
+      ],
+    );
+    const page = api.runs.sweepTables().find((p) => p.sweepId === id)!;
+    assert.deepEqual(page.localResourceRoots, [
+      path.join(vscode.extensions.getExtension('container-exec.container-exec')!.extensionPath, 'dist'),
+    ]);
+    assert.match(page.html, /script-src 'nonce-[^']+'/);
+
+    // Export CSV: the rows, to the file the save dialog answered
+    const exported = path.join(ws(), 'exported-results.csv');
+    api.runs.answerSaveDialog(exported);
+    assert.equal(await api.runs.deliverToSweepTable(id, { type: 'exportCsv' }), exported);
+    assert.equal(fs.readFileSync(exported, 'utf8'), fs.readFileSync(path.join(folder, 'results.csv'), 'utf8'));
+    fs.rmSync(exported);
+
+    // a row's links open the trial's run.log in an editor and reveal its out/
+    assert.equal(await api.runs.deliverToSweepTable(id, { type: 'openLog', trial: 2 }), trials[2]!.logFile);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, trials[2]!.logFile);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    assert.equal(await api.runs.deliverToSweepTable(id, { type: 'openOutputs', trial: 2 }), path.join(folder, 't2', 'out'));
   });
 
   it('Run Sweep… on a sweep file runs it and shows the results; a bad placeholder is refused naming the file and field, nothing run', async () => {
@@ -119,8 +154,8 @@ describe('sweeps in the extension host (real host, real daemons)', function () {
     assert.equal(done.result.state, 'succeeded', done.result.message);
     assert.equal(done.result.trials[0]!.metrics?.values.loss, 6);
     assert.equal(sweepRow(done.sweepId)?.trials?.length, 1);
-    await until('the results shown', 20000, () =>
-      vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.label.includes('results.md'))),
+    await until('the results table shown', 20000, () =>
+      api.runs.sweepTables().some((p) => p.sweepId === done.sweepId && p.table?.rows[0]?.state === 'succeeded'),
     );
 
     const runsBefore = api.runs.children().length;
@@ -132,6 +167,55 @@ describe('sweeps in the extension host (real host, real daemons)', function () {
       /^Sweep file sweeps\/one\.sweep\.json: args\[1\]: \$\{lrr\} names no parameter of the matrix \(lr\): use one of them\.$/,
     );
     assert.equal(api.runs.children().length, runsBefore);
+  });
+
+  it('Re-run Failed Trials runs only the failed trial again, as its next attempt of the same sweep; the table shows all trials', async () => {
+    fs.writeFileSync(
+      path.join(ws(), 'sweeps', 'flaky.py'),
+      'import os, sys\nif os.path.exists(f"sweeps/fail-{os.environ[\'SWEEP_I\']}"): sys.exit(3)\nprint("ok", flush=True)\n',
+    );
+    fs.writeFileSync(path.join(ws(), 'sweeps', 'fail-2'), '');
+    const file = vscode.Uri.file(path.join(ws(), 'sweeps', 'flaky.sweep.json'));
+    fs.writeFileSync(file.fsPath, JSON.stringify({ recipe: 'sweeps/flaky.py', configuration: 'sweep-local', matrix: { i: [1, 2, 3] } }));
+    const first = (await vscode.commands.executeCommand('containerExec.runSweep', file)) as SweepDone;
+    assert.deepEqual(
+      first.result.trials.map((t) => t.state),
+      ['succeeded', 'failed', 'succeeded'],
+    );
+    const ranFirst = first.result.trials.map((t) => t.runId);
+    fs.rmSync(path.join(ws(), 'sweeps', 'fail-2'));
+
+    const again = (await vscode.commands.executeCommand('containerExec.rerunFailedTrials', first.sweepId)) as SweepDone;
+    assert.equal(again.sweepId, first.sweepId);
+    assert.deepEqual(
+      again.result.trials.map((t) => [t.trial.index, t.state, t.attempt]),
+      [[1, 'succeeded', 1]],
+    );
+    const folder = path.join(ws(), '.container-exec', 'sweeps', first.sweepId);
+    assert.ok(fs.existsSync(path.join(folder, 't1-r1', 'run.log')), 'the new attempt has a folder of its own');
+    const table = await until('the table of the whole sweep', 20000, () => {
+      const t = api.runs.sweepTables().find((p) => p.sweepId === first.sweepId)?.table;
+      return t && !t.running && t.rows.every((r) => r.state === 'succeeded') && t;
+    });
+    const col = (name: string) => table.columns.indexOf(name);
+    assert.deepEqual(
+      table.rows.map((r) => [r.trial, r.cells[col('attempts')], r.cells[col('exit_code')]]),
+      [
+        [0, 1, 0],
+        [1, 2, 0],
+        [2, 1, 0],
+      ],
+    );
+    // the trials that had succeeded did not run again: the sweep has their one run each, and two of trial 1
+    const runs = sweepRow(first.sweepId)!.trials!;
+    assert.deepEqual(runs.map((r) => r.sweep!.trial).sort(), [0, 1, 1, 2]);
+    assert.ok(runs.some((r) => r.id === ranFirst[0]) && runs.some((r) => r.id === ranFirst[2]));
+    assert.match(fs.readFileSync(path.join(folder, 'results.csv'), 'utf8'), /\r\n1,2,succeeded,local,[\d.]+,0,2,/);
+
+    // nothing failed any more: a second Re-run is refused, naming the sweep
+    assert.equal(await vscode.commands.executeCommand('containerExec.rerunFailedTrials', first.sweepId), undefined);
+    const refusal = await until('the refusal', 10000, () => api.shownError()?.text.includes(first.sweepId) && api.shownError());
+    assert.equal(refusal.text, `Sweep ${first.sweepId} has no failed or cancelled trial to run again.`);
   });
 
   it('Cancel Sweep on the sweep row: running trials stop, queued ones never start, no container of the sweep is left', async () => {
@@ -151,6 +235,13 @@ describe('sweeps in the extension host (real host, real daemons)', function () {
       return started?.length === 2 && r;
     });
     assert.equal(api.runs.item(row).contextValue, 'sweep.running');
+    // the results table's state column: where each running trial runs, why the third waits
+    const table = () => api.runs.sweepTables().find((p) => p.sweepId === row.record.sweep!.id)?.table;
+    const states = await until('the table with two trials running', 20000, () => {
+      const cells = table()?.rows.map((r) => r.cells[table()!.columns.indexOf('state')]);
+      return cells?.filter((c) => c === 'running on local').length === 2 && cells;
+    });
+    assert.deepEqual(states, ['running on local', 'running on local', 'queued: waiting for a free slot (maxParallel 2)']);
     await vscode.commands.executeCommand('containerExec.cancelSweep', row);
     const done = await running;
     assert.equal(done.result.state, 'cancelled', done.result.message);

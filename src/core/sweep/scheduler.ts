@@ -46,6 +46,8 @@ export interface SweepRun {
   attemptSignal?(t: TrialProgress): AbortSignal;
   /** Any change of a trial (state, placement, container, end). */
   onTrial(t: TrialProgress): void;
+  /** A re-run's trials go on from their earlier attempts (folder t3-r2 after t3 and t3-r1); absent: 0. */
+  firstAttempt?(trial: TrialPlan): number;
   /** An attempt's output, steps and warnings (the trial's log). */
   hooks?(t: TrialProgress): Partial<Pick<RunHooks, 'onOutput' | 'onStatus' | 'onWarning'>>;
   /** The sweep's own warnings (a workspace image that could not be removed). */
@@ -82,7 +84,13 @@ export async function runSweep(s: SweepRun): Promise<SweepResult> {
   const onAbort = () => stop.abort();
   s.signal.addEventListener('abort', onAbort, { once: true });
   if (s.signal.aborted) stop.abort();
-  const trials: TrialProgress[] = plan.trials.map((trial) => ({ trial, attempt: 0, runId: '', outputsDir: '', state: 'queued' }));
+  const trials: TrialProgress[] = plan.trials.map((trial) => ({
+    trial,
+    attempt: s.firstAttempt?.(trial) ?? 0,
+    runId: '',
+    outputsDir: '',
+    state: 'queued',
+  }));
   for (const t of trials) s.onTrial(t);
   const workspace = new WorkspaceImages({ ...s.request, sweepId: s.sweepId, signal: stop.signal });
   let failures = 0;
@@ -126,10 +134,12 @@ function result(trials: TrialProgress[], cancelled: boolean, stopReason: string 
 /** A trial's attempts: a run each, again while it fails for a reason not its own and retries are left. */
 async function runTrial(s: SweepRun, t: TrialProgress, signal: AbortSignal, workspace: WorkspaceImages): Promise<void> {
   const { file } = s.plan;
-  for (let attempt = 0; ; attempt++) {
+  const first = t.attempt;
+  for (let attempt = first; ; attempt++) {
     await runAttempt(s, t, attempt, signal, workspace);
-    if (signal.aborted || attempt >= file.retries || !t.outcome || !retryable(t.outcome, file.retryRecipeFailures)) return;
-    t.message = `Retrying (attempt ${attempt + 2} of ${file.retries + 1}) after: ${t.outcome.message}`;
+    const retry = attempt - first;
+    if (signal.aborted || retry >= file.retries || !t.outcome || !retryable(t.outcome, file.retryRecipeFailures)) return;
+    t.message = `Retrying (attempt ${retry + 2} of ${file.retries + 1}) after: ${t.outcome.message}`;
     s.hooks?.(t).onWarning?.(t.message);
   }
 }
