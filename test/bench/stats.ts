@@ -55,7 +55,7 @@ async function round(client: DaemonClient, ws: string, sampled: boolean): Promis
         image: need('PYTHON_IMAGE'),
         pull: false,
         workspaceDir: ws,
-        outputsDir: path.join(ws, 'runs', runId),
+        outputsDir: path.join(`${ws}-runs`, runId), // outside the workspace: not uploaded by the next round
         groups: [],
         interpreters: DEFAULT_INTERPRETERS,
         extensionVersion: 'bench',
@@ -117,6 +117,7 @@ async function stats(client: DaemonClient): Promise<void> {
     }
   } finally {
     fs.rmSync(ws, { recursive: true, force: true });
+    fs.rmSync(`${ws}-runs`, { recursive: true, force: true });
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const [p, s] = [mean(plain.map((r) => r.cpuMs)), mean(sampled.map((r) => r.cpuMs))];
