@@ -1,7 +1,6 @@
 import type * as vscode from 'vscode';
 import type { ConfigurationsFeature } from './configurations/configurationsFeature';
 import type { DaemonsFeature } from './daemons/daemonsFeature';
-import type { NotebookFeature } from './notebook/notebookFeature';
 import type { OutputChannels } from './outputChannels';
 import type { RunsFeature } from './runs/runsFeature';
 
@@ -14,6 +13,13 @@ export interface Services {
   readonly daemons: DaemonsFeature;
   readonly configurations: ConfigurationsFeature;
   readonly runs: RunsFeature;
-  /** Notebook controllers and kernels. */
-  readonly notebooks: NotebookFeature;
+  /** Notebook kernels' lifecycle, as commands reach it (src/notebook/; an interface here keeps services.ts out of an import cycle). */
+  readonly notebooks: NotebookKernels;
+}
+
+/** What the notebook commands ask of the notebook feature, for the notebook at `uri`. */
+export interface NotebookKernels {
+  restart(uri: vscode.Uri): Promise<void>;
+  interrupt(uri: vscode.Uri): Promise<void>;
+  shutDown(uri: vscode.Uri): Promise<void>;
 }

@@ -14,7 +14,7 @@ import {
   type RunOutcome,
 } from '../core';
 import { containerRequest, launchImage, openLaunchBackend, terminalBytesPerSecond } from '../launch/launchPreparation';
-import type { RunRecord } from '../runs/runHistory';
+import { endedRecord, type RunRecord } from '../runs/runHistory';
 import type { ChosenBy } from '../runs/runConfiguration';
 import type { Services } from '../services';
 import { settings } from '../settings';
@@ -266,6 +266,8 @@ export class NotebookKernel {
       onContainer: (containerId) => void this.update({ containerId, placement: backend.placement }),
       onQueued: (reason) => void this.update(reason ? { state: 'queued', message: reason } : { state: 'running', message: undefined }),
       onStarted: () => void (backend.placement && this.update({ placement: backend.placement })),
+      // the Runs row shows the kernel's CPU and memory as a run's
+      onUsage: (sample, summary) => s.runs.usage.add(this.runId, sample, summary),
     };
   }
 
@@ -315,16 +317,7 @@ export class NotebookKernel {
 
   /** The record's final state; the back-end and the log closed. */
   private async ended(outcome: RunOutcome): Promise<void> {
-    await this.update({
-      state: outcome.state,
-      exitCode: outcome.exitCode,
-      oomKilled: outcome.oomKilled || undefined,
-      message: outcome.message,
-      endedAt: Date.now(),
-      outputs: outcome.outputs,
-      lost: outcome.lost,
-      outputsKept: outcome.outputsKept && this.record && { ...outcome.outputsKept, target: this.record.target },
-    });
+    if (this.record) await this.update(endedRecord(outcome, this.record.target));
     this.endedWhy ??= outcome.message;
     this.s.runs.ended(this.runId);
     this.logLine(`ended: ${outcome.state}: ${outcome.message}`);

@@ -25,6 +25,18 @@ function recipePath(arg: unknown): string {
   return file;
 }
 
+/**
+ * VS Code starts no task in an untrusted folder: it asks for trust first (a modal dialog) and runs the task
+ * only if trust is granted from that request; trust granted another way leaves it waiting for good. Said here,
+ * because nothing else tells the user why the run does not start.
+ */
+function noticeRunsNeedTrust(): void {
+  const manage = 'Manage Workspace Trust';
+  const text =
+    'Container Exec runs need a trusted workspace: this run starts only if you trust the folder when VS Code asks; otherwise trust it (Manage Workspace Trust) and run again.';
+  void vscode.window.showWarningMessage(text, manage).then((picked) => picked && vscode.commands.executeCommand('workbench.trust.manage'));
+}
+
 /** Starts a run as a task (one task per run) and resolves when it ends. */
 async function startRun(
   s: Services,
@@ -33,6 +45,7 @@ async function startRun(
 ): Promise<RunResult> {
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === recipe);
   if (doc?.isDirty) await doc.save(); // what runs is what the user sees
+  if (!vscode.workspace.isTrusted) noticeRunsNeedTrust();
   const runId = newRunId();
   const exitCode = await executeToEnd(runTask(s, { type: RUN_TASK_TYPE, recipe, runId, ...opts }));
   return { runId, exitCode, record: s.runs.history.get(runId) };

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
-import { migrateRunRecord, UsageSummarySchema } from '../core';
+import { migrateRunRecord, UsageSummarySchema, type RunOutcome } from '../core';
 import { settings } from '../settings';
 
 /** Where a run ran: a back-end kind and its target (a daemon id today). */
@@ -108,3 +108,16 @@ export class RunHistory implements vscode.Disposable {
     this.changed.dispose();
   }
 }
+
+/** What every kind's record says of its end, from the driver's outcome (outputs kept in a container are found on its target). */
+export const endedRecord = (outcome: RunOutcome, target: RunRecord['target']): Partial<RunRecord> => ({
+  state: outcome.state,
+  exitCode: outcome.exitCode,
+  oomKilled: outcome.oomKilled || undefined,
+  message: outcome.message,
+  endedAt: Date.now(),
+  outputs: outcome.outputs,
+  lost: outcome.lost,
+  outputsKept: outcome.outputsKept && { ...outcome.outputsKept, target },
+  usage: outcome.usage,
+});

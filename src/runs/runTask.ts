@@ -22,7 +22,7 @@ import { containerRequest, launchImage, launchWorkspace, openLaunchBackend, term
 import type { Services } from '../services';
 import { settings } from '../settings';
 import { C, TaskTerminal } from '../taskTerminal';
-import type { RunRecord } from './runHistory';
+import { endedRecord, type RunRecord } from './runHistory';
 import { chooseRunConfiguration } from './runConfiguration';
 import { recipeRunTerminal, type TerminalRunKind } from './terminalKind';
 
@@ -282,19 +282,7 @@ class RunTerminal extends TaskTerminal {
     const { ws, config, chosenBy, target, output, update } = o;
     const id = this.runId;
     const outputsKept = outcome.outputsKept && { ...outcome.outputsKept, target };
-    await update({
-      state: outcome.state,
-      exitCode: outcome.exitCode,
-      oomKilled: outcome.oomKilled || undefined,
-      message: outcome.message,
-      endedAt: Date.now(),
-      outputs: outcome.outputs,
-      lost: outcome.lost,
-      outputsKept,
-      outputBytes: output.bytes,
-      outputMs: output.lastAt - output.firstAt,
-      usage: outcome.usage,
-    });
+    await update({ ...endedRecord(outcome, target), outputBytes: output.bytes, outputMs: output.lastAt - output.firstAt });
     const seconds = ((o.record().endedAt! - o.record().startedAt) / 1000).toFixed(1);
     const outputs = `${output.bytes > 1e6 ? ` · ${(output.bytes / 1e6).toFixed(1)} MB of output` : ''}${outcome.outputs ? ` · outputs in ${path.relative(ws, outcome.outputs)}` : ''}${outputsKept ? ` · the rest still in container ${outputsKept.container} (Fetch Run Outputs)` : ''}${outcome.usage ? ` · ${usageSummaryText(outcome.usage)}` : ''}`;
     let code = 0;

@@ -1,33 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { ContainerExecApi } from '../../src/extension';
 import { askBrowserToClick } from '../support/browserClick';
 import { need } from '../support/testbed';
+import { containersCreated, unixNow } from './daemonEvents';
 
 /** Written by scripts/test.mjs into the untrusted folder's .vscode/tasks.json, on `user-cfg` (a user-settings configuration). */
 const TASK_LABEL = 'trust-gated run';
 const RECIPE = 'restricted-trust-gate.sh';
-
-/** Unix time (s, ms precision) as `docker events` takes it. */
-const unixNow = () => (Date.now() / 1000).toFixed(3);
-
-/** Containers the daemon created for the recipe's runs between two times: `docker events`, not the extension's code. */
-function containersCreated(since: string, until: string): { id: string; time: number }[] {
-  const out = execFileSync(
-    'docker',
-    [
-      ...['-H', need('DOCKER_TCP_HOST'), 'events', '--since', since, '--until', until],
-      ...['--filter', 'type=container', '--filter', 'event=create', '--filter', `label=container-exec.recipe=${RECIPE}`],
-      ...['--format', '{{.ID}} {{.TimeNano}}'],
-    ],
-    { encoding: 'utf8' },
-  );
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => ({ id: l.split(' ')[0]!, time: Number(l.split(' ')[1]) / 1e6 }));
-}
 
 /** Runs the tasks.json task as Terminal > Run Task does (VS Code asks for trust first when the folder is untrusted). */
 const runTheTask = () => vscode.commands.executeCommand('workbench.action.tasks.runTask', TASK_LABEL);
@@ -39,7 +19,8 @@ const runTheTask = () => vscode.commands.executeCommand('workbench.action.tasks.
  * extension tests refuses every modal dialog (DialogService.skipDialogs: "refused to show dialog in tests"),
  * so the request stays open and the task waits on it, as it waits on a user who has not answered. The folder
  * is then trusted as a user does in the Workspace Trust editor (the browser clicks its Trust button); the task,
- * run again, runs. Runs after restrictedMode.test.ts (files run in name order): trust cannot be undone here.
+ * run again, runs. Runs after restrictedMode.test.ts and runRecipeUntilTrusted.test.ts, before trustedRunRecipe.test.ts
+ * (files run in name order): trust cannot be undone here.
  */
 describe('Restricted Mode for real: a tasks.json container-exec-run task does not run until the folder is trusted (issue 29)', function () {
   this.timeout(180000);
@@ -74,7 +55,11 @@ describe('Restricted Mode for real: a tasks.json container-exec-run task does no
     const trustedAt = await granted;
     assert.equal(vscode.workspace.isTrusted, true);
     assert.equal(starts.length, 0, 'the task started while the folder was untrusted');
-    assert.deepEqual(containersCreated(t0, unixNow()), [], 'the daemon created a container for the task while the folder was untrusted');
+    assert.deepEqual(
+      containersCreated(RECIPE, t0, unixNow()),
+      [],
+      'the daemon created a container for the task while the folder was untrusted',
+    );
 
     // trusted, the same task runs, to its end
     const ended = new Promise<number | undefined>((resolve) =>
@@ -90,7 +75,7 @@ describe('Restricted Mode for real: a tasks.json container-exec-run task does no
       [RECIPE],
     );
     assert.ok(starts[0]!.time >= trustedAt, 'the task started before the folder was trusted');
-    const created = containersCreated(t0, unixNow());
+    const created = containersCreated(RECIPE, t0, unixNow());
     assert.equal(created.length, 1, `the daemon created ${created.length} containers for the task, not 1`);
     assert.ok(created[0]!.time >= trustedAt, 'the daemon created the run container before the folder was trusted');
   });

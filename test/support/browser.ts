@@ -67,7 +67,13 @@ export async function runInHost(
     void page.exposeFunction('codeAutomationLog', (type: string, args: unknown) => {
       const text = format(...(Array.isArray(args) ? args : [args]));
       const asked = BROWSER_CLICK.exec(text);
-      if (asked) void clickForHost(page, asked[1]!, asked[2]!).catch((e: unknown) => onLog(`could not click for the host: ${String(e)}`));
+      if (asked)
+        void clickForHost(page, asked[1]!, asked[2]!).catch(async (e: unknown) => {
+          // what the workbench showed instead, for the failing test's reader
+          const shot = path.join(process.env.TEST_RESULTS_DIR ?? 'test-results', `click-failed-${Date.now()}.png`);
+          await page.screenshot({ path: shot }).catch(() => undefined);
+          onLog(`could not click for the host (screenshot ${shot}): ${String(e)}`);
+        });
       // the workbench forwards the extension host's console (mocha's reporter); the gallery is offline here
       if (
         !/open-vsx\.org|marketplace|ENOTFOUND/.test(text) &&

@@ -5,6 +5,7 @@
 /** Where in the workbench the driver may be asked to click, and how it finds it. */
 export const CLICK_PLACES = {
   'the Workspace Trust editor': '.workspace-trust-editor .workspace-trust-buttons-row',
+  'the notifications center': '.notifications-center',
 } as const;
 export type ClickPlace = keyof typeof CLICK_PLACES;
 
