@@ -133,6 +133,24 @@ function report(frameMs = 0): void {
   post({ type: 'drawn', points, frameMs });
 }
 
+/** The time between two animation frames, for `ms` (the bench: a long one is a frame the user saw late). */
+function measureFrames(ms: number): void {
+  const deltas: number[] = [];
+  const t0 = performance.now();
+  let last = t0;
+  const frame = (now: number) => {
+    deltas.push(now - last);
+    last = now;
+    if (now - t0 < ms) requestAnimationFrame(frame);
+    else {
+      const sorted = deltas.slice(1).sort((a, b) => a - b); // the first delta is from the request, not a frame
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+      post({ type: 'frames', count: sorted.length, maxMs: at(1), p99Ms: at(0.99) });
+    }
+  };
+  requestAnimationFrame(frame);
+}
+
 function header(): void {
   const h = document.getElementById('runs')!;
   h.textContent = [...runs.values()].map(({ run }) => `${run.title}${run.running ? '' : ' (ended)'}`).join(' · ') || 'No run is going on.';
@@ -156,6 +174,8 @@ window.addEventListener('message', (e: MessageEvent) => {
     if (!shown) return;
     appendSamples(shown.series, m.samples, shown.previous);
     redraw();
+  } else if (m.type === 'measureFrames') {
+    measureFrames(m.ms);
   } else {
     const shown = runs.get(m.runId);
     if (shown) shown.run.running = false;
