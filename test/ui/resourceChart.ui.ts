@@ -109,9 +109,12 @@ describe('resource usage chart (webview)', function () {
     await page.waitForTimeout(1000);
     // readable in high contrast: the lines and the text take the theme's --vscode-* colours, which stand out from its background
     const hc = await chart().locator('body').evaluate(highContrastCheck);
-    assert.equal(hc.marker, hc.chartsBlue, 'the first line is drawn in --vscode-charts-blue');
+    assert.equal(hc.line, hc.chartsBlue, 'the first line is drawn in --vscode-charts-blue');
+    assert.equal(hc.marker, hc.chartsBlue, 'its legend marker too');
+    assert.equal(hc.axisText, hc.foreground, 'the axes’ text is drawn in --vscode-foreground');
     assert.ok(hc.lineContrast >= 3, `lines against the background: contrast ${hc.lineContrast.toFixed(1)}`);
-    assert.ok(hc.textContrast >= 4.5, `text against the background: contrast ${hc.textContrast.toFixed(1)}`);
+    assert.ok(hc.textContrast >= 4.5, `axes’ text against the background: contrast ${hc.textContrast.toFixed(1)}`);
+    assert.ok(hc.titleContrast >= 4.5, `titles against the background: contrast ${hc.titleContrast.toFixed(1)}`);
     await shot('resource-usage-hc.png');
     writeSettings('Default Light Modern');
     await showViewContainer(page, 'Container Exec');
@@ -121,12 +124,13 @@ describe('resource usage chart (webview)', function () {
 /** The little of a page's element the check below uses. */
 interface PageElement {
   style: { color: string };
+  dataset: Record<string, string | undefined>;
   append(e: PageElement): void;
   remove(): void;
   querySelector(selector: string): PageElement | null;
 }
 
-/** In the chart page: the first legend marker's colour, --vscode-charts-blue, and the contrast (WCAG) of lines and text against the background. */
+/** In the chart page: the colours it drew (its dataset) and the theme's, in rgb(), and the contrast (WCAG) of lines and text against the background. */
 function highContrastCheck(element: unknown) {
   // runs in the page, passed whole to evaluate (the tests' types have no DOM library)
   const body = element as PageElement;
@@ -156,11 +160,17 @@ function highContrastCheck(element: unknown) {
   const background = rgb(v('--vscode-editor-background'));
   const chartsBlue = rgb(v('--vscode-charts-blue'));
   const marker = getComputedStyle(body.querySelector('.u-legend .u-series:nth-child(2) .u-marker')!).borderColor;
+  const drawn = JSON.parse(body.dataset.colours ?? '{}') as { text: string; lines: string[] };
+  const [line, axisText] = [rgb(drawn.lines[0]!), rgb(drawn.text)];
   const result = {
     chartsBlue,
+    foreground: rgb(v('--vscode-foreground')),
+    line,
+    axisText,
     marker,
-    lineContrast: contrast(chartsBlue, background),
-    textContrast: contrast(getComputedStyle(body.querySelector('.u-title')!).color, background),
+    lineContrast: contrast(line, background),
+    textContrast: contrast(axisText, background),
+    titleContrast: contrast(getComputedStyle(body.querySelector('.u-title')!).color, background),
   };
   probe.remove();
   return result;

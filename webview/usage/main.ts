@@ -76,11 +76,15 @@ function build(): void {
   root.replaceChildren();
   const fg = css('--vscode-foreground', '#ccc');
   const grid = css('--vscode-editorWidget-border', css('--vscode-panel-border', '#8884'));
+  // high contrast: the grid dashed and the lines wider, so a line never reads as a grid line of the same colour
+  const hc = document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light');
   const width = Math.max(320, root.clientWidth - 8);
+  // the colours drawn, for the UI test (canvas pixels cannot say which variable they came from)
+  document.body.dataset.colours = JSON.stringify({ text: fg, grid, lines: [...runs.keys()].map((_, i) => colour(i)) });
   charts = CHARTS.map((spec) => {
     const box = document.createElement('section');
     root.append(box);
-    const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const axis = { stroke: fg, grid: { stroke: grid, width: 1, dash: hc ? [2, 4] : undefined }, ticks: { stroke: grid, width: 1 } };
     const many = runs.size > 1;
     const series: uPlot.Series[] = [{}];
     [...runs.values()].forEach(({ run }, i) =>
@@ -89,7 +93,7 @@ function build(): void {
           label: many ? `${run.title} ${l.label}` : l.label,
           stroke: colour(i),
           dash: l.dash,
-          width: 1.5,
+          width: hc ? 2 : 1.5,
           spanGaps: true,
           points: { show: false },
           value: (_u, v) => spec.unit(v),
