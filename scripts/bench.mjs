@@ -7,13 +7,15 @@
 //   bench swarm-run, bench swarm-spread: test/bench/swarm.ts, on the testbed's 3-node swarm (BENCH_ONLY=swarm)
 //   bench pool-dispatch, bench placement: test/bench/pool.ts (BENCH_ONLY=pool)
 //   bench sweep: test/bench/sweep.ts, 36 trials on a pool of three daemons against the Docker CLI (BENCH_ONLY=sweep)
+//   bench stats: test/bench/stats.ts (the CPU twenty runs' resource sampling adds, against the same runs unsampled),
+//   then test/bench/statsChart.ts in a real host: the chart page's frame times drawing twenty runs, against an idle page
 //   bench debug: test/bench/debug.ts (to a breakpoint on the first line, against a plain run of the recipe)
 //   bench kernel: test/bench/kernel.ts (a notebook kernel's start and cell round trip, against a run and a local kernel)
 //   bench logs: test/bench/runLogs.ts, a recipe printing 100 MB through Run Recipe in a real extension host
 //   bench activate: activate() inside a real VS Code extension host (code-server), median of RUNS
 //   host starts, plus the time to load the bundle in plain node; and the Docker calls made meanwhile.
 // CONTAINER_EXEC_KEEP_TESTBED=1 leaves the testbed running afterwards; BENCH_ONLY=run,logs runs some of
-// lists, build, run, swarm, logs, activate, kernel.
+// lists, build, run, swarm, pool, stats, debug, kernel, logs, activate.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -79,6 +81,26 @@ testbed('start');
 try {
   for (const bench of ['lists', 'build', 'run', 'swarm', 'pool', 'sweep', 'debug', 'kernel'].filter(only))
     run(process.execPath, [`out/test/bench/${bench}.js`], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV } });
+
+  if (only('stats')) {
+    const results = freshDir(RUN, 'stats-results');
+    const cpuFile = path.join(results, 'bench-stats-cpu.json');
+    run(process.execPath, ['out/test/bench/stats.js'], {
+      env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV, BENCH_STATS_OUT: cpuFile },
+    });
+    await inHost('statsChart.js', results);
+    const cpu = JSON.parse(fs.readFileSync(cpuFile, 'utf8'));
+    const c = JSON.parse(fs.readFileSync(path.join(results, 'bench-stats-chart.json'), 'utf8'));
+    // a frame beyond the idle page's worst: what drawing the twenty runs added (goal ≤ 50 ms)
+    const overIdle = c.busy.maxMs - c.idle.maxMs;
+    console.log(
+      `bench stats: host-cpu-pct=${cpu.pct.toFixed(2)} runs=${cpu.runs} samples-per-s=${cpu.samplesPerS.toFixed(1)} ` +
+        `chart-max-frame-ms=${c.busy.maxMs.toFixed(1)} chart-p99-frame-ms=${c.busy.p99Ms.toFixed(1)} idle-max-frame-ms=${c.idle.maxMs.toFixed(1)} ` +
+        `idle-p99-frame-ms=${c.idle.p99Ms.toFixed(1)} frame-over-idle-ms=${overIdle.toFixed(1)} chart-frames=${c.busy.count} idle-frames=${c.idle.count} ` +
+        `chart-runs=${c.runs} points-drawn=${c.pointsDrawn} sampled-cpu-ms=${cpu.sampledCpuMs.toFixed(0)} unsampled-cpu-ms=${cpu.unsampledCpuMs.toFixed(0)} ` +
+        `window-ms=${cpu.windowMs} rounds=${cpu.rounds} goal-pct=2 goal-frame-over-idle-ms=50 within-goal=${cpu.pct <= 2 && overIdle <= 50}`,
+    );
+  }
 
   if (only('logs')) {
     const logs = freshDir(RUN, 'logs-results');

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { limitsSummary, rightSizingHint, usageDenied, type ImageFreshness, type SizedRun } from '../core';
+import { limitsSummary, rightSizingHint, usageDenied, type Configuration, type ImageFreshness, type SizedRun } from '../core';
 import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
 import { budgetKey, type InvalidBudget } from './budgetSettings';
 import type { ConfigurationCatalog } from './configurationCatalog';
@@ -93,6 +93,13 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
     return this.configurationItem(node);
   }
 
+  /** What the last runs of `c` used against what it grants (the configuration's and its runs' tooltips both say it). */
+  sizingHint(c: Configuration | string): string | undefined {
+    const all = this.catalog.current().items.map((i) => i.config);
+    const config = typeof c === 'string' ? all.find((o) => o.name === c) : c;
+    return config && rightSizingHint(config, this.runs(), all);
+  }
+
   /** A valid configuration: its target, image, limits, GPU, default and freshness marks; locked or flagged. */
   private async configurationItem(node: Extract<ConfigurationNode, { kind: 'configuration' }>): Promise<vscode.TreeItem> {
     const { config: c, scope } = node.item;
@@ -121,11 +128,7 @@ export class ConfigurationsTreeProvider implements vscode.TreeDataProvider<Confi
       : missingDaemon
         ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
         : new vscode.ThemeIcon(c.gpus !== 'none' || c.runtime ? 'circuit-board' : 'server-process');
-    const sizing = rightSizingHint(
-      c,
-      this.runs(),
-      s.items.map((i) => i.config),
-    );
+    const sizing = this.sizingHint(c);
     item.tooltip = configurationTooltip(node.item, { target: target.long, missing, gpu, denied, fresh, sizing });
     item.contextValue = `configuration.valid${denied ? '.locked' : ''}${fresh && fresh.state !== 'current' ? '.rebuild' : ''}`;
     item.command = { command: 'containerExec.editConfiguration', title: 'Edit', arguments: [node] };

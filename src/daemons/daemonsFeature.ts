@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DaemonHub, type DaemonSpec } from '../core';
+import { DaemonHub, DaemonUsageSampler, type DaemonSpec } from '../core';
 import { readDaemonSources, SECTION, type DaemonSources } from './daemonSources';
 import { DaemonsTreeProvider } from './daemonsTree';
 import { DaemonStatusBar } from './statusBar';
@@ -12,6 +12,8 @@ import { Disposable } from '../lifecycle';
  */
 export class DaemonsFeature extends Disposable {
   readonly hub = this._register(new DaemonHub());
+  /** Each connected daemon's containers' CPU and memory, sampled only while the view is visible. */
+  readonly usage = this._register(new DaemonUsageSampler(this.hub));
   readonly tree: DaemonsTreeProvider;
   private statusBar = this._register(new DaemonStatusBar(this.hub));
   private loaded: Promise<DaemonSources> | undefined;
@@ -21,7 +23,7 @@ export class DaemonsFeature extends Disposable {
     extensionVersion: string,
   ) {
     super();
-    this.tree = this._register(new DaemonsTreeProvider(this.hub, () => this.sources(), extensionVersion));
+    this.tree = this._register(new DaemonsTreeProvider(this.hub, () => this.sources(), extensionVersion, this.usage));
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.daemons`) || e.affectsConfiguration(`${SECTION}.defaultDaemon`)) void this.reload();
@@ -34,11 +36,19 @@ export class DaemonsFeature extends Disposable {
   attach(view: vscode.TreeView<unknown>): void {
     this._register(
       view.onDidChangeVisibility((e) => {
-        if (e.visible) void this.sources().then(() => this.hub.setLive(true));
-        else this.hub.setLive(false);
+        if (e.visible) void this.sources().then(() => this.goLive());
+        else {
+          this.hub.setLive(false);
+          this.usage.setRunning(false);
+        }
       }),
     );
-    if (view.visible) void this.sources().then(() => this.hub.setLive(true));
+    if (view.visible) void this.sources().then(() => this.goLive());
+  }
+
+  private goLive(): void {
+    this.hub.setLive(true);
+    this.usage.setRunning(true);
   }
 
   /** Settings and discovered daemons, read once and again on every settings change. */

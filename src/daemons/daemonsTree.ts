@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type {
   ContainerSummary,
   DaemonHub,
+  DaemonUsageSampler,
+  DaemonUsageTotals,
   DaemonInfo,
   DaemonVersion,
   DaemonSpec,
@@ -12,6 +14,7 @@ import type {
   VolumeSummary,
 } from '../core';
 import { engineLabel } from '../core';
+import { daemonUsageDetail, daemonUsageText } from '../core';
 import { DAEMONS_VIEW_PARTS, daemonsRowItem, daemonsRows, type DaemonsKindRow } from '../backends/hostBackends';
 import { ignoredSettingItem, invalidSettingItem } from '../invalidSettingItem';
 import { shadowText, type IgnoredEntry, type InvalidDaemonEntry } from './daemonSources';
@@ -65,6 +68,7 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
   private pending = new Set<DaemonTreeNode | undefined>();
   private timer: NodeJS.Timeout | undefined;
   private readonly subscription: { dispose(): void };
+  private readonly usageSubscription: { dispose(): void } | undefined;
 
   constructor(
     private readonly hub: DaemonHub,
@@ -72,10 +76,13 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
     private readonly ready: () => Promise<unknown>,
     /** This extension's version: images built by another one are stale. */
     private readonly extensionVersion: string,
+    /** Containers' CPU and memory per daemon (while the view is visible): the daemon's row says them. */
+    private readonly usage?: Pick<DaemonUsageSampler, 'get' | 'onDidChange'>,
   ) {
     this.subscription = hub.onDidChange(
       (c) => c.what !== 'version' && this.schedule(c.what === 'state' ? this.daemonNode(c.id) : this.groupNode(c.id, c.what)),
     );
+    this.usageSubscription = usage?.onDidChange((id) => this.schedule(this.daemonNode(id)));
   }
 
   /** New daemon list (settings or discovery changed). */
@@ -153,8 +160,11 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
   getTreeItem(node: DaemonTreeNode): vscode.TreeItem {
     if ('part' in node) return daemonsRowItem(node);
     switch (node.kind) {
-      case 'daemon':
-        return daemonItem(node.id, this.hub.spec(node.id)!, this.hub.status(node.id), node.id === this.defaultDaemon);
+      case 'daemon': {
+        const status = this.hub.status(node.id);
+        const usage = status.state === 'connected' ? this.usage?.get(node.id) : undefined;
+        return daemonItem(node.id, this.hub.spec(node.id)!, status, node.id === this.defaultDaemon, usage);
+      }
       case 'group': {
         const g = GROUPS.find(([l]) => l === node.list)!;
         const item = new vscode.TreeItem(g[1], vscode.TreeItemCollapsibleState.Collapsed);
@@ -228,11 +238,18 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
   dispose(): void {
     clearTimeout(this.timer);
     this.subscription.dispose();
+    this.usageSubscription?.dispose();
     this.changed.dispose();
   }
 }
 
-function daemonItem(id: string, spec: DaemonSpec, status: DaemonStatus, isDefault: boolean): vscode.TreeItem {
+function daemonItem(
+  id: string,
+  spec: DaemonSpec,
+  status: DaemonStatus,
+  isDefault: boolean,
+  usage: DaemonUsageTotals | undefined,
+): vscode.TreeItem {
   const label = spec.daemon.label ?? id;
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `daemon/${id}`;
@@ -246,12 +263,14 @@ function daemonItem(id: string, spec: DaemonSpec, status: DaemonStatus, isDefaul
       ? `shadows ${spec.shadows === 'user' ? 'a user daemon' : spec.shadows === 'context' ? 'a Docker context' : 'the environment daemon'}`
       : '',
   ].filter(Boolean);
-  item.description = [spec.daemon.host, status.state === 'connected' ? '' : s.text, ...tags].filter(Boolean).join(' · ');
+  const used = usage ? daemonUsageText(usage) : '';
+  item.description = [spec.daemon.host, status.state === 'connected' ? '' : s.text, used, ...tags].filter(Boolean).join(' · ');
   const md = new vscode.MarkdownString(`**${label}** \`${spec.daemon.host}\`\n\n`, true);
   md.appendMarkdown(`State: ${s.text}`);
   if (status.roundTripMs !== undefined && status.state === 'connected')
     md.appendMarkdown(`, round trip ${status.roundTripMs.toFixed(1)} ms`);
   if (status.error) md.appendMarkdown(`\n\n$(error) ${status.error.message}`);
+  if (usage) md.appendText(`\n\n${daemonUsageDetail(usage)}`);
   md.appendMarkdown(
     `\n\nFrom: ${spec.source === 'user' ? 'user settings' : spec.source === 'workspace' ? 'workspace settings' : spec.source === 'context' ? 'Docker context (read-only until imported)' : 'environment / platform default (read-only until imported)'}`,
   );

@@ -49,8 +49,10 @@ export class RunsFeature extends Disposable {
   ) {
     super();
     this.history = new RunHistory(context.workspaceState);
-    this.tree = new RunsTreeProvider(this.history, this.usage);
+    this.tree = new RunsTreeProvider(this.history, this.usage, (name) => configurations?.tree.sizingHint(name));
     this._register(this.usage);
+    // the Daemons view adds our runs' containers up from these samples (no snapshot asked for them)
+    daemons.usage.runSample = (runId) => this.usage.latest(runId);
     this.charts = this._register(new UsageCharts(context.extensionUri, this.usage));
     for (const kind of HOST_BACKENDS) this._register({ dispose: this.backends.register(kind.provider(daemons, configurations)) });
     this._register(new RunsStatusBar(this.history));

@@ -45,6 +45,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   constructor(
     private readonly history: RunHistory,
     private readonly usage?: RunUsage,
+    /** The configuration's right-sizing hint (the Configurations view's own): a finished run's tooltip says it too. */
+    private readonly sizingHint: (configuration: string) => string | undefined = () => undefined,
   ) {
     this.sub = history.onDidChange(() => this.refresh());
   }
@@ -89,6 +91,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     if (r.args.length) md.appendMarkdown(`Arguments: \`${r.args.join(' ')}\`\n\n`);
     const summary = live?.summary ?? r.usage;
     if (summary) md.appendText(`Resources: ${peakUsageText(summary)} · ${usageDetailText(summary)}\n\n`);
+    const sizing = r.state !== 'running' && r.state !== 'queued' && r.usage ? this.sizingHint(r.configuration) : undefined;
+    if (sizing) md.appendText(`Right-sizing of ${r.configuration}: ${sizing}\n\n`);
     if (r.message) md.appendText(r.message);
     if (r.outputsKept) {
       // the reason may quote an error: text, not markdown

@@ -12,10 +12,19 @@ export interface Drawn {
   frameMs: number;
 }
 
+/** The page's frame times over a while (the bench reads them): ms from one animation frame to the next. */
+export interface FrameTimes {
+  count: number;
+  maxMs: number;
+  p99Ms: number;
+}
+
 interface Open {
   panel: vscode.WebviewPanel;
   runIds: Set<string>;
   drawn?: Drawn;
+  /** The bench's pending frame measure, answered by the page's `frames`. */
+  framesAnswer?: (f: FrameTimes) => void;
 }
 
 /** A run's samples for a chart: live ones while it runs, else its stats.jsonl (none when the file is gone). */
@@ -42,10 +51,17 @@ export class UsageCharts implements vscode.Disposable {
   }
 
   /** For tests: open panels by key (the run ids, comma-joined) and what each page last drew. */
-  openPanels(): { key: string; drawn?: Drawn; html: string; localResourceRoots: string[] }[] {
+  openPanels(): {
+    key: string;
+    drawn?: Drawn;
+    html: string;
+    localResourceRoots: string[];
+    measureFrames(ms: number): Promise<FrameTimes>;
+  }[] {
     return [...this.panels].map(([key, o]) => ({
       key,
       drawn: o.drawn,
+      measureFrames: (ms: number) => this.measureFrames(o, ms),
       html: o.panel.webview.html,
       localResourceRoots: (o.panel.webview.options.localResourceRoots ?? []).map((u) => u.fsPath),
     }));
@@ -78,6 +94,7 @@ export class UsageCharts implements vscode.Disposable {
     if (!parsed.success) return; // not a message this page sends
     const m = parsed.data;
     if (m.type === 'drawn') open.drawn = { points: m.points, frameMs: m.frameMs };
+    else if (m.type === 'frames') open.framesAnswer?.({ count: m.count, maxMs: m.maxMs, p99Ms: m.p99Ms });
     else await this.post(open.panel, { type: 'init', runs: await Promise.all(records.map((r) => this.chartRun(r))) });
   }
 
@@ -89,6 +106,19 @@ export class UsageCharts implements vscode.Disposable {
       running: Boolean(this.usage.get(r.id)),
       samples: await samplesOf(r, this.usage),
     };
+  }
+
+  /** The page's frame times over `ms` (for the bench); rejects when it does not answer within twice that. */
+  private measureFrames(open: Open, ms: number): Promise<FrameTimes> {
+    return new Promise<FrameTimes>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the chart page did not time its frames within ${2 * ms + 5000} ms`)), 2 * ms + 5000);
+      open.framesAnswer = (f) => {
+        clearTimeout(timer);
+        open.framesAnswer = undefined;
+        resolve(f);
+      };
+      void this.post(open.panel, { type: 'measureFrames', ms });
+    });
   }
 
   private toPanelsOf(runId: string, m: UsageToWebview): void {

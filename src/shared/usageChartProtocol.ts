@@ -23,6 +23,8 @@ export const UsageToWebview = z.discriminatedUnion('type', [
   z.object({ type: z.literal('samples'), runId: z.string(), samples: z.array(UsageSampleSchema) }),
   /** A run ended: its series stops. */
   z.object({ type: z.literal('ended'), runId: z.string() }),
+  /** The bench: time the page's frames (requestAnimationFrame to the next) for `ms`, then answer `frames`. */
+  z.object({ type: z.literal('measureFrames'), ms: z.number().int().positive().max(120_000) }),
 ]);
 export type UsageToWebview = z.infer<typeof UsageToWebview>;
 
@@ -31,5 +33,12 @@ export const UsageFromWebview = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   /** What the page drew (the UI test and the bench read it): points per chart, the last frame's time. */
   z.object({ type: z.literal('drawn'), points: z.number().int().nonnegative(), frameMs: z.number().nonnegative() }),
+  /** The answer to `measureFrames`: how many frames, the longest and the 99th percentile (ms between two frames). */
+  z.object({
+    type: z.literal('frames'),
+    count: z.number().int().nonnegative(),
+    maxMs: z.number().nonnegative(),
+    p99Ms: z.number().nonnegative(),
+  }),
 ]);
 export type UsageFromWebview = z.infer<typeof UsageFromWebview>;

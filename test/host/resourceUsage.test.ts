@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -25,7 +26,11 @@ describe('resource use of runs (real host, real daemons)', function () {
     await config().update('daemons', testbedDaemonSettings(), vscode.ConfigurationTarget.Workspace);
     await config().update(
       'configurations',
-      [{ name: 'py-512', daemon: 'local', baseImage: need('PYTHON_IMAGE'), resources: { memory: '512m', cpus: 1 } }],
+      [
+        { name: 'py-512', daemon: 'local', baseImage: need('PYTHON_IMAGE'), resources: { memory: '512m', cpus: 1 } },
+        // holds hold.py's peak with room: the right-sizing hint names it
+        { name: 'py-256', daemon: 'local', baseImage: need('PYTHON_IMAGE'), resources: { memory: '256m' } },
+      ],
       vscode.ConfigurationTarget.Workspace,
     );
   });
@@ -80,6 +85,83 @@ describe('resource use of runs (real host, real daemons)', function () {
     assert.ok(drawn.drawn!.points >= 2);
   });
 
+  it('a finished run’s tooltip says its configuration’s right-sizing hint, the same as the configuration’s, naming the one that fits better (issue 26: right-sizing in the Runs view)', async () => {
+    const finished = () =>
+      api.runs.children().find((n) => n.record.configuration === 'py-512' && n.record.usage && n.record.state !== 'running');
+    if (!finished()) await vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipe(), 'py-512');
+    const run = finished()!;
+    const configNode = api.configurations.children().find((n) => n.kind === 'configuration' && n.item.config.name === 'py-512')!;
+    const configTip = plain((await api.configurations.item(configNode)).tooltip as vscode.MarkdownString);
+    const hint = /^Used: (.+)$/m.exec(configTip)?.[1];
+    assert.ok(hint, configTip);
+    assert.match(
+      hint,
+      /^last (\d+ runs|run) of recipes\/hold\.py: peak 1\d\d of 537 MB, CPU \d\.\d of 1; configuration py-256 \(memory 256m\) fits them with less held$/,
+    );
+    const runTip = plain(api.runs.item(run).tooltip as vscode.MarkdownString);
+    assert.ok(runTip.includes(`Right-sizing of py-512: ${hint}`), runTip);
+  });
+
+  it('the Daemons view’s row of a daemon adds up its running containers’ CPU and memory as docker stats does, our run’s from its samples, only while visible (issue 26: Daemons view)', async () => {
+    const host = need('DOCKER_LOCAL_HOST');
+    const docker = (...args: string[]) => execFileSync('docker', ['-H', host, ...args], { encoding: 'utf8' }).trim();
+    const longRecipe = vscode.Uri.file(path.join(ws(), 'recipes', 'hold_long.py'));
+    fs.writeFileSync(
+      longRecipe.fsPath,
+      'import time\nb = bytearray(150 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1\nprint("holding", flush=True)\ntime.sleep(600)\n',
+    );
+    // a container not of ours, holding 200 MB: counted from a snapshot
+    const other = docker(
+      'run',
+      '-d',
+      '--rm',
+      need('PYTHON_IMAGE'),
+      'python3',
+      '-c',
+      'import time\nb = bytearray(200 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1\ntime.sleep(600)',
+    );
+    const before = new Set(api.runs.children().map((n) => n.record.id));
+    const done = vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', longRecipe, 'py-512');
+    try {
+      await vscode.commands.executeCommand('containerExec.daemons.focus');
+      await until('our run sampled', 60000, () => {
+        const n = api.runs.children().find((c) => !before.has(c.record.id));
+        return n?.record.state === 'running' && /CPU \d+%/.test(String(api.runs.item(n).description)) && n;
+      });
+      const local = await until('the local daemon listed', 10000, async () =>
+        (await api.daemons.children()).find((n) => n.kind === 'daemon' && n.id === 'local'),
+      );
+      // the product's totals and docker stats' agree at some point (other tests' containers come and go meanwhile)
+      let last = '';
+      const agreed = await until('the row’s totals within docker stats’ tolerance', 90000, () => {
+        const item = api.daemons.item(local);
+        const row = daemonRow(String(item.description));
+        const expected = dockerStatsTotals(docker);
+        last = `row "${item.description}" vs docker stats ${JSON.stringify(expected)}`;
+        if (!row) return undefined;
+        const memOk = Math.abs(row.memBytes - expected.memBytes) <= Math.max(100e6, 0.15 * expected.memBytes);
+        const cpuOk = Math.abs(row.cpuPct - expected.cpuPct) <= 30 + 0.25 * expected.cpuPct;
+        return row.running === expected.running && memOk && cpuOk && { row, tooltip: plain(item.tooltip as vscode.MarkdownString) };
+      }).catch((e: Error) => assert.fail(`${e.message}: ${last}`));
+      assert.ok(agreed.row.memBytes >= 350e6, `our run's 150 MB and the other's 200 MB are in ${JSON.stringify(agreed.row)}`);
+      const fromRuns = Number(/\((\d+) from their runs' samples, (\d+) from one stats snapshot each/.exec(agreed.tooltip)?.[1]);
+      assert.ok(fromRuns >= 1, agreed.tooltip);
+
+      // hidden: no totals (and no snapshot) any more
+      await vscode.commands.executeCommand('workbench.view.explorer');
+      await until(
+        'the row without totals once the view is hidden',
+        10000,
+        () => !/ running: CPU /.test(String(api.daemons.item(local).description)),
+      );
+    } finally {
+      execFileSync('docker', ['-H', host, 'rm', '-f', other], { stdio: 'ignore' });
+      const mine = api.runs.children().find((c) => !before.has(c.record.id));
+      if (mine) await vscode.commands.executeCommand('containerExec.stopRun', mine).then(undefined, () => undefined);
+      await done;
+    }
+  });
+
   it('Show Resource Usage of Running Runs with none going on says so', async () => {
     await vscode.commands.executeCommand('notifications.clearAll');
     assert.equal(await vscode.commands.executeCommand('containerExec.showAllResourceUsage'), undefined);
@@ -88,3 +170,28 @@ describe('resource use of runs (real host, real daemons)', function () {
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 });
+
+/** A tooltip's text, markdown escapes undone. */
+const plain = (md: vscode.MarkdownString) => md.value.replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-.!~>])/g, '$1');
+
+const UNITS: Record<string, number> = { B: 1, kB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/** "3 running: CPU 35% · 412 MB of 16.8 GB" (or "1.2 of 16.8 GB") in a daemon row's description. */
+function daemonRow(description: string): { running: number; cpuPct: number; memBytes: number } | undefined {
+  const m = /(\d+) running: CPU (\d+)% · ([\d.]+)(?: (B|kB|MB|GB))? of [\d.]+ (B|kB|MB|GB)/.exec(description);
+  return m ? { running: Number(m[1]), cpuPct: Number(m[2]), memBytes: Number(m[3]) * UNITS[m[4] ?? m[5]!]! } : undefined;
+}
+
+/** The same totals from the Docker CLI: `docker ps` counts, `docker stats --no-stream` measures ("150.2MiB / 512MiB", "1.05%"). */
+function dockerStatsTotals(docker: (...args: string[]) => string): { running: number; cpuPct: number; memBytes: number } {
+  const lines = docker('stats', '--no-stream', '--format', '{{.CPUPerc}} {{.MemUsage}}').split('\n').filter(Boolean);
+  let cpuPct = 0;
+  let memBytes = 0;
+  for (const line of lines) {
+    const m = /^([\d.]+)% ([\d.]+)([A-Za-z]+) \//.exec(line);
+    if (!m) continue;
+    cpuPct += Number(m[1]);
+    memBytes += Number(m[2]) * (UNITS[m[3]!] ?? 1);
+  }
+  return { running: docker('ps', '-q').split('\n').filter(Boolean).length, cpuPct, memBytes };
+}

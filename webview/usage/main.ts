@@ -76,11 +76,15 @@ function build(): void {
   root.replaceChildren();
   const fg = css('--vscode-foreground', '#ccc');
   const grid = css('--vscode-editorWidget-border', css('--vscode-panel-border', '#8884'));
+  // high contrast: the grid dashed and the lines wider, so a line never reads as a grid line of the same colour
+  const hc = document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light');
   const width = Math.max(320, root.clientWidth - 8);
+  // the colours drawn, for the UI test (canvas pixels cannot say which variable they came from)
+  document.body.dataset.colours = JSON.stringify({ text: fg, grid, lines: [...runs.keys()].map((_, i) => colour(i)) });
   charts = CHARTS.map((spec) => {
     const box = document.createElement('section');
     root.append(box);
-    const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const axis = { stroke: fg, grid: { stroke: grid, width: 1, dash: hc ? [2, 4] : undefined }, ticks: { stroke: grid, width: 1 } };
     const many = runs.size > 1;
     const series: uPlot.Series[] = [{}];
     [...runs.values()].forEach(({ run }, i) =>
@@ -89,7 +93,7 @@ function build(): void {
           label: many ? `${run.title} ${l.label}` : l.label,
           stroke: colour(i),
           dash: l.dash,
-          width: 1.5,
+          width: hc ? 2 : 1.5,
           spanGaps: true,
           points: { show: false },
           value: (_u, v) => spec.unit(v),
@@ -133,6 +137,24 @@ function report(frameMs = 0): void {
   post({ type: 'drawn', points, frameMs });
 }
 
+/** The time between two animation frames, for `ms` (the bench: a long one is a frame the user saw late). */
+function measureFrames(ms: number): void {
+  const deltas: number[] = [];
+  const t0 = performance.now();
+  let last = t0;
+  const frame = (now: number) => {
+    deltas.push(now - last);
+    last = now;
+    if (now - t0 < ms) requestAnimationFrame(frame);
+    else {
+      const sorted = deltas.slice(1).sort((a, b) => a - b); // the first delta is from the request, not a frame
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+      post({ type: 'frames', count: sorted.length, maxMs: at(1), p99Ms: at(0.99) });
+    }
+  };
+  requestAnimationFrame(frame);
+}
+
 function header(): void {
   const h = document.getElementById('runs')!;
   h.textContent = [...runs.values()].map(({ run }) => `${run.title}${run.running ? '' : ' (ended)'}`).join(' · ') || 'No run is going on.';
@@ -156,6 +178,8 @@ window.addEventListener('message', (e: MessageEvent) => {
     if (!shown) return;
     appendSamples(shown.series, m.samples, shown.previous);
     redraw();
+  } else if (m.type === 'measureFrames') {
+    measureFrames(m.ms);
   } else {
     const shown = runs.get(m.runId);
     if (shown) shown.run.running = false;

@@ -178,6 +178,11 @@ function resizeExec(d: Docker, id: string, w: number, h: number, abortSignal: Ab
   );
 }
 
+/** GET /containers/{id}/stats?stream=false: one stats object (unparsed: the caller's zod schema reads it), within the call's deadline. */
+export function containerStatsSnapshot(client: DaemonClient, id: string, opts?: CallOptions): Promise<unknown> {
+  return client.call('stats', (d, abortSignal) => signalled(d).getContainer(id).stats({ stream: false, abortSignal }), opts);
+}
+
 /** Stats streams open now and ever opened (tests check that none outlives its run). */
 export const statsStreams = { open: 0, opened: 0 };
 

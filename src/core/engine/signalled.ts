@@ -62,7 +62,9 @@ export interface SignalledContainer {
   attach(o: Signalled<OutputOptions>): Stream;
   logs(o: Signalled<OutputOptions>): Stream;
   /** GET /containers/{id}/stats: one JSON object per line, about one a second, while `stream`. */
-  stats(o: Signalled<{ stream: boolean }>): Stream;
+  stats(o: Signalled<{ stream: true }>): Stream;
+  /** GET /containers/{id}/stats?stream=false: one object, precpu_stats filled (the daemon reads twice, about a second apart). */
+  stats(o: Signalled<{ stream: false }>): Answer;
   putArchive(tar: NodeJS.ReadableStream, o: Signalled<{ path: string }>): Answer;
   getArchive(o: Signalled<{ path: string }>): Stream;
   exec(o: Signalled<ExecOptions>): Promise<SignalledExec>;

@@ -6,3 +6,4 @@ export * from './sampler';
 export * from './statsLog';
 export * from './usageRecording';
 export * from './rightSizing';
+export * from './daemonUsage';
