@@ -86,7 +86,7 @@ async function runTrivial(client: DaemonClient): Promise<void> {
     const [o, c, w] = [median(ours.slice(1)), median(cli.slice(1)), median(raw.slice(1))];
     console.log(
       `bench run-trivial: vs-raw=${(o / w).toFixed(2)} vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} raw-ms=${w.toFixed(0)} cli-ms=${c.toFixed(0)} files=21 ` +
-        `spread-ms(ours,raw,cli)=${spread(ours.slice(1))},${spread(raw.slice(1))},${spread(cli.slice(1))}`,
+        `spread-ms=ours:${spread(ours.slice(1))},raw:${spread(raw.slice(1))},cli:${spread(cli.slice(1))}`,
     );
   } finally {
     rawEngine.dispose();
@@ -155,7 +155,7 @@ async function uploadBench(client: DaemonClient, name: string, rounds: number, p
     console.log(
       `bench ${name}: vs-raw=${(o / w).toFixed(2)} vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} raw-ms=${w.toFixed(0)} cli-ms=${c.toFixed(0)} ` +
         `raw-vs-cli=${(w / c).toFixed(2)} files=${files} sent-mb=${(sent / 1e6).toFixed(1)} ` +
-        `spread-ms(ours,raw,cli)=${spread(ours.slice(1))},${spread(raw.slice(1))},${spread(cli.slice(1))}`,
+        `spread-ms=ours:${spread(ours.slice(1))},raw:${spread(raw.slice(1))},cli:${spread(cli.slice(1))}`,
     );
   } finally {
     rawEngine.dispose();
