@@ -64,7 +64,7 @@ export interface PackedWorkspace extends PackedContext {
 
 /** Files up to this size are read whole (one call instead of a stream), a few ahead of the tar. */
 const SMALL_FILE = 1024 * 1024;
-const READ_AHEAD = 32;
+const READ_AHEAD = 16;
 
 /**
  * A small file's first `size` bytes (its scanned size) with a plain open, read, close: the promise API's
