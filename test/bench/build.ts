@@ -1,6 +1,7 @@
 // `npm run bench` (plain node, testbed's primary daemon):
 //   bench build: the same context and Dockerfile built through our core vs `docker build` (legacy builder,
-//     as the daemon's API does), --no-cache both, interleaved, medians of the same run.
+//     as the daemon's API does), --no-cache both, interleaved, medians of the same run; and vs the raw floor:
+//     the context tar made before the clock, POST /build over the socket, its stream read to the end.
 //   bench build-context: a 200 MB folder whose .dockerignore excludes most of it: what is sent.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,6 +10,7 @@ import * as path from 'node:path';
 import { buildImage, createDaemonClient, packContext } from '../../src/core';
 import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
+import { RawEngine, tarOf } from './rawEngine';
 
 async function buildBench(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-build-'));
@@ -19,9 +21,18 @@ async function buildBench(): Promise<void> {
   const client = createDaemonClient({ id: 'local', host: need('DOCKER_LOCAL_HOST'), timeoutMs: 60000 });
   const ours: number[] = [];
   const cli: number[] = [];
+  const raw: number[] = [];
+  const rawEngine = new RawEngine(need('DOCKER_LOCAL_HOST'));
+  const tar = tarOf(dir);
   try {
     for (let i = 0; i < 5; i++) {
       let t0 = performance.now();
+      const answer = await rawEngine.request('POST', '/build?t=local%2Fce-bench-raw%3A1&nocache=1', tar, {
+        'Content-Type': 'application/x-tar',
+      });
+      raw.push(performance.now() - t0);
+      if (!answer.body.includes('built') || answer.body.includes('errorDetail')) throw new Error('the raw build failed');
+      t0 = performance.now();
       execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'build', '-q', '--no-cache', '-t', 'local/ce-bench-cli:1', dir], {
         stdio: 'ignore',
         env: { ...process.env, DOCKER_BUILDKIT: '0' },
@@ -38,13 +49,20 @@ async function buildBench(): Promise<void> {
       });
       ours.push(performance.now() - t0);
     }
-    const [o, c] = [median(ours.slice(1)), median(cli.slice(1))];
-    console.log(`bench build: vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} cli-ms=${c.toFixed(0)} context-mb=20`);
+    const [o, c, w] = [median(ours.slice(1)), median(cli.slice(1)), median(raw.slice(1))];
+    console.log(
+      `bench build: vs-raw=${(o / w).toFixed(2)} vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} raw-ms=${w.toFixed(0)} cli-ms=${c.toFixed(0)} context-mb=20`,
+    );
   } finally {
-    execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'rmi', '-f', 'local/ce-bench-cli:1', 'local/ce-bench-ours:1'], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      'docker',
+      ['-H', need('DOCKER_LOCAL_HOST'), 'rmi', '-f', 'local/ce-bench-cli:1', 'local/ce-bench-ours:1', 'local/ce-bench-raw:1'],
+      {
+        stdio: 'ignore',
+      },
+    );
     client.dispose();
+    rawEngine.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

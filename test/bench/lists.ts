@@ -6,7 +6,6 @@
 //     states are checked: a figure from a daemon that did not connect (or a blackhole that did) fails the bench.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import * as http from 'node:http';
 import {
   createDaemonClient,
   DaemonHub,
@@ -17,6 +16,7 @@ import {
 } from '../../src/core';
 import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
+import { RawEngine } from './rawEngine';
 
 async function time(n: number, fn: () => Promise<unknown> | unknown): Promise<number> {
   const samples: number[] = [];
@@ -28,24 +28,13 @@ async function time(n: number, fn: () => Promise<unknown> | unknown): Promise<nu
   return median(samples);
 }
 
-function rawGet(hostUrl: string, path: string): Promise<unknown> {
-  const u = new URL(hostUrl.replace(/^tcp:/, 'http:'));
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: u.hostname, port: u.port, path, agent: rawAgent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-      })
-      .on('error', reject);
-  });
-}
-const rawAgent = new http.Agent({ keepAlive: true });
 const execFileAsync = promisify(execFile);
 
 async function list200(): Promise<void> {
   const host = need('DOCKER_TCP_HOST');
   const client = createDaemonClient({ id: 'tcp', host, timeoutMs: 30000 });
   const docker = await client.docker();
+  const rawEngine = new RawEngine(host);
   const label = `container-exec.bench=${process.pid}`;
   const existing = (await listContainers(client)).length;
   const want = Math.max(0, 200 - existing);
@@ -64,7 +53,7 @@ async function list200(): Promise<void> {
     if (count < 200) throw new Error(`only ${count} containers`);
     // warm up each path once, then measure
     const ours = () => Promise.all([listContainers(client), listImages(client)]);
-    const raw = () => Promise.all([rawGet(host, '/containers/json?all=1'), rawGet(host, '/images/json')]);
+    const raw = () => Promise.all([rawEngine.json('GET', '/containers/json?all=1'), rawEngine.json('GET', '/images/json')]);
     // the two commands at once, as a user's two terminals (and our two lists) would run them
     const cli = () => Promise.all([execFileAsync('docker', ['-H', host, 'ps', '-a']), execFileAsync('docker', ['-H', host, 'images'])]);
     // interleaved, the first round a warm-up, so that warm-up and daemon-side caching favour none of the three
@@ -83,7 +72,7 @@ async function list200(): Promise<void> {
   } finally {
     await docker.pruneContainers({ filters: { label: [label] } });
     client.dispose();
-    rawAgent.destroy();
+    rawEngine.dispose();
   }
 }
 

@@ -1,8 +1,11 @@
 // `npm run bench` (plain node, testbed's primary daemon), medians of interleaved rounds in the same run:
 //   bench run-trivial: a trivial python recipe through runRecipe (create → upload → attach → start → wait
 //     → fetch outputs → remove) vs the Docker CLI doing the same: docker create, docker cp in,
-//     docker start -a, docker cp out, docker rm.
-//   bench upload-50mb: 50 MB in 2,000 files into a created container: scan + tar + putArchive vs docker cp.
+//     docker start -a, docker cp out, docker rm; and vs the raw floor: the fewest Engine API calls over the
+//     socket (create, archive in, start, wait, archive out, remove; the tar made before the clock).
+//   bench upload-50mb: 50 MB in 2,000 files into a created container: scan + tar + putArchive vs docker cp,
+//     and vs the raw floor (a tar of the same files made before the clock, PUT over the socket).
+//   bench upload-large: the same with 5 files of 100 MB.
 //   bench logs-core: a recipe printing 100 MB through runRecipe in plain node, each chunk appended to a
 //     log file, decoded and turned into terminal text (CRLF) as the task terminal does: the extension's own
 //     share of `bench logs` (which runs in the real host), with this process's event-loop delay.
@@ -23,8 +26,9 @@ import {
   validateConfiguration,
   type DaemonClient,
 } from '../../src/core';
-import { median, runBenches } from '../support/bench';
+import { median, runBenches, spread } from '../support/bench';
 import { need } from '../support/testbed';
+import { RawEngine, tarOf } from './rawEngine';
 
 const docker = (...args: string[]) => execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), ...args], { encoding: 'utf8' }).trim();
 const ROUNDS = 7;
@@ -40,8 +44,12 @@ async function runTrivial(client: DaemonClient): Promise<void> {
   if (!r.ok) throw new Error('bench configuration');
   const ours: number[] = [];
   const cli: number[] = [];
+  const raw: number[] = [];
+  const rawEngine = new RawEngine(need('DOCKER_LOCAL_HOST'));
+  const tar = tarOf(ws);
   try {
     for (let i = 0; i < ROUNDS; i++) {
+      raw.push(await rawRun(rawEngine, tar));
       let t0 = performance.now();
       const id = docker('create', '-w', '/workspace', need('PYTHON_IMAGE'), 'python3', 'recipe.py');
       docker('cp', `${ws}/.`, `${id}:/workspace`);
@@ -75,27 +83,56 @@ async function runTrivial(client: DaemonClient): Promise<void> {
         throw new Error(`our run failed: ${outcome.message}`);
       fs.rmSync(dest, { recursive: true, force: true });
     }
-    const [o, c] = [median(ours.slice(1)), median(cli.slice(1))];
-    console.log(`bench run-trivial: vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} cli-ms=${c.toFixed(0)} files=21`);
+    const [o, c, w] = [median(ours.slice(1)), median(cli.slice(1)), median(raw.slice(1))];
+    console.log(
+      `bench run-trivial: vs-raw=${(o / w).toFixed(2)} vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} raw-ms=${w.toFixed(0)} cli-ms=${c.toFixed(0)} files=21 ` +
+        `spread-ms=ours:${spread(ours.slice(1))},raw:${spread(raw.slice(1))},cli:${spread(cli.slice(1))}`,
+    );
   } finally {
+    rawEngine.dispose();
     fs.rmSync(ws, { recursive: true, force: true });
   }
 }
 
-async function upload50(client: DaemonClient): Promise<void> {
+/** The raw floor of run-trivial: create, archive in, start, wait, archive out, remove; ms. */
+async function rawRun(raw: RawEngine, tar: Buffer): Promise<number> {
+  const t0 = performance.now();
+  const { Id: id } = await raw.json<{ Id: string }>('POST', '/containers/create', {
+    Image: need('PYTHON_IMAGE'),
+    Cmd: ['python3', 'recipe.py'],
+    WorkingDir: '/workspace',
+  });
+  await raw.request('PUT', `/containers/${id}/archive?path=/workspace`, tar, { 'Content-Type': 'application/x-tar' });
+  await raw.request('POST', `/containers/${id}/start`);
+  const { StatusCode } = await raw.json<{ StatusCode: number }>('POST', `/containers/${id}/wait`);
+  const out = await raw.request('GET', `/containers/${id}/archive?path=/workspace/out`);
+  await raw.request('DELETE', `/containers/${id}`);
+  const ms = performance.now() - t0;
+  if (StatusCode !== 0 || !out.body.includes('result.txt')) throw new Error('the raw run wrote no output');
+  return ms;
+}
+
+/** `name`: files written by `populate` into a fresh folder, uploaded into a created container by docker cp, by us and raw. */
+async function uploadBench(client: DaemonClient, name: string, rounds: number, populate: (ws: string) => void): Promise<void> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-upload-'));
-  const blob = Buffer.alloc(25 * 1000, 7);
-  for (let d = 0; d < 20; d++) {
-    fs.mkdirSync(path.join(ws, `dir-${d}`));
-    for (let f = 0; f < 100; f++) fs.writeFileSync(path.join(ws, `dir-${d}`, `file-${f}.bin`), blob);
-  }
+  populate(ws);
   const ours: number[] = [];
   const cli: number[] = [];
+  const raw: number[] = [];
+  const rawEngine = new RawEngine(need('DOCKER_LOCAL_HOST'));
+  const tar = tarOf(ws);
   let sent = 0;
+  let files = 0;
   try {
-    for (let i = 0; i < ROUNDS; i++) {
-      const a = docker('create', '-w', '/workspace', need('BUSYBOX_IMAGE'), 'true');
+    for (let i = 0; i < rounds; i++) {
+      const r = docker('create', '-w', '/workspace', need('BUSYBOX_IMAGE'), 'true');
       let t0 = performance.now();
+      await rawEngine.request('PUT', `/containers/${r}/archive?path=/workspace`, tar, { 'Content-Type': 'application/x-tar' });
+      raw.push(performance.now() - t0);
+      docker('rm', r);
+
+      const a = docker('create', '-w', '/workspace', need('BUSYBOX_IMAGE'), 'true');
+      t0 = performance.now();
       docker('cp', `${ws}/.`, `${a}:/workspace`);
       cli.push(performance.now() - t0);
       docker('rm', a);
@@ -111,16 +148,35 @@ async function upload50(client: DaemonClient): Promise<void> {
       );
       ours.push(performance.now() - t0);
       sent = packed.sentBytes();
+      files = scan.files;
       docker('rm', b);
     }
-    const [o, c] = [median(ours.slice(1)), median(cli.slice(1))];
+    const [o, c, w] = [median(ours.slice(1)), median(cli.slice(1)), median(raw.slice(1))];
     console.log(
-      `bench upload-50mb: vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} cli-ms=${c.toFixed(0)} files=2000 sent-mb=${(sent / 1e6).toFixed(1)}`,
+      `bench ${name}: vs-raw=${(o / w).toFixed(2)} vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} raw-ms=${w.toFixed(0)} cli-ms=${c.toFixed(0)} ` +
+        `raw-vs-cli=${(w / c).toFixed(2)} files=${files} sent-mb=${(sent / 1e6).toFixed(1)} ` +
+        `spread-ms=ours:${spread(ours.slice(1))},raw:${spread(raw.slice(1))},cli:${spread(cli.slice(1))}`,
     );
   } finally {
+    rawEngine.dispose();
     fs.rmSync(ws, { recursive: true, force: true });
   }
 }
+
+const upload50 = (client: DaemonClient) =>
+  uploadBench(client, 'upload-50mb', ROUNDS, (ws) => {
+    const blob = Buffer.alloc(25 * 1000, 7);
+    for (let d = 0; d < 20; d++) {
+      fs.mkdirSync(path.join(ws, `dir-${d}`));
+      for (let f = 0; f < 100; f++) fs.writeFileSync(path.join(ws, `dir-${d}`, `file-${f}.bin`), blob);
+    }
+  });
+
+const uploadLarge = (client: DaemonClient) =>
+  uploadBench(client, 'upload-large', 5, (ws) => {
+    const blob = Buffer.alloc(100 * 1000 * 1000, 7);
+    for (let f = 0; f < 5; f++) fs.writeFileSync(path.join(ws, `large-${f}.bin`), blob);
+  });
 
 async function logsCore(client: DaemonClient): Promise<void> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-logs-'));
@@ -182,6 +238,7 @@ const client = createDaemonClient({ id: 'local', host: need('DOCKER_LOCAL_HOST')
 runBenches(
   () => runTrivial(client),
   () => upload50(client),
+  () => uploadLarge(client),
   async () => {
     await logsCore(client);
     client.dispose();

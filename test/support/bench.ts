@@ -16,3 +16,6 @@ export function runBenches(...benches: (() => Promise<void>)[]): void {
     process.exit(1);
   });
 }
+
+/** "min-max" of the samples (ms, whole): the spread behind a median. */
+export const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`;

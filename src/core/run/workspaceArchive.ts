@@ -1,10 +1,10 @@
+import * as fs from 'node:fs';
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream';
 import ignore, { type Ignore } from 'ignore';
-import * as tarStream from 'tar-stream';
-import { countingStream, type PackedContext } from '../build/buildContext';
+import type { PackedContext } from '../build/buildContext';
+import { ChunkedTar, TAR_CHUNK } from './chunkedTar';
 
 /** Never uploaded: the repository and the runs' own outputs. */
 export const ALWAYS_EXCLUDED = ['.git/', '.container-exec/'];
@@ -67,69 +67,101 @@ const SMALL_FILE = 1024 * 1024;
 const READ_AHEAD = 16;
 
 /**
+ * A small file's first `size` bytes (its scanned size) with a plain open, read, close: the promise API's
+ * FileHandle and readFile's fstat cost more than the read for the thousands of files a workspace holds.
+ * Fewer bytes when it shrank since the scan; a file still growing keeps the tar consistent, as a large one.
+ */
+function readScanned(file: string, size: number, signal: AbortSignal): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('cancelled'));
+    fs.open(file, 'r', (e, fd) => {
+      if (e) return reject(e);
+      const body = Buffer.allocUnsafe(size);
+      const end = (err: Error | null, got: number) => fs.close(fd, () => (err ? reject(err) : resolve(body.subarray(0, got))));
+      const next = (got: number) =>
+        got === size
+          ? end(null, got)
+          : fs.read(fd, body, got, size - got, got, (err, n) => (err ? end(err, 0) : n === 0 ? end(null, got) : next(got + n)));
+      next(0);
+    });
+  });
+}
+
+/** A large file's bytes up to its scanned size, in TAR_CHUNK reads; a file that shrank fails ("size mismatch", as tar-stream said). */
+async function streamScanned(tar: ChunkedTar, file: string, size: number, signal: AbortSignal): Promise<void> {
+  let got = 0;
+  for await (const chunk of createReadStream(file, { end: size - 1, highWaterMark: TAR_CHUNK, signal }) as AsyncIterable<Buffer>) {
+    got += chunk.length;
+    await tar.write(chunk);
+  }
+  if (got !== size) throw new Error('size mismatch');
+}
+
+/**
  * The scanned entries as one tar stream (owned by root, as `docker cp` makes them), followed by
  * `extraDirs` (e.g. the output folder, world-writable so a non-root recipe can write to it even when
- * the workspace has one). Streams: only a few small files are held at once.
+ * the workspace has one). Streams in large chunks: only a few small files are held at once.
  */
 export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: string[] = []): PackedWorkspace {
-  const pack = tarStream.pack();
-  const counted = countingStream();
+  const tar = new ChunkedTar();
   const stop = new AbortController();
   let failure: Error | undefined;
-  pipeline(pack, counted.stream, () => stop.abort());
-  const entry = (header: tarStream.Headers, body?: Buffer) =>
-    new Promise<void>((resolve, reject) => pack.entry(header, body ?? Buffer.alloc(0), (e) => (e ? reject(e) : resolve())));
+  tar.stream.on('close', () => stop.abort());
   const reads = new Map<number, Promise<Buffer>>();
   const readAhead = (from: number) => {
     for (let i = from; i < scan.entries.length && reads.size < READ_AHEAD; i++)
       if (!reads.has(i) && scan.stats[i]!.isFile() && scan.stats[i]!.size <= SMALL_FILE) {
-        const read = readFile(path.join(dir, scan.entries[i]!), { signal: stop.signal });
+        const read = readScanned(path.join(dir, scan.entries[i]!), scan.stats[i]!.size, stop.signal);
         read.catch(() => undefined); // awaited in turn; a read never reached must not be an unhandled rejection
         reads.set(i, read);
       }
   };
+  const entry = async (i: number) => {
+    const name = scan.entries[i]!;
+    const st = scan.stats[i]!;
+    const header = { name, mode: st.mode & 0o7777, mtime: st.mtime };
+    if (st.isDirectory()) return tar.header({ ...header, type: 'directory' });
+    if (st.isSymbolicLink()) return tar.header({ ...header, type: 'symlink', linkname: await readlink(path.join(dir, name)) });
+    if (reads.has(i)) {
+      const body = await reads.get(i)!;
+      reads.delete(i);
+      await tar.header({ ...header, type: 'file', size: body.length });
+      await tar.write(body);
+      return tar.pad(body.length);
+    }
+    await tar.header({ ...header, type: 'file', size: st.size });
+    await streamScanned(tar, path.join(dir, name), st.size, stop.signal);
+    await tar.pad(st.size);
+  };
   const produce = async () => {
-    for (const [i, name] of scan.entries.entries()) {
+    for (let i = 0; i < scan.entries.length; i++) {
       if (stop.signal.aborted) return;
-      const st = scan.stats[i]!;
-      const header = { name, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
       readAhead(i);
       try {
-        if (st.isDirectory()) await entry({ ...header, type: 'directory' });
-        else if (st.isSymbolicLink()) await entry({ ...header, type: 'symlink', linkname: await readlink(path.join(dir, name)) });
-        else if (reads.has(i)) {
-          const body = await reads.get(i)!;
-          reads.delete(i);
-          await entry({ ...header, type: 'file', size: body.length }, body);
-        } else if (st.size > 0)
-          await new Promise<void>((resolve, reject) => {
-            const sink = pack.entry({ ...header, type: 'file', size: st.size }, (e) => (e ? reject(e) : resolve()));
-            // no further than the scanned size: a file still growing (a log) keeps the tar consistent
-            pipeline(createReadStream(path.join(dir, name), { end: st.size - 1, signal: stop.signal }), sink, (e) => e && reject(e));
-          });
-        else await entry({ ...header, type: 'file' });
+        await entry(i);
       } catch (e) {
+        const name = scan.entries[i]!;
         throw new Error(
           `cannot upload ${name} from ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}${/size mismatch/i.test((e as Error).message) ? ' (it changed while uploading)' : ''}`,
           { cause: e },
         );
       }
     }
-    for (const d of extraDirs) await entry({ name: d, type: 'directory', mode: 0o777, mtime: new Date() });
-    pack.finalize();
+    for (const d of extraDirs) await tar.header({ name: d, type: 'directory', mode: 0o777, mtime: new Date() });
+    await tar.finish();
   };
   produce().catch((e: Error) => {
     if (stop.signal.aborted) return;
     failure = e;
-    counted.stream.destroy(e);
+    tar.stream.destroy(e);
   });
   return {
-    stream: counted.stream,
-    sentBytes: counted.count,
+    stream: tar.stream,
+    sentBytes: () => tar.sentBytes(),
     failure: () => failure,
     destroy: () => {
       stop.abort();
-      pack.destroy();
+      tar.stream.destroy();
     },
   };
 }

@@ -1,0 +1,68 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tarStream from 'tar-stream';
+import { packWorkspace, scanWorkspace } from '../../src/core';
+
+const MB = 1024 * 1024;
+
+/** Every chunk of a stream, in order. */
+const chunksOf = (stream: NodeJS.ReadableStream) =>
+  new Promise<Buffer[]>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream
+      .on('data', (c: Buffer) => chunks.push(c))
+      .on('end', () => resolve(chunks))
+      .on('error', reject);
+  });
+
+/** The same entries through tar-stream's pack, as the upload made them before (the reference bytes). */
+async function referenceTar(dir: string, entries: string[], stats: fs.Stats[]): Promise<Buffer> {
+  const pack = tarStream.pack();
+  const done = chunksOf(pack);
+  for (const [i, name] of entries.entries()) {
+    const st = stats[i]!;
+    const header = { name, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
+    await new Promise<void>((resolve, reject) => {
+      const cb = (e?: Error | null) => (e ? reject(e) : resolve());
+      if (st.isDirectory()) pack.entry({ ...header, type: 'directory' }, cb);
+      else if (st.isSymbolicLink()) pack.entry({ ...header, type: 'symlink', linkname: fs.readlinkSync(path.join(dir, name)) }, cb);
+      else pack.entry({ ...header, type: 'file' }, fs.readFileSync(path.join(dir, name)), cb);
+    });
+  }
+  pack.finalize();
+  return Buffer.concat(await done);
+}
+
+describe('the workspace tar (upload at the floor)', () => {
+  let ws: string;
+  beforeEach(() => (ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-tar-'))));
+  afterEach(() => fs.rmSync(ws, { recursive: true, force: true }));
+
+  it('is byte for byte the tar tar-stream packs: long and non-ASCII names (pax), long link targets, modes, empty, small and large files', async () => {
+    const deep = path.join(ws, 'd'.repeat(60), 'e'.repeat(70));
+    fs.mkdirSync(deep, { recursive: true });
+    fs.writeFileSync(path.join(deep, 'f'.repeat(90)), 'deep\n');
+    fs.writeFileSync(path.join(ws, 'ünïcode.txt'), 'ü\n');
+    fs.writeFileSync(path.join(ws, 'empty'), '');
+    fs.chmodSync(path.join(ws, 'empty'), 0);
+    fs.writeFileSync(path.join(ws, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(ws, 'edge.bin'), Buffer.alloc(1024 * 1024, 1));
+    fs.writeFileSync(path.join(ws, 'large.bin'), Buffer.alloc(3 * 1024 * 1024 + 7, 2));
+    fs.symlinkSync('l'.repeat(150), path.join(ws, 'long-link'));
+    fs.symlinkSync('empty', path.join(ws, 'short-link'));
+    const scan = await scanWorkspace(ws);
+    const ours = Buffer.concat(await chunksOf(packWorkspace(ws, scan).stream));
+    assert.ok(ours.equals(await referenceTar(ws, scan.entries, scan.stats)));
+  });
+
+  it('goes out in a few chunks of up to 1 MB, not three writes per file (header, body, padding)', async () => {
+    for (let i = 0; i < 1000; i++) fs.writeFileSync(path.join(ws, `small-${i}.txt`), Buffer.alloc(1000, i % 256));
+    const packed = packWorkspace(ws, await scanWorkspace(ws));
+    const chunks = await chunksOf(packed.stream);
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    assert.equal(packed.sentBytes(), bytes);
+    assert.ok(chunks.length <= Math.ceil(bytes / MB) + 1, `${chunks.length} chunks for ${bytes} bytes`);
+  });
+});
