@@ -196,6 +196,8 @@ if (process.env.UPDATE_SCREENSHOTS === '1') {
     'resource-usage-light.png',
     'resource-usage-dark.png',
     'notebook.png',
+    'walkthrough.png',
+    'daemons-welcome.png',
   ]) {
     const from = path.join(RUN, 'screenshots', f);
     if (fs.existsSync(from)) fs.copyFileSync(from, path.join(ROOT, 'docs/screenshots', f));

@@ -21,6 +21,7 @@ import { registerViews } from './views';
 import { prompts } from './prompts';
 import { watchWorkspaceTrust, workspaceTrust } from './workspaceTrust';
 import { extensionVersion } from './workspace';
+import { registerWalkthrough } from './walkthrough';
 
 /** What activate() returns: used by the in-host tests and the activation benchmark. */
 export interface ContainerExecApi {
@@ -104,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   registerCommands(services);
   registerTasks(services);
   registerDebug(services);
+  registerWalkthrough(services);
   offerRebuildAfterUpgrade(context, version);
   const activationMs = performance.now() - t0;
   log.info(`Container Exec ${version} activated in ${activationMs.toFixed(1)} ms`);

@@ -37,6 +37,7 @@ export async function startCodeServer(o) {
     JSON.stringify({
       'workbench.startupEditor': 'none',
       'workbench.tips.enabled': false,
+      'workbench.welcomePage.walkthroughs.openOnInstall': false /* Container Exec's walkthrough: its own UI test opens it */,
       'telemetry.telemetryLevel': 'off',
       'extensions.autoCheckUpdates': false,
       'chat.disableAIFeatures': true,

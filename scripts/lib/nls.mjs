@@ -26,6 +26,7 @@ const stripPrefix = (s) => String(s).replace(/^containerExec\./, '');
 const slug = (s) =>
   String(s)
     .replace(/containerExec\./g, '')
+    .replace(/!/g, 'not_')
     .replace(/[^A-Za-z0-9]+/g, '_')
     .replace(/^_|_$/g, '');
 
@@ -85,6 +86,8 @@ export function moveStringsToNls(manifest, nls) {
       continue;
     }
     const key = s.key;
+    if (key in table && table[key] !== s.value)
+      throw new Error(`Two manifest strings would share the key ${key}: give them different ids or when clauses`);
     if (key in nls && nls[key] !== s.value) changes.push(`${key}: replaced by the manifest's literal`);
     else changes.push(`${key}: moved`);
     table[key] = s.value;
