@@ -57,6 +57,14 @@ export async function startCodeServer(o) {
       ...o.userSettings,
     }),
   );
+  // a machine-scoped setting is read from the remote machine's settings (code-server's Machine/), not the user's
+  const userSettings = JSON.parse(fs.readFileSync(userSettingsFile, 'utf8'));
+  const machineScoped = ['workbench.welcomePage.walkthroughs.openOnInstall'];
+  fs.mkdirSync(path.join(dirs['user-data'], 'Machine'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dirs['user-data'], 'Machine/settings.json'),
+    JSON.stringify(Object.fromEntries(machineScoped.filter((k) => k in userSettings).map((k) => [k, userSettings[k]]))),
+  );
   const args = [
     o.tools.CODE_SERVER,
     '--bind-addr',

@@ -58,7 +58,7 @@ describe('Getting started', function () {
       const text = (await page.locator('.xterm-rows').allInnerTexts()).join('\n');
       assert.match(text, /Run succeeded in/, `the run did not succeed; its terminal:\n${text}`);
       await checked(page, 'runHello', 30000);
-      await runCommand(page, 'View: Close Panel');
+      await runCommand(page, 'View: Toggle Panel Visibility'); // the run's terminal hides, for the picture
       await page
         .locator('.tabs-container .tab', { hasText: /Walkthrough|Welcome/ })
         .first()
