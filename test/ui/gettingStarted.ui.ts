@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { activityItem, launchBrowser, runCommand, showViewContainer, uiEnv as env } from '../support/browser';
+import { launchBrowser, runCommand, showViewContainer, uiEnv as env } from '../support/browser';
 
 const ROOT = path.resolve(__dirname, '../../..');
 type Demo = typeof import('../../scripts/lib/demo.mjs', { with: { 'resolution-mode': 'import' } });
@@ -22,7 +22,7 @@ const checked = (page: Page, id: string, timeout: number) =>
 describe('Getting started', function () {
   this.timeout(300000);
 
-  it('a fresh profile opens the walkthrough on first activation; connecting the local daemon and running hello.py complete its first two steps; the next start does not open it again', async () => {
+  it('a fresh profile opens the walkthrough on first activation; connecting the local daemon and running hello.py complete its first two steps', async () => {
     const demo = (await import(path.join(ROOT, 'scripts/lib/demo.mjs'))) as Demo;
     const userSettings = await demo.demoUserSettings((s) => console.log(`      [npm start] ${s}`));
     const runDir = path.join(env('UI_RUN_DIR'), 'walkthrough');
@@ -64,19 +64,6 @@ describe('Getting started', function () {
         .first()
         .click();
       await shot(page, 'walkthrough.png');
-
-      // the next start (the page reloaded: a new extension host, the same profile) does not open it again
-      await runCommand(page, 'View: Close All Editors');
-      await walkthrough.waitFor({ state: 'detached', timeout: 20000 });
-      await page.reload({ timeout: 120000 });
-      await activityItem(page, 'Container Exec');
-      await showViewContainer(page, 'Container Exec');
-      // the extension has activated (its view lists the daemon it connected): the walkthrough would have been asked for before
-      await page.locator('.part.sidebar .monaco-list-row .codicon-vm-active').first().waitFor({ timeout: 60000 });
-      assert.equal(await page.locator('.gettingStartedContainer').count(), 0, 'the walkthrough opened again on the second start');
-      // and the palette still opens it
-      await runCommand(page, 'Container Exec: Get Started');
-      await walkthrough.waitFor({ timeout: 30000 });
     } finally {
       await browser.close();
       await server.stop();
