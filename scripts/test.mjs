@@ -195,8 +195,11 @@ if (process.env.UPDATE_SCREENSHOTS === '1') {
     'pool-load.png',
     'resource-usage-light.png',
     'resource-usage-dark.png',
+    'resource-usage-hc.png',
     'notebook.png',
     'sweep-results.png',
+    'walkthrough.png',
+    'daemons-welcome.png',
   ]) {
     const from = path.join(RUN, 'screenshots', f);
     if (fs.existsSync(from)) fs.copyFileSync(from, path.join(ROOT, 'docs/screenshots', f));

@@ -10,6 +10,7 @@ import { NOTEBOOK_COMMANDS } from './notebook/notebookCommands';
 import { forgetRegistryConsents } from './configurations/registrySecrets';
 import type { Services } from './services';
 import { runCommand, type CommandHandler } from './commandErrors';
+import { openWalkthrough } from './walkthrough';
 
 /** One registration table for commands: every id here is contributed in package.json, and vice versa (tested). */
 export const COMMANDS: Record<string, CommandHandler> = {
@@ -22,6 +23,7 @@ export const COMMANDS: Record<string, CommandHandler> = {
   ...SWEEP_COMMANDS,
   ...NOTEBOOK_COMMANDS,
   'containerExec.showLog': (s) => s.log.show(),
+  'containerExec.getStarted': (s) => openWalkthrough(s),
   'containerExec.resetRegistryPasswordAnswers': async (s) =>
     void vscode.window.showInformationMessage(
       `Forgot ${await forgetRegistryConsents(s.context)} answer(s): workspace configurations will ask again before using a stored registry password.`,

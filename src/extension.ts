@@ -22,6 +22,7 @@ import { prompts } from './prompts';
 import { sweepTables } from './sweeps/sweepTablePanel';
 import { watchWorkspaceTrust, workspaceTrust } from './workspaceTrust';
 import { extensionVersion } from './workspace';
+import { registerWalkthrough } from './walkthrough';
 
 /** What activate() returns: used by the in-host tests and the activation benchmark. */
 export interface ContainerExecApi {
@@ -116,6 +117,7 @@ export function activate(context: vscode.ExtensionContext): ContainerExecApi {
   registerCommands(services);
   registerTasks(services);
   registerDebug(services);
+  registerWalkthrough(services);
   offerRebuildAfterUpgrade(context, version);
   const activationMs = performance.now() - t0;
   log.info(`Container Exec ${version} activated in ${activationMs.toFixed(1)} ms`);

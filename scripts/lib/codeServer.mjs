@@ -37,6 +37,7 @@ export async function startCodeServer(o) {
     JSON.stringify({
       'workbench.startupEditor': 'none',
       'workbench.tips.enabled': false,
+      'workbench.welcomePage.walkthroughs.openOnInstall': false /* Container Exec's walkthrough: its own UI test opens it */,
       'telemetry.telemetryLevel': 'off',
       'extensions.autoCheckUpdates': false,
       'chat.disableAIFeatures': true,
@@ -55,6 +56,14 @@ export async function startCodeServer(o) {
         : {}),
       ...o.userSettings,
     }),
+  );
+  // a machine-scoped setting is read from the remote machine's settings (code-server's Machine/), not the user's
+  const userSettings = JSON.parse(fs.readFileSync(userSettingsFile, 'utf8'));
+  const machineScoped = ['workbench.welcomePage.walkthroughs.openOnInstall'];
+  fs.mkdirSync(path.join(dirs['user-data'], 'Machine'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dirs['user-data'], 'Machine/settings.json'),
+    JSON.stringify(Object.fromEntries(machineScoped.filter((k) => k in userSettings).map((k) => [k, userSettings[k]]))),
   );
   const args = [
     o.tools.CODE_SERVER,

@@ -91,5 +91,7 @@ export async function demoUserSettings(log = console.log) {
 export async function startDemoServer({ tools, runDir, workspace, port, userSettings = {} }) {
   const extensions = freshDir(runDir, 'extensions');
   fs.symlinkSync(ROOT, path.join(extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`));
-  return startCodeServer({ tools, runDir, workspace, port, extensionsDir: extensions, smokeTestDriver: false, userSettings });
+  // a new user's first start: the Getting Started walkthrough opens (the quiet test profile turns it off)
+  const settings = { 'workbench.welcomePage.walkthroughs.openOnInstall': true, ...userSettings };
+  return startCodeServer({ tools, runDir, workspace, port, extensionsDir: extensions, smokeTestDriver: false, userSettings: settings });
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { reached } from '../walkthrough';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
@@ -224,6 +225,7 @@ class BuildTerminal extends TaskTerminal {
             );
             if (config.registry) await this.push(client, plan.tag, config.registry, auth, progress);
             void s.daemons.hub.refresh(spec.daemon.id);
+            reached('baseImageBuilt');
             return 0;
           } catch (e) {
             const cancelled = this.abort.signal.aborted;

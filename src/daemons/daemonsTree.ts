@@ -52,6 +52,8 @@ const GROUPS: readonly (readonly [GroupKind, string, string])[] = [
 ];
 const KIND_GROUPS = new Map(DAEMONS_VIEW_PARTS.map((p) => [p.group[0], p]));
 
+const FAILED_STATES = new Set(['unreachable', 'tls-error', 'permission-denied', 'invalid']);
+
 /**
  * The Daemons view: every daemon at once, each with its own state; children load lazily through the
  * hub (one daemon's failure or slowness never holds the others). Node objects are stable, so a change
@@ -79,10 +81,31 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
     /** Containers' CPU and memory per daemon (while the view is visible): the daemon's row says them. */
     private readonly usage?: Pick<DaemonUsageSampler, 'get' | 'onDidChange'>,
   ) {
-    this.subscription = hub.onDidChange(
-      (c) => c.what !== 'version' && this.schedule(c.what === 'state' ? this.daemonNode(c.id) : this.groupNode(c.id, c.what)),
-    );
+    this.subscription = hub.onDidChange((c) => {
+      if (c.what === 'version') return;
+      this.schedule(c.what === 'state' ? this.daemonNode(c.id) : this.groupNode(c.id, c.what));
+      if (c.what === 'state' && this.noneAnswers !== this.nothingAnswers()) this.schedule(undefined);
+    });
     this.usageSubscription = usage?.onDidChange((id) => this.schedule(this.daemonNode(id)));
+  }
+
+  /** Shown as the view's welcome (what to install, DOCKER_HOST, Add Daemon): the root is then empty. */
+  private noneAnswers = false;
+  /**
+   * Nothing the user set up answers: every daemon is discovered (DOCKER_HOST or the default socket, a Docker
+   * context) and has failed. A daemon from the settings keeps its row and its own error.
+   */
+  private nothingAnswers(): boolean {
+    const ids = this.hub.ids();
+    return (
+      ids.length > 0 &&
+      !this.invalid.length &&
+      !this.ignored.length &&
+      ids.every((id) => {
+        const source = this.hub.spec(id)?.source;
+        return source !== 'user' && source !== 'workspace' && FAILED_STATES.has(this.hub.status(id).state);
+      })
+    );
   }
 
   /** New daemon list (settings or discovery changed). */
@@ -119,6 +142,11 @@ export class DaemonsTreeProvider implements vscode.TreeDataProvider<DaemonTreeNo
 
   async getChildren(node?: DaemonTreeNode): Promise<DaemonTreeNode[]> {
     if (!node) await this.ready();
+    if (!node && this.noneAnswers !== this.nothingAnswers()) {
+      this.noneAnswers = !this.noneAnswers;
+      void vscode.commands.executeCommand('setContext', 'containerExec.noDaemonAnswers', this.noneAnswers);
+    }
+    if (!node && this.noneAnswers) return [];
     if (!node)
       return [
         ...this.hub.ids().map((id) => this.daemonNode(id)),

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { reached } from '../walkthrough';
 import { checkDebuggable, recipeInWorkspace } from '../core';
 import { workspaceDir } from '../workspace';
 import { enableBuildOptionAndRebuild } from '../builds/buildOption';
@@ -70,6 +71,7 @@ const addDebugpyAndRebuild = (name: string) =>
 export function registerDebug(s: Services): void {
   s.context.subscriptions.push(
     ends(),
+    vscode.debug.onDidStartDebugSession((session) => session.type === DEBUG_TYPE && reached('debugStarted')),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider(s)),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: (session) =>

@@ -161,7 +161,10 @@ export const RUN_COMMANDS = {
     });
   },
   'containerExec.stopRun': (s: Services, arg?: unknown) => {
-    const r = runOf(s, arg);
+    // without a run (the palette, the keybinding): the last one started in this window
+    const last = arg === undefined ? s.runs.lastStarted() : undefined;
+    if (arg === undefined && !last) throw new Error('No run is going on in this window.');
+    const r = runOf(s, arg ?? last);
     if (!s.runs.stop(r.id)) throw new Error(`Run ${r.id} is not going on in this window.`);
   },
   'containerExec.showRunLogs': async (s: Services, arg?: unknown) => {

@@ -88,16 +88,22 @@ export class RunsFeature extends Disposable {
 
   started(id: string, abort: AbortController): void {
     this.active.set(id, abort);
+    void vscode.commands.executeCommand('setContext', 'containerExec.runGoingOn', true);
     this.ticker ??= setInterval(() => this.tree.refresh(), 1000);
   }
   ended(id: string): void {
     this.active.delete(id);
     this.usage.end(id);
     if (!this.active.size) {
+      void vscode.commands.executeCommand('setContext', 'containerExec.runGoingOn', false);
       clearInterval(this.ticker);
       this.ticker = undefined;
     }
     this.tree.refresh();
+  }
+  /** The run of this window started last that is still going on (Stop Run's keybinding stops it). */
+  lastStarted(): string | undefined {
+    return [...this.active.keys()].at(-1);
   }
   /** Stop: SIGTERM, SIGKILL after the grace period; the outputs still come back. */
   stop(id: string): boolean {

@@ -189,6 +189,31 @@ describe('recipe runs in the extension host (real host, real daemons)', function
     );
   });
 
+  it('Stop Run from the palette or its key (no run given) stops the run started last in this window; with none going on it says so', async () => {
+    await vscode.commands.executeCommand('notifications.clearAll');
+    assert.equal(await vscode.commands.executeCommand('containerExec.stopRun'), undefined);
+    const shown = await until('the error message', 10000, () => api.shownError());
+    assert.match(shown.text, /No run is going on in this window/);
+    await vscode.commands.executeCommand('notifications.clearAll');
+    const running = vscode.commands.executeCommand<RunResult>(
+      'containerExec.runRecipeOnConfiguration',
+      vscode.Uri.file(path.join(ws(), 'recipes', 'slow.py')),
+      'py-local',
+    );
+    const node = await until('the running row', 20000, () =>
+      api.runs.children().find((n) => n.record.recipe === 'recipes/slow.py' && n.record.state === 'running' && n.record.containerId),
+    );
+    await until(
+      'output in run.log',
+      20000,
+      () => fs.existsSync(node.record.logFile) && fs.readFileSync(node.record.logFile, 'utf8').includes('started'),
+    );
+    await vscode.commands.executeCommand('containerExec.stopRun');
+    const r = await running;
+    assert.equal(r.runId, node.record.id);
+    assert.equal(r.record?.state, 'cancelled');
+  });
+
   it('a pool run over its budget shows queued with its reason and position in the Runs view; Stop cancels it while queued', async () => {
     await config().update(
       'configurations',

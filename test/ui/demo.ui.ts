@@ -20,7 +20,8 @@ describe('npm start: the demo as a new user gets it', function () {
       tools: { NODE24: env('NODE24'), CODE_SERVER: env('CODE_SERVER') },
       runDir,
       workspace,
-      userSettings,
+      // the walkthrough npm start opens has its own test (gettingStarted.ui.ts): here the editor stays hello.py's
+      userSettings: { ...userSettings, 'workbench.welcomePage.walkthroughs.openOnInstall': false },
     });
     const browser = await launchBrowser(runDir);
     const page = browser.ctx.pages()[0] ?? (await browser.ctx.newPage());
