@@ -16,27 +16,29 @@ export interface LiveSweep {
 }
 
 const live = new Map<string, LiveSweep>();
-const changed = new vscode.EventEmitter<string>();
+// made on first use: the bundle is loaded without VS Code's API by the bundle test (and activation stays lazy)
+let changedEmitter: vscode.EventEmitter<string> | undefined;
+const changed = () => (changedEmitter ??= new vscode.EventEmitter<string>());
 
 /** Sweeps of this window, fed by the sweep runner; the results table listens to them. */
 export const liveSweeps = {
   get: (id: string) => live.get(id),
   /** Fires with the sweep's id on every change of a trial, and when it starts or ends. */
-  onDidChange: changed.event,
+  onDidChange: (listener: (id: string) => unknown) => changed().event(listener),
   started(id: string, file: string, maxParallel: number, earlier: TrialProgress[] = []): LiveSweep {
     const sweep: LiveSweep = { file, trials: new Map(earlier.map((t) => [t.trial.index, t])), running: true, maxParallel };
     live.set(id, sweep);
-    changed.fire(id);
+    changed().fire(id);
     return sweep;
   },
   trial(id: string, t: TrialProgress): void {
     live.get(id)?.trials.set(t.trial.index, t);
-    changed.fire(id);
+    changed().fire(id);
   },
   ended(id: string, message: string): void {
     const sweep = live.get(id);
     if (sweep) Object.assign(sweep, { running: false, message });
-    changed.fire(id);
+    changed().fire(id);
   },
 };
 
