@@ -13,7 +13,7 @@ async function sweepFileOf(arg: unknown): Promise<string | undefined> {
     arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : vscode.window.activeTextEditor?.document.uri.fsPath;
   if (given?.endsWith(SWEEP_FILE_SUFFIX)) return given;
   const files = await vscode.workspace.findFiles(`**/*${SWEEP_FILE_SUFFIX}`, '**/node_modules/**', 200);
-  if (!files.length) throw new Error(`No sweep file in the workspace: write one named *${SWEEP_FILE_SUFFIX} (see the README's "Sweeps").`);
+  if (!files.length) throw new Error(`No sweep file in the workspace: write one named *${SWEEP_FILE_SUFFIX} (see docs/sweeps.md).`);
   const picked = await vscode.window.showQuickPick(
     files.map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f })),
     { placeHolder: 'Sweep file to run' },

@@ -22,14 +22,14 @@ while True:
 
 /**
  * The relay, run by one non-tty exec with stdin open: `python3 -c RELAY_PY <cap-bytes>`. It starts
- * ipykernel on the container's loopback and forwards its channels as JSON lines (README, "Notebooks:
+ * ipykernel on the container's loopback and forwards its channels as JSON lines (docs/notebooks.md, "Notebooks:
  * how the kernel talks"). No backticks or dollar-brace in it: it lives in a template literal.
  */
 export const RELAY_PY = String.raw`
 import base64, hashlib, hmac, json, os, signal, socket, subprocess, sys, tempfile, threading, time, uuid
 
 # Container Exec's kernel relay: starts ipykernel on the container's loopback and forwards its four
-# channels as JSON lines on this process's stdio (see the README, "Notebooks: how the kernel talks").
+# channels as JSON lines on this process's stdio (see docs/notebooks.md, "how the kernel talks").
 CAP = int(sys.argv[1]) if len(sys.argv) > 1 else 32 * 1024 * 1024
 OUT = sys.stdout.buffer
 DELIM = b"<IDS|MSG>"
