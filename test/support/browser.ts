@@ -246,3 +246,7 @@ export async function sidebarScreenshot(page: Page, sidebar: Locator, fold: stri
   fs.mkdirSync(uiEnv('SCREENSHOT_DIR'), { recursive: true });
   await page.screenshot({ path: path.join(uiEnv('SCREENSHOT_DIR'), file) });
 }
+
+/** The editor title's ▶ Run Recipe: the workbench appends its keybinding to the label ("Run Recipe (Ctrl+Alt+R)"). */
+export const RUN_RECIPE_BUTTON =
+  '.editor-actions .action-item a[aria-label="Run Recipe"], .editor-actions .action-item a[aria-label^="Run Recipe ("]';

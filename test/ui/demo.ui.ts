@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { activityItem, clickUntil, launchBrowser, showViewContainer, uiEnv as env } from '../support/browser';
+import { activityItem, clickUntil, launchBrowser, showViewContainer, uiEnv as env, RUN_RECIPE_BUTTON } from '../support/browser';
 
 const ROOT = path.resolve(__dirname, '../../..');
 describe('npm start: the demo as a new user gets it', function () {
@@ -32,11 +32,7 @@ describe('npm start: the demo as a new user gets it', function () {
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'hello.py' }).first().click({ timeout: 60000 });
       await page.locator('.tabs-container .tab', { hasText: 'hello.py' }).first().waitFor({ timeout: 20000 });
       // the task's terminal opens once the run starts
-      await clickUntil(
-        page.locator('.editor-actions .action-item a[aria-label="Run Recipe"]').first(),
-        page.locator('.xterm-rows').first(),
-        'the Run Recipe button',
-      );
+      await clickUntil(page.locator(RUN_RECIPE_BUTTON).first(), page.locator('.xterm-rows').first(), 'the Run Recipe button');
       const terminal = page.locator('.xterm-rows');
       await terminal
         .filter({ hasText: /Run (succeeded in|\w+ after) / })

@@ -3,7 +3,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { clickUntil, launchBrowser, openWorkbench, runCommand, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
+import {
+  clickUntil,
+  launchBrowser,
+  openWorkbench,
+  runCommand,
+  showViewContainer,
+  uiEnv as env,
+  workbenchUrl,
+  RUN_RECIPE_BUTTON,
+} from '../support/browser';
 import { need, testbedDaemonSettings } from '../support/testbed';
 
 describe('resource usage chart (webview)', function () {
@@ -66,11 +75,7 @@ describe('resource usage chart (webview)', function () {
     await showViewContainer(page, 'Explorer');
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'train.py' }).first().click();
     await page.locator('.tabs-container .tab', { hasText: 'train.py' }).first().waitFor({ timeout: 20000 });
-    await clickUntil(
-      page.locator('.editor-actions .action-item a[aria-label="Run Recipe"]').first(),
-      page.locator('.xterm-rows').first(),
-      'the Run Recipe button',
-    );
+    await clickUntil(page.locator(RUN_RECIPE_BUTTON).first(), page.locator('.xterm-rows').first(), 'the Run Recipe button');
     await page
       .locator('.xterm-rows', { hasText: /step 3:/ })
       .first()

@@ -1,7 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { clickUntil, launchBrowser, openWorkbench, showViewContainer, uiEnv as env, workbenchUrl } from '../support/browser';
+import {
+  clickUntil,
+  launchBrowser,
+  openWorkbench,
+  showViewContainer,
+  uiEnv as env,
+  workbenchUrl,
+  RUN_RECIPE_BUTTON,
+} from '../support/browser';
 import { need, testbedDaemonSettings } from '../support/testbed';
 
 describe('Run Recipe from the editor title', function () {
@@ -46,11 +54,7 @@ describe('Run Recipe from the editor title', function () {
     await page.locator('.tabs-container .tab', { hasText: 'hello.py' }).first().waitFor({ timeout: 20000 });
     // the editor title's Run Recipe button (shown for recipe extensions only)
     // the task's terminal opens once the run starts
-    await clickUntil(
-      page.locator('.editor-actions .action-item a[aria-label="Run Recipe"]').first(),
-      page.locator('.xterm-rows').first(),
-      'the Run Recipe button',
-    );
+    await clickUntil(page.locator(RUN_RECIPE_BUTTON).first(), page.locator('.xterm-rows').first(), 'the Run Recipe button');
     await page
       .locator('.xterm-rows', { hasText: /Run succeeded in/ })
       .first()
