@@ -42,6 +42,14 @@ export interface ProbeOptions {
   onStatus?(text: string): void;
   /** The run waits: "queued 2nd: your memory budget 8g has 6g in use"; `undefined` once it may go. */
   onQueued?(reason: string | undefined): void;
+  /** Daemons a pool places the run elsewhere than, when another of its daemons can run it (a sweep's retry after a daemon lost its attempt). */
+  avoid?: AvoidDaemons;
+}
+
+/** Daemons a run should not land on, and why ("attempt 1 was lost there"): a daemon that just crashed may be back but crash again. */
+export interface AvoidDaemons {
+  daemons: string[];
+  why: string;
 }
 
 export interface KeptOutputsOptions extends FetchOutputsOptions {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import {
   targetText,
+  type AvoidDaemons,
   type ExecutionBackend,
   type PullDaemon,
   type RunExit,
@@ -73,6 +74,8 @@ export interface RunRequest {
   kind?: RunKind;
   /** The workspace uploaded once per daemon for several runs (a sweep's trials), instead of once for this run. */
   sharedWorkspace?: SharedWorkspace;
+  /** Daemons of a pool this run goes elsewhere than if it can (a sweep's retry after a daemon lost the trial's attempt). */
+  avoid?: AvoidDaemons;
   /** Resource use is sampled while the container runs (into `outputsDir`/stats.jsonl) unless `false`; the timings for tests. */
   usageSampling?: UsageRecordingOptions['sampling'] | false;
 }
@@ -159,7 +162,7 @@ async function prepare(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
   const refused = kind.refusal?.(c);
   if (refused) throw new RunError('permission', refused);
   hooks.onStatus(`Checking ${backend.description}`);
-  const capacity = await backend.probe(c, { signal, onStatus: hooks.onStatus, onQueued: hooks.onQueued });
+  const capacity = await backend.probe(c, { signal, onStatus: hooks.onStatus, onQueued: hooks.onQueued, avoid: req.avoid });
   if (capacity.errors.length)
     throw new RunError(
       'capacity',

@@ -1,4 +1,4 @@
-import type { ExecutionBackend, Placement, RunTarget } from '../backend/backend';
+import type { AvoidDaemons, ExecutionBackend, Placement, RunTarget } from '../backend/backend';
 import { sweepTrialRun } from '../run/kinds';
 import { newRunId } from '../run/recipe';
 import { runRecipe, type RunFailure, type RunHooks, type RunOutcome, type RunRequest } from '../run/runRecipe';
@@ -135,8 +135,12 @@ function result(trials: TrialProgress[], cancelled: boolean, stopReason: string 
 async function runTrial(s: SweepRun, t: TrialProgress, signal: AbortSignal, workspace: WorkspaceImages): Promise<void> {
   const { file } = s.plan;
   const first = t.attempt;
+  // the daemons that lost an attempt of this trial: its retries go elsewhere if the pool has another (that one may be back, and idle)
+  const lostOn: string[] = [];
   for (let attempt = first; ; attempt++) {
-    await runAttempt(s, t, attempt, signal, workspace);
+    const avoid = lostOn.length ? { daemons: [...lostOn], why: 'an earlier attempt of this trial was lost there' } : undefined;
+    await runAttempt(s, t, attempt, signal, workspace, avoid);
+    if (t.outcome?.failure === 'daemon-lost' && t.placement && !lostOn.includes(t.placement.daemon)) lostOn.push(t.placement.daemon);
     const retry = attempt - first;
     if (signal.aborted || retry >= file.retries || !t.outcome || !retryable(t.outcome, file.retryRecipeFailures)) return;
     t.message = `Retrying (attempt ${retry + 2} of ${file.retries + 1}) after: ${t.outcome.message}`;
@@ -144,7 +148,14 @@ async function runTrial(s: SweepRun, t: TrialProgress, signal: AbortSignal, work
   }
 }
 
-async function runAttempt(s: SweepRun, t: TrialProgress, attempt: number, signal: AbortSignal, workspace: WorkspaceImages): Promise<void> {
+async function runAttempt(
+  s: SweepRun,
+  t: TrialProgress,
+  attempt: number,
+  signal: AbortSignal,
+  workspace: WorkspaceImages,
+  avoid: AvoidDaemons | undefined,
+): Promise<void> {
   const runId = newRunId();
   Object.assign(t, { attempt, runId, state: 'queued', startedAt: Date.now(), endedAt: undefined, outcome: undefined, metrics: undefined });
   Object.assign(t, { placement: undefined, containerId: undefined });
@@ -169,6 +180,7 @@ async function runAttempt(s: SweepRun, t: TrialProgress, attempt: number, signal
         outputsDir: t.outputsDir,
         kind: sweepTrialRun,
         sharedWorkspace: workspace,
+        avoid,
       },
       {
         signal: attemptSignal,
