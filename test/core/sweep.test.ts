@@ -1,6 +1,7 @@
 // Sweeps on the testbed's real daemons: the trials a matrix gives, with their arguments and environment;
 // maxParallel, fail-fast, cancel (nothing left), retries after a daemon lost mid-trial, a pool's spread, metrics.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +12,6 @@ import {
   PoolBackend,
   createDaemonClient,
   listContainers,
-  removeContainer,
   newRunId,
   planSweep,
   runSweep,
@@ -268,14 +268,14 @@ describe('sweeps: a retry after a daemon SIGKILLed mid-trial (the crash daemon o
     const pool = { name, daemons: ['crash', 'tcp'].map((id) => ({ id, daemon: daemons[id]!() })) };
     let killed = false;
     let restarted = false;
-    const attempts: { attempt: number; failure?: string; lost?: boolean }[] = [];
-    const { result, ws } = await sweep(
+    const attempts: { attempt: number; runId: string; failure?: string; lost?: boolean }[] = [];
+    const { result, ws, sweepId } = await sweep(
       { matrix: { i: [1], include: [{ sleep: 8 }] }, retries: 1 },
       {
         config: configOf({ pool: ['crash', 'tcp'] }),
         open: () => new PoolBackend(pool),
         onTrial: (t) => {
-          if (t.outcome) attempts.push({ attempt: t.attempt, failure: t.outcome.failure, lost: t.outcome.lost });
+          if (t.outcome) attempts.push({ attempt: t.attempt, runId: t.runId, failure: t.outcome.failure, lost: t.outcome.lost });
           // back up before the retry is placed (a dockerd its service manager restarts): idle, it is the least loaded of the two
           if (t.outcome?.lost && !restarted) {
             restarted = true;
@@ -293,24 +293,28 @@ describe('sweeps: a retry after a daemon SIGKILLed mid-trial (the crash daemon o
     const t = result.trials[0]!;
     assert.equal(result.state, 'succeeded', result.message);
     assert.equal(t.attempt, 1);
-    assert.deepEqual(attempts[0], { attempt: 0, failure: 'daemon-lost', lost: true });
+    assert.deepEqual({ ...attempts[0], runId: undefined }, { attempt: 0, runId: undefined, failure: 'daemon-lost', lost: true });
     assert.equal(t.placement?.daemon, 'tcp', t.placement?.reason);
     assert.match(t.placement?.reason ?? '', /^not on daemon "crash" \(an earlier attempt of this trial was lost there\); /);
     assert.equal(t.metrics?.values.score, 0);
     assert.deepEqual(await containersOf(ws, ['tcp']), []);
-    // the lost attempt's container lives on the crash daemon (a lost run): back up, it is found by the workspace label and removed
+    // the lost attempt's container stays on the crash daemon, and so does the workspace image it was made from (the
+    // sweep's end could not remove it): the lost-run cleanup finds both by the workspace label and removes them
     assert.ok(restarted);
-    const client = createDaemonClient(daemons.crash());
+    const crash = onDaemon('crash')();
     try {
-      const left = (await listContainers(client)).filter((c) => c.labels[LABELS.workspace] === workspaceLabel(ws));
-      assert.equal(left.length, 1, 'the lost attempt is found again by its labels');
-      await removeContainer(client, left[0]!.id);
-      assert.deepEqual(
-        (await listContainers(client)).filter((c) => c.labels[LABELS.workspace] === workspaceLabel(ws)),
-        [],
-      );
+      const lost = await crash.findLost(ws, new Set());
+      const sweepImage = `container-exec-sweep:${sweepId}-1`;
+      assert.deepEqual(lost.map((l) => (l.image ? `image ${l.name}` : `container of run ${l.runId}`)).sort(), [
+        `container of run ${attempts[0]!.runId}`,
+        `image ${sweepImage}`,
+      ]);
+      for (const l of lost) await crash.removeLost(l);
+      const cli = (args: string[]) => execFileSync('docker', ['-H', host, ...args], { encoding: 'utf8' }).trim();
+      assert.equal(cli(['ps', '-a', '-q', '--filter', `label=${LABELS.workspace}=${workspaceLabel(ws)}`]), '');
+      assert.equal(cli(['images', '-q', sweepImage]), '');
     } finally {
-      client.dispose();
+      crash.dispose();
     }
   });
 });

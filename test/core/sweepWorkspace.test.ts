@@ -3,7 +3,7 @@
 // sweep's workspace images and seed containers are gone after it, succeeded, cancelled or failed. A swarm
 // uploads per trial (its node is chosen after the service exists).
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,6 +24,7 @@ import {
   type SweepResult,
   type TrialProgress,
 } from '../../src/core';
+import type { SweepJob } from '../support/sweepWindow';
 import { need } from '../support/testbed';
 
 /** Each daemon: how the Docker CLI reaches it (a local socket) and how the extension does. */
@@ -261,5 +262,64 @@ describe('sweeps upload the workspace once per daemon (issue 27), on real daemon
     const uploads = nodes.flatMap((on) => uploadsOn(s, on));
     assert.equal(uploads.length, 3, `archive PUTs over the nodes: ${uploads.join(', ')}`);
     for (const on of nodes) assert.deepEqual(leftOn(s, on), [], on);
+  });
+});
+
+describe('a sweep abandoned with its window (issue 27): nothing left behind', function () {
+  this.timeout(180000);
+
+  it('a window SIGKILLed mid-sweep leaves its trial containers and workspace images: the lost-run cleanup finds both by the workspace label and removes them', async () => {
+    const ids = ['local', 'tcp'];
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-sweep-gone-'));
+    fs.writeFileSync(path.join(ws, 'job.sh'), JOB);
+    fs.writeFileSync(path.join(ws, 'data.txt'), 'the workspace\n');
+    fs.writeFileSync(path.join(ws, 'notes.txt'), 'start\n');
+    const s = { ws, sweepId: newRunId() } as Swept;
+    const child = fork(path.join(__dirname, '../support/sweepWindow.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    try {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        child.on('message', (m: { ready?: boolean; running?: number[]; error?: string; ended?: boolean }) => {
+          if (m.ready)
+            child.send({
+              sweepId: s.sweepId,
+              workspaceDir: ws,
+              daemons: ids.map((id) => daemons[id]!.desc()),
+              file: { matrix: { i: [1, 2, 3, 4], sleep: [60] }, maxParallel: 4 },
+            } satisfies SweepJob);
+          else if (m.running?.length === 4) resolve();
+          else if (m.error || m.ended) reject(new Error(m.error ?? 'the sweep ended before its window was killed'));
+        });
+      });
+      child.kill('SIGKILL');
+      await exited;
+      const left = ids.flatMap((on) => leftOn(s, on));
+      assert.equal(left.filter((l) => l.startsWith('container ')).length, 4, left.join(', '));
+      assert.ok(
+        left.some((l) => l.startsWith('image ')),
+        `the sweep's workspace images stay: ${left.join(', ')}`,
+      );
+      // what the extension does when it finds them (offerLostRunCleanup): each daemon's lost leftovers of this workspace, removed
+      for (const on of ids) {
+        const backend = onDaemon(on)();
+        try {
+          for (const l of await backend.findLost(ws, new Set())) await backend.removeLost(l);
+        } finally {
+          backend.dispose();
+        }
+        assert.deepEqual(leftOn(s, on), [], on);
+      }
+    } finally {
+      child.kill('SIGKILL');
+      // what a failed test left (never others'): this sweep's containers and images
+      for (const on of ids)
+        for (const l of new Set(leftOn(s, on))) {
+          try {
+            docker(on, [l.startsWith('image ') ? 'rmi' : 'rm', '-f', l.slice(l.indexOf(' ') + 1)]);
+          } catch {
+            // gone with its container
+          }
+        }
+    }
   });
 });

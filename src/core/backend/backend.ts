@@ -184,10 +184,13 @@ export interface RunHandle {
 
 /** A run's resource that no run owns any more (lost with its target, or with VS Code). */
 export interface LostRun {
-  /** The back-end's id of it (a container id), for `removeLost`. */
+  /** The back-end's id of it (a container id, or an image id), for `removeLost`. */
   id: string;
   name: string;
+  /** The run's id; a sweep's workspace image: the sweep's. */
   runId: string;
+  /** A sweep's workspace image (left by a window closed mid-sweep, or a daemon lost before its end), not a container. */
+  image?: boolean;
 }
 
 export interface ImageOptions {

@@ -5,15 +5,13 @@ import type { DaemonDescription } from '../daemonDescription';
 import { commitContainer, createContainer, removeContainer } from '../engine/containers';
 import { removeImage } from '../engine/images';
 import { isDaemonError } from '../errors';
-import { LABELS, osUser } from '../labels';
+import { LABELS, SWEEP_WORKSPACE_KIND, osUser } from '../labels';
 import { workspaceLabel } from '../run/recipe';
 import { scanWorkspace, type WorkspaceScan } from '../run/workspaceArchive';
 import { untilAborted } from '../untilAborted';
 
 /** The repository of a sweep's workspace images: `container-exec-sweep:<sweep id>-<n>`. */
 export const SWEEP_WORKSPACE_REPO = 'container-exec-sweep';
-/** The `container-exec.kind` label of a sweep's seed container and of its workspace images. */
-export const SWEEP_WORKSPACE_KIND = 'sweep-workspace';
 
 interface Prepared {
   daemon: DaemonDescription;
