@@ -75,6 +75,8 @@ async function sweep(
     onStatus?: (text: string) => void;
     /** Extra workspace bytes (data/big.bin). */
     bigBytes?: number;
+    uploadWarnBytes?: number;
+    onWarning?: (text: string) => void;
   },
 ): Promise<Swept> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-sweep-ws-'));
@@ -101,8 +103,10 @@ async function sweep(
       interpreters: DEFAULT_INTERPRETERS,
       graceSeconds: 2,
       extensionVersion: '9.9.9-test',
+      uploadWarnBytes: o.uploadWarnBytes,
     },
     openBackend: async () => o.open(),
+    onWarning: o.onWarning,
     trialFolder: async (trial, attempt) => {
       const folder = path.join(ws, '.container-exec', 'sweeps', sweepId, `t${trial.index}${attempt ? `-r${attempt}` : ''}`);
       fs.mkdirSync(folder, { recursive: true });
@@ -236,6 +240,24 @@ describe('sweeps upload the workspace once per daemon (issue 27), on real daemon
     );
     assert.deepEqual(leftOn(s, 'local'), []);
     fs.rmSync(s.ws, { recursive: true, force: true });
+  });
+
+  it('a workspace past containerExec.uploadWarnMB is said once per sweep (not per trial, not never)', async () => {
+    const warnings: string[] = [];
+    const s = await sweep(
+      { matrix: { i: [1, 2, 3] }, maxParallel: 3 },
+      {
+        config: configOf({ daemon: 'local' }),
+        open: onDaemon('local'),
+        bigBytes: 2e6,
+        uploadWarnBytes: 1e6,
+        onWarning: (w) => warnings.push(w),
+      },
+    );
+    assert.equal(s.result.state, 'succeeded', s.result.message);
+    assert.equal(warnings.filter((w) => w.includes('containerExec.uploadWarnMB')).length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /^Uploading 2\.0 MB \(4 files\) from /);
+    assert.deepEqual(leftOn(s, 'local'), []);
   });
 
   it('failFast: the sweep that failed leaves no container, seed or workspace image', async () => {

@@ -1,7 +1,7 @@
 import type { AvoidDaemons, ExecutionBackend, Placement, RunTarget } from '../backend/backend';
 import { sweepTrialRun } from '../run/kinds';
 import { newRunId } from '../run/recipe';
-import { runRecipe, type RunFailure, type RunHooks, type RunOutcome, type RunRequest } from '../run/runRecipe';
+import { largeUploadWarning, runRecipe, type RunFailure, type RunHooks, type RunOutcome, type RunRequest } from '../run/runRecipe';
 import { readTrialMetrics, type TrialMetrics } from './metrics';
 import type { SweepPlan, TrialPlan } from './sweepFile';
 import { WorkspaceImages } from './workspaceImages';
@@ -93,6 +93,14 @@ export async function runSweep(s: SweepRun): Promise<SweepResult> {
   }));
   for (const t of trials) s.onTrial(t);
   const workspace = new WorkspaceImages({ ...s.request, sweepId: s.sweepId, signal: stop.signal });
+  // a large workspace is said once per sweep, not per trial (a scan that fails fails the trials, with their reason)
+  void workspace.scan().then(
+    (scan) => {
+      const warning = largeUploadWarning(s.request, scan);
+      if (warning) s.onWarning?.(warning);
+    },
+    () => undefined,
+  );
   let failures = 0;
   let next = 0;
   const worker = async () => {
