@@ -256,6 +256,40 @@ describe('sweeps on real daemons', function () {
   });
 });
 
+describe("sweeps: a retry's placement avoids the daemon that lost the trial's attempt", function () {
+  this.timeout(60000);
+  const placed = async (ids: string[], config: Record<string, unknown>, avoid: string[]) => {
+    const pool = new PoolBackend({
+      name: `sweep-avoid-${Math.random().toString(36).slice(2, 7)}`,
+      daemons: ids.map((id) => ({ id, daemon: daemons[id]!() })),
+    });
+    try {
+      const cap = await pool.probe(configOf({ pool: ids, ...config }), {
+        signal: new AbortController().signal,
+        avoid: { daemons: avoid, why: 'lost there' },
+      });
+      assert.deepEqual(cap.errors, []);
+      return pool.placement!;
+    } finally {
+      pool.dispose(); // releases its place: nothing was created
+    }
+  };
+
+  it('another daemon of the pool can run it: placed there, the reason says why not on the avoided one', async () => {
+    for (const avoid of ['local', 'tls']) {
+      const p = await placed(['local', 'tls'], {}, [avoid]);
+      assert.equal(p.daemon, avoid === 'local' ? 'tls' : 'local', p.reason);
+      assert.match(p.reason, new RegExp(`^not on daemon "${avoid}" \\(lost there\\); `));
+    }
+  });
+
+  it('only the avoided daemon can run it (runtime "fake" is on tcp alone): placed there all the same', async () => {
+    const p = await placed(['local', 'tcp'], { runtime: 'fake' }, ['tcp']);
+    assert.equal(p.daemon, 'tcp', p.reason);
+    assert.doesNotMatch(p.reason, /not on daemon/);
+  });
+});
+
 describe('sweeps: a retry after a daemon SIGKILLed mid-trial (the crash daemon of the testbed)', function () {
   this.timeout(180000);
   let host = '';
