@@ -46,7 +46,7 @@ export interface ProbeOptions {
   avoid?: AvoidDaemons;
 }
 
-/** Daemons a run should not land on, and why ("attempt 1 was lost there"): a daemon that just crashed may be back but crash again. */
+/** Daemons a run should not land on, and why ("an earlier attempt of this trial was lost there"): one back from a crash is idle, and may crash again. */
 export interface AvoidDaemons {
   daemons: string[];
   why: string;

@@ -50,7 +50,7 @@ export interface SweepRun {
   firstAttempt?(trial: TrialPlan): number;
   /** An attempt's output, steps and warnings (the trial's log). */
   hooks?(t: TrialProgress): Partial<Pick<RunHooks, 'onOutput' | 'onStatus' | 'onWarning'>>;
-  /** The sweep's own warnings (a workspace image that could not be removed). */
+  /** The sweep's own warnings (a workspace past uploadWarnBytes, once; a workspace image that could not be removed). */
   onWarning?(text: string): void;
 }
 
