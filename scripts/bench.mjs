@@ -6,13 +6,14 @@
 //   bench run-trivial, bench upload-50mb, bench logs-core: test/bench/run.ts
 //   bench swarm-run, bench swarm-spread: test/bench/swarm.ts, on the testbed's 3-node swarm (BENCH_ONLY=swarm)
 //   bench pool-dispatch, bench placement: test/bench/pool.ts (BENCH_ONLY=pool)
+//   bench podman-run, bench podman-list: test/bench/podman.ts, on the testbed's Podman against the podman CLI (BENCH_ONLY=podman)
 //   bench debug: test/bench/debug.ts (to a breakpoint on the first line, against a plain run of the recipe)
 //   bench kernel: test/bench/kernel.ts (a notebook kernel's start and cell round trip, against a run and a local kernel)
 //   bench logs: test/bench/runLogs.ts, a recipe printing 100 MB through Run Recipe in a real extension host
 //   bench activate: activate() inside a real VS Code extension host (code-server), median of RUNS
 //   host starts, plus the time to load the bundle in plain node; and the Docker calls made meanwhile.
 // CONTAINER_EXEC_KEEP_TESTBED=1 leaves the testbed running afterwards; BENCH_ONLY=run,logs runs some of
-// lists, build, run, swarm, logs, activate, kernel.
+// lists, build, run, podman, swarm, logs, activate, kernel.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -76,7 +77,7 @@ const only = (name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split('
 let withinBudget = !only('activate');
 testbed('start');
 try {
-  for (const bench of ['lists', 'build', 'run', 'swarm', 'pool', 'debug', 'kernel'].filter(only))
+  for (const bench of ['lists', 'build', 'run', 'podman', 'swarm', 'pool', 'debug', 'kernel'].filter(only))
     run(process.execPath, [`out/test/bench/${bench}.js`], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV } });
 
   if (only('logs')) {
