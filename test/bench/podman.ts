@@ -27,7 +27,7 @@ const podman = (...args: string[]) => execFileSync('podman', podmanArgs(args), {
 const podmanAsync = (...args: string[]) => promisify(execFile)('podman', podmanArgs(args));
 const ROUNDS = 7;
 
-async function podmanRun(client: DaemonClient): Promise<void> {
+async function podmanRun(): Promise<void> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-podman-run-'));
   fs.writeFileSync(
     path.join(ws, 'recipe.py'),
@@ -53,8 +53,10 @@ async function podmanRun(client: DaemonClient): Promise<void> {
 
       t0 = performance.now();
       const runId = newRunId();
+      // a back-end and client of its own, as each run of the extension opens (dockerDaemonProvider)
+      const backend = new DockerDaemonBackend(createDaemonClient({ id: 'podman', host: podmanHost(), timeoutMs: 60000 }), true);
       const outcome = await runRecipe(
-        new DockerDaemonBackend(client),
+        backend,
         {
           id: runId,
           recipe: 'recipe.py',
@@ -70,6 +72,7 @@ async function podmanRun(client: DaemonClient): Promise<void> {
         { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: () => undefined },
       );
       ours.push(performance.now() - t0);
+      backend.dispose();
       if (outcome.state !== 'succeeded' || fs.readFileSync(path.join(dest, runId, 'out', 'result.txt'), 'utf8') !== '42')
         throw new Error(`our run on Podman failed: ${outcome.message}`);
       fs.rmSync(dest, { recursive: true, force: true });
@@ -121,10 +124,7 @@ async function podmanList(client: DaemonClient): Promise<void> {
 }
 
 const client = createDaemonClient({ id: 'podman', host: podmanHost(), timeoutMs: 60000 });
-runBenches(
-  () => podmanRun(client),
-  async () => {
-    await podmanList(client);
-    client.dispose();
-  },
-);
+runBenches(podmanRun, async () => {
+  await podmanList(client);
+  client.dispose();
+});
