@@ -2,9 +2,10 @@
 //   bench podman-run: the trivial recipe of run-trivial through runRecipe on the Podman socket vs the podman CLI
 //     talking to the same service (--url): podman create, podman cp in, podman start -a, podman cp out, podman rm.
 //   bench podman-list: containers + images of the Podman service holding 200 containers, through our core vs
-//     `podman ps -a` + `podman images` run at once.
+//     `podman ps -a` + `podman images` run at once, and vs the same two requests in raw HTTP (Podman's own time).
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import * as http from 'node:http';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,6 +27,13 @@ const podmanArgs = (args: string[]) => ['--url', podmanHost(), ...args];
 const podman = (...args: string[]) => execFileSync('podman', podmanArgs(args), { encoding: 'utf8' }).trim();
 const podmanAsync = (...args: string[]) => promisify(execFile)('podman', podmanArgs(args));
 const ROUNDS = 7;
+
+function rawGet(path: string): Promise<void> {
+  const socketPath = podmanHost().replace(/^unix:\/\//, '');
+  return new Promise((resolve, reject) => {
+    http.get({ socketPath, path }, (res) => res.resume().on('end', resolve)).on('error', reject);
+  });
+}
 
 async function podmanRun(): Promise<void> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-podman-run-'));
@@ -103,21 +111,26 @@ async function podmanList(client: DaemonClient): Promise<void> {
     const count = (await listContainers(client)).length;
     if (count < 200) throw new Error(`only ${count} containers on Podman`);
     const ours = () => Promise.all([listContainers(client), listImages(client)]);
+    // the floor: the same two requests in raw HTTP on the socket (Podman's own time to build the answers)
+    const raw = () => Promise.all([rawGet('/containers/json?all=1'), rawGet('/images/json')]);
     // the two commands at once, as a user's two terminals (and our two lists) would run them
     const cli = () => Promise.all([podmanAsync('ps', '-a'), podmanAsync('images')]);
-    const oursS: number[] = [];
-    const cliS: number[] = [];
-    // interleaved, the first round a warm-up
-    for (let i = 0; i < 21; i++) {
-      let t0 = performance.now();
-      await ours();
-      oursS.push(performance.now() - t0);
-      t0 = performance.now();
-      await cli();
-      cliS.push(performance.now() - t0);
-    }
-    const [o, c] = [median(oursS.slice(1)), median(cliS.slice(1))];
-    console.log(`bench podman-list: vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(1)} cli-ms=${c.toFixed(1)} containers=${count}`);
+    const samples: Record<'ours' | 'raw' | 'cli', number[]> = { ours: [], raw: [], cli: [] };
+    // interleaved, the first round a warm-up, so that warm-up and daemon-side caching favour none of the three
+    for (let i = 0; i < 21; i++)
+      for (const [name, fn] of [
+        ['raw', raw],
+        ['ours', ours],
+        ['cli', cli],
+      ] as const) {
+        const t0 = performance.now();
+        await fn();
+        samples[name].push(performance.now() - t0);
+      }
+    const [o, r, c] = [median(samples.ours.slice(1)), median(samples.raw.slice(1)), median(samples.cli.slice(1))];
+    console.log(
+      `bench podman-list: vs-cli=${(o / c).toFixed(2)} vs-raw=${(o / r).toFixed(2)} ours-ms=${o.toFixed(1)} raw-ms=${r.toFixed(1)} cli-ms=${c.toFixed(1)} containers=${count}`,
+    );
   } finally {
     await docker.pruneContainers({ filters: { label: [label] } });
   }
