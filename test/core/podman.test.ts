@@ -41,10 +41,20 @@ const daemon = () => ({ id: 'podman', host: podmanHost() });
 async function podmanRun(
   recipe: { file: string; text: string },
   input: Record<string, unknown>,
-  opts: { image?: string; signal?: AbortSignal; onOutput?: (t: string) => void; runId?: string; keep?: boolean } = {},
+  opts: {
+    image?: string;
+    signal?: AbortSignal;
+    onOutput?: (t: string, ws: string) => void;
+    runId?: string;
+    keep?: boolean;
+    files?: Record<string, string>;
+  } = {},
 ) {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-podman-'));
-  fs.writeFileSync(path.join(ws, recipe.file), recipe.text);
+  for (const [file, text] of Object.entries({ ...opts.files, [recipe.file]: recipe.text })) {
+    fs.mkdirSync(path.dirname(path.join(ws, file)), { recursive: true });
+    fs.writeFileSync(path.join(ws, file), text);
+  }
   const image = opts.image ?? podmanPythonImage();
   const r = validateConfiguration({ name: 'podman-test', daemon: 'podman', baseImage: image, ...input });
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
@@ -76,7 +86,7 @@ async function podmanRun(
         onOutput: (chunk, stream) => {
           if (stream !== 'stdout') return;
           stdout += chunk.toString();
-          opts.onOutput?.(chunk.toString());
+          opts.onOutput?.(chunk.toString(), ws);
         },
         onStatus: () => undefined,
         onWarning: (w) => warnings.push(w),
@@ -201,6 +211,55 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
     assert.equal(r.stdout, 'done\n');
     assert.equal(fs.readFileSync(path.join(r.outputsDir, 'out', 'result.txt'), 'utf8'), `hello-podman ${96 * 1024 * 1024}`);
     assert.deepEqual(await runContainers(r.id), []);
+  });
+
+  it('outputs both ways: a nested input folder reaches the recipe whole, and a nested output folder comes back whole', async () => {
+    const recipe = [
+      'import os',
+      'rows = open("data/in/table.csv").read().splitlines()',
+      'os.makedirs("out/deep/er", exist_ok=True)',
+      'open("out/deep/er/count.txt", "w").write(str(len(rows)))',
+      'open("out/top.txt", "w").write(open("data/in/nested/note.txt").read())',
+    ].join('\n');
+    const r = await podmanRun(
+      { file: 'both.py', text: recipe },
+      {},
+      { files: { 'data/in/table.csv': 'a,b\n1,2\n3,4\n', 'data/in/nested/note.txt': 'from the workspace' } },
+    );
+    assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+    assert.equal(fs.readFileSync(path.join(r.outputsDir, 'out', 'deep', 'er', 'count.txt'), 'utf8'), '3');
+    assert.equal(fs.readFileSync(path.join(r.outputsDir, 'out', 'top.txt'), 'utf8'), 'from the workspace');
+    assert.deepEqual(await runContainers(r.id), []);
+  });
+
+  it('lost-run cleanup: a run whose window went away is found by its labels on Podman (not while active) and removed', async () => {
+    const runId = newRunId();
+    let checked: Promise<void> | undefined;
+    const cleanUp = async (ws: string) => {
+      // a fresh back-end, as after a reload: no run is active in this window
+      const backend = new DockerDaemonBackend(createDaemonClient(daemon()), true);
+      try {
+        assert.deepEqual(
+          (await backend.findLost(ws, new Set([runId]))).filter((l) => l.runId === runId),
+          [],
+        );
+        const lost = (await backend.findLost(ws, new Set())).filter((l) => l.runId === runId);
+        assert.equal(lost.length, 1);
+        await backend.removeLost(lost[0]!);
+        assert.deepEqual(await runContainers(runId), []);
+      } finally {
+        backend.dispose();
+      }
+    };
+    const r = await podmanRun(
+      { file: 'long.sh', text: 'echo started; sleep 60\n' },
+      {},
+      { image: podmanBusyboxImage(), runId, onOutput: (t, ws) => t.includes('started') && (checked ??= cleanUp(ws)) },
+    );
+    assert.ok(checked, 'the recipe never started');
+    await checked;
+    assert.notEqual(r.outcome.state, 'succeeded', r.outcome.message);
+    assert.deepEqual(await runContainers(runId), []);
   });
 
   it('a recipe past its memory limit is SIGKILLed (exit 137) and, since Podman never reports OOMKilled, the outcome says it may have been the limit', async () => {
