@@ -1,6 +1,7 @@
 // Podman's Docker-compatible API (the testbed's rootful Podman 4.3.1), reached like any daemon: what works
 // as on Docker, and the differences the core handles (engine name, exec resize, stats pace, GPU/runtime refusals).
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +13,11 @@ import {
   LABELS,
   buildImage,
   createDaemonClient,
+  discoverDaemons,
+  discoverPodmanConnections,
+  parseConnectionsJson,
+  parseContainersConfConnections,
+  podmanConnectionFiles,
   engineCallStats,
   followContainerLogs,
   followEvents,
@@ -131,6 +137,79 @@ describe('Podman discovery (pure: an environment and the files that exist)', () 
     const ssh = podmanDaemonsFromEnvironment({ CONTAINER_HOST: 'ssh://core@h:22/run/podman/podman.sock' }, () => false);
     assert.deepEqual(ssh.daemons, []);
     assert.match(ssh.problems[0]!, /CONTAINER_HOST ssh:\/\/core@h:22\/run\/podman\/podman\.sock is not used/);
+  });
+});
+
+describe('Podman connections (podman system connection list), discovered read-only like Docker contexts', () => {
+  it('containers.conf as Podman 4 writes it and podman-connections.json as Podman 5 does: names, URIs, identities and the default', () => {
+    const conf = [
+      '[containers]',
+      '',
+      '[engine]',
+      '  active_service = "box"',
+      '  [engine.service_destinations]',
+      '    [engine.service_destinations.box]',
+      '      uri = "ssh://core@box.example:2222/run/user/1000/podman/podman.sock"',
+      '      identity = "/home/me/.ssh/id_ed25519"',
+      '    [engine.service_destinations."local sock"]',
+      '      uri = "unix:///run/podman/podman.sock" # rootful',
+      '[machine]',
+      '  uri = "tcp://not-a-connection:1"',
+    ].join('\n');
+    assert.deepEqual(parseContainersConfConnections(conf), [
+      {
+        name: 'box',
+        uri: 'ssh://core@box.example:2222/run/user/1000/podman/podman.sock',
+        identity: '/home/me/.ssh/id_ed25519',
+        default: true,
+      },
+      { name: 'local sock', uri: 'unix:///run/podman/podman.sock', default: false },
+    ]);
+    assert.deepEqual(parseContainersConfConnections('[engine.service_destinations]\nci = { uri = "tcp://10.0.0.5:8080" }\n'), [
+      { name: 'ci', uri: 'tcp://10.0.0.5:8080', default: false },
+    ]);
+    const json = JSON.stringify({
+      Connection: { Default: 'ci', Connections: { ci: { URI: 'tcp://10.0.0.5:8080', Identity: '', IsMachine: false } } },
+      Farm: {},
+    });
+    assert.deepEqual(parseConnectionsJson(json), [{ name: 'ci', uri: 'tcp://10.0.0.5:8080', default: true }]);
+  });
+
+  it('a real `podman system connection add` (scratch CONTAINERS_CONF): its unix connection is a daemon that answers as Podman; its ssh one a problem naming it; nothing else read', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-podman-conn-'));
+    const conf = path.join(dir, 'containers.conf');
+    fs.writeFileSync(conf, ''); // Podman writes connections into CONTAINERS_CONF only when it exists
+    const env = { ...process.env, CONTAINERS_CONF: conf, XDG_CONFIG_HOME: path.join(dir, 'config'), HOME: dir };
+    const podman = (...args: string[]) => execFileSync('podman', ['system', 'connection', 'add', ...args], { env, stdio: 'pipe' });
+    try {
+      podman('testbed', podmanHost());
+      podman('--identity', path.join(dir, 'id_ed25519'), 'far', 'ssh://core@far.example:2222/run/podman/podman.sock');
+      const files = podmanConnectionFiles({ CONTAINERS_CONF: conf, XDG_CONFIG_HOME: path.join(dir, 'config') }, dir, true);
+      const found = await discoverPodmanConnections(files);
+      assert.deepEqual(
+        found.daemons.map((d) => [d.id, d.host]),
+        [['podman:testbed', podmanHost()]],
+      );
+      assert.equal(found.problems.length, 1, JSON.stringify(found.problems));
+      assert.equal(found.problems[0]!.file, conf);
+      assert.match(
+        found.problems[0]!.error,
+        /Podman connection "far" \(ssh:\/\/core@far\.example:2222\/run\/podman\/podman\.sock\) is not used/,
+      );
+      const client = createDaemonClient(found.daemons[0]!);
+      try {
+        assert.equal((await client.engine()).engine, 'Podman');
+      } finally {
+        client.dispose();
+      }
+      // and through the Daemons view's discovery, beside the environment's daemon, read-only as a context is
+      const all = await discoverDaemons({ CONTAINERS_CONF: conf, XDG_CONFIG_HOME: path.join(dir, 'config'), DOCKER_CONFIG: dir }, dir);
+      const listed = all.daemons.find((d) => d.daemon.id === 'podman:testbed');
+      assert.equal(listed?.source, 'context');
+      assert.equal(listed?.description, 'Podman connection');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
