@@ -64,7 +64,7 @@ export class DockerDaemonBackend implements ExecutionBackend {
   }
 
   async probe(c: Configuration, { signal }: { signal: AbortSignal }): Promise<Capacity> {
-    const [info, version] = await Promise.all([this.client.info({ signal }), this.client.engine({ signal })]);
+    const [info, version] = await Promise.all([this.client.stableInfo({ signal }), this.client.engine({ signal })]);
     const capacity = checkCapacity(c, info);
     if (version.engine === 'Podman') {
       const refused = podmanRefusals(c, engineLabel(version), c.daemon);
