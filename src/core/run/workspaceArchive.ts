@@ -1,10 +1,13 @@
-import * as fs from 'node:fs';
-import { createReadStream, type Stats } from 'node:fs';
-import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import ignore, { type Ignore } from 'ignore';
 import type { PackedContext } from '../build/buildContext';
-import { ChunkedTar, TAR_CHUNK } from './chunkedTar';
+import { TAR_CHUNK } from './chunkedTar';
+import { packEntriesOf } from './entryPacker';
+import type { PackWorkerInput, PackWorkerMessage } from './packWorker';
 
 /** Never uploaded: the repository and the runs' own outputs. */
 export const ALWAYS_EXCLUDED = ['.git/', '.container-exec/'];
@@ -62,106 +65,60 @@ export interface PackedWorkspace extends PackedContext {
   destroy(): void;
 }
 
-/** Files up to this size are read whole (one call instead of a stream), a few ahead of the tar. */
-const SMALL_FILE = 1024 * 1024;
-const READ_AHEAD = 16;
-
-/**
- * A small file's first `size` bytes (its scanned size) with a plain open, read, close: the promise API's
- * FileHandle and readFile's fstat cost more than the read for the thousands of files a workspace holds.
- * Fewer bytes when it shrank since the scan; a file still growing keeps the tar consistent, as a large one.
- */
-function readScanned(file: string, size: number, signal: AbortSignal): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Error('cancelled'));
-    fs.open(file, 'r', (e, fd) => {
-      if (e) return reject(e);
-      const body = Buffer.allocUnsafe(size);
-      const end = (err: Error | null, got: number) => fs.close(fd, () => (err ? reject(err) : resolve(body.subarray(0, got))));
-      const next = (got: number) =>
-        got === size
-          ? end(null, got)
-          : fs.read(fd, body, got, size - got, got, (err, n) => (err ? end(err, 0) : n === 0 ? end(null, got) : next(got + n)));
-      next(0);
-    });
-  });
-}
-
-/** A large file's bytes up to its scanned size, in TAR_CHUNK reads; a file that shrank fails ("size mismatch", as tar-stream said). */
-async function streamScanned(tar: ChunkedTar, file: string, size: number, signal: AbortSignal): Promise<void> {
-  let got = 0;
-  for await (const chunk of createReadStream(file, { end: size - 1, highWaterMark: TAR_CHUNK, signal }) as AsyncIterable<Buffer>) {
-    got += chunk.length;
-    await tar.write(chunk);
-  }
-  if (got !== size) throw new Error('size mismatch');
-}
+/** The pack worker's bundle, next to this module's: dist/ in the extension (esbuild.mjs), out/src/core/run/ in the tests. */
+export const PACK_WORKER_FILE = path.join(__dirname, 'packWorker.js');
 
 /**
  * The scanned entries as one tar stream (owned by root, as `docker cp` makes them), followed by
  * `extraDirs` (e.g. the output folder, world-writable so a non-root recipe can write to it even when
- * the workspace has one). Streams in large chunks: only a few small files are held at once.
+ * the workspace has one). Packed in a worker thread (packWorker.ts) with synchronous reads: the
+ * per-file calls and their garbage stay off the caller's thread (the extension host's). Streams in
+ * chunks of TAR_CHUNK: a few are read ahead, only as many as the reader takes.
  */
 export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: string[] = []): PackedWorkspace {
-  const tar = new ChunkedTar();
-  const stop = new AbortController();
+  const input: PackWorkerInput = { dir, entries: packEntriesOf(scan.entries, scan.stats), extraDirs };
+  const worker = new Worker(PACK_WORKER_FILE, { workerData: input });
   let failure: Error | undefined;
-  tar.stream.on('close', () => stop.abort());
-  const reads = new Map<number, Promise<Buffer>>();
-  const readAhead = (from: number) => {
-    for (let i = from; i < scan.entries.length && reads.size < READ_AHEAD; i++)
-      if (!reads.has(i) && scan.stats[i]!.isFile() && scan.stats[i]!.size <= SMALL_FILE) {
-        const read = readScanned(path.join(dir, scan.entries[i]!), scan.stats[i]!.size, stop.signal);
-        read.catch(() => undefined); // awaited in turn; a read never reached must not be an unhandled rejection
-        reads.set(i, read);
-      }
+  let sent = 0;
+  /** Chunks pushed and not yet acknowledged to the worker: the reader wanted no more then. */
+  let owed = 0;
+  const acknowledge = () => {
+    for (; owed > 0; owed--) worker.postMessage('taken');
   };
-  const entry = async (i: number) => {
-    const name = scan.entries[i]!;
-    const st = scan.stats[i]!;
-    const header = { name, mode: st.mode & 0o7777, mtime: st.mtime };
-    if (st.isDirectory()) return tar.header({ ...header, type: 'directory' });
-    if (st.isSymbolicLink()) return tar.header({ ...header, type: 'symlink', linkname: await readlink(path.join(dir, name)) });
-    if (reads.has(i)) {
-      const body = await reads.get(i)!;
-      reads.delete(i);
-      await tar.header({ ...header, type: 'file', size: body.length });
-      await tar.write(body);
-      return tar.pad(body.length);
-    }
-    await tar.header({ ...header, type: 'file', size: st.size });
-    await streamScanned(tar, path.join(dir, name), st.size, stop.signal);
-    await tar.pad(st.size);
+  const stream = new Readable({ highWaterMark: TAR_CHUNK, read: acknowledge });
+  let over = false;
+  const stop = () => {
+    if (over) return;
+    over = true;
+    void worker.terminate();
   };
-  const produce = async () => {
-    for (let i = 0; i < scan.entries.length; i++) {
-      if (stop.signal.aborted) return;
-      readAhead(i);
-      try {
-        await entry(i);
-      } catch (e) {
-        const name = scan.entries[i]!;
-        throw new Error(
-          `cannot upload ${name} from ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}${/size mismatch/i.test((e as Error).message) ? ' (it changed while uploading)' : ''}`,
-          { cause: e },
-        );
-      }
-    }
-    for (const d of extraDirs) await tar.header({ name: d, type: 'directory', mode: 0o777, mtime: new Date() });
-    await tar.finish();
-  };
-  produce().catch((e: Error) => {
-    if (stop.signal.aborted) return;
+  const fail = (e: Error) => {
+    if (over) return;
     failure = e;
-    tar.stream.destroy(e);
+    stop();
+    stream.destroy(e);
+  };
+  stream.on('close', stop);
+  worker.on('message', (m: PackWorkerMessage) => {
+    if (over) return;
+    if (m.type === 'chunk') {
+      sent += m.bytes.byteLength;
+      owed++;
+      if (stream.push(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength))) acknowledge();
+    } else if (m.type === 'end') {
+      stream.push(null);
+      stop();
+    } else fail(new Error(m.message));
   });
+  worker.on('error', (e) => fail(new Error(`cannot upload from ${dir}: the packing thread failed: ${e.message}`)));
+  worker.on('exit', (code) => fail(new Error(`cannot upload from ${dir}: the packing thread exited (code ${code}) before the tar ended`)));
   return {
-    stream: tar.stream,
-    sentBytes: () => tar.sentBytes(),
+    stream,
+    sentBytes: () => sent,
     failure: () => failure,
     destroy: () => {
-      stop.abort();
-      tar.stream.destroy();
+      stop();
+      stream.destroy();
     },
   };
 }
