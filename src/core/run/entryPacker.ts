@@ -1,5 +1,5 @@
 // Packing scanned entries into a ChunkedTar with synchronous reads: run in the pack worker
-// (packWorker.ts), never on the extension host's thread. One open, a few reads and a close per file,
+// (packWorker.ts), never on the extension host's thread. One open, a read and a close per small file,
 // with no thread-pool round trip or promise per call: that round trip was most of a small file's cost.
 import { closeSync, openSync, readSync, readlinkSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
@@ -24,63 +24,68 @@ export function packEntriesOf(entries: string[], stats: Stats[]): PackEntry[] {
 }
 
 /**
- * A file's bytes up to its scanned size, written as they are read (TAR_CHUNK at a time, each read into a
- * buffer of its own, handed on without a copy). A file up to TAR_CHUNK is read whole before its header,
- * so one that shrank since the scan goes with what it holds now; a larger one that shrank fails
- * ("size mismatch", as tar-stream said); one that grew goes up to its scanned size.
+ * How a body larger than TAR_CHUNK goes: after its header, in place of the tar's bytes (the tar is flushed
+ * first), by whoever reads the tar (packWorkspace streams it itself: a large file's chunks moved from
+ * a worker cost the receiving thread full garbage collections). Rejects as a read of the file would.
  */
-async function packFile(tar: ChunkedTar, file: string, e: PackEntry): Promise<void> {
+export type LargeBody = (e: PackEntry) => Promise<void>;
+
+/** A file: a small one read here (one that shrank since the scan goes with what it holds now), a large one by `largeBody`. */
+async function packFile(tar: ChunkedTar, file: string, e: PackEntry, largeBody: LargeBody): Promise<void> {
   const header = { name: e.name, mode: e.mode, mtime: new Date(e.mtimeMs), type: 'file' as const };
+  if (e.size > TAR_CHUNK) {
+    await tar.header({ ...header, size: e.size });
+    await tar.flush();
+    await largeBody(e);
+    return tar.pad(e.size);
+  }
   const fd = openSync(file, 'r');
   try {
-    if (e.size <= TAR_CHUNK) {
-      const body = readUpTo(fd, e.size, 0);
-      await tar.header({ ...header, size: body.length });
-      await tar.write(body);
-      return await tar.pad(body.length);
-    }
-    await tar.header({ ...header, size: e.size });
-    for (let at = 0; at < e.size;) {
-      const piece = readUpTo(fd, Math.min(TAR_CHUNK, e.size - at), at);
-      if (!piece.length) throw new Error('size mismatch');
-      at += piece.length;
-      await tar.write(piece);
-    }
-    await tar.pad(e.size);
+    if (await tar.fileInPlace(header, e.size, (buf, offset, size) => readUpTo(fd, buf, offset, size))) return;
+    const body = Buffer.allocUnsafe(e.size);
+    const got = readUpTo(fd, body, 0, e.size);
+    await tar.header({ ...header, size: got });
+    await tar.write(body.subarray(0, got));
+    await tar.pad(got);
   } finally {
     closeSync(fd);
   }
 }
 
-/** Up to `size` bytes from `position`; fewer at the end of the file. */
-function readUpTo(fd: number, size: number, position: number): Buffer {
-  const body = Buffer.allocUnsafeSlow(size);
+/** Up to `size` bytes of the file's start into `buf` at `offset`; fewer at its end. How many. */
+function readUpTo(fd: number, buf: Buffer, offset: number, size: number): number {
   let got = 0;
   while (got < size) {
-    const n = readSync(fd, body, got, size - got, position + got);
+    const n = readSync(fd, buf, offset + got, size - got, got);
     if (n === 0) break;
     got += n;
   }
-  return got === size ? body : body.subarray(0, got);
+  return got;
+}
+
+/** The error of an entry that could not be packed: its name, the folder, the reason (a file that changed, said so). */
+export function cannotPack(name: string, dir: string, err: unknown): Error {
+  const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  const changed = /size mismatch/i.test((err as Error).message) ? ' (it changed while uploading)' : '';
+  return new Error(`cannot upload ${name} from ${dir}: ${why}${changed}`, { cause: err });
 }
 
 /**
- * `entries` (from `dir`), then `extraDirs` (world-writable folders), then the tar's end. A file that
+ * `entries` (from `dir`), then `extraDirs` (world-writable folders), then the tar's end. An entry that
  * cannot be read stops it with an error naming the file and the folder.
  */
-export async function packEntries(tar: ChunkedTar, dir: string, entries: PackEntry[], extraDirs: string[]): Promise<void> {
-  for (const e of entries) {
+export async function packEntries(o: { tar: ChunkedTar; dir: string; entries: PackEntry[]; extraDirs: string[]; largeBody: LargeBody }) {
+  const { tar, dir } = o;
+  for (const e of o.entries) {
     try {
       const header = { name: e.name, mode: e.mode, mtime: new Date(e.mtimeMs) };
       if (e.type === 'directory') await tar.header({ ...header, type: 'directory' });
       else if (e.type === 'symlink') await tar.header({ ...header, type: 'symlink', linkname: readlinkSync(path.join(dir, e.name)) });
-      else await packFile(tar, path.join(dir, e.name), e);
+      else await packFile(tar, path.join(dir, e.name), e, o.largeBody);
     } catch (err) {
-      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      const changed = /size mismatch/i.test((err as Error).message) ? ' (it changed while uploading)' : '';
-      throw new Error(`cannot upload ${e.name} from ${dir}: ${why}${changed}`, { cause: err });
+      throw (err as Error).message.startsWith('cannot upload ') ? err : cannotPack(e.name, dir, err);
     }
   }
-  for (const d of extraDirs) await tar.header({ name: d, type: 'directory', mode: 0o777, mtime: new Date() });
+  for (const d of o.extraDirs) await tar.header({ name: d, type: 'directory', mode: 0o777, mtime: new Date() });
   await tar.finish();
 }

@@ -1,4 +1,4 @@
-import type { Stats } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -6,8 +6,8 @@ import { Worker } from 'node:worker_threads';
 import ignore, { type Ignore } from 'ignore';
 import type { PackedContext } from '../build/buildContext';
 import { TAR_CHUNK } from './chunkedTar';
-import { packEntriesOf } from './entryPacker';
-import type { PackWorkerInput, PackWorkerMessage } from './packWorker';
+import { cannotPack, packEntriesOf, type PackEntry } from './entryPacker';
+import type { PackMainMessage, PackWorkerInput, PackWorkerMessage } from './packWorker';
 
 /** Never uploaded: the repository and the runs' own outputs. */
 export const ALWAYS_EXCLUDED = ['.git/', '.container-exec/'];
@@ -67,47 +67,71 @@ export interface PackedWorkspace extends PackedContext {
 
 /** The pack worker's bundle, next to this module's: dist/ in the extension (esbuild.mjs), out/src/core/run/ in the tests. */
 export const PACK_WORKER_FILE = path.join(__dirname, 'packWorker.js');
+/** A large file is read this much at a time: a few reads ahead of the socket. */
+const LARGE_READ = 4 * TAR_CHUNK;
 
 /**
  * The scanned entries as one tar stream (owned by root, as `docker cp` makes them), followed by
  * `extraDirs` (e.g. the output folder, world-writable so a non-root recipe can write to it even when
- * the workspace has one). Packed in a worker thread (packWorker.ts) with synchronous reads: the
- * per-file calls and their garbage stay off the caller's thread (the extension host's). Streams in
- * chunks of TAR_CHUNK: a few are read ahead, only as many as the reader takes.
+ * the workspace has one). A worker thread (packWorker.ts) reads the small files with synchronous calls
+ * and packs them: their per-file calls and garbage stay off the caller's thread (the extension host's);
+ * a large file's body is streamed from here. Goes in chunks of TAR_CHUNK or more, a few read ahead.
  */
 export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: string[] = []): PackedWorkspace {
   const input: PackWorkerInput = { dir, entries: packEntriesOf(scan.entries, scan.stats), extraDirs };
   const worker = new Worker(PACK_WORKER_FILE, { workerData: input });
+  const stop = new AbortController();
   let failure: Error | undefined;
   let sent = 0;
-  /** Chunks pushed and not yet acknowledged to the worker: the reader wanted no more then. */
+  /** Chunks of the worker's pushed and not yet acknowledged to it: the reader wanted no more then. */
   let owed = 0;
+  let wanted: (() => void) | undefined;
   const acknowledge = () => {
-    for (; owed > 0; owed--) worker.postMessage('taken');
+    for (; owed > 0; owed--) worker.postMessage({ type: 'taken' } satisfies PackMainMessage);
   };
-  const stream = new Readable({ highWaterMark: TAR_CHUNK, read: acknowledge });
-  let over = false;
-  const stop = () => {
-    if (over) return;
-    over = true;
+  const stream = new Readable({
+    highWaterMark: TAR_CHUNK,
+    read: () => {
+      acknowledge();
+      const w = wanted;
+      wanted = undefined;
+      w?.();
+    },
+  });
+  const push = (chunk: Buffer) => {
+    sent += chunk.length;
+    return stream.push(chunk);
+  };
+  const end = () => {
+    if (stop.signal.aborted) return;
+    stop.abort();
+    wanted?.();
     void worker.terminate();
   };
   const fail = (e: Error) => {
-    if (over) return;
+    if (stop.signal.aborted) return;
     failure = e;
-    stop();
+    end();
     stream.destroy(e);
   };
-  stream.on('close', stop);
+  stream.on('close', end);
+  /** Resolves once the reader wants more (at once if it does, or if the tar is over). */
+  const pushed = (chunk: Buffer) =>
+    push(chunk) || stop.signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => (wanted = resolve));
+  const sendBody = (e: PackEntry) =>
+    streamBody(path.join(dir, e.name), e.size, pushed, stop.signal).then(() =>
+      worker.postMessage({ type: 'body-sent' } satisfies PackMainMessage),
+    );
   worker.on('message', (m: PackWorkerMessage) => {
-    if (over) return;
+    if (stop.signal.aborted) return;
     if (m.type === 'chunk') {
-      sent += m.bytes.byteLength;
       owed++;
-      if (stream.push(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength))) acknowledge();
-    } else if (m.type === 'end') {
+      if (push(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength))) acknowledge();
+    } else if (m.type === 'body')
+      sendBody(m.entry).catch((err: unknown) => stop.signal.aborted || fail(cannotPack(m.entry.name, dir, err)));
+    else if (m.type === 'end') {
       stream.push(null);
-      stop();
+      end();
     } else fail(new Error(m.message));
   });
   worker.on('error', (e) => fail(new Error(`cannot upload from ${dir}: the packing thread failed: ${e.message}`)));
@@ -117,8 +141,18 @@ export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: strin
     sentBytes: () => sent,
     failure: () => failure,
     destroy: () => {
-      stop();
+      end();
       stream.destroy();
     },
   };
+}
+
+/** A large file's body up to its scanned size, LARGE_READ at a time, at the pace of `push`; a file that shrank fails ("size mismatch"). */
+async function streamBody(file: string, size: number, push: (chunk: Buffer) => Promise<void>, signal: AbortSignal): Promise<void> {
+  let got = 0;
+  for await (const chunk of createReadStream(file, { end: size - 1, highWaterMark: LARGE_READ, signal }) as AsyncIterable<Buffer>) {
+    got += chunk.length;
+    await push(chunk);
+  }
+  if (got !== size) throw new Error('size mismatch');
 }
