@@ -30,14 +30,23 @@ export function packEntriesOf(entries: string[], stats: Stats[]): PackEntry[] {
  */
 export type LargeBody = (e: PackEntry) => Promise<void>;
 
-/** A file: a small one read here (one that shrank since the scan goes with what it holds now), a large one by `largeBody`. */
-async function packFile(tar: ChunkedTar, file: string, e: PackEntry, largeBody: LargeBody): Promise<void> {
+/** A small file's first `size` bytes (fewer if it shrank), read without blocking: for packing on the caller's thread. */
+export type ReadSmall = (file: string, size: number) => Promise<Buffer>;
+
+/** A file: a small one read here (by `readSmall` if given, else synchronously) (one that shrank since the scan goes with what it holds now), a large one by `largeBody`. */
+async function packFile(tar: ChunkedTar, file: string, e: PackEntry, largeBody: LargeBody, readSmall?: ReadSmall): Promise<void> {
   const header = { name: e.name, mode: e.mode, mtime: new Date(e.mtimeMs), type: 'file' as const };
   if (e.size > TAR_CHUNK) {
     await tar.header({ ...header, size: e.size });
     await tar.flush();
     await largeBody(e);
     return tar.pad(e.size);
+  }
+  if (readSmall) {
+    const body = await readSmall(file, e.size);
+    await tar.header({ ...header, size: body.length });
+    await tar.write(body);
+    return tar.pad(body.length);
   }
   const fd = openSync(file, 'r');
   try {
@@ -74,14 +83,21 @@ export function cannotPack(name: string, dir: string, err: unknown): Error {
  * `entries` (from `dir`), then `extraDirs` (world-writable folders), then the tar's end. An entry that
  * cannot be read stops it with an error naming the file and the folder.
  */
-export async function packEntries(o: { tar: ChunkedTar; dir: string; entries: PackEntry[]; extraDirs: string[]; largeBody: LargeBody }) {
+export async function packEntries(o: {
+  tar: ChunkedTar;
+  dir: string;
+  entries: PackEntry[];
+  extraDirs: string[];
+  largeBody: LargeBody;
+  readSmall?: ReadSmall;
+}) {
   const { tar, dir } = o;
   for (const e of o.entries) {
     try {
       const header = { name: e.name, mode: e.mode, mtime: new Date(e.mtimeMs) };
       if (e.type === 'directory') await tar.header({ ...header, type: 'directory' });
       else if (e.type === 'symlink') await tar.header({ ...header, type: 'symlink', linkname: readlinkSync(path.join(dir, e.name)) });
-      else await packFile(tar, path.join(dir, e.name), e, o.largeBody);
+      else await packFile(tar, path.join(dir, e.name), e, o.largeBody, o.readSmall);
     } catch (err) {
       throw (err as Error).message.startsWith('cannot upload ') ? err : cannotPack(e.name, dir, err);
     }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -5,8 +6,8 @@ import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import ignore, { type Ignore } from 'ignore';
 import type { PackedContext } from '../build/buildContext';
-import { TAR_CHUNK } from './chunkedTar';
-import { cannotPack, packEntriesOf, type PackEntry } from './entryPacker';
+import { ChunkedTar, TAR_CHUNK } from './chunkedTar';
+import { cannotPack, packEntries, packEntriesOf, type PackEntry } from './entryPacker';
 import type { PackMainMessage, PackWorkerInput, PackWorkerMessage } from './packWorker';
 
 /** Never uploaded: the repository and the runs' own outputs. */
@@ -67,6 +68,8 @@ export interface PackedWorkspace extends PackedContext {
 
 /** The pack worker's bundle, next to this module's: dist/ in the extension (esbuild.mjs), out/src/core/run/ in the tests. */
 export const PACK_WORKER_FILE = path.join(__dirname, 'packWorker.js');
+/** Up to this many files, all small, are packed on the caller's thread: a worker's start costs more than they do. */
+const IN_THREAD_FILES = 64;
 /** A large file is read this much at a time: a few reads ahead of the socket. */
 const LARGE_READ = 4 * TAR_CHUNK;
 
@@ -78,6 +81,8 @@ const LARGE_READ = 4 * TAR_CHUNK;
  * a large file's body is streamed from here. Goes in chunks of TAR_CHUNK or more, a few read ahead.
  */
 export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: string[] = []): PackedWorkspace {
+  const small = scan.files <= IN_THREAD_FILES && scan.stats.every((st) => !st.isFile() || st.size <= TAR_CHUNK);
+  if (small) return packInThread(dir, scan, extraDirs);
   const input: PackWorkerInput = { dir, entries: packEntriesOf(scan.entries, scan.stats), extraDirs };
   const worker = new Worker(PACK_WORKER_FILE, { workerData: input });
   const stop = new AbortController();
@@ -155,4 +160,55 @@ async function streamBody(file: string, size: number, push: (chunk: Buffer) => P
     await push(chunk);
   }
   if (got !== size) throw new Error('size mismatch');
+}
+
+/** A few small files packed on this thread, each read with a plain open, read, close (no worker to start). */
+function packInThread(dir: string, scan: WorkspaceScan, extraDirs: string[]): PackedWorkspace {
+  const stop = new AbortController();
+  let failure: Error | undefined;
+  let wanted: (() => void) | undefined;
+  const wake = () => {
+    const w = wanted;
+    wanted = undefined;
+    w?.();
+  };
+  const stream = new Readable({ highWaterMark: TAR_CHUNK, read: wake });
+  stream.on('close', () => (stop.abort(), wake()));
+  const out = (chunk: Buffer) =>
+    stream.push(chunk) || stop.signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => (wanted = resolve));
+  const tar = new ChunkedTar(out);
+  const entries = packEntriesOf(scan.entries, scan.stats);
+  const readSmall = (file: string, size: number) => readScanned(file, size, stop.signal);
+  const largeBody = () => Promise.reject(new Error('a large file in an in-thread pack'));
+  packEntries({ tar, dir, entries, extraDirs, largeBody, readSmall }).then(
+    () => stop.signal.aborted || stream.push(null),
+    (e: Error) => {
+      if (stop.signal.aborted) return;
+      failure = e;
+      stream.destroy(e);
+    },
+  );
+  return {
+    stream,
+    sentBytes: () => tar.sentBytes(),
+    failure: () => failure,
+    destroy: () => stream.destroy(),
+  };
+}
+
+/** A small file's first `size` bytes (fewer if it shrank since the scan) with a plain open, read, close. */
+function readScanned(file: string, size: number, signal: AbortSignal): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('cancelled'));
+    fs.open(file, 'r', (e, fd) => {
+      if (e) return reject(e);
+      const body = Buffer.allocUnsafe(size);
+      const end = (err: Error | null, got: number) => fs.close(fd, () => (err ? reject(err) : resolve(body.subarray(0, got))));
+      const next = (got: number) =>
+        got === size
+          ? end(null, got)
+          : fs.read(fd, body, got, size - got, got, (err, n) => (err ? end(err, 0) : n === 0 ? end(null, got) : next(got + n)));
+      next(0);
+    });
+  });
 }
