@@ -2,15 +2,11 @@ import type { Stats } from 'node:fs';
 import { mkdtemp, rm, writeFile, copyFile, mkdir, readFile, readdir, lstat } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
-import { packWorkspace } from '../run/workspaceArchive';
+import { packWorkspace, type PackedContext } from '../run/workspaceArchive';
 
-export interface PackedContext {
-  stream: Readable;
-  /** Bytes sent so far (the tar as it streams). */
-  sentBytes(): number;
-}
+export type { PackedContext };
 
 /** A pass-through that counts what goes through it without a 'data' listener (which would start the flow before anyone reads). */
 export function countingStream(): { stream: Transform; count(): number } {

@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import ignore, { type Ignore } from 'ignore';
-import type { PackedContext } from '../build/buildContext';
 import { ChunkedTar, TAR_CHUNK } from './chunkedTar';
 import { cannotPack, packEntries, packEntriesOf, type PackEntry } from './entryPacker';
 import type { PackMainMessage, PackWorkerInput, PackWorkerMessage } from './packWorker';
@@ -57,6 +56,13 @@ export async function scanWorkspace(dir: string, exclude: string[] = []): Promis
   };
   await walk('', []);
   return scan;
+}
+
+/** A tar on its way to the daemon: a build context or a workspace. */
+export interface PackedContext {
+  stream: Readable;
+  /** Bytes sent so far (the tar as it streams). */
+  sentBytes(): number;
 }
 
 export interface PackedWorkspace extends PackedContext {
