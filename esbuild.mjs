@@ -1,5 +1,5 @@
-// Five bundles: dist/extension.js (node, cjs, `vscode` external), dist/outputWorker.js (its output worker
-// thread), dist/webview.js, dist/usageChart.js (+ .css: uPlot's) and
+// Six bundles: dist/extension.js (node, cjs, `vscode` external), dist/outputWorker.js and dist/packWorker.js
+// (its worker threads: output, upload packing), dist/webview.js, dist/usageChart.js (+ .css: uPlot's) and
 // dist/sweepTable.js (browser, iife).
 // node esbuild.mjs [--production] [--watch]
 import * as fs from 'node:fs';
@@ -47,6 +47,8 @@ const contexts = await Promise.all([
   esbuild.context({ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   // the worker thread that reads a run's output off the extension host's thread (src/core/run/outputThread.ts)
   esbuild.context({ ...node, entryPoints: ['src/core/run/outputWorker.ts'], outfile: 'dist/outputWorker.js' }),
+  // the worker thread that packs a workspace's upload tar off the extension host's thread (src/core/run/workspaceArchive.ts)
+  esbuild.context({ ...node, entryPoints: ['src/core/run/packWorker.ts'], outfile: 'dist/packWorker.js' }),
   esbuild.context({
     ...common,
     entryPoints: ['webview/main.ts'],

@@ -9,13 +9,14 @@
 //   bench sweep: test/bench/sweep.ts, 36 trials on a pool of three daemons against the Docker CLI (BENCH_ONLY=sweep)
 //   bench stats: test/bench/stats.ts (the CPU twenty runs' resource sampling adds, against the same runs unsampled),
 //   then test/bench/statsChart.ts in a real host: the chart page's frame times drawing twenty runs, against an idle page
+//   bench podman-run, bench podman-list: test/bench/podman.ts, on the testbed's Podman against the podman CLI (BENCH_ONLY=podman)
 //   bench debug: test/bench/debug.ts (to a breakpoint on the first line, against a plain run of the recipe)
 //   bench kernel: test/bench/kernel.ts (a notebook kernel's start and cell round trip, against a run and a local kernel)
 //   bench logs: test/bench/runLogs.ts, a recipe printing 100 MB through Run Recipe in a real extension host
 //   bench activate: activate() inside a real VS Code extension host (code-server), median of RUNS
 //   host starts, plus the time to load the bundle in plain node; and the Docker calls made meanwhile.
 // CONTAINER_EXEC_KEEP_TESTBED=1 leaves the testbed running afterwards; BENCH_ONLY=run,logs runs some of
-// lists, build, run, swarm, pool, stats, debug, kernel, logs, activate.
+// lists, build, run, podman, swarm, pool, sweep, stats, debug, kernel, logs, activate.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -79,7 +80,7 @@ const only = (name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split('
 let withinBudget = !only('activate');
 testbed('start');
 try {
-  for (const bench of ['lists', 'build', 'run', 'swarm', 'pool', 'sweep', 'debug', 'kernel'].filter(only))
+  for (const bench of ['lists', 'build', 'run', 'podman', 'swarm', 'pool', 'sweep', 'debug', 'kernel'].filter(only))
     run(process.execPath, [`out/test/bench/${bench}.js`], { env: { ...process.env, CONTAINER_EXEC_TESTBED_ENV: TESTBED_ENV } });
 
   if (only('stats')) {

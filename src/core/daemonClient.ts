@@ -18,6 +18,7 @@ import {
 import { SshBridge, type SshTarget } from './sshTransport';
 import { loadTlsMaterial, type TlsMaterial } from './tlsMaterial';
 import { heartbeat } from './heartbeat';
+import { endpointMemo } from './endpointMemo';
 
 /** Counts Engine API calls made by this process: lets tests prove nothing talks to Docker too early. */
 export const engineCallStats = { calls: 0 };
@@ -36,7 +37,6 @@ export class DaemonClient {
   private dockerPromise: Promise<Docker> | undefined;
   private sshBridge: SshBridge | undefined;
   private tls: TlsMaterial | undefined;
-  private versionPromise: Promise<DaemonVersion> | undefined;
 
   constructor(
     readonly daemon: DaemonDescription,
@@ -250,18 +250,44 @@ export class DaemonClient {
   }
 
   /**
-   * Which engine answers (Docker, or Podman's Docker-compatible API): asked once per client, since an
-   * endpoint's engine does not change while it answers; a failed ask is asked again next time.
+   * Which engine answers (Docker, or Podman's Docker-compatible API): asked once a minute per endpoint
+   * (`endpointMemo`), since an endpoint's engine does not change while it answers; a failed ask is asked again.
    */
-  engine(opts?: CallOptions): Promise<DaemonVersion> {
-    this.versionPromise ??= this.version(opts);
-    this.versionPromise.catch(() => (this.versionPromise = undefined));
-    return this.versionPromise;
+  engine(opts: CallOptions = {}): Promise<DaemonVersion> {
+    return this.raced(
+      'version',
+      endpointMemo('version', this.daemon, () => this.version({ timeoutMs: opts.timeoutMs })),
+      opts.signal,
+    );
   }
 
   async info(opts?: CallOptions): Promise<DaemonInfo> {
     const raw = await this.call('info', (docker, abortSignal) => signalled(docker).info({ abortSignal }), opts);
     return toInfo(parseEngineAnswer(this.host, '/info', InfoAnswer, raw));
+  }
+
+  /**
+   * /info as of at most a minute ago, shared by the endpoint's clients: what a run's probe reads (CPUs,
+   * memory, runtimes) changes only when the daemon is reconfigured. Live figures (the Daemons view) use `info`.
+   */
+  stableInfo(opts: CallOptions = {}): Promise<DaemonInfo> {
+    return this.raced(
+      'info',
+      endpointMemo('info', this.daemon, () => this.info({ timeoutMs: opts.timeoutMs })),
+      opts.signal,
+    );
+  }
+
+  /** A shared answer, abandoned (not cancelled) when this caller's signal aborts. */
+  private raced<T>(what: string, answer: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (!signal) return answer;
+    const cancelled = () => new DaemonError('cancelled', this.host, `${what} on ${this.host} was cancelled`);
+    if (signal.aborted) return Promise.reject(cancelled());
+    let onAbort: () => void;
+    const aborted = new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', (onAbort = () => reject(cancelled())), { once: true }),
+    );
+    return Promise.race([answer, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
   }
 
   /** Ends kept-alive ssh processes. The client stays usable: the next call reconnects. */

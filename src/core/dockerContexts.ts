@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as z from 'zod';
 import type { DaemonDescriptionInput } from './daemonDescription';
 import { localDaemonFromEnvironment, podmanDaemonsFromEnvironment } from './localDaemon';
+import { discoverPodmanConnections, podmanConnectionFiles } from './podmanConnections';
 
 const ContextMeta = z.object({
   Name: z.string(),
@@ -62,6 +63,12 @@ export async function discoverDaemons(
   const podman = podmanDaemonsFromEnvironment(env);
   for (const daemon of podman.daemons) daemons.push({ daemon, source: 'environment', context: daemon.id, current: false });
   for (const error of podman.problems) problems.push({ file: 'CONTAINER_HOST', error });
+  // Podman connections: read-only like contexts, a socket already found above not listed twice
+  const connections = await discoverPodmanConnections(podmanConnectionFiles(env, home));
+  problems.push(...connections.problems);
+  for (const daemon of connections.daemons)
+    if (!daemons.some((d) => d.daemon.host === daemon.host))
+      daemons.push({ daemon, source: 'context', context: daemon.id, description: 'Podman connection', current: false });
   const metaDir = path.join(configDir, 'contexts', 'meta');
   let digests: string[] = [];
   try {

@@ -8,6 +8,7 @@ export * from './daemonClient';
 export * from './localDaemon';
 export * from './labels';
 export * from './dockerContexts';
+export * from './podmanConnections';
 export * from './daemonSettings';
 export * from './emitter';
 export * from './daemonHub';

@@ -30,6 +30,9 @@ export const LABELS = {
   claimOwner: 'container-exec.claim-owner',
 } as const;
 
+/** The `container-exec.kind` label of a sweep's seed container and of its workspace images (found again as lost by it). */
+export const SWEEP_WORKSPACE_KIND = 'sweep-workspace';
+
 /** The OS user, as the `container-exec.user` label every run container carries (budgets count by it). */
 export const osUser = (): string => {
   try {

@@ -214,7 +214,7 @@ export const RUN_COMMANDS = {
     if (!id) return undefined;
     const removed = await s.runs.removeLostRunContainers(id);
     void vscode.window.showInformationMessage(
-      removed.length ? `Removed ${removed.length} container(s) of lost runs on ${id}.` : `No containers of lost runs on ${id}.`,
+      removed.length ? `Removed ${removed.length} container(s) or image(s) of lost runs on ${id}.` : `No containers of lost runs on ${id}.`,
     );
     return removed;
   },

@@ -21,6 +21,13 @@ import { RunUsage } from './runUsage';
 import { UsageCharts } from './usageChartPanel';
 import { Disposable } from '../lifecycle';
 
+/** "2 container(s) and 1 sweep workspace image(s)": what a list of lost leftovers holds. */
+export const lostText = (lost: LostRun[]): string => {
+  const images = lost.filter((l) => l.image).length;
+  const containers = `${lost.length - images} container(s)`;
+  return images ? `${lost.length - images ? `${containers} and ` : ''}${images} sweep workspace image(s)` : containers;
+};
+
 /** A daemon id (the commands' argument) or any target. */
 const asTarget = (t: string | RunTarget): RunTarget => (typeof t === 'string' ? daemonTarget(t) : t);
 const key = (t: RunTarget) => `${t.kind}:${t.id}`;
@@ -36,6 +43,8 @@ export class RunsFeature extends Disposable {
   /** Show Resource Usage panels. */
   readonly charts: UsageCharts;
   private readonly active = new Map<string, AbortController>();
+  /** Sweeps going on in this window: their seed containers and workspace images are not lost. */
+  private readonly sweeps = new Set<string>();
   /** Lost-run containers already offered: the same ones are not offered twice a session. */
   private readonly offered = new Set<string>();
   /** Ticks the running rows' durations. */
@@ -117,9 +126,18 @@ export class RunsFeature extends Disposable {
     return this.backends.with(target, work);
   }
 
-  /** Containers of this workspace's runs that no run of this window owns (and not kept on purpose, nor holding outputs still to fetch). */
+  /** Sweep `id` goes on in this window until the returned function is called: what it made is not offered as lost meanwhile. */
+  sweepGoingOn(id: string): () => void {
+    this.sweeps.add(id);
+    return () => this.sweeps.delete(id);
+  }
+
+  /**
+   * Containers of this workspace's runs that no run of this window owns (and not kept on purpose, nor holding
+   * outputs still to fetch), and workspace images of its sweeps not going on here.
+   */
   private lost(backend: ExecutionBackend): Promise<LostRun[]> {
-    const owned = [...this.active.keys(), ...this.history.all().flatMap((r) => (r.outputsKept ? [r.id] : []))];
+    const owned = [...this.active.keys(), ...this.sweeps, ...this.history.all().flatMap((r) => (r.outputsKept ? [r.id] : []))];
     return backend.findLost(workspaceDir(), new Set(owned));
   }
 
@@ -129,9 +147,7 @@ export class RunsFeature extends Disposable {
     return this.withBackend(target, async (backend) => {
       const targets = containers ?? (await this.lost(backend));
       for (const c of targets) await backend.removeLost(c);
-      this.log.info(
-        `Removed ${targets.length} container(s) of lost runs on ${targetText(target)}: ${targets.map((c) => c.name).join(', ')}`,
-      );
+      this.log.info(`Removed ${lostText(targets)} of lost runs on ${targetText(target)}: ${targets.map((c) => c.name).join(', ')}`);
       if (targetIsOneDaemon(target)) void this.daemons.hub.refresh(target.id);
       return targets.map((c) => c.id);
     });
@@ -148,7 +164,7 @@ export class RunsFeature extends Disposable {
       if (!fresh.length) return;
       fresh.forEach((c) => this.offered.add(`${key(target)}/${c.id}`));
       const answer = await vscode.window.showWarningMessage(
-        `${where[0]!.toUpperCase()}${where.slice(1)} holds ${fresh.length} container(s) of runs lost mid-run (the ${targetNoun(target)} or VS Code stopped): ${fresh.map((c) => c.name).join(', ')}.`,
+        `${where[0]!.toUpperCase()}${where.slice(1)} holds ${lostText(fresh)} of runs lost mid-run (the ${targetNoun(target)} or VS Code stopped): ${fresh.map((c) => c.name).join(', ')}.`,
         'Remove',
       );
       if (answer === 'Remove') await this.removeLostRunContainers(target, fresh);

@@ -129,6 +129,7 @@ export async function runSweepFile(
   const trialsOver = new Set<number>();
   const cancel = new AbortController();
   running.set(sweepId, cancel);
+  const goingOn = s.runs.sweepGoingOn(sweepId);
   const result = await runSweep({
     sweepId,
     plan,
@@ -152,6 +153,7 @@ export async function runSweepFile(
       ui.progress?.(trialsOver.size, total);
     },
   }).finally(() => {
+    goingOn();
     running.delete(sweepId);
     live.running = false;
   });

@@ -8,9 +8,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildImage, createDaemonClient, packContext } from '../../src/core';
-import { median, runBenches } from '../support/bench';
+import { median, runBenches, spread } from '../support/bench';
 import { need } from '../support/testbed';
 import { RawEngine, tarOf } from './rawEngine';
+
+/** Rounds of each (the first one a warm-up): a build's time swings by a tenth with the machine's load. */
+const ROUNDS = 11;
 
 async function buildBench(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-build-'));
@@ -25,7 +28,7 @@ async function buildBench(): Promise<void> {
   const rawEngine = new RawEngine(need('DOCKER_LOCAL_HOST'));
   const tar = tarOf(dir);
   try {
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < ROUNDS; i++) {
       let t0 = performance.now();
       const answer = await rawEngine.request('POST', '/build?t=local%2Fce-bench-raw%3A1&nocache=1', tar, {
         'Content-Type': 'application/x-tar',
@@ -51,7 +54,8 @@ async function buildBench(): Promise<void> {
     }
     const [o, c, w] = [median(ours.slice(1)), median(cli.slice(1)), median(raw.slice(1))];
     console.log(
-      `bench build: vs-raw=${(o / w).toFixed(2)} vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} raw-ms=${w.toFixed(0)} cli-ms=${c.toFixed(0)} context-mb=20`,
+      `bench build: vs-raw=${(o / w).toFixed(2)} vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} raw-ms=${w.toFixed(0)} cli-ms=${c.toFixed(0)} context-mb=20 ` +
+        `rounds=${ROUNDS - 1} spread-ms=ours:${spread(ours.slice(1))},raw:${spread(raw.slice(1))},cli:${spread(cli.slice(1))}`,
     );
   } finally {
     execFileSync(

@@ -3,6 +3,7 @@
 // event loop delay is sampled meanwhile (perf_hooks.monitorEventLoopDelay, 10 ms resolution), with the
 // host's garbage collections and what the run's terminal was given (through the extension's test API).
 import * as fs from 'node:fs';
+import { Session } from 'node:inspector';
 import * as path from 'node:path';
 import { PerformanceObserver, monitorEventLoopDelay, type PerformanceEntry } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -79,12 +80,15 @@ export async function run(): Promise<void> {
     slice.reset();
     lastChars = terminal.chars;
   }, 500);
+  // BENCH_HOST_PROFILE=1: a CPU profile of this host's main thread over the run (host-profile.cpuprofile): what it does per chunk
+  const profiler = process.env.BENCH_HOST_PROFILE ? await startProfile() : undefined;
   const r = await vscode.commands.executeCommand<RunResult>(
     'containerExec.runRecipeOnConfiguration',
     vscode.Uri.file(recipe),
     'bench-logs',
   );
   const wallMs = Date.now() - t0;
+  if (profiler) fs.writeFileSync(path.join(process.env.TEST_RESULTS_DIR!, 'host-profile.cpuprofile'), await profiler());
   clearInterval(sampler);
   slices.push({ at: Date.now(), maxMs: slice.max / 1e6 });
   fs.writeFileSync(path.join(process.env.TEST_RESULTS_DIR!, 'timeline.txt'), timeline.join('\n'));
@@ -114,4 +118,20 @@ export async function run(): Promise<void> {
     majorGcs: gcs.filter((g) => g.major).length,
   };
   fs.writeFileSync(path.join(process.env.TEST_RESULTS_DIR!, 'bench-logs.json'), JSON.stringify(result));
+}
+
+/** Starts the V8 profiler in this thread; the returned function stops it and gives the profile (JSON). */
+async function startProfile(): Promise<() => Promise<string>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = (await post('Profiler.stop')) as { profile: object };
+    session.disconnect();
+    return JSON.stringify(profile);
+  };
 }

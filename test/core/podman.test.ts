@@ -1,6 +1,7 @@
 // Podman's Docker-compatible API (the testbed's rootful Podman 4.3.1), reached like any daemon: what works
 // as on Docker, and the differences the core handles (engine name, exec resize, stats pace, GPU/runtime refusals).
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +13,12 @@ import {
   LABELS,
   buildImage,
   createDaemonClient,
+  discoverDaemons,
+  discoverPodmanConnections,
+  parseConnectionsJson,
+  parseContainersConfConnections,
+  podmanConnectionFiles,
+  engineCallStats,
   followContainerLogs,
   followEvents,
   listContainers,
@@ -40,10 +47,20 @@ const daemon = () => ({ id: 'podman', host: podmanHost() });
 async function podmanRun(
   recipe: { file: string; text: string },
   input: Record<string, unknown>,
-  opts: { image?: string; signal?: AbortSignal; onOutput?: (t: string) => void; runId?: string; keep?: boolean } = {},
+  opts: {
+    image?: string;
+    signal?: AbortSignal;
+    onOutput?: (t: string, ws: string) => void;
+    runId?: string;
+    keep?: boolean;
+    files?: Record<string, string>;
+  } = {},
 ) {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-podman-'));
-  fs.writeFileSync(path.join(ws, recipe.file), recipe.text);
+  for (const [file, text] of Object.entries({ ...opts.files, [recipe.file]: recipe.text })) {
+    fs.mkdirSync(path.dirname(path.join(ws, file)), { recursive: true });
+    fs.writeFileSync(path.join(ws, file), text);
+  }
   const image = opts.image ?? podmanPythonImage();
   const r = validateConfiguration({ name: 'podman-test', daemon: 'podman', baseImage: image, ...input });
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
@@ -75,7 +92,7 @@ async function podmanRun(
         onOutput: (chunk, stream) => {
           if (stream !== 'stdout') return;
           stdout += chunk.toString();
-          opts.onOutput?.(chunk.toString());
+          opts.onOutput?.(chunk.toString(), ws);
         },
         onStatus: () => undefined,
         onWarning: (w) => warnings.push(w),
@@ -123,6 +140,79 @@ describe('Podman discovery (pure: an environment and the files that exist)', () 
   });
 });
 
+describe('Podman connections (podman system connection list), discovered read-only like Docker contexts', () => {
+  it('containers.conf as Podman 4 writes it and podman-connections.json as Podman 5 does: names, URIs, identities and the default', () => {
+    const conf = [
+      '[containers]',
+      '',
+      '[engine]',
+      '  active_service = "box"',
+      '  [engine.service_destinations]',
+      '    [engine.service_destinations.box]',
+      '      uri = "ssh://core@box.example:2222/run/user/1000/podman/podman.sock"',
+      '      identity = "/home/me/.ssh/id_ed25519"',
+      '    [engine.service_destinations."local sock"]',
+      '      uri = "unix:///run/podman/podman.sock" # rootful',
+      '[machine]',
+      '  uri = "tcp://not-a-connection:1"',
+    ].join('\n');
+    assert.deepEqual(parseContainersConfConnections(conf), [
+      {
+        name: 'box',
+        uri: 'ssh://core@box.example:2222/run/user/1000/podman/podman.sock',
+        identity: '/home/me/.ssh/id_ed25519',
+        default: true,
+      },
+      { name: 'local sock', uri: 'unix:///run/podman/podman.sock', default: false },
+    ]);
+    assert.deepEqual(parseContainersConfConnections('[engine.service_destinations]\nci = { uri = "tcp://10.0.0.5:8080" }\n'), [
+      { name: 'ci', uri: 'tcp://10.0.0.5:8080', default: false },
+    ]);
+    const json = JSON.stringify({
+      Connection: { Default: 'ci', Connections: { ci: { URI: 'tcp://10.0.0.5:8080', Identity: '', IsMachine: false } } },
+      Farm: {},
+    });
+    assert.deepEqual(parseConnectionsJson(json), [{ name: 'ci', uri: 'tcp://10.0.0.5:8080', default: true }]);
+  });
+
+  it('a real `podman system connection add` (scratch CONTAINERS_CONF): its unix connection is a daemon that answers as Podman; its ssh one a problem naming it; nothing else read', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-podman-conn-'));
+    const conf = path.join(dir, 'containers.conf');
+    fs.writeFileSync(conf, ''); // Podman writes connections into CONTAINERS_CONF only when it exists
+    const env = { ...process.env, CONTAINERS_CONF: conf, XDG_CONFIG_HOME: path.join(dir, 'config'), HOME: dir };
+    const podman = (...args: string[]) => execFileSync('podman', ['system', 'connection', 'add', ...args], { env, stdio: 'pipe' });
+    try {
+      podman('testbed', podmanHost());
+      podman('--identity', path.join(dir, 'id_ed25519'), 'far', 'ssh://core@far.example:2222/run/podman/podman.sock');
+      const files = podmanConnectionFiles({ CONTAINERS_CONF: conf, XDG_CONFIG_HOME: path.join(dir, 'config') }, dir, true);
+      const found = await discoverPodmanConnections(files);
+      assert.deepEqual(
+        found.daemons.map((d) => [d.id, d.host]),
+        [['podman:testbed', podmanHost()]],
+      );
+      assert.equal(found.problems.length, 1, JSON.stringify(found.problems));
+      assert.equal(found.problems[0]!.file, conf);
+      assert.match(
+        found.problems[0]!.error,
+        /Podman connection "far" \(ssh:\/\/core@far\.example:2222\/run\/podman\/podman\.sock\) is not used/,
+      );
+      const client = createDaemonClient(found.daemons[0]!);
+      try {
+        assert.equal((await client.engine()).engine, 'Podman');
+      } finally {
+        client.dispose();
+      }
+      // and through the Daemons view's discovery, beside the environment's daemon, read-only as a context is
+      const all = await discoverDaemons({ CONTAINERS_CONF: conf, XDG_CONFIG_HOME: path.join(dir, 'config'), DOCKER_CONFIG: dir }, dir);
+      const listed = all.daemons.find((d) => d.daemon.id === 'podman:testbed');
+      assert.equal(listed?.source, 'context');
+      assert.equal(listed?.description, 'Podman connection');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.1)', function () {
   this.timeout(120000);
 
@@ -138,6 +228,25 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
       client.dispose();
       docker.dispose();
     }
+  });
+
+  it('a run’s probe through a fresh client of an endpoint already probed asks neither /version nor /info (Podman: 0.3 s and 0.15 s, paid by every run)', async () => {
+    const r = validateConfiguration({ name: 'probe', daemon: 'podman', baseImage: podmanBusyboxImage() });
+    assert.ok(r.ok);
+    // each run opens its own back-end and client, as dockerDaemonProvider does
+    const callsOfOneProbe = async () => {
+      const backend = new DockerDaemonBackend(createDaemonClient(daemon()), true);
+      try {
+        const before = engineCallStats.calls;
+        const capacity = await backend.probe(r.config, { signal: new AbortController().signal });
+        assert.deepEqual(capacity.errors, []);
+        return engineCallStats.calls - before;
+      } finally {
+        backend.dispose();
+      }
+    };
+    await callsOfOneProbe();
+    assert.equal(await callsOfOneProbe(), 0);
   });
 
   it('lists and events: a labelled container is listed, and its create/start/die come through the event stream', async () => {
@@ -181,6 +290,55 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
     assert.equal(r.stdout, 'done\n');
     assert.equal(fs.readFileSync(path.join(r.outputsDir, 'out', 'result.txt'), 'utf8'), `hello-podman ${96 * 1024 * 1024}`);
     assert.deepEqual(await runContainers(r.id), []);
+  });
+
+  it('outputs both ways: a nested input folder reaches the recipe whole, and a nested output folder comes back whole', async () => {
+    const recipe = [
+      'import os',
+      'rows = open("data/in/table.csv").read().splitlines()',
+      'os.makedirs("out/deep/er", exist_ok=True)',
+      'open("out/deep/er/count.txt", "w").write(str(len(rows)))',
+      'open("out/top.txt", "w").write(open("data/in/nested/note.txt").read())',
+    ].join('\n');
+    const r = await podmanRun(
+      { file: 'both.py', text: recipe },
+      {},
+      { files: { 'data/in/table.csv': 'a,b\n1,2\n3,4\n', 'data/in/nested/note.txt': 'from the workspace' } },
+    );
+    assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+    assert.equal(fs.readFileSync(path.join(r.outputsDir, 'out', 'deep', 'er', 'count.txt'), 'utf8'), '3');
+    assert.equal(fs.readFileSync(path.join(r.outputsDir, 'out', 'top.txt'), 'utf8'), 'from the workspace');
+    assert.deepEqual(await runContainers(r.id), []);
+  });
+
+  it('lost-run cleanup: a run whose window went away is found by its labels on Podman (not while active) and removed', async () => {
+    const runId = newRunId();
+    let checked: Promise<void> | undefined;
+    const cleanUp = async (ws: string) => {
+      // a fresh back-end, as after a reload: no run is active in this window
+      const backend = new DockerDaemonBackend(createDaemonClient(daemon()), true);
+      try {
+        assert.deepEqual(
+          (await backend.findLost(ws, new Set([runId]))).filter((l) => l.runId === runId),
+          [],
+        );
+        const lost = (await backend.findLost(ws, new Set())).filter((l) => l.runId === runId);
+        assert.equal(lost.length, 1);
+        await backend.removeLost(lost[0]!);
+        assert.deepEqual(await runContainers(runId), []);
+      } finally {
+        backend.dispose();
+      }
+    };
+    const r = await podmanRun(
+      { file: 'long.sh', text: 'echo started; sleep 60\n' },
+      {},
+      { image: podmanBusyboxImage(), runId, onOutput: (t, ws) => t.includes('started') && (checked ??= cleanUp(ws)) },
+    );
+    assert.ok(checked, 'the recipe never started');
+    await checked;
+    assert.notEqual(r.outcome.state, 'succeeded', r.outcome.message);
+    assert.deepEqual(await runContainers(runId), []);
   });
 
   it('a recipe past its memory limit is SIGKILLed (exit 137) and, since Podman never reports OOMKilled, the outcome says it may have been the limit', async () => {

@@ -1,6 +1,7 @@
 // Sweeps on the testbed's real daemons: the trials a matrix gives, with their arguments and environment;
 // maxParallel, fail-fast, cancel (nothing left), retries after a daemon lost mid-trial, a pool's spread, metrics.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +12,6 @@ import {
   PoolBackend,
   createDaemonClient,
   listContainers,
-  removeContainer,
   newRunId,
   planSweep,
   runSweep,
@@ -256,25 +256,65 @@ describe('sweeps on real daemons', function () {
   });
 });
 
+describe("sweeps: a retry's placement avoids the daemon that lost the trial's attempt", function () {
+  this.timeout(60000);
+  const placed = async (ids: string[], config: Record<string, unknown>, avoid: string[]) => {
+    const pool = new PoolBackend({
+      name: `sweep-avoid-${Math.random().toString(36).slice(2, 7)}`,
+      daemons: ids.map((id) => ({ id, daemon: daemons[id]!() })),
+    });
+    try {
+      const cap = await pool.probe(configOf({ pool: ids, ...config }), {
+        signal: new AbortController().signal,
+        avoid: { daemons: avoid, why: 'lost there' },
+      });
+      assert.deepEqual(cap.errors, []);
+      return pool.placement!;
+    } finally {
+      pool.dispose(); // releases its place: nothing was created
+    }
+  };
+
+  it('another daemon of the pool can run it: placed there, the reason says why not on the avoided one', async () => {
+    for (const avoid of ['local', 'tls']) {
+      const p = await placed(['local', 'tls'], {}, [avoid]);
+      assert.equal(p.daemon, avoid === 'local' ? 'tls' : 'local', p.reason);
+      assert.match(p.reason, new RegExp(`^not on daemon "${avoid}" \\(lost there\\); `));
+    }
+  });
+
+  it('only the avoided daemon can run it (runtime "fake" is on tcp alone): placed there all the same', async () => {
+    const p = await placed(['local', 'tcp'], { runtime: 'fake' }, ['tcp']);
+    assert.equal(p.daemon, 'tcp', p.reason);
+    assert.doesNotMatch(p.reason, /not on daemon/);
+  });
+});
+
 describe('sweeps: a retry after a daemon SIGKILLed mid-trial (the crash daemon of the testbed)', function () {
   this.timeout(180000);
   let host = '';
   before(() => (host = startCrashDaemon()));
   after(() => stopCrashDaemon());
 
-  it('the lost trial is placed again on the other daemon of the pool and succeeds; its first run is marked lost', async () => {
+  it('the lost trial is placed again on the other daemon of the pool and succeeds, even when the lost daemon is back by then (restarted: it would be the least loaded); its first run is marked lost', async () => {
     daemons.crash = () => ({ id: 'crash', host, timeoutMs: 5000 });
     const name = `sweep-retry-${Math.random().toString(36).slice(2, 7)}`;
     const pool = { name, daemons: ['crash', 'tcp'].map((id) => ({ id, daemon: daemons[id]!() })) };
     let killed = false;
-    const attempts: { attempt: number; failure?: string; lost?: boolean }[] = [];
-    const { result, ws } = await sweep(
+    let restarted = false;
+    const attempts: { attempt: number; runId: string; failure?: string; lost?: boolean }[] = [];
+    const { result, ws, sweepId } = await sweep(
       { matrix: { i: [1], include: [{ sleep: 8 }] }, retries: 1 },
       {
         config: configOf({ pool: ['crash', 'tcp'] }),
         open: () => new PoolBackend(pool),
         onTrial: (t) => {
-          if (t.outcome) attempts.push({ attempt: t.attempt, failure: t.outcome.failure, lost: t.outcome.lost });
+          if (t.outcome) attempts.push({ attempt: t.attempt, runId: t.runId, failure: t.outcome.failure, lost: t.outcome.lost });
+          // back up before the retry is placed (a dockerd its service manager restarts): idle, it is the least loaded of the two
+          if (t.outcome?.lost && !restarted) {
+            restarted = true;
+            startCrashDaemon();
+          }
           // the crash daemon runs nothing and ties keep the pool's order: the first attempt lands there
           if (!killed && t.state === 'running' && t.containerId && t.placement?.daemon === 'crash') {
             killed = true;
@@ -287,23 +327,28 @@ describe('sweeps: a retry after a daemon SIGKILLed mid-trial (the crash daemon o
     const t = result.trials[0]!;
     assert.equal(result.state, 'succeeded', result.message);
     assert.equal(t.attempt, 1);
-    assert.deepEqual(attempts[0], { attempt: 0, failure: 'daemon-lost', lost: true });
-    assert.equal(t.placement?.daemon, 'tcp');
+    assert.deepEqual({ ...attempts[0], runId: undefined }, { attempt: 0, runId: undefined, failure: 'daemon-lost', lost: true });
+    assert.equal(t.placement?.daemon, 'tcp', t.placement?.reason);
+    assert.match(t.placement?.reason ?? '', /^not on daemon "crash" \(an earlier attempt of this trial was lost there\); /);
     assert.equal(t.metrics?.values.score, 0);
     assert.deepEqual(await containersOf(ws, ['tcp']), []);
-    // the lost attempt's container lives on the crash daemon (a lost run): back up, it is found by the workspace label and removed
-    startCrashDaemon();
-    const client = createDaemonClient(daemons.crash());
+    // the lost attempt's container stays on the crash daemon, and so does the workspace image it was made from (the
+    // sweep's end could not remove it): the lost-run cleanup finds both by the workspace label and removes them
+    assert.ok(restarted);
+    const crash = onDaemon('crash')();
     try {
-      const left = (await listContainers(client)).filter((c) => c.labels[LABELS.workspace] === workspaceLabel(ws));
-      assert.equal(left.length, 1, 'the lost attempt is found again by its labels');
-      await removeContainer(client, left[0]!.id);
-      assert.deepEqual(
-        (await listContainers(client)).filter((c) => c.labels[LABELS.workspace] === workspaceLabel(ws)),
-        [],
-      );
+      const lost = await crash.findLost(ws, new Set());
+      const sweepImage = `container-exec-sweep:${sweepId}-1`;
+      assert.deepEqual(lost.map((l) => (l.image ? `image ${l.name}` : `container of run ${l.runId}`)).sort(), [
+        `container of run ${attempts[0]!.runId}`,
+        `image ${sweepImage}`,
+      ]);
+      for (const l of lost) await crash.removeLost(l);
+      const cli = (args: string[]) => execFileSync('docker', ['-H', host, ...args], { encoding: 'utf8' }).trim();
+      assert.equal(cli(['ps', '-a', '-q', '--filter', `label=${LABELS.workspace}=${workspaceLabel(ws)}`]), '');
+      assert.equal(cli(['images', '-q', sweepImage]), '');
     } finally {
-      client.dispose();
+      crash.dispose();
     }
   });
 });

@@ -3,7 +3,7 @@
 // sweep's workspace images and seed containers are gone after it, succeeded, cancelled or failed. A swarm
 // uploads per trial (its node is chosen after the service exists).
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,6 +24,7 @@ import {
   type SweepResult,
   type TrialProgress,
 } from '../../src/core';
+import type { SweepJob } from '../support/sweepWindow';
 import { need } from '../support/testbed';
 
 /** Each daemon: how the Docker CLI reaches it (a local socket) and how the extension does. */
@@ -74,6 +75,8 @@ async function sweep(
     onStatus?: (text: string) => void;
     /** Extra workspace bytes (data/big.bin). */
     bigBytes?: number;
+    uploadWarnBytes?: number;
+    onWarning?: (text: string) => void;
   },
 ): Promise<Swept> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-sweep-ws-'));
@@ -100,8 +103,10 @@ async function sweep(
       interpreters: DEFAULT_INTERPRETERS,
       graceSeconds: 2,
       extensionVersion: '9.9.9-test',
+      uploadWarnBytes: o.uploadWarnBytes,
     },
     openBackend: async () => o.open(),
+    onWarning: o.onWarning,
     trialFolder: async (trial, attempt) => {
       const folder = path.join(ws, '.container-exec', 'sweeps', sweepId, `t${trial.index}${attempt ? `-r${attempt}` : ''}`);
       fs.mkdirSync(folder, { recursive: true });
@@ -237,6 +242,24 @@ describe('sweeps upload the workspace once per daemon (issue 27), on real daemon
     fs.rmSync(s.ws, { recursive: true, force: true });
   });
 
+  it('a workspace past containerExec.uploadWarnMB is said once per sweep (not per trial, not never)', async () => {
+    const warnings: string[] = [];
+    const s = await sweep(
+      { matrix: { i: [1, 2, 3] }, maxParallel: 3 },
+      {
+        config: configOf({ daemon: 'local' }),
+        open: onDaemon('local'),
+        bigBytes: 2e6,
+        uploadWarnBytes: 1e6,
+        onWarning: (w) => warnings.push(w),
+      },
+    );
+    assert.equal(s.result.state, 'succeeded', s.result.message);
+    assert.equal(warnings.filter((w) => w.includes('containerExec.uploadWarnMB')).length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /^Uploading 2\.0 MB \(4 files\) from /);
+    assert.deepEqual(leftOn(s, 'local'), []);
+  });
+
   it('failFast: the sweep that failed leaves no container, seed or workspace image', async () => {
     const s = await sweep(
       { matrix: { fail: ['no', 'yes', 'no', 'no'] }, maxParallel: 2, failFast: true },
@@ -261,5 +284,64 @@ describe('sweeps upload the workspace once per daemon (issue 27), on real daemon
     const uploads = nodes.flatMap((on) => uploadsOn(s, on));
     assert.equal(uploads.length, 3, `archive PUTs over the nodes: ${uploads.join(', ')}`);
     for (const on of nodes) assert.deepEqual(leftOn(s, on), [], on);
+  });
+});
+
+describe('a sweep abandoned with its window (issue 27): nothing left behind', function () {
+  this.timeout(180000);
+
+  it('a window SIGKILLed mid-sweep leaves its trial containers and workspace images: the lost-run cleanup finds both by the workspace label and removes them', async () => {
+    const ids = ['local', 'tcp'];
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-sweep-gone-'));
+    fs.writeFileSync(path.join(ws, 'job.sh'), JOB);
+    fs.writeFileSync(path.join(ws, 'data.txt'), 'the workspace\n');
+    fs.writeFileSync(path.join(ws, 'notes.txt'), 'start\n');
+    const s = { ws, sweepId: newRunId() } as Swept;
+    const child = fork(path.join(__dirname, '../support/sweepWindow.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    try {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        child.on('message', (m: { ready?: boolean; running?: number[]; error?: string; ended?: boolean }) => {
+          if (m.ready)
+            child.send({
+              sweepId: s.sweepId,
+              workspaceDir: ws,
+              daemons: ids.map((id) => daemons[id]!.desc()),
+              file: { matrix: { i: [1, 2, 3, 4], sleep: [60] }, maxParallel: 4 },
+            } satisfies SweepJob);
+          else if (m.running?.length === 4) resolve();
+          else if (m.error || m.ended) reject(new Error(m.error ?? 'the sweep ended before its window was killed'));
+        });
+      });
+      child.kill('SIGKILL');
+      await exited;
+      const left = ids.flatMap((on) => leftOn(s, on));
+      assert.equal(left.filter((l) => l.startsWith('container ')).length, 4, left.join(', '));
+      assert.ok(
+        left.some((l) => l.startsWith('image ')),
+        `the sweep's workspace images stay: ${left.join(', ')}`,
+      );
+      // what the extension does when it finds them (offerLostRunCleanup): each daemon's lost leftovers of this workspace, removed
+      for (const on of ids) {
+        const backend = onDaemon(on)();
+        try {
+          for (const l of await backend.findLost(ws, new Set())) await backend.removeLost(l);
+        } finally {
+          backend.dispose();
+        }
+        assert.deepEqual(leftOn(s, on), [], on);
+      }
+    } finally {
+      child.kill('SIGKILL');
+      // what a failed test left (never others'): this sweep's containers and images
+      for (const on of ids)
+        for (const l of new Set(leftOn(s, on))) {
+          try {
+            docker(on, [l.startsWith('image ') ? 'rmi' : 'rm', '-f', l.slice(l.indexOf(' ') + 1)]);
+          } catch {
+            // gone with its container
+          }
+        }
+    }
   });
 });

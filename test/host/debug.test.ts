@@ -5,7 +5,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ContainerExecApi } from '../../src/extension';
 import type { DebugSessionEnd } from '../../src/debug/debugAdapter';
-import { killCrashDaemon, need, startCrashDaemon, stopCrashDaemon, testbedDaemonSettings } from '../support/testbed';
+import {
+  killCrashDaemon,
+  need,
+  podmanHost,
+  podmanPythonImage,
+  startCrashDaemon,
+  stopCrashDaemon,
+  testbedDaemonSettings,
+} from '../support/testbed';
 import { until } from '../support/until';
 
 interface Dap {
@@ -52,7 +60,7 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
     );
     await config().update(
       'daemons',
-      daemons.filter((d) => d.id !== 'ssh'),
+      [...daemons.filter((d) => d.id !== 'ssh'), { id: 'podman', host: podmanHost() }],
       vscode.ConfigurationTarget.Workspace,
     );
     await config().update('stopGraceSeconds', 2, vscode.ConfigurationTarget.Workspace);
@@ -62,6 +70,7 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
         { name: 'dbg-local', daemon: 'local', baseImage: need('PYTHON_IMAGE') },
         { name: 'dbg-tls', daemon: 'tls', baseImage: need('PYTHON_IMAGE') },
         { name: 'dbg-ssh', daemon: 'ssh', baseImage: need('PYTHON_IMAGE') },
+        { name: 'dbg-podman', daemon: 'podman', baseImage: podmanPythonImage() },
         { name: 'dbg-nodebugpy', daemon: 'local', baseImage: need('BUSYBOX_IMAGE') },
         { name: 'dbg-void', daemon: 'void', baseImage: need('PYTHON_IMAGE') },
       ],
@@ -112,6 +121,7 @@ describe('Debug Recipe in the extension host (real host, real daemons, DAP over 
     ['dbg-local', 'local', () => need('DOCKER_LOCAL_HOST')],
     ['dbg-tls', 'tls', () => need('DOCKER_TLS_SOCK')],
     ['dbg-ssh', 'ssh', () => need('DOCKER_TCP_SOCK')],
+    ['dbg-podman', 'podman', podmanHost],
   ] as const)
     it(`on ${daemon}: a breakpoint set with addBreakpoints stops at its line, evaluate reads a local, continue runs to the end; the run succeeded, out/ came back, no container left`, async () => {
       vscode.debug.removeBreakpoints(vscode.debug.breakpoints);

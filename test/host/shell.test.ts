@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ContainerExecApi } from '../../src/extension';
 import type { ShellResult } from '../../src/shell/shellCommands';
-import { need, testbedDaemonSettings } from '../support/testbed';
+import { need, podmanHost, podmanPythonImage, testbedDaemonSettings } from '../support/testbed';
 import { until } from '../support/until';
 
 describe('Open Shell in the extension host (real host, real daemon, tty exec)', function () {
@@ -14,8 +14,8 @@ describe('Open Shell in the extension host (real host, real daemon, tty exec)', 
   const config = () => vscode.workspace.getConfiguration('containerExec');
   const ws = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
   const local = () => need('DOCKER_LOCAL_HOST');
-  const containersOf = (runId: string) =>
-    execFileSync('docker', ['-H', local(), 'ps', '-aq', '--filter', `label=container-exec.run=${runId}`], { encoding: 'utf8' }).trim();
+  const containersOf = (runId: string, host = local()) =>
+    execFileSync('docker', ['-H', host, 'ps', '-aq', '--filter', `label=container-exec.run=${runId}`], { encoding: 'utf8' }).trim();
   let api: ContainerExecApi;
   const noShellImage = 'local/noshell:test';
 
@@ -31,7 +31,7 @@ describe('Open Shell in the extension host (real host, real daemon, tty exec)', 
     fs.writeFileSync(path.join(ws(), 'recipes', 'sleepy.py'), 'import time\nprint("sleeping", flush=True)\ntime.sleep(40)\n');
     await config().update(
       'daemons',
-      (testbedDaemonSettings() as { id: string }[]).filter((d) => d.id !== 'ssh'),
+      [...(testbedDaemonSettings() as { id: string }[]).filter((d) => d.id !== 'ssh'), { id: 'podman', host: podmanHost() }],
       vscode.ConfigurationTarget.Workspace,
     );
     await config().update('stopGraceSeconds', 2, vscode.ConfigurationTarget.Workspace);
@@ -39,6 +39,7 @@ describe('Open Shell in the extension host (real host, real daemon, tty exec)', 
       'configurations',
       [
         { name: 'sh-local', daemon: 'local', baseImage: need('PYTHON_IMAGE') },
+        { name: 'sh-podman', daemon: 'podman', baseImage: podmanPythonImage() },
         { name: 'sh-none', daemon: 'local', baseImage: noShellImage },
         { name: 'sh-pool', pool: ['local', 'tcp'], baseImage: need('PYTHON_IMAGE') },
       ],
@@ -50,26 +51,30 @@ describe('Open Shell in the extension host (real host, real daemon, tty exec)', 
     await config().update('terminalMaxMBps', undefined, vscode.ConfigurationTarget.Workspace);
   });
 
-  it('Open Shell on Configuration: python3 prints 42 in the container, Ctrl+C reaches the process, exit removes the container', async () => {
-    const shell = (await vscode.commands.executeCommand<ShellResult>('containerExec.openShell', 'sh-local'))!;
-    await until('the container', 60000, () => containersOf(shell.runId!));
-    shell.terminal.sendText('python3 -c "print(6*7)"');
-    await until('42 in the terminal', 30000, () => /\r\n42\r\n/.test(shell.output()));
-    // the workspace was uploaded
-    shell.terminal.sendText('ls /workspace/recipes');
-    await until('the workspace in the container', 20000, () => shell.output().includes('sleepy.py'));
-    // Ctrl+C interrupts the sleep in the container: the next command runs at once
-    shell.terminal.sendText('sleep 60', true);
-    await new Promise((r) => setTimeout(r, 500));
-    const t0 = Date.now();
-    shell.terminal.sendText('\x03', false);
-    shell.terminal.sendText('echo after-$((20+1))');
-    await until('the command after Ctrl+C', 20000, () => shell.output().includes('after-21'));
-    assert.ok(Date.now() - t0 < 20000);
-    shell.terminal.sendText('exit');
-    assert.match(await shell.ended, /^Shell exited \(code \d+\); the container was removed\./);
-    assert.equal(containersOf(shell.runId!), '');
-  });
+  for (const [configuration, host] of [
+    ['sh-local', local],
+    ['sh-podman', podmanHost],
+  ] as const)
+    it(`Open Shell on Configuration (${configuration}): python3 prints 42 in the container, Ctrl+C reaches the process, exit removes the container`, async () => {
+      const shell = (await vscode.commands.executeCommand<ShellResult>('containerExec.openShell', configuration))!;
+      await until('the container', 60000, () => containersOf(shell.runId!, host()));
+      shell.terminal.sendText('python3 -c "print(6*7)"');
+      await until('42 in the terminal', 30000, () => /\r\n42\r\n/.test(shell.output()));
+      // the workspace was uploaded
+      shell.terminal.sendText('ls /workspace/recipes');
+      await until('the workspace in the container', 20000, () => shell.output().includes('sleepy.py'));
+      // Ctrl+C interrupts the sleep in the container: the next command runs at once
+      shell.terminal.sendText('sleep 60', true);
+      await new Promise((r) => setTimeout(r, 500));
+      const t0 = Date.now();
+      shell.terminal.sendText('\x03', false);
+      shell.terminal.sendText('echo after-$((20+1))');
+      await until('the command after Ctrl+C', 20000, () => shell.output().includes('after-21'));
+      assert.ok(Date.now() - t0 < 20000);
+      shell.terminal.sendText('exit');
+      assert.match(await shell.ended, /^Shell exited \(code \d+\); the container was removed\./);
+      assert.equal(containersOf(shell.runId!, host()), '');
+    });
 
   it('closing the shell terminal removes its container', async () => {
     const shell = (await vscode.commands.executeCommand<ShellResult>('containerExec.openShell', 'sh-local'))!;

@@ -42,6 +42,14 @@ export interface ProbeOptions {
   onStatus?(text: string): void;
   /** The run waits: "queued 2nd: your memory budget 8g has 6g in use"; `undefined` once it may go. */
   onQueued?(reason: string | undefined): void;
+  /** Daemons a pool places the run elsewhere than, when another of its daemons can run it (a sweep's retry after a daemon lost its attempt). */
+  avoid?: AvoidDaemons;
+}
+
+/** Daemons a run should not land on, and why ("an earlier attempt of this trial was lost there"): one back from a crash is idle, and may crash again. */
+export interface AvoidDaemons {
+  daemons: string[];
+  why: string;
 }
 
 export interface KeptOutputsOptions extends FetchOutputsOptions {
@@ -176,10 +184,13 @@ export interface RunHandle {
 
 /** A run's resource that no run owns any more (lost with its target, or with VS Code). */
 export interface LostRun {
-  /** The back-end's id of it (a container id), for `removeLost`. */
+  /** The back-end's id of it (a container id, or an image id), for `removeLost`. */
   id: string;
   name: string;
+  /** The run's id; a sweep's workspace image: the sweep's. */
   runId: string;
+  /** A sweep's workspace image (left by a window closed mid-sweep, or a daemon lost before its end), not a container. */
+  image?: boolean;
 }
 
 export interface ImageOptions {

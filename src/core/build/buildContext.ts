@@ -1,15 +1,12 @@
-import { mkdtemp, rm, writeFile, copyFile, mkdir, readFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { mkdtemp, rm, writeFile, copyFile, mkdir, readFile, readdir, lstat } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
-import * as tar from 'tar-fs';
+import { packWorkspace, type PackedContext } from '../run/workspaceArchive';
 
-export interface PackedContext {
-  stream: Readable;
-  /** Bytes sent so far (the tar as it streams). */
-  sentBytes(): number;
-}
+export type { PackedContext };
 
 /** A pass-through that counts what goes through it without a 'data' listener (which would start the flow before anyone reads). */
 export function countingStream(): { stream: Transform; count(): number } {
@@ -25,19 +22,32 @@ export function countingStream(): { stream: Transform; count(): number } {
 
 /**
  * A folder as a build context tar, honouring its .dockerignore like `docker build` (the Dockerfile and
- * .dockerignore themselves are always sent). Streams: nothing is buffered whole.
+ * .dockerignore themselves are always sent; an ignored folder is not entered). Packed as a run's
+ * upload is (packWorkspace: a worker thread, large chunks), owned by root. Streams: nothing is buffered whole.
  */
 export async function packContext(dir: string): Promise<PackedContext> {
-  let ignore: ((rel: string) => boolean) | undefined;
+  let ignore = (_rel: string) => false;
   try {
     const ig = dockerignore({ ignorecase: false }).add(await readFile(path.join(dir, '.dockerignore'), 'utf8'));
     ignore = (rel) => rel !== 'Dockerfile' && rel !== '.dockerignore' && ig.ignores(rel);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const counted = countingStream();
-  tar.pack(dir, { ignore: ignore && ((name) => ignore!(path.relative(dir, name).split(path.sep).join('/'))) }).pipe(counted.stream);
-  return { stream: counted.stream, sentBytes: counted.count };
+  const scan = { entries: [] as string[], stats: [] as Stats[], files: 0, bytes: 0 };
+  const walk = async (rel: string): Promise<void> => {
+    const names = (await readdir(path.join(dir, rel))).sort().map((name) => (rel ? `${rel}/${name}` : name));
+    const kept = names.filter((name) => !ignore(name));
+    const stats = await Promise.all(kept.map((name) => lstat(path.join(dir, name))));
+    for (const [i, name] of kept.entries()) {
+      const st = stats[i]!;
+      if (!st.isFile() && !st.isDirectory() && !st.isSymbolicLink()) continue; // sockets, pipes: not in a context
+      scan.entries.push(name);
+      scan.stats.push(st);
+      if (st.isDirectory()) await walk(name);
+    }
+  };
+  await walk('');
+  return packWorkspace(dir, scan);
 }
 
 /**

@@ -96,6 +96,7 @@ export async function buildImage(
   } finally {
     stopHeartbeat();
     o.signal.removeEventListener('abort', onAbort);
+    context.destroy(); // the build is over: whatever still packs the context (a worker thread) stops
   }
   if (o.signal.aborted) throw new DaemonError('cancelled', client.host, `build on ${client.host} was cancelled`);
   if (failure) throw new BuildError(explainBuildFailure(failure));

@@ -37,6 +37,8 @@ export interface ContainerSummary {
   id: string;
   name: string;
   image: string;
+  /** The image's id (sha256:…), whatever its tag now names. */
+  imageId?: string;
   state: string; // created | running | paused | restarting | removing | exited | dead
   status: string; // "Up 3 minutes", "Exited (0) 2 hours ago"
   createdAt: Date;
@@ -68,6 +70,7 @@ export async function listContainers(client: DaemonClient, opts?: CallOptions): 
     id: c.Id,
     name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
     image: c.Image,
+    imageId: c.ImageID,
     state: c.State,
     status: c.Status,
     createdAt: new Date(c.Created * 1000),

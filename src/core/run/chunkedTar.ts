@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import * as headers from 'tar-stream/headers';
 
 /** Pushed once this much is gathered: an upload is a few large writes, not three per file (header, body, padding). */
@@ -17,34 +16,24 @@ export interface TarEntry {
 
 /**
  * A tar written as tar-stream's pack writes it (same headers, pax for long or non-ASCII names, owned
- * by root), gathered into chunks of TAR_CHUNK. Every `await` of a write returns once the reader wants
- * more: at most about two chunks are held.
+ * by root), gathered into chunks of TAR_CHUNK and handed to `out` in order. Every `await` of a write
+ * returns once `out` took what it had to: the writer goes at the reader's pace. A chunk handed on is
+ * the reader's (it may move its memory away): the next one is gathered in a buffer of its own.
  */
 export class ChunkedTar {
-  readonly stream: Readable;
-  private parts: Buffer[] = [];
-  private partBytes = 0;
+  private chunk = Buffer.allocUnsafeSlow(TAR_CHUNK);
+  private at = 0;
   private pushed = 0;
-  private wanted: (() => void) | undefined;
 
-  constructor() {
-    const wake = () => {
-      const w = this.wanted;
-      this.wanted = undefined;
-      w?.();
-    };
-    this.stream = new Readable({ highWaterMark: TAR_CHUNK, read: wake });
-    this.stream.on('close', wake); // a destroyed stream reads no more: the writer must not wait forever
-  }
+  constructor(private readonly out: (chunk: Buffer) => Promise<void>) {}
 
-  /** Bytes handed to the reader so far. */
+  /** Bytes handed to `out` so far. */
   sentBytes(): number {
     return this.pushed;
   }
 
   async header(e: TarEntry): Promise<void> {
-    const size = e.type === 'file' ? (e.size ?? 0) : 0;
-    const header = { ...e, size, mode: e.mode || (e.type === 'directory' ? 0o755 : 0o644), uid: 0, gid: 0 };
+    const header = fields(e, e.type === 'file' ? (e.size ?? 0) : 0);
     const plain = headers.encode(header);
     if (plain) return this.write(plain);
     const pax = headers.encodePax({ name: header.name, linkname: header.linkname });
@@ -55,15 +44,35 @@ export class ChunkedTar {
     await this.write(headers.encode(paxHeader)!);
   }
 
-  /** Body bytes of the current file; a chunk as large as TAR_CHUNK goes out as it is (no copy). */
+  /**
+   * A small file, header and body, its body read by `readInto` (up to `size` bytes into `buf` at
+   * `offset`; fewer at its end) straight into the chunk gathered, with no copy. The header gives what was
+   * read. False (nothing written) when its name needs a pax header or it would not fit in one chunk.
+   */
+  async fileInPlace(e: Omit<TarEntry, 'type' | 'size'>, size: number, readInto: (buf: Buffer, offset: number, size: number) => number) {
+    const blocks = (n: number) => Math.ceil(n / 512) * 512;
+    if (512 + blocks(size) > TAR_CHUNK || !headers.encode(fields({ ...e, type: 'file' }, size))) return false;
+    if (this.at + 512 + blocks(size) > TAR_CHUNK) await this.flush();
+    const got = readInto(this.chunk, this.at + 512, size);
+    headers.encode(fields({ ...e, type: 'file' }, got))!.copy(this.chunk, this.at);
+    this.chunk.fill(0, this.at + 512 + got, this.at + 512 + blocks(got));
+    this.at += 512 + blocks(got);
+    if (this.at === TAR_CHUNK) await this.flush();
+    return true;
+  }
+
+  /** Bytes of the tar; one as large as TAR_CHUNK goes out as it is (no copy). */
   async write(b: Buffer): Promise<void> {
     if (b.length >= TAR_CHUNK) {
       await this.flush();
       return this.push(b);
     }
-    this.parts.push(b);
-    this.partBytes += b.length;
-    if (this.partBytes >= TAR_CHUNK) await this.flush();
+    for (let from = 0; from < b.length;) {
+      const n = b.copy(this.chunk, this.at, from);
+      this.at += n;
+      from += n;
+      if (this.at === TAR_CHUNK) await this.flush();
+    }
   }
 
   /** Zeros up to the next 512-byte block after a body of `size`. */
@@ -71,24 +80,28 @@ export class ChunkedTar {
     return size % 512 ? this.write(ZEROS.subarray(0, 512 - (size % 512))) : Promise.resolve();
   }
 
-  /** The end-of-archive blocks; the stream then ends. */
+  /** The end-of-archive blocks, all of it handed on. */
   async finish(): Promise<void> {
     await this.write(ZEROS);
     await this.flush();
-    this.stream.push(null);
   }
 
-  private async flush(): Promise<void> {
-    if (!this.partBytes) return;
-    const chunk = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partBytes);
-    this.parts = [];
-    this.partBytes = 0;
+  /** What is gathered, handed on now (e.g. before a body that goes another way). */
+  async flush(): Promise<void> {
+    if (!this.at) return;
+    const chunk = this.at === TAR_CHUNK ? this.chunk : this.chunk.subarray(0, this.at);
+    this.chunk = Buffer.allocUnsafeSlow(TAR_CHUNK);
+    this.at = 0;
     await this.push(chunk);
   }
 
-  private async push(chunk: Buffer): Promise<void> {
-    if (this.stream.destroyed) return;
+  private push(chunk: Buffer): Promise<void> {
     this.pushed += chunk.length;
-    if (!this.stream.push(chunk)) await new Promise<void>((resolve) => (this.wanted = resolve));
+    return this.out(chunk);
   }
+}
+
+/** A header's fields: root's, the mode given or the usual one. */
+function fields(e: TarEntry, size: number) {
+  return { ...e, size, mode: e.mode || (e.type === 'directory' ? 0o755 : 0o644), uid: 0, gid: 0 };
 }

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import {
   targetText,
+  type AvoidDaemons,
   type ExecutionBackend,
   type PullDaemon,
   type RunExit,
@@ -73,6 +74,8 @@ export interface RunRequest {
   kind?: RunKind;
   /** The workspace uploaded once per daemon for several runs (a sweep's trials), instead of once for this run. */
   sharedWorkspace?: SharedWorkspace;
+  /** Daemons of a pool this run goes elsewhere than if it can (a sweep's retry after a daemon lost the trial's attempt). */
+  avoid?: AvoidDaemons;
   /** Resource use is sampled while the container runs (into `outputsDir`/stats.jsonl) unless `false`; the timings for tests. */
   usageSampling?: UsageRecordingOptions['sampling'] | false;
 }
@@ -159,7 +162,7 @@ async function prepare(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
   const refused = kind.refusal?.(c);
   if (refused) throw new RunError('permission', refused);
   hooks.onStatus(`Checking ${backend.description}`);
-  const capacity = await backend.probe(c, { signal, onStatus: hooks.onStatus, onQueued: hooks.onQueued });
+  const capacity = await backend.probe(c, { signal, onStatus: hooks.onStatus, onQueued: hooks.onQueued, avoid: req.avoid });
   if (capacity.errors.length)
     throw new RunError(
       'capacity',
@@ -214,7 +217,7 @@ async function execute(backend: ExecutionBackend, req: RunRequest, hooks: RunHoo
   };
   try {
     const scan = req.sharedWorkspace ? await req.sharedWorkspace.scan() : await scanWorkspace(req.workspaceDir, req.uploadExclude);
-    if (!req.sharedWorkspace) warnOfLargeUpload(req, scan, hooks);
+    if (!req.sharedWorkspace) warnOfLargeUpload(req, scan, hooks); // a sweep's: once, by the sweep
     const { output } = await run.start(containerSpec(req, cmd, scan, outputPath), {
       signal,
       follow: streams.signal,
@@ -287,12 +290,16 @@ function sampleUsage(run: RunHandle, req: RunRequest, hooks: RunHooks): UsageRec
   });
 }
 
-/** Past containerExec.uploadWarnMB, the upload is slow on a remote target: say so, and how to make it smaller. */
-function warnOfLargeUpload(req: RunRequest, scan: WorkspaceScan, hooks: RunHooks): void {
+/** Past containerExec.uploadWarnMB, the upload is slow on a remote target: say so, and how to make it smaller (a sweep says it once). */
+export function largeUploadWarning(req: Pick<RunRequest, 'uploadWarnBytes' | 'workspaceDir'>, scan: WorkspaceScan): string | undefined {
   if (req.uploadWarnBytes !== undefined && scan.bytes > req.uploadWarnBytes)
-    hooks.onWarning(
-      `Uploading ${(scan.bytes / 1e6).toFixed(1)} MB (${scan.files} files) from ${req.workspaceDir}: more than containerExec.uploadWarnMB. Exclude folders with .gitignore or containerExec.uploadExclude.`,
-    );
+    return `Uploading ${(scan.bytes / 1e6).toFixed(1)} MB (${scan.files} files) from ${req.workspaceDir}: more than containerExec.uploadWarnMB. Exclude folders with .gitignore or containerExec.uploadExclude.`;
+  return undefined;
+}
+
+function warnOfLargeUpload(req: RunRequest, scan: WorkspaceScan, hooks: RunHooks): void {
+  const warning = largeUploadWarning(req, scan);
+  if (warning) hooks.onWarning(warning);
 }
 
 /** What the run's container is made of: its labels find it again (cleanup, lost runs), its environment tells the recipe where outputs go. */

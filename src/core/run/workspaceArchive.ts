@@ -1,10 +1,13 @@
 import * as fs from 'node:fs';
 import { createReadStream, type Stats } from 'node:fs';
-import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import { lstat, readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import ignore, { type Ignore } from 'ignore';
-import type { PackedContext } from '../build/buildContext';
 import { ChunkedTar, TAR_CHUNK } from './chunkedTar';
+import { cannotPack, packEntries, packEntriesOf, type PackEntry } from './entryPacker';
+import type { PackMainMessage, PackWorkerInput, PackWorkerMessage } from './packWorker';
 
 /** Never uploaded: the repository and the runs' own outputs. */
 export const ALWAYS_EXCLUDED = ['.git/', '.container-exec/'];
@@ -55,6 +58,13 @@ export async function scanWorkspace(dir: string, exclude: string[] = []): Promis
   return scan;
 }
 
+/** A tar on its way to the daemon: a build context or a workspace. */
+export interface PackedContext {
+  stream: Readable;
+  /** Bytes sent so far (the tar as it streams). */
+  sentBytes(): number;
+}
+
 export interface PackedWorkspace extends PackedContext {
   /** Why packing stopped (a file that cannot be read, named), if it did. */
   failure(): Error | undefined;
@@ -62,15 +72,137 @@ export interface PackedWorkspace extends PackedContext {
   destroy(): void;
 }
 
-/** Files up to this size are read whole (one call instead of a stream), a few ahead of the tar. */
-const SMALL_FILE = 1024 * 1024;
-const READ_AHEAD = 16;
+/** The pack worker's bundle, next to this module's: dist/ in the extension (esbuild.mjs), out/src/core/run/ in the tests. */
+export const PACK_WORKER_FILE = path.join(__dirname, 'packWorker.js');
+/** Up to this many files, all small, are packed on the caller's thread: a worker's start costs more than they do. */
+const IN_THREAD_FILES = 64;
+/** A large file is read this much at a time: a few reads ahead of the socket. */
+const LARGE_READ = 4 * TAR_CHUNK;
 
 /**
- * A small file's first `size` bytes (its scanned size) with a plain open, read, close: the promise API's
- * FileHandle and readFile's fstat cost more than the read for the thousands of files a workspace holds.
- * Fewer bytes when it shrank since the scan; a file still growing keeps the tar consistent, as a large one.
+ * The scanned entries as one tar stream (owned by root, as `docker cp` makes them), followed by
+ * `extraDirs` (e.g. the output folder, world-writable so a non-root recipe can write to it even when
+ * the workspace has one). A worker thread (packWorker.ts) reads the small files with synchronous calls
+ * and packs them: their per-file calls and garbage stay off the caller's thread (the extension host's);
+ * a large file's body is streamed from here. Goes in chunks of TAR_CHUNK or more, a few read ahead.
  */
+export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: string[] = []): PackedWorkspace {
+  const small = scan.files <= IN_THREAD_FILES && scan.stats.every((st) => !st.isFile() || st.size <= TAR_CHUNK);
+  if (small) return packInThread(dir, scan, extraDirs);
+  const input: PackWorkerInput = { dir, entries: packEntriesOf(scan.entries, scan.stats), extraDirs };
+  const worker = new Worker(PACK_WORKER_FILE, { workerData: input });
+  const stop = new AbortController();
+  let failure: Error | undefined;
+  let sent = 0;
+  /** Chunks of the worker's pushed and not yet acknowledged to it: the reader wanted no more then. */
+  let owed = 0;
+  let wanted: (() => void) | undefined;
+  const acknowledge = () => {
+    for (; owed > 0; owed--) worker.postMessage({ type: 'taken' } satisfies PackMainMessage);
+  };
+  const stream = new Readable({
+    highWaterMark: TAR_CHUNK,
+    read: () => {
+      acknowledge();
+      const w = wanted;
+      wanted = undefined;
+      w?.();
+    },
+  });
+  const push = (chunk: Buffer) => {
+    sent += chunk.length;
+    return stream.push(chunk);
+  };
+  const end = () => {
+    if (stop.signal.aborted) return;
+    stop.abort();
+    wanted?.();
+    void worker.terminate();
+  };
+  const fail = (e: Error) => {
+    if (stop.signal.aborted) return;
+    failure = e;
+    end();
+    stream.destroy(e);
+  };
+  stream.on('close', end);
+  /** Resolves once the reader wants more (at once if it does, or if the tar is over). */
+  const pushed = (chunk: Buffer) =>
+    push(chunk) || stop.signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => (wanted = resolve));
+  const sendBody = (e: PackEntry) =>
+    streamBody(path.join(dir, e.name), e.size, pushed, stop.signal).then(() =>
+      worker.postMessage({ type: 'body-sent' } satisfies PackMainMessage),
+    );
+  worker.on('message', (m: PackWorkerMessage) => {
+    if (stop.signal.aborted) return;
+    if (m.type === 'chunk') {
+      owed++;
+      if (push(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength))) acknowledge();
+    } else if (m.type === 'body')
+      sendBody(m.entry).catch((err: unknown) => stop.signal.aborted || fail(cannotPack(m.entry.name, dir, err)));
+    else if (m.type === 'end') {
+      stream.push(null);
+      end();
+    } else fail(new Error(m.message));
+  });
+  worker.on('error', (e) => fail(new Error(`cannot upload from ${dir}: the packing thread failed: ${e.message}`)));
+  worker.on('exit', (code) => fail(new Error(`cannot upload from ${dir}: the packing thread exited (code ${code}) before the tar ended`)));
+  return {
+    stream,
+    sentBytes: () => sent,
+    failure: () => failure,
+    destroy: () => {
+      end();
+      stream.destroy();
+    },
+  };
+}
+
+/** A large file's body up to its scanned size, LARGE_READ at a time, at the pace of `push`; a file that shrank fails ("size mismatch"). */
+async function streamBody(file: string, size: number, push: (chunk: Buffer) => Promise<void>, signal: AbortSignal): Promise<void> {
+  let got = 0;
+  for await (const chunk of createReadStream(file, { end: size - 1, highWaterMark: LARGE_READ, signal }) as AsyncIterable<Buffer>) {
+    got += chunk.length;
+    await push(chunk);
+  }
+  if (got !== size) throw new Error('size mismatch');
+}
+
+/** A few small files packed on this thread, each read with a plain open, read, close (no worker to start). */
+function packInThread(dir: string, scan: WorkspaceScan, extraDirs: string[]): PackedWorkspace {
+  const stop = new AbortController();
+  let failure: Error | undefined;
+  let wanted: (() => void) | undefined;
+  const wake = () => {
+    const w = wanted;
+    wanted = undefined;
+    w?.();
+  };
+  const stream = new Readable({ highWaterMark: TAR_CHUNK, read: wake });
+  stream.on('close', () => (stop.abort(), wake()));
+  const out = (chunk: Buffer) =>
+    stream.push(chunk) || stop.signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => (wanted = resolve));
+  const tar = new ChunkedTar(out);
+  const entries = packEntriesOf(scan.entries, scan.stats);
+  const readSmall = (file: string, size: number) => readScanned(file, size, stop.signal);
+  const largeBody = () => Promise.reject(new Error('a large file in an in-thread pack'));
+  packEntries({ tar, dir, entries, extraDirs, largeBody, readSmall }).then(
+    () => stop.signal.aborted || stream.push(null),
+    (e: Error) => {
+      if (stop.signal.aborted) return;
+      failure = e;
+      stream.destroy(e);
+    },
+  );
+  return {
+    stream,
+    sentBytes: () => tar.sentBytes(),
+    failure: () => failure,
+    destroy: () => stream.destroy(),
+  };
+}
+
+/** A small file's first `size` bytes (fewer if it shrank since the scan) with a plain open, read, close. */
 function readScanned(file: string, size: number, signal: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new Error('cancelled'));
@@ -85,83 +217,4 @@ function readScanned(file: string, size: number, signal: AbortSignal): Promise<B
       next(0);
     });
   });
-}
-
-/** A large file's bytes up to its scanned size, in TAR_CHUNK reads; a file that shrank fails ("size mismatch", as tar-stream said). */
-async function streamScanned(tar: ChunkedTar, file: string, size: number, signal: AbortSignal): Promise<void> {
-  let got = 0;
-  for await (const chunk of createReadStream(file, { end: size - 1, highWaterMark: TAR_CHUNK, signal }) as AsyncIterable<Buffer>) {
-    got += chunk.length;
-    await tar.write(chunk);
-  }
-  if (got !== size) throw new Error('size mismatch');
-}
-
-/**
- * The scanned entries as one tar stream (owned by root, as `docker cp` makes them), followed by
- * `extraDirs` (e.g. the output folder, world-writable so a non-root recipe can write to it even when
- * the workspace has one). Streams in large chunks: only a few small files are held at once.
- */
-export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: string[] = []): PackedWorkspace {
-  const tar = new ChunkedTar();
-  const stop = new AbortController();
-  let failure: Error | undefined;
-  tar.stream.on('close', () => stop.abort());
-  const reads = new Map<number, Promise<Buffer>>();
-  const readAhead = (from: number) => {
-    for (let i = from; i < scan.entries.length && reads.size < READ_AHEAD; i++)
-      if (!reads.has(i) && scan.stats[i]!.isFile() && scan.stats[i]!.size <= SMALL_FILE) {
-        const read = readScanned(path.join(dir, scan.entries[i]!), scan.stats[i]!.size, stop.signal);
-        read.catch(() => undefined); // awaited in turn; a read never reached must not be an unhandled rejection
-        reads.set(i, read);
-      }
-  };
-  const entry = async (i: number) => {
-    const name = scan.entries[i]!;
-    const st = scan.stats[i]!;
-    const header = { name, mode: st.mode & 0o7777, mtime: st.mtime };
-    if (st.isDirectory()) return tar.header({ ...header, type: 'directory' });
-    if (st.isSymbolicLink()) return tar.header({ ...header, type: 'symlink', linkname: await readlink(path.join(dir, name)) });
-    if (reads.has(i)) {
-      const body = await reads.get(i)!;
-      reads.delete(i);
-      await tar.header({ ...header, type: 'file', size: body.length });
-      await tar.write(body);
-      return tar.pad(body.length);
-    }
-    await tar.header({ ...header, type: 'file', size: st.size });
-    await streamScanned(tar, path.join(dir, name), st.size, stop.signal);
-    await tar.pad(st.size);
-  };
-  const produce = async () => {
-    for (let i = 0; i < scan.entries.length; i++) {
-      if (stop.signal.aborted) return;
-      readAhead(i);
-      try {
-        await entry(i);
-      } catch (e) {
-        const name = scan.entries[i]!;
-        throw new Error(
-          `cannot upload ${name} from ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}${/size mismatch/i.test((e as Error).message) ? ' (it changed while uploading)' : ''}`,
-          { cause: e },
-        );
-      }
-    }
-    for (const d of extraDirs) await tar.header({ name: d, type: 'directory', mode: 0o777, mtime: new Date() });
-    await tar.finish();
-  };
-  produce().catch((e: Error) => {
-    if (stop.signal.aborted) return;
-    failure = e;
-    tar.stream.destroy(e);
-  });
-  return {
-    stream: tar.stream,
-    sentBytes: () => tar.sentBytes(),
-    failure: () => failure,
-    destroy: () => {
-      stop.abort();
-      tar.stream.destroy();
-    },
-  };
 }

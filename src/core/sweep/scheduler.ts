@@ -1,7 +1,7 @@
-import type { ExecutionBackend, Placement, RunTarget } from '../backend/backend';
+import type { AvoidDaemons, ExecutionBackend, Placement, RunTarget } from '../backend/backend';
 import { sweepTrialRun } from '../run/kinds';
 import { newRunId } from '../run/recipe';
-import { runRecipe, type RunFailure, type RunHooks, type RunOutcome, type RunRequest } from '../run/runRecipe';
+import { largeUploadWarning, runRecipe, type RunFailure, type RunHooks, type RunOutcome, type RunRequest } from '../run/runRecipe';
 import { readTrialMetrics, type TrialMetrics } from './metrics';
 import type { SweepPlan, TrialPlan } from './sweepFile';
 import { WorkspaceImages } from './workspaceImages';
@@ -50,7 +50,7 @@ export interface SweepRun {
   firstAttempt?(trial: TrialPlan): number;
   /** An attempt's output, steps and warnings (the trial's log). */
   hooks?(t: TrialProgress): Partial<Pick<RunHooks, 'onOutput' | 'onStatus' | 'onWarning'>>;
-  /** The sweep's own warnings (a workspace image that could not be removed). */
+  /** The sweep's own warnings (a workspace past uploadWarnBytes, once; a workspace image that could not be removed). */
   onWarning?(text: string): void;
 }
 
@@ -93,6 +93,14 @@ export async function runSweep(s: SweepRun): Promise<SweepResult> {
   }));
   for (const t of trials) s.onTrial(t);
   const workspace = new WorkspaceImages({ ...s.request, sweepId: s.sweepId, signal: stop.signal });
+  // a large workspace is said once per sweep, not per trial (a scan that fails fails the trials, with their reason)
+  void workspace.scan().then(
+    (scan) => {
+      const warning = largeUploadWarning(s.request, scan);
+      if (warning) s.onWarning?.(warning);
+    },
+    () => undefined,
+  );
   let failures = 0;
   let next = 0;
   const worker = async () => {
@@ -135,8 +143,12 @@ function result(trials: TrialProgress[], cancelled: boolean, stopReason: string 
 async function runTrial(s: SweepRun, t: TrialProgress, signal: AbortSignal, workspace: WorkspaceImages): Promise<void> {
   const { file } = s.plan;
   const first = t.attempt;
+  // the daemons that lost an attempt of this trial: its retries go elsewhere if the pool has another (that one may be back, and idle)
+  const lostOn: string[] = [];
   for (let attempt = first; ; attempt++) {
-    await runAttempt(s, t, attempt, signal, workspace);
+    const avoid = lostOn.length ? { daemons: [...lostOn], why: 'an earlier attempt of this trial was lost there' } : undefined;
+    await runAttempt(s, t, attempt, signal, workspace, avoid);
+    if (t.outcome?.failure === 'daemon-lost' && t.placement && !lostOn.includes(t.placement.daemon)) lostOn.push(t.placement.daemon);
     const retry = attempt - first;
     if (signal.aborted || retry >= file.retries || !t.outcome || !retryable(t.outcome, file.retryRecipeFailures)) return;
     t.message = `Retrying (attempt ${retry + 2} of ${file.retries + 1}) after: ${t.outcome.message}`;
@@ -144,7 +156,14 @@ async function runTrial(s: SweepRun, t: TrialProgress, signal: AbortSignal, work
   }
 }
 
-async function runAttempt(s: SweepRun, t: TrialProgress, attempt: number, signal: AbortSignal, workspace: WorkspaceImages): Promise<void> {
+async function runAttempt(
+  s: SweepRun,
+  t: TrialProgress,
+  attempt: number,
+  signal: AbortSignal,
+  workspace: WorkspaceImages,
+  avoid: AvoidDaemons | undefined,
+): Promise<void> {
   const runId = newRunId();
   Object.assign(t, { attempt, runId, state: 'queued', startedAt: Date.now(), endedAt: undefined, outcome: undefined, metrics: undefined });
   Object.assign(t, { placement: undefined, containerId: undefined });
@@ -169,6 +188,7 @@ async function runAttempt(s: SweepRun, t: TrialProgress, attempt: number, signal
         outputsDir: t.outputsDir,
         kind: sweepTrialRun,
         sharedWorkspace: workspace,
+        avoid,
       },
       {
         signal: attemptSignal,

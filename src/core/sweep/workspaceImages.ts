@@ -5,15 +5,13 @@ import type { DaemonDescription } from '../daemonDescription';
 import { commitContainer, createContainer, removeContainer } from '../engine/containers';
 import { removeImage } from '../engine/images';
 import { isDaemonError } from '../errors';
-import { LABELS, osUser } from '../labels';
+import { LABELS, SWEEP_WORKSPACE_KIND, osUser } from '../labels';
 import { workspaceLabel } from '../run/recipe';
 import { scanWorkspace, type WorkspaceScan } from '../run/workspaceArchive';
 import { untilAborted } from '../untilAborted';
 
 /** The repository of a sweep's workspace images: `container-exec-sweep:<sweep id>-<n>`. */
 export const SWEEP_WORKSPACE_REPO = 'container-exec-sweep';
-/** The `container-exec.kind` label of a sweep's seed container and of its workspace images. */
-export const SWEEP_WORKSPACE_KIND = 'sweep-workspace';
 
 interface Prepared {
   daemon: DaemonDescription;
@@ -108,10 +106,13 @@ export class WorkspaceImages implements SharedWorkspace {
         try {
           await removeImage(client, id);
         } catch (e) {
-          const why = isDaemonError(e) && e.status === 409 ? 'a kept container of a trial uses it' : (e as Error).message;
-          warnings.push(
-            `The sweep's workspace image ${id.slice(7, 19)} stays on daemon "${daemon.id}" (${why}): remove it with "docker rmi ${id.slice(7, 19)}" once that is over.`,
-          );
+          const inUse = isDaemonError(e) && e.status === 409;
+          const why = inUse ? 'a kept container of a trial uses it' : (e as Error).message;
+          // not in use: it is found with the lost runs' containers once the daemon answers (runs/lostRuns.ts)
+          const then = inUse
+            ? `remove it with "docker rmi ${id.slice(7, 19)}" once that is over`
+            : 'it is offered for removal with the containers of lost runs when the daemon answers again';
+          warnings.push(`The sweep's workspace image ${id.slice(7, 19)} stays on daemon "${daemon.id}" (${why}): ${then}.`);
         } finally {
           client.dispose();
         }

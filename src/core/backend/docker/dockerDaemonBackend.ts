@@ -13,14 +13,16 @@ import {
   inspectContainer,
   putArchive,
   removeContainer,
+  removeImage,
   startContainer,
   stopContainer,
   waitContainer,
 } from '../../engine';
 import { isNotFound } from '../../errors';
+import { LABELS } from '../../labels';
 import { demuxFrames } from '../../run/demux';
 import { readOutputOffThread } from '../../run/outputThread';
-import { findLostRunContainers } from '../../run/lostRuns';
+import { findLostLeftovers } from '../../run/lostRuns';
 import { fetchOutputs, retrieveKeptOutputs, type FetchOutputsOptions } from '../../run/runOutputs';
 import { packWorkspace } from '../../run/workspaceArchive';
 import {
@@ -62,7 +64,7 @@ export class DockerDaemonBackend implements ExecutionBackend {
   }
 
   async probe(c: Configuration, { signal }: { signal: AbortSignal }): Promise<Capacity> {
-    const [info, version] = await Promise.all([this.client.info({ signal }), this.client.engine({ signal })]);
+    const [info, version] = await Promise.all([this.client.stableInfo({ signal }), this.client.engine({ signal })]);
     const capacity = checkCapacity(c, info);
     if (version.engine === 'Podman') {
       const refused = podmanRefusals(c, engineLabel(version), c.daemon);
@@ -102,15 +104,17 @@ export class DockerDaemonBackend implements ExecutionBackend {
   }
 
   async findLost(workspaceDir: string, activeRunIds: ReadonlySet<string>, opts?: { signal?: AbortSignal }): Promise<LostRun[]> {
-    return (await findLostRunContainers(this.client, workspaceDir, activeRunIds, opts)).map((c) => ({
-      id: c.id,
-      name: c.name,
-      runId: c.labels['container-exec.run']!,
-    }));
+    const { containers, images } = await findLostLeftovers(this.client, workspaceDir, activeRunIds, opts);
+    // containers first: removing them frees the images they were made from
+    return [
+      ...containers.map((c) => ({ id: c.id, name: c.name, runId: c.labels[LABELS.run]! })),
+      ...images.map((i) => ({ id: i.id, name: i.tags[0] ?? i.id.slice(7, 19), runId: i.labels[LABELS.run]!, image: true })),
+    ];
   }
 
   async removeLost(lost: LostRun, opts?: { signal?: AbortSignal }): Promise<void> {
-    await removeContainer(this.client, lost.id, opts);
+    if (!lost.image) return removeContainer(this.client, lost.id, opts);
+    await removeImage(this.client, lost.id, opts).catch((e: Error) => (isNotFound(e) ? undefined : Promise.reject(e)));
   }
 
   retrieveKeptOutputs(container: string, outputPath: string, dest: string, opts?: FetchOutputsOptions) {

@@ -11,6 +11,7 @@ import { LABELS, osUser } from '../../labels';
 import type { RetrievedOutputs } from '../../run/runOutputs';
 import {
   DOCKER_POOL,
+  type AvoidDaemons,
   type Capacity,
   type ExecOptions,
   type ExecutionBackend,
@@ -129,6 +130,8 @@ export class PoolBackend implements ExecutionBackend {
   private config: Configuration | undefined;
   private status: ((text: string) => void) | undefined;
   private queued: ((reason: string | undefined) => void) | undefined;
+  /** The probe's daemons to place elsewhere than if another can run it (kept for a placement again after a back-off). */
+  private avoid: AvoidDaemons | undefined;
   /** The run of this back-end (one per run task): its claim goes when the back-end is disposed. */
   private current: PoolRun | undefined;
   /** Ends keeping the placed run's daemon load fresh. */
@@ -174,12 +177,12 @@ export class PoolBackend implements ExecutionBackend {
     return errors;
   }
 
-  /** The daemons that could ever run `c` (answers kept), or the error saying why none can. */
+  /** The daemons that could ever run `c` (answers kept; those to avoid left out if others can), or the error saying why none can. */
   private async feasible(
     c: Configuration,
     signal: AbortSignal,
     members = this.members,
-  ): Promise<{ ok: (Answer & { info: DaemonInfo })[]; errors: FieldError[] }> {
+  ): Promise<{ ok: (Answer & { info: DaemonInfo })[]; avoided?: string; errors: FieldError[] }> {
     const pool = `pool "${this.spec.name}"`;
     if (this.unknown.length)
       return {
@@ -216,7 +219,7 @@ export class PoolBackend implements ExecutionBackend {
       if (down.length) errors[errors.length - 1]!.message += `; ${down.join('; ')}`;
       return { ok, errors };
     }
-    return { ok, errors: [] };
+    return { ...this.elsewhere(ok), errors: [] };
   }
 
   /** One admission attempt: a daemon with room and a budget with room, or the reason it waits. Reads the daemons' load caches. */
@@ -282,7 +285,7 @@ export class PoolBackend implements ExecutionBackend {
     const unfollow: (() => void)[] = [];
     let following = false;
     try {
-      const { ok, errors } = await this.feasible(c, signal, members);
+      const { ok, avoided, errors } = await this.feasible(c, signal, members);
       if (errors.length) return { errors, warnings: [] };
       const request = requestOf(c);
       const never = neverFits(this.spec.budget, request, `pool "${this.spec.name}"`);
@@ -309,7 +312,7 @@ export class PoolBackend implements ExecutionBackend {
               : { wait: `${position - 1} of your runs on this pool before it` };
         if ('member' in admitted) {
           this.chosen = admitted.member;
-          this.placement = { daemon: admitted.member.id, reason: admitted.reason };
+          this.placement = { daemon: admitted.member.id, reason: avoided ? `${avoided}; ${admitted.reason}` : admitted.reason };
           placedOn(this.spec.name, admitted.member.id).set(runId, request);
           // while the run is placed its daemon's load is recounted too, whatever its event stream says
           this.unkeep?.();
@@ -347,12 +350,25 @@ export class PoolBackend implements ExecutionBackend {
     }
   }
 
+  /**
+   * The feasible daemons without those the run should avoid (a sweep's retry: its attempt was lost there),
+   * unless no other is left: a daemon back from a crash may crash again, and an idle one would be chosen first.
+   */
+  private elsewhere<A extends Answer>(ok: A[]): { ok: A[]; avoided?: string } {
+    const avoid = this.avoid;
+    const others = avoid ? ok.filter((a) => !avoid.daemons.includes(a.member.id)) : ok;
+    if (!avoid || !others.length || others.length === ok.length) return { ok };
+    const names = ok.filter((a) => !others.includes(a)).map((a) => `"${a.member.id}"`);
+    return { ok: others, avoided: `not on daemon ${names.join(', ')} (${avoid.why})` };
+  }
+
   async probe(c: Configuration, opts: ProbeOptions): Promise<Capacity> {
     // the driver probes before `run(runId)`: the run id is made here and taken by the next run()
     this.runId ??= `pending-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     this.config = c;
     this.status = opts.onStatus;
     this.queued = opts.onQueued;
+    this.avoid = opts.avoid;
     if (this.spec.budgetError) return { errors: [{ field: 'budget', message: this.spec.budgetError }], warnings: [] };
     return this.place(c, this.runId, opts);
   }

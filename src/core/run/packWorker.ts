@@ -1,0 +1,58 @@
+// The pack worker (a worker_threads entry, bundled as dist/packWorker.js): see packWorkspace. It reads the
+// workspace's small files with synchronous calls and posts the tar in chunks of up to TAR_CHUNK; at most
+// MAX_IN_FLIGHT of them wait on the main side at once (its reader acknowledges each with 'taken'). A
+// large file's body is the main side's to stream ('body'), which answers 'body-sent' (or, failing, ends the worker).
+import { parentPort, workerData } from 'node:worker_threads';
+import { ChunkedTar } from './chunkedTar';
+import { packEntries, type PackEntry } from './entryPacker';
+
+/** What the worker is given (structured-cloned). */
+export interface PackWorkerInput {
+  dir: string;
+  entries: PackEntry[];
+  extraDirs: string[];
+}
+
+export type PackWorkerMessage =
+  { type: 'chunk'; bytes: Uint8Array } | { type: 'body'; entry: PackEntry } | { type: 'end' } | { type: 'failed'; message: string };
+
+export type PackMainMessage = { type: 'taken' } | { type: 'body-sent' };
+
+/** Chunks posted and not yet taken by the reader: the read-ahead, in TAR_CHUNKs. */
+const MAX_IN_FLIGHT = 4;
+/** Smaller chunks are copied rather than moved: the copy is cheap and a view may share its buffer. */
+const MOVE_FROM = 64 * 1024;
+
+const port = parentPort!;
+const input = workerData as PackWorkerInput;
+let inFlight = 0;
+let credit: (() => void) | undefined;
+let bodySent: (() => void) | undefined;
+port.on('message', (m: PackMainMessage) => {
+  if (m.type === 'taken') {
+    inFlight--;
+    const wake = credit;
+    credit = undefined;
+    wake?.();
+  } else bodySent?.();
+});
+
+const post = (m: PackWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+async function send(chunk: Buffer): Promise<void> {
+  const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.length >= MOVE_FROM;
+  const bytes = whole ? new Uint8Array(chunk.buffer) : new Uint8Array(chunk);
+  post({ type: 'chunk', bytes }, [bytes.buffer as ArrayBuffer]);
+  if (++inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => (credit = resolve));
+}
+
+const largeBody = (entry: PackEntry) =>
+  new Promise<void>((resolve) => {
+    bodySent = resolve;
+    post({ type: 'body', entry });
+  });
+
+packEntries({ tar: new ChunkedTar(send), dir: input.dir, entries: input.entries, extraDirs: input.extraDirs, largeBody }).then(
+  () => post({ type: 'end' }),
+  (e: Error) => post({ type: 'failed', message: e.message }),
+);
