@@ -105,8 +105,10 @@ export class DaemonClient {
           hostname: h.hostname,
           port: h.port,
           user: h.user,
+          socketPath: h.socketPath,
           command: d.ssh?.command,
           configFile: d.ssh?.configFile,
+          identityFile: d.ssh?.identityFile,
           connectTimeoutMs: d.timeoutMs,
           onProcess: this.hooks.onProcess,
         });

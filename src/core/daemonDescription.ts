@@ -24,6 +24,8 @@ export const SshOptionsSchema = z
     command: z.string().min(1).optional(),
     /** An ssh_config file passed as `-F`; default: the user's usual ~/.ssh/config. */
     configFile: z.string().min(1).optional(),
+    /** A private key passed as `-i` (a Podman connection's identity); ssh still tries the agent and ~/.ssh/config's. */
+    identityFile: z.string().min(1).optional(),
   })
   .strict();
 
@@ -47,11 +49,15 @@ export type ParsedHost =
   | { scheme: 'unix'; socketPath: string }
   | { scheme: 'npipe'; socketPath: string }
   | { scheme: 'tcp'; hostname: string; port: number }
-  | { scheme: 'ssh'; hostname: string; port?: number; user?: string };
+  /** `socketPath`: a socket on the remote (Podman's `ssh://…/run/podman/podman.sock` form), reached through its `podman`. */
+  | { scheme: 'ssh'; hostname: string; port?: number; user?: string; socketPath?: string };
 
 const SSH_USER = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
 const SSH_HOSTNAME = /^[A-Za-z0-9._:][A-Za-z0-9._:-]*$/;
-const HOST_FORMS = 'unix:///path/to/docker.sock, npipe:////./pipe/docker_engine, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT]';
+/** A remote socket path: it reaches the remote shell as an argument, so plain path characters only. */
+const SSH_SOCKET_PATH = /^\/[A-Za-z0-9._+@/-]*$/;
+const HOST_FORMS =
+  'unix:///path/to/docker.sock, npipe:////./pipe/docker_engine, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT][/REMOTE/PODMAN.SOCK]';
 
 /** Parses a DOCKER_HOST-style URL; the error names the host and the accepted forms. */
 export function parseHost(host: string): ParsedHost {
@@ -73,7 +79,8 @@ export function parseHost(host: string): ParsedHost {
     throw bad('malformed address or port');
   }
   if (!url.hostname) throw bad('no host name');
-  if (url.pathname !== '/' && url.pathname !== '') throw bad(`unexpected path "${url.pathname}"`);
+  const hasPath = url.pathname !== '/' && url.pathname !== '';
+  if (hasPath && scheme === 'tcp') throw bad(`unexpected path "${url.pathname}"`);
   if (url.search || url.hash) throw bad('unexpected query or fragment');
   const port = url.port ? Number(url.port) : undefined;
   if (port === 0) throw bad('port 0 is not a port');
@@ -86,7 +93,10 @@ export function parseHost(host: string): ParsedHost {
   if (user !== undefined && !SSH_USER.test(user)) throw bad(`ssh user "${user}" may only use letters, digits and . _ -`);
   if (!SSH_HOSTNAME.test(bare(url.hostname)))
     throw bad(`ssh host name "${bare(url.hostname)}" may only use letters, digits and . _ - : (not starting with -)`);
-  return { scheme, hostname: bare(url.hostname), port, user };
+  if (!hasPath) return { scheme, hostname: bare(url.hostname), port, user };
+  const socketPath = url.pathname; // dot segments already resolved; %-escapes refused below
+  if (!SSH_SOCKET_PATH.test(socketPath)) throw bad(`remote socket path "${socketPath}" may only use letters, digits and . _ + @ - /`);
+  return { scheme, hostname: bare(url.hostname), port, user, socketPath };
 }
 
 /** Validates unknown input (settings, webview) into a description; the error lists every bad field. */

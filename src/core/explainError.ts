@@ -46,7 +46,7 @@ export function explainEngineError(daemon: DaemonDescription, what: string, err:
     msg: String(e.message ?? err),
     tls: daemon.tls?.enabled === true,
     socket: socket !== undefined,
-    socketPath: socket && 'socketPath' in socket ? socket.socketPath : host,
+    socketPath: socket && 'socketPath' in socket ? (socket.socketPath ?? host) : host,
     make: (kind, text) => new DaemonError(kind, host, text, { cause: err }),
   };
   return (

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import type { DaemonDescriptionInput } from './daemonDescription';
+import { parseDaemonDescription, type DaemonDescriptionInput } from './daemonDescription';
+import { sshIdentity } from './podmanConnections';
 
 /**
  * The daemon the docker CLI would use with no context: DOCKER_HOST, DOCKER_TLS_VERIFY and
@@ -20,8 +21,7 @@ export const PODMAN_ROOTFUL_SOCKET = '/run/podman/podman.sock';
 
 /**
  * The Podman sockets of this machine, discovered as the Docker socket is: CONTAINER_HOST (Podman's
- * DOCKER_HOST; unix:// and tcp:// only: its ssh:// form names a remote socket path, which the docker
- * dial-stdio transport cannot reach), then the rootful and the rootless (`$XDG_RUNTIME_DIR/podman/podman.sock`)
+ * DOCKER_HOST, with CONTAINER_SSHKEY as an ssh:// one's key), then the rootful and the rootless (`$XDG_RUNTIME_DIR/podman/podman.sock`)
  * sockets when they exist. Read only, like the environment's daemon; nothing is asked of them here.
  */
 export function podmanDaemonsFromEnvironment(
@@ -32,11 +32,15 @@ export function podmanDaemonsFromEnvironment(
   const daemons: DaemonDescriptionInput[] = [];
   const problems: string[] = [];
   const fromEnv = env.CONTAINER_HOST?.trim();
-  if (fromEnv && /^(unix|tcp):\/\//.test(fromEnv)) daemons.push({ id: 'podman', label: 'Podman (CONTAINER_HOST)', host: fromEnv });
-  else if (fromEnv)
-    problems.push(
-      `CONTAINER_HOST ${fromEnv} is not used: only unix:// and tcp:// Podman endpoints are discovered (add an ssh:// daemon by hand)`,
-    );
+  if (fromEnv) {
+    const d = { id: 'podman', label: 'Podman (CONTAINER_HOST)', host: fromEnv, ...sshIdentity(fromEnv, env.CONTAINER_SSHKEY) };
+    try {
+      parseDaemonDescription(d);
+      daemons.push(d);
+    } catch (e) {
+      problems.push(`CONTAINER_HOST ${fromEnv} is not used: ${(e as Error).message}`);
+    }
+  }
   if (exists(rootful))
     daemons.push({ id: daemons.length ? 'podman-rootful' : 'podman', label: 'Podman (rootful)', host: `unix://${rootful}` });
   const runtimeDir = env.XDG_RUNTIME_DIR?.trim();

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as z from 'zod';
-import type { DaemonDescriptionInput } from './daemonDescription';
+import { parseDaemonDescription, type DaemonDescriptionInput } from './daemonDescription';
 
 export interface PodmanConnection {
   name: string;
@@ -83,6 +83,11 @@ export function parseConnectionsJson(text: string): PodmanConnection[] {
   }));
 }
 
+/** An ssh:// connection's identity (Podman's `--identity`, CONTAINER_SSHKEY) as the daemon's `ssh.identityFile`. */
+export function sshIdentity(uri: string, identity: string | undefined): Pick<DaemonDescriptionInput, 'ssh'> {
+  return /^ssh:\/\//i.test(uri) && identity?.trim() ? { ssh: { identityFile: identity.trim() } } : {};
+}
+
 /**
  * Where Podman keeps connections for this user, lowest precedence first: the system's containers.conf files
  * and the user's (root's is /etc's), or CONTAINERS_CONF alone; then Podman 5's JSON file.
@@ -103,9 +108,9 @@ export function podmanConnectionFiles(
 }
 
 /**
- * The daemons of this user's Podman connections: unix:// and tcp:// ones as daemons `podman:NAME`; an ssh://
- * one is a problem naming it (Container Exec reaches ssh daemons through `docker system dial-stdio` on the
- * remote, which Podman 4 has no equivalent of: its own client dials the remote socket itself).
+ * The daemons of this user's Podman connections, `podman:NAME`: unix://, tcp:// and ssh:// ones (ssh reaches
+ * the connection's remote socket through the remote's `podman system dial-stdio`, with its identity as `-i`).
+ * A URI Container Exec cannot use is a problem naming it.
  */
 export async function discoverPodmanConnections(
   files = podmanConnectionFiles(),
@@ -130,13 +135,13 @@ export async function discoverPodmanConnections(
   }
   const daemons: (DaemonDescriptionInput & { id: string })[] = [];
   for (const c of connections.values()) {
-    if (/^(unix|tcp):\/\//.test(c.uri))
-      daemons.push({ id: `podman:${c.name}`, label: `${c.name} (Podman connection${c.default ? ', default' : ''})`, host: c.uri });
-    else
-      problems.push({
-        file: c.file,
-        error: `Podman connection "${c.name}" (${c.uri}) is not used: only unix:// and tcp:// connections are discovered; an ssh one needs the docker CLI on the remote (add an ssh:// daemon by hand)`,
-      });
+    const label = `${c.name} (Podman connection${c.default ? ', default' : ''})`;
+    try {
+      const d = parseDaemonDescription({ id: `podman:${c.name}`, label, host: c.uri, ...sshIdentity(c.uri, c.identity) });
+      daemons.push({ id: d.id, label, host: d.host, ...(d.ssh ? { ssh: d.ssh } : {}) });
+    } catch (e) {
+      problems.push({ file: c.file, error: `Podman connection "${c.name}" (${c.uri}) is not used: ${(e as Error).message}` });
+    }
   }
   return { daemons, problems };
 }

@@ -21,11 +21,14 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Why a daemon entry from workspace settings is not used: it would run a local program of the repository's choosing. */
+/** Why a daemon entry from workspace settings is not used: it would run a local program, or use a key file, of the repository's choosing. */
 export function workspaceDaemonRefusal(d: DaemonDescription): string | undefined {
-  const fields = (['command', 'configFile'] as const).filter((k) => d.ssh?.[k] !== undefined);
+  const fields = (['command', 'configFile', 'identityFile'] as const).filter((k) => d.ssh?.[k] !== undefined);
   if (!fields.length) return undefined;
-  return `ssh.${fields.join(' and ssh.')} (${fields.map((k) => `"${d.ssh![k]}"`).join(', ')}) of daemon "${d.id}" comes from workspace settings: it would make VS Code run a program the repository chose, so this daemon is not used. Define it in your user settings instead.`;
+  const what = fields.includes('identityFile')
+    ? 'run a program or use a key file the repository chose'
+    : 'run a program the repository chose';
+  return `ssh.${fields.join(' and ssh.')} (${fields.map((k) => `"${d.ssh![k]}"`).join(', ')}) of daemon "${d.id}" comes from workspace settings: it would make VS Code ${what}, so this daemon is not used. Define it in your user settings instead.`;
 }
 
 /** Ulimits that grant rather than bound: real-time and raised scheduling priority, locked memory. */

@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DaemonError } from './errors';
+import { shellQuote } from './safety';
 
 export interface SshTarget {
   /** The daemon's host URL, for messages. */
@@ -11,11 +12,25 @@ export interface SshTarget {
   hostname: string;
   port?: number;
   user?: string;
+  /** A socket on the remote (Podman's `ssh://…/podman.sock`): bridged by the remote's `podman system dial-stdio`. */
+  socketPath?: string;
   command?: string;
   configFile?: string;
+  identityFile?: string;
   connectTimeoutMs: number;
   /** Told of each ssh process started (`running`) and ended: a thread that may be terminated lets its owner end them. */
   onProcess?: (pid: number, running: boolean) => void;
+}
+
+/**
+ * The remote command that joins ssh's stdio to the daemon: Docker's `docker system dial-stdio` (its CLI's
+ * daemon), or for a socket path (Podman's ssh form) `podman system dial-stdio` pointed at that socket. A
+ * bridge per connection, as Docker's: no forwarded socket to set up, wait for and clean up on either side.
+ */
+export function remoteDialCommand(t: Pick<SshTarget, 'socketPath'>): string[] {
+  return t.socketPath
+    ? ['podman', '--url', shellQuote(`unix://${t.socketPath}`), 'system', 'dial-stdio']
+    : ['docker', 'system', 'dial-stdio'];
 }
 
 /**
@@ -25,9 +40,10 @@ export interface SshTarget {
 export function sshArgs(t: SshTarget): string[] {
   const args = ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${Math.max(1, Math.ceil(t.connectTimeoutMs / 1000))}`];
   if (t.configFile) args.push('-F', t.configFile);
+  if (t.identityFile) args.push('-i', t.identityFile);
   if (t.port) args.push('-p', String(t.port));
   if (t.user) args.push('-l', t.user);
-  args.push('--', t.hostname, 'docker', 'system', 'dial-stdio');
+  args.push('--', t.hostname, ...remoteDialCommand(t));
   return args;
 }
 
@@ -39,11 +55,15 @@ export function explainSshFailure(t: SshTarget, stderr: string, exitCode: number
     hint = `the host key of ${t.hostname} is unknown or changed: connect once with "ssh ${t.hostname}" in a terminal to check and accept it`;
   else if (/Permission denied|Too many authentication failures/i.test(text))
     hint = 'authentication failed: load your key into ssh-agent or set IdentityFile in ~/.ssh/config';
-  else if (/docker: (command )?not found|command not found|No such file/i.test(text))
-    hint = `no docker CLI on ${t.hostname}: install Docker there (the remote side runs "docker system dial-stdio")`;
   else if (/Could not resolve hostname/i.test(text)) hint = `the name ${t.hostname} does not resolve`;
   else if (/Connection refused/i.test(text)) hint = 'no ssh server answers there';
   else if (/timed out/i.test(text)) hint = 'the ssh server did not answer';
+  else if (t.socketPath && /unable to connect to Podman socket/i.test(text))
+    hint = `podman on ${t.hostname} cannot reach ${t.socketPath}: is the service running there (systemctl enable --now podman.socket, or --user for a rootless one) and the path right?`;
+  else if (t.socketPath && /podman: (command )?not found|command not found|unknown (shorthand )?flag|unrecognized command/i.test(text))
+    hint = `no podman CLI with "system dial-stdio" on ${t.hostname}: install Podman there (the remote side runs "${remoteDialCommand(t).join(' ')}")`;
+  else if (/docker: (command )?not found|command not found|No such file/i.test(text))
+    hint = `no docker CLI on ${t.hostname}: install Docker there (the remote side runs "docker system dial-stdio")`;
   else if (/Cannot connect to the Docker daemon|permission denied while trying to connect/i.test(text))
     hint = `ssh works but the docker CLI on ${t.hostname} cannot reach its daemon`;
   return new DaemonError('ssh', t.host, `ssh to ${t.host} failed: ${text}${hint ? ` (${hint})` : ''}`);
@@ -51,7 +71,7 @@ export function explainSshFailure(t: SshTarget, stderr: string, exitCode: number
 
 /**
  * A private unix socket whose every connection is piped into its own `ssh … docker system dial-stdio`
- * process. The Docker client then talks to a plain `socketPath`: no custom http.Agent, which VS Code's
+ * (or `podman … system dial-stdio`) process. The Docker client then talks to a plain `socketPath`: no custom http.Agent, which VS Code's
  * proxy support would replace in the extension host (it leaves socketPath requests alone).
  */
 export class SshBridge {

@@ -10,6 +10,13 @@ describe('daemon description', () => {
     assert.deepEqual(parseHost('tcp://[::1]:2375'), { scheme: 'tcp', hostname: '::1', port: 2375 });
     assert.deepEqual(parseHost('ssh://me@build-box:2222'), { scheme: 'ssh', hostname: 'build-box', port: 2222, user: 'me' });
     assert.deepEqual(parseHost('ssh://build-box'), { scheme: 'ssh', hostname: 'build-box', port: undefined, user: undefined });
+    assert.deepEqual(parseHost('ssh://core@box:2222/run/user/1000/podman/podman.sock'), {
+      scheme: 'ssh',
+      hostname: 'box',
+      port: 2222,
+      user: 'core',
+      socketPath: '/run/user/1000/podman/podman.sock',
+    });
   });
 
   for (const [host, why] of [
@@ -20,6 +27,8 @@ describe('daemon description', () => {
     ['tcp://localhost:abc', 'malformed address or port'],
     ['tcp://localhost:2375/v1.41', 'unexpected path'],
     ['unix://', 'no socket path'],
+    ['ssh://box/run/podman;reboot', 'remote socket path "/run/podman;reboot"'],
+    ['ssh://box/run/a%20b.sock', 'remote socket path "/run/a%20b.sock"'],
   ] as const)
     it(`rejects ${host}: ${why}`, () => {
       assert.throws(

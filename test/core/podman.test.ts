@@ -33,10 +33,12 @@ import {
   runRecipe,
   statsStreams,
   validateConfiguration,
+  type DaemonDescriptionInput,
   type EngineEvent,
   type RunOutcome,
   type UsageSample,
 } from '../../src/core';
+import { explainSshFailure } from '../../src/core/sshTransport';
 import { backendContract } from '../support/backendContract';
 import { need, podmanBusyboxImage, podmanHost, podmanPythonImage } from '../support/testbed';
 import { until } from '../support/until';
@@ -54,6 +56,7 @@ async function podmanRun(
     runId?: string;
     keep?: boolean;
     files?: Record<string, string>;
+    daemon?: DaemonDescriptionInput;
   } = {},
 ) {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-podman-'));
@@ -65,7 +68,7 @@ async function podmanRun(
   const r = validateConfiguration({ name: 'podman-test', daemon: 'podman', baseImage: image, ...input });
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   const id = opts.runId ?? newRunId();
-  const backend = new DockerDaemonBackend(createDaemonClient(daemon()), true);
+  const backend = new DockerDaemonBackend(createDaemonClient(opts.daemon ?? daemon()), true);
   let stdout = '';
   const samples: UsageSample[] = [];
   const warnings: string[] = [];
@@ -115,7 +118,7 @@ const runContainers = async (runId: string) => {
 };
 
 describe('Podman discovery (pure: an environment and the files that exist)', () => {
-  it('CONTAINER_HOST (unix:// or tcp://), then the rootful and rootless sockets when they exist, each host once; an ssh:// CONTAINER_HOST is a problem naming it', () => {
+  it('CONTAINER_HOST (unix://, tcp:// or ssh:// with CONTAINER_SSHKEY), then the rootful and rootless sockets when they exist, each host once; a bad one is a problem naming it', () => {
     const files = new Set(['/run/podman/podman.sock', '/run/user/1000/podman/podman.sock']);
     const found = podmanDaemonsFromEnvironment({ XDG_RUNTIME_DIR: '/run/user/1000' }, (f) => files.has(f));
     assert.deepEqual(
@@ -134,9 +137,19 @@ describe('Podman discovery (pure: an environment and the files that exist)', () 
       podmanDaemonsFromEnvironment({}, () => false),
       { daemons: [], problems: [] },
     );
-    const ssh = podmanDaemonsFromEnvironment({ CONTAINER_HOST: 'ssh://core@h:22/run/podman/podman.sock' }, () => false);
-    assert.deepEqual(ssh.daemons, []);
-    assert.match(ssh.problems[0]!, /CONTAINER_HOST ssh:\/\/core@h:22\/run\/podman\/podman\.sock is not used/);
+    const ssh = podmanDaemonsFromEnvironment(
+      { CONTAINER_HOST: 'ssh://core@h:22/run/podman/podman.sock', CONTAINER_SSHKEY: '/k/id' },
+      () => false,
+    );
+    assert.deepEqual(ssh, {
+      daemons: [
+        { id: 'podman', label: 'Podman (CONTAINER_HOST)', host: 'ssh://core@h:22/run/podman/podman.sock', ssh: { identityFile: '/k/id' } },
+      ],
+      problems: [],
+    });
+    const bad = podmanDaemonsFromEnvironment({ CONTAINER_HOST: 'ssh://h/run/podman;reboot' }, () => false);
+    assert.deepEqual(bad.daemons, []);
+    assert.match(bad.problems[0]!, /CONTAINER_HOST ssh:\/\/h\/run\/podman;reboot is not used: .*remote socket path "\/run\/podman;reboot"/);
   });
 });
 
@@ -175,7 +188,18 @@ describe('Podman connections (podman system connection list), discovered read-on
     assert.deepEqual(parseConnectionsJson(json), [{ name: 'ci', uri: 'tcp://10.0.0.5:8080', default: true }]);
   });
 
-  it('a real `podman system connection add` (scratch CONTAINERS_CONF): its unix connection is a daemon that answers as Podman; its ssh one a problem naming it; nothing else read', async () => {
+  it('a connection whose URI Container Exec cannot use is a problem naming the connection, the URI and what is wrong', async () => {
+    const conf = '[engine.service_destinations.odd]\nuri = "ssh://core@h/run/podman/$(reboot).sock"\n';
+    const found = await discoverPodmanConnections(['/x/containers.conf'], async () => conf);
+    assert.deepEqual(found.daemons, []);
+    assert.equal(found.problems[0]?.file, '/x/containers.conf');
+    assert.match(
+      found.problems[0]!.error,
+      /Podman connection "odd" \(ssh:\/\/core@h\/run\/podman\/\$\(reboot\)\.sock\) is not used: .*remote socket path/,
+    );
+  });
+
+  it('a real `podman system connection add` (scratch CONTAINERS_CONF): its unix connection is a daemon that answers as Podman, its ssh one a daemon with its identity; nothing else read', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-podman-conn-'));
     const conf = path.join(dir, 'containers.conf');
     fs.writeFileSync(conf, ''); // Podman writes connections into CONTAINERS_CONF only when it exists
@@ -187,16 +211,14 @@ describe('Podman connections (podman system connection list), discovered read-on
       const files = podmanConnectionFiles({ CONTAINERS_CONF: conf, XDG_CONFIG_HOME: path.join(dir, 'config') }, dir, true);
       const found = await discoverPodmanConnections(files);
       assert.deepEqual(
-        found.daemons.map((d) => [d.id, d.host]),
-        [['podman:testbed', podmanHost()]],
+        found.daemons.map((d) => [d.id, d.host, d.ssh]),
+        [
+          ['podman:far', 'ssh://core@far.example:2222/run/podman/podman.sock', { identityFile: path.join(dir, 'id_ed25519') }],
+          ['podman:testbed', podmanHost(), undefined],
+        ],
       );
-      assert.equal(found.problems.length, 1, JSON.stringify(found.problems));
-      assert.equal(found.problems[0]!.file, conf);
-      assert.match(
-        found.problems[0]!.error,
-        /Podman connection "far" \(ssh:\/\/core@far\.example:2222\/run\/podman\/podman\.sock\) is not used/,
-      );
-      const client = createDaemonClient(found.daemons[0]!);
+      assert.deepEqual(found.problems, []);
+      const client = createDaemonClient(found.daemons.find((d) => d.id === 'podman:testbed')!);
       try {
         assert.equal((await client.engine()).engine, 'Podman');
       } finally {
@@ -210,6 +232,78 @@ describe('Podman connections (podman system connection list), discovered read-on
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** Podman's ssh form for the bench's Podman socket: the testbed's sshd (root@127.0.0.1) sees the same files. */
+const podmanSshDaemon = (socket = podmanHost().replace(/^unix:\/\//, '')): DaemonDescriptionInput => ({
+  id: 'podman-ssh',
+  host: `${need('DOCKER_SSH_HOST')}${socket}`,
+  ssh: { configFile: need('DOCKER_SSH_CONFIG') },
+  timeoutMs: 20000, // each connection is an ssh login and a podman start: seconds on a loaded bench
+});
+const sshChildren = () => execFileSync('sh', ['-c', `pgrep -x ssh -P ${process.pid} || true`], { encoding: 'utf8' }).trim();
+
+describe('Podman over ssh (ssh://…/podman.sock, as Podman connections name it): the testbed sshd to the bench’s Podman', function () {
+  this.timeout(120000);
+
+  it('Test Connection answers "Podman 4…" through the remote’s podman system dial-stdio, and a recipe runs over it with its outputs back', async () => {
+    const client = createDaemonClient(podmanSshDaemon());
+    try {
+      assert.match((await client.check()).summary, /^Podman 4\.\d+\.\d+ \(API 1\.\d+/);
+    } finally {
+      client.dispose();
+    }
+    const recipe =
+      'import os\nos.makedirs("out", exist_ok=True)\nopen("out/via.txt", "w").write(open("in.txt").read() + " over ssh")\nprint("done")\n';
+    const r = await podmanRun({ file: 'ssh.py', text: recipe }, {}, { daemon: podmanSshDaemon(), files: { 'in.txt': 'podman' } });
+    assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+    assert.equal(r.stdout, 'done\n');
+    assert.equal(fs.readFileSync(path.join(r.outputsDir, 'out', 'via.txt'), 'utf8'), 'podman over ssh');
+    assert.deepEqual(await runContainers(r.id), []);
+    for (let i = 0; i < 40 && sshChildren(); i++) await new Promise((res) => setTimeout(res, 50));
+    assert.equal(sshChildren(), '', 'no ssh process is left once the run’s back-end is disposed');
+  });
+
+  it('a remote without podman, or a name that does not resolve: the ssh error says which (pure: what ssh printed)', () => {
+    const t = { host: 'ssh://box/run/podman/podman.sock', hostname: 'box', socketPath: '/run/podman/podman.sock', connectTimeoutMs: 5000 };
+    assert.match(
+      explainSshFailure(t, 'bash: line 1: podman: command not found\n', 127).message,
+      /no podman CLI with "system dial-stdio" on box: install Podman there \(the remote side runs "podman --url 'unix:\/\/\/run\/podman\/podman\.sock' system dial-stdio"\)/,
+    );
+    const unresolved = explainSshFailure(
+      t,
+      'Warning: Identity file /k not accessible: No such file or directory.\nssh: Could not resolve hostname box\n',
+      255,
+    );
+    assert.match(unresolved.message, /\(the name box does not resolve\)$/);
+  });
+
+  it('a socket path nothing serves: the error names the path and says the service may not run there', async () => {
+    const client = createDaemonClient(podmanSshDaemon('/run/nothing-here/podman.sock'));
+    try {
+      await assert.rejects(client.check(), (e: Error) => {
+        assert.match(e.message, /podman on 127\.0\.0\.1 cannot reach \/run\/nothing-here\/podman\.sock: is the service running there/);
+        return true;
+      });
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('cancelled while ssh connects: the call rejects as cancelled at once and its ssh process is ended', async () => {
+    const client = createDaemonClient(podmanSshDaemon());
+    const ctl = new AbortController();
+    try {
+      const call = listContainers(client, { signal: ctl.signal });
+      await until('an ssh process starts', 5000, () => sshChildren() !== '');
+      ctl.abort();
+      await assert.rejects(call, /list containers on ssh:.* was cancelled/);
+    } finally {
+      client.dispose();
+    }
+    for (let i = 0; i < 40 && sshChildren(); i++) await new Promise((res) => setTimeout(res, 50));
+    assert.equal(sshChildren(), '');
   });
 });
 

@@ -110,6 +110,12 @@ describe('validation of inputs from settings (field and value named)', () => {
       workspaceDaemonRefusal(parseDaemonDescription({ id: 'e2', host: 'ssh://h', ssh: { configFile: 'cfg' } }))!,
       /ssh\.configFile \("cfg"\)/,
     );
+    assert.match(
+      workspaceDaemonRefusal(
+        parseDaemonDescription({ id: 'e3', host: 'ssh://h/run/podman/podman.sock', ssh: { identityFile: '/repo/key' } }),
+      )!,
+      /ssh\.identityFile \("\/repo\/key"\) of daemon "e3" comes from workspace settings: it would make VS Code run a program or use a key file the repository chose/,
+    );
     assert.equal(workspaceDaemonRefusal(parseDaemonDescription({ id: 'ok', host: 'ssh://h' })), undefined);
   });
 
