@@ -139,12 +139,14 @@ async function importDockerContexts(s: Services): Promise<number> {
   const { discovered } = await s.daemons.reload();
   const contexts = discovered.filter((d) => d.source === 'context');
   if (!contexts.length) {
-    void vscode.window.showInformationMessage('No Docker contexts found (docker context ls lists them; DOCKER_CONFIG is honoured).');
+    void vscode.window.showInformationMessage(
+      'No Docker contexts or Podman connections found (docker context ls and podman system connection list list them; DOCKER_CONFIG and CONTAINERS_CONF are honoured).',
+    );
     return 0;
   }
   const picks = await vscode.window.showQuickPick(
     contexts.map((d) => ({ label: d.context, description: d.daemon.host, detail: d.description, picked: true, d })),
-    { canPickMany: true, title: 'Import Docker Contexts into user settings' },
+    { canPickMany: true, title: 'Import Docker Contexts and Podman Connections into user settings' },
   );
   if (!picks?.length) return 0;
   // a context imported before is updated in place; an id held by an invalid entry is refused

@@ -9,7 +9,7 @@ import type { ContainerExecApi } from '../../src/extension';
 import { need } from '../support/testbed';
 import { until } from '../support/until';
 
-/** README "Commands": Import Docker Contexts, Remove Daemon, through the real quick picks of the real host. */
+/** README "Commands": Import Docker Contexts and Podman Connections, Remove Daemon, through the real quick picks of the real host. */
 describe('Daemon commands (README promises, real host, real daemons)', function () {
   this.timeout(60000);
   let api: ContainerExecApi;

@@ -70,7 +70,7 @@ describe('Getting started', function () {
     }
   });
 
-  it('with no daemon answering, the Daemons view welcome says what to install, DOCKER_HOST, Add Daemon, Import Docker Contexts', async () => {
+  it('with no daemon answering, the Daemons view welcome says what to install, DOCKER_HOST, Add Daemon, Import Docker Contexts and Podman Connections', async () => {
     const { startCodeServer, freePort } = (await import(path.join(ROOT, 'scripts/lib/codeServer.mjs'))) as CodeServer;
     const runDir = path.join(env('UI_RUN_DIR'), 'no-daemon');
     fs.rmSync(runDir, { recursive: true, force: true });
@@ -100,7 +100,7 @@ describe('Getting started', function () {
       const text = await welcome.innerText();
       for (const words of ['Install Docker Engine', 'DOCKER_HOST'])
         assert.ok(text.includes(words), `the welcome lacks "${words}":\n${text}`);
-      for (const name of ['Test Connection', 'Add Daemon', 'Import Docker Contexts'])
+      for (const name of ['Test Connection', 'Add Daemon', 'Import Docker Contexts and Podman Connections'])
         await welcome.getByRole('button', { name, exact: true }).waitFor({ timeout: 5000 });
       await welcome.getByText('Get Started', { exact: true }).waitFor({ timeout: 5000 }); // a link in its sentence
       await shot(page, 'daemons-welcome.png');
