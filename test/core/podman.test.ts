@@ -8,12 +8,15 @@ import * as path from 'node:path';
 import {
   DEFAULT_INTERPRETERS,
   DockerDaemonBackend,
+  DaemonHub,
+  DaemonUsageSampler,
   DockerSwarmBackend,
   PoolBackend,
   LABELS,
   buildImage,
   createDaemonClient,
   discoverDaemons,
+  daemonUsageText,
   discoverPodmanConnections,
   parseConnectionsJson,
   parseContainersConfConnections,
@@ -24,6 +27,7 @@ import {
   listContainers,
   listImages,
   newRunId,
+  parseDaemonDescription,
   planBaseImage,
   planContext,
   podmanDaemonsFromEnvironment,
@@ -34,6 +38,7 @@ import {
   statsStreams,
   validateConfiguration,
   type DaemonDescriptionInput,
+  type DaemonUsageTotals,
   type EngineEvent,
   type RunOutcome,
   type UsageSample,
@@ -532,6 +537,30 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
     for (const s of r.samples) assert.ok(s.cpuPct <= 0.5 * 100 * 1.3, `no sample above the quota: ${seen}`);
     if (own >= 40) for (const s of r.samples) assert.ok(s.cpuPct >= 25, `no near-zero sample from a 1 ms baseline: ${seen}`);
     assert.equal(statsStreams.open, 0);
+  });
+
+  it('the Daemons view’s totals: a busy container not ours counts its CPU (Podman’s snapshot has no earlier reading: a second one makes the delta), then round after round', async () => {
+    const cli = (...args: string[]) => execFileSync('docker', ['-H', podmanHost(), ...args], { encoding: 'utf8' }).trim();
+    const id = cli('run', '-d', '--name', `ce-busy-${process.pid}`, podmanBusyboxImage(), 'sh', '-c', 'while :; do :; done');
+    const hub = new DaemonHub();
+    hub.setDaemons([{ daemon: parseDaemonDescription(daemon()), source: 'user' }]);
+    const sampler = new DaemonUsageSampler(hub, { intervalMs: 3000 });
+    const rounds: DaemonUsageTotals[] = [];
+    sampler.onDidChange((d) => d === 'podman' && sampler.get(d) && rounds.push(sampler.get(d)!));
+    try {
+      assert.equal((await hub.connect('podman')).state, 'connected');
+      sampler.setRunning(true);
+      await until('two rounds of totals', 60000, () => rounds.length >= 2);
+      const seen = rounds.map((t) => `${daemonUsageText(t)} (${t.counted} of ${t.running} counted)`).join('; ');
+      for (const t of rounds.slice(0, 2)) {
+        assert.ok(t.running >= 1 && t.counted >= 1, seen);
+        assert.ok(t.cpuPct > 5, `the busy loop’s CPU counts: ${seen}`);
+      }
+    } finally {
+      sampler.dispose();
+      hub.dispose();
+      cli('rm', '-f', id);
+    }
   });
 
   it('an image build through the compat endpoint (POST /build): steps reported, the image listed, its labels set', async () => {

@@ -1,10 +1,11 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { DaemonHub } from '../daemonHub';
 import { Emitter } from '../emitter';
 import { containerStatsSnapshot } from '../engine/containers';
 import type { ContainerSummary } from '../engine/lists';
 import { LABELS } from '../labels';
-import { EngineStatsSchema } from './engineStats';
-import { sampleOf, type UsageSample } from './usage';
+import { EngineStatsSchema, type EngineStats } from './engineStats';
+import { hasCpuBaseline, sampleOf, type UsageSample } from './usage';
 import { memoryText } from './usageSummary';
 
 /** A connected daemon's running containers, added up: for its tree row. */
@@ -27,6 +28,11 @@ export interface DaemonUsageOptions {
   concurrency?: number;
   /** A snapshot's deadline at least this (Docker answers stream=false after its second reading, about a second). */
   minSnapshotMs?: number;
+  /**
+   * The pause before a second snapshot of a container seen for the first time whose snapshot carries no earlier
+   * reading (Podman: `precpu_stats` zero): its CPU is the delta between the two, later rounds' against the round before.
+   */
+  baselineMs?: number;
 }
 
 type Part = Pick<UsageSample, 'cpuPct' | 'memBytes'> & { fromRun: boolean };
@@ -50,7 +56,8 @@ export function daemonUsageDetail(t: DaemonUsageTotals): string {
 /**
  * Each connected daemon's containers' total CPU and memory, only while started (the Daemons view visible):
  * a container of a run sampled in this window counts its latest sample; each other running container is
- * asked for one stats snapshot (`stream=false`) per round, a few at a time, each within a deadline. Every
+ * asked for one stats snapshot (`stream=false`) per round (two on first sight where the daemon sends no
+ * earlier reading: Podman), a few at a time, each within a deadline. Every
  * daemon has its own rounds: a slow one never holds another's. Stopping aborts every call in flight.
  */
 export class DaemonUsageSampler {
@@ -63,6 +70,8 @@ export class DaemonUsageSampler {
   private ticker: NodeJS.Timeout | undefined;
   private readonly opts: Required<DaemonUsageOptions>;
   private readonly hubSub: { dispose(): void };
+  /** Each daemon's latest snapshot of each running container: the CPU baseline where the daemon sends none. */
+  private readonly lastSnapshots = new Map<string, Map<string, EngineStats>>();
   /** The latest sample of a run going on in this window, by run id (none when its sampling is not live). */
   runSample: (runId: string) => UsageSample | undefined = () => undefined;
 
@@ -70,7 +79,7 @@ export class DaemonUsageSampler {
     private readonly hub: DaemonHub,
     opts: DaemonUsageOptions = {},
   ) {
-    this.opts = { intervalMs: 10_000, concurrency: 4, minSnapshotMs: 5000, ...opts };
+    this.opts = { intervalMs: 10_000, concurrency: 4, minSnapshotMs: 5000, baselineMs: 1000, ...opts };
     // a daemon that connects gets its first round at once, not at the next tick
     this.hubSub = hub.onDidChange((c) => c.what === 'state' && this.ctl && this.tick([c.id]));
   }
@@ -96,6 +105,7 @@ export class DaemonUsageSampler {
     clearInterval(this.ticker);
     const had = [...this.totals.keys()];
     this.totals.clear();
+    this.lastSnapshots.clear();
     had.forEach((id) => this.changes.fire(id));
   }
 
@@ -104,6 +114,7 @@ export class DaemonUsageSampler {
     if (!signal) return;
     for (const id of ids) {
       if (this.hub.status(id).state !== 'connected') {
+        this.lastSnapshots.delete(id);
         if (this.totals.delete(id)) this.changes.fire(id);
         continue;
       }
@@ -118,6 +129,9 @@ export class DaemonUsageSampler {
     try {
       const [containers, info] = await Promise.all([this.hub.list(id, 'containers'), this.hub.list(id, 'info').catch(() => undefined)]);
       const running = containers.filter((c) => c.state === 'running');
+      const last = this.lastSnapshots.get(id);
+      const ids = new Set(running.map((c) => c.id));
+      for (const c of last?.keys() ?? []) if (!ids.has(c)) last!.delete(c); // gone: no stale baseline
       const parts = await inBatches(running, this.opts.concurrency, (c) => this.usageOf(id, c, signal));
       const counted = parts.filter((p): p is Part => p !== undefined);
       next = {
@@ -138,7 +152,11 @@ export class DaemonUsageSampler {
     this.changes.fire(id);
   }
 
-  /** A container's figures: its run's latest sample, else one snapshot (undefined when it gives none in time). */
+  /**
+   * A container's figures: its run's latest sample, else a snapshot (undefined when it gives none in time). Its
+   * CPU is against the daemon's earlier reading (Docker's precpu_stats), else against this sampler's previous
+   * snapshot of it: on first sight, a second snapshot `baselineMs` later.
+   */
   private async usageOf(id: string, c: ContainerSummary, signal: AbortSignal): Promise<Part | undefined> {
     const runId = c.labels[LABELS.run];
     const ours = runId ? this.runSample(runId) : undefined;
@@ -146,13 +164,24 @@ export class DaemonUsageSampler {
     const client = this.hub.client(id);
     if (!client || signal.aborted) return undefined;
     const timeoutMs = Math.max(this.hub.spec(id)?.daemon.timeoutMs ?? 0, this.opts.minSnapshotMs);
-    try {
+    const snapshot = async () => {
       const parsed = EngineStatsSchema.safeParse(await containerStatsSnapshot(client, c.id, { timeoutMs, signal }));
-      if (!parsed.success) return undefined;
-      const s = sampleOf(parsed.data);
+      return parsed.success ? parsed.data : undefined;
+    };
+    const last = this.lastSnapshots.get(id) ?? this.lastSnapshots.set(id, new Map()).get(id)!;
+    try {
+      let raw = await snapshot();
+      if (raw && !hasCpuBaseline(raw, last.get(c.id))) {
+        last.set(c.id, raw);
+        await delay(this.opts.baselineMs, undefined, { signal });
+        raw = await snapshot();
+      }
+      if (!raw) return undefined;
+      const s = sampleOf(raw, last.get(c.id));
+      last.set(c.id, raw);
       return { cpuPct: s.cpuPct, memBytes: s.memBytes, fromRun: false };
     } catch {
-      return undefined; // gone between the list and the call, or slow: left out of this round's total
+      return undefined; // gone between the list and the call, slow, or stopped: left out of this round's total
     }
   }
 
