@@ -38,6 +38,7 @@ const daemons: Record<string, { cli: () => string; desc: () => DaemonDescription
   'swarm-m': { cli: () => need('DOCKER_SWARM_MANAGER_HOST'), desc: () => ({ id: 'swarm-m', host: need('DOCKER_SWARM_MANAGER_HOST') }) },
   'swarm-w1': { cli: () => need('DOCKER_SWARM_WORKER1_HOST'), desc: () => ({ id: 'swarm-w1', host: need('DOCKER_SWARM_WORKER1_HOST') }) },
   'swarm-w2': { cli: () => need('DOCKER_SWARM_WORKER2_HOST'), desc: () => ({ id: 'swarm-w2', host: need('DOCKER_SWARM_WORKER2_HOST') }) },
+  podman: { cli: () => need('PODMAN_HOST'), desc: () => ({ id: 'podman', host: need('PODMAN_HOST') }) },
 };
 const docker = (on: string, args: string[]) => execFileSync('docker', ['-H', daemons[on]!.cli(), ...args], { encoding: 'utf8' });
 const lines = (s: string) => s.split('\n').filter(Boolean);
@@ -194,6 +195,26 @@ describe('sweeps upload the workspace once per daemon (issue 27), on real daemon
     for (const on of ids) {
       const uploads = uploadsOn(s, on);
       assert.equal(uploads.length, landed.has(on) ? 1 : 0, `archive PUTs on ${on}: ${uploads.join(', ')}`);
+      assert.deepEqual(leftOn(s, on), [], on);
+    }
+  });
+
+  it('a pool of Docker and Podman: the workspace image is made once on each (Podman commits too), every trial starts from it with its own copy; nothing left on either', async () => {
+    const ids = ['local', 'podman'];
+    const statuses: string[] = [];
+    const s = await sweep(
+      { matrix: { i: [1, 2, 3, 4, 5, 6] }, maxParallel: 6 },
+      { config: configOf({ pool: ids }), open: poolOf(ids), onStatus: (t) => statuses.push(t) },
+    );
+    assert.equal(s.result.state, 'succeeded', s.result.message);
+    assertOwnWorkspace(s.result);
+    const landed = s.result.trials.map((t) => t.placement!.daemon);
+    assert.deepEqual([...new Set(landed)].sort(), ids, 'the trials landed on both');
+    for (const on of ids) {
+      const made = statuses.filter((t) => t.startsWith(`Uploading the workspace once for the sweep's trials on daemon "${on}"`));
+      const shared = statuses.filter((t) => t.endsWith(`(the image shared on daemon "${on}")`));
+      assert.equal(made.length, 1, `one workspace image on ${on}: ${made.join(' | ')}`);
+      assert.equal(shared.length, landed.filter((d) => d === on).length, `each trial on ${on} started from it`);
       assert.deepEqual(leftOn(s, on), [], on);
     }
   });
