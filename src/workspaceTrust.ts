@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 /**
  * The one place that decides whether workspace settings count (VS Code's Workspace Trust). In Restricted
  * Mode the extension works from user settings only and the views say which workspace entries they
- * ignore. Even when trusted, settings that run a local program (ssh.command, ssh.configFile) are taken
- * from user settings only (see the daemon sources).
+ * ignore. Even when trusted, settings that run a local program or use a key file (ssh.command, ssh.configFile,
+ * ssh.identityFile) are taken from user settings only (see the daemon sources).
  */
 let changed: vscode.EventEmitter<boolean> | undefined; // made at first use: loading the module needs no VS Code
 let override: boolean | undefined;

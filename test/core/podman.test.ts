@@ -37,6 +37,7 @@ import {
   runRecipe,
   statsStreams,
   validateConfiguration,
+  DaemonClient,
   type DaemonDescriptionInput,
   type DaemonUsageTotals,
   type EngineEvent,
@@ -61,7 +62,7 @@ async function podmanRun(
     runId?: string;
     keep?: boolean;
     files?: Record<string, string>;
-    daemon?: DaemonDescriptionInput;
+    client?: DaemonClient;
   } = {},
 ) {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-podman-'));
@@ -73,7 +74,7 @@ async function podmanRun(
   const r = validateConfiguration({ name: 'podman-test', daemon: 'podman', baseImage: image, ...input });
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   const id = opts.runId ?? newRunId();
-  const backend = new DockerDaemonBackend(createDaemonClient(opts.daemon ?? daemon()), true);
+  const backend = new DockerDaemonBackend(opts.client ?? createDaemonClient(daemon()), true);
   let stdout = '';
   const samples: UsageSample[] = [];
   const warnings: string[] = [];
@@ -247,7 +248,27 @@ const podmanSshDaemon = (socket = podmanHost().replace(/^unix:\/\//, '')): Daemo
   ssh: { configFile: need('DOCKER_SSH_CONFIG') },
   timeoutMs: 20000, // each connection is an ssh login and a podman start: seconds on a loaded bench
 });
-const sshChildren = () => execFileSync('sh', ['-c', `pgrep -x ssh -P ${process.pid} || true`], { encoding: 'utf8' }).trim();
+/** A client on it that records the ssh processes it starts (its onProcess hook): `live` until each has exited. */
+function trackedSshClient(socket?: string) {
+  const started: number[] = [];
+  const live = new Set<number>();
+  const hooks = { onProcess: (pid: number, running: boolean) => (running ? (started.push(pid), live.add(pid)) : live.delete(pid)) };
+  const client = new DaemonClient(parseDaemonDescription(podmanSshDaemon(socket)), hooks);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  /** Waits a moment for the ssh processes to end, then says which are still there (the system's word, not only the hook's). */
+  const leftAfterEnd = async (waitMs = 2000) => {
+    for (const t0 = Date.now(); Date.now() - t0 < waitMs && started.some(alive);) await new Promise((res) => setTimeout(res, 50));
+    return { live: [...live], alive: started.filter(alive), started: started.length };
+  };
+  return { client, live, leftAfterEnd };
+}
 
 describe('Podman over ssh (ssh://…/podman.sock, as Podman connections name it): the testbed sshd to the bench’s Podman', function () {
   this.timeout(120000);
@@ -261,13 +282,19 @@ describe('Podman over ssh (ssh://…/podman.sock, as Podman connections name it)
     }
     const recipe =
       'import os\nos.makedirs("out", exist_ok=True)\nopen("out/via.txt", "w").write(open("in.txt").read() + " over ssh")\nprint("done")\n';
-    const r = await podmanRun({ file: 'ssh.py', text: recipe }, {}, { daemon: podmanSshDaemon(), files: { 'in.txt': 'podman' } });
+    const ssh = trackedSshClient();
+    const r = await podmanRun({ file: 'ssh.py', text: recipe }, {}, { client: ssh.client, files: { 'in.txt': 'podman' } });
     assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
     assert.equal(r.stdout, 'done\n');
     assert.equal(fs.readFileSync(path.join(r.outputsDir, 'out', 'via.txt'), 'utf8'), 'podman over ssh');
     assert.deepEqual(await runContainers(r.id), []);
-    for (let i = 0; i < 40 && sshChildren(); i++) await new Promise((res) => setTimeout(res, 50));
-    assert.equal(sshChildren(), '', 'no ssh process is left once the run’s back-end is disposed');
+    const left = await ssh.leftAfterEnd();
+    assert.ok(left.started >= 1, 'the run went through ssh');
+    assert.deepEqual(
+      { live: left.live, alive: left.alive },
+      { live: [], alive: [] },
+      'no ssh process is left once the run’s back-end is disposed',
+    );
   });
 
   it('a remote without podman, or a name that does not resolve: the ssh error says which (pure: what ssh printed)', () => {
@@ -296,19 +323,20 @@ describe('Podman over ssh (ssh://…/podman.sock, as Podman connections name it)
     }
   });
 
-  it('cancelled while ssh connects: the call rejects as cancelled at once and its ssh process is ended', async () => {
-    const client = createDaemonClient(podmanSshDaemon());
+  it('cancelled while ssh connects: the call rejects as cancelled at once, and its ssh process ends without a dispose', async () => {
+    const { client, live, leftAfterEnd } = trackedSshClient();
     const ctl = new AbortController();
     try {
       const call = listContainers(client, { signal: ctl.signal });
-      await until('an ssh process starts', 5000, () => sshChildren() !== '');
+      await until('an ssh process starts', 5000, () => live.size > 0);
       ctl.abort();
       await assert.rejects(call, /list containers on ssh:.* was cancelled/);
+      // not dispose: the cancelled connection's end reaches the remote (half-open, as an exec's stdin end does), which ends ssh
+      const left = await leftAfterEnd(20000);
+      assert.deepEqual({ live: left.live, alive: left.alive }, { live: [], alive: [] });
     } finally {
       client.dispose();
     }
-    for (let i = 0; i < 40 && sshChildren(); i++) await new Promise((res) => setTimeout(res, 50));
-    assert.equal(sshChildren(), '');
   });
 });
 
