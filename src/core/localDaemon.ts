@@ -21,8 +21,8 @@ export const PODMAN_ROOTFUL_SOCKET = '/run/podman/podman.sock';
 
 /**
  * The Podman sockets of this machine, discovered as the Docker socket is: CONTAINER_HOST (Podman's
- * DOCKER_HOST, with CONTAINER_SSHKEY as an ssh:// one's key), then the rootful and the rootless (`$XDG_RUNTIME_DIR/podman/podman.sock`)
- * sockets when they exist. Read only, like the environment's daemon; nothing is asked of them here.
+ * DOCKER_HOST, with CONTAINER_SSHKEY as an ssh:// one's key), then the rootful and the rootless
+ * (`$XDG_RUNTIME_DIR/podman/podman.sock`) sockets when they exist. Read only, like the environment's daemon; nothing is asked of them here.
  */
 export function podmanDaemonsFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,

@@ -70,9 +70,9 @@ export function explainSshFailure(t: SshTarget, stderr: string, exitCode: number
 }
 
 /**
- * A private unix socket whose every connection is piped into its own `ssh … docker system dial-stdio`
- * (or `podman … system dial-stdio`) process. The Docker client then talks to a plain `socketPath`: no custom http.Agent, which VS Code's
- * proxy support would replace in the extension host (it leaves socketPath requests alone).
+ * A private unix socket whose every connection is piped into its own `ssh … docker system dial-stdio` (or
+ * `podman … system dial-stdio`) process. The Docker client then talks to a plain `socketPath`: no custom
+ * http.Agent, which VS Code's proxy support would replace in the extension host (it leaves socketPath requests alone).
  */
 export class SshBridge {
   private server: net.Server | undefined;
