@@ -6,29 +6,22 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DEFAULT_INTERPRETERS,
   DockerDaemonBackend,
   LABELS,
   PoolBackend,
   createDaemonClient,
   listContainers,
   newRunId,
-  planSweep,
-  runSweep,
-  validateConfiguration,
   workspaceLabel,
   type DaemonDescriptionInput,
   type ExecutionBackend,
   type SweepResult,
   type TrialProgress,
 } from '../../src/core';
+import { TESTBED_DAEMONS, busyboxConfig, runTestSweep } from '../support/sweeps';
 import { killCrashDaemon, need, startCrashDaemon, stopCrashDaemon } from '../support/testbed';
 
-const daemons: Record<string, () => DaemonDescriptionInput> = {
-  local: () => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }),
-  tls: () => ({ id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } }),
-  tcp: () => ({ id: 'tcp', host: need('DOCKER_TCP_HOST') }),
-};
+const daemons: Record<string, () => DaemonDescriptionInput> = { ...TESTBED_DAEMONS };
 
 /** Writes its arguments, SWEEP_* and its start and end (the host's uptime: one clock for every container) into out/, then metrics.json. */
 const JOB = `mkdir -p out
@@ -50,16 +43,7 @@ interface Swept {
   maxContainers: number;
 }
 
-function configOf(input: Record<string, unknown>) {
-  const r = validateConfiguration({
-    name: 'sweep-test',
-    baseImage: need('BUSYBOX_IMAGE'),
-    resources: { memory: '32m', cpus: 0.1 },
-    ...input,
-  });
-  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
-  return r.config;
-}
+const configOf = (input: Record<string, unknown>) => busyboxConfig('sweep-test', { resources: { memory: '32m', cpus: 0.1 }, ...input });
 
 /** This workspace's containers on `on` (every run container carries its workspace label). */
 async function containersOf(ws: string, on: string[]): Promise<string[]> {
@@ -89,7 +73,6 @@ async function sweep(
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-sweep-'));
   fs.writeFileSync(path.join(ws, 'job.sh'), o.script ?? JOB);
   const sweepId = newRunId();
-  const plan = planSweep('test.sweep.json', JSON.stringify({ recipe: 'job.sh', ...file }), sweepId);
   let maxContainers = 0;
   let polling = true;
   const poll = (async () => {
@@ -99,28 +82,7 @@ async function sweep(
     }
   })();
   try {
-    const result = await runSweep({
-      sweepId,
-      plan,
-      request: {
-        config: o.config,
-        image: need('BUSYBOX_IMAGE'),
-        pull: false,
-        workspaceDir: ws,
-        groups: ['root'],
-        interpreters: DEFAULT_INTERPRETERS,
-        graceSeconds: 2,
-        extensionVersion: '9.9.9-test',
-      },
-      openBackend: async () => o.open(),
-      trialFolder: async (trial, attempt) => {
-        const folder = path.join(ws, '.container-exec', 'sweeps', sweepId, `t${trial.index}${attempt ? `-r${attempt}` : ''}`);
-        fs.mkdirSync(folder, { recursive: true });
-        return folder;
-      },
-      signal: o.signal ?? new AbortController().signal,
-      onTrial: (t) => o.onTrial?.(t),
-    });
+    const result = await runTestSweep(ws, sweepId, { file, ...o });
     return { result, ws, sweepId, maxContainers };
   } finally {
     polling = false;
