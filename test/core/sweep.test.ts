@@ -19,7 +19,7 @@ import {
   type TrialProgress,
 } from '../../src/core';
 import { TESTBED_DAEMONS, busyboxConfig, runTestSweep } from '../support/sweeps';
-import { killCrashDaemon, need, startCrashDaemon, stopCrashDaemon } from '../support/testbed';
+import { killCrashDaemon, startCrashDaemon, stopCrashDaemon } from '../support/testbed';
 
 const daemons: Record<string, () => DaemonDescriptionInput> = { ...TESTBED_DAEMONS };
 

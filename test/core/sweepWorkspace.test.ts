@@ -15,7 +15,6 @@ import {
   createDaemonClient,
   newRunId,
   workspaceLabel,
-  type ExecutionBackend,
   type SweepResult,
   type TrialProgress,
 } from '../../src/core';
