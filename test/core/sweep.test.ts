@@ -2,6 +2,7 @@
 // maxParallel, fail-fast, cancel (nothing left), retries after a daemon lost mid-trial, a pool's spread, metrics.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -215,6 +216,39 @@ describe('sweeps on real daemons', function () {
     const on = new Set(result.trials.map((t) => t.placement?.daemon));
     assert.deepEqual([...on].sort(), ['local', 'tls'], result.trials.map((t) => t.placement?.reason).join('\n'));
     assert.deepEqual(await containersOf(ws, ['local', 'tls']), []);
+  });
+
+  it("six trials at once on a pool of three: no MaxListenersExceededWarning (each attempt observes a signal of its own), the caller's signal holds one listener", async () => {
+    const ids = ['local', 'tls', 'tcp'];
+    // deadlines for a loaded machine: six containers start at once
+    const pool = {
+      name: `sweep-listeners-${Math.random().toString(36).slice(2, 7)}`,
+      daemons: ids.map((id) => ({ id, daemon: { ...daemons[id]!(), timeoutMs: 30000 } })),
+    };
+    const warned: string[] = [];
+    const onWarning = (w: Error) => void (w.name === 'MaxListenersExceededWarning' && warned.push(w.message));
+    process.on('warning', onWarning);
+    const cancel = new AbortController();
+    let most = 0;
+    try {
+      const { result, ws } = await sweep(
+        { matrix: { i: [1, 2, 3, 4, 5, 6] }, maxParallel: 6 },
+        {
+          config: configOf({ pool: ids }),
+          open: () => new PoolBackend(pool),
+          signal: cancel.signal,
+          onTrial: () => (most = Math.max(most, getEventListeners(cancel.signal, 'abort').length)),
+        },
+      );
+      await new Promise((r) => setImmediate(r)); // a warning is emitted on the next tick
+      assert.equal(result.state, 'succeeded', result.trials.map((t) => t.message).join('\n'));
+      assert.deepEqual(warned, []);
+      assert.equal(most, 1);
+      assert.equal(getEventListeners(cancel.signal, 'abort').length, 0);
+      assert.deepEqual(await containersOf(ws, ids), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
 
