@@ -6,7 +6,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DEFAULT_INTERPRETERS,
   DockerDaemonBackend,
   DockerSwarmBackend,
   PoolBackend,
@@ -21,7 +20,6 @@ import {
   engineCallStats,
   followContainerLogs,
   followEvents,
-  listContainers,
   listImages,
   newRunId,
   planBaseImage,
@@ -38,6 +36,7 @@ import {
   type UsageSample,
 } from '../../src/core';
 import { backendContract } from '../support/backendContract';
+import { testRunRequest, runContainersOn } from '../support/runs';
 import { need, podmanBusyboxImage, podmanHost, podmanPythonImage } from '../support/testbed';
 import { until } from '../support/until';
 
@@ -73,20 +72,7 @@ async function podmanRun(
   try {
     const outcome: RunOutcome = await runRecipe(
       backend,
-      {
-        id,
-        recipe: recipe.file,
-        config: r.config,
-        image,
-        pull: false,
-        workspaceDir: ws,
-        outputsDir,
-        groups: ['root'],
-        interpreters: DEFAULT_INTERPRETERS,
-        graceSeconds: 1,
-        extensionVersion: '9.9.9-test',
-        keepContainer: opts.keep,
-      },
+      testRunRequest({ id, recipe: recipe.file, config: r.config, image, workspaceDir: ws, outputsDir, keepContainer: opts.keep }),
       {
         signal: opts.signal ?? new AbortController().signal,
         onOutput: (chunk, stream) => {
@@ -105,14 +91,7 @@ async function podmanRun(
   }
 }
 
-const runContainers = async (runId: string) => {
-  const client = createDaemonClient(daemon());
-  try {
-    return (await listContainers(client)).filter((c) => c.labels[LABELS.run] === runId);
-  } finally {
-    client.dispose();
-  }
-};
+const runContainers = (runId: string) => runContainersOn(daemon(), runId);
 
 describe('Podman discovery (pure: an environment and the files that exist)', () => {
   it('CONTAINER_HOST (unix:// or tcp://), then the rootful and rootless sockets when they exist, each host once; an ssh:// CONTAINER_HOST is a problem naming it', () => {
