@@ -40,19 +40,13 @@ export const prompts = {
     box.prompt = prompt;
     box.password = password;
     box.ignoreFocusOut = true;
-    return new Promise<string | undefined>((resolve) => {
-      let answer: string | undefined;
-      box.onDidAccept(() => {
-        answer = box.value;
-        box.hide();
-      });
-      box.onDidHide(() => {
+    return answerOf(
+      box,
+      () => box.value,
+      () => {
         if (asking === box) asking = undefined;
-        box.dispose();
-        resolve(answer);
-      });
-      box.show();
-    });
+      },
+    );
   },
 
   /** An error notification with `actions`; resolves with the one pressed, or undefined when it is closed. */
@@ -84,19 +78,34 @@ export const prompts = {
     pick.placeholder = detail;
     pick.ignoreFocusOut = true;
     pick.items = choices.map((label) => ({ label, detail }));
-    return new Promise<T | undefined>((resolve) => {
-      let answer: T | undefined;
-      pick.onDidChangeActive((items) => (question.active = items[0]?.label));
-      pick.onDidAccept(() => {
-        answer = pick.selectedItems[0]?.label as T | undefined;
-        pick.hide();
-      });
-      pick.onDidHide(() => {
+    pick.onDidChangeActive((items) => (question.active = items[0]?.label));
+    return answerOf(
+      pick,
+      () => pick.selectedItems[0]?.label as T | undefined,
+      () => {
         if (pending === question) pending = undefined;
-        pick.dispose();
-        resolve(answer);
-      });
-      pick.show();
-    });
+      },
+    );
   },
 };
+
+/** Shows `input` until it is accepted (then `read()` is the answer) or dismissed (undefined); `hidden` forgets it, then it is disposed. */
+function answerOf<T>(
+  input: vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>,
+  read: () => T | undefined,
+  hidden: () => void,
+): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve) => {
+    let answer: T | undefined;
+    input.onDidAccept(() => {
+      answer = read();
+      input.hide();
+    });
+    input.onDidHide(() => {
+      hidden();
+      input.dispose();
+      resolve(answer);
+    });
+    input.show();
+  });
+}

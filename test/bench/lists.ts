@@ -16,61 +16,28 @@ import {
 } from '../../src/core';
 import { median, runBenches } from '../support/bench';
 import { need } from '../support/testbed';
+import { fill200, interleavedMedians } from './list200';
 import { RawEngine } from './rawEngine';
-
-async function time(n: number, fn: () => Promise<unknown> | unknown): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  return median(samples);
-}
 
 const execFileAsync = promisify(execFile);
 
 async function list200(): Promise<void> {
   const host = need('DOCKER_TCP_HOST');
   const client = createDaemonClient({ id: 'tcp', host, timeoutMs: 30000 });
-  const docker = await client.docker();
   const rawEngine = new RawEngine(host);
-  const label = `container-exec.bench=${process.pid}`;
-  const existing = (await listContainers(client)).length;
-  const want = Math.max(0, 200 - existing);
-  for (let i = 0; i < want; i += 20)
-    await Promise.all(
-      Array.from({ length: Math.min(20, want - i) }, (_, k) =>
-        docker.createContainer({
-          Image: need('BUSYBOX_IMAGE'),
-          Cmd: ['true'],
-          Labels: { 'container-exec.bench': String(process.pid), 'container-exec.configuration': `cfg-${(i + k) % 7}` },
-        }),
-      ),
-    );
+  const { count, prune } = await fill200(client, need('BUSYBOX_IMAGE'));
   try {
-    const count = (await listContainers(client)).length;
     if (count < 200) throw new Error(`only ${count} containers`);
-    // warm up each path once, then measure
     const ours = () => Promise.all([listContainers(client), listImages(client)]);
     const raw = () => Promise.all([rawEngine.json('GET', '/containers/json?all=1'), rawEngine.json('GET', '/images/json')]);
     // the two commands at once, as a user's two terminals (and our two lists) would run them
     const cli = () => Promise.all([execFileAsync('docker', ['-H', host, 'ps', '-a']), execFileAsync('docker', ['-H', host, 'images'])]);
-    // interleaved, the first round a warm-up, so that warm-up and daemon-side caching favour none of the three
-    const oursS: number[] = [];
-    const rawS: number[] = [];
-    const cliS: number[] = [];
-    for (let i = 0; i < 21; i++) {
-      rawS.push(await time(1, raw));
-      oursS.push(await time(1, ours));
-      cliS.push(await time(1, cli));
-    }
-    const [oursMs, rawMs, cliMs] = [median(oursS.slice(1)), median(rawS.slice(1)), median(cliS.slice(1))];
+    const { ours: oursMs, raw: rawMs, cli: cliMs } = await interleavedMedians({ raw, ours, cli });
     console.log(
       `bench list-200: vs-raw=${(oursMs / rawMs).toFixed(2)} vs-cli=${(oursMs / cliMs).toFixed(2)} ours-ms=${oursMs.toFixed(1)} raw-ms=${rawMs.toFixed(1)} cli-ms=${cliMs.toFixed(1)} containers=${count}`,
     );
   } finally {
-    await docker.pruneContainers({ filters: { label: [label] } });
+    await prune();
     client.dispose();
     rawEngine.dispose();
   }

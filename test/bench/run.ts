@@ -29,17 +29,13 @@ import {
 import { median, runBenches, spread } from '../support/bench';
 import { need } from '../support/testbed';
 import { RawEngine, tarOf } from './rawEngine';
+import { trivialRound, trivialWorkspace } from './trivialRun';
 
 const docker = (...args: string[]) => execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), ...args], { encoding: 'utf8' }).trim();
 const ROUNDS = 7;
 
 async function runTrivial(client: DaemonClient): Promise<void> {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-run-'));
-  fs.writeFileSync(
-    path.join(ws, 'recipe.py'),
-    'import os\nos.makedirs("out", exist_ok=True)\nopen("out/result.txt", "w").write("42")\nprint("done")\n',
-  );
-  for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(ws, `input-${i}.csv`), 'a,b\n1,2\n'.repeat(200));
+  const ws = trivialWorkspace('ce-bench-run-');
   const r = validateConfiguration({ name: 'bench', daemon: 'local', baseImage: need('PYTHON_IMAGE') });
   if (!r.ok) throw new Error('bench configuration');
   const ours: number[] = [];
@@ -47,41 +43,13 @@ async function runTrivial(client: DaemonClient): Promise<void> {
   const raw: number[] = [];
   const rawEngine = new RawEngine(need('DOCKER_LOCAL_HOST'));
   const tar = tarOf(ws);
+  const open = () => new DockerDaemonBackend(client);
   try {
     for (let i = 0; i < ROUNDS; i++) {
       raw.push(await rawRun(rawEngine, tar));
-      let t0 = performance.now();
-      const id = docker('create', '-w', '/workspace', need('PYTHON_IMAGE'), 'python3', 'recipe.py');
-      docker('cp', `${ws}/.`, `${id}:/workspace`);
-      docker('start', '-a', id);
-      const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-bench-out-'));
-      docker('cp', `${id}:/workspace/out`, dest);
-      docker('rm', id);
-      cli.push(performance.now() - t0);
-      if (fs.readFileSync(path.join(dest, 'out', 'result.txt'), 'utf8') !== '42') throw new Error('cli run wrote no output');
-
-      t0 = performance.now();
-      const runId = newRunId();
-      const outcome = await runRecipe(
-        new DockerDaemonBackend(client),
-        {
-          id: runId,
-          recipe: 'recipe.py',
-          config: r.config,
-          image: need('PYTHON_IMAGE'),
-          pull: false,
-          workspaceDir: ws,
-          outputsDir: path.join(dest, runId),
-          groups: [],
-          interpreters: DEFAULT_INTERPRETERS,
-          extensionVersion: 'bench',
-        },
-        { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: () => undefined },
-      );
-      ours.push(performance.now() - t0);
-      if (outcome.state !== 'succeeded' || fs.readFileSync(path.join(dest, runId, 'out', 'result.txt'), 'utf8') !== '42')
-        throw new Error(`our run failed: ${outcome.message}`);
-      fs.rmSync(dest, { recursive: true, force: true });
+      const round = await trivialRound({ cli: docker, open, config: r.config, image: need('PYTHON_IMAGE'), ws, engine: 'Docker' });
+      cli.push(round.cli);
+      ours.push(round.ours);
     }
     const [o, c, w] = [median(ours.slice(1)), median(cli.slice(1)), median(raw.slice(1))];
     console.log(

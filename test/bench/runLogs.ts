@@ -7,15 +7,12 @@ import { Session } from 'node:inspector';
 import * as path from 'node:path';
 import { PerformanceObserver, monitorEventLoopDelay, type PerformanceEntry } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { ContainerExecApi } from '../../src/extension';
-import type { RunResult } from '../../src/runs/runCommands';
-import { need } from '../support/testbed';
+import { benchHost } from './benchHost';
 
 export const LOG_MB = 100;
 
 export async function run(): Promise<void> {
-  const api = (await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate())!;
-  const ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const { api, ws, run } = await benchHost('bench-logs');
   const recipe = path.join(ws, 'print_lots.py');
   // 100-byte lines, written a megabyte at a time, then a last line the terminal must show
   fs.writeFileSync(
@@ -27,13 +24,6 @@ export async function run(): Promise<void> {
     await vscode.workspace
       .getConfiguration('containerExec')
       .update('terminalMaxMBps', Number(process.env.BENCH_TERMINAL_MBPS), vscode.ConfigurationTarget.Workspace);
-  await vscode.workspace
-    .getConfiguration('containerExec')
-    .update(
-      'configurations',
-      [{ name: 'bench-logs', daemon: 'local', baseImage: need('PYTHON_IMAGE') }],
-      vscode.ConfigurationTarget.Workspace,
-    );
   const timeline: string[] = [];
   let t0 = Date.now();
   const terminal = { chars: 0, firstAt: 0, lastAt: 0, text: '' };
@@ -82,11 +72,7 @@ export async function run(): Promise<void> {
   }, 500);
   // BENCH_HOST_PROFILE=1: a CPU profile of this host's main thread over the run (host-profile.cpuprofile): what it does per chunk
   const profiler = process.env.BENCH_HOST_PROFILE ? await startProfile() : undefined;
-  const r = await vscode.commands.executeCommand<RunResult>(
-    'containerExec.runRecipeOnConfiguration',
-    vscode.Uri.file(recipe),
-    'bench-logs',
-  );
+  const r = await run(recipe);
   const wallMs = Date.now() - t0;
   if (profiler) fs.writeFileSync(path.join(process.env.TEST_RESULTS_DIR!, 'host-profile.cpuprofile'), await profiler());
   clearInterval(sampler);

@@ -6,40 +6,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ContainerExecApi } from '../../src/extension';
-import type { RunResult } from '../../src/runs/runCommands';
-import { need } from '../support/testbed';
+import { until } from '../support/until';
+import { benchHost } from './benchHost';
 
 const RUNS = 20;
 const WINDOW_MS = 15_000;
 
-/** Polls `fn` until it gives something, within `ms`. */
-async function until<T>(what: string, ms: number, fn: () => T | undefined | false): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`bench stats chart: ${what} not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 export async function run(): Promise<void> {
-  const api = (await vscode.extensions.getExtension<ContainerExecApi>('container-exec.container-exec')!.activate())!;
-  const ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const { api, ws, run } = await benchHost('bench-stats');
   const short = path.join(ws, 'short.py');
   const wait = path.join(ws, 'wait.py');
   fs.writeFileSync(short, 'import time\ntime.sleep(4)\n');
   fs.writeFileSync(wait, 'import time\ntime.sleep(600)\n');
-  await vscode.workspace
-    .getConfiguration('containerExec')
-    .update(
-      'configurations',
-      [{ name: 'bench-stats', daemon: 'local', baseImage: need('PYTHON_IMAGE') }],
-      vscode.ConfigurationTarget.Workspace,
-    );
-  const run = (file: string) =>
-    vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', vscode.Uri.file(file), 'bench-stats');
 
   // the idle page's run: finished, its chart drawn from its stats.jsonl
   const finished = await run(short);

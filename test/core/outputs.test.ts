@@ -4,12 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tarStream from 'tar-stream';
 import {
-  DEFAULT_INTERPRETERS,
   DockerDaemonBackend,
-  LABELS,
   createDaemonClient,
   extractOutputArchive,
-  listContainers,
   newRunId,
   retrieveKeptOutputs,
   runRecipe,
@@ -18,6 +15,7 @@ import {
   type RunOutcome,
   type RunRequest,
 } from '../../src/core';
+import { testRunRequest, runContainersOn } from '../support/runs';
 import { need } from '../support/testbed';
 
 /** A tar made by hand: entries a container could never hand us through Docker, and some it could. */
@@ -153,20 +151,15 @@ async function runSh(recipe: string, opts: Partial<RunRequest> = {}): Promise<Ra
   try {
     const outcome = await runRecipe(
       new DockerDaemonBackend(client),
-      {
+      testRunRequest({
         id,
         recipe: 'recipe.sh',
         config: r.config,
         image: need('BUSYBOX_IMAGE'),
-        pull: false,
         workspaceDir: ws,
         outputsDir: runDir,
-        groups: ['root'],
-        interpreters: DEFAULT_INTERPRETERS,
-        graceSeconds: 1,
-        extensionVersion: '9.9.9-test',
         ...opts,
-      },
+      }),
       { signal: new AbortController().signal, onOutput: () => undefined, onStatus: () => undefined, onWarning: (t) => warnings.push(t) },
     );
     return { outcome, warnings, ws, id, runDir };
@@ -175,14 +168,7 @@ async function runSh(recipe: string, opts: Partial<RunRequest> = {}): Promise<Ra
   }
 }
 
-const runContainers = async (id: string) => {
-  const client = createDaemonClient(local());
-  try {
-    return (await listContainers(client)).filter((c) => c.labels[LABELS.run] === id);
-  } finally {
-    client.dispose();
-  }
-};
+const runContainers = (id: string) => runContainersOn(local(), id);
 
 const count = (text: string, what: string) => text.split(what).length - 1;
 

@@ -6,7 +6,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DEFAULT_INTERPRETERS,
   DockerDaemonBackend,
   DaemonHub,
   DaemonUsageSampler,
@@ -46,6 +45,7 @@ import {
 } from '../../src/core';
 import { explainSshFailure } from '../../src/core/sshTransport';
 import { backendContract } from '../support/backendContract';
+import { testRunRequest, runContainersOn } from '../support/runs';
 import { need, podmanBusyboxImage, podmanHost, podmanPythonImage } from '../support/testbed';
 import { until } from '../support/until';
 
@@ -82,20 +82,7 @@ async function podmanRun(
   try {
     const outcome: RunOutcome = await runRecipe(
       backend,
-      {
-        id,
-        recipe: recipe.file,
-        config: r.config,
-        image,
-        pull: false,
-        workspaceDir: ws,
-        outputsDir,
-        groups: ['root'],
-        interpreters: DEFAULT_INTERPRETERS,
-        graceSeconds: 1,
-        extensionVersion: '9.9.9-test',
-        keepContainer: opts.keep,
-      },
+      testRunRequest({ id, recipe: recipe.file, config: r.config, image, workspaceDir: ws, outputsDir, keepContainer: opts.keep }),
       {
         signal: opts.signal ?? new AbortController().signal,
         onOutput: (chunk, stream) => {
@@ -114,14 +101,7 @@ async function podmanRun(
   }
 }
 
-const runContainers = async (runId: string) => {
-  const client = createDaemonClient(daemon());
-  try {
-    return (await listContainers(client)).filter((c) => c.labels[LABELS.run] === runId);
-  } finally {
-    client.dispose();
-  }
-};
+const runContainers = (runId: string) => runContainersOn(daemon(), runId);
 
 describe('Podman discovery (pure: an environment and the files that exist)', () => {
   it('CONTAINER_HOST (unix://, tcp:// or ssh:// with CONTAINER_SSHKEY), then the rootful and rootless sockets when they exist, each host once; a bad one is a problem naming it', () => {

@@ -6,10 +6,8 @@ import * as path from 'node:path';
 import {
   DEFAULT_INTERPRETERS,
   DockerDaemonBackend,
-  LABELS,
   createDaemonClient,
   demuxFrames,
-  listContainers,
   newRunId,
   packWorkspace,
   recipeCommand,
@@ -24,6 +22,7 @@ import {
 import { PassThrough } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import * as tar from 'tar-fs';
+import { runContainersOn } from '../support/runs';
 import { need } from '../support/testbed';
 
 const daemons = {
@@ -119,14 +118,7 @@ async function run(
 }
 
 /** Containers on a daemon labelled with a run id (any run). */
-const runContainers = async (daemon: DaemonDescriptionInput, id?: string) => {
-  const client = createDaemonClient(daemon);
-  try {
-    return (await listContainers(client)).filter((c) => c.labels[LABELS.run] && (!id || c.labels[LABELS.run] === id));
-  } finally {
-    client.dispose();
-  }
-};
+const runContainers = runContainersOn;
 
 const output = (r: Ran, file: string) => fs.readFileSync(path.join(r.ws, '.container-exec', 'runs', r.id, 'out', file), 'utf8');
 

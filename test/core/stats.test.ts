@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DEFAULT_INTERPRETERS,
   DockerDaemonBackend,
   DockerSwarmBackend,
   EngineStatsSchema,
@@ -31,6 +30,7 @@ import {
   type RunOutcome,
   type UsageSample,
 } from '../../src/core';
+import { testRunRequest } from '../support/runs';
 import { killCrashDaemon, need, startCrashDaemon, stopCrashDaemon } from '../support/testbed';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/core/fixtures/stats');
@@ -191,20 +191,15 @@ async function sampledRun(
   const outputsDir = path.join(ws, '.container-exec', 'runs', id);
   const outcome: RunOutcome = await runRecipe(
     backend,
-    {
+    testRunRequest({
       id,
       recipe: recipe.file,
       config: r.config,
       image: hooks.image ?? need('BUSYBOX_IMAGE'),
-      pull: false,
       workspaceDir: ws,
       outputsDir,
-      groups: ['root'],
-      interpreters: DEFAULT_INTERPRETERS,
-      graceSeconds: 1,
       heartbeatMs: 500,
-      extensionVersion: '9.9.9-test',
-    },
+    }),
     {
       signal: new AbortController().signal,
       onOutput: (chunk, stream) => void (stream === 'stdout' && (stdout += chunk.toString())),

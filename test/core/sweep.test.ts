@@ -2,33 +2,27 @@
 // maxParallel, fail-fast, cancel (nothing left), retries after a daemon lost mid-trial, a pool's spread, metrics.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DEFAULT_INTERPRETERS,
   DockerDaemonBackend,
   LABELS,
   PoolBackend,
   createDaemonClient,
   listContainers,
   newRunId,
-  planSweep,
-  runSweep,
-  validateConfiguration,
   workspaceLabel,
   type DaemonDescriptionInput,
   type ExecutionBackend,
   type SweepResult,
   type TrialProgress,
 } from '../../src/core';
-import { killCrashDaemon, need, startCrashDaemon, stopCrashDaemon } from '../support/testbed';
+import { TESTBED_DAEMONS, busyboxConfig, runTestSweep } from '../support/sweeps';
+import { killCrashDaemon, startCrashDaemon, stopCrashDaemon } from '../support/testbed';
 
-const daemons: Record<string, () => DaemonDescriptionInput> = {
-  local: () => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }),
-  tls: () => ({ id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } }),
-  tcp: () => ({ id: 'tcp', host: need('DOCKER_TCP_HOST') }),
-};
+const daemons: Record<string, () => DaemonDescriptionInput> = { ...TESTBED_DAEMONS };
 
 /** Writes its arguments, SWEEP_* and its start and end (the host's uptime: one clock for every container) into out/, then metrics.json. */
 const JOB = `mkdir -p out
@@ -50,16 +44,7 @@ interface Swept {
   maxContainers: number;
 }
 
-function configOf(input: Record<string, unknown>) {
-  const r = validateConfiguration({
-    name: 'sweep-test',
-    baseImage: need('BUSYBOX_IMAGE'),
-    resources: { memory: '32m', cpus: 0.1 },
-    ...input,
-  });
-  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
-  return r.config;
-}
+const configOf = (input: Record<string, unknown>) => busyboxConfig('sweep-test', { resources: { memory: '32m', cpus: 0.1 }, ...input });
 
 /** This workspace's containers on `on` (every run container carries its workspace label). */
 async function containersOf(ws: string, on: string[]): Promise<string[]> {
@@ -89,7 +74,6 @@ async function sweep(
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-sweep-'));
   fs.writeFileSync(path.join(ws, 'job.sh'), o.script ?? JOB);
   const sweepId = newRunId();
-  const plan = planSweep('test.sweep.json', JSON.stringify({ recipe: 'job.sh', ...file }), sweepId);
   let maxContainers = 0;
   let polling = true;
   const poll = (async () => {
@@ -99,28 +83,7 @@ async function sweep(
     }
   })();
   try {
-    const result = await runSweep({
-      sweepId,
-      plan,
-      request: {
-        config: o.config,
-        image: need('BUSYBOX_IMAGE'),
-        pull: false,
-        workspaceDir: ws,
-        groups: ['root'],
-        interpreters: DEFAULT_INTERPRETERS,
-        graceSeconds: 2,
-        extensionVersion: '9.9.9-test',
-      },
-      openBackend: async () => o.open(),
-      trialFolder: async (trial, attempt) => {
-        const folder = path.join(ws, '.container-exec', 'sweeps', sweepId, `t${trial.index}${attempt ? `-r${attempt}` : ''}`);
-        fs.mkdirSync(folder, { recursive: true });
-        return folder;
-      },
-      signal: o.signal ?? new AbortController().signal,
-      onTrial: (t) => o.onTrial?.(t),
-    });
+    const result = await runTestSweep(ws, sweepId, { file, ...o });
     return { result, ws, sweepId, maxContainers };
   } finally {
     polling = false;
@@ -253,6 +216,39 @@ describe('sweeps on real daemons', function () {
     const on = new Set(result.trials.map((t) => t.placement?.daemon));
     assert.deepEqual([...on].sort(), ['local', 'tls'], result.trials.map((t) => t.placement?.reason).join('\n'));
     assert.deepEqual(await containersOf(ws, ['local', 'tls']), []);
+  });
+
+  it("six trials at once on a pool of three: no MaxListenersExceededWarning (each attempt observes a signal of its own), the caller's signal holds one listener", async () => {
+    const ids = ['local', 'tls', 'tcp'];
+    // deadlines for a loaded machine: six containers start at once
+    const pool = {
+      name: `sweep-listeners-${Math.random().toString(36).slice(2, 7)}`,
+      daemons: ids.map((id) => ({ id, daemon: { ...daemons[id]!(), timeoutMs: 30000 } })),
+    };
+    const warned: string[] = [];
+    const onWarning = (w: Error) => void (w.name === 'MaxListenersExceededWarning' && warned.push(w.message));
+    process.on('warning', onWarning);
+    const cancel = new AbortController();
+    let most = 0;
+    try {
+      const { result, ws } = await sweep(
+        { matrix: { i: [1, 2, 3, 4, 5, 6] }, maxParallel: 6 },
+        {
+          config: configOf({ pool: ids }),
+          open: () => new PoolBackend(pool),
+          signal: cancel.signal,
+          onTrial: () => (most = Math.max(most, getEventListeners(cancel.signal, 'abort').length)),
+        },
+      );
+      await new Promise((r) => setImmediate(r)); // a warning is emitted on the next tick
+      assert.equal(result.state, 'succeeded', result.trials.map((t) => t.message).join('\n'));
+      assert.deepEqual(warned, []);
+      assert.equal(most, 1);
+      assert.equal(getEventListeners(cancel.signal, 'abort').length, 0);
+      assert.deepEqual(await containersOf(ws, ids), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
 

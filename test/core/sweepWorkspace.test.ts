@@ -8,39 +8,32 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DEFAULT_INTERPRETERS,
   DockerDaemonBackend,
   DockerSwarmBackend,
   LABELS,
   PoolBackend,
   createDaemonClient,
   newRunId,
-  planSweep,
-  runSweep,
-  validateConfiguration,
   workspaceLabel,
-  type DaemonDescriptionInput,
-  type ExecutionBackend,
   type SweepResult,
   type TrialProgress,
 } from '../../src/core';
 import type { SweepJob } from '../support/sweepWindow';
+import { TESTBED_DAEMONS, busyboxConfig, runTestSweep, type TestSweep } from '../support/sweeps';
 import { need } from '../support/testbed';
 
-/** Each daemon: how the Docker CLI reaches it (a local socket) and how the extension does. */
-const daemons: Record<string, { cli: () => string; desc: () => DaemonDescriptionInput }> = {
-  local: { cli: () => need('DOCKER_LOCAL_HOST'), desc: () => ({ id: 'local', host: need('DOCKER_LOCAL_HOST') }) },
-  tls: {
-    cli: () => need('DOCKER_TLS_SOCK'),
-    desc: () => ({ id: 'tls', host: need('DOCKER_TLS_HOST'), tls: { enabled: true, certPath: need('DOCKER_TLS_CERT_PATH') } }),
-  },
-  tcp: { cli: () => need('DOCKER_TCP_SOCK'), desc: () => ({ id: 'tcp', host: need('DOCKER_TCP_HOST') }) },
-  'swarm-m': { cli: () => need('DOCKER_SWARM_MANAGER_HOST'), desc: () => ({ id: 'swarm-m', host: need('DOCKER_SWARM_MANAGER_HOST') }) },
-  'swarm-w1': { cli: () => need('DOCKER_SWARM_WORKER1_HOST'), desc: () => ({ id: 'swarm-w1', host: need('DOCKER_SWARM_WORKER1_HOST') }) },
-  'swarm-w2': { cli: () => need('DOCKER_SWARM_WORKER2_HOST'), desc: () => ({ id: 'swarm-w2', host: need('DOCKER_SWARM_WORKER2_HOST') }) },
-  podman: { cli: () => need('PODMAN_HOST'), desc: () => ({ id: 'podman', host: need('PODMAN_HOST') }) },
+/** How the Docker CLI reaches each daemon (a local socket; the extension's way is TESTBED_DAEMONS). */
+const CLI_HOST: Record<string, string> = {
+  local: 'DOCKER_LOCAL_HOST',
+  tls: 'DOCKER_TLS_SOCK',
+  tcp: 'DOCKER_TCP_SOCK',
+  'swarm-m': 'DOCKER_SWARM_MANAGER_HOST',
+  'swarm-w1': 'DOCKER_SWARM_WORKER1_HOST',
+  'swarm-w2': 'DOCKER_SWARM_WORKER2_HOST',
+  podman: 'PODMAN_HOST',
 };
-const docker = (on: string, args: string[]) => execFileSync('docker', ['-H', daemons[on]!.cli(), ...args], { encoding: 'utf8' });
+const daemon = (id: string) => TESTBED_DAEMONS[id]!();
+const docker = (on: string, args: string[]) => execFileSync('docker', ['-H', need(CLI_HOST[on]!), ...args], { encoding: 'utf8' });
 const lines = (s: string) => s.split('\n').filter(Boolean);
 
 /** Writes into the workspace (its own notes.txt line), then copies what it sees into out/. */
@@ -52,10 +45,19 @@ sleep "\${SWEEP_SLEEP:-0}"
 if [ "$SWEEP_FAIL" = "yes" ]; then exit 3; fi
 `;
 
-function configOf(input: Record<string, unknown>) {
-  const r = validateConfiguration({ name: 'sweep-ws-test', baseImage: need('BUSYBOX_IMAGE'), resources: { memory: '32m' }, ...input });
-  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
-  return r.config;
+const configOf = (input: Record<string, unknown>) => busyboxConfig('sweep-ws-test', { resources: { memory: '32m' }, ...input });
+
+/** A workspace with the job, data.txt and notes.txt (and `bigBytes` more in data/big.bin). */
+function workspace(bigBytes?: number): string {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-sweep-ws-'));
+  if (bigBytes) {
+    fs.mkdirSync(path.join(ws, 'data'));
+    fs.writeFileSync(path.join(ws, 'data', 'big.bin'), Buffer.alloc(bigBytes, 7));
+  }
+  fs.writeFileSync(path.join(ws, 'job.sh'), JOB);
+  fs.writeFileSync(path.join(ws, 'data.txt'), 'the workspace\n');
+  fs.writeFileSync(path.join(ws, 'notes.txt'), 'start\n');
+  return ws;
 }
 
 interface Swept {
@@ -68,53 +70,21 @@ interface Swept {
 
 async function sweep(
   file: Record<string, unknown>,
-  o: {
-    config: ReturnType<typeof configOf>;
-    open: () => ExecutionBackend;
-    signal?: AbortSignal;
-    onTrial?: (t: TrialProgress) => void;
+  o: Omit<TestSweep, 'file' | 'request'> & {
     onStatus?: (text: string) => void;
     /** Extra workspace bytes (data/big.bin). */
     bigBytes?: number;
     uploadWarnBytes?: number;
-    onWarning?: (text: string) => void;
   },
 ): Promise<Swept> {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-sweep-ws-'));
-  if (o.bigBytes) {
-    fs.mkdirSync(path.join(ws, 'data'));
-    fs.writeFileSync(path.join(ws, 'data', 'big.bin'), Buffer.alloc(o.bigBytes, 7));
-  }
-  fs.writeFileSync(path.join(ws, 'job.sh'), JOB);
-  fs.writeFileSync(path.join(ws, 'data.txt'), 'the workspace\n');
-  fs.writeFileSync(path.join(ws, 'notes.txt'), 'start\n');
+  const ws = workspace(o.bigBytes);
   const sweepId = newRunId();
-  const plan = planSweep('test.sweep.json', JSON.stringify({ recipe: 'job.sh', ...file }), sweepId);
   // the daemons' clocks are this machine's: one second of margin either side
   const since = new Date(Date.now() - 1000).toISOString();
-  const result = await runSweep({
-    sweepId,
-    plan,
-    request: {
-      config: o.config,
-      image: need('BUSYBOX_IMAGE'),
-      pull: false,
-      workspaceDir: ws,
-      groups: ['root'],
-      interpreters: DEFAULT_INTERPRETERS,
-      graceSeconds: 2,
-      extensionVersion: '9.9.9-test',
-      uploadWarnBytes: o.uploadWarnBytes,
-    },
-    openBackend: async () => o.open(),
-    onWarning: o.onWarning,
-    trialFolder: async (trial, attempt) => {
-      const folder = path.join(ws, '.container-exec', 'sweeps', sweepId, `t${trial.index}${attempt ? `-r${attempt}` : ''}`);
-      fs.mkdirSync(folder, { recursive: true });
-      return folder;
-    },
-    signal: o.signal ?? new AbortController().signal,
-    onTrial: (t) => o.onTrial?.(t),
+  const result = await runTestSweep(ws, sweepId, {
+    ...o,
+    file,
+    request: { uploadWarnBytes: o.uploadWarnBytes },
     hooks: () => ({ onStatus: (text) => o.onStatus?.(text) }),
   });
   return { result, ws, sweepId, since, until: new Date(Date.now() + 1000).toISOString() };
@@ -150,11 +120,11 @@ const leftOn = (s: Swept, on: string) => [
 ];
 
 const read = (t: TrialProgress, name: string) => fs.readFileSync(path.join(t.outputsDir, 'out', name), 'utf8');
-const onDaemon = (id: string) => () => new DockerDaemonBackend(createDaemonClient(daemons[id]!.desc()), true);
+const onDaemon = (id: string) => () => new DockerDaemonBackend(createDaemonClient(daemon(id)), true);
 const poolOf = (ids: string[]) => {
   const spec = {
     name: `sweep-ws-${Math.random().toString(36).slice(2, 7)}`,
-    daemons: ids.map((id) => ({ id, daemon: daemons[id]!.desc() })),
+    daemons: ids.map((id) => ({ id, daemon: daemon(id) })),
   };
   return () => new PoolBackend(spec);
 };
@@ -295,8 +265,8 @@ describe('sweeps upload the workspace once per daemon (issue 27), on real daemon
     const nodes = ['swarm-m', 'swarm-w1', 'swarm-w2'];
     const open = () =>
       new DockerSwarmBackend(
-        createDaemonClient(daemons['swarm-m']!.desc()),
-        async () => nodes.map((id) => ({ daemon: daemons[id]!.desc(), source: 'user' as const })),
+        createDaemonClient(daemon('swarm-m')),
+        async () => nodes.map((id) => ({ daemon: daemon(id), source: 'user' as const })),
         true,
       );
     const s = await sweep({ matrix: { i: [1, 2, 3] }, maxParallel: 3 }, { config: configOf({ daemon: 'swarm-m', swarm: {} }), open });
@@ -313,10 +283,7 @@ describe('a sweep abandoned with its window (issue 27): nothing left behind', fu
 
   it('a window SIGKILLed mid-sweep leaves its trial containers and workspace images: the lost-run cleanup finds both by the workspace label and removes them', async () => {
     const ids = ['local', 'tcp'];
-    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-sweep-gone-'));
-    fs.writeFileSync(path.join(ws, 'job.sh'), JOB);
-    fs.writeFileSync(path.join(ws, 'data.txt'), 'the workspace\n');
-    fs.writeFileSync(path.join(ws, 'notes.txt'), 'start\n');
+    const ws = workspace();
     const s = { ws, sweepId: newRunId() } as Swept;
     const child = fork(path.join(__dirname, '../support/sweepWindow.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     try {
@@ -327,7 +294,7 @@ describe('a sweep abandoned with its window (issue 27): nothing left behind', fu
             child.send({
               sweepId: s.sweepId,
               workspaceDir: ws,
-              daemons: ids.map((id) => daemons[id]!.desc()),
+              daemons: ids.map((id) => daemon(id)),
               file: { matrix: { i: [1, 2, 3, 4], sleep: [60] }, maxParallel: 4 },
             } satisfies SweepJob);
           else if (m.running?.length === 4) resolve();

@@ -8,6 +8,7 @@ import type { ContainerExecApi } from '../../src/extension';
 import type { RunResult } from '../../src/runs/runCommands';
 import { workspaceLabel } from '../../src/core/run/recipe';
 import { need, startCrashDaemon, stopCrashDaemon, testbedDaemonSettings } from '../support/testbed';
+import { runningRow } from '../support/runningRow';
 import { until } from '../support/until';
 
 /** README promises about runs (issue 29), each checked in the real extension host against the testbed's daemons. */
@@ -55,15 +56,8 @@ describe('README promises about runs (real host, real daemons)', function () {
   /** Starts a run of `recipe` and waits until it printed "started" (its signal handler is in place); returns its terminal too. */
   async function startedRun(recipe: string) {
     const result = vscode.commands.executeCommand<RunResult>('containerExec.runRecipeOnConfiguration', recipeAt(recipe), 'py-local');
-    const node = await until('the running row', 30000, () =>
-      api.runs.children().find((n) => n.record.recipe === `recipes/${recipe}` && n.record.state === 'running' && n.record.containerId),
-    );
+    const node = await runningRow(api, (r) => r.recipe === `recipes/${recipe}`, 'started', 30000);
     const id = node.record.id;
-    await until(
-      '"started" in run.log',
-      30000,
-      () => fs.existsSync(node.record.logFile) && fs.readFileSync(node.record.logFile, 'utf8').includes('started'),
-    );
     const terminal = await until('the run terminal', 10000, () => vscode.window.terminals.find((t) => t.name.includes(id)));
     return { result, id, containerId: node.record.containerId!, terminal };
   }

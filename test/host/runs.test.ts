@@ -7,6 +7,7 @@ import type { ContainerExecApi } from '../../src/extension';
 import { workspaceLabel } from '../../src/core/run/recipe';
 import type { RunResult } from '../../src/runs/runCommands';
 import { need, testbedDaemonSettings } from '../support/testbed';
+import { runningRow } from '../support/runningRow';
 import { until } from '../support/until';
 
 describe('recipe runs in the extension host (real host, real daemons)', function () {
@@ -168,15 +169,8 @@ describe('recipe runs in the extension host (real host, real daemons)', function
       vscode.Uri.file(path.join(ws(), 'recipes', 'slow.py')),
       'py-local',
     );
-    const node = await until('the running row', 20000, () =>
-      api.runs.children().find((n) => n.record.recipe === 'recipes/slow.py' && n.record.state === 'running' && n.record.containerId),
-    );
+    const node = await runningRow(api, (r) => r.recipe === 'recipes/slow.py', 'started', 20000);
     assert.equal(api.runs.item(node).contextValue, 'run.running');
-    await until(
-      'output in run.log',
-      20000,
-      () => fs.existsSync(node.record.logFile) && fs.readFileSync(node.record.logFile, 'utf8').includes('started'),
-    );
     await vscode.commands.executeCommand('containerExec.stopRun', node);
     const r = await running;
     assert.equal(r.exitCode, 130);
@@ -200,14 +194,7 @@ describe('recipe runs in the extension host (real host, real daemons)', function
       vscode.Uri.file(path.join(ws(), 'recipes', 'slow.py')),
       'py-local',
     );
-    const node = await until('the running row', 20000, () =>
-      api.runs.children().find((n) => n.record.recipe === 'recipes/slow.py' && n.record.state === 'running' && n.record.containerId),
-    );
-    await until(
-      'output in run.log',
-      20000,
-      () => fs.existsSync(node.record.logFile) && fs.readFileSync(node.record.logFile, 'utf8').includes('started'),
-    );
+    const node = await runningRow(api, (r) => r.recipe === 'recipes/slow.py', 'started', 20000);
     await vscode.commands.executeCommand('containerExec.stopRun');
     const r = await running;
     assert.equal(r.runId, node.record.id);

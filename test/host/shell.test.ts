@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { ContainerExecApi } from '../../src/extension';
 import type { ShellResult } from '../../src/shell/shellCommands';
 import { need, podmanHost, podmanPythonImage, testbedDaemonSettings } from '../support/testbed';
+import { runningRow } from '../support/runningRow';
 import { until } from '../support/until';
 
 describe('Open Shell in the extension host (real host, real daemon, tty exec)', function () {
@@ -101,14 +102,7 @@ describe('Open Shell in the extension host (real host, real daemon, tty exec)', 
       vscode.Uri.file(path.join(ws(), 'recipes', 'sleepy.py')),
       'sh-local',
     );
-    const node = await until('the running run', 60000, () =>
-      api.runs.children().find((n) => n.record.recipe === 'recipes/sleepy.py' && n.record.state === 'running' && n.record.containerId),
-    );
-    await until(
-      'the recipe started',
-      60000,
-      () => fs.existsSync(node.record.logFile) && fs.readFileSync(node.record.logFile, 'utf8').includes('sleeping'),
-    );
+    const node = await runningRow(api, (r) => r.recipe === 'recipes/sleepy.py', 'sleeping', 60000);
     const shell = await vscode.commands.executeCommand<ShellResult>('containerExec.openShellInRun', node);
     shell.terminal.sendText('echo in-run-$CONTAINER_EXEC_RUN_ID');
     await until("the run's environment in the shell", 20000, () => shell.output().includes(`in-run-${node.record.id}`));
@@ -128,16 +122,7 @@ describe('Open Shell in the extension host (real host, real daemon, tty exec)', 
       vscode.Uri.file(path.join(ws(), 'recipes', 'sleepy.py')),
       'sh-pool',
     );
-    const node = await until('the running pool run', 60000, () =>
-      api.runs
-        .children()
-        .find((n) => n.record.configuration === 'sh-pool' && n.record.state === 'running' && n.record.containerId && n.record.placement),
-    );
-    await until(
-      'the recipe started',
-      60000,
-      () => fs.existsSync(node.record.logFile) && fs.readFileSync(node.record.logFile, 'utf8').includes('sleeping'),
-    );
+    const node = await runningRow(api, (r) => r.configuration === 'sh-pool' && r.placement, 'sleeping', 60000);
     const landed = node.record.placement!.daemon;
     const host = landed === 'local' ? local() : need('DOCKER_TCP_HOST');
     const onLanded = () =>

@@ -1,3 +1,4 @@
+import { AbortFanOut } from '../abortFanOut';
 import type { AvoidDaemons, ExecutionBackend, Placement, RunTarget } from '../backend/backend';
 import { sweepTrialRun } from '../run/kinds';
 import { newRunId } from '../run/recipe';
@@ -101,6 +102,8 @@ export async function runSweep(s: SweepRun): Promise<SweepResult> {
     },
     () => undefined,
   );
+  // each attempt observes a signal of its own: the sweep's keeps one listener however many trials go on at once
+  const attempts = new AbortFanOut(stop.signal);
   let failures = 0;
   let next = 0;
   const worker = async () => {
@@ -110,7 +113,7 @@ export async function runSweep(s: SweepRun): Promise<SweepResult> {
         end(t, 'cancelled', stopReason ?? 'Cancelled: the sweep was cancelled before this trial started.');
         continue;
       }
-      await runTrial(s, t, stop.signal, workspace);
+      await runTrial(s, t, attempts, workspace);
       if (t.state === 'failed' && ++failures > plan.failureBudget && !stop.signal.aborted) {
         stopReason = `Not started: the sweep stopped after ${failures} failed trial${failures > 1 ? 's' : ''} (${plan.file.failFast ? 'failFast' : `maxFailures ${plan.failureBudget}`}).`;
         stop.abort();
@@ -125,6 +128,7 @@ export async function runSweep(s: SweepRun): Promise<SweepResult> {
     await Promise.all(Array.from({ length: Math.min(plan.file.maxParallel, trials.length) }, worker));
   } finally {
     s.signal.removeEventListener('abort', onAbort);
+    attempts.dispose();
     for (const w of await workspace.dispose()) s.onWarning?.(w);
   }
   return result(trials, s.signal.aborted, stopReason);
@@ -140,17 +144,17 @@ function result(trials: TrialProgress[], cancelled: boolean, stopReason: string 
 }
 
 /** A trial's attempts: a run each, again while it fails for a reason not its own and retries are left. */
-async function runTrial(s: SweepRun, t: TrialProgress, signal: AbortSignal, workspace: WorkspaceImages): Promise<void> {
+async function runTrial(s: SweepRun, t: TrialProgress, attempts: AbortFanOut, workspace: WorkspaceImages): Promise<void> {
   const { file } = s.plan;
   const first = t.attempt;
   // the daemons that lost an attempt of this trial: its retries go elsewhere if the pool has another (that one may be back, and idle)
   const lostOn: string[] = [];
   for (let attempt = first; ; attempt++) {
     const avoid = lostOn.length ? { daemons: [...lostOn], why: 'an earlier attempt of this trial was lost there' } : undefined;
-    await runAttempt(s, t, attempt, signal, workspace, avoid);
+    await attempts.run((signal) => runAttempt(s, t, attempt, signal, workspace, avoid));
     if (t.outcome?.failure === 'daemon-lost' && t.placement && !lostOn.includes(t.placement.daemon)) lostOn.push(t.placement.daemon);
     const retry = attempt - first;
-    if (signal.aborted || retry >= file.retries || !t.outcome || !retryable(t.outcome, file.retryRecipeFailures)) return;
+    if (attempts.signal.aborted || retry >= file.retries || !t.outcome || !retryable(t.outcome, file.retryRecipeFailures)) return;
     t.message = `Retrying (attempt ${retry + 2} of ${file.retries + 1}) after: ${t.outcome.message}`;
     s.hooks?.(t).onWarning?.(t.message);
   }

@@ -569,7 +569,8 @@ export class PoolBackend implements ExecutionBackend {
   }
 
   async removeLost(lost: LostRun, opts?: { signal?: AbortSignal }): Promise<void> {
-    const slash = lost.id.indexOf('/');
+    // `<daemon id>/<id there>` (findLost): a daemon id may hold a slash, a container or image id never does
+    const slash = lost.id.lastIndexOf('/');
     const member = this.members.find((m) => m.id === lost.id.slice(0, slash));
     if (!member)
       throw new Error(
