@@ -14,7 +14,7 @@ type Ulimit = { Name: string; Soft: number; Hard: number };
 /** Creates a run's container on a Podman daemon; its id. */
 export async function createOnPodman(client: DaemonClient, body: CompatCreateBody, c: Configuration): Promise<string> {
   // its GPUs go as CDI devices: DeviceRequests would be accepted and dropped
-  const { DeviceRequests: _dropped, ...host } = body.HostConfig;
+  const host = Object.fromEntries(Object.entries(body.HostConfig).filter(([k]) => k !== 'DeviceRequests'));
   const completed = await withDaemonUlimits(client, { ...body, HostConfig: host });
   const devices = cdiDevices(c);
   return devices.length ? createPodmanContainer(client, podmanSpec(completed, devices)) : createContainer(client, completed);
