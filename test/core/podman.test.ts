@@ -568,18 +568,34 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
   // the testbed's fake CDI spec (/var/run/cdi/container-exec-testbed.yaml): each device's edit is an env var
   const fakeGpus = 'import os\nprint(sorted(k for k in os.environ if k.startswith("CONTAINER_EXEC_FAKE_GPU")))\n';
 
-  it('GPUs as CDI devices: gpus ["1"] reaches the container as nvidia.com/gpu=1 (its edit, not device 0’s), with the limits, env and outputs of any run', async () => {
+  it('GPUs as CDI devices: gpus ["1"] reaches the container as nvidia.com/gpu=1 (its edit, not device 0’s), with the limits, ulimits, env and outputs of any run', async () => {
     const recipe = [
       fakeGpus,
-      'import os',
-      'mem = open("/sys/fs/cgroup/memory/memory.limit_in_bytes").read().strip() if os.path.exists("/sys/fs/cgroup/memory/memory.limit_in_bytes") else open("/sys/fs/cgroup/memory.max").read().strip()',
+      'import os, resource',
+      // cgroup v1 (this testbed) or v2
+      'read = lambda *ps: next(open(p).read().strip() for p in ps if os.path.exists(p))',
+      'mem = read("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory.max")',
+      'cpu = read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu.max").split()[0]',
+      'pids = read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max")',
+      'lim = [resource.getrlimit(r)[0] for r in (resource.RLIMIT_NOFILE, resource.RLIMIT_NPROC)]',
       'os.makedirs("out", exist_ok=True)',
-      'open("out/result.txt", "w").write(f"{os.environ[\'GREETING\']} {mem} {os.getcwd()}")',
+      'open("out/result.txt", "w").write(f"{os.environ[\'GREETING\']} {mem} {cpu} {pids} {lim} {os.getcwd()}")',
     ].join('\n');
-    const r = await podmanRun({ file: 'gpu.py', text: recipe }, { gpus: ['1'], resources: { memory: '96m' }, env: { GREETING: 'hi-cdi' } });
+    const r = await podmanRun(
+      { file: 'gpu.py', text: recipe },
+      {
+        gpus: ['1'],
+        resources: { memory: '96m', cpus: 0.5, pidsLimit: 50, ulimits: { nofile: { soft: 512, hard: 512 } } },
+        env: { GREETING: 'hi-cdi' },
+      },
+    );
     assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
     assert.equal(r.stdout, "['CONTAINER_EXEC_FAKE_GPU1']\n");
-    assert.match(fs.readFileSync(path.join(r.outputsDir, 'out', 'result.txt'), 'utf8'), new RegExp(`^hi-cdi ${96 * 1024 * 1024} /`));
+    // nproc 4096: the testbed's containers.conf default, not Podman's 1048576
+    assert.match(
+      fs.readFileSync(path.join(r.outputsDir, 'out', 'result.txt'), 'utf8'),
+      new RegExp(`^hi-cdi ${96 * 1024 * 1024} 50000 50 \\[512, 4096\\] /`),
+    );
     assert.deepEqual(await runContainers(r.id), []);
   });
 
