@@ -599,10 +599,13 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
     assert.deepEqual(await runContainers(r.id), []);
   });
 
-  it('GPUs as CDI devices: gpus "all" is nvidia.com/gpu=all; an id the daemon’s spec lacks fails the start naming the CDI device, nothing left', async () => {
-    const all = await podmanRun({ file: 'gpu.py', text: fakeGpus }, { gpus: 'all' });
+  it('GPUs as CDI devices: gpus "all" is nvidia.com/gpu=all (network none kept); an id the daemon’s spec lacks fails the start naming the CDI device, nothing left', async () => {
+    const all = await podmanRun(
+      { file: 'gpu.py', text: `${fakeGpus}print(sorted(os.listdir("/sys/class/net")))\n` },
+      { gpus: 'all', network: 'none' },
+    );
     assert.equal(all.outcome.state, 'succeeded', all.outcome.message);
-    assert.equal(all.stdout, "['CONTAINER_EXEC_FAKE_GPU0', 'CONTAINER_EXEC_FAKE_GPU1', 'CONTAINER_EXEC_FAKE_GPU_ALL']\n");
+    assert.equal(all.stdout, "['CONTAINER_EXEC_FAKE_GPU0', 'CONTAINER_EXEC_FAKE_GPU1', 'CONTAINER_EXEC_FAKE_GPU_ALL']\n['lo']\n");
     const missing = await podmanRun({ file: 'gpu.py', text: fakeGpus }, { gpus: ['7'] });
     assert.equal(missing.outcome.state, 'failed');
     assert.match(missing.outcome.message ?? '', /unresolvable CDI devices nvidia\.com\/gpu=7/);
