@@ -95,9 +95,9 @@ function render(): void {
   showRows();
   const ref = daemonRef();
   const info = ref ? infos.get(daemonKey(ref)) : undefined;
-  showRuntimes(info);
-  showCdi(podmanOf(info?.info));
   const podman = podmanOf(info?.info);
+  showRuntimes(info);
+  showCdi(podman);
   document.getElementById('capacity')!.textContent = info?.info
     ? `Daemon capacity: ${info.info.cpus} CPUs, ${(info.info.memTotalBytes / 1024 ** 3).toFixed(1)} GiB memory, ${podman ? `${podman}: GPUs as CDI devices` : `runtimes ${info.info.runtimes.join(', ')}`}`
     : '';
@@ -154,6 +154,27 @@ function showRuntimes(info: { info?: DaemonCapacity; error?: string } | undefine
     ...(runtime && !runtimes.includes(runtime) ? [[runtime, runtime] as [string, string]] : []),
   ]);
   controls.get('runtime')!.value = runtime;
+}
+
+/**
+ * On Podman the GPU choices are CDI devices: "All" is nvidia.com/gpu=all, ids are nvidia.com/gpu=<id>, and a
+ * count (no CDI form) is offered only while the form holds one (then refused, saying what to write).
+ */
+function showCdi(podman: string | undefined): void {
+  const { form } = state;
+  setOptions(controls.get('gpusMode')!, [
+    ['none', 'None'],
+    ['all', podman ? 'All (CDI nvidia.com/gpu=all)' : 'All'],
+    ...(!podman || form.gpusMode === 'count' ? [['count', 'A number of GPUs'] as [string, string]] : []),
+    ['ids', podman ? 'Device ids (CDI nvidia.com/gpu=<id>)' : 'Device ids'],
+  ]);
+  controls.get('gpusMode')!.value = form.gpusMode;
+  const { config } = toConfig(form);
+  const gpus = config.gpus as Parameters<typeof cdiDevices>[0]['gpus'] | undefined;
+  const devices = podman && gpus && gpus !== 'none' && typeof gpus !== 'number' ? cdiDevices({ gpus }) : [];
+  (document.getElementById('row-cdi') as HTMLElement).hidden = !devices.length;
+  document.getElementById('cdi-devices')!.textContent = devices.length ? `${devices.join(', ')} (the run asks ${podman} for these)` : '';
+  (document.getElementById('row-runtime') as HTMLElement).hidden = Boolean(podman && !form.runtime);
 }
 
 /** Errors and warnings under their fields (errors once touched or tried), the others in the banner, the groups lock. */
@@ -283,24 +304,3 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
 state.changed = changed;
 state.render = render;
 post({ type: 'ready' });
-
-/**
- * On Podman the GPU choices are CDI devices: "All" is nvidia.com/gpu=all, ids are nvidia.com/gpu=<id>, and a
- * count (no CDI form) is offered only while the form holds one (then refused, saying what to write).
- */
-function showCdi(podman: string | undefined): void {
-  const { form } = state;
-  setOptions(controls.get('gpusMode')!, [
-    ['none', 'None'],
-    ['all', podman ? 'All (CDI nvidia.com/gpu=all)' : 'All'],
-    ...(!podman || form.gpusMode === 'count' ? [['count', 'A number of GPUs'] as [string, string]] : []),
-    ['ids', podman ? 'Device ids (CDI nvidia.com/gpu=<id>)' : 'Device ids'],
-  ]);
-  controls.get('gpusMode')!.value = form.gpusMode;
-  const { config } = toConfig(form);
-  const gpus = config.gpus as Parameters<typeof cdiDevices>[0]['gpus'] | undefined;
-  const devices = podman && gpus && gpus !== 'none' && typeof gpus !== 'number' ? cdiDevices({ gpus }) : [];
-  (document.getElementById('row-cdi') as HTMLElement).hidden = !devices.length;
-  document.getElementById('cdi-devices')!.textContent = devices.length ? `${devices.join(', ')} (the run asks ${podman} for these)` : '';
-  (document.getElementById('row-runtime') as HTMLElement).hidden = Boolean(podman && !form.runtime);
-}
