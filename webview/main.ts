@@ -168,7 +168,8 @@ function showCdi(podman: string | undefined): void {
     ...(!podman || form.gpusMode === 'count' ? [['count', 'A number of GPUs'] as [string, string]] : []),
     ['ids', podman ? 'Device ids (CDI nvidia.com/gpu=<id>)' : 'Device ids'],
   ]);
-  controls.get('gpusMode')!.value = form.gpusMode;
+  const modes = controls.get('gpusMode')!;
+  if (modes.value !== form.gpusMode) modes.value = form.gpusMode; // setting closes an open dropdown
   const { config } = toConfig(form);
   const gpus = config.gpus as Parameters<typeof cdiDevices>[0]['gpus'] | undefined;
   const devices = podman && gpus && gpus !== 'none' && typeof gpus !== 'number' ? cdiDevices({ gpus }) : [];
