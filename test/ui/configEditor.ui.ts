@@ -151,12 +151,12 @@ describe('configuration editor (webview)', function () {
       .locator('vscode-option')
       .evaluateAll((os) => os.map((o) => o.textContent?.trim()));
     assert.deepEqual(modes, ['None', 'All (CDI nvidia.com/gpu=all)', 'Device ids (CDI nvidia.com/gpu=<id>)']);
-    await choose('gpusMode', /^Device ids/);
+    await choose('gpusMode', 'Device ids (CDI');
     await fill('gpuIds', '0,1');
     await form()
       .locator('#cdi-devices', { hasText: /^nvidia\.com\/gpu=0, nvidia\.com\/gpu=1 \(the run asks Podman/ })
       .waitFor({ timeout: 10000 });
-    await choose('gpusMode', /^All/);
+    await choose('gpusMode', 'All (CDI');
     await form()
       .locator('#cdi-devices', { hasText: /^nvidia\.com\/gpu=all / })
       .waitFor({ timeout: 10000 });
