@@ -33,6 +33,7 @@
 #   podman   : Debian's Podman 4.3.1, rootful, `podman system service` on unix://STATE/podman.sock (Docker-compatible
 #              API) with its own storage root, run root and containers.conf (CONTAINERS_CONF, never /etc's); its
 #              containers use their own bridge (cepodman0, 172.31.254.0/24). Unless DOCKERENV_PODMAN=0.
+#              A fake CDI spec /var/run/cdi/container-exec-testbed.yaml (nvidia.com/gpu=0, 1, all: env edits only).
 #              Images: the busybox and python ones, as localhost/local/busybox:latest, localhost/local/python:3-bookworm
 #   images   : local/busybox:latest (FROM scratch + busybox-static), local/python:3-bookworm (mmdebstrap
 #              essential + python3; falls back to a copy of the host's python3 if the mirror is unreachable),
@@ -631,12 +632,33 @@ podman_images() {   # the busybox and python images, from the primary (docker sa
     "${P[@]}" save "$img" | "${M[@]}" load -q >/dev/null || die "loading $img into podman failed"
   done
 }
+# A fake CDI spec (Podman 4.3 reads /etc/cdi and /var/run/cdi only, at each container start): GPUs 0, 1 and
+# all of kind nvidia.com/gpu whose edits are env vars (no device node), so a run's CDI devices show inside.
+# The file is this script's alone (named for it); stop and purge remove it.
+PODMAN_CDI_SPEC=/var/run/cdi/container-exec-testbed.yaml
+write_cdi_spec() {
+  [ "$ENABLE_PODMAN" = 1 ] || return 0
+  mkdir -p "${PODMAN_CDI_SPEC%/*}"
+  cat > "$PODMAN_CDI_SPEC.tmp" <<'EOF'
+cdiVersion: "0.5.0"
+kind: nvidia.com/gpu
+devices:
+  - name: "0"
+    containerEdits: { env: ["CONTAINER_EXEC_FAKE_GPU0=1"] }
+  - name: "1"
+    containerEdits: { env: ["CONTAINER_EXEC_FAKE_GPU1=1"] }
+  - name: all
+    containerEdits: { env: ["CONTAINER_EXEC_FAKE_GPU0=1", "CONTAINER_EXEC_FAKE_GPU1=1", "CONTAINER_EXEC_FAKE_GPU_ALL=1"] }
+EOF
+  mv "$PODMAN_CDI_SPEC.tmp" "$PODMAN_CDI_SPEC"
+}
 stop_podman() {   # stops the service and the containers it runs (conmon keeps them alive without it)
   rec_alive podman || return 0
   local M=(docker -H "unix://$PODMAN_SOCK") ids; ids=$("${M[@]}" ps -q 2>/dev/null || true)
   [ -z "$ids" ] || "${M[@]}" stop -t 2 $ids >/dev/null 2>&1 || true
   stop_rec podman 20; umount_under "$STATE/podman"; rm -f "$PODMAN_SOCK"
 }
+remove_cdi_spec() { rm -f "$PODMAN_CDI_SPEC"; rmdir "${PODMAN_CDI_SPEC%/*}" 2>/dev/null || true; }
 
 # ---------------------------------------------------------------- blackhole (a silent address on loopback)
 BLACKHOLE_RULE=(INPUT -i lo -p tcp -d 127.0.0.1 --dport "$BLACKHOLE_PORT" -m comment --comment container-exec-testbed -j DROP)
@@ -687,6 +709,7 @@ EOF
 PODMAN_HOST=unix://$PODMAN_SOCK
 PODMAN_BUSYBOX_IMAGE=$PODMAN_BUSYBOX_IMAGE
 PODMAN_PYTHON_IMAGE=$PODMAN_PYTHON_IMAGE
+PODMAN_CDI_SPEC=$PODMAN_CDI_SPEC
 EOF
   fi
   if [ "$ENABLE_SSH" = 1 ]; then cat <<EOF
@@ -711,7 +734,7 @@ status() {
 stop_all() {
   stop_blackhole
   stop_rec sshd 5; stop_rec registry 5; stop_rec registry-auth 5
-  stop_podman
+  stop_podman; remove_cdi_spec
   local role cpid cst
   if ! rec_alive dockerd-crash && crash_orphans_alive; then log "dockerd-crash was killed: starting it once more to stop the containers it left"; ( start_crash_daemon ) || true; fi
   for role in swarm-w2 swarm-w1 swarm-m crash tcp tls; do
@@ -773,6 +796,7 @@ case "$CMD" in
     ensure_blackhole
     ensure_images
     ensure_podman
+    write_cdi_spec
     podman_images
     print_env > "$STATE/env.tmp" && mv "$STATE/env.tmp" "$STATE/env"   # readers never see a half-written file
     cat "$STATE/env"

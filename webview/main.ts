@@ -10,7 +10,8 @@ import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { checkCapacity, hasGpuRuntime } from '../src/core/backend/docker/capacity';
+import { checkCapacity, hasGpuRuntime, podmanRefusals } from '../src/core/backend/docker/capacity';
+import { cdiDevices } from '../src/core/backend/docker/podmanSpec';
 import { validateConfiguration } from '../src/core/config/configurationSchema';
 import { daemonKey, type DaemonCapacity, type ToWebview } from '../src/shared/configEditorProtocol';
 import { el, setOptions } from './dom';
@@ -65,17 +66,27 @@ function problems(): { errors: Map<string, string>; warnings: Map<string, string
   targetProblems(errors);
   const ref = daemonRef();
   const info = ref ? infos.get(daemonKey(ref)) : undefined;
+  const podman = podmanOf(info?.info);
   if (r.ok && info?.info) {
     const cap = checkCapacity(r.config, info.info);
+    if (podman) {
+      // as the run's probe: what Podman cannot carry replaces the runtime and GPU-runtime checks
+      const refused = podmanRefusals(r.config, podman, r.config.daemon);
+      cap.errors = [...refused, ...cap.errors.filter((e) => !refused.some((x) => x.field === e.field))];
+      cap.warnings = cap.warnings.filter((w) => w.field !== 'gpus');
+    }
     for (const e of cap.errors) if (!errors.has(fieldOf(e.field))) errors.set(fieldOf(e.field), e.message);
     for (const w of cap.warnings) warnings.set(fieldOf(w.field), w.message);
   }
-  if (info?.info && !hasGpuRuntime(info.info))
+  if (info?.info && !podman && !hasGpuRuntime(info.info))
     warnings.set('runtime', `This daemon has no GPU-capable runtime (${info.info.runtimes.join(', ')}).`);
   if (info?.error) warnings.set(state.form.daemonMode === 'new' ? 'newHost' : 'daemon', `Cannot read the daemon's capacity: ${info.error}`);
   for (const e of state.hostErrors) errors.set(fieldOf(e.field), e.message);
   return { errors, warnings };
 }
+
+/** The engine's label when the daemon is Podman (GPUs are CDI devices there, runtimes refused). */
+const podmanOf = (info: DaemonCapacity | undefined) => (info?.engine?.name === 'Podman' ? info.engine.label : undefined);
 
 /** Shows values, visibility, options and messages from `form`; cheap enough for every keystroke. */
 function render(): void {
@@ -84,9 +95,11 @@ function render(): void {
   showRows();
   const ref = daemonRef();
   const info = ref ? infos.get(daemonKey(ref)) : undefined;
+  const podman = podmanOf(info?.info);
   showRuntimes(info);
+  showCdi(podman);
   document.getElementById('capacity')!.textContent = info?.info
-    ? `Daemon capacity: ${info.info.cpus} CPUs, ${(info.info.memTotalBytes / 1024 ** 3).toFixed(1)} GiB memory, runtimes ${info.info.runtimes.join(', ')}`
+    ? `Daemon capacity: ${info.info.cpus} CPUs, ${(info.info.memTotalBytes / 1024 ** 3).toFixed(1)} GiB memory, ${podman ? `${podman}: GPUs as CDI devices` : `runtimes ${info.info.runtimes.join(', ')}`}`
     : '';
   showMessages();
 }
@@ -122,21 +135,47 @@ function showRows(): void {
 
 /** The runtime dropdown: the daemon's runtimes (GPU ones marked), and the stored one even if the daemon lacks it. */
 function showRuntimes(info: { info?: DaemonCapacity; error?: string } | undefined): void {
-  const runtimes = info?.info?.runtimes ?? [];
+  const podman = podmanOf(info?.info);
+  // Podman lists runtimes it ignores through this API (kata, runsc… installed or not): none is offered there
+  const runtimes = podman ? [] : (info?.info?.runtimes ?? []);
   const runtime = state.form.runtime;
   setOptions(controls.get('runtime')!, [
     [
       '',
-      info?.info
-        ? `default (${info.info.defaultRuntime ?? 'runc'})`
-        : info?.error
-          ? 'default (daemon unreachable)'
-          : 'default (reading the daemon…)',
+      podman
+        ? `default (${podman} takes no runtime: GPUs are CDI devices)`
+        : info?.info
+          ? `default (${info.info.defaultRuntime ?? 'runc'})`
+          : info?.error
+            ? 'default (daemon unreachable)'
+            : 'default (reading the daemon…)',
     ],
     ...runtimes.map((r): [string, string] => [r, /nvidia|gpu/i.test(r) ? `${r} (GPU)` : r]),
     ...(runtime && !runtimes.includes(runtime) ? [[runtime, runtime] as [string, string]] : []),
   ]);
   controls.get('runtime')!.value = runtime;
+}
+
+/**
+ * On Podman the GPU choices are CDI devices: "All" is nvidia.com/gpu=all, ids are nvidia.com/gpu=<id>, and a
+ * count (no CDI form) is offered only while the form holds one (then refused, saying what to write).
+ */
+function showCdi(podman: string | undefined): void {
+  const { form } = state;
+  setOptions(controls.get('gpusMode')!, [
+    ['none', 'None'],
+    ['all', podman ? 'All (CDI nvidia.com/gpu=all)' : 'All'],
+    ...(!podman || form.gpusMode === 'count' ? [['count', 'A number of GPUs'] as [string, string]] : []),
+    ['ids', podman ? 'Device ids (CDI nvidia.com/gpu=<id>)' : 'Device ids'],
+  ]);
+  const modes = controls.get('gpusMode')!;
+  if (modes.value !== form.gpusMode) modes.value = form.gpusMode; // setting closes an open dropdown
+  const { config } = toConfig(form);
+  const gpus = config.gpus as Parameters<typeof cdiDevices>[0]['gpus'] | undefined;
+  const devices = podman && gpus && gpus !== 'none' && typeof gpus !== 'number' ? cdiDevices({ gpus }) : [];
+  (document.getElementById('row-cdi') as HTMLElement).hidden = !devices.length;
+  document.getElementById('cdi-devices')!.textContent = devices.length ? `${devices.join(', ')} (the run asks ${podman} for these)` : '';
+  (document.getElementById('row-runtime') as HTMLElement).hidden = Boolean(podman && !form.runtime);
 }
 
 /** Errors and warnings under their fields (errors once touched or tried), the others in the banner, the groups lock. */

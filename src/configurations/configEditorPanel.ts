@@ -7,6 +7,7 @@ import {
   createDaemonClient,
   DAEMONS_LIST,
   deleteEntry,
+  engineLabel,
   heldByInvalidMessage,
   keyConflict,
   parseDaemonDescription,
@@ -204,11 +205,19 @@ export class ConfigEditorPanels implements vscode.Disposable {
       if (m.type === 'testConnection') {
         this.post(panel, { type: 'connectionResult', ok: true, text: `Connected: ${(await client.check()).summary}` });
       } else if (m.type === 'daemonInfo') {
-        const i = await client.info();
+        const [i, v] = await Promise.all([client.info(), client.engine()]);
+        const engine = { name: v.engine, label: engineLabel(v) };
         this.post(panel, {
           type: 'daemonInfo',
           key: daemonKey(m.daemon),
-          info: { name: i.name, cpus: i.cpus, memTotalBytes: i.memTotalBytes, runtimes: i.runtimes, defaultRuntime: i.defaultRuntime },
+          info: {
+            name: i.name,
+            cpus: i.cpus,
+            memTotalBytes: i.memTotalBytes,
+            runtimes: i.runtimes,
+            defaultRuntime: i.defaultRuntime,
+            engine,
+          },
         });
       } else {
         // the daemon logs in, as it will when it pulls: POST /auth

@@ -152,6 +152,8 @@ export interface DaemonCapacity {
   memTotalBytes: number;
   runtimes: string[];
   defaultRuntime?: string;
+  /** Which engine answers ("Podman 4.3.1"): on Podman the form offers GPUs as CDI devices instead of runtimes. */
+  engine?: { name: 'Docker' | 'Podman'; label: string };
 }
 
 export type ToWebview =

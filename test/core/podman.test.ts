@@ -643,6 +643,28 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
     }
   });
 
+  it('a pool with a Podman member never places a GPU configuration there: its API lists no CDI devices, so nothing says the member has them', async () => {
+    const pool = new PoolBackend({
+      name: 'podman-gpu-pool',
+      daemons: [
+        { id: 'local', daemon: { id: 'local', host: need('DOCKER_LOCAL_HOST') } },
+        { id: 'podman', daemon: daemon() },
+      ],
+    });
+    try {
+      const r = validateConfiguration({ name: 'gpu', pool: ['local', 'podman'], gpus: ['0'], baseImage: need('BUSYBOX_IMAGE') });
+      assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+      const probed = await pool.probe(r.config, { signal: AbortSignal.timeout(20000) });
+      const text = probed.errors.map((e) => `${e.field}: ${e.message}`).join('\n');
+      assert.match(
+        text,
+        /daemon "podman" is Podman 4\.\d+\.\d+, whose API does not list its CDI devices: a pool does not place GPU runs there/,
+      );
+    } finally {
+      pool.dispose();
+    }
+  });
+
   it('unlimited swap (memorySwap -1) is refused before anything is created: Podman’s compat API makes it twice the memory', async () => {
     const runId = newRunId();
     const r = await podmanRun(
@@ -655,25 +677,83 @@ describe('Podman through its Docker-compatible API (testbed: rootful Podman 4.3.
     assert.deepEqual(await runContainers(runId), []);
   });
 
-  for (const [field, input] of [
-    ['gpus', { gpus: 'all' }],
-    ['runtime', { runtime: 'kata' }],
+  for (const [field, input, pattern] of [
+    ['runtime', { runtime: 'kata' }, /runtime.*Podman 4\.\d+\.\d+.*ignores HostConfig\.Runtime/],
+    [
+      'gpus',
+      { gpus: 2 },
+      /gpus: 2 is a count, which has no CDI form: list the device ids .*or use gpus: "all".*Podman 4\.\d+\.\d+.*CDI devices/,
+    ],
   ] as const)
-    it(`a configuration with ${field} is refused before anything is created: Podman’s compat API ignores ${field === 'gpus' ? 'DeviceRequests' : 'HostConfig.Runtime'}`, async () => {
+    it(`a configuration with ${field} ${JSON.stringify(input)} is refused before anything is created, naming the field`, async () => {
       const runId = newRunId();
       const r = await podmanRun({ file: 'gpu.sh', text: 'echo ran\n' }, input, { image: podmanBusyboxImage(), runId });
       assert.equal(r.outcome.state, 'failed');
       assert.equal(r.outcome.failure, 'capacity');
-      assert.match(
-        r.outcome.message ?? '',
-        new RegExp(
-          `${field}.*Podman 4\\.\\d+\\.\\d+.*ignores ${field === 'gpus' ? 'GPU requests \\(DeviceRequests\\)' : 'HostConfig\\.Runtime'}`,
-        ),
-      );
+      assert.match(r.outcome.message ?? '', pattern);
       assert.match(r.outcome.message ?? '', /Nothing was created/);
       assert.equal(r.stdout, '');
       assert.deepEqual(await runContainers(runId), []);
     });
+
+  // the testbed's fake CDI spec (/var/run/cdi/container-exec-testbed.yaml): each device's edit is an env var
+  const fakeGpus = 'import os\nprint(sorted(k for k in os.environ if k.startswith("CONTAINER_EXEC_FAKE_GPU")))\n';
+
+  it('GPUs as CDI devices: gpus ["1"] reaches the container as nvidia.com/gpu=1 (its edit, not device 0’s), with the limits, ulimits, env and outputs of any run', async () => {
+    const recipe = [
+      fakeGpus,
+      'import os, resource',
+      // cgroup v1 (this testbed) or v2
+      'read = lambda *ps: next(open(p).read().strip() for p in ps if os.path.exists(p))',
+      'mem = read("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory.max")',
+      'cpu = read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu.max").split()[0]',
+      'pids = read("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max")',
+      'lim = [resource.getrlimit(r)[0] for r in (resource.RLIMIT_NOFILE, resource.RLIMIT_NPROC)]',
+      'os.makedirs("out", exist_ok=True)',
+      'open("out/result.txt", "w").write(f"{os.environ[\'GREETING\']} {mem} {cpu} {pids} {lim} {os.getcwd()}")',
+    ].join('\n');
+    const r = await podmanRun(
+      { file: 'gpu.py', text: recipe },
+      {
+        gpus: ['1'],
+        resources: { memory: '96m', cpus: 0.5, pidsLimit: 50, ulimits: { nofile: { soft: 512, hard: 512 } } },
+        env: { GREETING: 'hi-cdi' },
+      },
+    );
+    assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+    assert.equal(r.stdout, "['CONTAINER_EXEC_FAKE_GPU1']\n");
+    // nproc 4096: the testbed's containers.conf default, not Podman's 1048576
+    assert.match(
+      fs.readFileSync(path.join(r.outputsDir, 'out', 'result.txt'), 'utf8'),
+      new RegExp(`^hi-cdi ${96 * 1024 * 1024} 50000 50 \\[512, 4096\\] /`),
+    );
+    assert.deepEqual(await runContainers(r.id), []);
+  });
+
+  it('GPUs as CDI devices: gpus "all" is nvidia.com/gpu=all (network none kept); an id the daemon’s spec lacks fails the start naming the CDI device, nothing left', async () => {
+    const all = await podmanRun(
+      { file: 'gpu.py', text: `${fakeGpus}print(sorted(os.listdir("/sys/class/net")))\n` },
+      { gpus: 'all', network: 'none' },
+    );
+    assert.equal(all.outcome.state, 'succeeded', all.outcome.message);
+    assert.equal(all.stdout, "['CONTAINER_EXEC_FAKE_GPU0', 'CONTAINER_EXEC_FAKE_GPU1', 'CONTAINER_EXEC_FAKE_GPU_ALL']\n['lo']\n");
+    const missing = await podmanRun({ file: 'gpu.py', text: fakeGpus }, { gpus: ['7'] });
+    assert.equal(missing.outcome.state, 'failed');
+    assert.match(missing.outcome.message ?? '', /unresolvable CDI devices nvidia\.com\/gpu=7/);
+    assert.deepEqual(await runContainers(missing.id), []);
+  });
+
+  it('ulimits naming nofile only run (Podman would set nproc to 1048576, above this host’s hard limit): nproc is the daemon’s default, nothing left', async () => {
+    const r = await podmanRun(
+      { file: 'ulimits.sh', text: 'echo "$(ulimit -n) $(ulimit -u)"\n' },
+      { resources: { ulimits: { nofile: { soft: 512, hard: 512 } } } },
+      { image: podmanBusyboxImage() },
+    );
+    assert.equal(r.outcome.state, 'succeeded', r.outcome.message);
+    // the testbed's containers.conf: default_ulimits nproc=4096:4096
+    assert.equal(r.stdout, '512 4096\n');
+    assert.deepEqual(await runContainers(r.id), []);
+  });
 });
 
 // a pool of one Docker and one Podman member: placement reads both daemons' /info and containers; the

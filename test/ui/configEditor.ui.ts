@@ -55,7 +55,16 @@ describe('configuration editor (webview)', function () {
     fs.mkdirSync(path.dirname(settingsFile()), { recursive: true });
     fs.writeFileSync(
       settingsFile(),
-      JSON.stringify({ 'containerExec.daemons': testbedDaemonSettings().filter((d) => (d as { id: string }).id !== 'broken') }, null, 2),
+      JSON.stringify(
+        {
+          'containerExec.daemons': [
+            ...testbedDaemonSettings().filter((d) => (d as { id: string }).id !== 'broken'),
+            { id: 'podman', label: 'podman (testbed Podman)', host: need('PODMAN_HOST') },
+          ],
+        },
+        null,
+        2,
+      ),
     );
     browser = await launchBrowser(env('UI_RUN_DIR'));
     page = browser.ctx.pages()[0] ?? (await browser.ctx.newPage());
@@ -127,6 +136,33 @@ describe('configuration editor (webview)', function () {
         .evaluate((e) => e.ownerDocument.activeElement === e),
     );
     assert.equal(fs.readFileSync(settingsFile(), 'utf8'), before, 'nothing may be saved');
+  });
+
+  it('on a Podman daemon the form offers CDI devices instead of runtimes: no runtime row, no count, the CDI names of the GPUs chosen', async () => {
+    await openForm();
+    await choose('daemonMode', 'A configured or discovered daemon');
+    await fill('name', 'cdi-gpus');
+    await choose('daemon', 'podman (testbed Podman)');
+    await form()
+      .locator('#capacity', { hasText: /Podman 4\.\d+\.\d+: GPUs as CDI devices/ })
+      .waitFor({ timeout: 15000 });
+    assert.equal(await form().locator('#row-runtime').isHidden(), true, 'the runtime row is hidden on Podman');
+    const modes = await field('gpusMode')
+      .locator('vscode-option')
+      .evaluateAll((os) => os.map((o) => o.textContent?.trim()));
+    assert.deepEqual(modes, ['None', 'All (CDI nvidia.com/gpu=all)', 'Device ids (CDI nvidia.com/gpu=<id>)']);
+    await choose('gpusMode', 'Device ids (CDI');
+    await fill('gpuIds', '0,1');
+    await form()
+      .locator('#cdi-devices', { hasText: /^nvidia\.com\/gpu=0, nvidia\.com\/gpu=1 \(the run asks Podman/ })
+      .waitFor({ timeout: 10000 });
+    await choose('gpusMode', 'All (CDI');
+    await form()
+      .locator('#cdi-devices', { hasText: /^nvidia\.com\/gpu=all / })
+      .waitFor({ timeout: 10000 });
+    assert.equal(await form().locator('#err-gpusMode').innerText(), '', 'no error on GPUs');
+    await choose('gpusMode', 'None');
+    assert.equal(await form().locator('#row-cdi').isHidden(), true);
   });
 
   it('a crafted message that bypasses the form is rejected by the host (issue 29 finding 1): neither settings file changes', async () => {

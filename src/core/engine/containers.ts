@@ -20,6 +20,32 @@ export async function createContainer(
   return created.id;
 }
 
+/**
+ * POST /libpod/containers/create (Podman's own API, here at its 4.0 level, which Podman 5 still serves): a
+ * SpecGenerator, for what the compat create cannot carry (CDI devices); the new container's id.
+ */
+export async function createPodmanContainer(client: DaemonClient, spec: Record<string, unknown>, opts?: CallOptions): Promise<string> {
+  const created = await client.call(
+    'create container',
+    (d, abortSignal) =>
+      new Promise<{ Id: string }>((resolve, reject) =>
+        signalled(d).modem.dial(
+          {
+            path: '/v4.0.0/libpod/containers/create',
+            method: 'POST',
+            options: { _body: spec },
+            isStream: false,
+            abortSignal,
+            statusCodes: { 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
+          },
+          (err, data) => (err ? reject(err) : resolve(data as { Id: string })),
+        ),
+      ),
+    opts,
+  );
+  return created.Id;
+}
+
 /** PUT /containers/{id}/archive: unpacks a tar stream at `path` in the container. */
 export async function putArchive(
   client: DaemonClient,

@@ -32,6 +32,8 @@ export interface EngineBuildOptions {
 export interface ContainerInspect {
   State: { ExitCode: number; OOMKilled: boolean; StartedAt?: string };
   Config: { Labels: Record<string, string> | null; Tty?: boolean };
+  /** Podman names them as the kernel does (`RLIMIT_NPROC`), Docker as `--ulimit` does (`nproc`). */
+  HostConfig?: { Ulimits?: { Name: string; Soft: number; Hard: number }[] | null };
 }
 
 /** A stream of stdout and stderr (multiplexed unless the container has a TTY). */

@@ -1,6 +1,7 @@
 import type { DaemonInfo } from '../../engineTypes';
 import type { Configuration, FieldError } from '../../config/configurationSchema';
 import { formatMemory, parseCpuset, parseMemory } from '../../config/units';
+import { cdiRefusals } from './podmanSpec';
 
 export interface CapacityReport {
   errors: FieldError[];
@@ -52,19 +53,15 @@ export function checkCapacity(c: Configuration, info: Pick<DaemonInfo, 'name' | 
 }
 
 /**
- * What Podman's Docker-compatible API would silently ignore or change (Podman 4.3: `HostConfig.Runtime` and
- * `DeviceRequests` are accepted and dropped, so the run would start without its GPUs or runtime;
- * `MemorySwap: -1` becomes twice the memory):
+ * What Podman's Docker-compatible API would silently ignore or change (Podman 4.3: `HostConfig.Runtime` is
+ * accepted and dropped, so the run would start with the default runtime; `MemorySwap: -1` becomes twice the
+ * memory), and GPUs it cannot ask for as CDI devices (podmanSpec.ts):
  * refused before anything is created, naming the field. These replace the runtime and GPU checks
  * against /info, whose runtime list on Podman names runtimes it knows, installed or not.
  */
 export function podmanRefusals(c: Configuration, engine: string, daemon: string): FieldError[] {
   const errors: FieldError[] = [];
-  if (c.gpus !== 'none')
-    errors.push({
-      field: 'gpus',
-      message: `configuration ${c.name} asks for GPUs (gpus: ${JSON.stringify(c.gpus)}), but daemon "${daemon}" is ${engine}, whose Docker-compatible API ignores GPU requests (DeviceRequests): the run would get no GPU. Use a Docker daemon with a GPU runtime for this configuration (Podman's CDI devices, e.g. nvidia.com/gpu=all, are not supported yet)`,
-    });
+  errors.push(...cdiRefusals(c, `daemon "${daemon}" is ${engine}, which hands GPUs out as CDI devices`));
   const swap = c.resources.memorySwap;
   if (swap === -1 || swap === '-1')
     errors.push({

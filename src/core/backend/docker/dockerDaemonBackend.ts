@@ -43,6 +43,7 @@ import {
 import type { BackendProvider } from '../registry';
 import { checkCapacity, hasGpuRuntime, podmanRefusals } from './capacity';
 import { toHostConfig } from './hostConfig';
+import { createOnPodman } from './podmanCreate';
 
 export const runContainerName = (runId: string) => `container-exec-run-${runId}`;
 
@@ -70,7 +71,7 @@ export class DockerDaemonBackend implements ExecutionBackend {
       const refused = podmanRefusals(c, engineLabel(version), c.daemon);
       const fields = new Set(refused.map((e) => e.field));
       capacity.errors = [...capacity.errors.filter((e) => !fields.has(e.field)), ...refused];
-      capacity.warnings = capacity.warnings.filter((w) => w.field !== 'gpus' || !refused.length); // the GPU-runtime warning: refused above
+      capacity.warnings = capacity.warnings.filter((w) => w.field !== 'gpus'); // the GPU-runtime warning: GPUs are CDI devices there
     } else if (c.gpus !== 'none' && !hasGpuRuntime(info))
       capacity.errors.push({
         field: 'gpus',
@@ -141,21 +142,21 @@ export class DockerRun implements RunHandle {
     const image = shared ? await shared.imageOn(client.daemon, spec, hooks) : spec.image;
     if (signal.aborted) throw new Error('cancelled');
     // not cancelled mid-request: a container the daemon made but we never heard of would be left behind
-    const created = {
-      id: await createContainer(client, {
-        name,
-        Image: image,
-        Cmd: spec.cmd,
-        WorkingDir: spec.workingDir,
-        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-        Labels: spec.labels,
-        Tty: false,
-        AttachStdout: true,
-        AttachStderr: true,
-        // the run keeps its own log: the daemon writing a json-file copy of every byte halves the throughput
-        HostConfig: { ...toHostConfig(spec.config), ...(spec.keep ? {} : { LogConfig: { Type: 'none', Config: {} } }) },
-      }),
+    const body = {
+      name,
+      Image: image,
+      Cmd: spec.cmd,
+      WorkingDir: spec.workingDir,
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      Tty: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      // the run keeps its own log: the daemon writing a json-file copy of every byte halves the throughput
+      HostConfig: { ...toHostConfig(spec.config), ...(spec.keep ? {} : { LogConfig: { Type: 'none', Config: {} } }) },
     };
+    const podman = (await client.engine()).engine === 'Podman';
+    const created = { id: podman ? await createOnPodman(client, body, spec.config) : await createContainer(client, body) };
     await hooks.onCreated?.(created.id);
     if (signal.aborted) throw new Error('cancelled');
     if (shared) hooks.onStatus(`The workspace is in ${spec.workingDir} already (the image shared on daemon "${client.daemon.id}")`);

@@ -170,6 +170,12 @@ export class PoolBackend implements ExecutionBackend {
     const errors = checkCapacity({ ...c, daemon: id }, info).errors;
     if (otherEngine) {
       const refused = podmanRefusals({ ...c, daemon: id }, otherEngine, id);
+      // its API lists no CDI devices (Podman 4), so nothing says whether this member has the GPUs
+      if (c.gpus !== 'none' && !refused.some((r) => r.field === 'gpus'))
+        refused.push({
+          field: 'gpus',
+          message: `daemon "${id}" is ${otherEngine}, whose API does not list its CDI devices: a pool does not place GPU runs there. Give the configuration that daemon itself (daemon: "${id}") to run its GPUs`,
+        });
       return [...errors.filter((e) => !refused.some((r) => r.field === e.field)), ...refused];
     }
     if (c.gpus !== 'none' && !hasGpuRuntime(info))
