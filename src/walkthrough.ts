@@ -22,8 +22,29 @@ export function reached(milestone: Milestone, value = true): void {
   void vscode.commands.executeCommand('setContext', `containerExec.walkthrough.${milestone}`, value);
 }
 
-export function openWalkthrough(s: Services): Thenable<unknown> {
-  return vscode.commands.executeCommand('workbench.action.openWalkthrough', `${s.context.extension.id}#${WALKTHROUGH_ID}`, false);
+export function openWalkthrough(s: Services, options: { inactive?: boolean } = {}): Thenable<unknown> {
+  return vscode.commands.executeCommand('workbench.action.openWalkthrough', `${s.context.extension.id}#${WALKTHROUGH_ID}`, options);
+}
+
+const USER_EDITORS = [
+  vscode.TabInputText,
+  vscode.TabInputTextDiff,
+  vscode.TabInputNotebook,
+  vscode.TabInputNotebookDiff,
+  vscode.TabInputCustom,
+  vscode.TabInputWebview,
+];
+
+/**
+ * The first activation often comes from the user opening a file (onLanguage:python). Then the walkthrough opens as a
+ * background tab after their editor, which stays the active one: what VS Code does with the walkthrough of an
+ * extension installed while the editor has focus (`inactive`). A preview tab would be replaced by it, so it is kept.
+ */
+async function openOnFirstActivation(s: Services): Promise<void> {
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+  if (!tab || !USER_EDITORS.some((kind) => tab.input instanceof kind)) return void (await openWalkthrough(s));
+  if (tab.isPreview) await vscode.commands.executeCommand('workbench.action.keepEditor');
+  await openWalkthrough(s, { inactive: true });
 }
 
 /**
@@ -35,13 +56,19 @@ export function registerWalkthrough(s: Services): void {
   const autoOpen = vscode.workspace.getConfiguration('workbench.welcomePage').get<boolean>('walkthroughs.openOnInstall') !== false;
   if (autoOpen && !s.context.globalState.get<boolean>(SHOWN_KEY)) {
     void s.context.globalState.update(SHOWN_KEY, true);
-    void openWalkthrough(s);
+    void openOnFirstActivation(s).catch((e: unknown) => s.log.warn(`The walkthrough did not open: ${String(e)}`));
   }
   const followRuns = () => {
     const runs = s.runs.history.all();
     if (runs.some((r) => r.state === 'succeeded' && (r.kind ?? 'run') === 'run')) reached('runSucceeded');
     if (runs.some((r) => r.kind === 'kernel')) reached('notebookRan');
     if (runs.some((r) => r.placement)) reached('placedRun');
+    // Fetch Run Outputs shows in the palette only when a run left its outputs in a container
+    void vscode.commands.executeCommand(
+      'setContext',
+      'containerExec.runOutputsKept',
+      runs.some((r) => r.outputsKept),
+    );
   };
   const followConfigurations = () => {
     const any = s.configurations.catalog.names().length > 0;

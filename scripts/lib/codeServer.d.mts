@@ -9,4 +9,6 @@ export function startCodeServer(o: {
   extensionsDir?: string;
   smokeTestDriver?: boolean;
   userSettings?: Record<string, unknown>;
+  /** start on the state folder a former start left: a second start of the same profile */
+  keepState?: boolean;
 }): Promise<{ url: string; port: number; logFile: string; stop: () => Promise<void> }>;

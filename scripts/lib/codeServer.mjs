@@ -5,6 +5,13 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { freshDir, sleep } from './tools.mjs';
 
+/** A folder kept as it is (made when missing). */
+function keptDir(...parts) {
+  const d = path.join(...parts);
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+}
+
 export async function freePort() {
   const srv = net.createServer();
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
@@ -16,18 +23,20 @@ export async function freePort() {
 /**
  * @param {{ tools: Record<string,string>, runDir: string, workspace: string, port?: number, env?: Record<string,string>,
  *           extensionsDir?: string, smokeTestDriver?: boolean, userSettings?: Record<string,unknown>,
- *           workspaceTrust?: boolean, stateName?: string }} o
+ *           workspaceTrust?: boolean, stateName?: string, keepState?: boolean }} o
  * workspaceTrust starts it with Workspace Trust on (no --disable-workspace-trust, no startup prompt): a folder
  * opened there is untrusted, VS Code's real Restricted Mode. stateName names its state folder (default code-server).
  * smokeTestDriver (default true) lets the URL payload load the extension under development and run tests;
  * it also suppresses notification toasts, so `npm start` turns it off and installs the extension instead.
- * userSettings go into the fresh profile's user settings, over the quiet defaults below.
+ * userSettings go into the fresh profile's user settings, over the quiet defaults below. keepState starts it on the state
+ * folder a former start left (the same user data and extensions: a second start of the same profile).
  * @returns {Promise<{ url: string, port: number, stop: () => Promise<void>, userSettingsFile: string }>}
  */
 export async function startCodeServer(o) {
   const port = o.port ?? (await freePort());
-  const state = freshDir(o.runDir, o.stateName ?? 'code-server');
-  const dirs = Object.fromEntries(['user-data', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache'].map((d) => [d, freshDir(state, d)]));
+  const dir = o.keepState ? keptDir : freshDir;
+  const state = dir(o.runDir, o.stateName ?? 'code-server');
+  const dirs = Object.fromEntries(['user-data', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache'].map((d) => [d, dir(state, d)]));
   fs.writeFileSync(path.join(state, 'config.yaml'), 'auth: none\n');
   // keep the workbench quiet and predictable for tests and screenshots
   fs.mkdirSync(path.join(dirs['user-data'], 'User'), { recursive: true });

@@ -7,9 +7,10 @@ import { format } from 'node:util';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { BROWSER_CLICK, CLICK_PLACES, type ClickPlace } from './browserClick';
 
-export async function launchBrowser(runDir: string, chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium') {
-  fs.mkdirSync(runDir, { recursive: true });
-  const profile = fs.mkdtempSync(path.join(runDir, 'chrome-profile-'));
+/** A fresh browser profile, removed on close; or `keepProfile`, a folder kept (its IndexedDB holds the workbench's state). */
+export async function launchBrowser(runDir: string, chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium', keepProfile?: string) {
+  fs.mkdirSync(keepProfile ?? runDir, { recursive: true });
+  const profile = keepProfile ?? fs.mkdtempSync(path.join(runDir, 'chrome-profile-'));
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
@@ -29,7 +30,7 @@ export async function launchBrowser(runDir: string, chromiumPath = process.env.C
     ctx,
     close: async () => {
       await ctx.close().catch(() => undefined);
-      fs.rmSync(profile, { recursive: true, force: true });
+      if (!keepProfile) fs.rmSync(profile, { recursive: true, force: true });
     },
   };
 }
