@@ -101,26 +101,15 @@ export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: strin
   const acknowledge = () => {
     for (; owed > 0; owed--) worker.postMessage({ type: 'taken' } satisfies PackMainMessage);
   };
-  /** Chunks of the worker's, moved whole: given back once written. Buffers read from large files: read into again. */
-  const moved = new WeakSet<ArrayBuffer>();
-  const bodyBuffers = new WeakSet<ArrayBuffer>();
-  const spareBodies: Buffer[] = [];
-  const written = (chunk: Buffer) => {
-    const buffer = chunk.buffer as ArrayBuffer;
-    if (bodyBuffers.has(buffer)) spareBodies.push(Buffer.from(buffer));
-    else if (moved.has(buffer) && !stop.signal.aborted) worker.postMessage({ type: 'spare', buffer } satisfies PackMainMessage, [buffer]);
-  };
-  const bodyBuffer = () => {
-    const b = spareBodies.pop() ?? Buffer.allocUnsafeSlow(LARGE_READ);
-    bodyBuffers.add(b.buffer as ArrayBuffer);
-    return b;
-  };
+  const memory = reusedMemory(
+    (buffer) => stop.signal.aborted || worker.postMessage({ type: 'spare', buffer } satisfies PackMainMessage, [buffer]),
+  );
   const stream = new TarStream(() => {
     acknowledge();
     const w = wanted;
     wanted = undefined;
     w?.();
-  }, written);
+  }, memory.written);
   const push = (chunk: Buffer) => {
     sent += chunk.length;
     return stream.push(chunk);
@@ -142,14 +131,14 @@ export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: strin
   const pushed = (chunk: Buffer) =>
     push(chunk) || stop.signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => (wanted = resolve));
   const sendBody = (e: PackEntry) =>
-    streamBody(path.join(dir, e.name), e.size, { push: pushed, buffer: bodyBuffer, signal: stop.signal }).then(() =>
+    streamBody(path.join(dir, e.name), e.size, { push: pushed, buffer: memory.bodyBuffer, signal: stop.signal }).then(() =>
       worker.postMessage({ type: 'body-sent' } satisfies PackMainMessage),
     );
   worker.on('message', (m: PackWorkerMessage) => {
     if (stop.signal.aborted) return;
     if (m.type === 'chunk') {
       owed++;
-      if (m.bytes.buffer.byteLength === TAR_CHUNK) moved.add(m.bytes.buffer as ArrayBuffer);
+      memory.moved(m.bytes.buffer as ArrayBuffer);
       if (push(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength))) acknowledge();
     } else if (m.type === 'body')
       sendBody(m.entry).catch((err: unknown) => stop.signal.aborted || fail(cannotPack(m.entry.name, dir, err)));
@@ -167,6 +156,29 @@ export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: strin
     destroy: () => {
       end();
       stream.destroy();
+    },
+  };
+}
+
+/**
+ * The memory of an upload's chunks, used again once written (TarStream): a chunk the worker moved whole
+ * (a TAR_CHUNK buffer) goes back to it through `giveBack`; a buffer a large file was read into is read into again.
+ */
+function reusedMemory(giveBack: (buffer: ArrayBuffer) => void) {
+  const moved = new WeakSet<ArrayBuffer>();
+  const bodies = new WeakSet<ArrayBuffer>();
+  const spareBodies: Buffer[] = [];
+  return {
+    moved: (buffer: ArrayBuffer) => buffer.byteLength === TAR_CHUNK && moved.add(buffer),
+    written: (chunk: Buffer) => {
+      const buffer = chunk.buffer as ArrayBuffer;
+      if (bodies.has(buffer)) spareBodies.push(Buffer.from(buffer));
+      else if (moved.has(buffer)) giveBack(buffer);
+    },
+    bodyBuffer: () => {
+      const b = spareBodies.pop() ?? Buffer.allocUnsafeSlow(LARGE_READ);
+      bodies.add(b.buffer as ArrayBuffer);
+      return b;
     },
   };
 }
