@@ -1,9 +1,11 @@
 import * as assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tarStream from 'tar-stream';
-import { packWorkspace, scanWorkspace } from '../../src/core';
+import { createContainer, createDaemonClient, getArchive, packWorkspace, putArchive, removeContainer, scanWorkspace } from '../../src/core';
+import { need } from '../support/testbed';
 
 const MB = 1024 * 1024;
 
@@ -64,5 +66,46 @@ describe('the workspace tar (upload at the floor)', () => {
     const bytes = chunks.reduce((n, c) => n + c.length, 0);
     assert.equal(packed.sentBytes(), bytes);
     assert.ok(chunks.length <= Math.ceil(bytes / MB) + 1, `${chunks.length} chunks for ${bytes} bytes`);
+  });
+});
+
+describe("the workspace tar through the Engine API (its chunks' memory used again once written)", function () {
+  this.timeout(120000);
+  let ws: string;
+  beforeEach(() => (ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-tar-api-'))));
+  afterEach(() => fs.rmSync(ws, { recursive: true, force: true }));
+
+  it('every file arrives in the container as it is here: 400 small files and two large ones, all different bytes', async () => {
+    const want = new Map<string, string>();
+    const write = (name: string, bytes: Buffer) => {
+      fs.writeFileSync(path.join(ws, name), bytes);
+      want.set(name, createHash('sha256').update(bytes).digest('hex'));
+    };
+    for (let i = 0; i < 400; i++) write(`small-${i}.bin`, randomBytes(30000 + i));
+    for (let i = 0; i < 2; i++) write(`large-${i}.bin`, randomBytes(13 * MB + i));
+    const client = createDaemonClient({ id: 'local', host: need('DOCKER_LOCAL_HOST') });
+    const id = await createContainer(client, { name: `ce-tar-api-${Date.now()}`, Image: need('BUSYBOX_IMAGE'), Cmd: ['true'] });
+    try {
+      await putArchive(client, id, packWorkspace(ws, await scanWorkspace(ws)).stream, '/tmp');
+      const got = new Map<string, string>();
+      const extract = tarStream.extract();
+      extract.on('entry', (header, body, next) => {
+        const hash = createHash('sha256');
+        body
+          .on('data', (c: Buffer) => hash.update(c))
+          .on('end', () => {
+            if (header.type === 'file') got.set(path.basename(header.name), hash.digest('hex'));
+            next();
+          });
+      });
+      const done = new Promise((resolve, reject) => extract.on('finish', resolve).on('error', reject));
+      (await getArchive(client, id, '/tmp')).pipe(extract);
+      await done;
+      assert.equal(got.size, want.size);
+      for (const [name, hash] of want) assert.equal(got.get(name), hash, `${name} differs in the container`);
+    } finally {
+      await removeContainer(client, id);
+      client.dispose();
+    }
   });
 });

@@ -21,11 +21,17 @@ export interface TarEntry {
  * the reader's (it may move its memory away): the next one is gathered in a buffer of its own.
  */
 export class ChunkedTar {
-  private chunk = Buffer.allocUnsafeSlow(TAR_CHUNK);
+  private chunk: Buffer;
   private at = 0;
   private pushed = 0;
 
-  constructor(private readonly out: (chunk: Buffer) => Promise<void>) {}
+  /** `alloc`: a TAR_CHUNK buffer to gather the next chunk in (e.g. one the reader gave back once it was written). */
+  constructor(
+    private readonly out: (chunk: Buffer) => Promise<void>,
+    private readonly alloc: () => Buffer = () => Buffer.allocUnsafeSlow(TAR_CHUNK),
+  ) {
+    this.chunk = alloc();
+  }
 
   /** Bytes handed to `out` so far. */
   sentBytes(): number {
@@ -90,7 +96,7 @@ export class ChunkedTar {
   async flush(): Promise<void> {
     if (!this.at) return;
     const chunk = this.at === TAR_CHUNK ? this.chunk : this.chunk.subarray(0, this.at);
-    this.chunk = Buffer.allocUnsafeSlow(TAR_CHUNK);
+    this.chunk = this.alloc();
     this.at = 0;
     await this.push(chunk);
   }

@@ -2,8 +2,10 @@
 // workspace's small files with synchronous calls and posts the tar in chunks of up to TAR_CHUNK; at most
 // MAX_IN_FLIGHT of them wait on the main side at once (its reader acknowledges each with 'taken'). A
 // large file's body is the main side's to stream ('body'), which answers 'body-sent' (or, failing, ends the worker).
+// A chunk the main side has seen written to the socket comes back ('spare') to gather another in: fresh
+// memory costs a page fault per 4 KB, as much as reading the files.
 import { parentPort, workerData } from 'node:worker_threads';
-import { ChunkedTar } from './chunkedTar';
+import { ChunkedTar, TAR_CHUNK } from './chunkedTar';
 import { packEntries, type PackEntry } from './entryPacker';
 
 /** What the worker is given (structured-cloned). */
@@ -16,7 +18,7 @@ export interface PackWorkerInput {
 export type PackWorkerMessage =
   { type: 'chunk'; bytes: Uint8Array } | { type: 'body'; entry: PackEntry } | { type: 'end' } | { type: 'failed'; message: string };
 
-export type PackMainMessage = { type: 'taken' } | { type: 'body-sent' };
+export type PackMainMessage = { type: 'taken' } | { type: 'body-sent' } | { type: 'spare'; buffer: ArrayBuffer };
 
 /** Chunks posted and not yet taken by the reader: the read-ahead, in TAR_CHUNKs. */
 const MAX_IN_FLIGHT = 4;
@@ -28,20 +30,23 @@ const input = workerData as PackWorkerInput;
 let inFlight = 0;
 let credit: (() => void) | undefined;
 let bodySent: (() => void) | undefined;
+const spares: Buffer[] = [];
 port.on('message', (m: PackMainMessage) => {
   if (m.type === 'taken') {
     inFlight--;
     const wake = credit;
     credit = undefined;
     wake?.();
-  } else bodySent?.();
+  } else if (m.type === 'spare') spares.push(Buffer.from(m.buffer));
+  else bodySent?.();
 });
 
 const post = (m: PackWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
+/** A chunk gathered in a TAR_CHUNK buffer of its own moves with that buffer (the rest unused), to come back as a spare. */
 async function send(chunk: Buffer): Promise<void> {
-  const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.length >= MOVE_FROM;
-  const bytes = whole ? new Uint8Array(chunk.buffer) : new Uint8Array(chunk);
+  const whole = chunk.byteOffset === 0 && chunk.buffer.byteLength === TAR_CHUNK && chunk.length >= MOVE_FROM;
+  const bytes = whole ? new Uint8Array(chunk.buffer, 0, chunk.length) : new Uint8Array(chunk);
   post({ type: 'chunk', bytes }, [bytes.buffer as ArrayBuffer]);
   if (++inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => (credit = resolve));
 }
@@ -52,7 +57,8 @@ const largeBody = (entry: PackEntry) =>
     post({ type: 'body', entry });
   });
 
-packEntries({ tar: new ChunkedTar(send), dir: input.dir, entries: input.entries, extraDirs: input.extraDirs, largeBody }).then(
+const tar = new ChunkedTar(send, () => spares.pop() ?? Buffer.allocUnsafeSlow(TAR_CHUNK));
+packEntries({ tar, dir: input.dir, entries: input.entries, extraDirs: input.extraDirs, largeBody }).then(
   () => post({ type: 'end' }),
   (e: Error) => post({ type: 'failed', message: e.message }),
 );

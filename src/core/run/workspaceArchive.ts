@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import { createReadStream, type Stats } from 'node:fs';
-import { lstat, readFile, readdir } from 'node:fs/promises';
+import { type Stats } from 'node:fs';
+import { lstat, open, readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -8,6 +8,7 @@ import ignore, { type Ignore } from 'ignore';
 import { ChunkedTar, TAR_CHUNK } from './chunkedTar';
 import { cannotPack, packEntries, packEntriesOf, type PackEntry } from './entryPacker';
 import type { PackMainMessage, PackWorkerInput, PackWorkerMessage } from './packWorker';
+import { TarStream } from './tarStream';
 
 /** Never uploaded: the repository and the runs' own outputs. */
 export const ALWAYS_EXCLUDED = ['.git/', '.container-exec/'];
@@ -100,15 +101,15 @@ export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: strin
   const acknowledge = () => {
     for (; owed > 0; owed--) worker.postMessage({ type: 'taken' } satisfies PackMainMessage);
   };
-  const stream = new Readable({
-    highWaterMark: TAR_CHUNK,
-    read: () => {
-      acknowledge();
-      const w = wanted;
-      wanted = undefined;
-      w?.();
-    },
-  });
+  const memory = reusedMemory(
+    (buffer) => stop.signal.aborted || worker.postMessage({ type: 'spare', buffer } satisfies PackMainMessage, [buffer]),
+  );
+  const stream = new TarStream(() => {
+    acknowledge();
+    const w = wanted;
+    wanted = undefined;
+    w?.();
+  }, memory.written);
   const push = (chunk: Buffer) => {
     sent += chunk.length;
     return stream.push(chunk);
@@ -130,13 +131,14 @@ export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: strin
   const pushed = (chunk: Buffer) =>
     push(chunk) || stop.signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => (wanted = resolve));
   const sendBody = (e: PackEntry) =>
-    streamBody(path.join(dir, e.name), e.size, pushed, stop.signal).then(() =>
+    streamBody(path.join(dir, e.name), e.size, { push: pushed, buffer: memory.bodyBuffer, signal: stop.signal }).then(() =>
       worker.postMessage({ type: 'body-sent' } satisfies PackMainMessage),
     );
   worker.on('message', (m: PackWorkerMessage) => {
     if (stop.signal.aborted) return;
     if (m.type === 'chunk') {
       owed++;
+      memory.moved(m.bytes.buffer as ArrayBuffer);
       if (push(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength))) acknowledge();
     } else if (m.type === 'body')
       sendBody(m.entry).catch((err: unknown) => stop.signal.aborted || fail(cannotPack(m.entry.name, dir, err)));
@@ -158,14 +160,50 @@ export function packWorkspace(dir: string, scan: WorkspaceScan, extraDirs: strin
   };
 }
 
-/** A large file's body up to its scanned size, LARGE_READ at a time, at the pace of `push`; a file that shrank fails ("size mismatch"). */
-async function streamBody(file: string, size: number, push: (chunk: Buffer) => Promise<void>, signal: AbortSignal): Promise<void> {
-  let got = 0;
-  for await (const chunk of createReadStream(file, { end: size - 1, highWaterMark: LARGE_READ, signal }) as AsyncIterable<Buffer>) {
-    got += chunk.length;
-    await push(chunk);
+/**
+ * The memory of an upload's chunks, used again once written (TarStream): a chunk the worker moved whole
+ * (a TAR_CHUNK buffer) goes back to it through `giveBack`; a buffer a large file was read into is read into again.
+ */
+function reusedMemory(giveBack: (buffer: ArrayBuffer) => void) {
+  const moved = new WeakSet<ArrayBuffer>();
+  const bodies = new WeakSet<ArrayBuffer>();
+  const spareBodies: Buffer[] = [];
+  return {
+    moved: (buffer: ArrayBuffer) => buffer.byteLength === TAR_CHUNK && moved.add(buffer),
+    written: (chunk: Buffer) => {
+      const buffer = chunk.buffer as ArrayBuffer;
+      if (bodies.has(buffer)) spareBodies.push(Buffer.from(buffer));
+      else if (moved.has(buffer)) giveBack(buffer);
+    },
+    bodyBuffer: () => {
+      const b = spareBodies.pop() ?? Buffer.allocUnsafeSlow(LARGE_READ);
+      bodies.add(b.buffer as ArrayBuffer);
+      return b;
+    },
+  };
+}
+
+/**
+ * A large file's body up to its scanned size, read into `o.buffer()`s (LARGE_READ each) at the pace of
+ * `o.push`; a file that shrank fails ("size mismatch"). Stops once `o.signal` is aborted.
+ */
+async function streamBody(
+  file: string,
+  size: number,
+  o: { push: (chunk: Buffer) => Promise<void>; buffer: () => Buffer; signal: AbortSignal },
+): Promise<void> {
+  const fh = await open(file, 'r');
+  try {
+    for (let got = 0; got < size && !o.signal.aborted;) {
+      const buf = o.buffer();
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - got), got);
+      if (bytesRead === 0) throw new Error('size mismatch');
+      got += bytesRead;
+      await o.push(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
   }
-  if (got !== size) throw new Error('size mismatch');
 }
 
 /** A few small files packed on this thread, each read with a plain open, read, close (no worker to start). */
