@@ -157,11 +157,17 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60000): 
     if (await input.isVisible()) await page.keyboard.press('Escape'); // another quick input, or the last attempt's
     await page.keyboard.press('F1');
     await input.waitFor({ timeout: 10000 });
-    await input.fill(`>${title}`);
-    const listed = await row.waitFor({ timeout: Math.min(2000 + attempt * 1000, 5000) }).then(
+    // a page taking the focus as it loads (the Welcome page) closes the palette under us: open it again
+    const filled = await input.fill(`>${title}`, { timeout: 5000 }).then(
       () => true,
-      () => false, // not listed yet: the extension's commands may register later
+      () => false,
     );
+    const listed =
+      filled &&
+      (await row.waitFor({ timeout: Math.min(2000 + attempt * 1000, 5000) }).then(
+        () => true,
+        () => false, // not listed yet: the extension's commands may register later
+      ));
     if (listed) {
       const clicked = await row.elementHandle({ timeout: 5000 }).catch(() => null);
       if (

@@ -183,7 +183,7 @@ describe('Getting started', function () {
       await shot(page, 'walkthrough-behind-editor.png');
       await welcomeTab(page).first().click(); // it is ours
       await ourWalkthrough(page).waitFor({ timeout: 30000 });
-      await runCommand(page, 'View: Close Editor'); // the user closes it
+      await welcomeTab(page).first().locator('.tab-actions .action-label').click(); // the user closes it (its tab's ×)
       await welcomeTab(page).first().waitFor({ state: 'detached', timeout: 10000 });
       // a window reload: the extension activates again
       await reload(page);
