@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tarStream from 'tar-stream';
 import { createContainer, createDaemonClient, getArchive, packWorkspace, putArchive, removeContainer, scanWorkspace } from '../../src/core';
+import { givePackWorkerBack, takePackWorker } from '../../src/core/run/packWorkerPool';
 import { need } from '../support/testbed';
 
 const MB = 1024 * 1024;
@@ -83,29 +84,54 @@ describe("the workspace tar through the Engine API (its chunks' memory used agai
     };
     for (let i = 0; i < 400; i++) write(`small-${i}.bin`, randomBytes(30000 + i));
     for (let i = 0; i < 2; i++) write(`large-${i}.bin`, randomBytes(13 * MB + i));
-    const client = createDaemonClient({ id: 'local', host: need('DOCKER_LOCAL_HOST') });
-    const id = await createContainer(client, { name: `ce-tar-api-${Date.now()}`, Image: need('BUSYBOX_IMAGE'), Cmd: ['true'] });
-    try {
-      await putArchive(client, id, packWorkspace(ws, await scanWorkspace(ws)).stream, '/tmp');
-      const got = new Map<string, string>();
-      const extract = tarStream.extract();
-      extract.on('entry', (header, body, next) => {
-        const hash = createHash('sha256');
-        body
-          .on('data', (c: Buffer) => hash.update(c))
-          .on('end', () => {
-            if (header.type === 'file') got.set(path.basename(header.name), hash.digest('hex'));
-            next();
-          });
-      });
-      const done = new Promise((resolve, reject) => extract.on('finish', resolve).on('error', reject));
-      (await getArchive(client, id, '/tmp')).pipe(extract);
-      await done;
-      assert.equal(got.size, want.size);
-      for (const [name, hash] of want) assert.equal(got.get(name), hash, `${name} differs in the container`);
-    } finally {
-      await removeContainer(client, id);
-      client.dispose();
-    }
+    await uploadArrives(ws, want);
+  });
+
+  it('the pack worker kept warm packs the next upload (its spare chunks from the last one), and one that died while waiting is replaced', async () => {
+    const want = new Map<string, string>();
+    const write = (name: string, bytes: Buffer) => {
+      fs.writeFileSync(path.join(ws, name), bytes);
+      want.set(name, createHash('sha256').update(bytes).digest('hex'));
+    };
+    for (let i = 0; i < 300; i++) write(`small-${i}.bin`, randomBytes(20000 + i));
+    await uploadArrives(ws, want);
+    const warm = takePackWorker();
+    givePackWorkerBack(warm);
+    for (let i = 0; i < 300; i += 3) write(`small-${i}.bin`, randomBytes(25000 + i));
+    await uploadArrives(ws, want);
+    const again = takePackWorker();
+    assert.equal(again.threadId, warm.threadId, 'the second upload was packed by the same worker, kept for the third');
+    givePackWorkerBack(again);
+    await again.terminate();
+    for (let i = 1; i < 300; i += 3) write(`small-${i}.bin`, randomBytes(15000 + i));
+    await uploadArrives(ws, want);
   });
 });
+
+/** `ws` uploaded to a container of the primary daemon: each file arrives with the hash `want` has for it. */
+async function uploadArrives(ws: string, want: Map<string, string>): Promise<void> {
+  const client = createDaemonClient({ id: 'local', host: need('DOCKER_LOCAL_HOST') });
+  const id = await createContainer(client, { name: `ce-tar-api-${Date.now()}`, Image: need('BUSYBOX_IMAGE'), Cmd: ['true'] });
+  try {
+    await putArchive(client, id, packWorkspace(ws, await scanWorkspace(ws)).stream, '/tmp');
+    const got = new Map<string, string>();
+    const extract = tarStream.extract();
+    extract.on('entry', (header, body, next) => {
+      const hash = createHash('sha256');
+      body
+        .on('data', (c: Buffer) => hash.update(c))
+        .on('end', () => {
+          if (header.type === 'file') got.set(path.basename(header.name), hash.digest('hex'));
+          next();
+        });
+    });
+    const done = new Promise((resolve, reject) => extract.on('finish', resolve).on('error', reject));
+    (await getArchive(client, id, '/tmp')).pipe(extract);
+    await done;
+    assert.equal(got.size, want.size);
+    for (const [name, hash] of want) assert.equal(got.get(name), hash, `${name} differs in the container`);
+  } finally {
+    await removeContainer(client, id);
+    client.dispose();
+  }
+}

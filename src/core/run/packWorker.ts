@@ -3,12 +3,13 @@
 // MAX_IN_FLIGHT of them wait on the main side at once (its reader acknowledges each with 'taken'). A
 // large file's body is the main side's to stream ('body'), which answers 'body-sent' (or, failing, ends the worker).
 // A chunk the main side has seen written to the socket comes back ('spare') to gather another in: fresh
-// memory costs a page fault per 4 KB, as much as reading the files.
-import { parentPort, workerData } from 'node:worker_threads';
+// memory costs a page fault per 4 KB, as much as reading the files. One worker packs one upload after
+// another ('pack'), kept warm between them (packWorkerPool.ts), its spare chunks kept too.
+import { parentPort } from 'node:worker_threads';
 import { ChunkedTar, TAR_CHUNK } from './chunkedTar';
 import { packEntries, type PackEntry } from './entryPacker';
 
-/** What the worker is given (structured-cloned). */
+/** What the worker is given for an upload (structured-cloned). */
 export interface PackWorkerInput {
   dir: string;
   entries: PackEntry[];
@@ -18,7 +19,8 @@ export interface PackWorkerInput {
 export type PackWorkerMessage =
   { type: 'chunk'; bytes: Uint8Array } | { type: 'body'; entry: PackEntry } | { type: 'end' } | { type: 'failed'; message: string };
 
-export type PackMainMessage = { type: 'taken' } | { type: 'body-sent' } | { type: 'spare'; buffer: ArrayBuffer };
+export type PackMainMessage =
+  { type: 'pack'; input: PackWorkerInput } | { type: 'taken' } | { type: 'body-sent' } | { type: 'spare'; buffer: ArrayBuffer };
 
 /** Chunks posted and not yet taken by the reader: the read-ahead, in TAR_CHUNKs. */
 const MAX_IN_FLIGHT = 4;
@@ -26,13 +28,13 @@ const MAX_IN_FLIGHT = 4;
 const MOVE_FROM = 64 * 1024;
 
 const port = parentPort!;
-const input = workerData as PackWorkerInput;
 let inFlight = 0;
 let credit: (() => void) | undefined;
 let bodySent: (() => void) | undefined;
 const spares: Buffer[] = [];
 port.on('message', (m: PackMainMessage) => {
-  if (m.type === 'taken') {
+  if (m.type === 'pack') pack(m.input);
+  else if (m.type === 'taken') {
     inFlight--;
     const wake = credit;
     credit = undefined;
@@ -57,8 +59,12 @@ const largeBody = (entry: PackEntry) =>
     post({ type: 'body', entry });
   });
 
-const tar = new ChunkedTar(send, () => spares.pop() ?? Buffer.allocUnsafeSlow(TAR_CHUNK));
-packEntries({ tar, dir: input.dir, entries: input.entries, extraDirs: input.extraDirs, largeBody }).then(
-  () => post({ type: 'end' }),
-  (e: Error) => post({ type: 'failed', message: e.message }),
-);
+/** One upload, after the last has ended (the main side sends 'pack' only then). */
+function pack(input: PackWorkerInput): void {
+  inFlight = 0;
+  const tar = new ChunkedTar(send, () => spares.pop() ?? Buffer.allocUnsafeSlow(TAR_CHUNK));
+  packEntries({ tar, dir: input.dir, entries: input.entries, extraDirs: input.extraDirs, largeBody }).then(
+    () => post({ type: 'end' }),
+    (e: Error) => post({ type: 'failed', message: e.message }),
+  );
+}
