@@ -4,7 +4,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { CallOptions, DaemonClient } from '../daemonClient';
 import { onLines } from '../jsonLines';
 import { demuxFrames } from '../run/demux';
-import { signalled, type ContainerInspect } from './signalled';
+import { dial, signalled, type ContainerInspect } from './signalled';
 
 export type { ContainerInspect } from './signalled';
 
@@ -28,19 +28,14 @@ export async function createPodmanContainer(client: DaemonClient, spec: Record<s
   const created = await client.call(
     'create container',
     (d, abortSignal) =>
-      new Promise<{ Id: string }>((resolve, reject) =>
-        signalled(d).modem.dial(
-          {
-            path: '/v4.0.0/libpod/containers/create',
-            method: 'POST',
-            options: { _body: spec },
-            isStream: false,
-            abortSignal,
-            statusCodes: { 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
-          },
-          (err, data) => (err ? reject(err) : resolve(data as { Id: string })),
-        ),
-      ),
+      dial<{ Id: string }>(d, {
+        path: '/v4.0.0/libpod/containers/create',
+        method: 'POST',
+        options: { _body: spec },
+        isStream: false,
+        abortSignal,
+        statusCodes: { 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
+      }),
     opts,
   );
   return created.Id;
@@ -189,19 +184,14 @@ export async function createExec(
 
 /** POST /exec/{id}/resize. Docker answers 200, Podman 201 (dockerode takes 201 for an error). */
 function resizeExec(d: Docker, id: string, w: number, h: number, abortSignal: AbortSignal): Promise<unknown> {
-  return new Promise((resolve, reject) =>
-    signalled(d).modem.dial(
-      {
-        path: `/exec/${encodeURIComponent(id)}/resize?`,
-        method: 'POST',
-        options: { w, h },
-        isStream: false,
-        abortSignal,
-        statusCodes: { 200: true, 201: true, 404: 'no such exec', 500: 'container not running' },
-      },
-      (err, data) => (err ? reject(err) : resolve(data)),
-    ),
-  );
+  return dial(d, {
+    path: `/exec/${encodeURIComponent(id)}/resize?`,
+    method: 'POST',
+    options: { w, h },
+    isStream: false,
+    abortSignal,
+    statusCodes: { 200: true, 201: true, 404: 'no such exec', 500: 'container not running' },
+  });
 }
 
 /** GET /containers/{id}/stats?stream=false: one stats object (unparsed: the caller's zod schema reads it), within the call's deadline. */

@@ -2,7 +2,7 @@
 // alike: without a registry this is how an image reaches the daemon a run landed on.
 import type { Readable } from 'node:stream';
 import type { DaemonClient } from '../daemonClient';
-import { signalled } from './signalled';
+import { dial, signalled } from './signalled';
 
 /** How often both daemons of a copy are pinged: a frozen one answers no ping while its stream just stops. */
 const COPY_HEARTBEAT_MS = 2000;
@@ -17,19 +17,14 @@ async function saveImage(client: DaemonClient, ref: string, signal: AbortSignal,
   return (await client.call(
     'save image',
     (d, abortSignal) =>
-      new Promise<Readable>((resolve, reject) =>
-        signalled(d).modem.dial(
-          {
-            path: '/images/get?',
-            method: 'GET',
-            options: { names: ref },
-            isStream: true,
-            abortSignal,
-            statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
-          },
-          (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as Readable)),
-        ),
-      ),
+      dial<Readable>(d, {
+        path: '/images/get?',
+        method: 'GET',
+        options: { names: ref },
+        isStream: true,
+        abortSignal,
+        statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
+      }),
     // the daemon exports the image before it answers: the headers come after that
     { signal, timeoutMs },
   )) as Readable;

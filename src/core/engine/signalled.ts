@@ -125,3 +125,7 @@ export interface SignalledCalls {
 
 /** The same dockerode instance, seen through the calls above (the project's only cast of it). */
 export const signalled = (d: Docker) => d as unknown as SignalledCalls;
+
+/** docker-modem's raw request as a promise; the answer is taken to be `T` (a stream when `isStream`). */
+export const dial = <T>(d: Docker, o: DialOptions): Promise<T> =>
+  new Promise<T>((resolve, reject) => signalled(d).modem.dial(o, (err, data) => (err ? reject(err) : resolve(data as T))));
