@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildImage, createDaemonClient, packContext } from '../../src/core';
-import { median, runBenches, spread } from '../support/bench';
+import { median, rotated, runBenches, spread } from '../support/bench';
 import { need } from '../support/testbed';
 import { RawEngine, tarOf } from './rawEngine';
 
@@ -28,30 +28,36 @@ async function buildBench(): Promise<void> {
   const rawEngine = new RawEngine(need('DOCKER_LOCAL_HOST'));
   const tar = tarOf(dir);
   try {
-    for (let i = 0; i < ROUNDS; i++) {
-      let t0 = performance.now();
-      const answer = await rawEngine.request('POST', '/build?t=local%2Fce-bench-raw%3A1&nocache=1', tar, {
-        'Content-Type': 'application/x-tar',
-      });
-      raw.push(performance.now() - t0);
-      if (!answer.body.includes('built') || answer.body.includes('errorDetail')) throw new Error('the raw build failed');
-      t0 = performance.now();
-      execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'build', '-q', '--no-cache', '-t', 'local/ce-bench-cli:1', dir], {
-        stdio: 'ignore',
-        env: { ...process.env, DOCKER_BUILDKIT: '0' },
-      });
-      cli.push(performance.now() - t0);
-      t0 = performance.now();
-      const packed = await packContext(dir);
-      await buildImage(client, packed.stream, {
-        tag: 'local/ce-bench-ours:1',
-        labels: {},
-        noCache: true,
-        signal: new AbortController().signal,
-        onLine: () => undefined,
-      });
-      ours.push(performance.now() - t0);
-    }
+    await rotated(ROUNDS, [
+      async () => {
+        const t0 = performance.now();
+        const answer = await rawEngine.request('POST', '/build?t=local%2Fce-bench-raw%3A1&nocache=1', tar, {
+          'Content-Type': 'application/x-tar',
+        });
+        raw.push(performance.now() - t0);
+        if (!answer.body.includes('built') || answer.body.includes('errorDetail')) throw new Error('the raw build failed');
+      },
+      async () => {
+        const t0 = performance.now();
+        execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), 'build', '-q', '--no-cache', '-t', 'local/ce-bench-cli:1', dir], {
+          stdio: 'ignore',
+          env: { ...process.env, DOCKER_BUILDKIT: '0' },
+        });
+        cli.push(performance.now() - t0);
+      },
+      async () => {
+        const t0 = performance.now();
+        const packed = await packContext(dir);
+        await buildImage(client, packed.stream, {
+          tag: 'local/ce-bench-ours:1',
+          labels: {},
+          noCache: true,
+          signal: new AbortController().signal,
+          onLine: () => undefined,
+        });
+        ours.push(performance.now() - t0);
+      },
+    ]);
     const [o, c, w] = [median(ours.slice(1)), median(cli.slice(1)), median(raw.slice(1))];
     console.log(
       `bench build: vs-raw=${(o / w).toFixed(2)} vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} raw-ms=${w.toFixed(0)} cli-ms=${c.toFixed(0)} context-mb=20 ` +

@@ -26,7 +26,7 @@ import {
   validateConfiguration,
   type DaemonClient,
 } from '../../src/core';
-import { median, runBenches, spread } from '../support/bench';
+import { median, rotated, runBenches, spread } from '../support/bench';
 import { need } from '../support/testbed';
 import { RawEngine, tarOf } from './rawEngine';
 import { trivialRound, trivialWorkspace } from './trivialRun';
@@ -92,7 +92,7 @@ async function uploadBench(client: DaemonClient, name: string, rounds: number, p
   let sent = 0;
   let files = 0;
   try {
-    const ways: (() => Promise<void>)[] = [
+    const ways = [
       async () => {
         const r = docker('create', '-w', '/workspace', need('BUSYBOX_IMAGE'), 'true');
         const t0 = performance.now();
@@ -123,9 +123,7 @@ async function uploadBench(client: DaemonClient, name: string, rounds: number, p
         docker('rm', b);
       },
     ];
-    // each round starts with the next way: none always follows the same one (the last upload's removal and
-    // writeback weigh on what comes after it)
-    for (let i = 0; i < rounds; i++) for (let k = 0; k < ways.length; k++) await ways[(i + k) % ways.length]!();
+    await rotated(rounds, ways);
     const [o, c, w] = [median(ours.slice(1)), median(cli.slice(1)), median(raw.slice(1))];
     console.log(
       `bench ${name}: vs-raw=${(o / w).toFixed(2)} vs-cli=${(o / c).toFixed(2)} ours-ms=${o.toFixed(0)} raw-ms=${w.toFixed(0)} cli-ms=${c.toFixed(0)} ` +

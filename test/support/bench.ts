@@ -19,3 +19,11 @@ export function runBenches(...benches: (() => Promise<void>)[]): void {
 
 /** "min-max" of the samples (ms, whole): the spread behind a median. */
 export const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`;
+
+/**
+ * `rounds` rounds of every way; each round starts with the next way, so none always follows the same one
+ * (the last one's removal, writeback or image commit weighs on what comes after it).
+ */
+export async function rotated(rounds: number, ways: (() => Promise<void>)[]): Promise<void> {
+  for (let i = 0; i < rounds; i++) for (let k = 0; k < ways.length; k++) await ways[(i + k) % ways.length]!();
+}
