@@ -20,7 +20,12 @@ async function buildBench(): Promise<void> {
   fs.mkdirSync(path.join(dir, 'files'));
   const blob = Buffer.alloc(256 * 1024, 3);
   for (let i = 0; i < 80; i++) fs.writeFileSync(path.join(dir, 'files', `f${i}.bin`), blob); // 20 MB
-  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${need('BUSYBOX_IMAGE')}\nCOPY files /files\nRUN du -s /files && echo built\n`);
+  // labelled: each build untags the last one's image, which the bench removes with the three it tagged
+  const label = `container-exec.bench=${process.pid}`;
+  fs.writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    `FROM ${need('BUSYBOX_IMAGE')}\nLABEL ${label}\nCOPY files /files\nRUN du -s /files && echo built\n`,
+  );
   const client = createDaemonClient({ id: 'local', host: need('DOCKER_LOCAL_HOST'), timeoutMs: 60000 });
   const ours: number[] = [];
   const cli: number[] = [];
@@ -64,13 +69,9 @@ async function buildBench(): Promise<void> {
         `rounds=${ROUNDS - 1} spread-ms=ours:${spread(ours.slice(1))},raw:${spread(raw.slice(1))},cli:${spread(cli.slice(1))}`,
     );
   } finally {
-    execFileSync(
-      'docker',
-      ['-H', need('DOCKER_LOCAL_HOST'), 'rmi', '-f', 'local/ce-bench-cli:1', 'local/ce-bench-ours:1', 'local/ce-bench-raw:1'],
-      {
-        stdio: 'ignore',
-      },
-    );
+    const docker = (...args: string[]) => execFileSync('docker', ['-H', need('DOCKER_LOCAL_HOST'), ...args], { stdio: 'ignore' });
+    docker('rmi', '-f', 'local/ce-bench-cli:1', 'local/ce-bench-ours:1', 'local/ce-bench-raw:1');
+    docker('image', 'prune', '-f', '--filter', `label=${label}`);
     client.dispose();
     rawEngine.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
