@@ -4,6 +4,7 @@
 //   bench refresh-4-blackhole: four daemons, one blackholed: time until the three reachable ones are
 //     connected and listed, vs the same for a single daemon; and when the blackholed one is marked. The daemons'
 //     states are checked: a figure from a daemon that did not connect (or a blackhole that did) fails the bench.
+//     Its raw floor: the same requests over plain node:http, three daemons at once against the slowest alone.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
@@ -78,7 +79,24 @@ async function refreshBlackhole(): Promise<void> {
       blackholeMs: done.void,
     };
   };
+  // the raw floor: the same three requests per daemon over plain node:http, each daemon's agent kept warm (as
+  // node's global agent keeps ours), three daemons at once against the slowest alone
+  const raws = new Map(reachable.map((d) => [d.id, new RawEngine(d.host, d.tls?.enabled ? { certPath: d.tls.certPath! } : undefined)]));
+  const rawRefresh = async (ids: string[]) => {
+    const t0 = performance.now();
+    await Promise.all(
+      ids.map(async (id) => {
+        const raw = raws.get(id)!;
+        await raw.request('GET', '/_ping');
+        await Promise.all([raw.json('GET', '/containers/json?all=1'), raw.json('GET', '/images/json')]);
+      }),
+    );
+    return performance.now() - t0;
+  };
+  const rawSingles: Record<string, number[]> = { local: [], tcp: [], tls: [] };
+  const rawThrees: number[] = [];
   await refresh(reachable, ['local', 'tcp', 'tls']); // warm-up
+  await rawRefresh(['local', 'tcp', 'tls']);
   // "single" = the slowest of the three refreshed alone: perfect parallelism would match it
   const singles: Record<string, number[]> = { local: [], tcp: [], tls: [] };
   const fours: number[] = [];
@@ -86,6 +104,8 @@ async function refreshBlackhole(): Promise<void> {
   // a refresh takes a few ms, where one scheduling hiccup doubles a sample: many rounds, medians
   for (let i = 0; i < REFRESH_ROUNDS; i++) {
     for (const d of reachable) singles[d.id]!.push((await refresh([d], [d.id])).reachableMs);
+    for (const d of reachable) rawSingles[d.id]!.push(await rawRefresh([d.id]));
+    rawThrees.push(await rawRefresh(['local', 'tcp', 'tls']));
     const r = await refresh([...reachable, blackhole], ['local', 'tcp', 'tls']);
     fours.push(r.reachableMs);
     holes.push(r.blackholeMs!);
@@ -94,8 +114,12 @@ async function refreshBlackhole(): Promise<void> {
   const single = Math.max(...Object.values(perDaemon));
   const four = median(fours);
   const sum = Object.values(perDaemon).reduce((a, b) => a + b, 0);
+  const rawSingle = Math.max(...Object.values(rawSingles).map(median));
+  const rawThree = median(rawThrees);
+  for (const raw of raws.values()) raw.dispose();
   console.log(
-    `bench refresh-4-blackhole: vs-single=${(four / single).toFixed(2)} vs-sequential=${(four / sum).toFixed(2)} three-reachable-ms=${four.toFixed(1)} ` +
+    `bench refresh-4-blackhole: vs-single=${(four / single).toFixed(2)} raw-vs-single=${(rawThree / rawSingle).toFixed(2)} vs-raw=${(four / rawThree).toFixed(2)} ` +
+      `vs-sequential=${(four / sum).toFixed(2)} three-reachable-ms=${four.toFixed(1)} raw-three-ms=${rawThree.toFixed(1)} raw-single-ms=${rawSingle.toFixed(1)} ` +
       `single-ms=${single.toFixed(1)} (${Object.entries(perDaemon)
         .map(([id, ms]) => `${id}=${ms.toFixed(1)}`)
         .join(' ')}) blackhole-ms=${median(holes).toFixed(0)} blackhole-deadline-ms=1500`,

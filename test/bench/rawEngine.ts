@@ -1,28 +1,39 @@
 // The benches' raw floor: Engine API calls straight over the socket (node:http, one keep-alive agent),
 // no dockerode, no deadline, no parsing beyond JSON. What the daemon itself allows for the same work.
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import * as path from 'node:path';
 
 export interface RawAnswer {
   status: number;
   body: Buffer;
 }
 
-/** One Engine client for a daemon (unix:// or plain tcp://). */
+/** One Engine client for a daemon (unix://, plain tcp://, or tcp:// with TLS from a certificate folder). */
 export class RawEngine {
-  private readonly agent = new http.Agent({ keepAlive: true });
+  private readonly agent: http.Agent;
   private readonly target: { socketPath: string } | { host: string; port: number };
+  private readonly transport: typeof http | typeof https = http;
 
-  constructor(host: string) {
+  constructor(host: string, tls?: { certPath: string }) {
     const u = new URL(host.replace(/^tcp:/, 'http:'));
     this.target = host.startsWith('unix:') ? { socketPath: u.pathname } : { host: u.hostname, port: Number(u.port) };
+    if (!tls) {
+      this.agent = new http.Agent({ keepAlive: true });
+      return;
+    }
+    const pem = (name: string) => fs.readFileSync(path.join(tls.certPath, name));
+    this.agent = new https.Agent({ keepAlive: true, ca: pem('ca.pem'), cert: pem('cert.pem'), key: pem('key.pem') });
+    this.transport = https;
   }
 
   /** One request; the answer read to its end. A status ≥ 400 throws (the floor must have done the work). */
   request(method: string, path: string, body?: Buffer | string, headers: http.OutgoingHttpHeaders = {}): Promise<RawAnswer> {
     return new Promise((resolve, reject) => {
       const payload = typeof body === 'string' ? Buffer.from(body) : body;
-      const req = http.request(
+      const req = this.transport.request(
         {
           ...this.target,
           agent: this.agent,
