@@ -30,3 +30,25 @@ export class AbortFanOut {
     this.signal.removeEventListener('abort', this.onAbort);
   }
 }
+
+/**
+ * `fn` for every item at once, each under a signal of its own aborted with `signal`: one listener on it
+ * however many items (a pool asking each of its daemons). Resolves when all settled, with the first rejection if any.
+ */
+export async function eachUnder<T, R, S extends AbortSignal | undefined>(
+  signal: S,
+  items: readonly T[],
+  fn: (item: T, signal: S) => Promise<R>,
+): Promise<R[]> {
+  if (!signal) return Promise.all(items.map((item) => fn(item, signal)));
+  const fan = new AbortFanOut(signal);
+  try {
+    const settled = await Promise.allSettled(items.map((item) => fan.run((s) => fn(item, s as S))));
+    return settled.map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    });
+  } finally {
+    fan.dispose();
+  }
+}

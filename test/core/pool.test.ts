@@ -227,6 +227,31 @@ describe('pool placement (testbed)', function () {
     assert.equal(ran.placement?.daemon, 'tcp');
   });
 
+  it('a run on a pool of six daemons: no MaxListenersExceededWarning (each daemon asked under a signal of its own), nothing left', async () => {
+    // six members: the three testbed daemons, each under two ids
+    const name = poolName('six');
+    const s: PoolSpec = {
+      name,
+      daemons: (['local', 'tcp', 'tls', 'local', 'tcp', 'tls'] as const).map((d, i) => ({
+        id: `${d}-${i}`,
+        daemon: { ...daemons[d](), id: `${d}-${i}` },
+      })),
+    };
+    const warned: string[] = [];
+    const onWarning = (w: Error) => void (w.name === 'MaxListenersExceededWarning' && warned.push(w.message));
+    process.on('warning', onWarning);
+    try {
+      const ran = await runOn(s, config(name, { pool: s.daemons.map((d) => d.id) }), 'echo six');
+      await new Promise((r) => setImmediate(r)); // a warning is emitted on the next tick
+      assert.equal(ran.outcome.state, 'succeeded', ran.outcome.message);
+      assert.match(ran.stdout, /six/);
+      assert.deepEqual(warned, []);
+      assert.deepEqual(await leftOf([ran.id]), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('an unreachable daemon is skipped within its deadline; the run goes elsewhere', async () => {
     const name = poolName('down');
     const backend = new PoolBackend(spec(name, ['blackhole', 'local']));

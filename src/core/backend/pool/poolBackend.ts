@@ -43,6 +43,7 @@ import {
 } from './claims';
 import { choose, requestLabel, requestOf, type Candidate, type RunAsk } from './placement';
 import { untilAborted } from '../../untilAborted';
+import { eachUnder } from '../../abortFanOut';
 import { acquireLoadCache, holdingCapacity, type LoadCache } from './loadCache';
 
 /** A pool as its provider resolves it: its daemons (undefined: an id no daemon has), the user's budget on it. */
@@ -155,12 +156,10 @@ export class PoolBackend implements ExecutionBackend {
 
   /** Every daemon asked at once, each within its own deadline: an unreachable one is an answer with an error. */
   private async ask(signal: AbortSignal, members = this.members): Promise<Answer[]> {
-    return Promise.all(
-      members.map((member) =>
-        Promise.all([member.load.info({ signal }), member.backend.client.engine({ signal })]).then(
-          ([info, v]) => ({ member, info, otherEngine: v.engine === 'Docker' ? undefined : engineLabel(v) }),
-          (e: Error) => ({ member, error: e.message }),
-        ),
+    return eachUnder(signal, members, (member, signal) =>
+      Promise.all([member.load.info({ signal }), member.backend.client.engine({ signal })]).then(
+        ([info, v]) => ({ member, info, otherEngine: v.engine === 'Docker' ? undefined : engineLabel(v) }),
+        (e: Error) => ({ member, error: e.message }),
       ),
     );
   }
@@ -236,7 +235,7 @@ export class PoolBackend implements ExecutionBackend {
     signal: AbortSignal,
     runId: string,
   ): Promise<{ member: Member; reason: string } | { wait: string }> {
-    const holdings = await Promise.all(ok.map((a) => a.member.load.holdingsNow({ signal }).catch(() => undefined)));
+    const holdings = await eachUnder(signal, ok, (a, signal) => a.member.load.holdingsNow({ signal }).catch(() => undefined));
     // this user's runs of the pool on each daemon (claims and run containers, one per run id, not ended)
     const usage = new Map(ok.map((a, i) => [a.member.id, requests(this.runsOn(a.member.id, holdings[i]).runs)]));
     // a daemon that did not answer counts the runs last seen there (see runsOn)
@@ -389,7 +388,7 @@ export class PoolBackend implements ExecutionBackend {
     // a registry is where the image comes from: the driver pulls it
     if (this.config?.registry && !copyAnyway) return false;
     const others = this.members.filter((m) => m !== chosen);
-    const has = await Promise.all(others.map((m) => m.backend.hasImage(ref, { signal }).catch(() => false)));
+    const has = await eachUnder(signal, others, (m, signal) => m.backend.hasImage(ref, { signal }).catch(() => false));
     const source = others.find((_, i) => has[i]);
     if (!source) return false;
     onStatus?.(`Copying image ${ref} from daemon "${source.id}" to "${chosen.id}"`);
@@ -494,8 +493,8 @@ export class PoolBackend implements ExecutionBackend {
   async recount(ours: OurClaim, request: RunAsk, signal: AbortSignal): Promise<string | undefined> {
     const budget = this.spec.budget;
     if (!budget) return undefined;
-    const lists = await Promise.all(
-      this.members.map((m) => labelledContainers(m.backend.client, LABELS.pool, this.spec.name, { signal }).catch(() => undefined)),
+    const lists = await eachUnder(signal, this.members, (m, signal) =>
+      labelledContainers(m.backend.client, LABELS.pool, this.spec.name, { signal }).catch(() => undefined),
     );
     if (signal.aborted) throw new Error('cancelled');
     const daemons = this.members.map((m, i) => {
@@ -514,12 +513,10 @@ export class PoolBackend implements ExecutionBackend {
    * daemon of the pool at once, each within its deadline.
    */
   async landedOn(runId: string, signal?: AbortSignal): Promise<Member> {
-    const answers = await Promise.all(
-      this.members.map((m) =>
-        labelledContainers(m.backend.client, LABELS.run, runId, { signal }).then(
-          (list) => ({ m, has: list.some((c) => c.labels[LABELS.pool] === this.spec.name && c.labels[LABELS.kind] !== 'claim') }),
-          (e: Error) => ({ m, has: false, error: e.message }),
-        ),
+    const answers = await eachUnder(signal, this.members, (m, signal) =>
+      labelledContainers(m.backend.client, LABELS.run, runId, { signal }).then(
+        (list) => ({ m, has: list.some((c) => c.labels[LABELS.pool] === this.spec.name && c.labels[LABELS.kind] !== 'claim') }),
+        (e: Error) => ({ m, has: false, error: e.message }),
       ),
     );
     const found = answers.find((a) => a.has);
