@@ -560,12 +560,10 @@ export class PoolBackend implements ExecutionBackend {
   }
 
   async findLost(workspaceDir: string, activeRunIds: ReadonlySet<string>, opts?: { signal?: AbortSignal }): Promise<LostRun[]> {
-    const found = await Promise.all(
-      this.members.map((m) =>
-        m.backend.findLost(workspaceDir, activeRunIds, opts).then(
-          (l) => l.map((x) => ({ ...x, id: `${m.id}/${x.id}` })),
-          () => [],
-        ),
+    const found = await eachUnder(opts?.signal, this.members, (m, signal) =>
+      m.backend.findLost(workspaceDir, activeRunIds, { signal }).then(
+        (l) => l.map((x) => ({ ...x, id: `${m.id}/${x.id}` })),
+        () => [],
       ),
     );
     return found.flat();
