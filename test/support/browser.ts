@@ -125,13 +125,19 @@ export async function activityItem(page: Page, title: string, timeoutMs = 90000)
  */
 export async function showViewContainer(page: Page, title: string): Promise<void> {
   const item = await activityItem(page, title);
+  const heading = page.locator('.part.sidebar .composite.title', { hasText: new RegExp(title, 'i') }).first();
   const shown = async () =>
     (await page.locator('.part.sidebar').isVisible()) && /\bchecked\b/.test((await item.getAttribute('class')) ?? '');
-  if (!(await shown())) await item.locator('a').click();
-  await page
-    .locator('.part.sidebar .composite.title', { hasText: new RegExp(title, 'i') })
-    .first()
-    .waitFor({ timeout: 10000 });
+  // while the workbench restores, the sidebar may open by itself just after a look found it closed, and the
+  // click then closes it again: look again until its title shows
+  for (const t0 = Date.now(); ;) {
+    if (!(await shown())) await item.locator('a').click();
+    try {
+      return await heading.waitFor({ timeout: 3000 });
+    } catch (e) {
+      if (Date.now() - t0 > 15000) throw e;
+    }
+  }
 }
 
 /** Whether the palette showing `value` closed or turned into another quick input within 10 s. */
