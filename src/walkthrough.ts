@@ -63,12 +63,6 @@ export function registerWalkthrough(s: Services): void {
     if (runs.some((r) => r.state === 'succeeded' && (r.kind ?? 'run') === 'run')) reached('runSucceeded');
     if (runs.some((r) => r.kind === 'kernel')) reached('notebookRan');
     if (runs.some((r) => r.placement)) reached('placedRun');
-    // Fetch Run Outputs shows in the palette only when a run left its outputs in a container
-    void vscode.commands.executeCommand(
-      'setContext',
-      'containerExec.runOutputsKept',
-      runs.some((r) => r.outputsKept),
-    );
   };
   const followConfigurations = () => {
     const any = s.configurations.catalog.names().length > 0;

@@ -84,6 +84,14 @@ export class RunsFeature extends Disposable {
       ),
     );
     this.publishRecipeExtensions();
+    this._register(this.history.onDidChange(() => this.publishOutputsKept()));
+    this.publishOutputsKept();
+  }
+
+  /** Fetch Run Outputs shows in the palette only when a run left its outputs in a container. */
+  private publishOutputsKept(): void {
+    const kept = this.history.all().some((r) => r.outputsKept);
+    void vscode.commands.executeCommand('setContext', 'containerExec.runOutputsKept', kept);
   }
 
   /** The editor-title and explorer menus show Run Recipe on files with these extensions. */

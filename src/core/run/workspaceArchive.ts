@@ -3,6 +3,7 @@ import { type Stats } from 'node:fs';
 import { open, readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import ignore, { type Ignore } from 'ignore';
 import { ChunkedTar, TAR_CHUNK } from './chunkedTar';
 import { cannotPack, packEntries, packEntriesOf, type PackEntry } from './entryPacker';
@@ -67,7 +68,7 @@ export async function scanWorkspace(dir: string, exclude: string[] = []): Promis
 }
 
 /** fs.lstat through its callback: measured, a quarter less CPU per entry than fs/promises' for 2,000 files. */
-const lstatOf = (file: string) => new Promise<Stats>((resolve, reject) => fs.lstat(file, (e, st) => (e ? reject(e) : resolve(st))));
+const lstatOf = promisify(fs.lstat);
 
 /** A tar on its way to the daemon: a build context or a workspace. */
 export interface PackedContext {
